@@ -1,0 +1,88 @@
+"""`calendar due` and `calendar is-workday`: the working-day calendar on the command line.
+
+Kept light (no database, no SQLAlchemy import) so it answers in well under half a second."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import click
+
+from monitor.cli.common import ISO, emit_json, json_option, pass_state
+
+
+def register(main: click.Group) -> None:
+    main.add_command(calendar)
+
+
+@click.group()
+def calendar() -> None:
+    """工作日日历：办理期限与工作日查询。"""
+
+
+@calendar.command("due")
+@click.option("--from", "received", type=ISO, required=True, help="Receipt time (ISO-8601).")
+@click.option("--working-days", type=click.IntRange(1, 366), required=True)
+@click.option("--receipt-on-rest-day", type=click.Choice(["as-is", "next-workday"]), default=None,
+              help="Default: [rules.reply] receipt_on_rest_day of the config (as-is).")
+@click.option("--allow-provisional", is_flag=True,
+              help="Count an unknown year on weekends only instead of failing.")
+@json_option
+@pass_state
+def due(state, received: datetime, working_days: int, receipt_on_rest_day: str | None,
+        allow_provisional: bool, as_json: bool) -> None:
+    """The due date N working days after receipt (receipt day not counted)."""
+    from monitor.calendar import UnknownYear
+    from monitor.deadlines import working_day_deadline
+    from monitor.timeutil import format_local, iso
+
+    config = state.config(required=False)
+    mode = receipt_on_rest_day or config.settings.rules.reply.receipt_on_rest_day
+    try:
+        result = working_day_deadline(received, working_days, config.calendar, mode,
+                                      allow_provisional=allow_provisional)
+    except UnknownYear as exc:
+        click.echo(f"error: {exc} ({config.holidays_path}); or pass --allow-provisional",
+                   err=True)
+        raise SystemExit(3) from None
+    if as_json:
+        emit_json({"due_date": result.due_date.isoformat(), "deadline": iso(result.deadline),
+                   "provisional": result.provisional, "working_days": working_days,
+                   "receipt_on_rest_day": mode, "received": iso(received)})
+        return
+    note = "（临时：含未知年份，仅按周末计算）" if result.provisional else ""
+    click.echo(f"收到时间：{format_local(received)}")
+    click.echo(f"办理时限：{working_days} 个工作日（次日起算，{mode}）")
+    click.echo(f"截止日期：{result.due_date.isoformat()}（{format_local(result.deadline)} 前，"
+               f"即当日 24:00）{note}")
+
+
+@calendar.command("is-workday")
+@click.argument("day", metavar="DATE")
+@json_option
+@pass_state
+def is_workday(state, day: str, as_json: bool) -> None:
+    """Whether DATE (YYYY-MM-DD) is a working day."""
+    from monitor.calendar import UnknownYear
+
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        raise click.BadParameter(f"{day!r} is not a date (expected YYYY-MM-DD)") from None
+    config = state.config(required=False)
+    try:
+        workday = config.calendar.is_workday(parsed)
+    except UnknownYear as exc:
+        click.echo(f"error: {exc} ({config.holidays_path})", err=True)
+        raise SystemExit(3) from None
+    name = config.calendar.holiday_name(parsed)
+    if as_json:
+        emit_json({"date": parsed.isoformat(), "workday": workday, "holiday_name": name})
+        return
+    weekday = "一二三四五六日"[parsed.weekday()]
+    kind = "工作日" if workday else "休息日"
+    if workday and parsed.weekday() >= 5:
+        kind += "（调休上班）"
+    if name:
+        kind += f"（{name}）"
+    click.echo(f"{parsed.isoformat()} 星期{weekday}：{kind}")

@@ -1,0 +1,122 @@
+"""What every command shares: the app from --config, --now/--json options, output helpers.
+
+Command modules keep heavy imports (SQLAlchemy models, Scrapy, jieba) inside their functions
+so that `calendar due` starts fast."""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Sequence, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    """click's ctx.obj: the --config path, loaded on first use."""
+
+    def __init__(self, config_option: str | None) -> None:
+        self.config_option = config_option
+        self._app: Any = None
+
+    def config(self, required: bool = True) -> Any:
+        from monitor.config import Config, Settings, config_path, load_config
+
+        path = config_path(self.config_option)
+        if not required and self.config_option is None and not path.exists():
+            # calendar commands work without a deployment: package calendar, default rules
+            return Config(path.resolve(), Settings())
+        return load_config(path)
+
+    def app(self, now: datetime | None = None) -> Any:
+        from monitor.app import App, fixed_clock
+
+        if self._app is None:
+            self._app = App(self.config())
+        if now is not None:
+            self._app.clock = fixed_clock(now)
+        return self._app
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+class IsoTime(click.ParamType):
+    """An ISO-8601 time; naive means Asia/Shanghai. Converted to aware UTC."""
+
+    name = "ISO-8601"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        from monitor.timeutil import parse_iso
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_iso(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 time (e.g. 2026-11-26T09:30 or "
+                      "2026-11-26T01:30:00Z)", param, ctx)
+
+
+ISO = IsoTime()
+
+
+def now_option(func: F) -> F:
+    return click.option("--now", type=ISO, default=None,
+                        help="Evaluate at this time instead of now (ISO-8601).")(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True,
+                        help="Print one JSON document on stdout.")(func)
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def _clip(text: str, limit: int) -> str:
+    if display_width(text) <= limit:
+        return text
+    out, used = "", 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > limit - 1:
+            break
+        out, used = out + ch, used + w
+    return out + "…"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 40) -> str:
+    """An aligned plain-text table; CJK characters count double so columns line up."""
+    cells = [[_clip("" if v is None else str(v), max_width) for v in row] for row in rows]
+    widths = [display_width(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], display_width(value))
+    lines = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(_pad(v, widths[i]) for i, v in enumerate(row)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def resolve_path(text: str) -> Path:
+    return Path(text).expanduser()

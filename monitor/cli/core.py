@@ -1,0 +1,96 @@
+"""`init`, `sweep` and `status`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+
+STATE_ZH = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "已按时回复",
+            "replied_late": "逾期回复", "withdrawn": "已撤回"}
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+def register(main: click.Group) -> None:
+    for command in (init, sweep, status):
+        main.add_command(command)
+
+
+@click.command()
+@pass_state
+def init(state) -> None:
+    """Create the database (run migrations) and any missing config files."""
+    from monitor.config import config_path, load_config
+    from monitor.db.engine import make_engine, upgrade
+
+    path = config_path(state.config_option)
+    created = []
+    for name in ("monitor.toml", "holidays.toml", "watchlist.txt"):
+        target = path if name == "monitor.toml" else path.parent / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text((TEMPLATES / name).read_text(encoding="utf-8"), encoding="utf-8")
+            created.append(str(target))
+    config = load_config(path)
+    engine = make_engine(config.database_url)
+    migrated = upgrade(engine)
+    for item in created:
+        click.echo(f"已创建配置文件：{item}")
+    click.echo(f"数据库：{config.database_url}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
+    from monitor.app import App
+    from monitor import seeding
+
+    app = App(config)
+    for line in seeding.seed(app):
+        click.echo(line)
+
+
+@click.command()
+@now_option
+@json_option
+@pass_state
+def sweep(state, now: datetime | None, as_json: bool) -> None:
+    """Evaluate deadlines and watchlist hits now, enqueue alerts."""
+    from monitor.sweep import sweep as run_sweep
+    from monitor.timeutil import iso
+
+    app = state.app(now)
+    result = run_sweep(app)
+    if as_json:
+        emit_json({"at": iso(result.at), "counts": result.counts, "alerts": result.alerts})
+        return
+    click.echo(f"巡检完成（{iso(result.at)}）：状态变更 {result.counts.get('states', 0)} 条，"
+               f"新增提醒 {result.alerts} 条")
+
+
+@click.command()
+@now_option
+@json_option
+@pass_state
+def status(state, now: datetime | None, as_json: bool) -> None:
+    """Sources' health, last crawl, counts per state, calendar coverage."""
+    from monitor.status import status_document
+
+    app = state.app(now)
+    with app.session() as session:
+        doc = status_document(session, app.config, app.now())
+    if as_json:
+        emit_json(doc)
+        return
+    click.echo("数据源：")
+    rows = [[s["name"], "正常" if s["healthy"] else "异常", s["reason"] or "",
+             (s["last_success"] or "")[:16].replace("T", " "),
+             (s["last_error"] or "")[:16].replace("T", " ")] for s in doc["sources"]]
+    click.echo(table(["名称", "状态", "原因", "最近成功", "最近失败"], rows) if rows else "  （未配置）")
+    click.echo("\n留言状态：")
+    click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
+    cal = doc["calendar"]
+    click.echo(f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
+               f"（请在 {cal['holidays_file']} 中补充）")
+    pending = doc["alerts"].get("pending", 0)
+    failed = doc["alerts"].get("failed", 0)
+    click.echo(f"提醒：待发送 {pending} 条，发送失败 {failed} 条")
+    click.echo(f"守护进程：{'运行中' if doc['daemon'] else '未运行'}")

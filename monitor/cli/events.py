@@ -1,0 +1,123 @@
+"""`event declare|done|list`: crisis clocks (5 h publish, 24 h press conference)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from monitor.cli.common import ISO, emit_json, json_option, now_option, pass_state, table
+
+
+def register(main: click.Group) -> None:
+    main.add_command(event)
+
+
+def event_document(event: Any, now: datetime) -> dict[str, Any]:
+    from monitor.timeutil import iso
+
+    return {
+        "id": event.id,
+        "title": event.title,
+        "level": event.level,
+        "started_at": iso(event.started_at),
+        "declared_at": iso(event.declared_at),
+        "milestones": [
+            {"name": m.name, "deadline": iso(m.deadline), "done_at": iso(m.done_at),
+             "state": milestone_state(m.deadline, m.done_at, now)}
+            for m in event.milestones
+        ],
+    }
+
+
+def milestone_state(deadline: datetime, done_at: datetime | None, now: datetime) -> str:
+    if done_at is not None:
+        return "done" if done_at <= deadline else "done_late"
+    return "overdue" if now >= deadline else "open"
+
+
+MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时", "open": "进行中"}
+
+
+@click.group()
+def event() -> None:
+    """突发事件：权威信息发布（5小时）与新闻发布会（24小时）时限。"""
+
+
+@event.command("declare")
+@click.argument("title")
+@click.option("--level", type=click.Choice(["major", "especially_major"]), required=True)
+@click.option("--started-at", type=ISO, required=True,
+              help="When it happened or was found (ISO-8601; naive = Asia/Shanghai).")
+@now_option
+@json_option
+@pass_state
+def declare(state, title: str, level: str, started_at: datetime, now: datetime | None,
+            as_json: bool) -> None:
+    """Start a crisis clock."""
+    from monitor.tracking import declare_event
+
+    app = state.app(now)
+    with app.session() as session:
+        created = declare_event(session, title, level, started_at, app.config, app.now())
+        doc = event_document(created, app.now())
+    if as_json:
+        emit_json(doc)
+        return
+    _print_event(doc)
+
+
+def _print_event(doc: dict[str, Any]) -> None:
+    from monitor.timeutil import format_local, parse_iso
+    from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
+
+    click.echo(f"事件 #{doc['id']}：{doc['title']}（{EVENT_LEVEL_ZH[doc['level']]}）")
+    click.echo(f"发生/发现时间：{format_local(parse_iso(doc['started_at']))}")
+    rows = [[MILESTONE_ZH[m["name"]], format_local(parse_iso(m["deadline"])),
+             format_local(parse_iso(m["done_at"])) if m["done_at"] else "",
+             MILESTONE_STATE_ZH[m["state"]]] for m in doc["milestones"]]
+    click.echo(table(["节点", "时限", "完成时间", "状态"], rows))
+
+
+@event.command("done")
+@click.argument("event_id", type=int)
+@click.argument("milestone", type=click.Choice(["publish", "press_conference"]))
+@click.option("--at", type=ISO, default=None, help="When it was done (default: now).")
+@now_option
+@pass_state
+def done(state, event_id: int, milestone: str, at: datetime | None, now: datetime | None) -> None:
+    """Mark a milestone done."""
+    from monitor.timeutil import format_local
+    from monitor.tracking import MILESTONE_ZH, mark_milestone_done
+
+    app = state.app(now)
+    with app.session() as session:
+        row = mark_milestone_done(session, event_id, milestone, at or app.now())
+        late = row.done_at > row.deadline
+    click.echo(f"事件 #{event_id}「{MILESTONE_ZH[milestone]}」已于 {format_local(row.done_at)} 完成"
+               + ("（已超时限）" if late else "（在时限内）"))
+
+
+@event.command("list")
+@now_option
+@json_option
+@pass_state
+def list_events(state, now: datetime | None, as_json: bool) -> None:
+    """Crisis events and their milestones."""
+    from sqlalchemy import select
+
+    from monitor.db.models import CrisisEvent
+
+    app = state.app(now)
+    with app.session() as session:
+        events = session.scalars(select(CrisisEvent).order_by(CrisisEvent.started_at.desc())).all()
+        docs = [event_document(e, app.now()) for e in events]
+    if as_json:
+        emit_json(docs)
+        return
+    if not docs:
+        click.echo("（暂无突发事件）")
+    for doc in docs:
+        _print_event(doc)
+        click.echo()

@@ -1,0 +1,311 @@
+"""monitor.toml: read with tomllib, validated with pydantic, errors naming file, key, expectation.
+
+Secrets never live in the file: a value "env:NAME" is read from the environment variable NAME
+when it is used (so `calendar due` works on a machine without the WeCom key).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from monitor.calendar import WorkCalendar, load_calendar
+from monitor.errors import ConfigError
+from monitor.timeutil import Duration, parse_clock, parse_duration
+
+DEFAULT_CONFIG = Path("config/monitor.toml")
+CONFIG_ENV = "OPINION_MONITOR_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _durations(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise ValueError("expected a list of durations such as [\"2wd\", \"1wd\"]")
+    for item in value:
+        parse_duration(item)
+    return value
+
+
+def _duration(value: Any) -> str:
+    parse_duration(value)
+    return value
+
+
+def _clock(value: Any) -> str:
+    parse_clock(value)
+    return value
+
+
+def resolve_secret(value: str | None, key: str, source: str = "config") -> str | None:
+    """`env:NAME` → the variable's value; a missing variable is a ConfigError naming the key."""
+    if value is None or not value.startswith("env:"):
+        return value
+    name = value[4:]
+    found = os.environ.get(name)
+    if not found:
+        raise ConfigError(f"{source}: {key} = {value!r}: environment variable {name} is not set")
+    return found
+
+
+class MonitorSection(_Strict):
+    timezone: str = "Asia/Shanghai"
+    database: str = "sqlite:///data/monitor.db"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+
+class ReplyRule(_Strict):
+    working_days: int = Field(5, ge=1, le=60)
+    warn_before: list[str] = ["2wd", "1wd"]
+    receipt_on_rest_day: Literal["as-is", "next-workday"] = "as-is"
+    _check = field_validator("warn_before", mode="before")(_durations)
+
+    @property
+    def thresholds(self) -> list[Duration]:
+        return [parse_duration(v) for v in self.warn_before]
+
+
+class DisclosureRule(ReplyRule):
+    working_days: int = Field(20, ge=1, le=60)
+    extension_days: int = Field(20, ge=0, le=60)
+
+
+class CrisisRule(_Strict):
+    publish_hours: float = Field(5, gt=0)
+    press_conference_hours: float = Field(24, gt=0)
+    warn_before: list[str] = ["2h", "1h", "30m"]
+    _check = field_validator("warn_before", mode="before")(_durations)
+
+    @field_validator("warn_before")
+    @classmethod
+    def _wall_clock(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if parse_duration(item).is_working_days:
+                raise ValueError(f"{item!r}: crisis limits are wall-clock hours; use h or m")
+        return value
+
+    @property
+    def thresholds(self) -> list[Duration]:
+        return [parse_duration(v) for v in self.warn_before]
+
+
+class Rules(_Strict):
+    reply: ReplyRule = ReplyRule()
+    crisis: CrisisRule = CrisisRule()
+    disclosure: DisclosureRule = DisclosureRule()
+
+
+class SourceConfig(_Strict):
+    name: str = Field(min_length=1)
+    profile: str
+    section: str
+    every: str = "10m"
+    department_default: str | None = None
+    enabled: bool = True
+    timeout: str | None = None  # the crawl child's time limit; default: below `every`
+    _every = field_validator("every")(_duration)
+
+    @field_validator("timeout")
+    @classmethod
+    def _timeout(cls, value: str | None) -> str | None:
+        return None if value is None else _duration(value)
+
+
+class WecomChannel(_Strict):
+    kind: Literal["wecom"]
+    webhook: str
+    format: Literal["markdown", "text"] = "markdown"
+    mentioned_mobile_list: list[str] = []
+    per_minute: int = Field(20, ge=1, le=20)
+    timeout: float = Field(10, gt=0)
+
+
+class EmailChannel(_Strict):
+    kind: Literal["email"]
+    smtp: str
+    to: list[str] = Field(min_length=1)
+    password: str | None = None
+    from_: str | None = Field(None, alias="from")
+    starttls: bool | None = None  # None: STARTTLS on smtp:// when the server offers it
+    timeout: float = Field(20, gt=0)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Channel = Annotated[Union[WecomChannel, EmailChannel], Field(discriminator="kind")]
+
+
+class Routing(_Strict):
+    default: list[str] = []
+    crisis: list[str] = []
+    leadership: list[str] = []
+    departments: dict[str, list[str]] = {}
+
+
+class SummaryConfig(_Strict):
+    at: str = "08:30"
+    channels: list[str] | None = None  # default: routing.default
+    _at = field_validator("at")(_clock)
+
+
+class OfficeHours(_Strict):
+    start: str = "08:30"
+    end: str = "17:30"
+    _start = field_validator("start", "end")(_clock)
+
+
+class WatchConfig(_Strict):
+    # a story reprinted by this many outlets within `cluster_hours` suggests a crisis
+    possible_crisis_outlets: int = Field(5, ge=2)
+    possible_crisis_hours: float = Field(6, gt=0)
+
+
+class DaemonConfig(_Strict):
+    sweep_every: str = "1m"
+    dispatch_every: str = "10s"
+    misfire_grace: str = "5m"
+    log_file: str | None = None
+    _d = field_validator("sweep_every", "dispatch_every", "misfire_grace")(_duration)
+
+
+class Settings(_Strict):
+    monitor: MonitorSection = MonitorSection()
+    rules: Rules = Rules()
+    sources: list[SourceConfig] = []
+    channels: dict[str, Channel] = {}
+    routing: Routing = Routing()
+    summary: SummaryConfig = SummaryConfig()
+    office_hours: OfficeHours = OfficeHours()
+    watch: WatchConfig = WatchConfig()
+    daemon: DaemonConfig = DaemonConfig()
+
+
+class Config:
+    """A validated monitor.toml and the files beside it."""
+
+    def __init__(self, path: Path, settings: Settings) -> None:
+        self.path = path
+        self.settings = settings
+        self.folder = path.parent
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.monitor.timezone)
+
+    @property
+    def holidays_path(self) -> Path:
+        return self.folder / "holidays.toml"
+
+    @property
+    def watchlist_path(self) -> Path:
+        return self.folder / "watchlist.txt"
+
+    @cached_property
+    def calendar(self) -> WorkCalendar:
+        return load_calendar(self.holidays_path)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL, `env:` resolved; a relative SQLite path is relative to the
+        folder of monitor.toml, so the daemon finds the same file from any working dir."""
+        url = resolve_secret(self.settings.monitor.database, "monitor.database", str(self.path))
+        assert url is not None
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            url = prefix + str((self.folder / url[len(prefix):]).resolve())
+        return url
+
+    def resolve(self, relative: str) -> Path:
+        path = Path(relative)
+        return path if path.is_absolute() else self.folder / path
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.settings.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.settings.sources) or "none configured"
+        raise ConfigError(f"{self.path}: no source named {name!r} (known: {known})")
+
+
+def _describe(error: dict[str, Any]) -> str:
+    loc = [str(p) for p in error["loc"]]
+    if len(loc) > 2 and loc[0] == "channels":
+        del loc[2]  # pydantic puts the union tag ("wecom"/"email") in the path
+    key = ".".join(loc)
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return f"unknown key {key!r}"
+    if kind == "missing":
+        return f"key {key!r} is required"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"key {key!r} = {value!r}: {message}"
+
+
+def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise ConfigError(f"{path}: {_describe(first)}{tail}") from None
+
+
+def config_path(option: str | None) -> Path:
+    return Path(option or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate `path`. Every problem is a ConfigError naming file and key."""
+    if not path.exists():
+        raise ConfigError(f"{path}: configuration file not found (run `opinion-monitor init`, "
+                          f"or give --config / ${CONFIG_ENV})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    settings = parse_settings(raw, path)
+    names = [s.name for s in settings.sources]
+    duplicate = next((n for n in names if names.count(n) > 1), None)
+    if duplicate:
+        raise ConfigError(f"{path}: sources: the name {duplicate!r} is used twice")
+    for route_key, route in _routes(settings):
+        for channel in route:
+            if channel not in settings.channels:
+                raise ConfigError(f"{path}: {route_key}: no channel named {channel!r} "
+                                  f"(defined: {', '.join(settings.channels) or 'none'})")
+    for source in settings.sources:
+        if not (path.parent / source.profile).exists() and not Path(source.profile).is_absolute():
+            raise ConfigError(f"{path}: sources {source.name!r}: profile file "
+                              f"{path.parent / source.profile} not found")
+    return Config(path.resolve(), settings)
+
+
+def _routes(settings: Settings) -> list[tuple[str, list[str]]]:
+    routes = [("routing.default", settings.routing.default),
+              ("routing.crisis", settings.routing.crisis),
+              ("routing.leadership", settings.routing.leadership)]
+    routes += [(f"routing.departments.{d!r}", r) for d, r in settings.routing.departments.items()]
+    if settings.summary.channels is not None:
+        routes.append(("summary.channels", settings.summary.channels))
+    return routes

@@ -1,0 +1,244 @@
+"""The tables. Times are stored as naive UTC (`UTCDateTime` adds and strips the zone) so SQLite
+and PostgreSQL compare them the same way; indexes sit on the columns the sweep filters on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored naive UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} reached the database; convert to UTC first")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Source(Base):
+    """A configured source's health and history (the config says what to crawl)."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="messages")  # messages | news
+    healthy: Mapped[bool] = mapped_column(Boolean, default=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    last_success: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_text: Mapped[str | None] = mapped_column(Text)
+    last_rows: Mapped[int | None] = mapped_column(Integer)  # rows on the last good first page
+    usual_body_size: Mapped[int | None] = mapped_column(Integer)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Message(Base):
+    """A citizen's message tracked against its reply limit."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
+        Index("ix_messages_state_deadline", "state", "deadline"),
+        Index("ix_messages_state_first_warning", "state", "first_warning_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="reply")  # reply | disclosure
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(100))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    status_text: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    due_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_at_approx: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply: Mapped[str | None] = mapped_column(Text)
+    reply_department: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    missed_passes: Mapped[int] = mapped_column(Integer, default=0)
+    state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # an at-risk/overdue alert went out, so a later reply earns a reply_resolved alert
+    alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CrisisEvent(Base):
+    __tablename__ = "crisis_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(String(30))  # major | especially_major
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="event", order_by="Milestone.deadline", cascade="all, delete-orphan"
+    )
+
+
+class Milestone(Base):
+    __tablename__ = "crisis_milestones"
+    __table_args__ = (UniqueConstraint("event_id", "name", name="uq_milestone_event_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("crisis_events.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(30))  # publish | press_conference
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    event: Mapped[CrisisEvent] = relationship(back_populates="milestones")
+
+
+class DeadlineStage(Base):
+    """One alert stage of one deadline (message 12, "2wd", at …). The sweep turns due,
+    unfired stages into alerts with one INSERT … SELECT, whatever the number of messages."""
+
+    __tablename__ = "deadline_stages"
+    __table_args__ = (
+        UniqueConstraint("message_id", "milestone_id", "stage", name="uq_stage_owner_stage"),
+        Index("ix_stages_fired_at", "fired", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), index=True
+    )
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crisis_milestones.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class WatchTerm(Base):
+    __tablename__ = "watch_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[str] = mapped_column(String(20), default="warning")  # info|warning|critical
+    category: Mapped[str | None] = mapped_column(String(100))
+    exclude: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchTermHistory(Base):
+    __tablename__ = "watch_term_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    term: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # add | update | remove | import
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class NewsItem(Base):
+    __tablename__ = "news_items"
+    __table_args__ = (UniqueConstraint("url", "content_hash", name="uq_news_url_hash"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    simhash: Mapped[int | None] = mapped_column(BigInteger)
+    cluster: Mapped[int | None] = mapped_column(Integer, index=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchHit(Base):
+    __tablename__ = "watch_hits"
+    __table_args__ = (
+        UniqueConstraint("subject", "term", name="uq_hit_subject_term"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(100), index=True)  # news:ID | message:ID
+    term: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Alert(Base):
+    """The outbox: an alert is a row before it is a message. (subject, stage) fires once."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("subject", "stage", name="uq_alert_subject_stage"),
+        Index("ix_alerts_status_next", "status", "next_attempt_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(40))
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    department: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed|acked
+    channel: Mapped[str | None] = mapped_column(String(100))  # the channel(s) that delivered it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class Meta(Base):
+    """Small key/value facts (e.g. the daemon's heartbeat)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

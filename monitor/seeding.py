@@ -1,0 +1,19 @@
+"""What `init` puts into a new database beyond the schema. Areas add their seeders here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterable
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+Seeder = Callable[["App"], Iterable[str]]
+SEEDERS: list[Seeder] = []
+
+
+def seed(app: App) -> list[str]:
+    """Run every seeder; each returns lines to show the user."""
+    lines: list[str] = []
+    for seeder in SEEDERS:
+        lines.extend(seeder(app))
+    return lines

@@ -1,0 +1,69 @@
+"""What `status` reports: sources' health, counts per state, calendar coverage, the daemon."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.config import Config
+from monitor.db.models import Alert, Message, Meta, Source
+from monitor.deadlines import ALL_STATES
+from monitor.timeutil import iso, local_date
+
+HEARTBEAT_KEY = "daemon.heartbeat"
+HEARTBEAT_FRESH = timedelta(minutes=3)
+
+
+def daemon_running(session: Session, now: datetime) -> bool:
+    """The daemon writes a heartbeat every minute; a fresh one means it is alive."""
+    row = session.get(Meta, HEARTBEAT_KEY)
+    return bool(row and row.updated_at and now - row.updated_at <= HEARTBEAT_FRESH)
+
+
+def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
+    rows = {s.name: s for s in session.scalars(select(Source))}
+    counts: dict[str, dict[str, int]] = {}
+    for source, state, n in session.execute(
+        select(Message.source, Message.state, func.count()).group_by(Message.source, Message.state)
+    ):
+        counts.setdefault(source, {})[state] = n
+    out = []
+    for source in config.settings.sources:
+        row = rows.get(source.name)
+        out.append({
+            "name": source.name,
+            "section": source.section,
+            "enabled": source.enabled,
+            "healthy": bool(row.healthy) if row else True,
+            "reason": row.reason if row else "never crawled",
+            "last_success": iso(row.last_success) if row else None,
+            "last_error": iso(row.last_error) if row else None,
+            "last_error_text": row.last_error_text if row else None,
+            "states": counts.get(source.name, {}),
+        })
+    return out
+
+
+def status_document(session: Session, config: Config, now: datetime) -> dict[str, Any]:
+    states = {state.value: 0 for state in ALL_STATES}
+    for state, n in session.execute(select(Message.state, func.count()).group_by(Message.state)):
+        states[state] = n
+    alerts = {status: n for status, n in session.execute(
+        select(Alert.status, func.count()).group_by(Alert.status))}
+    year = local_date(now).year
+    calendar = config.calendar
+    return {
+        "sources": source_health(session, config),
+        "states": states,
+        "alerts": alerts,
+        "calendar": {
+            "known_until": calendar.known_until(year),
+            "next_unknown": calendar.next_unknown(year),
+            "holidays_file": str(config.holidays_path),
+        },
+        "daemon": daemon_running(session, now),
+        "now": iso(now),
+    }

@@ -1,0 +1,157 @@
+"""The sweep: evaluate every deadline at `now` and enqueue alerts, set-based.
+
+Each step is a small function `(session, app, now) -> int` run in one transaction; the work
+is done by a few UPDATE and INSERT … SELECT statements on indexed columns, so 100,000 open
+messages cost the same handful of statements as ten. Other areas add their steps to STEPS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Callable
+
+from sqlalchemy import String, and_, case, cast, exists, false, insert, literal, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from monitor.db.models import Alert, DeadlineStage, Message, Milestone
+from monitor.deadlines import ACTIVE_STATES, MessageState
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+SweepStep = Callable[[Session, "App", datetime], int]
+_ACTIVE = [s.value for s in ACTIVE_STATES]
+
+
+@dataclass
+class SweepResult:
+    at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def alerts(self) -> int:
+        return sum(v for k, v in self.counts.items() if k.startswith("alerts"))
+
+
+def _insert_alerts(session: Session, columns: list[str], query: object) -> int:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(Alert).from_select(columns, query).on_conflict_do_nothing()
+    return session.execute(stmt).rowcount or 0
+
+
+def _subject(prefix: str, column: object) -> object:
+    return literal(prefix) + cast(column, String)
+
+
+def _acked(subject: object) -> object:
+    return exists().where(and_(Alert.subject == subject, Alert.status == "acked"))
+
+
+def message_states(session: Session, app: App, now: datetime) -> int:
+    """open → at_risk → overdue by the stored deadline and first-warning instants."""
+    overdue = session.execute(
+        update(Message)
+        .where(Message.state.in_([MessageState.OPEN.value, MessageState.AT_RISK.value]),
+               Message.deadline <= now)
+        .values(state=MessageState.OVERDUE.value, state_changed_at=now)
+    ).rowcount
+    at_risk = session.execute(
+        update(Message)
+        .where(Message.state == MessageState.OPEN.value, Message.first_warning_at <= now)
+        .values(state=MessageState.AT_RISK.value, state_changed_at=now)
+    ).rowcount
+    return (overdue or 0) + (at_risk or 0)
+
+
+def _latest_due(now: datetime, owner: str) -> object:
+    """No later stage of the same owner is also due: only the newest reached stage alerts,
+    so a message first seen already overdue sends one alert, not three."""
+    later = aliased(DeadlineStage)
+    return ~exists().where(
+        getattr(later, owner) == getattr(DeadlineStage, owner),
+        later.at > DeadlineStage.at,
+        later.at <= now,
+    )
+
+
+def message_stage_alerts(session: Session, app: App, now: datetime) -> int:
+    subject = _subject("message:", Message.id)
+    query = (
+        select(
+            case((DeadlineStage.stage == "overdue", "reply_overdue"), else_="reply_at_risk"),
+            subject, DeadlineStage.stage, false(), Message.department, literal("pending"),
+            literal(0), literal(now, type_=Alert.created_at.type),
+        )
+        .join(Message, Message.id == DeadlineStage.message_id)
+        .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
+               Message.state.in_(_ACTIVE), _latest_due(now, "message_id"), ~_acked(subject))
+    )
+    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
+    count = _insert_alerts(session, cols, query)
+    due_ids = select(DeadlineStage.message_id).where(
+        DeadlineStage.fired == false(), DeadlineStage.at <= now, DeadlineStage.message_id.is_not(None))
+    session.execute(update(Message).where(Message.id.in_(due_ids), Message.state.in_(_ACTIVE))
+                    .values(alerted=True))
+    return count
+
+
+def milestone_stage_alerts(session: Session, app: App, now: datetime) -> int:
+    subject = _subject("milestone:", Milestone.id)
+    query = (
+        select(
+            case((DeadlineStage.stage == "overdue", "crisis_overdue"), else_="crisis_at_risk"),
+            subject, DeadlineStage.stage, true(), literal(None, type_=String), literal("pending"),
+            literal(0), literal(now, type_=Alert.created_at.type),
+        )
+        .join(Milestone, Milestone.id == DeadlineStage.milestone_id)
+        .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
+               Milestone.done_at.is_(None), _latest_due(now, "milestone_id"), ~_acked(subject))
+    )
+    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
+    return _insert_alerts(session, cols, query)
+
+
+def fire_due_stages(session: Session, app: App, now: datetime) -> int:
+    """Mark every due stage fired (alerted or not): each stage is looked at once."""
+    return session.execute(
+        update(DeadlineStage).where(DeadlineStage.fired == false(), DeadlineStage.at <= now)
+        .values(fired=True)
+    ).rowcount or 0
+
+
+def resolved_alerts(session: Session, app: App, now: datetime) -> int:
+    """A reply came after an at-risk/overdue alert: tell the office it is resolved."""
+    replied = [MessageState.REPLIED.value, MessageState.REPLIED_LATE.value]
+    query = (
+        select(literal("reply_resolved"), _subject("message:", Message.id), literal("resolved"),
+               false(), Message.department, literal("pending"), literal(0),
+               literal(now, type_=Alert.created_at.type))
+        .where(Message.alerted == true(), Message.state.in_(replied))
+    )
+    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
+    count = _insert_alerts(session, cols, query)
+    session.execute(update(Message).where(Message.alerted == true(), Message.state.in_(replied))
+                    .values(alerted=False))
+    return count
+
+
+# Order matters: states first, then the alerts that read them, then stages are marked fired.
+STEPS: list[tuple[str, SweepStep]] = [
+    ("states", message_states),
+    ("alerts.reply", message_stage_alerts),
+    ("alerts.crisis", milestone_stage_alerts),
+    ("stages_fired", fire_due_stages),
+    ("alerts.resolved", resolved_alerts),
+]
+
+
+def sweep(app: App, now: datetime | None = None) -> SweepResult:
+    """Run every step at `now` (default: the app's clock) in one transaction."""
+    moment = now or app.now()
+    result = SweepResult(at=moment)
+    with app.session() as session:
+        for name, step in STEPS:
+            result.counts[name] = step(session, app, moment)
+    return result

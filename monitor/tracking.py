@@ -1,0 +1,149 @@
+"""Putting deadlines on tracked things: messages (reply / disclosure limits) and crisis events.
+
+These functions write rows; the time rules themselves live in `monitor.deadlines`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from monitor.calendar import WorkCalendar
+from monitor.config import Config, ReplyRule
+from monitor.db.models import CrisisEvent, DeadlineStage, Message, Milestone
+from monitor.deadlines import (
+    ACTIVE_STATES,
+    MessageState,
+    clock_stages,
+    crisis_deadlines,
+    message_state,
+    reply_stages,
+    working_day_deadline,
+)
+from monitor.errors import MonitorError, NotFound
+
+MILESTONES = ("publish", "press_conference")
+MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
+EVENT_LEVELS = ("major", "especially_major")
+EVENT_LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
+
+
+def rule_for(message: Message, config: Config) -> ReplyRule:
+    rules = config.settings.rules
+    return rules.disclosure if message.kind == "disclosure" else rules.reply
+
+
+def schedule_message(
+    session: Session, message: Message, config: Config, calendar: WorkCalendar, now: datetime
+) -> None:
+    """Compute the message's due date, deadline, warning stages and state at `now`.
+
+    Call after creating a message (it must have `posted_at`) or when the calendar changed;
+    the stages are rewritten, keeping the ones already fired so no alert repeats."""
+    rule = rule_for(message, config)
+    due = working_day_deadline(
+        message.posted_at, rule.working_days, calendar, rule.receipt_on_rest_day
+    )
+    due_date, provisional = due.due_date, due.provisional
+    if message.extension_days:
+        due_date, more = calendar.add_working_days(due_date, message.extension_days, provisional=True)
+        provisional = provisional or more
+    stages = reply_stages(due_date, rule.thresholds, calendar)
+    message.due_date = due_date
+    message.deadline = stages[-1].at
+    message.provisional = provisional
+    message.first_warning_at = stages[0].at if len(stages) > 1 else None
+    if message.state != MessageState.WITHDRAWN:
+        _set_state(message, message_state(message.deadline, message.first_warning_at, now,
+                                          message.replied_at), now)
+    if message.id is None:
+        session.add(message)
+        session.flush()
+    _write_stages(session, "message_id", message.id, [(s.name, s.at) for s in stages])
+
+
+def _write_stages(session: Session, owner: str, owner_id: int, stages: list[tuple[str, datetime]]) -> None:
+    column = getattr(DeadlineStage, owner)
+    existing = {row.stage: row for row in session.scalars(select(DeadlineStage).where(column == owner_id))}
+    wanted = {name for name, _ in stages}
+    for name, row in existing.items():
+        if name not in wanted and not row.fired:
+            session.delete(row)
+    for name, at in stages:
+        row = existing.get(name)
+        if row is None:
+            session.add(DeadlineStage(**{owner: owner_id}, stage=name, at=at, fired=False))
+        elif not row.fired:
+            row.at = at
+
+
+def _set_state(message: Message, state: MessageState, now: datetime) -> None:
+    if message.state != state:
+        message.state = state
+        message.state_changed_at = now
+
+
+def mark_replied(message: Message, replied_at: datetime, approximate: bool, now: datetime) -> None:
+    """A reply was found: replied (on time) or replied_late, by the reply's own time."""
+    message.replied_at = replied_at
+    message.replied_at_approx = approximate
+    _set_state(message, message_state(message.deadline, message.first_warning_at, now, replied_at), now)
+
+
+def mark_withdrawn(message: Message, now: datetime) -> None:
+    """The message vanished from the portal (after a full pass, never one flaky page)."""
+    if message.state in ACTIVE_STATES:
+        _set_state(message, MessageState.WITHDRAWN, now)
+
+
+def declare_event(
+    session: Session, title: str, level: str, started_at: datetime, config: Config, now: datetime
+) -> CrisisEvent:
+    """Start a crisis's 5 h / 24 h clocks (DESIGN §2). A person declares; nothing automatic."""
+    if level not in EVENT_LEVELS:
+        raise MonitorError(f"event level {level!r}: expected one of {', '.join(EVENT_LEVELS)}")
+    if not title.strip():
+        raise MonitorError("an event needs a title")
+    rule = config.settings.rules.crisis
+    event = CrisisEvent(title=title.strip(), level=level, started_at=started_at, declared_at=now)
+    session.add(event)
+    deadlines = crisis_deadlines(started_at, rule.publish_hours, rule.press_conference_hours)
+    for name in MILESTONES:
+        event.milestones.append(Milestone(name=name, deadline=deadlines[name]))
+    session.flush()
+    for milestone in event.milestones:
+        stages = clock_stages(milestone.deadline, rule.thresholds)
+        # stages already past when the event is declared are not alerted one by one: the
+        # latest reached stage fires (the sweep skips earlier ones), as for messages
+        _write_stages(session, "milestone_id", milestone.id, [(s.name, s.at) for s in stages])
+    return event
+
+
+def get_event(session: Session, event_id: int) -> CrisisEvent:
+    event = session.get(CrisisEvent, event_id)
+    if event is None:
+        raise NotFound(f"no crisis event with id {event_id} (see `opinion-monitor event list`)")
+    return event
+
+
+def mark_milestone_done(session: Session, event_id: int, name: str, at: datetime) -> Milestone:
+    if name not in MILESTONES:
+        raise MonitorError(f"milestone {name!r}: expected one of {', '.join(MILESTONES)}")
+    event = get_event(session, event_id)
+    milestone = next(m for m in event.milestones if m.name == name)
+    milestone.done_at = at
+    return milestone
+
+
+def reschedule_all(session: Session, config: Config, calendar: WorkCalendar, now: datetime) -> int:
+    """Recompute every active message's deadline (after holidays.toml gained a year)."""
+    count = 0
+    for message in session.scalars(select(Message).where(Message.state.in_(list(ACTIVE_STATES)))):
+        schedule_message(session, message, config, calendar, now)
+        count += 1
+    return count
+
+
+def drop_stages(session: Session, message_id: int) -> None:
+    session.execute(delete(DeadlineStage).where(DeadlineStage.message_id == message_id))
