@@ -1,0 +1,40 @@
+"""Shared fixtures: a real config folder and a real SQLite file per test."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from monitor.app import App, fixed_clock
+from monitor.config import load_config
+from monitor.timeutil import parse_iso
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def write_config(folder: Path, body: str = "", holidays: str | None = None) -> Path:
+    """A monitor.toml in `folder` using a SQLite file there; `body` is appended TOML."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "monitor.toml"
+    path.write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n\n'
+                    + textwrap.dedent(body), encoding="utf-8")
+    if holidays is not None:
+        (folder / "holidays.toml").write_text(textwrap.dedent(holidays), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Callable[..., App]:
+    """make_app(body="", now="2026-11-26T10:00", holidays=None) → an App on a fresh database."""
+
+    def factory(body: str = "", now: str | datetime = "2026-11-26T10:00",
+                holidays: str | None = None) -> App:
+        path = write_config(tmp_path / "cfg", body, holidays)
+        moment = parse_iso(now) if isinstance(now, str) else now
+        return App(load_config(path), clock=fixed_clock(moment))
+
+    return factory
