@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -204,6 +203,8 @@ class Config:
         self.path = path
         self.settings = settings
         self.folder = path.parent
+        self._calendar: WorkCalendar | None = None
+        self._calendar_stamp: int | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -217,9 +218,18 @@ class Config:
     def watchlist_path(self) -> Path:
         return self.folder / "watchlist.txt"
 
-    @cached_property
+    @property
     def calendar(self) -> WorkCalendar:
-        return load_calendar(self.holidays_path)
+        """The calendar, re-read when holidays.toml changes: adding next year's schedule
+        takes effect in a running daemon without a restart."""
+        try:
+            stamp = self.holidays_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            stamp = None
+        if self._calendar is None or stamp != self._calendar_stamp:
+            self._calendar = load_calendar(self.holidays_path)
+            self._calendar_stamp = stamp
+        return self._calendar
 
     @property
     def database_url(self) -> str:

@@ -49,6 +49,19 @@ def _acked(subject: object) -> object:
     return exists().where(and_(Alert.subject == subject, Alert.status == "acked"))
 
 
+def recheck_provisional(session: Session, app: App, now: datetime) -> int:
+    """Provisional deadlines are recomputed on every sweep: once holidays.toml gains the
+    missing year they become firm (and move, if the new schedule says so). Few rows."""
+    from monitor.tracking import schedule_message
+
+    count = 0
+    query = select(Message).where(Message.provisional == true(), Message.state.in_(_ACTIVE))
+    for message in session.scalars(query):
+        schedule_message(session, message, app.config, app.calendar, now)
+        count += 1
+    return count
+
+
 def message_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
     overdue = session.execute(
@@ -139,6 +152,7 @@ def resolved_alerts(session: Session, app: App, now: datetime) -> int:
 
 # Order matters: states first, then the alerts that read them, then stages are marked fired.
 STEPS: list[tuple[str, SweepStep]] = [
+    ("provisional", recheck_provisional),
     ("states", message_states),
     ("alerts.reply", message_stage_alerts),
     ("alerts.crisis", milestone_stage_alerts),

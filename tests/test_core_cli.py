@@ -1,0 +1,139 @@
+"""The core commands end to end on a real SQLite file: exact JSON shapes (DESIGN §3), exit
+codes, config errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from tests.conftest import write_config
+
+
+def run(config: Path, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(main, ["--config", str(config), *args])
+    assert result.exit_code == code, (result.output, result.stderr if hasattr(result, "stderr") else "")
+    return result.stdout
+
+
+def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = write_config(tmp_path / "cfg")
+    run(path, "init")
+    return path
+
+
+def test_calendar_due_json_shape(config: Path) -> None:
+    doc = json.loads(run(config, "calendar", "due", "--from", "2024-09-27T10:00",
+                         "--working-days", "5", "--json"))
+    assert doc["due_date"] == "2024-10-10"
+    assert doc["deadline"] == "2024-10-11T00:00:00+08:00"
+    assert doc["provisional"] is False
+    doc = json.loads(run(config, "calendar", "due", "--from", "2025-12-20T10:00",
+                         "--working-days", "5", "--receipt-on-rest-day", "next-workday", "--json"))
+    assert doc["due_date"] == "2025-12-29"
+
+
+def test_calendar_due_unknown_year_exits_3_naming_year_and_file(tmp_path: Path) -> None:
+    proc = run_process("calendar", "due", "--from", "2026-12-28", "--working-days", "5",
+                       "--json", cwd=tmp_path)
+    assert proc.returncode == 3 and proc.stdout == ""
+    assert "2027" in proc.stderr and "config/holidays.toml" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    proc = run_process("calendar", "due", "--from", "2026-12-28", "--working-days", "5",
+                       "--allow-provisional", "--json", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {**json.loads(proc.stdout), "due_date": "2027-01-04",
+                                       "provisional": True}
+
+
+def test_holidays_next_to_the_config_are_used(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "etc", holidays='[years.2027]\nholidays = ["2027-01-01"]\n')
+    doc = json.loads(run(path, "calendar", "due", "--from", "2026-12-28", "--working-days",
+                         "5", "--json"))
+    # New Year's Day (Fri) now rests: 12-29, 12-30, 12-31, 01-04, 01-05
+    assert doc == {**doc, "due_date": "2027-01-05", "provisional": False}
+
+
+def test_is_workday_json(config: Path) -> None:
+    assert json.loads(run(config, "calendar", "is-workday", "2024-09-29", "--json")) == {
+        "date": "2024-09-29", "workday": True, "holiday_name": None}
+    assert json.loads(run(config, "calendar", "is-workday", "2024-10-01", "--json")) == {
+        "date": "2024-10-01", "workday": False, "holiday_name": "国庆节"}
+    out = run(config, "calendar", "is-workday", "2024-09-29")
+    assert "调休上班" in out
+
+
+def test_event_declare_done_list(config: Path) -> None:
+    doc = json.loads(run(config, "event", "declare", "化工厂爆炸", "--level", "major",
+                         "--started-at", "2026-11-26T09:00", "--json"))
+    assert set(doc) >= {"id", "title", "level", "started_at", "milestones"}
+    assert doc["started_at"] == "2026-11-26T09:00:00+08:00"
+    assert [(m["name"], m["deadline"], m["done_at"]) for m in doc["milestones"]] == [
+        ("publish", "2026-11-26T14:00:00+08:00", None),
+        ("press_conference", "2026-11-27T09:00:00+08:00", None)]
+    out = run(config, "event", "done", str(doc["id"]), "publish", "--at", "2026-11-26T15:00")
+    assert "已超时限" in out
+    listed = json.loads(run(config, "event", "list", "--json", "--now", "2026-11-26T16:00"))
+    publish = listed[0]["milestones"][0]
+    assert publish["done_at"] == "2026-11-26T15:00:00+08:00" and publish["state"] == "done_late"
+    run(config, "event", "done", "99", "publish", code=4)
+
+
+def test_config_errors_name_file_and_key_without_traceback(tmp_path: Path) -> None:
+    bad = write_config(tmp_path / "bad", "[rules.reply]\nworking_days = \"five\"\n")
+    proc = run_process("--config", str(bad), "items", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert str(bad) in proc.stderr and "rules.reply.working_days" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    typo = write_config(tmp_path / "typo", "[rules.reply]\nwarn_before = [\"2wd\", \"1x\"]\n")
+    proc = run_process("--config", str(typo), "status", cwd=tmp_path)
+    assert proc.returncode == 2 and "'1x' is not a duration" in proc.stderr
+    unknown = write_config(tmp_path / "unknown", "[office_hour]\nstart = \"08:30\"\n")
+    proc = run_process("--config", str(unknown), "status", cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown key 'office_hour'" in proc.stderr
+    proc = run_process("--config", str(tmp_path / "nowhere.toml"), "status", cwd=tmp_path)
+    assert proc.returncode == 2 and "nowhere.toml: configuration file not found" in proc.stderr
+    bad_source = write_config(tmp_path / "src", '[[sources]]\nname = "x"\nprofile = "sites/x.toml"\n'
+                              'section = "bxcy"\nevery = "10 minutes"\n')
+    proc = run_process("--config", str(bad_source), "status", cwd=tmp_path)
+    assert proc.returncode == 2 and "sources.0.every" in proc.stderr
+
+
+def test_missing_secret_is_reported_when_used(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("OM_TEST_DB", raising=False)
+    path = write_config(tmp_path / "env", "")
+    path.write_text('[monitor]\ndatabase = "env:OM_TEST_DB"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2 and "OM_TEST_DB is not set" in result.output
+    # commands that do not need the secret still work
+    result = CliRunner().invoke(main, ["--config", str(path), "calendar", "is-workday", "2026-11-26"])
+    assert result.exit_code == 0
+
+
+def test_init_creates_missing_config_files_and_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "monitor.toml"
+    first = run(path, "init")
+    assert path.exists() and (path.parent / "holidays.toml").exists()
+    assert (path.parent / "watchlist.txt").exists() and (path.parent / "data" / "monitor.db").exists()
+    assert "已创建配置文件" in first
+    second = run(path, "init")
+    assert "已创建配置文件" not in second
+
+
+def test_status_json_shape(config: Path) -> None:
+    doc = json.loads(run(config, "status", "--json", "--now", "2026-11-26T10:00"))
+    assert set(doc) >= {"sources", "states", "calendar", "daemon"}
+    assert doc["calendar"]["known_until"] == 2026 and doc["calendar"]["next_unknown"] == 2027
+    assert doc["daemon"] is False
+    assert set(doc["states"]) >= {"open", "at_risk", "overdue", "replied", "replied_late", "withdrawn"}
