@@ -174,6 +174,8 @@ class WatchConfig(_Strict):
     # a story reprinted by this many outlets within `cluster_hours` suggests a crisis
     possible_crisis_outlets: int = Field(5, ge=2)
     possible_crisis_hours: float = Field(6, gt=0)
+    # older news/messages are scanned and listed but not alerted (a first crawl brings history)
+    alert_max_age_hours: float = Field(72, gt=0)
 
 
 class DaemonConfig(_Strict):

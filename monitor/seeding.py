@@ -11,6 +11,15 @@ Seeder = Callable[["App"], Iterable[str]]
 SEEDERS: list[Seeder] = []
 
 
+def _seed_watchlist(app: App) -> Iterable[str]:
+    from monitor.watchlist.terms import seed_watchlist
+
+    return seed_watchlist(app)
+
+
+SEEDERS.append(_seed_watchlist)
+
+
 def seed(app: App) -> list[str]:
     """Run every seeder; each returns lines to show the user."""
     lines: list[str] = []

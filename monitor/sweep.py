@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATES, MessageState
+from monitor.watchlist import scan as watch_scan
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -156,6 +157,8 @@ STEPS: list[tuple[str, SweepStep]] = [
     ("states", message_states),
     ("alerts.reply", message_stage_alerts),
     ("alerts.crisis", milestone_stage_alerts),
+    ("watch.scan", watch_scan.scan_watch),
+    ("alerts.watch", watch_scan.watch_alerts),
     ("stages_fired", fire_due_stages),
     ("alerts.resolved", resolved_alerts),
 ]

@@ -1,0 +1,214 @@
+"""Find watch terms in text: recall first, then confidence.
+
+Recall: an Aho-Corasick automaton (pyahocorasick) over every enabled term finds each term as a
+substring, so 审计 is found in 市审计局 and 欠薪 in 拖欠薪资 — jieba's segmentation alone
+would miss both. A hit that lies inside an occurrence of one of its term's exclusion phrases
+(审计 inside 评审计划) is dropped.
+
+Confidence: jieba, with every term in its user dictionary, cuts a small window around the hit.
+A hit whose both ends fall on token boundaries scores 1.0; an end that cuts a token scores
+less (0.8 when the token is a compound of two dictionary words split exactly there, like
+审计|工作, else 0.4); the hit's confidence is the mean of its two ends. Per term and text the
+best hit counts, and work stops at the first 1.0.
+
+The automaton is cached by the watchlist version (Meta row bumped on every edit, plus the
+term count and newest updated_at), so an edit takes effect on the next item without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterable
+
+from monitor.watchlist.terms import VERSION_KEY, TermSpec
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+WINDOW = 8  # characters of context either side of a hit that jieba cuts
+MAX_CONFIDENCE_TRIES = 16  # hits per term and text scored before settling for the best so far
+LEVEL_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class TermHit:
+    term: str
+    level: str
+    category: str | None
+    confidence: float
+    count: int  # non-excluded occurrences
+    start: int  # first occurrence, in the normalised text
+    end: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "level": self.level, "confidence": self.confidence}
+
+
+# --- jieba: one private tokenizer per process, its user words kept in step with the terms ---
+
+_lock = threading.Lock()
+_tokenizer: Any = None
+_user_words: dict[str, int | None] = {}  # word we added → its frequency before (None: absent)
+
+
+def tokenizer() -> Any:
+    """The process's private jieba.Tokenizer (the global one is left alone)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict…" chatter
+                tk = jieba.Tokenizer()
+                tk.initialize()
+                _tokenizer = tk
+    return _tokenizer
+
+
+def sync_user_words(terms: Iterable[str]) -> None:
+    """Make exactly `terms` the tokenizer's added words (removed terms get their old
+    frequency back, so a removed term stops shaping the segmentation)."""
+    tk = tokenizer()
+    wanted = set(terms)
+    with _lock:
+        for word in list(_user_words):
+            if word not in wanted:
+                old = _user_words.pop(word)
+                tk.add_word(word, old if old else 0)
+        for word in wanted:
+            if word not in _user_words:
+                _user_words[word] = tk.FREQ.get(word) or None
+                if not tk.FREQ.get(word):
+                    tk.add_word(word)
+
+
+def _in_dictionary(word: str) -> bool:
+    return bool(tokenizer().FREQ.get(word))
+
+
+def _boundary_score(position: int, spans: list[tuple[int, int]], text: str) -> float:
+    for start, end in spans:
+        if position == start or position == end:
+            return 1.0
+        if start < position < end:
+            left, right = text[start:position], text[position:end]
+            if len(left) >= 2 and len(right) >= 2 and _in_dictionary(left) and _in_dictionary(right):
+                return 0.8
+            return 0.4
+    return 1.0
+
+
+def confidence(text: str, start: int, end: int) -> float:
+    """Word-boundary confidence of the hit text[start:end] (normalised text)."""
+    lo, hi = max(0, start - WINDOW), min(len(text), end + WINDOW)
+    window = text[lo:hi]
+    spans: list[tuple[int, int]] = []
+    pos = lo
+    for token in tokenizer().cut(window, HMM=False):
+        spans.append((pos, pos + len(token)))
+        pos += len(token)
+    score = (_boundary_score(start, spans, text) + _boundary_score(end, spans, text)) / 2
+    return round(score, 2)
+
+
+# --- the automaton --------------------------------------------------------------------------
+
+class Matcher:
+    """All enabled terms of one watchlist version."""
+
+    def __init__(self, specs: Iterable[TermSpec]) -> None:
+        import ahocorasick
+
+        self.specs = [s for s in specs if s.enabled]
+        self.automaton = ahocorasick.Automaton()
+        # per term: (exclusion phrase, offset of the term inside it) for every occurrence
+        self._exclusions: dict[str, list[tuple[str, int]]] = {}
+        for index, spec in enumerate(self.specs):
+            self.automaton.add_word(spec.term, index)
+            offsets = []
+            for phrase in spec.exclude:
+                at = phrase.find(spec.term)
+                while at >= 0:
+                    offsets.append((phrase, at))
+                    at = phrase.find(spec.term, at + 1)
+            self._exclusions[spec.term] = offsets
+        self.empty = not self.specs
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def excluded(self, text: str, term: str, start: int) -> bool:
+        """Does text[start:start+len(term)] lie inside an occurrence of an exclusion phrase?"""
+        for phrase, offset in self._exclusions[term]:
+            begin = start - offset
+            if begin >= 0 and text.startswith(phrase, begin):
+                return True
+        return False
+
+    def find(self, text: str) -> dict[int, list[int]]:
+        """Non-excluded hits: spec index → start positions (normalised text)."""
+        found: dict[int, list[int]] = {}
+        if self.empty:
+            return found
+        specs, exclusions = self.specs, self._exclusions
+        for last, index in self.automaton.iter(text):
+            term = specs[index].term
+            start = last - len(term) + 1
+            if exclusions[term] and self.excluded(text, term, start):
+                continue
+            found.setdefault(index, []).append(start)
+        return found
+
+    def match(self, text: str, normalized: bool = False) -> list[TermHit]:
+        """Every term found in `text`, with its best confidence; most severe first."""
+        if not normalized:
+            from monitor.watchlist.normalize import normalize
+
+            text = normalize(text)
+        hits = []
+        for index, starts in self.find(text).items():
+            spec = self.specs[index]
+            best = 0.0
+            for start in starts[:MAX_CONFIDENCE_TRIES]:
+                best = max(best, confidence(text, start, start + len(spec.term)))
+                if best >= 1.0:
+                    break
+            hits.append(TermHit(spec.term, spec.level, spec.category, best, len(starts),
+                                starts[0], starts[0] + len(spec.term)))
+        hits.sort(key=lambda h: (-LEVEL_RANK[h.level], -h.confidence, h.start))
+        return hits
+
+
+_cache: dict[str, Any] = {"key": None, "matcher": None}
+
+
+def watchlist_version(session: Session) -> tuple[Any, ...]:
+    """Cheap fingerprint of the watchlist: the Meta token bumped on each edit, plus count and
+    newest updated_at (so even an edit that forgot the bump is seen)."""
+    from sqlalchemy import func, select
+
+    from monitor.db.models import Meta, WatchTerm
+
+    token = session.scalar(select(Meta.value).where(Meta.key == VERSION_KEY))
+    count, newest = session.execute(
+        select(func.count(WatchTerm.id), func.max(WatchTerm.updated_at))).one()
+    url = str(session.get_bind().url)
+    return (url, token, count, str(newest))
+
+
+def get_matcher(session: Session) -> Matcher:
+    """The matcher for the watchlist as it is now; rebuilt only when the version changed."""
+    from monitor.watchlist.terms import list_terms
+
+    key = watchlist_version(session)
+    with _lock:
+        if _cache["key"] == key:
+            return _cache["matcher"]
+    specs = list_terms(session)
+    sync_user_words(s.term for s in specs if s.enabled)
+    matcher = Matcher(specs)
+    with _lock:
+        _cache["key"], _cache["matcher"] = key, matcher
+    return matcher

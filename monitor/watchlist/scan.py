@@ -1,0 +1,249 @@
+"""Sweep steps of the watchlist: scan new items for terms, then turn hits into alerts.
+
+`scan_watch` reads news items and citizen messages not scanned yet (a high-water mark per
+subject kind in the Meta table: "watch.scanned.news", "watch.scanned.message"), matches title +
+body and stores WatchHit rows. `watch_alerts` then looks at what was scanned since its own
+marks ("watch.alerted.*"): one `watch_hit` alert per news story cluster (subject
+"news-cluster:ID") or message ("message:ID") with warning/critical hits, and a
+`possible_crisis` alert (crisis=True) when a critical term hits or a story spreads to
+[watch] possible_crisis_outlets outlets within possible_crisis_hours. possible_crisis only
+suggests that a person declare an event; no crisis clock starts here. Info hits are stored
+and listed, never alerted. Items older than [watch] alert_max_age_hours are scanned and
+listed but not alerted (the first crawl of a portal brings years of history).
+
+Both marks move in the sweep's transaction, and alerts are unique on (subject, stage), so a
+repeated sweep alerts nothing twice."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitor.app import App
+
+BATCH = 500
+ALERT_LEVELS = ("warning", "critical")
+LEVEL_RANK = {"info": 0, "warning": 1, "critical": 2}
+
+
+# --- Meta high-water marks ------------------------------------------------------------------
+
+def get_mark(session: Session, key: str) -> int:
+    from monitor.db.models import Meta
+
+    row = session.get(Meta, key)
+    return int(row.value) if row is not None and row.value else 0
+
+
+def set_mark(session: Session, key: str, value: int, now: datetime) -> None:
+    from monitor.db.models import Meta
+
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=str(value), updated_at=now))
+    else:
+        row.value, row.updated_at = str(value), now
+
+
+# --- scanning -------------------------------------------------------------------------------
+
+def _store_hits(session: Session, subject: str, hits: Iterable[Any], now: datetime) -> int:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from monitor.db.models import WatchHit
+
+    rows = [{"subject": subject, "term": h.term, "level": h.level,
+             "confidence": h.confidence, "found_at": now} for h in hits]
+    if not rows:
+        return 0
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(module.insert(WatchHit).values(rows).on_conflict_do_nothing())
+    return len(rows)
+
+
+def _scan_kind(session: Session, now: datetime, kind: str) -> int:
+    from sqlalchemy import select
+
+    from monitor.db.models import Message, NewsItem
+    from monitor.watchlist.matcher import get_matcher
+
+    model = NewsItem if kind == "news" else Message
+    key = f"watch.scanned.{kind}"
+    mark = get_mark(session, key)
+    scanned = 0
+    while True:
+        batch = session.execute(
+            select(model.id, model.title, model.body).where(model.id > mark)
+            .order_by(model.id).limit(BATCH)).all()
+        if not batch:
+            break
+        # per batch: a watchlist edit made meanwhile applies from the next batch on
+        matcher = get_matcher(session)
+        for item_id, title, body in batch:
+            hits = matcher.match(f"{title or ''}\n{body or ''}")
+            _store_hits(session, f"{kind}:{item_id}", hits, now)
+            mark = item_id
+            scanned += 1
+        set_mark(session, key, mark, now)
+    return scanned
+
+
+def scan_watch(session: Session, app: App, now: datetime) -> int:
+    """Match every news item and message not scanned yet; returns how many were scanned."""
+    return _scan_kind(session, now, "news") + _scan_kind(session, now, "message")
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+def _insert_alert(session: Session, kind: str, subject: str, stage: str, crisis: bool,
+                  department: str | None, data: dict[str, Any], now: datetime) -> int:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from monitor.db.models import Alert
+
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(Alert).values(
+        kind=kind, subject=subject, stage=stage, crisis=crisis, department=department,
+        data=data, status="pending", attempts=0, created_at=now).on_conflict_do_nothing()
+    return session.execute(stmt).rowcount or 0
+
+
+def _hits_by_subject(session: Session, subjects: list[str]) -> dict[str, list[Any]]:
+    from sqlalchemy import select
+
+    from monitor.db.models import WatchHit
+
+    found: dict[str, list[Any]] = {}
+    for start in range(0, len(subjects), BATCH):
+        chunk = subjects[start:start + BATCH]
+        for hit in session.scalars(select(WatchHit).where(WatchHit.subject.in_(chunk))):
+            found.setdefault(hit.subject, []).append(hit)
+    return found
+
+
+def _term_summary(hits: Iterable[Any]) -> tuple[list[str], list[dict[str, Any]], str]:
+    """Terms (alertable ones, most severe first), every hit once per term, the top level."""
+    best: dict[str, Any] = {}
+    for hit in hits:
+        old = best.get(hit.term)
+        if old is None or hit.confidence > old.confidence:
+            best[hit.term] = hit
+    ordered = sorted(best.values(), key=lambda h: (-LEVEL_RANK.get(h.level, 0), -h.confidence, h.term))
+    terms = [h.term for h in ordered if h.level in ALERT_LEVELS]
+    listed = [{"term": h.term, "level": h.level, "confidence": h.confidence} for h in ordered]
+    top = ordered[0].level if ordered else "info"
+    return terms, listed, top
+
+
+def spread_within(items: list[tuple[datetime, str]], hours: float) -> int:
+    """Most distinct outlets seen inside any window of `hours` (items: (time, outlet))."""
+    ordered = sorted(items)
+    span = timedelta(hours=hours)
+    best, left = 0, 0
+    for right in range(len(ordered)):
+        while ordered[right][0] - ordered[left][0] > span:
+            left += 1
+        best = max(best, len({o for _, o in ordered[left:right + 1]}))
+    return best
+
+
+def _news_alerts(session: Session, app: App, now: datetime) -> int:
+    from sqlalchemy import select
+
+    from monitor.db.models import NewsItem
+    from monitor.timeutil import iso
+
+    watch = app.config.settings.watch
+    low, high = get_mark(session, "watch.alerted.news"), get_mark(session, "watch.scanned.news")
+    if high <= low:
+        return 0
+    clusters = sorted({c for (c,) in session.execute(
+        select(NewsItem.cluster).where(NewsItem.id > low, NewsItem.id <= high))
+        if c is not None})
+    max_age = timedelta(hours=watch.alert_max_age_hours)
+    count = 0
+    for start in range(0, len(clusters), BATCH):
+        chunk = clusters[start:start + BATCH]
+        members: dict[int, list[Any]] = {}
+        for item in session.scalars(select(NewsItem).where(NewsItem.cluster.in_(chunk))
+                                    .order_by(NewsItem.id)):
+            members.setdefault(item.cluster, []).append(item)
+        hits = _hits_by_subject(session, [f"news:{i.id}" for m in members.values() for i in m])
+        for cluster, items in members.items():
+            cluster_hits = [h for i in items for h in hits.get(f"news:{i.id}", [])]
+            terms, listed, top = _term_summary(cluster_hits)
+            if not terms:
+                continue  # no hits, or info only: listed by `news`, never alerted
+            times = [(i.published_at or i.first_seen, i.outlet or i.source) for i in items]
+            if max(t for t, _ in times) < now - max_age:
+                continue  # old history: listed, not alerted
+            first = items[0]
+            outlets = sorted({o for _, o in times})
+            data = {"title": first.title, "url": first.url, "terms": terms, "hits": listed,
+                    "level": top, "outlets": len(outlets), "outlet_names": outlets[:20],
+                    "cluster_size": len(items), "cluster": cluster, "source": first.source,
+                    "published_at": iso(first.published_at), "subject_kind": "news"}
+            subject = f"news-cluster:{cluster}"
+            count += _insert_alert(session, "watch_hit", subject, "watch", False, None, data, now)
+            spread = spread_within(times, watch.possible_crisis_hours)
+            reasons = []
+            if top == "critical":
+                reasons.append("critical_term")
+            if spread >= watch.possible_crisis_outlets:
+                reasons.append("fast_spread")
+            if reasons:
+                crisis = dict(data, reasons=reasons, spread=spread,
+                              spread_hours=watch.possible_crisis_hours,
+                              spread_threshold=watch.possible_crisis_outlets)
+                count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
+                                       True, None, crisis, now)
+    set_mark(session, "watch.alerted.news", high, now)
+    return count
+
+
+def _message_alerts(session: Session, app: App, now: datetime) -> int:
+    from sqlalchemy import select
+
+    from monitor.db.models import Message
+    from monitor.timeutil import iso
+
+    watch = app.config.settings.watch
+    low = get_mark(session, "watch.alerted.message")
+    high = get_mark(session, "watch.scanned.message")
+    if high <= low:
+        return 0
+    max_age = timedelta(hours=watch.alert_max_age_hours)
+    count = 0
+    last = low
+    while True:
+        batch = session.scalars(select(Message).where(Message.id > last, Message.id <= high)
+                                .order_by(Message.id).limit(BATCH)).all()
+        if not batch:
+            break
+        last = batch[-1].id
+        hits = _hits_by_subject(session, [f"message:{m.id}" for m in batch])
+        for message in batch:
+            terms, listed, top = _term_summary(hits.get(f"message:{message.id}", []))
+            if not terms or message.posted_at < now - max_age:
+                continue
+            data = {"title": message.title, "url": message.url, "terms": terms, "hits": listed,
+                    "level": top, "outlets": 1, "cluster_size": 1, "source": message.source,
+                    "external_id": message.external_id, "department": message.department,
+                    "published_at": iso(message.posted_at), "subject_kind": "message"}
+            subject = f"message:{message.id}"
+            count += _insert_alert(session, "watch_hit", subject, "watch", False,
+                                   message.department, data, now)
+            if top == "critical":
+                count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
+                                       True, message.department,
+                                       dict(data, reasons=["critical_term"]), now)
+    set_mark(session, "watch.alerted.message", high, now)
+    return count
+
+
+def watch_alerts(session: Session, app: App, now: datetime) -> int:
+    """watch_hit / possible_crisis alerts for what `scan_watch` found; returns alerts added."""
+    return _news_alerts(session, app, now) + _message_alerts(session, app, now)

@@ -1,0 +1,311 @@
+"""Watch terms in the database, their change history and the watchlist.txt file format.
+
+File format (config/watchlist.txt, `watchlist import/export`), one term a line:
+
+    term | level | category | !exclusion !exclusion …
+
+`#` starts a comment line; level is info | warning (default) | critical; category and the
+exclusions are optional. Every edit writes a WatchTermHistory row (who, when, before/after)
+and bumps the watchlist version in the Meta table, which is what lets a running daemon pick
+up the change on its next item (matcher.get_matcher)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from monitor.errors import MonitorError, NotFound
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from monitor.app import App
+
+LEVELS = ("info", "warning", "critical")
+LEVEL_ZH = {"info": "提示", "warning": "警示", "critical": "严重"}
+ACTION_ZH = {"add": "添加", "update": "修改", "remove": "删除", "import": "导入"}
+VERSION_KEY = "watchlist.version"
+
+
+@dataclass
+class TermSpec:
+    """One watch term as the user describes it (already normalised)."""
+
+    term: str
+    level: str = "warning"
+    category: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    enabled: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"term": self.term, "level": self.level, "category": self.category,
+                "exclude": list(self.exclude), "enabled": self.enabled}
+
+
+def actor_name() -> str:
+    """Who made a change: $USER, else the login name, else "cli"."""
+    user = os.environ.get("USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser() or "cli"
+    except Exception:  # no passwd entry in a container: still record something
+        return "cli"
+
+
+def make_spec(term: str, level: str | None = "warning", category: str | None = None,
+              exclude: Iterable[str] = (), where: str = "") -> TermSpec:
+    """Validate and normalise a term; `where` prefixes error messages (file:line)."""
+    from monitor.watchlist.normalize import normalize
+
+    prefix = f"{where}: " if where else ""
+    key = normalize(term.strip())
+    if not key:
+        raise MonitorError(f"{prefix}empty watch term")
+    if "|" in key or key.startswith(("!", "#")):
+        raise MonitorError(f"{prefix}watch term {term!r} may not contain '|' nor start with "
+                           "'!' or '#'")
+    level = (level or "warning").strip().lower()
+    if level not in LEVELS:
+        raise MonitorError(f"{prefix}level {level!r} of {term!r} is not one of "
+                           f"{', '.join(LEVELS)}")
+    phrases: list[str] = []
+    for raw in exclude:
+        phrase = normalize(raw.strip())
+        if not phrase:
+            raise MonitorError(f"{prefix}empty exclusion phrase for {term!r}")
+        # A hit is excluded when it lies inside an occurrence of the phrase, so a phrase
+        # without the term could never apply: say so instead of silently ignoring it.
+        if key not in phrase:
+            raise MonitorError(f"{prefix}exclusion {raw.strip()!r} does not contain the term "
+                               f"{term.strip()!r} (an exclusion is a longer phrase around it, "
+                               "e.g. 评审计划 for 审计)")
+        if phrase not in phrases:
+            phrases.append(phrase)
+    category = (category or "").strip() or None
+    return TermSpec(key, level, category, phrases)
+
+
+def parse_line(line: str, where: str) -> TermSpec | None:
+    """One line of the file format; None for blank and comment lines."""
+    text = unicodedata.normalize("NFKC", line).strip()  # full-width ｜ and ！ work too
+    if not text or text.startswith("#"):
+        return None
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > 4:
+        raise MonitorError(f"{where}: too many '|' fields (expected `term | level | category "
+                           f"| !exclusion …`): {line.strip()!r}")
+    parts += [""] * (4 - len(parts))
+    term, level, category, rest = parts
+    if level.startswith("!") or category.startswith("!"):
+        raise MonitorError(f"{where}: exclusions go in the fourth field (`term | level | "
+                           f"category | !exclusion`): {line.strip()!r}")
+    exclude: list[str] = []
+    if rest:
+        if not rest.startswith("!"):
+            raise MonitorError(f"{where}: exclusions must each start with '!': {rest!r}")
+        exclude = rest.split("!")[1:]
+    return make_spec(term, level or "warning", category, exclude, where)
+
+
+def parse_text(text: str, name: str) -> list[TermSpec]:
+    specs: list[TermSpec] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{name}:{number}"
+        spec = parse_line(line, where)
+        if spec is None:
+            continue
+        if spec.term in seen:
+            raise MonitorError(f"{where}: term {spec.term!r} already given on line "
+                               f"{seen[spec.term]}")
+        seen[spec.term] = number
+        specs.append(spec)
+    return specs
+
+
+def parse_file(path: Path) -> list[TermSpec]:
+    """Every term of a watchlist file, or an error naming the file and line (all or nothing)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MonitorError(f"{path}: no such watchlist file") from None
+    except UnicodeDecodeError as exc:
+        raise MonitorError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise MonitorError(f"{path}: cannot read ({exc.strerror})") from None
+    return parse_text(text, str(path))
+
+
+def format_line(spec: TermSpec) -> str:
+    line = f"{spec.term} | {spec.level} | {spec.category or ''}"
+    if spec.exclude:
+        line += " | " + " ".join(f"!{p}" for p in spec.exclude)
+    return line.rstrip(" |") if not spec.exclude and not spec.category else line
+
+
+FILE_HEADER = """# opinion-monitor watchlist: one term a line
+#   term | level | category | !exclusion !exclusion …
+# level: info (listed, never alerted) | warning (default) | critical (suggests a crisis)
+# An exclusion is a longer phrase around the term: a hit inside it does not count.
+"""
+
+
+def format_file(specs: Iterable[TermSpec]) -> str:
+    return FILE_HEADER + "".join(format_line(s) + "\n" for s in specs)
+
+
+# --- the store --------------------------------------------------------------------------
+
+def _spec_of(row: Any) -> TermSpec:
+    return TermSpec(row.term, row.level, row.category, list(row.exclude or []), row.enabled)
+
+
+def list_terms(session: Session) -> list[TermSpec]:
+    from sqlalchemy import select
+
+    from monitor.db.models import WatchTerm
+
+    rows = session.scalars(select(WatchTerm).order_by(WatchTerm.id))
+    return [_spec_of(r) for r in rows]
+
+
+def bump_version(session: Session, now: datetime) -> None:
+    """A fresh random token per edit: caches keyed by it can never confuse two databases."""
+    from monitor.db.models import Meta
+
+    row = session.get(Meta, VERSION_KEY)
+    if row is None:
+        session.add(Meta(key=VERSION_KEY, value=uuid.uuid4().hex, updated_at=now))
+    else:
+        row.value, row.updated_at = uuid.uuid4().hex, now
+
+
+def _history(session: Session, term: str, action: str, before: TermSpec | None,
+             after: TermSpec | None, actor: str, now: datetime) -> None:
+    from monitor.db.models import WatchTermHistory
+
+    session.add(WatchTermHistory(term=term, action=action,
+                                 before=before.as_dict() if before else None,
+                                 after=after.as_dict() if after else None, actor=actor, at=now))
+
+
+def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action: str) -> str:
+    """Insert or update one term; returns "add", "update" or "same"."""
+    from sqlalchemy import select
+
+    from monitor.db.models import WatchTerm
+
+    row = session.scalars(select(WatchTerm).where(WatchTerm.term == spec.term)).first()
+    if row is None:
+        session.add(WatchTerm(term=spec.term, level=spec.level, category=spec.category,
+                              exclude=list(spec.exclude), enabled=spec.enabled, updated_at=now))
+        _history(session, spec.term, action if action == "import" else "add", None, spec,
+                 actor, now)
+        return "add"
+    before = _spec_of(row)
+    if before.as_dict() == spec.as_dict():
+        return "same"
+    row.level, row.category, row.exclude = spec.level, spec.category, list(spec.exclude)
+    row.enabled, row.updated_at = spec.enabled, now
+    _history(session, spec.term, action if action == "import" else "update", before, spec,
+             actor, now)
+    return "update"
+
+
+def add_term(session: Session, term: str, now: datetime, actor: str, level: str | None = None,
+             category: str | None = None, exclude: Iterable[str] | None = None) -> tuple[str, TermSpec]:
+    """Add a term, or update it when it exists: options not given keep their old value."""
+    from monitor.watchlist.normalize import normalize
+
+    existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
+    if existing is not None:
+        level = level or existing.level
+        category = existing.category if category is None else category
+        exclude = existing.exclude if exclude is None else exclude
+    spec = make_spec(term, level or "warning", category, exclude or ())
+    outcome = _upsert(session, spec, actor, now, "add")
+    if outcome != "same":
+        bump_version(session, now)
+    return outcome, spec
+
+
+def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermSpec:
+    from sqlalchemy import select
+
+    from monitor.db.models import WatchTerm
+    from monitor.watchlist.normalize import normalize
+
+    key = normalize(term.strip())
+    row = session.scalars(select(WatchTerm).where(WatchTerm.term == key)).first()
+    if row is None:
+        raise NotFound(f"watch term {term.strip()!r} is not on the watchlist "
+                       "(see `opinion-monitor watchlist list`)")
+    before = _spec_of(row)
+    session.delete(row)
+    _history(session, key, "remove", before, None, actor, now)
+    bump_version(session, now)
+    return before
+
+
+def import_terms(session: Session, specs: list[TermSpec], now: datetime, actor: str,
+                 replace: bool = False) -> dict[str, int]:
+    """Add/update every term (in the caller's transaction: all or nothing); with `replace`,
+    terms missing from `specs` are removed."""
+    counts = {"add": 0, "update": 0, "same": 0, "remove": 0}
+    for spec in specs:
+        counts[_upsert(session, spec, actor, now, "import")] += 1
+    if replace:
+        wanted = {s.term for s in specs}
+        for spec in list_terms(session):
+            if spec.term not in wanted:
+                remove_term(session, spec.term, now, actor)
+                counts["remove"] += 1
+    if counts["add"] or counts["update"] or counts["remove"]:
+        bump_version(session, now)
+    return counts
+
+
+def export_terms(session: Session, path: Path) -> int:
+    specs = list_terms(session)
+    try:
+        path.write_text(format_file(specs), encoding="utf-8")
+    except OSError as exc:
+        raise MonitorError(f"{path}: cannot write ({exc.strerror})") from None
+    return len(specs)
+
+
+def history(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
+    from sqlalchemy import select
+
+    from monitor.db.models import WatchTermHistory
+    from monitor.timeutil import iso
+
+    query = select(WatchTermHistory).order_by(WatchTermHistory.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return [{"at": iso(r.at), "actor": r.actor, "action": r.action, "term": r.term,
+             "before": r.before, "after": r.after} for r in session.scalars(query)]
+
+
+def seed_watchlist(app: App) -> list[str]:
+    """`init`: fill an empty watchlist from watchlist.txt beside monitor.toml."""
+    from sqlalchemy import func, select
+
+    from monitor.db.models import WatchTerm
+
+    path = app.config.watchlist_path
+    with app.session() as session:
+        if session.scalar(select(func.count(WatchTerm.id))):
+            return []
+        if not path.exists():
+            return []
+        specs = parse_file(path)
+        counts = import_terms(session, specs, app.now(), actor_name())
+    return [f"关注词：已从 {path} 导入 {counts['add']} 个"]
