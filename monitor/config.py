@@ -183,7 +183,24 @@ class DaemonConfig(_Strict):
     dispatch_every: str = "10s"
     misfire_grace: str = "5m"
     log_file: str | None = None
+    # crawl only inside this local window ("08:00-20:00"; default: all day), and optionally
+    # only on working days — for portals that must be left alone at night (and the demo)
+    crawl_window: str | None = None
+    crawl_on_rest_days: bool = True
     _d = field_validator("sweep_every", "dispatch_every", "misfire_grace")(_duration)
+
+    @field_validator("crawl_window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parts = value.split("-")
+        if len(parts) != 2:
+            raise ValueError("expected a local time window such as \"08:00-20:00\"")
+        start, end = (parse_clock(p) for p in parts)
+        if end <= start:
+            raise ValueError("the window must end after it starts (same day)")
+        return value
 
 
 class Settings(_Strict):

@@ -26,6 +26,7 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
@@ -35,7 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
 from monitor.timeutil import format_local, local_date, parse_clock, parse_duration
-from monitor.triggers import WorkdayTrigger
+from monitor.triggers import WindowedIntervalTrigger, WorkdayTrigger
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -372,6 +373,23 @@ def crawl_jitter(every: float) -> int:
     return int(min(30.0, every / 10))
 
 
+def crawl_trigger(config: Config, every_text: str, start: datetime, index: int) -> BaseTrigger:
+    """A source's crawl trigger: every `every` from start-up (staggered by a few seconds per
+    source), or on the grid of `[daemon] crawl_window` when one is configured."""
+    daemon = config.settings.daemon
+    every = seconds(every_text)
+    jitter = crawl_jitter(every) or None
+    if daemon.crawl_window is None and daemon.crawl_on_rest_days:
+        offset = timedelta(seconds=min(every / 2, 5.0 * (index + 1)))
+        return IntervalTrigger(seconds=every, start_date=start + offset, timezone=config.zone,
+                               jitter=jitter)
+    first, last = (daemon.crawl_window or "00:00-23:59").split("-")
+    return WindowedIntervalTrigger(
+        timedelta(seconds=every), dtime(*parse_clock(first)), dtime(*parse_clock(last)),
+        calendar=None if daemon.crawl_on_rest_days else config.calendar,
+        timezone=config.zone, jitter=jitter)
+
+
 def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpec]:
     """Every job of the daemon, with triggers anchored at `start` (the real or simulated
     start-up time). Crawls are staggered by a few seconds each after the first sweep."""
@@ -383,13 +401,8 @@ def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpe
                          IntervalTrigger(seconds=sweep_every, start_date=start, timezone=zone)))
     enabled = [s for s in config.settings.sources if s.enabled]
     for index, source in enumerate(enabled):
-        every = seconds(source.every)
-        offset = timedelta(seconds=min(every / 2, 5.0 * (index + 1)))
-        specs.append(JobSpec(
-            f"crawl:{source.name}", "crawl", _bind(jobs.crawl, source.name),
-            IntervalTrigger(seconds=every, start_date=start + offset, timezone=zone,
-                            jitter=crawl_jitter(every) or None),
-            executor="crawl"))
+        specs.append(JobSpec(f"crawl:{source.name}", "crawl", _bind(jobs.crawl, source.name),
+                             crawl_trigger(config, source.every, start, index), executor="crawl"))
     dispatch_every = seconds(daemon.dispatch_every)
     specs.append(JobSpec("dispatch", "dispatch", jobs.dispatch_poll,
                          IntervalTrigger(seconds=dispatch_every,

@@ -64,3 +64,62 @@ class WorkdayTrigger(BaseTrigger):
     def __repr__(self) -> str:
         return (f"<WorkdayTrigger (hour={self.hour}, minute={self.minute}, "
                 f"timezone='{self.timezone}')>")
+
+
+class WindowedIntervalTrigger(BaseTrigger):
+    """Every `interval` inside a daily local time window (`[daemon] crawl_window`), on every
+    day or on working days only (`crawl_on_rest_days = false`).
+
+    On an eligible day the fire times are window_start, window_start + interval, … up to
+    window_end inclusive; nothing fires outside. Used for crawls when the office wants the
+    portal left alone at night (and by the demo, so two simulated weeks need few crawls)."""
+
+    def __init__(self, interval: timedelta, window_start: time, window_end: time,
+                 calendar: WorkCalendar | None = None, timezone: ZoneInfo = SHANGHAI,
+                 jitter: int | None = None) -> None:
+        if interval <= timedelta(0):
+            raise ValueError("the interval must be positive")
+        if window_end <= window_start:
+            raise ValueError(f"crawl window {window_start:%H:%M}-{window_end:%H:%M}: "
+                             "the end must be after the start")
+        self.interval = interval
+        self.window_start = window_start
+        self.window_end = window_end
+        self.calendar = calendar  # None: every day
+        self.timezone = timezone
+        self.jitter = jitter
+
+    def _eligible(self, day: date) -> bool:
+        return self.calendar is None or self.calendar.is_workday(day, provisional=True)
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        if previous_fire_time is not None:
+            # the grid is fixed (window start + k × interval), so a jittered previous fire
+            # (a few seconds past its grid point) still leads to the next grid point
+            start = min(now, previous_fire_time + timedelta(microseconds=1))
+            if start <= previous_fire_time:
+                start = previous_fire_time + timedelta(microseconds=1)
+        else:
+            start = now
+        local = start.astimezone(self.timezone)
+        day = local.date()
+        for _ in range(HORIZON_DAYS):
+            if self._eligible(day):
+                first = datetime.combine(day, self.window_start, tzinfo=self.timezone)
+                last = datetime.combine(day, self.window_end, tzinfo=self.timezone)
+                if local <= last:
+                    if local <= first:
+                        candidate = first
+                    else:
+                        steps = -(-(local - first) // self.interval)  # ceiling division
+                        candidate = first + steps * self.interval
+                    if candidate <= last:
+                        return self._apply_jitter(candidate, self.jitter, now)
+            day += timedelta(days=1)
+        return None
+
+    def __str__(self) -> str:
+        days = "working days" if self.calendar is not None else "every day"
+        return (f"every {self.interval} from {self.window_start:%H:%M} to "
+                f"{self.window_end:%H:%M}, {days}")

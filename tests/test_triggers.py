@@ -75,3 +75,35 @@ def test_jitter_only_delays() -> None:
     trigger = WorkdayTrigger(WorkCalendar(), 8, 30, jitter=60)
     nxt = trigger.get_next_fire_time(None, local("2026-11-26T07:00"))
     assert local("2026-11-26T08:30") <= nxt <= local("2026-11-26T08:31")
+
+
+def test_windowed_interval_on_working_days_only() -> None:
+    from datetime import time
+
+    from monitor.triggers import WindowedIntervalTrigger
+
+    trigger = WindowedIntervalTrigger(timedelta(hours=2), time(8, 0), time(18, 0),
+                                      calendar=WorkCalendar())
+    got = [f.strftime("%m-%d %H:%M") for f in fires(trigger, local("2026-09-24T15:00"), 8)]
+    # Thursday 16:00 and 18:00, then Mid-Autumn 09-25..27 has no crawl, Monday from 08:00
+    assert got == ["09-24 16:00", "09-24 18:00", "09-28 08:00", "09-28 10:00", "09-28 12:00",
+                   "09-28 14:00", "09-28 16:00", "09-28 18:00"]
+
+
+def test_windowed_interval_every_day_with_jitter_stays_on_the_grid() -> None:
+    from datetime import time
+
+    from monitor.triggers import WindowedIntervalTrigger
+
+    trigger = WindowedIntervalTrigger(timedelta(hours=3), time(7, 0), time(21, 0), jitter=20)
+    previous = None
+    now = local("2026-10-03T20:00")          # a National Day holiday: still crawled
+    seen = []
+    for _ in range(4):
+        nxt = trigger.get_next_fire_time(previous, now)
+        seen.append(nxt)
+        previous = now = nxt
+    grid = [local("2026-10-04T07:00"), local("2026-10-04T10:00"), local("2026-10-04T13:00"),
+            local("2026-10-04T16:00")]
+    for got, want in zip(seen, grid):
+        assert want <= got <= want + timedelta(seconds=20)
