@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATES, MessageState
 from monitor.watchlist import scan as watch_scan
+from alerts import steps as alert_steps
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -161,6 +162,8 @@ STEPS: list[tuple[str, SweepStep]] = [
     ("alerts.watch", watch_scan.watch_alerts),
     ("stages_fired", fire_due_stages),
     ("alerts.resolved", resolved_alerts),
+    ("alerts.sources", alert_steps.source_unhealthy_alerts),
+    ("alerts.calendar", alert_steps.calendar_missing_alerts),
 ]
 
 

@@ -221,6 +221,19 @@ class Alert(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+
+class AlertDelivery(Base):
+    """One target of an alert delivered (its route, the leadership copy, one summary channel),
+    so a retry after a partial failure never sends a delivered target twice."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (UniqueConstraint("alert_id", "target", name="uq_delivery_alert_target"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(120))  # "route" | "leadership" | "summary:NAME"
+    channel: Mapped[str] = mapped_column(String(100))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,4 +1,4 @@
-"""alerts schema changes (owned by the alerts area; no-op until it needs one)
+"""alerts: per-target delivery records (route, leadership copy, each summary channel)
 
 Revision ID: 0004
 Revises: 0003
@@ -14,8 +14,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "alert_deliveries",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("alert_id", sa.Integer(), sa.ForeignKey("alerts.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("target", sa.String(120), nullable=False),
+        sa.Column("channel", sa.String(100), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint("alert_id", "target", name="uq_delivery_alert_target"),
+    )
+    op.create_index("ix_alert_deliveries_alert_id", "alert_deliveries", ["alert_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_alert_deliveries_alert_id", table_name="alert_deliveries")
+    op.drop_table("alert_deliveries")

@@ -1,0 +1,221 @@
+"""The common base of every channel (Apprise-like): it owns throttling, size limits and
+retries, so a channel only says how to send one piece and how to read the answer.
+
+Time is injected (`Timing`): tests, the benchmark and the offline demo use `SimulatedTiming`,
+whose sleep advances a counter instead of waiting."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable
+
+from alerts.render import Outgoing
+from monitor.errors import ConfigError
+
+log = logging.getLogger("alerts.channels")
+
+
+class Timing:
+    """Monotonic seconds and sleep; the only source of time for throttling and backoff."""
+
+    def monotonic(self) -> float:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class SystemTiming(Timing):
+    def monotonic(self) -> float:
+        import time
+
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        import time
+
+        if seconds > 0:
+            time.sleep(seconds)
+
+
+@dataclass
+class SimulatedTiming(Timing):
+    """A clock that moves only when someone sleeps: nothing really waits."""
+
+    now: float = 0.0
+    slept: float = 0.0
+    on_sleep: Callable[[float], None] | None = None
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.now += seconds
+            self.slept += seconds
+            if self.on_sleep:
+                self.on_sleep(seconds)
+
+
+class ChannelError(Exception):
+    """A delivery problem; `errcode` is WeCom's code when there is one."""
+
+    def __init__(self, message: str, errcode: int | None = None) -> None:
+        super().__init__(message)
+        self.errcode = errcode
+
+
+class Transient(ChannelError):
+    """Try again after a backoff (HTTP 5xx, connection refused, timeouts, SMTP 4xx)."""
+
+
+class RateLimited(Transient):
+    """The far end says too many messages (WeCom 45009): wait for the window, then retry."""
+
+
+class ChannelBroken(ChannelError):
+    """Retrying cannot help (invalid webhook key, refused credentials or recipients): the
+    route falls back to its next channel."""
+
+
+class DeliveryFailed(ChannelError):
+    """Retries exhausted on transient errors; the alert is retried by a later dispatch."""
+
+
+@dataclass
+class RateLimiter:
+    """At most `per_window` sends in any `window` seconds: a token comes back `window` seconds
+    after it was spent. (A refill-rate bucket would allow a 21st send inside WeCom's sliding
+    minute and earn a 45009.)"""
+
+    per_window: int
+    timing: Timing
+    window: float = 60.0
+    sent: deque[float] = field(default_factory=deque)
+
+    def wait_time(self) -> float:
+        now = self.timing.monotonic()
+        while self.sent and now - self.sent[0] >= self.window:
+            self.sent.popleft()
+        if len(self.sent) < self.per_window:
+            return 0.0
+        return self.window - (now - self.sent[0])
+
+    def acquire(self) -> float:
+        """Block (via timing.sleep) until a send is allowed; returns the seconds waited."""
+        waited = 0.0
+        while (delay := self.wait_time()) > 0:
+            self.timing.sleep(delay)
+            waited += delay
+        self.sent.append(self.timing.monotonic())
+        return waited
+
+    def full(self) -> None:
+        """The far end says the window is full: treat every token as just spent."""
+        now = self.timing.monotonic()
+        self.sent = deque([now] * self.per_window)
+
+
+def split_lines(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` UTF-8 bytes, cut on line boundaries; a single line longer
+    than the limit is cut between characters (never inside one)."""
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in text.split("\n"):
+        for part in _cut_bytes(line, limit):
+            need = len(part.encode("utf-8")) + (1 if current else 0)
+            if current and size + need > limit:
+                pieces.append("\n".join(current))
+                current, size = [], 0
+                need = len(part.encode("utf-8"))
+            current.append(part)
+            size += need
+    if current and any(current):
+        pieces.append("\n".join(current))
+    return [p.strip("\n") for p in pieces if p.strip()]
+
+
+def _cut_bytes(line: str, limit: int) -> list[str]:
+    if len(line.encode("utf-8")) <= limit:
+        return [line]
+    out, buf, size = [], [], 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            out.append("".join(buf))
+            buf, size = [], 0
+        buf.append(ch)
+        size += n
+    if buf:
+        out.append("".join(buf))
+    return out
+
+
+class Notifier:
+    """A named channel. Subclasses implement `pieces()` (the size limits) and `_send_piece()`
+    (one request; raise Transient / RateLimited / ChannelBroken)."""
+
+    kind = "base"
+    max_attempts = 5
+    backoff = (2.0, 5.0, 15.0, 30.0)
+
+    def __init__(self, name: str, timing: Timing, per_minute: int | None = None) -> None:
+        self.name = name
+        self.timing = timing
+        self.limiter = RateLimiter(per_minute, timing) if per_minute else None
+        self.broken: str | None = None  # why, once a permanent error was seen
+        self.requests = 0               # pieces actually posted (for figures)
+
+    def describe(self) -> str:
+        return f"channel {self.name!r} ({self.kind})"
+
+    def pieces(self, message: Outgoing) -> list[object]:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _send_piece(self, piece: object) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def send(self, message: Outgoing) -> int:
+        """Deliver every piece of `message`; returns the number of pieces sent.
+        Raises ChannelBroken (fall back) or DeliveryFailed (retry later)."""
+        if self.broken:
+            raise ChannelBroken(f"{self.describe()} is broken: {self.broken}")
+        pieces = self.pieces(message)
+        for piece in pieces:
+            self._deliver(piece)
+        return len(pieces)
+
+    def _deliver(self, piece: object) -> None:
+        last: ChannelError | None = None
+        for attempt in range(self.max_attempts):
+            if self.limiter:
+                self.limiter.acquire()
+            try:
+                self.requests += 1
+                self._send_piece(piece)
+                return
+            except ConfigError as exc:  # e.g. the env: variable of the webhook is unset
+                self.broken = str(exc)
+                raise ChannelBroken(str(exc)) from None
+            except ChannelBroken as exc:
+                self.broken = str(exc)
+                log.warning("%s broken: %s", self.describe(), exc)
+                raise
+            except RateLimited as exc:
+                last = exc
+                log.info("%s rate limited; waiting for the window", self.describe())
+                if self.limiter:
+                    self.limiter.full()  # acquire() then waits the window out
+                else:
+                    self.timing.sleep(60.0)
+            except Transient as exc:
+                last = exc
+                delay = self.backoff[min(attempt, len(self.backoff) - 1)]
+                log.info("%s: %s; retry in %.0fs", self.describe(), exc, delay)
+                if attempt + 1 < self.max_attempts:
+                    self.timing.sleep(delay)
+        assert last is not None
+        raise DeliveryFailed(f"{self.describe()}: {last}", last.errcode)

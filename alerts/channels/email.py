@@ -1,0 +1,107 @@
+"""E-mail over SMTP (smtplib): `smtps://user@host:465` is SSL from the start; `smtp://…`
+upgrades with STARTTLS when the server offers it (or as `starttls` says). HTML and plain-text
+parts, UTF-8 subjects, attachments (the daily summary's overdue list as CSV). Timeouts on."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from urllib.parse import unquote, urlsplit
+
+from alerts.channels.base import ChannelBroken, Notifier, Timing, Transient
+from alerts.render import Outgoing
+from monitor.config import EmailChannel, resolve_secret
+from monitor.errors import ConfigError
+
+MAX_BYTES = 10 * 1024 * 1024  # most relays refuse larger mail; an alert never gets close
+
+
+class EmailNotifier(Notifier):
+    kind = "email"
+
+    def __init__(self, name: str, settings: EmailChannel, timing: Timing, source: str = "config") -> None:
+        super().__init__(name, timing, per_minute=None)
+        self.settings = settings
+        self.source = source
+        parts = urlsplit(settings.smtp)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ConfigError(f"{source}: channels.{name}.smtp = {settings.smtp!r}: expected "
+                              "smtps://user@host:465 or smtp://user@host:587")
+        self.ssl = parts.scheme == "smtps"
+        self.host = parts.hostname
+        self.port = parts.port or (465 if self.ssl else 587)
+        self.user = unquote(parts.username) if parts.username else None
+        self.sender = settings.from_ or (f"{self.user}@{self.host}" if self.user and "@" not in self.user
+                                         else self.user) or f"opinion-monitor@{self.host}"
+
+    def build(self, message: Outgoing) -> EmailMessage:
+        mail = EmailMessage()
+        mail["Subject"] = message.title  # EmailMessage encodes non-ASCII as RFC 2047 UTF-8
+        mail["From"] = self.sender
+        mail["To"] = ", ".join(self.settings.to)
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = make_msgid(domain="opinion-monitor")
+        if message.urgent:
+            mail["X-Priority"] = "1"
+        mail.set_content(message.text, charset="utf-8")
+        mail.add_alternative(f"<html><body>{message.html}</body></html>", subtype="html", charset="utf-8")
+        for att in message.attachments:
+            maintype, subtype = att.mime.split("/", 1)
+            mail.add_attachment(att.content, maintype=maintype, subtype=subtype, filename=att.filename)
+        return mail
+
+    def pieces(self, message: Outgoing) -> list[object]:
+        mail = self.build(message)
+        if len(mail.as_bytes()) > MAX_BYTES:
+            raise ChannelBroken(f"message of {len(mail.as_bytes())} bytes exceeds {MAX_BYTES}")
+        return [mail]
+
+    def _connect(self) -> smtplib.SMTP:
+        timeout = self.settings.timeout
+        if self.ssl:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=timeout,
+                                    context=ssl.create_default_context())
+        smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
+        smtp.ehlo()
+        wanted = self.settings.starttls
+        if wanted or (wanted is None and smtp.has_extn("starttls")):
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        return smtp
+
+    def _send_piece(self, piece: object) -> None:
+        assert isinstance(piece, EmailMessage)
+        password = resolve_secret(self.settings.password, f"channels.{self.name}.password", self.source)
+        try:
+            smtp = self._connect()
+            try:
+                if self.user and password:
+                    smtp.login(self.user, password)
+                smtp.send_message(piece, from_addr=self.sender, to_addrs=list(self.settings.to))
+            finally:
+                try:
+                    smtp.quit()
+                except (smtplib.SMTPException, OSError):
+                    pass
+        except smtplib.SMTPAuthenticationError as exc:
+            raise ChannelBroken(f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise ChannelBroken(f"recipients refused: {', '.join(exc.recipients)}") from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise ChannelBroken(f"SMTP server: {exc}") from None
+        except smtplib.SMTPResponseException as exc:
+            message = f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}"
+            if 500 <= exc.smtp_code < 600:
+                raise ChannelBroken(message) from None
+            raise Transient(message) from None
+        except ssl.SSLError as exc:
+            raise ChannelBroken(f"TLS with {self.host}:{self.port} failed: {exc}") from None
+        except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+            raise Transient(f"SMTP {self.host}:{self.port}: {exc}") from None
+
+
+def _text(raw: object) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)

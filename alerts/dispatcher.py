@@ -1,0 +1,346 @@
+"""The outbox dispatcher: pending alert rows → grouped messages on the routed channels.
+
+Per alert, its *targets*: the route (the crisis route, its department's route or the default
+route), the leadership copy of overdue replies, or each summary channel. A route is an ordered
+list of channels: the first usable one delivers, the next takes over when one is broken
+(invalid key, refused login) or keeps failing. Alerts due together for one channel become
+one message, in sections per department. Non-crisis alerts wait outside office hours (working
+days from the calendar, make-up weekend days included); crisis alerts never wait. Every
+delivered target is recorded (alert_deliveries) right after its message went out, so a retry
+never repeats a delivered target; an alert is `sent` when all its targets are."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time as dtime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from alerts.channels import Notifier, Timing, build_channels
+from alerts.channels.base import ChannelBroken, ChannelError
+from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
+from monitor.db.models import Alert, AlertDelivery, Message, Milestone
+from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.config import Settings
+
+log = logging.getLogger("alerts.dispatch")
+
+URGENT_KINDS = frozenset({"crisis_at_risk", "crisis_overdue", "possible_crisis"})
+ALWAYS_KINDS = frozenset({"daily_summary"})  # sent when scheduled, office hours or not
+MAX_ATTEMPTS = 20
+BROKEN_RETRY_SECONDS = 600.0  # a broken channel is tried again after ten minutes
+
+
+@dataclass
+class DispatchResult:
+    at: datetime
+    sent: int = 0            # alerts fully delivered
+    failed: int = 0          # alerts not (fully) delivered this time; retried later
+    held: int = 0            # non-crisis alerts waiting for office hours
+    skipped: int = 0         # obsolete before delivery (the message was replied meanwhile)
+    messages_sent: int = 0   # messages posted (after splitting)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        from monitor.timeutil import iso
+
+        return {"at": iso(self.at), "sent": self.sent, "failed": self.failed, "held": self.held,
+                "skipped": self.skipped, "messages_sent": self.messages_sent, "errors": self.errors}
+
+
+# ---------------------------------------------------------------------------------------
+# office hours
+
+def _hours(settings: "Settings") -> tuple[dtime, dtime]:
+    start, end = parse_clock(settings.office_hours.start), parse_clock(settings.office_hours.end)
+    return dtime(*start), dtime(*end)
+
+
+def in_office_hours(app: "App", now: datetime) -> bool:
+    start, end = _hours(app.config.settings)
+    local = to_local(now, SHANGHAI)
+    return (app.calendar.is_workday(local.date(), provisional=True)
+            and start <= local.time().replace(tzinfo=None) < end)
+
+
+def next_opening(app: "App", now: datetime) -> datetime:
+    """When office hours next begin (now, if they are on)."""
+    if in_office_hours(app, now):
+        return now
+    start, _ = _hours(app.config.settings)
+    local = to_local(now, SHANGHAI)
+    day = local.date()
+    if not (app.calendar.is_workday(day, provisional=True) and local.time() < start):
+        day += timedelta(days=1)
+        while not app.calendar.is_workday(day, provisional=True):
+            day += timedelta(days=1)
+    return to_utc(datetime.combine(day, start))
+
+
+# ---------------------------------------------------------------------------------------
+# routing
+
+def is_urgent(alert: Alert) -> bool:
+    return bool(alert.crisis) or alert.kind in URGENT_KINDS
+
+
+def targets(alert: Alert, settings: "Settings") -> list[tuple[str, list[str]]]:
+    """(target name, ordered channels) for the alert."""
+    routing = settings.routing
+    if alert.kind == "daily_summary":
+        channels = settings.summary.channels if settings.summary.channels is not None else routing.default
+        return [(f"summary:{c}", [c]) for c in channels]
+    if is_urgent(alert):
+        route = routing.crisis or routing.default
+    else:
+        route = routing.departments.get(alert.department or "") or routing.default
+    out = [("route", list(route))] if route else []
+    if alert.kind == "reply_overdue" and routing.leadership:
+        out.append(("leadership", list(routing.leadership)))
+    return out
+
+
+def channels_for(app: "App", timing: Timing | None = None) -> dict[str, Notifier]:
+    """The app's channels, kept across dispatches so each robot's 20-a-minute window holds
+    (the daemon dispatches every few seconds)."""
+    cached = getattr(app, "_alert_channels", None)
+    if cached is None or (timing is not None and getattr(app, "_alert_timing", None) is not timing):
+        cached = build_channels(app.config, timing)
+        app._alert_channels = cached  # type: ignore[attr-defined]
+        app._alert_timing = timing  # type: ignore[attr-defined]
+    return cached
+
+
+# ---------------------------------------------------------------------------------------
+# the dispatch
+
+@dataclass
+class _Work:
+    alert: Alert
+    item: Item | None
+    targets: list[tuple[str, list[str]]]
+    done: dict[str, str]                  # target → channel that delivered it
+    position: dict[str, int] = field(default_factory=dict)  # target → index in its route
+    error: str | None = None
+
+
+def _due(session: Session, now: datetime) -> list[Alert]:
+    return list(session.scalars(
+        select(Alert).where(Alert.status == "pending",
+                            or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
+        .order_by(Alert.created_at, Alert.id)))
+
+
+def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message], dict[int, Milestone]]:
+    def ids(prefix: str) -> list[int]:
+        return [int(a.subject.split(":", 1)[1]) for a in alerts
+                if a.subject.startswith(prefix) and a.subject.split(":", 1)[1].isdigit()]
+
+    message_ids, milestone_ids = ids("message:"), ids("milestone:")
+    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))} \
+        if message_ids else {}
+    milestones = {m.id: m for m in session.scalars(
+        select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
+        if milestone_ids else {}
+    return messages, milestones
+
+
+def _obsolete(alert: Alert, subject_obj: Any, sent_warnings: set[str]) -> str | None:
+    """Why the alert no longer needs sending (it waited, and meanwhile things moved on)."""
+    if alert.kind in ("reply_at_risk", "reply_overdue") and subject_obj is not None \
+            and subject_obj.state not in ("open", "at_risk", "overdue"):
+        return f"message already {subject_obj.state} before delivery"
+    if alert.kind == "reply_resolved" and alert.subject not in sent_warnings:
+        return "no warning about this message was delivered"
+    if alert.kind in ("crisis_at_risk", "crisis_overdue") and subject_obj is not None \
+            and subject_obj.done_at is not None:
+        return "milestone already done before delivery"
+    return None
+
+
+def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
+          now: datetime) -> tuple[Item, Any]:
+    prefix, _, key = alert.subject.partition(":")
+    if prefix == "message" and key.isdigit() and int(key) in messages:
+        message = messages[int(key)]
+        return message_item(alert, message, now), message
+    if prefix == "milestone" and key.isdigit() and int(key) in milestones:
+        milestone = milestones[int(key)]
+        return milestone_item(alert, milestone, now), milestone
+    return data_item(alert, now), None
+
+
+def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None = None,
+             channels: dict[str, Notifier] | None = None) -> DispatchResult:
+    """Deliver the pending alerts that are due at `now` (default: the app's clock)."""
+    moment = now or app.now()
+    result = DispatchResult(at=moment)
+    settings = app.config.settings
+    notifiers = channels if channels is not None else channels_for(app, timing)
+    for notifier in notifiers.values():
+        if notifier.broken and notifier.timing.monotonic() - getattr(notifier, "broken_at", 0) > BROKEN_RETRY_SECONDS:
+            notifier.broken = None
+    office = in_office_hours(app, moment)
+
+    # objects stay readable after each commit: no reload per alert
+    with app.sessions(expire_on_commit=False) as session:
+        alerts = _due(session, moment)
+        if not alerts:
+            return result
+        messages, milestones = _context(session, alerts)
+        resolved_subjects = [a.subject for a in alerts if a.kind == "reply_resolved"]
+        sent_warnings = set(session.scalars(
+            select(Alert.subject).where(Alert.subject.in_(resolved_subjects),
+                                        Alert.kind.in_(["reply_at_risk", "reply_overdue"]),
+                                        Alert.status.in_(["sent", "acked"])))) if resolved_subjects else set()
+        done_rows = session.execute(
+            select(AlertDelivery.alert_id, AlertDelivery.target, AlertDelivery.channel)
+            .where(AlertDelivery.alert_id.in_([a.id for a in alerts]))).all()
+        done: dict[int, dict[str, str]] = {}
+        for alert_id, target, channel in done_rows:
+            done.setdefault(alert_id, {})[target] = channel
+
+        work: list[_Work] = []
+        for alert in alerts:
+            if not office and not is_urgent(alert) and alert.kind not in ALWAYS_KINDS:
+                result.held += 1
+                continue
+            item, subject_obj = (None, None) if alert.kind == "daily_summary" else \
+                _item(alert, messages, milestones, moment)
+            why = _obsolete(alert, subject_obj, sent_warnings)
+            if why:
+                alert.status, alert.last_error = "skipped", why
+                result.skipped += 1
+                continue
+            w = _Work(alert, item, targets(alert, settings), dict(done.get(alert.id, {})))
+            for name, route in w.targets:
+                w.position[name] = 0
+            work.append(w)
+        session.commit()
+
+        unusable: dict[str, str] = {}  # channel → why, for the rest of this dispatch
+        buckets = _assign(work, notifiers, unusable)
+        while buckets:
+            key, entries = buckets.pop(0)
+            channel_name = key[0]
+            notifier = notifiers.get(channel_name)
+            if channel_name in unusable or notifier is None:
+                _fall_back(entries, unusable, notifiers, buckets,
+                           unusable.get(channel_name) or f"no channel named {channel_name!r}")
+                continue
+            outgoing = _outgoing(app, entries, moment)
+            try:
+                result.messages_sent += notifier.send(outgoing)
+            except ChannelError as exc:
+                why = f"{notifier.describe()}: {exc}"
+                if isinstance(exc, ChannelBroken):
+                    notifier.broken_at = notifier.timing.monotonic()  # type: ignore[attr-defined]
+                log.warning("delivery failed: %s", why)
+                result.errors.append(why)
+                unusable[channel_name] = why
+                _fall_back(entries, unusable, notifiers, buckets, why)
+                continue
+            for w, target in entries:
+                w.done[target] = channel_name
+                session.add(AlertDelivery(alert_id=w.alert.id, target=target, channel=channel_name,
+                                          sent_at=moment))
+            session.commit()  # recorded right away: a crash now cannot resend these
+
+        for w in work:
+            alert = w.alert
+            missing = [t for t, _ in w.targets if t not in w.done]
+            if w.targets and not missing:
+                alert.status = "sent"
+                alert.sent_at = moment
+                alert.channel = ",".join(sorted(set(w.done.values())))
+                alert.last_error = None
+                result.sent += 1
+                continue
+            alert.attempts = (alert.attempts or 0) + 1
+            alert.last_error = w.error or ("no channel is routed for this alert (set [routing] "
+                                           "default in monitor.toml)" if not w.targets else
+                                           f"not delivered to: {', '.join(missing)}")
+            alert.next_attempt_at = moment + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
+            if alert.attempts >= MAX_ATTEMPTS:
+                alert.status = "failed"
+            if w.done:
+                alert.channel = ",".join(sorted(set(w.done.values())))
+            result.failed += 1
+        session.commit()
+    return result
+
+
+Bucket = tuple[tuple[str, bool, int], list[tuple[_Work, str]]]
+
+
+def _assign(work: list[_Work], notifiers: dict[str, Notifier], unusable: dict[str, str]) -> list[Bucket]:
+    buckets: dict[tuple[str, bool, int], list[tuple[_Work, str]]] = {}
+    for w in work:
+        for target, route in w.targets:
+            if target in w.done:
+                continue
+            channel = _next_channel(w, target, route, notifiers, unusable)
+            if channel is None:
+                continue
+            _add(buckets, w, target, channel)
+    # urgent messages first: a crisis alert never waits behind a long digest
+    return sorted(buckets.items(), key=lambda kv: (not kv[0][1], kv[0][0]))
+
+
+def _add(buckets: dict[tuple[str, bool, int], list[tuple[_Work, str]]], w: _Work, target: str,
+         channel: str) -> None:
+    # summaries are one message each; other alerts group per channel and urgency
+    key = (channel, is_urgent(w.alert), w.alert.id if w.alert.kind == "daily_summary" else 0)
+    buckets.setdefault(key, []).append((w, target))
+
+
+def _next_channel(w: _Work, target: str, route: list[str], notifiers: dict[str, Notifier],
+                  unusable: dict[str, str]) -> str | None:
+    while w.position[target] < len(route):
+        name = route[w.position[target]]
+        notifier = notifiers.get(name)
+        if notifier is not None and name not in unusable and not notifier.broken:
+            return name
+        w.error = unusable.get(name) or (f"channel {name!r} broken: {notifier.broken}" if notifier
+                                         else f"no channel named {name!r}")
+        w.position[target] += 1
+    return None
+
+
+def _fall_back(entries: list[tuple[_Work, str]], unusable: dict[str, str],
+               notifiers: dict[str, Notifier], buckets: list[Bucket], why: str) -> None:
+    """Move each entry to the next channel of its route (grouped again per channel)."""
+    regroup: dict[tuple[str, bool, int], list[tuple[_Work, str]]] = {}
+    for w, target in entries:
+        w.error = why
+        route = dict(w.targets)[target]
+        w.position[target] += 1
+        channel = _next_channel(w, target, route, notifiers, unusable)
+        if channel is not None:
+            _add(regroup, w, target, channel)
+    for key, more in regroup.items():
+        for i, (existing_key, existing) in enumerate(buckets):
+            if existing_key == key:
+                existing.extend(more)
+                break
+        else:
+            buckets.append((key, more))
+
+
+def _outgoing(app: "App", entries: list[tuple[_Work, str]], now: datetime) -> Outgoing:
+    first = entries[0][0].alert
+    if first.kind == "daily_summary":
+        from alerts.summary import summary_for_alert
+
+        return summary_for_alert(app, first, now)
+    seen: dict[int, Item] = {}
+    for w, _ in entries:
+        if w.item is not None:
+            seen.setdefault(w.alert.id, w.item)
+    return compose(list(seen.values()))

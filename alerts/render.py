@@ -1,0 +1,294 @@
+"""Alerts as Chinese messages: WeCom markdown, plain text and HTML (email), grouped by
+department. Text that came from citizens or news is masked (alerts.masking) and escaped, so
+no link, mention, heading or formatting can be injected into an alert; only this module's own
+templates produce markup."""
+
+from __future__ import annotations
+
+import html as _html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+from urllib.parse import quote, urlsplit
+
+from alerts.masking import mask, mask_name
+from monitor.timeutil import format_local
+
+HEADINGS = {
+    "reply_at_risk": "【临期提醒】",
+    "reply_overdue": "【超期提醒】",
+    "reply_resolved": "【已回复】",
+    "crisis_at_risk": "【舆情事件临期】",
+    "crisis_overdue": "【舆情事件超时】",
+    "watch_hit": "【舆情关注】",
+    "possible_crisis": "【疑似舆情事件】",
+    "source_unhealthy": "【数据源异常】",
+    "calendar_missing": "【节假日安排缺失】",
+    "daily_summary": "【每日超期汇总】",
+}
+MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
+LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
+NO_DEPARTMENT = "未分配部门"
+
+# Characters that carry meaning in WeCom markdown (or mentions) → harmless full-width forms.
+_MD_TABLE = str.maketrans({
+    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "@": "＠", "`": "'",
+    "*": "＊", "#": "＃", "_": "＿", "~": "～", "|": "｜", "\\": "＼", "!": "！",
+})
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: Any) -> str:
+    """Masked, one line: personal data hidden, newlines and runs of space collapsed."""
+    return _SPACES.sub(" ", mask("" if text is None else str(text))).strip()
+
+
+def md(text: Any) -> str:
+    """Untrusted text for WeCom markdown: masked, no markup, no links, no mentions."""
+    out = clean(text).translate(_MD_TABLE)
+    # bare URLs are turned into links by the client; break the scheme separator
+    return out.replace("://", "：//")
+
+
+def plain(text: Any) -> str:
+    """Untrusted text for a text message: masked; @ cannot mention anyone."""
+    return clean(text).replace("@", "＠").replace("://", "：//")
+
+
+def html_text(text: Any) -> str:
+    return _html.escape(clean(text))
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links, with characters that could end a markdown link percent-encoded."""
+    if not url:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?&=%#+,;~.-_")
+
+
+@dataclass
+class Item:
+    """One alert ready to render. `fields` values are untrusted and escaped per format."""
+
+    alert_id: int
+    kind: str
+    crisis: bool
+    department: str | None
+    title: str
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    url: str | None = None
+    short: str = ""  # the compact line's tail, e.g. "截止 11-26"
+
+    @property
+    def heading(self) -> str:
+        return HEADINGS.get(self.kind, f"【{self.kind}】")
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str = "text/csv"
+
+
+@dataclass
+class Outgoing:
+    """One message for one channel, in every format a channel may want."""
+
+    title: str
+    markdown: str
+    text: str
+    html: str
+    urgent: bool = False
+    attachments: list[Attachment] = field(default_factory=list)
+    alert_ids: list[int] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------
+# durations for people
+
+def span(delta: timedelta) -> str:
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} 天")
+    if hours:
+        parts.append(f"{hours} 小时")
+    if mins and not days:
+        parts.append(f"{mins} 分钟")
+    return " ".join(parts) or "不到 1 分钟"
+
+
+def clock(deadline: datetime, now: datetime, late_word: str = "已超期") -> str:
+    if deadline > now:
+        return f"剩余 {span(deadline - now)}"
+    return f"{late_word} {span(now - deadline)}"
+
+
+# ---------------------------------------------------------------------------------------
+# alerts → items
+
+def message_item(alert: Any, message: Any, now: datetime) -> Item:
+    fields = [("部门", message.department or NO_DEPARTMENT)]
+    if message.author:
+        fields.append(("来信人", mask_name(message.author)))
+    fields.append(("来信时间", format_local(message.posted_at)))
+    due = f"{message.due_date.isoformat()} 24:00"
+    if message.provisional:
+        due += "（暂按周末推算，节假日安排待补充）"
+    if alert.kind == "reply_resolved":
+        when = format_local(message.replied_at)
+        verdict = "按时" if message.state == "replied" else "逾期"
+        fields += [("截止", due), ("回复时间", f"{when}（{verdict}）")]
+        short = f"{verdict}回复"
+    else:
+        fields += [("截止", due), ("时限", clock(message.deadline, now))]
+        short = f"截止 {message.due_date.strftime('%m-%d')}"
+    return Item(alert.id, alert.kind, bool(alert.crisis), message.department,
+                message.title or "（无标题）", fields, message.url, short)
+
+
+def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
+    event = milestone.event
+    name = MILESTONE_ZH.get(milestone.name, milestone.name)
+    fields = [
+        ("事件级别", LEVEL_ZH.get(event.level, event.level)),
+        ("事件开始", format_local(event.started_at)),
+        ("节点", name),
+        ("截止", format_local(milestone.deadline)),
+        ("时限", clock(milestone.deadline, now, "已超时")),
+    ]
+    return Item(alert.id, alert.kind, True, None, event.title, fields, None,
+                f"{name} 截止 {format_local(milestone.deadline)[5:]}")
+
+
+def data_item(alert: Any, now: datetime) -> Item:
+    """Kinds described by their data JSON (watch hits, sources, calendar)."""
+    data = alert.data or {}
+    kind = alert.kind
+    if kind in ("watch_hit", "possible_crisis"):
+        fields = []
+        terms = data.get("terms") or []
+        if terms:
+            fields.append(("关注词", "、".join(str(t) for t in terms)))
+        outlets = data.get("outlets") or []
+        if outlets:
+            fields.append(("来源", "、".join(str(o) for o in outlets[:8])))
+        if data.get("cluster_size"):
+            fields.append(("转载数", str(data["cluster_size"])))
+        return Item(alert.id, kind, bool(alert.crisis) or kind == "possible_crisis",
+                    alert.department, data.get("title") or "（无标题）", fields,
+                    data.get("url"), "、".join(str(t) for t in terms[:3]))
+    if kind == "source_unhealthy":
+        name = alert.subject.split(":", 1)[-1]
+        fields = [("原因", data.get("reason") or "未知")]
+        if data.get("since"):
+            fields.append(("最近成功", data["since"]))
+        if data.get("last_error"):
+            fields.append(("最近失败", data["last_error"]))
+        fields.append(("处理", "数据源异常期间不会发现新留言，请检查网站或配置"))
+        return Item(alert.id, kind, False, None, f"数据源 {name} 异常", fields, None,
+                    data.get("reason") or "")
+    if kind == "calendar_missing":
+        year = data.get("year") or alert.subject.split(":", 1)[-1]
+        fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
+        if data.get("provisional"):
+            fields.append(("影响", f"{data['provisional']} 条留言的截止日暂按周末推算"))
+        fields.append(("处理", f"请在 holidays.toml 中补充 [years.{year}]（国务院办公厅节假日安排）"))
+        return Item(alert.id, kind, False, None, f"{year} 年节假日安排未配置", fields, None, "")
+    return Item(alert.id, kind, bool(alert.crisis), alert.department, alert.subject,
+                [("阶段", alert.stage)], None, alert.stage)
+
+
+# ---------------------------------------------------------------------------------------
+# items → one message
+
+DETAILED_UP_TO = 10     # a group this small shows every field of every alert
+COMPACT_LINES = 150     # beyond this, the rest of a large group is counted per department
+
+
+def _sections(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.department or "", []).append(item)
+    # crisis and office-wide items (no department) first, then departments by name
+    return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
+
+
+def _section_name(department: str) -> str:
+    return department or "全局"
+
+
+def compose(items: list[Item], detailed_up_to: int = DETAILED_UP_TO,
+            compact_lines: int = COMPACT_LINES) -> Outgoing:
+    """One grouped message: a section per department; big groups become one line per alert
+    and, past `compact_lines`, a count per department (every alert is still accounted for)."""
+    detailed = len(items) <= detailed_up_to
+    urgent = any(i.crisis for i in items)
+    kinds = {i.kind for i in items}
+    head = HEADINGS.get(next(iter(kinds)), "") if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
+    title = f"{head}{len(items)} 条" if len(items) > 1 else f"{items[0].heading}{clean(items[0].title)}"
+    md_lines: list[str] = []
+    tx_lines: list[str] = []
+    ht: list[str] = [f"<h2>{_html.escape(title)}</h2>"]
+    if len(items) > 1:
+        md_lines.append(f"**{md(title)}**")
+        tx_lines.append(plain(title))
+    shown = 0
+    overflow: dict[str, int] = {}
+    for department, group in _sections(items):
+        name = _section_name(department)
+        if len(items) > 1:
+            md_lines.append(f"### {md(name)}（{len(group)} 条）")
+            tx_lines.append(f"—— {plain(name)}（{len(group)} 条）——")
+            ht.append(f"<h3>{html_text(name)}（{len(group)} 条）</h3>")
+        ht.append("<ul>")
+        for item in group:
+            url = safe_url(item.url)
+            if detailed:
+                md_lines.append(f"**{item.heading}**{md(item.title)}")
+                tx_lines.append(f"{item.heading}{plain(item.title)}")
+                for label, value in item.fields:
+                    md_lines.append(f"> {label}：{md(value)}")
+                    tx_lines.append(f"{label}：{plain(value)}")
+                if url:
+                    md_lines.append(f"> [查看原文]({url})")
+                    tx_lines.append(f"链接：{url}")
+                fields = "".join(f"<br>{_html.escape(l)}：{html_text(v)}" for l, v in item.fields)
+                link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
+                ht.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
+                md_lines.append("")
+                tx_lines.append("")
+            elif shown < compact_lines:
+                shown += 1
+                tail = f"（{md(item.short)}）" if item.short else ""
+                link = f" [原文]({url})" if url else ""
+                md_lines.append(f"- {item.heading}{md(_cut(item.title))}{tail}{link}")
+                tx_lines.append(f"- {item.heading}{plain(_cut(item.title))}"
+                                + (f"（{plain(item.short)}）" if item.short else ""))
+                ht.append(f"<li>{item.heading}{html_text(item.title)}"
+                          + (f"（{html_text(item.short)}）" if item.short else "")
+                          + (f' <a href="{_html.escape(url)}">原文</a>' if url else "") + "</li>")
+            else:
+                overflow[name] = overflow.get(name, 0) + 1
+        ht.append("</ul>")
+    if overflow:
+        rest = "，".join(f"{k} {v} 条" for k, v in overflow.items())
+        note = f"另有 {sum(overflow.values())} 条未逐条列出（{rest}），请运行 opinion-monitor items 查看"
+        md_lines.append(md(note))
+        tx_lines.append(plain(note))
+        ht.append(f"<p>{html_text(note)}</p>")
+    return Outgoing(title=title, markdown="\n".join(md_lines).strip(), text="\n".join(tx_lines).strip(),
+                    html="\n".join(ht), urgent=urgent, alert_ids=[i.alert_id for i in items])
+
+
+def _cut(text: str, limit: int = 40) -> str:
+    text = clean(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,336 @@
+"""The daily overdue-reply summary (每日超期汇总): overdue messages by department with days
+overdue, due today and on the next working day, replies since the previous working day (on
+time / late, punctuality per department), open crisis events with their clocks, new watch hits
+by story, unhealthy sources, and a warning when the calendar lacks next year.
+
+build_summary(app, day) → Summary (.text() for the terminal, .markdown() for WeCom, .html()
+and .csv() for e-mail); enqueue_summary(app, day) puts it in the outbox once per day."""
+
+from __future__ import annotations
+
+import csv
+import html as _html
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from alerts.render import (LEVEL_ZH, MILESTONE_ZH, NO_DEPARTMENT, Attachment, Outgoing, clean, clock,
+                           html_text, md, safe_url)
+from monitor.timeutil import format_local, iso, start_of_day
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.db.models import Alert
+
+ACTIVE = ("open", "at_risk", "overdue")
+
+
+@dataclass
+class Row:
+    department: str
+    title: str
+    posted_at: datetime
+    due_date: date
+    url: str | None
+    source: str
+    days_overdue: int = 0
+    provisional: bool = False
+
+
+@dataclass
+class Punctuality:
+    on_time: int = 0
+    late: int = 0
+    on_time_30: int = 0
+    late_30: int = 0
+
+    @staticmethod
+    def rate(good: int, bad: int) -> str:
+        return f"{100 * good / (good + bad):.0f}%" if good + bad else "—"
+
+
+@dataclass
+class Summary:
+    day: date
+    now: datetime
+    next_day: date
+    since: date
+    overdue: list[Row] = field(default_factory=list)
+    due_today: list[Row] = field(default_factory=list)
+    due_next: list[Row] = field(default_factory=list)
+    replied: dict[str, Punctuality] = field(default_factory=dict)
+    crises: list[dict[str, Any]] = field(default_factory=list)
+    watch: list[dict[str, Any]] = field(default_factory=list)
+    unhealthy: list[dict[str, Any]] = field(default_factory=list)
+    calendar_warning: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"【每日超期汇总】{self.day.isoformat()}：超期 {len(self.overdue)} 条，今日到期 {len(self.due_today)} 条"
+
+    def by_department(self, rows: list[Row]) -> list[tuple[str, list[Row]]]:
+        groups: dict[str, list[Row]] = {}
+        for row in rows:
+            groups.setdefault(row.department, []).append(row)
+        return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+    # -- the terminal ---------------------------------------------------------------------
+    def text(self) -> str:
+        from monitor.cli.common import table
+
+        out = [self.title, f"统计时间：{format_local(self.now)}", ""]
+        out.append(f"一、超期未回复（{len(self.overdue)} 条）")
+        if self.overdue:
+            out.append(table(["部门", "超期天数", "截止", "标题"],
+                             [[r.department, r.days_overdue, r.due_date.isoformat(), clean(r.title)]
+                              for _, rows in self.by_department(self.overdue) for r in rows]))
+        else:
+            out.append("  无")
+        for label, rows in ((f"二、今日（{self.day.isoformat()}）到期", self.due_today),
+                            (f"三、下一工作日（{self.next_day.isoformat()}）到期", self.due_next)):
+            out += ["", f"{label}（{len(rows)} 条）"]
+            out.append(table(["部门", "来信时间", "标题"],
+                             [[r.department, format_local(r.posted_at), clean(r.title)] for r in rows])
+                       if rows else "  无")
+        out += ["", f"四、{self.since.isoformat()} 以来回复情况"]
+        if self.replied:
+            out.append(table(["部门", "按时", "逾期", "按时率", "近30天按时率"],
+                             [[d, p.on_time, p.late, p.rate(p.on_time, p.late), p.rate(p.on_time_30, p.late_30)]
+                              for d, p in sorted(self.replied.items())]))
+        else:
+            out.append("  无")
+        out += ["", f"五、未完成的舆情事件（{len(self.crises)} 项）"]
+        out += [f"  {c['title']}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
+                for c in self.crises] or ["  无"]
+        out += ["", f"六、新增舆情关注（{len(self.watch)} 组）"]
+        out += [f"  {clean(w['title'])}（{w['count']} 篇；{'、'.join(w['terms'])}）" for w in self.watch] or ["  无"]
+        out += ["", f"七、异常数据源（{len(self.unhealthy)} 个）"]
+        out += [f"  {s['name']}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）" for s in self.unhealthy] or ["  无"]
+        if self.calendar_warning:
+            out += ["", f"注意：{self.calendar_warning}"]
+        return "\n".join(out)
+
+    # -- WeCom ----------------------------------------------------------------------------
+    def markdown(self) -> str:
+        out = [f"## {md(self.title)}", f"统计时间：{format_local(self.now)}"]
+        out.append(f"### 超期未回复（{len(self.overdue)} 条）")
+        for department, rows in self.by_department(self.overdue):
+            out.append(f"**{md(department)}**（{len(rows)} 条）")
+            for r in rows:
+                url = safe_url(r.url)
+                link = f" [原文]({url})" if url else ""
+                out.append(f"- {md(r.title)}（超期 <font color=\"warning\">{r.days_overdue}</font> 天，"
+                           f"截止 {r.due_date.strftime('%m-%d')}）{link}")
+        if not self.overdue:
+            out.append("无")
+        for label, rows in ((f"今日到期（{len(self.due_today)} 条）", self.due_today),
+                            (f"下一工作日 {self.next_day.strftime('%m-%d')} 到期（{len(self.due_next)} 条）",
+                             self.due_next)):
+            out.append(f"### {label}")
+            out += [f"- {md(r.department)}：{md(r.title)}" for r in rows] or ["无"]
+        out.append(f"### {self.since.strftime('%m-%d')} 以来回复")
+        out += [f"- {md(d)}：按时 {p.on_time}，逾期 {p.late}，按时率 {p.rate(p.on_time, p.late)}"
+                f"（近30天 {p.rate(p.on_time_30, p.late_30)}）" for d, p in sorted(self.replied.items())] or ["无"]
+        if self.crises:
+            out.append(f"### 未完成的舆情事件（{len(self.crises)} 项）")
+            out += [f"- {md(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，"
+                    f"<font color=\"warning\">{c['clock']}</font>" for c in self.crises]
+        if self.watch:
+            out.append(f"### 新增舆情关注（{len(self.watch)} 组）")
+            out += [f"- {md(w['title'])}（{w['count']} 篇；{md('、'.join(w['terms']))}）" for w in self.watch]
+        if self.unhealthy:
+            out.append(f"### 异常数据源（{len(self.unhealthy)} 个）")
+            out += [f"- {md(s['name'])}：{md(s['reason'])}" for s in self.unhealthy]
+        if self.calendar_warning:
+            out.append(f"> 注意：{md(self.calendar_warning)}")
+        return "\n".join(out)
+
+    def plain(self) -> str:
+        from alerts.render import plain
+
+        return "\n".join(plain(line) if line.strip() else "" for line in self.text().split("\n"))
+
+    # -- e-mail ---------------------------------------------------------------------------
+    def html(self) -> str:
+        def rows_table(headers: list[str], rows: list[list[Any]]) -> str:
+            if not rows:
+                return "<p>无</p>"
+            head = "".join(f"<th>{_html.escape(h)}</th>" for h in headers)
+            body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+            return f'<table border="1" cellspacing="0" cellpadding="4"><tr>{head}</tr>{body}</table>'
+
+        def link(r: Row) -> str:
+            url = safe_url(r.url)
+            return f'<a href="{_html.escape(url)}">{html_text(r.title)}</a>' if url else html_text(r.title)
+
+        parts = [f"<h2>{html_text(self.title)}</h2>", f"<p>统计时间：{format_local(self.now)}</p>",
+                 f"<h3>超期未回复（{len(self.overdue)} 条）</h3>",
+                 rows_table(["部门", "超期天数", "截止", "标题"],
+                            [[html_text(r.department), r.days_overdue, r.due_date.isoformat(), link(r)]
+                             for _, rows in self.by_department(self.overdue) for r in rows]),
+                 f"<h3>今日到期（{len(self.due_today)} 条）</h3>",
+                 rows_table(["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_today]),
+                 f"<h3>下一工作日 {self.next_day.isoformat()} 到期（{len(self.due_next)} 条）</h3>",
+                 rows_table(["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_next]),
+                 f"<h3>{self.since.isoformat()} 以来回复</h3>",
+                 rows_table(["部门", "按时", "逾期", "按时率", "近30天按时率"],
+                            [[html_text(d), p.on_time, p.late, p.rate(p.on_time, p.late),
+                              p.rate(p.on_time_30, p.late_30)] for d, p in sorted(self.replied.items())]),
+                 f"<h3>未完成的舆情事件（{len(self.crises)} 项）</h3>",
+                 rows_table(["事件", "级别", "节点", "截止", "时限"],
+                            [[html_text(c["title"]), c["level"], c["milestone"], c["deadline"], c["clock"]]
+                             for c in self.crises]),
+                 f"<h3>新增舆情关注（{len(self.watch)} 组）</h3>",
+                 rows_table(["报道", "篇数", "关注词"],
+                            [[html_text(w["title"]), w["count"], html_text("、".join(w["terms"]))] for w in self.watch]),
+                 f"<h3>异常数据源（{len(self.unhealthy)} 个）</h3>",
+                 rows_table(["数据源", "原因", "最近成功"],
+                            [[html_text(s["name"]), html_text(s["reason"]), s["since"] or "无"] for s in self.unhealthy])]
+        if self.calendar_warning:
+            parts.append(f"<p><b>注意：</b>{html_text(self.calendar_warning)}</p>")
+        return "\n".join(parts)
+
+    def csv(self) -> str:
+        """The overdue list; cells that a spreadsheet would run as formulas are defused."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["部门", "标题", "来信时间", "截止日期", "超期天数", "数据源", "链接"])
+        for _, rows in self.by_department(self.overdue):
+            for r in rows:
+                writer.writerow([_cell(r.department), _cell(clean(r.title)), format_local(r.posted_at),
+                                 r.due_date.isoformat(), r.days_overdue, _cell(r.source), safe_url(r.url) or ""])
+        return buffer.getvalue()
+
+    def outgoing(self) -> Outgoing:
+        attachment = Attachment(f"overdue-{self.day.isoformat()}.csv", self.csv().encode("utf-8-sig"))
+        return Outgoing(title=self.title, markdown=self.markdown(), text=self.plain(), html=self.html(),
+                        attachments=[attachment])
+
+
+def _cell(value: str) -> str:
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _previous_workday(app: "App", day: date) -> date:
+    prev = day - timedelta(days=1)
+    while not app.calendar.is_workday(prev, provisional=True):
+        prev -= timedelta(days=1)
+    return prev
+
+
+def _next_workday(app: "App", day: date) -> date:
+    nxt = day + timedelta(days=1)
+    while not app.calendar.is_workday(nxt, provisional=True):
+        nxt += timedelta(days=1)
+    return nxt
+
+
+def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary:
+    """The summary for `day` (Asia/Shanghai) as of `now` (default: the app's clock)."""
+    from monitor.db.models import CrisisEvent, Message, Milestone, NewsItem, Source, WatchHit
+
+    moment = now or app.now()
+    summary = Summary(day=day, now=moment, next_day=_next_workday(app, day),
+                      since=_previous_workday(app, day))
+
+    def row(m: Message) -> Row:
+        return Row(m.department or NO_DEPARTMENT, m.title or "（无标题）", m.posted_at, m.due_date, m.url,
+                   m.source, max(1, (day - m.due_date).days), bool(m.provisional))
+
+    with app.session() as session:
+        active = list(session.scalars(select(Message).where(Message.state.in_(ACTIVE))
+                                      .order_by(Message.due_date, Message.posted_at)))
+        for m in active:
+            if m.deadline <= moment:
+                summary.overdue.append(row(m))
+            elif m.due_date == day:
+                summary.due_today.append(row(m))
+            elif m.due_date == summary.next_day:
+                summary.due_next.append(row(m))
+        window = (start_of_day(summary.since), start_of_day(day))
+        month = (start_of_day(day - timedelta(days=30)), start_of_day(day))
+        for m in session.scalars(select(Message).where(
+                Message.state.in_(["replied", "replied_late"]),
+                Message.replied_at >= month[0], Message.replied_at < month[1])):
+            p = summary.replied.setdefault(m.department or NO_DEPARTMENT, Punctuality())
+            on_time = m.state == "replied"
+            p.on_time_30 += on_time
+            p.late_30 += not on_time
+            if window[0] <= m.replied_at < window[1]:
+                p.on_time += on_time
+                p.late += not on_time
+        summary.replied = {d: p for d, p in summary.replied.items() if p.on_time + p.late}
+
+        events = session.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
+                                 .where(CrisisEvent.milestones.any(Milestone.done_at.is_(None)))
+                                 .order_by(CrisisEvent.started_at))
+        for event in events:
+            for ms in event.milestones:
+                if ms.done_at is None:
+                    summary.crises.append({
+                        "id": event.id, "title": event.title, "level": LEVEL_ZH.get(event.level, event.level),
+                        "milestone": MILESTONE_ZH.get(ms.name, ms.name),
+                        "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, moment, "已超时")})
+
+        hits = session.execute(
+            select(WatchHit.subject, WatchHit.term, WatchHit.level)
+            .where(WatchHit.found_at >= window[0], WatchHit.found_at < moment,
+                   WatchHit.level != "info", WatchHit.subject.like("news:%"))).all()
+        news_ids = {int(s.split(":", 1)[1]) for s, _, _ in hits if s.split(":", 1)[1].isdigit()}
+        news = {n.id: n for n in session.scalars(select(NewsItem).where(NewsItem.id.in_(news_ids)))} \
+            if news_ids else {}
+        clusters: dict[Any, dict[str, Any]] = {}
+        for subject, term, _level in hits:
+            item = news.get(int(subject.split(":", 1)[1])) if subject.split(":", 1)[1].isdigit() else None
+            if item is None:
+                continue
+            key = item.cluster if item.cluster is not None else f"n{item.id}"
+            entry = clusters.setdefault(key, {"title": item.title, "items": set(), "terms": []})
+            entry["items"].add(item.id)
+            if term not in entry["terms"]:
+                entry["terms"].append(term)
+        summary.watch = sorted(({"cluster": k, "title": v["title"], "count": len(v["items"]), "terms": v["terms"]}
+                                for k, v in clusters.items()), key=lambda w: -w["count"])
+
+        for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
+            summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
+                                      "since": format_local(source.last_success) or None})
+
+    year = day.year
+    if not app.calendar.knows_year(year):
+        summary.calendar_warning = (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
+                                    f"请在 holidays.toml 中补充 [years.{year}]")
+    elif not app.calendar.knows_year(year + 1):
+        summary.calendar_warning = (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
+                                    f"请在 holidays.toml 中补充 [years.{year + 1}]")
+    return summary
+
+
+def summary_subject(day: date) -> str:
+    return f"summary:{day.isoformat()}"
+
+
+def enqueue_summary(app: "App", day: date) -> bool:
+    """Put the day's summary in the outbox once (subject summary:YYYY-MM-DD, stage daily).
+    True when it was added now, False when it was already there."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from monitor.db.models import Alert
+
+    moment = app.now()
+    with app.session() as session:
+        module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = module.insert(Alert).values(
+            kind="daily_summary", subject=summary_subject(day), stage="daily", crisis=False,
+            department=None, data={"date": day.isoformat(), "enqueued_at": iso(moment)},
+            status="pending", attempts=0, created_at=moment).on_conflict_do_nothing()
+        return bool(session.execute(stmt).rowcount)
+
+
+def summary_for_alert(app: "App", alert: "Alert", now: datetime) -> Outgoing:
+    day = date.fromisoformat((alert.data or {}).get("date") or alert.subject.split(":", 1)[1])
+    return build_summary(app, day, now).outgoing()
