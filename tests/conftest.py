@@ -38,3 +38,30 @@ def make_app(tmp_path: Path) -> Callable[..., App]:
         return App(load_config(path), clock=fixed_clock(moment))
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A PostgreSQL server URL (no database); skips where PostgreSQL is not available."""
+    from tests.pg import postgres_server
+
+    yield from postgres_server()
+
+
+@pytest.fixture
+def make_pg_app(tmp_path: Path, postgres_server_url: str, request) -> Callable[..., App]:
+    """Like make_app, on a fresh PostgreSQL database."""
+    from tests.pg import create_database
+
+    def factory(body: str = "", now: str | datetime = "2026-11-26T10:00") -> App:
+        name = "om_" + request.node.name.lower().replace("[", "_").replace("]", "")[:40]
+        url = create_database(postgres_server_url, name)
+        folder = tmp_path / "pgcfg"
+        folder.mkdir(exist_ok=True)
+        path = folder / "monitor.toml"
+        path.write_text(f'[monitor]\ndatabase = "{url}"\n\n' + textwrap.dedent(body),
+                        encoding="utf-8")
+        moment = parse_iso(now) if isinstance(now, str) else now
+        return App(load_config(path), clock=fixed_clock(moment))
+
+    return factory
