@@ -252,11 +252,20 @@ class SamplePortal:
             return self._state.messages.get(external_id)
 
 
+# real portal pages carry kilobytes of navigation around the list; so does ours, so that an
+# empty list page is still a normal-sized page while a block page is tiny
+_NAV = '<ul class="nav">' + "".join(
+    f'<li><a href="/col/{n}/">{name}</a></li>' for n, name in enumerate(
+        ["首页", "走进六安", "政务公开", "政务服务", "政民互动", "市长信箱", "百姓畅言", "部门信箱",
+         "征集调查", "在线访谈", "新闻发布会", "政策解读", "通知公告", "人事信息", "财政信息",
+         "规划计划", "统计信息", "重点领域", "建议提案", "政府文件"] * 4)) + "</ul>"
+
+
 def _html_page(title: str, body: str, encoding: str) -> bytes:
     charset = "gb2312" if encoding.lower() in ("gbk", "gb2312", "gb18030") else encoding
     text = (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
             f'charset={charset}"><title>{html.escape(title)}</title></head><body>'
-            f'<div class="header">六安市人民政府 政民互动</div>{body}'
+            f'<div class="header">六安市人民政府 政民互动</div>{_NAV}{body}'
             f'<div class="footer">主办：六安市人民政府办公室 版权所有 皖ICP备05003416号</div>'
             f'</body></html>')
     return text.encode("gb18030" if charset == "gb2312" else encoding, errors="xmlcharrefreplace")

@@ -1,0 +1,52 @@
+"""Where the child's items go (JSON lines for the parent) and the retry backoff.
+
+The child never touches the database: the parent ingests `items.jsonl` in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from scrapy import Request, Spider
+
+
+class JsonLinesPipeline:
+    """One JSON object per line in the spider's `items_path`, flushed on close."""
+
+    def open_spider(self, spider: Spider | None = None) -> None:
+        spider = spider or self.crawler.spider  # type: ignore[attr-defined]
+        path = Path(spider.items_path)
+        self._file = path.open("w", encoding="utf-8")
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "JsonLinesPipeline":
+        pipeline = cls()
+        pipeline.crawler = crawler  # type: ignore[attr-defined]
+        return pipeline
+
+    def close_spider(self, spider: Spider | None = None) -> None:
+        self._file.close()
+
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        self._file.write(json.dumps(item, ensure_ascii=False) + "\n")
+        return item
+
+
+class BackoffMiddleware:
+    """Retried requests wait BACKOFF_BASE × 2^(n-1) seconds before going out again
+    (Scrapy's RetryMiddleware re-queues at once, which hammers a struggling portal)."""
+
+    def __init__(self, base: float) -> None:
+        self.base = base
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "BackoffMiddleware":
+        return cls(crawler.settings.getfloat("BACKOFF_BASE", 1.0))
+
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        retries = int(request.meta.get("retry_times", 0))
+        if retries and self.base > 0:
+            await asyncio.sleep(self.base * 2 ** (retries - 1))
+        return None

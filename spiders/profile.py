@@ -1,0 +1,181 @@
+"""Site profiles (DESIGN §5): a portal is described in TOML, not programmed.
+
+`load_profile(path)` validates the file with pydantic and reports problems naming the file and
+the key (``sites/luan.toml: sections.bxcy.list.fields.title: give exactly one of xpath, css,
+json, const``). Keys beyond DESIGN §5 (all optional): ``[site] obey_robots, timeout, retries,
+concurrency``; a list's ``cursor`` (the row field whose last value fills ``{cursor}`` on the next
+page, e.g. the 领导留言板's ``lastItem``); a detail's ``url`` template (``{external_id}`` or any
+list field), ``format`` and ``method``; a section's ``date_format``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.errors import ConfigError
+
+REQUIRED_MESSAGE_FIELDS = ("external_id", "title", "posted_at")
+REQUIRED_NEWS_FIELDS = ("url", "title")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldSpec(_Strict):
+    """One field: exactly one source (xpath, css, json, const) and optional refinements."""
+
+    xpath: str | None = None
+    css: str | None = None
+    json_path: str | None = Field(None, alias="json")
+    const: str | None = None
+    regex: str | None = None
+    label: str | None = None
+    join: bool | str = False  # true → joined with a space; a string → that separator
+    default: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "FieldSpec":
+        given = [k for k in ("xpath", "css", "json_path", "const") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of xpath, css, json, const"
+                             + (f" (got {', '.join(g.replace('json_path', 'json') for g in given)})"
+                                if given else ""))
+        return self
+
+    @field_validator("regex")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"regex {value!r} does not compile: {exc}") from exc
+        return value
+
+
+class ListSpec(_Strict):
+    url: str
+    first_url: str = ""
+    method: Literal["GET", "POST"] = "GET"
+    form: dict[str, str] | None = None
+    json_body: dict[str, Any] | None = Field(None, alias="json")
+    first_page: int = 1
+    page_size: int = Field(20, ge=1)
+    max_pages: int = Field(30, ge=1)
+    items: str = ""
+    cursor: str | None = None
+    fields: dict[str, FieldSpec] = {}
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _body(self) -> "ListSpec":
+        if self.form is not None and self.json_body is not None:
+            raise ValueError("give form or json, not both")
+        return self
+
+
+class DetailSpec(_Strict):
+    url: str | None = None  # template; default: the row's url
+    format: Literal["html", "json"] | None = None
+    method: Literal["GET", "POST"] = "GET"
+    fields: dict[str, FieldSpec] = {}
+
+
+class StatusSpec(_Strict):
+    replied: list[str] = []
+    pending: list[str] = []
+
+
+class SectionSpec(_Strict):
+    title: str = ""
+    kind: Literal["messages", "news"] = "messages"
+    format: Literal["html", "json", "feed"] = "html"
+    list: ListSpec
+    detail: DetailSpec | None = None
+    status: StatusSpec = StatusSpec()
+    date_format: str | None = None
+
+    @model_validator(mode="after")
+    def _fields(self) -> "SectionSpec":
+        if self.format != "feed":
+            if not self.list.items:
+                raise ValueError("list.items is required for html and json sections")
+            required = REQUIRED_MESSAGE_FIELDS if self.kind == "messages" else REQUIRED_NEWS_FIELDS
+            missing = [f for f in required if f not in self.list.fields]
+            if missing:
+                raise ValueError(f"list.fields lacks {', '.join(missing)}")
+        return self
+
+
+class SiteSpec(_Strict):
+    name: str
+    base_url: str
+    encoding: str = "auto"
+    delay: float = Field(1.0, ge=0)
+    headers: dict[str, str] = {}
+    obey_robots: bool = True
+    timeout: float = Field(30.0, gt=0)
+    retries: int = Field(2, ge=0)
+    concurrency: int = Field(4, ge=1)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str) -> str:
+        import codecs
+
+        if value != "auto":
+            try:
+                codecs.lookup(value)
+            except LookupError as exc:
+                raise ValueError(f"unknown encoding {value!r} (use auto or a codec name such as gbk)") from exc
+        return value
+
+
+class Profile(_Strict):
+    site: SiteSpec
+    sections: dict[str, SectionSpec]
+
+    def section(self, name: str, path: Path | str = "profile") -> SectionSpec:
+        try:
+            return self.sections[name]
+        except KeyError:
+            raise ConfigError(f"{path}: no section {name!r} (sections: "
+                              f"{', '.join(sorted(self.sections)) or 'none'})") from None
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not str(p).startswith("function-")]
+    return ".".join(p.replace("json_body", "json").replace("json_path", "json") for p in parts)
+
+
+def parse_profile(text: str, path: Path | str = "profile") -> Profile:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_location(e['loc']) or '(top)'}: {e['msg']}"
+                             for e in exc.errors()[:5])
+        raise ConfigError(f"{path}: {problems}") from None
+
+
+def load_profile(path: Path | str) -> Profile:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: site profile not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the site profile: {exc}") from None
+    return parse_profile(text, path)
