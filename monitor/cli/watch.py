@@ -1,7 +1,192 @@
-"""Commands of this area (filled in by its issue)."""
+"""`watchlist …` (terms, import/export, history) and `news` (outside news and its matches).
+
+Heavy imports (SQLAlchemy models, jieba via the matcher) stay inside the functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
 
 import click
 
+from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.errors import MonitorError
+
+LEVEL_CHOICE = click.Choice(["info", "warning", "critical"])
+
 
 def register(main: click.Group) -> None:
-    pass
+    main.add_command(watchlist)
+    main.add_command(news)
+
+
+@click.group()
+def watchlist() -> None:
+    """Manage watch terms (stored in the database; every change is kept in the history)."""
+
+
+@watchlist.command("add")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--level", type=LEVEL_CHOICE, default=None,
+              help="info (listed, never alerted) | warning (default) | critical.")
+@click.option("--category", default=None, help="A free-form group, e.g. 民生.")
+@click.option("--exclude", "exclude", multiple=True, metavar="PHRASE",
+              help="A longer phrase around the term whose hits do not count (repeatable; "
+                   "`--exclude A B` also works).")
+@now_option
+@pass_state
+def add(state, words: tuple[str, ...], level: str | None, category: str | None,
+        exclude: tuple[str, ...], now: datetime | None) -> None:
+    """Add TERM, or update it (options not given keep their value; --exclude replaces)."""
+    from monitor.watchlist.terms import LEVEL_ZH, actor_name, add_term
+
+    term, extra = words[0], list(words[1:])
+    if extra and not exclude:
+        raise MonitorError(f"one TERM expected, got {len(words)}: {' '.join(words)} "
+                           "(quote a term with spaces; exclusions go after --exclude)")
+    phrases = list(exclude) + extra if exclude else None
+    app = state.app(now)
+    with app.session() as session:
+        outcome, spec = add_term(session, term, app.now(), actor_name(), level=level,
+                                 category=category, exclude=phrases)
+    verb = {"add": "已添加", "update": "已更新", "same": "未变化"}[outcome]
+    excl = "、".join(spec.exclude) or "无"
+    click.echo(f"{verb}关注词：{spec.term}（级别：{LEVEL_ZH[spec.level]}，分类："
+               f"{spec.category or '无'}，排除：{excl}）")
+
+
+@watchlist.command("remove")
+@click.argument("term")
+@now_option
+@pass_state
+def remove(state, term: str, now: datetime | None) -> None:
+    """Remove TERM (the history keeps it)."""
+    from monitor.watchlist.terms import actor_name, remove_term
+
+    app = state.app(now)
+    with app.session() as session:
+        spec = remove_term(session, term, app.now(), actor_name())
+    click.echo(f"已删除关注词：{spec.term}")
+
+
+@watchlist.command("list")
+@json_option
+@pass_state
+def list_(state, as_json: bool) -> None:
+    """The watch terms."""
+    from monitor.watchlist.terms import LEVEL_ZH, list_terms
+
+    app = state.app()
+    with app.session() as session:
+        specs = list_terms(session)
+    if as_json:
+        emit_json([s.as_dict() for s in specs])
+        return
+    if not specs:
+        click.echo("关注词表为空（用 `opinion-monitor watchlist add 词` 添加）")
+        return
+    rows = [[s.term, LEVEL_ZH[s.level], s.category or "", "、".join(s.exclude),
+             "是" if s.enabled else "否"] for s in specs]
+    click.echo(table(["关注词", "级别", "分类", "排除短语", "启用"], rows))
+    click.echo(f"共 {len(specs)} 个")
+
+
+@watchlist.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True,
+              help="Also remove terms that are not in FILE (default: add and update only).")
+@now_option
+@pass_state
+def import_(state, file: Path, replace: bool, now: datetime | None) -> None:
+    """Add/update terms from FILE (`term | level | category | !exclusion …`); a bad line
+    imports nothing."""
+    from monitor.watchlist.terms import actor_name, import_terms, parse_file
+
+    specs = parse_file(file)  # the whole file is checked before anything is written
+    app = state.app(now)
+    with app.session() as session:
+        counts = import_terms(session, specs, app.now(), actor_name(), replace=replace)
+    click.echo(f"已导入 {file}：新增 {counts['add']} 个，更新 {counts['update']} 个，"
+               f"未变 {counts['same']} 个" + (f"，删除 {counts['remove']} 个" if replace else ""))
+
+
+@watchlist.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def export(state, file: Path) -> None:
+    """Write the terms to FILE in the import format."""
+    from monitor.watchlist.terms import export_terms
+
+    app = state.app()
+    with app.session() as session:
+        count = export_terms(session, file)
+    click.echo(f"已导出 {count} 个关注词到 {file}")
+
+
+@watchlist.command("history")
+@click.option("--limit", type=int, default=None, help="Only the newest N changes.")
+@json_option
+@pass_state
+def history(state, limit: int | None, as_json: bool) -> None:
+    """Who changed which term, when, and how (newest first)."""
+    from monitor.watchlist.terms import ACTION_ZH, history as load_history
+
+    app = state.app()
+    with app.session() as session:
+        entries = load_history(session, limit)
+    if as_json:
+        emit_json(entries)
+        return
+    if not entries:
+        click.echo("暂无变更记录")
+        return
+    rows = [[(e["at"] or "")[:19].replace("T", " "), e["actor"],
+             ACTION_ZH.get(e["action"], e["action"]), e["term"], _change(e)] for e in entries]
+    click.echo(table(["时间", "操作人", "操作", "关注词", "变更"], rows, max_width=60))
+
+
+def _describe(spec: dict | None) -> str:
+    if not spec:
+        return "（无）"
+    from monitor.watchlist.terms import LEVEL_ZH
+
+    text = LEVEL_ZH.get(spec.get("level"), spec.get("level"))
+    if spec.get("category"):
+        text += f"/{spec['category']}"
+    if spec.get("exclude"):
+        text += " 排除:" + "、".join(spec["exclude"])
+    return text
+
+
+def _change(entry: dict) -> str:
+    return f"{_describe(entry['before'])} → {_describe(entry['after'])}"
+
+
+@click.command()
+@click.option("--matched", is_flag=True, help="Only items with watchlist hits.")
+@click.option("--source", default=None, help="Only this source.")
+@click.option("--limit", type=int, default=None, help="Only the newest N items.")
+@now_option
+@json_option
+@pass_state
+def news(state, matched: bool, source: str | None, limit: int | None, now: datetime | None,
+         as_json: bool) -> None:
+    """Outside news items (newest first) and their watchlist matches."""
+    from monitor.watchlist.listing import news_document
+    from monitor.watchlist.terms import LEVEL_ZH
+
+    app = state.app(now)
+    with app.session() as session:
+        items = news_document(session, matched=matched, source=source, limit=limit)
+    if as_json:
+        emit_json(items)
+        return
+    if not items:
+        click.echo("暂无匹配关注词的新闻" if matched else "暂无新闻")
+        return
+    rows = [[(i["published_at"] or i["first_seen"] or "")[:16].replace("T", " "), i["outlet"] or i["source"],
+             i["title"], f"#{i['cluster']}（{i['cluster_size']}篇）" if i["cluster_size"] > 1 else f"#{i['cluster']}",
+             "、".join(f"{h['term']}({LEVEL_ZH.get(h['level'], h['level'])})" for h in i["hits"])]
+            for i in items]
+    click.echo(table(["发布时间", "媒体", "标题", "聚类", "命中关注词"], rows))
+    click.echo(f"共 {len(items)} 条")

@@ -181,6 +181,13 @@ class Matcher:
         return hits
 
 
+def build_matcher(specs: Iterable[TermSpec]) -> Matcher:
+    """A matcher for `specs`, with the enabled terms made jieba's user words."""
+    specs = list(specs)
+    sync_user_words(s.term for s in specs if s.enabled)
+    return Matcher(specs)
+
+
 _cache: dict[str, Any] = {"key": None, "matcher": None}
 
 
@@ -206,9 +213,7 @@ def get_matcher(session: Session) -> Matcher:
     with _lock:
         if _cache["key"] == key:
             return _cache["matcher"]
-    specs = list_terms(session)
-    sync_user_words(s.term for s in specs if s.enabled)
-    matcher = Matcher(specs)
+    matcher = build_matcher(list_terms(session))
     with _lock:
         _cache["key"], _cache["matcher"] = key, matcher
     return matcher
