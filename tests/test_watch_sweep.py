@@ -1,0 +1,196 @@
+"""The watch sweep steps on a real SQLite file: hits stored for news and messages, one
+watch_hit alert per story cluster, possible_crisis for critical terms and fast spread, each
+exactly once across repeated sweeps; info never alerted; old items listed, not alerted."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from monitor.app import App, fixed_clock
+from monitor.db.models import Alert, Message, WatchHit
+from monitor.news import ingest_news
+from monitor.sweep import sweep
+from monitor.timeutil import parse_iso
+from monitor.tracking import schedule_message
+from monitor.watchlist.scan import spread_within
+from monitor.watchlist.terms import add_term
+
+STORY = ("记者从六安市审计局获悉，某建筑工地拖欠工资问题已查实，涉及农民工八十余人。市审计局"
+         "要求施工单位限期整改，并将有关线索移送相关部门依法处理。")
+
+
+def setup_terms(app: App, *terms: tuple[str, str]) -> None:
+    with app.session() as session:
+        for term, level in terms:
+            add_term(session, term, app.now(), "test", level=level)
+
+
+def ingest(app: App, rows: list[dict], source: str = "news") -> tuple[int, int]:
+    with app.session() as session:
+        return ingest_news(session, app, source, rows, app.now())
+
+
+def reprint(n: int, title: str = "六安一工地拖欠工资问题查实", body: str = STORY,
+            at: str = "2026-11-26T09:00:00+08:00") -> dict:
+    return {"url": f"http://outlet{n}.example/news/1.html", "title": title,
+            "body": body + f"（来源：媒体{n}）", "outlet": f"媒体{n}", "published_at": at}
+
+
+def add_message(app: App, title: str, body: str, posted: str = "2026-11-26T09:00",
+                department: str = "综合科") -> int:
+    now = app.now()
+    with app.session() as session:
+        message = Message(source="portal", external_id=title, title=title, body=body,
+                          posted_at=parse_iso(posted), department=department,
+                          first_seen=now, last_seen=now)
+        schedule_message(session, message, app.config, app.calendar, now)
+        return message.id
+
+
+def alert_rows(app: App) -> list[Alert]:
+    with app.session() as session:
+        return list(session.scalars(select(Alert).where(
+            Alert.kind.in_(["watch_hit", "possible_crisis"])).order_by(Alert.id)))
+
+
+def test_one_watch_hit_per_story_cluster_exactly_once(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("拖欠工资", "warning"))
+    assert ingest(app, [reprint(1), reprint(2)]) == (2, 0)
+    sweep(app)
+    sweep(app)
+    rows = alert_rows(app)
+    assert [(a.kind, a.stage, a.crisis) for a in rows] == [("watch_hit", "watch", False)]
+    data = rows[0].data
+    assert rows[0].subject == f"news-cluster:{data['cluster']}"
+    assert data["terms"] == ["拖欠工资"] and data["outlets"] == 2 and data["cluster_size"] == 2
+    assert data["title"] == "六安一工地拖欠工资问题查实" and data["url"].startswith("http://")
+    # a third reprint later joins the story: still one alert
+    ingest(app, [reprint(3)])
+    sweep(app)
+    assert len(alert_rows(app)) == 1
+
+
+def test_distinct_stories_alert_separately(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("拖欠工资", "warning"))
+    other = {"url": "http://other.example/2", "title": "某县拖欠工资专项治理启动",
+             "body": "为保障劳动者权益，某县今日启动冬季拖欠工资专项治理行动，设立投诉电话和"
+                     "现场接待点，对重点行业开展拉网式排查。", "outlet": "县融媒",
+             "published_at": "2026-11-26T08:00:00+08:00"}
+    ingest(app, [reprint(1), other])
+    sweep(app)
+    assert len([a for a in alert_rows(app) if a.kind == "watch_hit"]) == 2
+
+
+def test_info_hits_are_stored_and_listed_but_never_alerted(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("审计", "info"))
+    ingest(app, [reprint(1)])
+    add_message(app, "关于审计的咨询", "想了解市审计局的办事流程")
+    sweep(app)
+    assert alert_rows(app) == []
+    with app.session() as session:
+        subjects = sorted(h.subject.split(":")[0] for h in session.scalars(select(WatchHit)))
+    assert subjects == ["message", "news"]
+
+
+def test_critical_term_suggests_a_possible_crisis_without_starting_a_clock(make_app) -> None:
+    from monitor.db.models import CrisisEvent
+
+    app = make_app()
+    setup_terms(app, ("坍塌", "critical"))
+    ingest(app, [reprint(1, title="工地发生坍塌事故", body="今天上午一处在建工地发生坍塌，"
+                                                        "现场正在救援。")])
+    sweep(app)
+    sweep(app)
+    rows = alert_rows(app)
+    assert [(a.kind, a.stage, a.crisis) for a in rows] == [
+        ("watch_hit", "watch", False), ("possible_crisis", "possible_crisis", True)]
+    assert rows[1].data["reasons"] == ["critical_term"]
+    with app.session() as session:
+        assert session.scalars(select(CrisisEvent)).all() == []
+
+
+def test_fast_spread_suggests_a_possible_crisis(make_app) -> None:
+    app = make_app(body="[watch]\npossible_crisis_outlets = 3\npossible_crisis_hours = 2\n")
+    setup_terms(app, ("拖欠工资", "warning"))
+    ingest(app, [reprint(1, at="2026-11-26T06:00:00+08:00"),
+                 reprint(2, at="2026-11-26T09:00:00+08:00")])
+    sweep(app)
+    assert [a.kind for a in alert_rows(app)] == ["watch_hit"]  # 2 outlets, 3 hours apart
+    ingest(app, [reprint(3, at="2026-11-26T09:30:00+08:00"),
+                 reprint(4, at="2026-11-26T09:40:00+08:00")])
+    sweep(app)
+    sweep(app)
+    rows = alert_rows(app)
+    assert [a.kind for a in rows] == ["watch_hit", "possible_crisis"]
+    assert rows[1].data["reasons"] == ["fast_spread"] and rows[1].data["spread"] == 3
+    assert rows[1].data["outlets"] == 4 and rows[1].crisis
+
+
+def test_message_hits_alert_with_the_department(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("欠薪", "warning"), ("腐败", "critical"), ("审计", "info"))
+    quiet = add_message(app, "咨询", "请问如何办理社保")
+    wage = add_message(app, "工资问题", "工地拖欠薪资半年了", department="劳动科")
+    graft = add_message(app, "反映问题", "某干部涉嫌腐败", department="纪检组")
+    assert sweep(app).counts["alerts.watch"] == 3
+    assert sweep(app).counts["alerts.watch"] == 0
+    rows = alert_rows(app)
+    assert [(a.kind, a.subject, a.department) for a in rows] == [
+        ("watch_hit", f"message:{wage}", "劳动科"),
+        ("watch_hit", f"message:{graft}", "纪检组"),
+        ("possible_crisis", f"message:{graft}", "纪检组")]
+    assert rows[0].data["terms"] == ["欠薪"] and rows[0].data["hits"][0]["confidence"] < 1.0
+    assert f"message:{quiet}" not in {a.subject for a in rows}
+
+
+def test_exclusion_prevents_the_alert(make_app) -> None:
+    app = make_app()
+    with app.session() as session:
+        add_term(session, "审计", app.now(), "test", level="warning", exclude=["评审计划"])
+    add_message(app, "评审计划", "请公布年度评审计划")
+    sweep(app)
+    assert alert_rows(app) == []
+
+
+def test_term_added_between_sweeps_applies_to_the_next_items(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("腐败", "critical"))
+    add_message(app, "工资", "拖欠工资三个月")
+    sweep(app)
+    assert alert_rows(app) == []
+    setup_terms(app, ("拖欠工资", "warning"))  # same process, no restart
+    later = add_message(app, "工资2", "又拖欠工资了")
+    sweep(app)
+    assert [a.subject for a in alert_rows(app)] == [f"message:{later}"]
+
+
+def test_old_items_are_scanned_but_not_alerted(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("拖欠工资", "warning"))
+    ingest(app, [reprint(1, at="2026-10-01T09:00:00+08:00")])
+    add_message(app, "旧留言", "拖欠工资", posted="2026-10-01T09:00")
+    counts = sweep(app).counts
+    assert counts["watch.scan"] == 2 and counts["alerts.watch"] == 0
+    with app.session() as session:
+        assert len(session.scalars(select(WatchHit)).all()) == 2
+
+
+def test_restart_on_same_file_does_not_realert(make_app) -> None:
+    app = make_app()
+    setup_terms(app, ("拖欠工资", "warning"))
+    ingest(app, [reprint(1)])
+    sweep(app)
+    again = App(app.config, clock=fixed_clock(app.now()))  # a new App: fresh caches
+    assert sweep(again).counts["alerts.watch"] == 0
+    assert len(alert_rows(again)) == 1
+
+
+def test_spread_window() -> None:
+    t = parse_iso
+    items = [(t("2026-11-26T06:00"), "a"), (t("2026-11-26T07:00"), "b"),
+             (t("2026-11-26T07:30"), "b"), (t("2026-11-26T09:00"), "c")]
+    assert spread_within(items, 1.5) == 2
+    assert spread_within(items, 3) == 3
