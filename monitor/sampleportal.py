@@ -11,9 +11,9 @@ It serves the shapes the real Lu'an portal uses, from an in-memory, thread-safe,
   ``public=False`` is listed without a link and its detail page answers 404 (不公开).
   With ``encoding="gbk"`` the HTML is GBK-encoded and the charset is declared only in ``<meta>``.
 * the mobile JSON API (section ``json``): ``/index.php?c=ListJson&branchid=7&page=N`` →
-  a JSON *string* whose content is ``{"ret": 0, "data": {"list": [{id, columnId, title, name,
+  a JSON *string* whose content is ``{"ret": 1, "data": {"list": [{id, columnId, title, name,
   time (epoch seconds as a string), process_status ("0" open / "1" replied)}]}}``;
-  ``/index.php?c=DetailJson&id=ID`` → ``{"ret": 0, "data": {id, title, post_time, post_text,
+  ``/index.php?c=DetailJson&id=ID`` → ``{"ret": 1, "data": {id, title, post_time, post_text,
   source, reply_time, reply_text, reply_unit}}``.
 * an RSS 2.0 news feed ``/news/rss.xml`` (``?q=WORD`` filters by title/body), each item's page
   at its own ``url_path``.
@@ -347,19 +347,22 @@ class _Handler(BaseHTTPRequestHandler):
         return "text/html" if self.portal.encoding.lower() != "utf-8" else "text/html; charset=utf-8"
 
     def _list_html(self, section: str, page: int, mode: str) -> None:
+        # the real CMS: 类别, 标题, 来信时间, 处理状态, 浏览 in odd cells, separators between
         rows = [] if mode == "empty" else self.portal._page(section, page)
         cells = []
-        for n, m in enumerate(rows, start=(page - 1) * PAGE_SIZE + 1):
+        for m in rows:
             title = html.escape(m.title)
             link = (f'<a href="/nocache/supervision/detail/{m.external_id}.html" target="_blank" '
-                    f'title="{title}">{title}</a>') if m.public else f'{title}（不公开）'
+                    f'title="{title}">{title}</a>') if m.public else \
+                f'<a href="javascript:void(0);"><span class="red">[不公开]</span>{title}</a>'
             posted = "" if mode == "nodate" else _stamp(m.posted_at)
-            cells.append(f'<tr><td>{n}</td><td>{html.escape(m.category)}</td><td class="bt">{link}</td>'
-                         f'<td>{html.escape(m.author[:1])}**</td><td>{posted}</td>'
-                         f'<td>{html.escape(m.department)}</td><td>{m.status}</td></tr>')
+            cells.append(f'<tr><td>{html.escape(m.category)}</td><td class="sep"></td>'
+                         f'<td class="bt">{link}</td><td class="sep"></td><td>{posted}</td>'
+                         f'<td class="sep"></td><td><span>{m.status}</span></td><td class="sep"></td>'
+                         f'<td>{len(m.external_id) * 7 % 97}</td></tr>')
         body = ('<div class="is-list"><table class="is-xjnr" width="100%">'
-                '<tr><th>序号</th><th>类别</th><th>标题</th><th>来信人</th><th>来信时间</th>'
-                '<th>督办部门</th><th>处理状态</th></tr>' + "".join(cells) + '</table>'
+                '<tr><th>类别</th><th></th><th>标题</th><th></th><th>来信时间</th><th></th>'
+                '<th>处理状态</th><th></th><th>浏览</th></tr>' + "".join(cells) + '</table>'
                 f'<div class="pagination">第{page}页</div></div>')
         self._send(200, _html_page(SECTION_TITLES[section], body, self.portal.encoding),
                    self._html_type())
@@ -370,13 +373,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
         reply = ""
         if m.replied_at is not None:
-            reply = (f'<div class="is-mialhf"><h1><span>回复单位：{html.escape(m.reply_department or "")}'
-                     f'　回复时间：{_stamp(m.replied_at)}</span></h1></div>'
+            reply = (f'<div class="is-mialhf"><h1><span>回复时间：{_stamp(m.replied_at)}</span>'
+                     f'<span>回复单位：{html.escape(m.reply_department or "")}</span></h1></div>'
                      f'<div class="is-hfcontent"><p>{html.escape(m.reply_text or "")}</p></div>')
-        body = (f'<div class="is-mail"><h1 class="is-title">{html.escape(m.title)}</h1>'
-                f'<div class="is-mailinfo"><p><span>来信人：{html.escape(m.author)}　来信时间：'
-                f'{_stamp(m.posted_at)}　督办部门：{html.escape(m.department)}</span>'
-                f'<span>类别：{html.escape(m.category)}</span></p></div>'
+        body = (f'<div class="is-mail"><div class="is-newstitle">{html.escape(m.title)}</div>'
+                f'<div class="is-mailinfo">来信人：{html.escape(m.author)} <span>|</span> '
+                f'来信时间：{_stamp(m.posted_at)} <span>|</span> <span>浏览：3</span> '
+                f'<span>| 督办部门：{html.escape(m.department)} 问题类别：'
+                f'<span class="red">{html.escape(m.category)}</span></span></div>'
                 f'<div class="is-mailwen"><p>{html.escape(m.body)}</p></div>{reply}</div>')
         self._send(200, _html_page(m.title, body, self.portal.encoding), self._html_type())
 
@@ -385,7 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
         items = [{"id": m.external_id, "columnId": "7", "title": m.title, "name": m.author[:1] + "**",
                   "time": "" if mode == "nodate" else str(int(m.posted_at.timestamp())),
                   "process_status": "1" if m.replied_at else "0"} for m in rows]
-        document = json.dumps({"ret": 0, "msg": "ok", "data": {"list": items, "page": page}},
+        document = json.dumps({"ret": 1, "msg": "ok", "data": {"columnTitle": "民生直通车",
+                                                              "columnId": "7", "list": items,
+                                                              "page": page}},
                               ensure_ascii=False)
         # the mobile API answers a JSON document that is itself a JSON-encoded string
         self._send(200, json.dumps(document, ensure_ascii=False).encode(),
@@ -394,13 +400,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _detail_json(self, external_id: str) -> None:
         m = self.portal._message(external_id)
         if m is None or m.section != "json":
-            payload: dict[str, Any] = {"ret": 404, "msg": "not found", "data": None}
+            payload: dict[str, Any] = {"ret": 0, "msg": "not found", "data": None}
             return self._send(404, json.dumps(payload).encode(), "application/json")
         data = {"id": m.external_id, "title": m.title, "post_time": _stamp(m.posted_at),
                 "post_text": m.body, "source": m.department, "name": m.author,
                 "reply_time": _stamp(m.replied_at) if m.replied_at else "",
                 "reply_text": m.reply_text or "", "reply_unit": m.reply_department or ""}
-        self._send(200, json.dumps({"ret": 0, "data": data}, ensure_ascii=False).encode(),
+        self._send(200, json.dumps({"ret": 1, "data": data}, ensure_ascii=False).encode(),
                    "application/json; charset=utf-8")
 
     def _rss(self, q: str) -> None:
@@ -436,18 +442,18 @@ items = "//table[@class='is-xjnr']//tr[td]"
 
 [sections.{name}.list.fields]
 external_id = {{ xpath = "./td[3]/a/@href", regex = "detail/([^/.?]+)" }}
-title       = {{ xpath = "normalize-space(./td[3])", regex = "^(.*?)(?:（不公开）)?$" }}
+title       = {{ xpath = "./td[3]/a/text()", join = "" }}
 url         = {{ xpath = "./td[3]/a/@href" }}
-category    = {{ xpath = "normalize-space(./td[2])" }}
+category    = {{ xpath = "normalize-space(./td[1])" }}
 posted_at   = {{ xpath = "normalize-space(./td[5])" }}
 status_text = {{ xpath = "normalize-space(./td[7])" }}
 
 [sections.{name}.detail]
 fields.body        = {{ css = "div.is-mailwen" }}
-fields.author      = {{ xpath = "//div[@class='is-mailinfo']//span[1]", label = "来信人" }}
-fields.department  = {{ xpath = "//div[@class='is-mailinfo']//span[1]", label = "督办部门" }}
+fields.author      = {{ xpath = "//div[@class='is-mailinfo']/text()[1]", label = "来信人" }}
+fields.department  = {{ xpath = "//div[@class='is-mailinfo']/span[4]", label = "督办部门" }}
 fields.replied_at  = {{ xpath = "//div[@class='is-mialhf']/h1/span[1]", label = "回复时间" }}
-fields.reply_department = {{ xpath = "//div[@class='is-mialhf']/h1/span[1]", label = "回复单位" }}
+fields.reply_department = {{ xpath = "//div[@class='is-mialhf']/h1/span[2]", label = "回复单位" }}
 fields.reply       = {{ css = "div.is-hfcontent" }}
 
 [sections.{name}.status]

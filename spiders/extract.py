@@ -130,6 +130,8 @@ def refine(values: Iterable[str], spec: FieldSpec) -> str | None:
 def extract_field(node: Node, name: str, spec: FieldSpec, page_url: str) -> str | None:
     value = refine(_raw_values(node, spec), spec)
     if value is not None and name.endswith("url"):
+        if value.lower().startswith(("javascript:", "#", "mailto:")):
+            return spec.default  # a 不公开 row's dead link is no link
         value = urljoin(page_url, value)
     return value
 

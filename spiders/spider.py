@@ -68,6 +68,7 @@ class ProfileSpider(scrapy.Spider):
         self.usual_size: int | None = job.get("usual_body_size")
         self.last_rows: int | None = job.get("last_rows")
         self.seen: set[str] = set()
+        self.page_keys: set[tuple[str, str]] = set()  # (keyword, key) emitted in this pass
         self.error: str | None = None
         self.chains = 0          # paging chains (one per keyword)
         self.chains_ended = 0    # chains that reached a page past the last one
@@ -207,6 +208,8 @@ class ProfileSpider(scrapy.Spider):
             self.chains_ended += 1
             return
         known_on_page = False
+        keys: list[str] = []
+        seen_before = set(self.page_keys)
         for raw in raw_rows:
             row = self._row(raw, response, keyword, page)
             if row is None:
@@ -214,8 +217,17 @@ class ProfileSpider(scrapy.Spider):
             key = row.get("external_id") if self.spec.kind == "messages" else row.get("url")
             if key in self.known:
                 known_on_page = True
+            if key is not None:
+                keys.append(str(key))
+                if (keyword, str(key)) in seen_before:
+                    continue  # already emitted from an earlier page of this pass
+                self.page_keys.add((keyword, str(key)))
             yield from self._follow(row)
         if self.error:
+            return
+        if keys and all((keyword, k) in seen_before for k in keys):
+            # the portal ignores the page number and repeats itself: that was the last page
+            self.chains_ended += 1
             return
         # the next page, unless we have caught up or hit the limit
         index = page - self.spec.list.first_page + 1
