@@ -442,7 +442,7 @@ items = "//table[@class='is-xjnr']//tr[td]"
 
 [sections.{name}.list.fields]
 external_id = {{ xpath = "./td[3]/a/@href", regex = "detail/([^/.?]+)" }}
-title       = {{ xpath = "./td[3]/a/text()", join = "" }}
+title       = {{ xpath = "./td[3]/a//text()[not(parent::span)]", join = "" }}
 url         = {{ xpath = "./td[3]/a/@href" }}
 category    = {{ xpath = "normalize-space(./td[1])" }}
 posted_at   = {{ xpath = "normalize-space(./td[5])" }}
