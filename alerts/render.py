@@ -151,7 +151,7 @@ def message_item(alert: Any, message: Any, now: datetime) -> Item:
     else:
         fields += [("截止", due), ("时限", clock(message.deadline, now))]
         short = f"截止 {message.due_date.strftime('%m-%d')}"
-    return Item(alert.id, alert.kind, bool(alert.crisis), message.department,
+    return Item(alert.id, alert.kind, bool(alert.crisis), message.department or NO_DEPARTMENT,
                 message.title or "（无标题）", fields, message.url, short)
 
 

@@ -109,7 +109,7 @@ class FakeWecom:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
                                         name="fake-wecom")
         self._thread.start()
         return self
@@ -177,6 +177,7 @@ class SmtpSink:
         self.port = port or free_port(host)
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        self.raw: list[bytes] = []  # as received on the wire
         self._controller: Any = None
 
     def start(self) -> "SmtpSink":
@@ -186,8 +187,9 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-                message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                                   policy=email.policy.default)
+                raw = envelope.original_content or envelope.content
+                sink.raw.append(raw)
+                message = email.message_from_bytes(raw, policy=email.policy.default)
                 sink.messages.append(message)  # type: ignore[arg-type]
                 sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
                 return "250 Message accepted for delivery"

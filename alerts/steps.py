@@ -4,20 +4,21 @@
   success before it (`unhealthy@<last success, UTC>` or `unhealthy@never`): a continuing
   outage keeps its key and does not alert again; a new outage follows a new success, so it
   gets a new key and alerts again.
-- calendar_missing: at most once a day (subject `calendar:YEAR`, stage = the local date) while
+- calendar_missing: at most once a day (subject `calendar:YEAR`, stage = the local date, made
+  by the first sweep from the start of office hours) while
   an active message's deadline is provisional (it counts through a year the calendar does not
   know), or from December 1 on when next year is not known yet."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Alert, Message, Source
-from monitor.timeutil import format_local, local_date
+from monitor.timeutil import format_local, local_date, parse_clock, to_local
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -80,6 +81,11 @@ def missing_year(app: "App", session: Session, today: date) -> tuple[int, int] |
 
 def calendar_missing_alerts(session: Session, app: "App", now: datetime) -> int:
     today = local_date(now)
+    # one reminder a day, made by the first sweep from the start of office hours: it arrives
+    # with the morning's work instead of waiting in the outbox overnight
+    start = parse_clock(app.config.settings.office_hours.start)
+    if to_local(now).time() < time(*start):
+        return 0
     found = missing_year(app, session, today)
     if found is None:
         return 0

@@ -4,6 +4,7 @@ parts, UTF-8 subjects, attachments (the daily summary's overdue list as CSV). Ti
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import socket
 import ssl
@@ -80,7 +81,8 @@ class EmailNotifier(Notifier):
             try:
                 if self.user and password:
                     smtp.login(self.user, password)
-                smtp.send_message(piece, from_addr=self.sender, to_addrs=list(self.settings.to))
+                # RFC 2047 encoded headers (not SMTPUTF8): every relay reads them
+                smtp.sendmail(self.sender, list(self.settings.to), piece.as_bytes(policy=email.policy.SMTP))
             finally:
                 try:
                     smtp.quit()

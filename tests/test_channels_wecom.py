@@ -1,0 +1,137 @@
+"""The WeCom robot channel against the fake robot on loopback: errcodes read on HTTP 200,
+45009 waited out, 93000/40058 break the channel, HTTP 500 retried with backoff, 20 messages a
+minute, and markdown/text split at 4,096/2,048 UTF-8 bytes. Time is simulated."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alerts.channels import ChannelBroken, DeliveryFailed, SimulatedTiming
+from alerts.channels.base import split_lines
+from alerts.channels.wecom import WecomNotifier
+from alerts.render import Outgoing
+from alerts.sinks import FakeWecom, free_port
+from monitor.config import WecomChannel
+
+from tests.test_alerts_support import timing, wecom  # noqa: F401  (fixtures)
+
+
+def notifier(url: str, timing: SimulatedTiming, **kw) -> WecomNotifier:
+    return WecomNotifier("office", WecomChannel(kind="wecom", webhook=url, **kw), timing)
+
+
+def message(markdown: str = "**【超期提醒】**测试", text: str = "【超期提醒】测试", urgent: bool = False) -> Outgoing:
+    return Outgoing(title="t", markdown=markdown, text=text, html="", urgent=urgent)
+
+
+def test_markdown_is_posted_and_errcode_zero_is_success(wecom: FakeWecom, timing) -> None:
+    sent = notifier(wecom.url("k1"), timing).send(message())
+    assert sent == 1
+    assert wecom.messages[0]["msgtype"] == "markdown"
+    assert wecom.contents("k1") == ["**【超期提醒】**测试"]
+
+
+def test_45009_waits_for_the_window_and_retries(wecom: FakeWecom, timing) -> None:
+    wecom.script([45009, 0])
+    notifier(wecom.url(), timing).send(message())
+    assert [code for _, _, code in wecom.requests] == [45009, 0]
+    assert len(wecom.messages) == 1
+    assert timing.slept >= 59  # waited a whole window, without really sleeping
+
+
+def test_twenty_per_minute_is_never_exceeded(wecom: FakeWecom, timing) -> None:
+    robot = notifier(wecom.url(), timing)
+    for i in range(45):
+        robot.send(message(markdown=f"第{i}条"))
+    codes = [code for _, _, code in wecom.requests]
+    assert codes == [0] * 45  # the fake answers 45009 past 20 in a minute: never reached
+    assert 120 <= timing.now < 121  # 45 messages: two full windows waited
+
+
+def test_invalid_key_93000_breaks_the_channel(wecom: FakeWecom, timing) -> None:
+    robot = notifier(wecom.url("invalid-key"), timing)
+    with pytest.raises(ChannelBroken) as info:
+        robot.send(message())
+    assert info.value.errcode == 93000
+    with pytest.raises(ChannelBroken):
+        robot.send(message())
+    assert len(wecom.requests) == 1  # a broken channel is not hammered
+
+
+def test_40058_is_permanent(wecom: FakeWecom, timing) -> None:
+    wecom.script([40058])
+    with pytest.raises(ChannelBroken) as info:
+        notifier(wecom.url(), timing).send(message())
+    assert info.value.errcode == 40058
+    assert timing.slept == 0
+
+
+def test_http_500_is_retried_with_backoff(wecom: FakeWecom, timing) -> None:
+    wecom.script([500, 500, 0])
+    notifier(wecom.url(), timing).send(message())
+    assert [code for _, _, code in wecom.requests] == [500, 500, 0]
+    assert timing.slept == 2 + 5
+    assert len(wecom.messages) == 1
+
+
+def test_http_500_forever_gives_up_after_the_attempts(wecom: FakeWecom, timing) -> None:
+    wecom.fail_with(500)
+    with pytest.raises(DeliveryFailed) as info:
+        notifier(wecom.url(), timing).send(message())
+    assert "HTTP 500" in str(info.value)
+    assert len(wecom.requests) == WecomNotifier.max_attempts
+
+
+def test_connection_refused_is_transient(timing) -> None:
+    url = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=x"
+    with pytest.raises(DeliveryFailed) as info:
+        notifier(url, timing).send(message())
+    assert "cannot reach" in str(info.value)
+    assert timing.slept > 0
+
+
+def test_markdown_split_at_4096_bytes_on_line_boundaries(wecom: FakeWecom, timing) -> None:
+    lines = [f"- 第{i}条：关于某小区供暖不足的留言，请尽快回复处理" for i in range(300)]
+    body = "\n".join(lines)
+    assert len(body.encode()) > 3 * 4096
+    sent = notifier(wecom.url(), timing).send(message(markdown=body))
+    contents = wecom.contents()
+    assert sent == len(contents) >= 4
+    assert all(len(c.encode("utf-8")) <= 4096 for c in contents)
+    assert "\n".join(contents).split("\n") == lines  # cut between lines, nothing lost
+    # the fake refuses > 4096 bytes with 40058: unsplit, the robot would have refused it
+    assert all(code == 0 for _, _, code in wecom.requests)
+
+
+def test_text_split_at_2048_bytes_and_long_lines_cut_between_characters() -> None:
+    long_line = "审" * 1500  # 4,500 bytes in one line
+    pieces = split_lines("标题\n" + long_line, 2048)
+    assert all(len(p.encode()) <= 2048 for p in pieces)
+    assert "".join(pieces).replace("\n", "") == "标题" + long_line
+
+
+def test_text_format_and_mentions_for_crisis(wecom: FakeWecom, timing) -> None:
+    robot = notifier(wecom.url(), timing, mentioned_mobile_list=["13800000000"])
+    robot.send(message(urgent=True, text="【舆情事件超时】" + "x\n" * 1500))
+    first = wecom.messages[0]
+    assert first["msgtype"] == "text"
+    assert first["text"]["mentioned_mobile_list"] == ["13800000000"]
+    assert len(wecom.messages) == 2  # 3,000+ bytes of text → two pieces
+    assert "mentioned_mobile_list" not in wecom.messages[1]["text"]  # @ once, not per piece
+    robot.send(message(urgent=False))
+    assert wecom.messages[-1]["msgtype"] == "markdown"  # non-crisis stays markdown
+
+
+def test_fake_robot_answers_like_the_real_one(wecom: FakeWecom) -> None:
+    import urllib.request
+
+    def post(payload: dict) -> dict:
+        req = urllib.request.Request(wecom.url("k"), data=json.dumps(payload).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())
+
+    assert post({"msgtype": "markdown", "markdown": {"content": "好"}})["errcode"] == 0
+    assert post({"msgtype": "markdown", "markdown": {"content": "好" * 1400}})["errcode"] == 40058
+    assert post({"msgtype": "image"})["errcode"] == 40008
