@@ -1,0 +1,54 @@
+"""`dispatch --json`, `alerts list --json`, `alerts test CHANNEL` (DESIGN §3)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from alerts.sinks import FakeWecom
+from monitor.cli import main
+from monitor.sweep import sweep
+
+from tests.test_alerts_support import add_message, at, channels_toml, timing, wecom  # noqa: F401
+
+
+def run(app, *args: str):
+    return CliRunner().invoke(main, ["--config", str(app.config.path), *args])
+
+
+def test_dispatch_and_list_json(make_app, wecom: FakeWecom) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    add_message(app, "a1", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:00"))
+    pending = json.loads(run(app, "alerts", "list", "--json").output)
+    assert [(a["kind"], a["status"], a["channel"], a["sent_at"]) for a in pending] == [
+        ("reply_overdue", "pending", None, None)]
+    assert set(pending[0]) >= {"id", "kind", "subject", "stage", "channel", "status", "created_at", "sent_at"}
+    result = run(app, "dispatch", "--json", "--now", "2026-11-24T10:00")
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert (doc["sent"], doc["failed"], doc["held"], doc["messages_sent"]) == (1, 0, 0, 1)
+    [row] = json.loads(run(app, "alerts", "list", "--json").output)
+    assert row["status"] == "sent" and row["channel"] == "office" and row["sent_at"].startswith("2026-11-24T10:00")
+    table = run(app, "alerts", "list")
+    assert "reply_overdue" in table.output and "已发送" in table.output
+
+
+def test_alerts_test_sends_and_reports_errcode(make_app, wecom: FakeWecom) -> None:
+    app = make_app(channels_toml(wecom, extra=f'\n[channels.broken]\nkind = "wecom"\nwebhook = "{wecom.url("invalid-x")}"\n'))
+    ok = run(app, "alerts", "test", "office")
+    assert ok.exit_code == 0 and "【测试消息】" in wecom.contents("office")[0]
+    bad = run(app, "alerts", "test", "broken")
+    assert bad.exit_code == 1
+    assert "channel 'broken' (wecom)" in bad.output and "errcode 93000" in bad.output
+    assert "Traceback" not in bad.output
+    unknown = run(app, "alerts", "test", "nope")
+    assert unknown.exit_code == 2 and "no channel named 'nope'" in unknown.output
+
+
+def test_missing_webhook_variable_names_the_key(make_app, monkeypatch) -> None:
+    monkeypatch.delenv("OM_NO_SUCH_HOOK", raising=False)
+    app = make_app('[channels.office]\nkind = "wecom"\nwebhook = "env:OM_NO_SUCH_HOOK"\n[routing]\ndefault = ["office"]\n')
+    result = run(app, "alerts", "test", "office")
+    assert result.exit_code == 1 and "channels.office.webhook" in result.output and "OM_NO_SUCH_HOOK" in result.output

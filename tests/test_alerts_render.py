@@ -1,0 +1,64 @@
+"""Masking and escaping: personal data never leaves in an alert, and nothing a citizen or a
+news site wrote can add a link, a mention, a heading or formatting to the office's chat."""
+
+from __future__ import annotations
+
+import re
+
+from alerts.dispatcher import dispatch
+from alerts.masking import mask, mask_name
+from alerts.render import md, safe_url
+from alerts.sinks import FakeWecom, SmtpSink
+from monitor.sweep import sweep
+
+from tests.test_alerts_support import add_message, at, channels_toml, smtp, timing, wecom  # noqa: F401
+
+
+def test_phone_id_card_and_email_are_masked() -> None:
+    text = ("电话13812345678，座机0564-3371234，+86 139 1234 5678，身份证34150219900101123X，"
+            "旧证341502900101123，邮箱zhang.san@example.com")
+    out = mask(text)
+    for secret in ("13812345678", "3371234", "139 1234 5678", "19900101", "900101123", "zhang.san"):
+        assert secret not in out
+    assert "138****5678" in out and "34**************3X" in out and "z***@example.com" in out
+    assert mask("编号 2026112612 的事项，共 3 件") == "编号 2026112612 的事项，共 3 件"  # 10 digits: no phone
+
+
+def test_names_are_shown_as_surname_and_stars() -> None:
+    assert mask_name("张三丰") == "张**" and mask_name("李四") == "李**" and mask_name("") == ""
+
+
+def test_markdown_injection_is_neutralised() -> None:
+    attack = "[点我领补贴](http://evil.example) <@all> @all `code` **粗体** # 标题\n> 引用 <font color=\"red\">x</font>"
+    out = md(attack)
+    assert "](" not in out and "[" not in out and "<" not in out and "@" not in out
+    assert "`" not in out and "*" not in out and "#" not in out and ">" not in out and "\n" not in out
+    assert "http://" not in out  # no bare link for the client to auto-link
+    assert "点我领补贴" in out and "标题" in out  # still readable
+
+
+def test_only_http_links_survive() -> None:
+    assert safe_url("javascript:alert(1)") is None
+    assert safe_url("http://a.example/x) [y](http://evil") == "http://a.example/x%29%20%5By%5D%28http://evil"
+
+
+def test_alert_from_a_hostile_message(make_app, wecom: FakeWecom, smtp: SmtpSink, timing) -> None:
+    title = "投诉 <@all> [官网](http://evil.example) 电话13812345678 身份证34150219900101123X `rm` **急** # 置顶"
+    app = make_app(channels_toml(wecom, smtp, routing='[routing]\ndefault = ["office"]\nleadership = ["office-mail"]\n'),
+                   now="2026-11-16T10:00")
+    add_message(app, "x1", "2026-11-16T09:00", title=title, author="王小明", department="综合科 @all",
+                url="http://portal.example/detail/x1")
+    sweep(at(app, "2026-11-24T10:00"))
+    assert dispatch(app, timing=timing).sent == 1
+    [content] = wecom.contents()
+    links = re.findall(r"\]\(([^)]*)\)", content)
+    assert links == ["http://portal.example/detail/x1"]  # our own link only
+    assert "<@" not in content and "@all" not in content and "evil.example)" not in content
+    assert "13812345678" not in content and "19900101" not in content and "王小明" not in content
+    assert "王＊＊" in content
+    assert "\n#" not in content.replace("\n###", "")  # no heading but ours
+    mail = smtp.messages[0]
+    html = mail.get_body(("html",)).get_content()
+    assert "<@all>" not in html and "13812345678" not in html and 'href="http://evil' not in html
+    assert "13812345678" not in mail.get_body(("plain",)).get_content()
+    assert "13812345678" not in mail["Subject"]
