@@ -226,10 +226,12 @@ def _section_name(department: str) -> str:
     return department or "全局"
 
 
-def compose(items: list[Item], detailed_up_to: int = DETAILED_UP_TO,
-            compact_lines: int = COMPACT_LINES) -> Outgoing:
+def compose(items: list[Item], detailed_up_to: int | None = None,
+            compact_lines: int | None = None) -> Outgoing:
     """One grouped message: a section per department; big groups become one line per alert
     and, past `compact_lines`, a count per department (every alert is still accounted for)."""
+    detailed_up_to = DETAILED_UP_TO if detailed_up_to is None else detailed_up_to
+    compact_lines = COMPACT_LINES if compact_lines is None else compact_lines
     detailed = len(items) <= detailed_up_to
     urgent = any(i.crisis for i in items)
     kinds = {i.kind for i in items}
