@@ -1,0 +1,163 @@
+"""Watchlist matching and news clustering figures.
+
+    python benchmarks/match.py [--mb 50] [--terms 1000] [--jieba-mb 5] [--items 10000]
+
+Text: sentences of /work/shared/seed/*.txt (or tests' fixtures), converted to simplified, shuffled
+and repeated to --mb megabytes of UTF-8, cut into ~2 KB documents (a news article). Terms: real
+words of that text (so there are hits) plus generated ones, 1 in 10 with an exclusion phrase.
+Prints:
+  - matcher throughput: automaton + exclusions ("find"), and with jieba confidence ("match")
+  - normalisation (NFKC + zhconv) throughput on a sample
+  - jieba's precise cut on a --jieba-mb sample, extrapolated to the whole text, and the ratio
+  - clustering --items news items: SimHash (jieba tokens) and the 4-band index
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import random
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from monitor.watchlist.cluster import cluster_all, text_simhash  # noqa: E402
+from monitor.watchlist.matcher import build_matcher, tokenizer  # noqa: E402
+from monitor.watchlist.normalize import normalize  # noqa: E402
+from monitor.watchlist.terms import TermSpec  # noqa: E402
+
+SEED_GLOBS = ["/work/shared/seed/*.txt", str(Path(__file__).resolve().parent.parent
+                                             / "tests" / "fixtures" / "**" / "*.txt")]
+DOC_BYTES = 2048
+COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
+
+
+def load_sentences() -> list[str]:
+    texts = []
+    for pattern in SEED_GLOBS:
+        for path in sorted(glob.glob(pattern, recursive=True)):
+            texts.append(Path(path).read_text(encoding="utf-8", errors="replace"))
+    if not texts:
+        sys.exit("no seed text found (looked in " + ", ".join(SEED_GLOBS) + ")")
+    text = normalize("\n".join(texts))
+    sentences = [s.strip() for s in re.split(r"(?<=[。！？；\n])", text) if len(s.strip()) >= 4]
+    return sentences
+
+
+def build_documents(sentences: list[str], megabytes: float, rng: random.Random) -> list[str]:
+    target = int(megabytes * 1_000_000)
+    docs, size = [], 0
+    while size < target:
+        doc, doc_size = [], 0
+        while doc_size < DOC_BYTES:
+            sentence = rng.choice(sentences)
+            doc.append(sentence)
+            doc_size += len(sentence.encode("utf-8"))
+        text = "".join(doc)
+        docs.append(text)
+        size += doc_size
+    return docs
+
+
+def build_terms(sentences: list[str], count: int, real_count: int,
+                rng: random.Random) -> list[TermSpec]:
+    """`real_count` words of the text (skipping its 300 most frequent, which no watchlist
+    would hold: 工作, 政务, 公开 …) so there are hits, the rest generated 2–4 character
+    terms (a few occur by chance); 1 in 10 has an exclusion phrase."""
+    from collections import Counter
+
+    frequency = Counter(w for s in sentences for w in tokenizer().cut(s, HMM=False)
+                        if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+    words = [w for w, _ in frequency.most_common()[300:]]
+    rng.shuffle(words)
+    real = words[:real_count]
+    generated: set[str] = set()
+    while len(real) + len(generated) < count:
+        generated.add("".join(rng.choice(COMMON) for _ in range(rng.randint(2, 4))))
+    specs = []
+    for i, term in enumerate(real + sorted(generated)):
+        exclude = [f"评{term}计"] if i % 10 == 0 else []
+        specs.append(TermSpec(term, rng.choice(["info", "warning", "critical"]), None, exclude))
+    return specs
+
+
+def timed(func, *args):
+    start = time.perf_counter()
+    result = func(*args)
+    return result, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mb", type=float, default=50)
+    parser.add_argument("--terms", type=int, default=1000)
+    parser.add_argument("--jieba-mb", type=float, default=5)
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--real-terms", type=int, default=100,
+                        help="terms taken from the text itself (the rest are generated)")
+    args = parser.parse_args()
+    rng = random.Random(20261126)
+
+    sentences = load_sentences()
+    docs = build_documents(sentences, args.mb, rng)
+    total_mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
+    specs = build_terms(sentences, args.terms, args.real_terms, rng)
+    matcher, build_s = timed(build_matcher, specs)
+    print(f"text: {total_mb:.1f} MB UTF-8 in {len(docs):,} documents of ~{DOC_BYTES} bytes "
+          f"({len(sentences)} distinct seed sentences); {len(specs)} terms "
+          f"({sum(1 for s in specs if s.exclude)} with exclusions); automaton built in "
+          f"{build_s * 1000:.0f} ms")
+
+    def find_all() -> int:
+        return sum(sum(len(v) for v in matcher.find(d).values()) for d in docs)
+
+    hits, find_s = timed(find_all)
+    print(f"find  (automaton + exclusions): {total_mb / find_s:6.1f} MB/s  "
+          f"({find_s:.2f} s, {hits:,} hits = one per {total_mb * 1e6 / 3 / max(hits, 1):.0f} "
+          "characters)")
+
+    def match_all() -> int:
+        return sum(len(matcher.match(d, normalized=True)) for d in docs)
+
+    terms_hit, match_s = timed(match_all)
+    print(f"match (+ jieba confidence):     {total_mb / match_s:6.1f} MB/s  "
+          f"({match_s:.2f} s, {terms_hit:,} term-document hits)")
+
+    sample, sample_mb = [], 0.0
+    for d in docs:
+        if sample_mb >= args.jieba_mb:
+            break
+        sample.append(d)
+        sample_mb += len(d.encode("utf-8")) / 1e6
+    _, norm_s = timed(lambda: [normalize(d) for d in sample])
+    print(f"normalise (NFKC + zhconv zh-cn + casefold): {sample_mb / norm_s:6.1f} MB/s "
+          f"(on a {sample_mb:.1f} MB sample)")
+    tk = tokenizer()
+    _, cut_s = timed(lambda: [list(tk.cut(d)) for d in sample])
+    jieba_rate = sample_mb / cut_s
+    print(f"jieba precise cut (HMM on):    {jieba_rate:6.2f} MB/s measured on a {sample_mb:.1f} MB "
+          f"sample; extrapolated to {total_mb:.0f} MB: {total_mb / jieba_rate:.0f} s")
+    print(f"ratio: find is {total_mb / find_s / jieba_rate:.1f}x jieba's cut, "
+          f"match {total_mb / match_s / jieba_rate:.1f}x")
+
+    # clustering: stories of ~300 characters, some reprinted up to 4 times with small edits
+    items: list[str] = []
+    stories = 0
+    while len(items) < args.items:
+        story = "".join(rng.choice(sentences) for _ in range(6))[:300]
+        stories += 1
+        for copy in range(min(rng.choice([1, 1, 1, 2, 3, 5]), args.items - len(items))):
+            items.append(story if copy == 0 else story + f"（来源：媒体{copy}）")
+    _, hash_s = timed(lambda: [text_simhash(t) for t in items])
+    hashes = [text_simhash(t) for t in items]
+    clusters, index_s = timed(cluster_all, list(enumerate(hashes, start=1)))
+    print(f"clustering {len(items):,} items (~300 characters, {stories:,} stories): SimHash over "
+          f"jieba tokens {hash_s:.2f} s, 4x16-bit band index {index_s * 1000:.0f} ms, "
+          f"{len(set(clusters.values())):,} clusters")
+
+
+if __name__ == "__main__":
+    main()
