@@ -20,7 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.channels import Notifier, Timing, build_channels
-from alerts.channels.base import ChannelBroken, ChannelError
+from alerts.channels.base import ChannelError
 from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
 from monitor.db.models import Alert, AlertDelivery, Message, Milestone
 from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
@@ -167,7 +167,7 @@ def _obsolete(alert: Alert, subject_obj: Any, sent_warnings: set[str]) -> str | 
 def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
           now: datetime) -> tuple[Item, Any]:
     prefix, _, key = alert.subject.partition(":")
-    if prefix == "message" and key.isdigit() and int(key) in messages:
+    if prefix == "message" and alert.kind.startswith("reply_") and key.isdigit() and int(key) in messages:
         message = messages[int(key)]
         return message_item(alert, message, now), message
     if prefix == "milestone" and key.isdigit() and int(key) in milestones:
@@ -184,7 +184,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
     settings = app.config.settings
     notifiers = channels if channels is not None else channels_for(app, timing)
     for notifier in notifiers.values():
-        if notifier.broken and notifier.timing.monotonic() - getattr(notifier, "broken_at", 0) > BROKEN_RETRY_SECONDS:
+        if notifier.broken and notifier.timing.monotonic() - notifier.broken_at > BROKEN_RETRY_SECONDS:
             notifier.broken = None
     office = in_office_hours(app, moment)
 
@@ -239,8 +239,6 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
                 result.messages_sent += notifier.send(outgoing)
             except ChannelError as exc:
                 why = f"{notifier.describe()}: {exc}"
-                if isinstance(exc, ChannelBroken):
-                    notifier.broken_at = notifier.timing.monotonic()  # type: ignore[attr-defined]
                 log.warning("delivery failed: %s", why)
                 result.errors.append(why)
                 unusable[channel_name] = why

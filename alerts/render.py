@@ -30,6 +30,7 @@ HEADINGS = {
 MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
 LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
 NO_DEPARTMENT = "未分配部门"
+WATCH_LEVEL_ZH = {"info": "提示", "warning": "关注", "critical": "严重"}
 
 # Characters that carry meaning in WeCom markdown (or mentions) → harmless full-width forms.
 _MD_TABLE = str.maketrans({
@@ -175,17 +176,31 @@ def data_item(alert: Any, now: datetime) -> Item:
     kind = alert.kind
     if kind in ("watch_hit", "possible_crisis"):
         fields = []
-        terms = data.get("terms") or []
+        terms = [str(t) for t in (data.get("terms") or [])]
         if terms:
-            fields.append(("关注词", "、".join(str(t) for t in terms)))
-        outlets = data.get("outlets") or []
-        if outlets:
-            fields.append(("来源", "、".join(str(o) for o in outlets[:8])))
+            fields.append(("关注词", "、".join(terms)))
+        if data.get("level"):
+            fields.append(("级别", WATCH_LEVEL_ZH.get(data["level"], str(data["level"]))))
+        outlets = data.get("outlets")
+        names = data.get("outlet_names") or (outlets if isinstance(outlets, list) else [])
+        count = outlets if isinstance(outlets, int) else len(names)
+        if names:
+            more = f" 等 {count} 家" if count > len(names[:8]) else ""
+            fields.append(("来源", "、".join(str(o) for o in names[:8]) + more))
         if data.get("cluster_size"):
-            fields.append(("转载数", str(data["cluster_size"])))
+            fields.append(("相关报道", f"{data['cluster_size']} 篇"))
+        if kind == "possible_crisis":
+            reasons = []
+            if "critical_term" in (data.get("reasons") or []):
+                reasons.append("命中严重级关注词")
+            if "fast_spread" in (data.get("reasons") or []):
+                reasons.append(f"{data.get('spread_hours', '')} 小时内 {data.get('spread', '')} 家媒体转载")
+            if reasons:
+                fields.append(("原因", "；".join(reasons)))
+            fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
         return Item(alert.id, kind, bool(alert.crisis) or kind == "possible_crisis",
                     alert.department, data.get("title") or "（无标题）", fields,
-                    data.get("url"), "、".join(str(t) for t in terms[:3]))
+                    data.get("url"), "、".join(terms[:3]))
     if kind == "source_unhealthy":
         name = alert.subject.split(":", 1)[-1]
         fields = [("原因", data.get("reason") or "未知")]

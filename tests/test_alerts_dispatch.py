@@ -102,6 +102,14 @@ def test_invalid_key_falls_back_to_email(make_app, wecom: FakeWecom, smtp: SmtpS
     assert wecom.messages == []
     assert len(smtp.messages) == 1 and smtp.messages[0]["Subject"] == "【超期提醒】噪音扰民"
     assert alert_rows(app)[0]["channel"] == "office-mail"
+    # the broken robot is left alone for ten minutes, then tried again
+    add_message(app, "a2", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:05"))
+    assert dispatch(app, timing=timing).sent == 1 and len(wecom.requests) == 1 and len(smtp.messages) == 2
+    timing.sleep(601)
+    add_message(app, "a3", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:20"))
+    assert dispatch(app, timing=timing).sent == 1 and len(wecom.requests) == 2 and len(smtp.messages) == 3
 
 
 def test_server_errors_keep_the_alert_for_a_later_dispatch(make_app, wecom: FakeWecom, timing) -> None:

@@ -62,3 +62,23 @@ def test_alert_from_a_hostile_message(make_app, wecom: FakeWecom, smtp: SmtpSink
     assert "<@all>" not in html and "13812345678" not in html and 'href="http://evil' not in html
     assert "13812345678" not in mail.get_body(("plain",)).get_content()
     assert "13812345678" not in mail["Subject"]
+
+
+def test_watch_alerts_render_terms_outlets_and_reasons(make_app, wecom: FakeWecom, timing) -> None:
+    from monitor.db.models import Alert
+
+    app = make_app(channels_toml(wecom), now="2026-11-24T10:00")
+    data = {"title": "某区拖欠薪资 [详情](http://evil)", "url": "http://news.example/1", "terms": ["欠薪"],
+            "level": "critical", "outlets": 6, "outlet_names": ["甲报", "乙网"], "cluster_size": 9,
+            "reasons": ["critical_term", "fast_spread"], "spread": 6, "spread_hours": 6}
+    with app.session() as session:
+        session.add(Alert(kind="possible_crisis", subject="news-cluster:3", stage="possible_crisis", crisis=True,
+                          data=data, status="pending", attempts=0, created_at=app.now()))
+        session.add(Alert(kind="watch_hit", subject="news-cluster:3", stage="watch", crisis=False,
+                          data=data, status="pending", attempts=0, created_at=app.now()))
+    assert dispatch(at(app, "2026-11-24T22:00"), timing=timing).sent == 1  # crisis kind: night is no bar
+    urgent = wecom.contents()[0]
+    assert "【疑似舆情事件】" in urgent and "甲报、乙网 等 6 家" in urgent and "相关报道：9 篇" in urgent
+    assert "6 小时内 6 家媒体转载" in urgent and "](http://evil)" not in urgent
+    assert dispatch(at(app, "2026-11-25T09:00"), timing=timing).sent == 1
+    assert "【舆情关注】" in wecom.contents()[1] and "关注词：欠薪" in wecom.contents()[1]

@@ -167,6 +167,7 @@ class Notifier:
         self.timing = timing
         self.limiter = RateLimiter(per_minute, timing) if per_minute else None
         self.broken: str | None = None  # why, once a permanent error was seen
+        self.broken_at = 0.0            # timing.monotonic() of that error
         self.requests = 0               # pieces actually posted (for figures)
 
     def describe(self) -> str:
@@ -198,10 +199,10 @@ class Notifier:
                 self._send_piece(piece)
                 return
             except ConfigError as exc:  # e.g. the env: variable of the webhook is unset
-                self.broken = str(exc)
+                self.broken, self.broken_at = str(exc), self.timing.monotonic()
                 raise ChannelBroken(str(exc)) from None
             except ChannelBroken as exc:
-                self.broken = str(exc)
+                self.broken, self.broken_at = str(exc), self.timing.monotonic()
                 log.warning("%s broken: %s", self.describe(), exc)
                 raise
             except RateLimited as exc:
