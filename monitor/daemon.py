@@ -47,7 +47,6 @@ log = logging.getLogger("monitor.daemon")
 HEARTBEAT_KEY = "daemon.heartbeat"
 HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
-CALENDAR_LOOKAHEAD = timedelta(days=45)  # a message received now may count this far ahead
 CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
 STANDBY_POLL = 5.0                  # seconds between lock attempts of a standby daemon
 
@@ -287,45 +286,23 @@ class DaemonJobs:
                 log.info("summary %s: enqueued at start-up (missed at %s)", today, settings.summary.at)
 
     def calendar_check(self) -> None:
-        """Once a day: alert (calendar_missing, once per day) when a year the deadlines need
-        is not in the calendar — this year, the year CALENDAR_LOOKAHEAD ahead, or a year an
-        active provisional deadline counted on weekends only."""
-        from sqlalchemy import select
-
-        from monitor.db.models import Message
-        from monitor.deadlines import ACTIVE_STATES
-        from monitor.sweep import _insert_alerts
+        """Once a day (and at start-up): log how far the working-day calendar reaches and
+        enqueue the calendar_missing alert (once per day) when a year the deadlines need is
+        unknown. The rule lives in alerts.steps, which the sweep also runs."""
+        from alerts.steps import calendar_missing_alerts, missing_year
 
         now = self.app.now()
-        zone = self.app.config.zone
-        calendar = self.app.calendar
-        years = {local_date(now, zone).year, local_date(now + CALENDAR_LOOKAHEAD, zone).year}
+        today = local_date(now, self.app.config.zone)
         with self.app.session() as session:
-            provisional = session.execute(
-                select(Message.due_date).where(Message.provisional.is_(True),
-                                               Message.state.in_([s.value for s in ACTIVE_STATES]))
-            ).scalars().all()
-            years |= {d.year for d in provisional}
-            missing = sorted(y for y in years if not calendar.knows_year(y))
-            if not missing:
-                log.info("calendar: known until %d", calendar.known_until(local_date(now, zone).year))
-                return
-            from sqlalchemy import literal, select as sel
-
-            from monitor.db.models import Alert
-
-            today = local_date(now, zone).isoformat()
-            for year in missing:
-                data = {"year": year, "holidays_file": str(self.app.config.holidays_path),
-                        "provisional": sum(1 for d in provisional if d.year == year)}
-                query = sel(literal("calendar_missing"), literal(f"calendar:{year}"),
-                            literal(today), literal(False), literal("pending"), literal(0),
-                            literal(now, type_=Alert.created_at.type),
-                            literal(data, type_=Alert.data.type))
-                _insert_alerts(session, ["kind", "subject", "stage", "crisis", "status",
-                                         "attempts", "created_at", "data"], query)
-                log.warning("calendar: year %d is unknown; add [years.%d] to %s",
-                            year, year, self.app.config.holidays_path)
+            found = missing_year(self.app, session, today)
+            queued = calendar_missing_alerts(session, self.app, now)
+        if found is None:
+            log.info("calendar: known until %d", self.app.calendar.known_until(today.year))
+        else:
+            year, provisional = found
+            log.warning("calendar: year %d is unknown (%d provisional deadlines); add [years.%d] "
+                        "to %s%s", year, provisional, year, self.app.config.holidays_path,
+                        " — alert enqueued" if queued else "")
 
     def heartbeat(self) -> None:
         from monitor.db.models import Meta
@@ -383,11 +360,12 @@ def crawl_trigger(config: Config, every_text: str, start: datetime, index: int) 
         offset = timedelta(seconds=min(every / 2, 5.0 * (index + 1)))
         return IntervalTrigger(seconds=every, start_date=start + offset, timezone=config.zone,
                                jitter=jitter)
+    # on a window's grid every source crawls at the same instants (window start + k × every):
+    # the crawl executor runs them side by side, like the children of one `crawl` command
     first, last = (daemon.crawl_window or "00:00-23:59").split("-")
     return WindowedIntervalTrigger(
         timedelta(seconds=every), dtime(*parse_clock(first)), dtime(*parse_clock(last)),
-        calendar=None if daemon.crawl_on_rest_days else config.calendar,
-        timezone=config.zone, jitter=jitter)
+        calendar=None if daemon.crawl_on_rest_days else config.calendar, timezone=config.zone)
 
 
 def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpec]:

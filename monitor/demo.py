@@ -1,0 +1,634 @@
+"""`opinion-monitor demo`: the main job offline, in one command, in under two minutes.
+
+It starts the bundled sample portal (百姓畅言 and 部门信箱 in the real shapes, a news feed), a
+fake WeCom robot and a real SMTP server (aiosmtpd) on 127.0.0.1, writes a demo config into a
+working folder, and runs the daemon's own jobs — the same `build_jobs` definitions and
+triggers as `run` — on a simulated clock: each job fires at its trigger's next fire time and
+the App clock jumps there (nothing sleeps). A scenario adds messages, replies and news to the
+portal and declares a crisis at fixed simulated times, from Sunday 2026-09-20 (a make-up
+working day) through the Mid-Autumn and National Day holidays to Saturday 2026-10-10 (another
+make-up working day). What happens is printed in Chinese as it happens."""
+
+from __future__ import annotations
+
+import heapq
+from concurrent.futures import ThreadPoolExecutor
+import itertools
+import logging
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, TextIO
+
+from alerts.channels.base import Timing
+from monitor.daemon import CRAWL_WORKERS
+from monitor.errors import MonitorError
+from monitor.timeutil import SHANGHAI, format_local, local_date, to_local, to_utc
+
+if TYPE_CHECKING:
+    from monitor.app import App
+    from monitor.daemon import JobSpec
+
+MARKER = ".opinion-monitor-demo"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DEMO_JOB_KINDS = ("crawl", "sweep", "summary", "calendar")
+START = datetime(2026, 9, 24, 7, 0, tzinfo=SHANGHAI)
+END = datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)
+WEEKDAYS = "一二三四五六日"
+
+
+def at(text: str) -> datetime:
+    """A scenario time, Asia/Shanghai."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+# ---------------------------------------------------------------------------------------
+# The demo config (config/demo.toml is the same file with placeholder addresses)
+# ---------------------------------------------------------------------------------------
+
+CONFIG_TEMPLATE = """\
+# opinion-monitor demo configuration, written by `opinion-monitor demo` into its folder.
+# The portal, the WeCom robot and the SMTP server are local stand-ins on 127.0.0.1 that only
+# live while the demo runs; everything else is an ordinary deployment config.
+
+[monitor]
+timezone = "Asia/Shanghai"
+database = "sqlite:///monitor.db"          # relative to this file's folder
+
+[rules.reply]
+working_days = 5                           # reply within 5 working days (次日起算)
+warn_before = ["2wd", "1wd"]
+receipt_on_rest_day = "as-is"
+
+[rules.crisis]
+publish_hours = 5
+press_conference_hours = 24
+warn_before = ["2h", "1h", "30m"]
+
+[[sources]]
+name = "demo-bxcy"
+profile = "sites/sample.toml"              # the sample portal, written beside this file
+section = "bxcy"                           # 百姓畅言
+every = "{bxcy_every}"
+department_default = "办公室"
+
+[[sources]]
+name = "demo-bmxx"
+profile = "sites/sample.toml"
+section = "bmxx"                           # 部门信箱
+every = "{bmxx_every}"
+department_default = "办公室"
+
+[[sources]]
+name = "demo-news"
+profile = "sites/sample.toml"
+section = "news"                           # the RSS news feed
+every = "{news_every}"
+
+[channels.office]
+kind = "wecom"
+webhook = "{wecom_url}"
+
+[channels.office-mail]
+kind = "email"
+smtp = "{smtp_url}"
+to = ["office@example.gov.cn"]
+starttls = false
+
+[routing]
+default = ["office"]
+crisis = ["office", "office-mail"]
+
+[summary]
+at = "08:30"                               # working days only: make-up days in, holidays out
+channels = ["office", "office-mail"]
+
+[office_hours]
+start = "08:30"
+end = "17:30"
+
+[daemon]
+sweep_every = "{sweep_every}"
+dispatch_every = "10s"
+misfire_grace = "5m"
+crawl_window = "{crawl_window}"            # crawl in the day only …
+crawl_on_rest_days = false                 # … and on working days: few crawls, same story
+"""
+
+# Crawls cost a child process each (~1.5 s): four-hourly in the working day (08:00, 12:00,
+# 16:00) and the news each morning keep two simulated weeks at ~50 crawls, well under 2 min.
+DEMO_SCHEDULE = {"bxcy_every": "4h", "bmxx_every": "4h", "news_every": "1d",
+                 "sweep_every": "30m", "crawl_window": "08:00-18:00"}
+
+
+def render_config(wecom_url: str, smtp_url: str) -> str:
+    return CONFIG_TEMPLATE.format(wecom_url=wecom_url, smtp_url=smtp_url, **DEMO_SCHEDULE)
+
+
+# ---------------------------------------------------------------------------------------
+# The scenario
+# ---------------------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    at: datetime
+    action: Callable[["Demo"], None]
+
+
+def scenario() -> list[Step]:
+    """Messages, replies, news and a crisis at fixed simulated times (Asia/Shanghai). Steps
+    before START are the portal's backlog when monitoring begins.
+
+    Due dates (5 working days, 次日起算, on the real 2026 schedule): A 09-20 (a make-up
+    Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
+    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13; F 10-08 → 10-15."""
+    def post(ext: str, title: str, when: str, section: str = "bxcy", department: str = "综合科",
+             author: str = "王先生", public: bool = True) -> Step:
+        body = f"{title}，请予答复。联系电话 13912345678。"
+        return Step(at(when), lambda d: d.portal.add_message(
+            ext, title, at(when), section=section, department=department, author=author,
+            public=public, body=body))
+
+    def reply(ext: str, when: str, department: str, text: str) -> Step:
+        return Step(at(when), lambda d: d.portal.reply(ext, at(when), department=department,
+                                                       text=text))
+
+    def news(path: str, title: str, when: str, outlet: str, body: str) -> Step:
+        return Step(at(when), lambda d: d.portal.add_news(path, title, at(when), body, outlet))
+
+    crisis_title = "网传某安置房项目审计结果造假 市审计局回应正在核实"
+    crisis_body = ("近日有网帖称某安置房项目审计结果造假，六安市审计局回应正在核实，"
+                   "多家媒体转载，网民关注度持续上升。")
+    steps = [
+        # the backlog
+        post("a1001", "咨询审计整改落实情况", "2026-09-20T09:12"),
+        post("b1002", "小区旁工地夜间施工扰民，请审计跟进项目管理", "2026-09-21T20:30",
+             department="固定资产投资审计科", author="李女士"),
+        post("d1004", "反映某单位财务问题", "2026-09-22T14:00", department="财政审计科",
+             author="匿名", public=False),
+        news("/news/2026/0922/wage.html", "多家建筑企业拖欠工资 农民工讨薪难", "2026-09-22T11:00",
+             "六安新闻网", "记者调查发现，部分项目存在拖欠工资现象，欠薪问题引发关注。"),
+        # monitoring from 09-24
+        post("h1008", "测试留言，请删除", "2026-09-24T09:30"),
+        post("c2003", "退休审计人员待遇政策咨询", "2026-09-24T11:00", section="bmxx",
+             department="人事科", author="赵先生"),
+        Step(at("2026-09-24T13:00"), lambda d: d.portal.remove("h1008")),
+        reply("a1001", "2026-09-24T15:30", "综合科", "感谢来信，整改落实情况已在门户网站公开。"),
+        reply("d1004", "2026-09-25T10:00", "财政审计科", "您反映的问题已转有关科室核查。"),
+        post("g1007", "建议优化政府投资项目审计流程", "2026-09-28T10:00",
+             department="固定资产投资审计科", author="孙先生"),
+    ]
+    # a rumour reprinted by six outlets on Monday evening; the morning news crawl finds it,
+    # the office declares a crisis from the moment it was found (08:00): publish by 13:00,
+    # press conference by 08:00 the next day
+    outlets = ["皖西日报", "六安新闻网", "安徽网", "大皖新闻", "新安晚报", "澎湃新闻"]
+    for index, outlet in enumerate(outlets):
+        when = f"2026-09-28T{18 + index // 2:02d}:{(index % 2) * 30 + 5:02d}"
+        steps.append(news(f"/news/2026/0928/{index}.html", crisis_title, when, outlet, crisis_body))
+    steps += [
+        Step(at("2026-09-29T09:00"), lambda d: d.declare_crisis(
+            crisis_title, "major", at("2026-09-29T08:00"))),
+        Step(at("2026-09-29T13:40"), lambda d: d.milestone_done("publish", at("2026-09-29T13:40"))),
+        Step(at("2026-09-30T07:45"), lambda d: d.milestone_done(
+            "press_conference", at("2026-09-30T07:45"))),
+        reply("c2003", "2026-09-30T10:15", "人事科", "退休人员待遇按省有关规定执行，详见附件。"),
+        post("e1005", "国庆假期期间办事大厅开放时间", "2026-10-03T14:00", department="办公室",
+             author="周先生"),
+        post("f2006", "申请公开某项目审计报告", "2026-10-08T09:40", section="bmxx",
+             department="法规科", author="吴先生"),
+        reply("b1002", "2026-10-09T10:00", "固定资产投资审计科", "已责成施工单位整改，夜间停止施工。"),
+        reply("g1007", "2026-10-10T11:00", "固定资产投资审计科", "感谢建议，我局将研究采纳。"),
+    ]
+    return sorted(steps, key=lambda s: s.at)
+
+
+# ---------------------------------------------------------------------------------------
+# The simulated clock driver
+# ---------------------------------------------------------------------------------------
+
+class SimClock:
+    """The App's clock in the demo: it only moves when the driver moves it."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = to_utc(moment)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def set(self, moment: datetime) -> None:
+        self.moment = to_utc(moment)
+
+
+@dataclass
+class Simulation:
+    """Step job specs (their triggers' get_next_fire_time) and scenario steps in time order.
+
+    At equal times scenario steps go first (the world changes, then the daemon looks)."""
+
+    clock: SimClock
+    specs: list[JobSpec]
+    steps: list[Step] = field(default_factory=list)
+    on_time: Callable[[datetime], None] | None = None
+    on_failure: Callable[[Any, BaseException], None] | None = None
+    runs: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[datetime, str, str]] = field(default_factory=list)
+
+    def run(self, start: datetime, end: datetime, demo: Any = None) -> None:
+        order = itertools.count()
+        heap: list[tuple[datetime, int, int, Any]] = []
+        for step in self.steps:
+            heapq.heappush(heap, (to_utc(step.at), 0, next(order), step))
+        for spec in self.specs:
+            first = spec.trigger.get_next_fire_time(None, to_utc(start))
+            if first is not None:
+                heapq.heappush(heap, (to_utc(first), 1, next(order), spec))
+        end_utc = to_utc(end)
+        while heap and heap[0][0] <= end_utc:
+            moment = heap[0][0]
+            due = []
+            while heap and heap[0][0] == moment:
+                due.append(heapq.heappop(heap))
+            self.clock.set(moment)
+            if self.on_time is not None:
+                self.on_time(moment)
+            for _, kind, _, item in due:
+                if kind == 0:
+                    item.action(demo)
+            specs = [item for _, kind, _, item in due if kind == 1]
+            # as in the daemon's crawl executor: crawls due together run side by side
+            crawls = [s for s in specs if s.executor == "crawl"]
+            with ThreadPoolExecutor(max_workers=CRAWL_WORKERS) as pool:
+                for spec, future in [(s, pool.submit(s.func)) for s in crawls]:
+                    self._outcome(spec, moment, future.exception())
+            for spec in specs:
+                if spec.executor != "crawl":
+                    try:
+                        spec.func()
+                    except Exception as exc:  # noqa: BLE001 - as the scheduler: log, go on
+                        self._outcome(spec, moment, exc)
+            for spec in specs:
+                self.runs[spec.kind] = self.runs.get(spec.kind, 0) + 1
+                nxt = spec.trigger.get_next_fire_time(moment, moment)
+                if nxt is not None:
+                    heapq.heappush(heap, (to_utc(nxt), 1, next(order), spec))
+        self.clock.set(end_utc)
+
+    def _outcome(self, spec: JobSpec, moment: datetime, error: BaseException | None) -> None:
+        """A failed job is logged and the next one runs, as APScheduler does in `run`."""
+        if error is None:
+            return
+        self.failures.append((moment, spec.id, f"{type(error).__name__}: {error}"))
+        logging.getLogger("monitor.daemon").error(
+            "job %s failed: %s: %s", spec.id, type(error).__name__, error,
+            exc_info=(type(error), error, error.__traceback__))
+        if self.on_failure is not None:
+            self.on_failure(spec, error)
+
+
+# ---------------------------------------------------------------------------------------
+# The demo
+# ---------------------------------------------------------------------------------------
+
+KIND_ZH = {
+    "reply_at_risk": "临期提醒", "reply_overdue": "超期", "reply_resolved": "已回复",
+    "crisis_at_risk": "突发事件", "crisis_overdue": "突发事件", "watch_hit": "关注词",
+    "possible_crisis": "疑似突发", "source_unhealthy": "数据源异常",
+    "calendar_missing": "日历缺失", "daily_summary": "每日汇总",
+}
+MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
+SECTION_ZH = {"demo-bxcy": "百姓畅言", "demo-bmxx": "部门信箱", "demo-news": "新闻"}
+
+
+def prepare_folder(folder: Path) -> None:
+    """A fresh demo folder: refuse to wipe a folder the demo did not create."""
+    if folder.exists():
+        if not folder.is_dir():
+            raise MonitorError(f"--dir {folder}: exists and is not a folder")
+        if any(folder.iterdir()) and not (folder / MARKER).exists():
+            raise MonitorError(f"--dir {folder}: the folder exists and was not made by the demo; "
+                               "choose another (the demo starts fresh and would delete it)")
+        shutil.rmtree(folder)
+    (folder / "sites").mkdir(parents=True)
+    (folder / MARKER).write_text("made by `opinion-monitor demo`; re-running deletes this folder\n",
+                                 encoding="utf-8")
+
+
+class Demo:
+    """The running demo: portal, sinks, app, printing."""
+
+    def __init__(self, folder: Path, out: TextIO = sys.stdout, quiet: bool = False) -> None:
+        self.folder = folder
+        self.out = out
+        self.quiet = quiet
+        self.portal: Any = None
+        self.wecom: Any = None
+        self.smtp: Any = None
+        self.app: App | None = None
+        self.clock = SimClock(START)
+        self.event_id: int | None = None
+        self._day: date | None = None
+        self._wecom_seen = 0
+        self._mail_seen = 0
+        self.sent: dict[str, int] = {}
+        self._printed: set[int] = set()
+
+    # -- set-up ---------------------------------------------------------------------------
+    def start(self) -> None:
+        from alerts.sinks import FakeWecom, SmtpSink
+        from monitor.app import App
+        from monitor.config import load_config
+        from monitor.sampleportal import SamplePortal, luan_profile_text
+
+        prepare_folder(self.folder)
+        self.portal = SamplePortal()
+        base_url = self.portal.start()
+        # the robot's 20-per-minute window and the dispatcher's throttle both run on the
+        # simulated clock: a throttle "sleep" moves simulated time, nothing really waits
+        self.timing = DemoTiming(self.clock)
+        self.wecom = FakeWecom(clock=self.timing.monotonic).start()
+        self.smtp = SmtpSink().start()
+        (self.folder / "sites" / "sample.toml").write_text(luan_profile_text(base_url),
+                                                           encoding="utf-8")
+        for name in ("holidays.toml", "watchlist.txt"):
+            shutil.copyfile(TEMPLATES / name, self.folder / name)
+        config_path = self.folder / "monitor.toml"
+        config_path.write_text(render_config(self.wecom.url("demo"), self.smtp.url("monitor")),
+                               encoding="utf-8")
+        self.app = App(load_config(config_path), clock=self.clock)
+        self.app.sessions  # create and migrate the database
+        from monitor import seeding
+
+        seeding.seed(self.app)
+        from alerts.dispatcher import channels_for
+
+        channels_for(self.app, self.timing)  # cached on the app: every dispatch uses it
+        from monitor.daemon import setup_logging
+
+        # the daemon's English log goes to a file; the screen gets the Chinese story
+        log_file = self.folder / "daemon.log"
+        setup_logging(log_file, stream=_NullStream())
+
+    def stop(self) -> None:
+        for part in (self.portal, self.wecom, self.smtp):
+            if part is not None:
+                try:
+                    part.stop()
+                except Exception:  # noqa: BLE001 - stopping stand-ins must not mask the result
+                    pass
+        logging.getLogger().handlers.clear()
+
+    # -- printing -------------------------------------------------------------------------
+    def say(self, text: str, moment: datetime | None = None) -> None:
+        if self.quiet:
+            return
+        stamp = format_local(moment or self.clock())[5:]
+        print(f"[{stamp}] {text}", file=self.out, flush=True)
+
+    def on_time(self, moment: datetime) -> None:
+        day = local_date(moment)
+        if day == self._day:
+            return
+        self._day = day
+        if self.quiet:
+            return
+        assert self.app is not None
+        calendar = self.app.calendar
+        total = (END.date() - START.date()).days + 1
+        done = (day - START.date()).days + 1
+        if calendar.is_workday(day):
+            kind = "调休上班" if day.weekday() >= 5 else "工作日"
+        else:
+            kind = f"{calendar.holiday_name(day)}（休息）" if calendar.holiday_name(day) else "周末（休息）"
+        bar = "■" * round(20 * done / total) + "□" * (20 - round(20 * done / total))
+        print(f"\n── {day.isoformat()} 周{WEEKDAYS[day.weekday()]} {kind}  {bar} {done}/{total} 天",
+              file=self.out, flush=True)
+
+    def on_crawl(self, result: Any) -> None:
+        from sqlalchemy import select
+
+        from monitor.db.models import Message, NewsItem
+
+        assert self.app is not None
+        now = self.clock()
+        if not result.ok:
+            self.say(f"抓取 {result.source} 失败：{result.error}")
+            return
+        with self.app.session() as session:
+            if result.source == "demo-news":
+                items = session.scalars(select(NewsItem).where(NewsItem.first_seen == now)).all()
+                for item in items:
+                    self.say(f"新闻　　 {item.outlet or ''}《{item.title}》")
+                return
+            for m in session.scalars(select(Message).where(Message.first_seen == now,
+                                                           Message.source == result.source)
+                                     .order_by(Message.posted_at)):
+                flag = "（不公开，仅列表可见）" if not m.url else ""
+                self.say(f"新留言　 [{SECTION_ZH.get(m.source, m.source)}]「{m.title}」{flag}"
+                         f"{m.department or ''}，来信 {format_local(m.posted_at)[5:]}，"
+                         f"答复期限 {m.due_date.isoformat()}（5 个工作日）")
+            for m in session.scalars(select(Message).where(Message.state_changed_at == now,
+                                                           Message.source == result.source,
+                                                           Message.first_seen < now)):
+                if m.state in ("replied", "replied_late"):
+                    how = "按时回复" if m.state == "replied" else "逾期回复"
+                    when = format_local(m.replied_at)[5:]
+                    when = f"{when} 前，列表状态变为已回复" if m.replied_at_approx else when
+                    self.say(f"已回复　 「{m.title}」{m.reply_department or m.department or ''}"
+                             f"{how}（{when}；期限 {m.due_date.isoformat()}）")
+                elif m.state == "withdrawn":
+                    self.say(f"已撤回　 「{m.title}」从门户消失")
+
+    def on_dispatch(self, _result: Any) -> None:
+        from sqlalchemy import select
+
+        from monitor.db.models import Alert
+
+        assert self.app is not None
+        now = self.clock()
+        with self.app.session() as session:
+            sent = [a for a in session.scalars(select(Alert).where(Alert.sent_at == now,
+                                                                   Alert.status == "sent")
+                                               .order_by(Alert.id))
+                    if a.id not in self._printed]
+            lines = [self.describe(session, alert) for alert in sent]
+        for alert in sent:
+            self._printed.add(alert.id)
+            label = KIND_ZH.get(alert.kind, alert.kind)
+            self.sent[label] = self.sent.get(label, 0) + 1
+        wecom = len(self.wecom.messages) - self._wecom_seen
+        mail = len(self.smtp.messages) - self._mail_seen
+        self._wecom_seen += wecom
+        self._mail_seen += mail
+        for line in lines:
+            self.say(line)
+        if wecom or mail:
+            self.say(f"　　　　 → 已发送：企业微信 {wecom} 条，邮件 {mail} 封")
+
+    def describe(self, session: Any, alert: Any) -> str:
+        from monitor.db.models import Message, Milestone
+
+        label = KIND_ZH.get(alert.kind, alert.kind)
+        kind_of, _, ident = alert.subject.partition(":")
+        data = alert.data or {}
+        if kind_of == "message" and ident.isdigit():
+            m = session.get(Message, int(ident))
+            if m is None:
+                return f"{label}　 {alert.subject}"
+            if alert.kind == "reply_at_risk":
+                left = "今天到期" if alert.stage == "1wd" else f"还剩 {alert.stage[:-2]} 个工作日"
+                return (f"{label} 「{m.title}」{m.department or ''}：{left}，"
+                        f"期限 {m.due_date.isoformat()} 24:00")
+            if alert.kind == "reply_overdue":
+                return f"{label}　　 「{m.title}」{m.department or ''}：已超过答复期限 {m.due_date.isoformat()}"
+            if alert.kind == "reply_resolved":
+                how = "按时" if m.state == "replied" else "逾期"
+                return f"{label}　 「{m.title}」已{how}回复，提醒解除"
+            if alert.kind in ("watch_hit", "possible_crisis"):
+                terms = "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
+                return f"{label}　 留言「{m.title}」命中：{terms}"
+        if kind_of == "milestone" and ident.isdigit():
+            ms = session.get(Milestone, int(ident))
+            if ms is not None:
+                what = MILESTONE_ZH.get(ms.name, ms.name)
+                if alert.kind == "crisis_overdue":
+                    return (f"{label}　 「{ms.event.title}」{what}已超时"
+                            f"（时限 {format_local(ms.deadline)[5:]}）")
+                return (f"{label}　 「{ms.event.title}」{what}还剩 {alert.stage}"
+                        f"（时限 {format_local(ms.deadline)[5:]}）")
+        if alert.kind == "daily_summary":
+            from sqlalchemy import func, select
+
+            overdue = session.scalar(select(func.count()).select_from(Message)
+                                     .where(Message.state == "overdue")) or 0
+            return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
+        if alert.kind in ("watch_hit", "possible_crisis"):
+            terms = data.get("terms")
+            terms_text = "、".join(terms) if isinstance(terms, list) else ""
+            extra = f"，{data.get('spread')} 家媒体转载" if data.get("spread") else ""
+            return f"{label}　 《{data.get('title', alert.subject)}》命中：{terms_text}{extra}"
+        return f"{label}　 {alert.subject} {alert.stage}"
+
+    def on_failure(self, spec: Any, error: BaseException) -> None:
+        self.say(f"任务失败 {spec.id}：{type(error).__name__}: {error}（详见 daemon.log）")
+
+    # -- scenario actions -----------------------------------------------------------------
+    def declare_crisis(self, title: str, level: str, started_at: datetime) -> None:
+        from monitor.tracking import EVENT_LEVEL_ZH, declare_event
+
+        assert self.app is not None
+        with self.app.session() as session:
+            event = declare_event(session, title, level, to_utc(started_at), self.app.config,
+                                  self.clock())
+            self.event_id = event.id
+            clocks = "；".join(f"{MILESTONE_ZH[m.name]}时限 {format_local(m.deadline)[5:]}"
+                              for m in event.milestones)
+        self.say(f"突发事件 登记{EVENT_LEVEL_ZH[level]}事件「{title}」，"
+                 f"发生于 {format_local(to_utc(started_at))[5:]}：{clocks}")
+
+    def milestone_done(self, name: str, done_at: datetime) -> None:
+        from monitor.tracking import mark_milestone_done
+
+        assert self.app is not None and self.event_id is not None
+        with self.app.session() as session:
+            ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at))
+            late = ms.done_at > ms.deadline
+        self.say(f"突发事件 {MILESTONE_ZH[name]}已完成"
+                 f"{'（超时 ' + _span(ms.done_at - ms.deadline) + '）' if late else '（按时）'}")
+
+    # -- the end --------------------------------------------------------------------------
+    def report(self, elapsed: float, runs: dict[str, int]) -> None:
+        from sqlalchemy import func, select
+
+        from monitor.db.models import Alert, Message
+
+        assert self.app is not None
+        with self.app.session() as session:
+            states = dict(session.execute(select(Message.state, func.count())
+                                          .group_by(Message.state)).all())
+            alerts = dict(session.execute(select(Alert.status, func.count())
+                                          .group_by(Alert.status)).all())
+        zh = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "按时回复",
+              "replied_late": "逾期回复", "withdrawn": "已撤回"}
+        config = self.folder / "monitor.toml"
+        lines = [
+            "",
+            "═" * 60,
+            f"演示结束：模拟 {START:%Y-%m-%d} 至 {END:%Y-%m-%d}（含中秋、国庆假期和调休上班日），"
+            f"用时 {elapsed:.0f} 秒。",
+            f"守护进程任务：抓取 {runs.get('crawl', 0)} 次，巡检 {runs.get('sweep', 0)} 次，"
+            f"每日汇总 {runs.get('summary', 0)} 次（仅工作日），日历检查 {runs.get('calendar', 0)} 次。",
+            "留言：" + "，".join(f"{zh.get(k, k)} {v} 条" for k, v in sorted(states.items())),
+            "提醒：" + "，".join(f"{k} {v} 条" for k, v in self.sent.items())
+            + f"（发送 {alerts.get('sent', 0)}，待发 {alerts.get('pending', 0)}，失败 {alerts.get('failed', 0)}）",
+            f"企业微信收到 {len(self.wecom.messages)} 条消息，邮箱收到 {len(self.smtp.messages)} 封邮件。",
+            "",
+            f"数据保存在 {self.folder}/（数据库 monitor.db，守护进程日志 daemon.log）。继续查看：",
+            f"  opinion-monitor --config {config} items --state all",
+            f"  opinion-monitor --config {config} status",
+            f"  opinion-monitor --config {config} alerts list",
+            f"  opinion-monitor --config {config} event list",
+        ]
+        print("\n".join(lines), file=self.out, flush=True)
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} 小时 {minutes % 60} 分" if minutes >= 60 else f"{minutes} 分钟"
+
+
+class DemoTiming(Timing):
+    """alerts' Timing on the simulated clock (monotonic = simulated seconds + throttle
+    sleeps), so the WeCom 20-per-minute limit is kept without real waiting."""
+
+    def __init__(self, clock: SimClock) -> None:
+        self.clock = clock
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return self.clock().timestamp() + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.slept += seconds
+
+
+class _NullStream:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+
+def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
+             start: datetime = START, end: datetime = END) -> Demo:
+    """Run the whole demo; returns the Demo (its sinks hold what was sent)."""
+    from monitor.daemon import DaemonJobs, build_jobs
+
+    begun = time.monotonic()
+    demo = Demo(folder, out=out, quiet=quiet)
+    try:
+        demo.start()
+        assert demo.app is not None
+        print(f"opinion-monitor 演示：样例门户 {demo.portal.base_url}，企业微信机器人（本地模拟）"
+              f"与 SMTP 邮箱 127.0.0.1:{demo.smtp.port}；工作目录 {folder}/", file=out, flush=True)
+        print(f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}（经过中秋、国庆假期，"
+              f"10-10 周六调休上班）；工作日 8:00、12:00、16:00 抓取门户，每天 8:00 抓取新闻，"
+              f"每 {DEMO_SCHEDULE['sweep_every'][:-1]} 分钟巡检一次。", file=out, flush=True)
+        jobs = DaemonJobs(demo.app, on_crawl=demo.on_crawl, on_dispatch=demo.on_dispatch,
+                          started_at=demo.clock())
+        specs = [s for s in build_jobs(jobs, demo.app.config, start) if s.kind in DEMO_JOB_KINDS]
+        steps = scenario()
+        backlog = [s for s in steps if s.at < start]
+        for step in backlog:            # already on the portal when monitoring begins
+            step.action(demo)
+        simulation = Simulation(demo.clock, specs, [s for s in steps if s.at >= start],
+                                on_time=demo.on_time, on_failure=demo.on_failure)
+        simulation.run(start, end, demo)
+        demo.report(time.monotonic() - begun, simulation.runs)
+    finally:
+        demo.stop()
+    return demo
