@@ -45,13 +45,15 @@ class DispatchResult:
     held: int = 0            # non-crisis alerts waiting for office hours
     skipped: int = 0         # obsolete before delivery (the message was replied meanwhile)
     messages_sent: int = 0   # messages posted (after splitting)
+    held_until: datetime | None = None  # when the held alerts go out
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         from monitor.timeutil import iso
 
         return {"at": iso(self.at), "sent": self.sent, "failed": self.failed, "held": self.held,
-                "skipped": self.skipped, "messages_sent": self.messages_sent, "errors": self.errors}
+                "skipped": self.skipped, "messages_sent": self.messages_sent,
+                "held_until": iso(self.held_until), "errors": self.errors}
 
 
 # ---------------------------------------------------------------------------------------
@@ -207,9 +209,13 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             done.setdefault(alert_id, {})[target] = channel
 
         work: list[_Work] = []
+        opening = None if office else next_opening(app, moment)
         for alert in alerts:
-            if not office and not is_urgent(alert) and alert.kind not in ALWAYS_KINDS:
+            if opening is not None and not is_urgent(alert) and alert.kind not in ALWAYS_KINDS:
+                # not looked at again until the office opens (the daemon polls every few seconds)
+                alert.next_attempt_at = opening
                 result.held += 1
+                result.held_until = opening
                 continue
             item, subject_obj = (None, None) if alert.kind == "daily_summary" else \
                 _item(alert, messages, milestones, moment)

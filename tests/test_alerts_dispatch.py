@@ -157,7 +157,11 @@ def test_outside_office_hours_non_crisis_waits_crisis_does_not(make_app, wecom: 
     [content] = wecom.contents()
     assert "化工厂异味" in content and "发布权威信息" in content and "留言a1" not in content
     assert next_opening(app, app.now()) == parse_iso("2026-11-30T08:30")
-    assert dispatch(at(app, "2026-11-28T10:00"), timing=timing).held == 1  # Saturday
+    assert result.held_until == parse_iso("2026-11-30T08:30")
+    assert [r["next_attempt_at"] for r in alert_rows(app) if r["kind"] == "reply_overdue"] == [
+        parse_iso("2026-11-30T08:30")]
+    saturday = dispatch(at(app, "2026-11-28T10:00"), timing=timing)  # not even looked at
+    assert (saturday.held, saturday.sent) == (0, 0)
     result = dispatch(at(app, "2026-11-30T08:30"), timing=timing)
     assert result.sent == 1 and "留言a1" in wecom.contents()[-1]
 
