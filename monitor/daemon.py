@@ -428,6 +428,7 @@ def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
         root.addHandler(handler)
     # APScheduler's own "Running job …" lines would double ours; keep its warnings
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _listen(scheduler: Any) -> None:

@@ -1,0 +1,242 @@
+"""The daemon: its job definitions, the one-daemon lock, the heartbeat, and a real
+`opinion-monitor run` process killed with SIGKILL, refused twice, stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from sqlalchemy import select
+
+from alerts.sinks import FakeWecom
+from monitor.app import App, fixed_clock
+from monitor.config import load_config
+from monitor.daemon import DaemonAlreadyRunning, DaemonJobs, DaemonLock, build_jobs
+from monitor.db.models import Alert, Meta
+from monitor.status import status_document
+from monitor.timeutil import SHANGHAI, UTC
+from monitor.triggers import WindowedIntervalTrigger, WorkdayTrigger
+from tests.conftest import write_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+# ---------------------------------------------------------------------------------------
+# job definitions
+# ---------------------------------------------------------------------------------------
+
+SOURCES = """
+[[sources]]
+name = "a"
+profile = "site.toml"
+section = "bxcy"
+every = "10m"
+
+[[sources]]
+name = "b"
+profile = "site.toml"
+section = "bmxx"
+every = "30m"
+enabled = false
+"""
+
+
+def test_build_jobs_one_crawl_per_enabled_source_and_the_daily_jobs(tmp_path: Path) -> None:
+    path = write_config(tmp_path, SOURCES + '[summary]\nat = "09:15"\n[daemon]\nsweep_every = "2m"\n')
+    (tmp_path / "site.toml").write_text("", encoding="utf-8")
+    config = load_config(path)
+    jobs = DaemonJobs(App(config, clock=fixed_clock(local("2026-09-30T16:00"))))
+    start = local("2026-09-30T16:00")
+    specs = {s.id: s for s in build_jobs(jobs, config, start)}
+    assert set(specs) == {"sweep", "crawl:a", "dispatch", "summary", "calendar", "heartbeat"}
+    assert specs["crawl:a"].executor == "crawl"
+    sweep = specs["sweep"].trigger
+    assert sweep.get_next_fire_time(None, start) == start            # a sweep at start-up
+    assert sweep.get_next_fire_time(start, start) == start + timedelta(minutes=2)
+    first_crawl = specs["crawl:a"].trigger.get_next_fire_time(None, start)
+    assert start < first_crawl <= start + timedelta(seconds=5 + 30)  # staggered, jittered
+    summary = specs["summary"].trigger
+    assert isinstance(summary, WorkdayTrigger)
+    # the summary after 2026-09-30 skips National Day: next is Thursday 10-08
+    assert summary.get_next_fire_time(None, start) == local("2026-10-08T09:15")
+    heartbeat = specs["heartbeat"].trigger
+    assert heartbeat.get_next_fire_time(None, start) == start + timedelta(seconds=30)
+
+
+def test_crawl_window_gives_a_grid_on_working_days(tmp_path: Path) -> None:
+    path = write_config(tmp_path, SOURCES + '[daemon]\ncrawl_window = "08:00-18:00"\n'
+                        'crawl_on_rest_days = false\n')
+    (tmp_path / "site.toml").write_text("", encoding="utf-8")
+    config = load_config(path)
+    jobs = DaemonJobs(App(config))
+    specs = {s.id: s for s in build_jobs(jobs, config, local("2026-09-30T17:55"))}
+    trigger = specs["crawl:a"].trigger
+    assert isinstance(trigger, WindowedIntervalTrigger)
+    first = trigger.get_next_fire_time(None, local("2026-09-30T17:55"))
+    assert first == local("2026-09-30T18:00")
+    assert trigger.get_next_fire_time(first, first) == local("2026-10-08T08:00")
+
+
+def test_bad_crawl_window_names_the_key(tmp_path: Path) -> None:
+    from monitor.errors import ConfigError
+
+    path = write_config(tmp_path, '[daemon]\ncrawl_window = "18:00-08:00"\n')
+    with pytest.raises(ConfigError, match="daemon.crawl_window"):
+        load_config(path)
+
+
+# ---------------------------------------------------------------------------------------
+# the lock and the heartbeat
+# ---------------------------------------------------------------------------------------
+
+def test_sqlite_lock_refuses_a_second_holder_until_released(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    first, second = DaemonLock(url), DaemonLock(url)
+    assert first.acquire()
+    assert first.lock_path == tmp_path / "monitor.db.lock"
+    assert first.lock_path.read_text().strip() == str(os.getpid())
+    with pytest.raises(DaemonAlreadyRunning, match=r"monitor\.db\.lock.*pid"):
+        second.acquire()
+    first.release()
+    assert second.acquire()
+    second.release()
+
+
+def test_postgres_advisory_lock(make_pg_app: Callable[..., App]) -> None:
+    app = make_pg_app()
+    first, second = DaemonLock(app.config.database_url), DaemonLock(app.config.database_url)
+    assert first.acquire()
+    with pytest.raises(DaemonAlreadyRunning, match="--standby"):
+        second.acquire()
+    import threading
+
+    stop = threading.Event()
+    stop.set()  # a standby asked to stop while waiting gives up cleanly
+    assert second.acquire(standby=True, stop=stop) is False
+    first.release()
+    assert second.acquire(standby=True)
+    second.release()
+
+
+def test_heartbeat_makes_status_say_running_and_a_clean_stop_clears_it(make_app) -> None:
+    app = make_app(now="2026-11-26T10:00")
+    jobs = DaemonJobs(app, started_at=app.now())
+    jobs.heartbeat()
+    with app.session() as session:
+        assert status_document(session, app.config, app.now())["daemon"] is True
+        # three minutes without a heartbeat: not running (crashed)
+        later = app.now() + timedelta(minutes=4)
+        assert status_document(session, app.config, later)["daemon"] is False
+    jobs.clear_heartbeat()
+    with app.session() as session:
+        assert session.get(Meta, "daemon.heartbeat") is None
+        assert status_document(session, app.config, app.now())["daemon"] is False
+
+
+# ---------------------------------------------------------------------------------------
+# a real `opinion-monitor run`
+# ---------------------------------------------------------------------------------------
+
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 90.0) -> None:
+    """Poll until `condition` holds (a process needs real time to start; this is no timed
+    assertion: the limit only turns a hang into a failure)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.2)
+
+
+def start_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run", "--log-file", str(log)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def declare(app: App, title: str) -> None:
+    """A crisis that started six hours ago: its publish limit (5 h) is already overdue, and
+    crisis alerts are sent at any hour, so the daemon alerts at once whatever the time."""
+    from monitor.tracking import declare_event
+
+    now = datetime.now(UTC)
+    with app.session() as session:
+        declare_event(session, title, "major", now - timedelta(hours=6), app.config, now)
+
+
+def sent_subjects(app: App) -> dict[str, str]:
+    with app.session() as session:
+        return {a.subject + "/" + a.stage: a.status for a in session.scalars(select(Alert))}
+
+
+def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) -> None:
+    wecom = FakeWecom().start()
+    try:
+        path = write_config(tmp_path / "cfg", f"""
+            [channels.office]
+            kind = "wecom"
+            webhook = "{wecom.url('office')}"
+            [routing]
+            default = ["office"]
+            crisis = ["office"]
+            [daemon]
+            sweep_every = "2s"
+            dispatch_every = "1s"
+            """)
+        app = App(load_config(path))
+        app.sessions  # create the schema before the daemon starts
+        declare(app, "甲事件")
+        log = tmp_path / "run.log"
+        first = start_run(path, log)
+        try:
+            wait_for(lambda: any("甲事件" in c for c in wecom.contents()), "the first alert")
+            # one daemon per database: a second one refuses at once, non-zero, clear message
+            second = subprocess.run(
+                [sys.executable, "-m", "monitor", "--config", str(path), "run"],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+            assert second.returncode != 0
+            assert "already running" in second.stderr and "Traceback" not in second.stderr
+            with app.session() as session:
+                assert status_document(session, app.config, datetime.now(UTC))["daemon"] is True
+            first.send_signal(signal.SIGKILL)
+            first.wait(30)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        # while it is down: a new crisis, and an alert already enqueued but never sent
+        declare(app, "乙事件")
+        restarted = start_run(path, log)
+        try:
+            wait_for(lambda: any("乙事件" in c for c in wecom.contents()), "the alert after restart")
+            wait_for(lambda: all(s == "sent" for s in sent_subjects(app).values()), "an empty outbox")
+            restarted.send_signal(signal.SIGTERM)
+            assert restarted.wait(60) == 0
+        finally:
+            if restarted.poll() is None:
+                restarted.kill()
+        contents = wecom.contents()
+        alerts = [c for c in contents if "汇总" not in c]    # the summary lists events too
+        assert sum("甲事件" in c for c in alerts) == 1        # not sent again after the crash
+        assert sum("乙事件" in c for c in alerts) == 1        # not lost
+        with app.session() as session:
+            summaries = [a for a in session.scalars(select(Alert).where(Alert.kind == "daily_summary"))]
+            assert session.get(Meta, "daemon.heartbeat") is None   # a clean stop clears it
+        # a summary missed while down is caught up once at start-up, never twice
+        assert len(summaries) <= 1
+        assert sum("汇总" in c for c in contents) == len(summaries)
+        text = log.read_text(encoding="utf-8")
+        assert text.count("daemon started") == 2 and "received SIGTERM" in text
+        assert "dispatch: sent=" in text and "daemon stopped" in text
+    finally:
+        wecom.stop()
