@@ -126,3 +126,22 @@ def test_same_story_counted_per_cluster(make_app) -> None:
     with app.session() as session:
         clusters = session.scalar(select(func.count(func.distinct(NewsItem.cluster))))
     assert clusters == 1
+
+
+def test_hot_terms_count_hits_in_a_period(make_app) -> None:
+    from monitor.sweep import sweep
+    from monitor.watchlist.listing import hot_terms
+
+    app = make_app()
+    with app.session() as session:
+        add_term(session, "拖欠工资", app.now(), "test")
+        add_term(session, "审计", app.now(), "test", level="info")
+    ingest(app, [row("http://a.example/1"), row("http://z.example/2", title="审计动态",
+                                                 body="审计局召开会议")])
+    sweep(app)
+    with app.session() as session:
+        hot = hot_terms(session, parse_iso("2026-11-26T00:00"), parse_iso("2026-11-27T00:00"))
+        assert hot == [{"term": "审计", "level": "info", "count": 2},
+                       {"term": "拖欠工资", "level": "warning", "count": 1}]
+        assert hot_terms(session, parse_iso("2026-11-27T00:00"),
+                         parse_iso("2026-11-28T00:00")) == []

@@ -26,6 +26,8 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
         query = query.where(NewsItem.source == source)
     query = query.order_by(func.coalesce(NewsItem.published_at, NewsItem.first_seen).desc(),
                            NewsItem.id.desc())
+    if limit and not matched:
+        query = query.limit(limit)
     items = list(session.scalars(query))
     sizes = dict(session.execute(select(NewsItem.cluster, func.count(NewsItem.id))
                                  .where(NewsItem.id.in_(latest)).group_by(NewsItem.cluster)).all())
@@ -61,3 +63,18 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
         if limit and len(documents) >= limit:
             break
     return documents
+
+
+def hot_terms(session: Session, since: Any, until: Any, limit: int = 10) -> list[dict[str, Any]]:
+    """Watch terms by how many news items and messages they hit in [since, until) (by when
+    the sweep found them): the daily summary's hot words."""
+    from sqlalchemy import func, select
+
+    from monitor.db.models import WatchHit
+
+    rows = session.execute(
+        select(WatchHit.term, func.max(WatchHit.level), func.count(WatchHit.id))
+        .where(WatchHit.found_at >= since, WatchHit.found_at < until)
+        .group_by(WatchHit.term).order_by(func.count(WatchHit.id).desc(), WatchHit.term)
+        .limit(limit)).all()
+    return [{"term": term, "level": level, "count": count} for term, level, count in rows]
