@@ -124,6 +124,7 @@ def test_bad_import_line_names_file_and_line_and_imports_nothing(config: Path,
     ("审计 | !评审计划", "fourth field"),
     (" | warning", "empty watch term"),
     ("审计 | warning | c | !评审计划 !", "empty exclusion"),
+    ("审计 | warning | c | !審計", "the term itself"),
 ])
 def test_bad_lines(line: str, message: str) -> None:
     with pytest.raises(MonitorError, match=message) as info:

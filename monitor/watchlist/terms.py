@@ -86,6 +86,9 @@ def make_spec(term: str, level: str | None = "warning", category: str | None = N
             raise MonitorError(f"{prefix}exclusion {raw.strip()!r} does not contain the term "
                                f"{term.strip()!r} (an exclusion is a longer phrase around it, "
                                "e.g. 评审计划 for 审计)")
+        if phrase == key:
+            raise MonitorError(f"{prefix}exclusion {raw.strip()!r} is the term itself and would "
+                               "exclude every hit; remove the term instead")
         if phrase not in phrases:
             phrases.append(phrase)
     category = (category or "").strip() or None
