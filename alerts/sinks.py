@@ -8,6 +8,7 @@ import email
 import email.policy
 import json
 import socket
+import ssl
 import threading
 from collections import deque
 from email.message import EmailMessage
@@ -172,9 +173,18 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives,
     parsed (`.messages`: email.message.EmailMessage) with its envelope (`.envelopes`)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None, *,
+                 starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None,
+                 users: dict[str, str] | None = None) -> None:
+        """`starttls`: offer STARTTLS with this server context (and require it);
+        `implicit_tls`: TLS from the first byte (smtps); `users`: require AUTH with these
+        user → password pairs."""
         self.host = host
         self.port = port or free_port(host)
+        self.starttls = starttls
+        self.implicit_tls = implicit_tls
+        self.users = users
+        self.logins: list[str] = []
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.raw: list[bytes] = []  # as received on the wire
@@ -194,7 +204,24 @@ class SmtpSink:
                 sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
                 return "250 Message accepted for delivery"
 
-        self._controller = Controller(Handler(), hostname=self.host, port=self.port)
+        kwargs: dict[str, Any] = {}
+        if self.starttls is not None:
+            kwargs.update(tls_context=self.starttls, require_starttls=True)
+        if self.implicit_tls is not None:
+            kwargs.update(ssl_context=self.implicit_tls)
+        if self.users is not None:
+            from aiosmtpd.smtp import AuthResult, LoginPassword
+
+            def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+                ok = isinstance(data, LoginPassword) and \
+                    sink.users.get(data.login.decode()) == data.password.decode()  # type: ignore[union-attr]
+                if ok:
+                    sink.logins.append(data.login.decode())
+                return AuthResult(success=ok, handled=False)
+
+            kwargs.update(authenticator=authenticator, auth_required=True,
+                          auth_require_tls=self.starttls is not None or self.implicit_tls is not None)
+        self._controller = Controller(Handler(), hostname=self.host, port=self.port, **kwargs)
         self._controller.start()
         return self
 
@@ -203,8 +230,9 @@ class SmtpSink:
             self._controller.stop()
             self._controller = None
 
-    def url(self, user: str = "office") -> str:
-        return f"smtp://{user}@{self.host}:{self.port}"
+    def url(self, user: str = "office", host: str | None = None) -> str:
+        scheme = "smtps" if self.implicit_tls is not None else "smtp"
+        return f"{scheme}://{user}@{host or self.host}:{self.port}"
 
     def __enter__(self) -> "SmtpSink":
         return self.start()

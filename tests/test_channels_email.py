@@ -48,3 +48,65 @@ def test_bad_smtp_url_names_the_key(timing) -> None:
     with pytest.raises(ConfigError) as info:
         mailer("http://mail.example", timing)
     assert "channels.office-mail.smtp" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for localhost, made with the openssl tool."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl tool is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return str(cert), str(key)
+
+
+def server_context(certificate: tuple[str, str]):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    return context
+
+
+def test_starttls_then_login_with_password_from_env(certificate, timing, monkeypatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])  # trust the test certificate only
+    monkeypatch.setenv("OM_TEST_SMTP_PASSWORD", "s3cret")
+    sink = SmtpSink(starttls=server_context(certificate), users={"office": "s3cret"}).start()
+    try:
+        mailer(sink.url("office", host="localhost"), timing, password="env:OM_TEST_SMTP_PASSWORD").send(
+            Outgoing(title="【测试】加密", markdown="", text="正文", html="<p>正文</p>"))
+    finally:
+        sink.stop()
+    assert sink.logins == ["office"] and len(sink.messages) == 1  # the server requires STARTTLS first
+
+
+def test_smtps_is_tls_from_the_start(certificate, timing, monkeypatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+    sink = SmtpSink(implicit_tls=server_context(certificate)).start()
+    try:
+        mailer(sink.url("office", host="localhost"), timing).send(
+            Outgoing(title="t", markdown="", text="x", html="x"))
+    finally:
+        sink.stop()
+    assert len(sink.messages) == 1
+
+
+def test_wrong_password_breaks_the_channel(certificate, timing, monkeypatch) -> None:
+    from alerts.channels import ChannelBroken
+
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+    sink = SmtpSink(starttls=server_context(certificate), users={"office": "right"}).start()
+    try:
+        with pytest.raises(ChannelBroken) as info:
+            mailer(sink.url("office", host="localhost"), timing, password="wrong", timeout=5).send(
+                Outgoing(title="t", markdown="", text="x", html="x"))
+    finally:
+        sink.stop()
+    assert "login refused" in str(info.value) and sink.messages == [] and timing.slept == 0
