@@ -328,6 +328,7 @@ class Demo:
         self.smtp: Any = None
         self.app: App | None = None
         self.clock = SimClock(START)
+        self.window = (START, END)
         self.event_id: int | None = None
         self._day: date | None = None
         self._wecom_seen = 0
@@ -396,8 +397,9 @@ class Demo:
             return
         assert self.app is not None
         calendar = self.app.calendar
-        total = (END.date() - START.date()).days + 1
-        done = (day - START.date()).days + 1
+        first, last = self.window
+        total = (local_date(last) - local_date(first)).days + 1
+        done = min(total, (day - local_date(first)).days + 1)
         if calendar.is_workday(day):
             kind = "调休上班" if day.weekday() >= 5 else "工作日"
         else:
@@ -539,7 +541,8 @@ class Demo:
                  f"{'（超时 ' + _span(ms.done_at - ms.deadline) + '）' if late else '（按时）'}")
 
     # -- the end --------------------------------------------------------------------------
-    def report(self, elapsed: float, runs: dict[str, int]) -> None:
+    def report(self, elapsed: float, runs: dict[str, int], start: datetime = START,
+               end: datetime = END) -> None:
         from sqlalchemy import func, select
 
         from monitor.db.models import Alert, Message
@@ -556,7 +559,8 @@ class Demo:
         lines = [
             "",
             "═" * 60,
-            f"演示结束：模拟 {START:%Y-%m-%d} 至 {END:%Y-%m-%d}（含中秋、国庆假期和调休上班日），"
+            f"演示结束：模拟 {start:%Y-%m-%d %H:%M} 至 {end:%Y-%m-%d %H:%M}"
+            f"{'（含中秋、国庆假期和调休上班日）' if (start, end) == (START, END) else ''}，"
             f"用时 {elapsed:.0f} 秒。",
             f"守护进程任务：抓取 {runs.get('crawl', 0)} 次，巡检 {runs.get('sweep', 0)} 次，"
             f"每日汇总 {runs.get('summary', 0)} 次（仅工作日），日历检查 {runs.get('calendar', 0)} 次。",
@@ -610,13 +614,16 @@ def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
 
     begun = time.monotonic()
     demo = Demo(folder, out=out, quiet=quiet)
+    demo.window = (start, end)
+    demo.clock.set(start)
     try:
         demo.start()
         assert demo.app is not None
         print(f"opinion-monitor 演示：样例门户 {demo.portal.base_url}，企业微信机器人（本地模拟）"
               f"与 SMTP 邮箱 127.0.0.1:{demo.smtp.port}；工作目录 {folder}/", file=out, flush=True)
-        print(f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}（经过中秋、国庆假期，"
-              f"10-10 周六调休上班）；工作日 8:00、12:00、16:00 抓取门户，每天 8:00 抓取新闻，"
+        print(f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}"
+              f"{'（经过中秋、国庆假期，10-10 周六调休上班）' if (start, end) == (START, END) else ''}；"
+              f"工作日 8:00、12:00、16:00 抓取门户，每天 8:00 抓取新闻，"
               f"每 {DEMO_SCHEDULE['sweep_every'][:-1]} 分钟巡检一次。", file=out, flush=True)
         jobs = DaemonJobs(demo.app, on_crawl=demo.on_crawl, on_dispatch=demo.on_dispatch,
                           started_at=demo.clock())
@@ -628,7 +635,7 @@ def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
         simulation = Simulation(demo.clock, specs, [s for s in steps if s.at >= start],
                                 on_time=demo.on_time, on_failure=demo.on_failure)
         simulation.run(start, end, demo)
-        demo.report(time.monotonic() - begun, simulation.runs)
+        demo.report(time.monotonic() - begun, simulation.runs, start, end)
     finally:
         demo.stop()
     return demo

@@ -1,0 +1,81 @@
+"""The offline demo: its folder handling, its config, and a short stretch of its story."""
+
+from __future__ import annotations
+
+import io
+import re
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import main
+from monitor.config import parse_settings
+from monitor.demo import MARKER, prepare_folder, render_config, run_demo, scenario
+from monitor.errors import MonitorError
+from monitor.timeutil import SHANGHAI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def test_config_demo_toml_is_what_the_demo_writes() -> None:
+    import tomllib
+
+    shipped = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
+    rendered = render_config("http://127.0.0.1:PORT/cgi-bin/webhook/send?key=demo",
+                             "smtp://monitor@127.0.0.1:PORT")
+    assert shipped.endswith(rendered)
+    settings = parse_settings(tomllib.loads(rendered), Path("demo.toml"))
+    assert [s.section for s in settings.sources] == ["bxcy", "bmxx", "news"]
+    assert settings.daemon.crawl_on_rest_days is False
+
+
+def test_the_folder_is_fresh_each_time_and_a_foreign_folder_is_never_wiped(tmp_path: Path) -> None:
+    folder = tmp_path / "demo-data"
+    prepare_folder(folder)
+    (folder / "monitor.db").write_text("old", encoding="utf-8")
+    prepare_folder(folder)
+    assert (folder / MARKER).exists() and not (folder / "monitor.db").exists()
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(MonitorError, match="was not made by the demo"):
+        prepare_folder(foreign)
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_scenario_is_in_time_order_and_spans_both_holidays() -> None:
+    steps = scenario()
+    assert [s.at for s in steps] == sorted(s.at for s in steps)
+    assert steps[0].at < local("2026-09-24T07:00") < steps[-1].at <= local("2026-10-10T18:00")
+
+
+def test_a_crisis_day_of_the_demo(tmp_path: Path) -> None:
+    """09-29 from 07:00 to 13:30: the backlog arrives, the morning news crawl finds a story
+    reprinted by six outlets, the office declares a crisis, its publish clock runs out."""
+    out = io.StringIO()
+    folder = tmp_path / "demo-data"
+    demo = run_demo(folder, out=out, start=local("2026-09-29T07:00"), end=local("2026-09-29T13:30"))
+    text = out.getvalue()
+    (tmp_path / "out.txt").write_text(text, encoding="utf-8")
+    assert "── 2026-09-29 周二 工作日" in text
+    assert "[09-29 08:00] 新留言" in text and "答复期限 2026-09-29" in text
+    assert re.search(r"疑似突发.*\d 家媒体转载", text)
+    assert "突发事件 登记重大事件" in text
+    assert "[09-29 13:00] 突发事件" in text and "发布权威信息已超时" in text
+    assert "每日汇总" in text and "已发送：企业微信" in text
+    assert "opinion-monitor --config" in text and "items --state all" in text
+    assert len(demo.wecom.messages) >= 5 and len(demo.smtp.messages) >= 1
+    # the database stays behind for exploring with the ordinary commands
+    result = CliRunner().invoke(main, ["--config", str(folder / "monitor.toml"), "items",
+                                       "--state", "all", "--json"])
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert {i["state"] for i in items} >= {"at_risk"}
+    assert any(i["due_date"] == "2026-09-28" for i in items)
