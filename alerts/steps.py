@@ -34,7 +34,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     count = 0
     for row in rows:
-        count += session.execute(module.insert(Alert).values(**row).on_conflict_do_nothing()).rowcount or 0
+        stmt = module.insert(Alert).values(**row).on_conflict_do_nothing().returning(Alert.id)
+        count += session.execute(stmt).first() is not None  # psycopg's rowcount here is -1
     return count
 
 

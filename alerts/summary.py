@@ -328,7 +328,8 @@ def enqueue_summary(app: "App", day: date) -> bool:
             kind="daily_summary", subject=summary_subject(day), stage="daily", crisis=False,
             department=None, data={"date": day.isoformat(), "enqueued_at": iso(moment)},
             status="pending", attempts=0, created_at=moment).on_conflict_do_nothing()
-        return bool(session.execute(stmt).rowcount)
+        # RETURNING, not rowcount: psycopg reports -1 for an ON CONFLICT insert
+        return session.execute(stmt.returning(Alert.id)).first() is not None
 
 
 def summary_for_alert(app: "App", alert: "Alert", now: datetime) -> Outgoing:
