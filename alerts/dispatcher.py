@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time as dtime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.channels import Notifier, Timing, build_channels
@@ -35,6 +35,8 @@ URGENT_KINDS = frozenset({"crisis_at_risk", "crisis_overdue", "possible_crisis"}
 ALWAYS_KINDS = frozenset({"daily_summary"})  # sent when scheduled, office hours or not
 MAX_ATTEMPTS = 20
 BROKEN_RETRY_SECONDS = 600.0  # a broken channel is tried again after ten minutes
+LEASE = timedelta(minutes=10)  # a claimed alert is someone's for this long
+BATCH = 5000                   # alerts per dispatch; the rest go on the next one
 
 
 @dataclass
@@ -132,11 +134,20 @@ class _Work:
     error: str | None = None
 
 
-def _due(session: Session, now: datetime) -> list[Alert]:
-    return list(session.scalars(
-        select(Alert).where(Alert.status == "pending",
-                            or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
-        .order_by(Alert.created_at, Alert.id)))
+def _claim(session: Session, now: datetime) -> list[Alert]:
+    """Take the due alerts with a lease (next_attempt_at = now + LEASE) in one UPDATE, so a
+    second dispatcher (the CLI beside the daemon) skips them, and a dispatcher that dies
+    mid-way leaves them to be retried when the lease ends. Every claimed alert leaves with
+    its own next state: sent, held until the office opens, backed off, or skipped."""
+    due = (select(Alert.id).where(Alert.status == "pending",
+                                  or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
+           .order_by(Alert.created_at, Alert.id).limit(BATCH))
+    ids = list(session.scalars(
+        update(Alert).where(Alert.id.in_(due)).values(next_attempt_at=now + LEASE).returning(Alert.id)))
+    session.commit()
+    if not ids:
+        return []
+    return list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.created_at, Alert.id)))
 
 
 def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message], dict[int, Milestone]]:
@@ -192,7 +203,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
 
     # objects stay readable after each commit: no reload per alert
     with app.sessions(expire_on_commit=False) as session:
-        alerts = _due(session, moment)
+        alerts = _claim(session, moment)
         if not alerts:
             return result
         messages, milestones = _context(session, alerts)
@@ -221,7 +232,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
                 _item(alert, messages, milestones, moment)
             why = _obsolete(alert, subject_obj, sent_warnings)
             if why:
-                alert.status, alert.last_error = "skipped", why
+                alert.status, alert.last_error, alert.next_attempt_at = "skipped", why, None
                 result.skipped += 1
                 continue
             w = _Work(alert, item, targets(alert, settings), dict(done.get(alert.id, {})))
@@ -262,6 +273,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             if w.targets and not missing:
                 alert.status = "sent"
                 alert.sent_at = moment
+                alert.next_attempt_at = None
                 alert.channel = ",".join(sorted(set(w.done.values())))
                 alert.last_error = None
                 result.sent += 1

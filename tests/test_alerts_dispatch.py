@@ -286,3 +286,18 @@ def test_acked_subject_gets_no_more_reminders(make_app, wecom: FakeWecom, timing
     assert all("留言a1" not in c for c in wecom.contents())
     missing = CliRunner().invoke(main, ["--config", str(app.config.path), "alerts", "ack", "999"])
     assert missing.exit_code == 4 and "no alert with id 999" in missing.output
+
+
+def test_claimed_alerts_are_not_sent_twice_and_a_dead_claim_expires(make_app, wecom: FakeWecom, timing) -> None:
+    from alerts.dispatcher import _claim
+
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    add_message(app, "a1", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:00"))
+    with app.sessions() as session:  # another dispatcher claims it, then dies before sending
+        assert len(_claim(session, parse_iso("2026-11-24T10:00"))) == 1
+    other = App(app.config, clock=fixed_clock(parse_iso("2026-11-24T10:01")))
+    assert dispatch(other, timing=timing).sent == 0 and wecom.messages == []
+    result = dispatch(at(other, "2026-11-24T10:10"), timing=timing)  # the lease is over
+    assert result.sent == 1 and len(wecom.messages) == 1
+    assert alert_rows(other)[0]["next_attempt_at"] is None
