@@ -86,7 +86,7 @@ class Summary:
         out.append(f"一、超期未回复（{len(self.overdue)} 条）")
         if self.overdue:
             out.append(table(["部门", "超期天数", "截止", "标题"],
-                             [[r.department, r.days_overdue, r.due_date.isoformat(), clean(r.title)]
+                             [[clean(r.department), r.days_overdue, r.due_date.isoformat(), clean(r.title)]
                               for _, rows in self.by_department(self.overdue) for r in rows]))
         else:
             out.append("  无")
@@ -94,17 +94,17 @@ class Summary:
                             (f"三、下一工作日（{self.next_day.isoformat()}）到期", self.due_next)):
             out += ["", f"{label}（{len(rows)} 条）"]
             out.append(table(["部门", "来信时间", "标题"],
-                             [[r.department, format_local(r.posted_at), clean(r.title)] for r in rows])
+                             [[clean(r.department), format_local(r.posted_at), clean(r.title)] for r in rows])
                        if rows else "  无")
         out += ["", f"四、{self.since.isoformat()} 以来回复情况"]
         if self.replied:
             out.append(table(["部门", "按时", "逾期", "按时率", "近30天按时率"],
-                             [[d, p.on_time, p.late, p.rate(p.on_time, p.late), p.rate(p.on_time_30, p.late_30)]
+                             [[clean(d), p.on_time, p.late, p.rate(p.on_time, p.late), p.rate(p.on_time_30, p.late_30)]
                               for d, p in sorted(self.replied.items())]))
         else:
             out.append("  无")
         out += ["", f"五、未完成的舆情事件（{len(self.crises)} 项）"]
-        out += [f"  {c['title']}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
+        out += [f"  {clean(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
                 for c in self.crises] or ["  无"]
         out += ["", f"六、新增舆情关注（{len(self.watch)} 组）"]
         out += [f"  {clean(w['title'])}（{w['count']} 篇；{'、'.join(w['terms'])}）" for w in self.watch] or ["  无"]

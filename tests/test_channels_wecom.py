@@ -135,3 +135,20 @@ def test_fake_robot_answers_like_the_real_one(wecom: FakeWecom) -> None:
     assert post({"msgtype": "markdown", "markdown": {"content": "好"}})["errcode"] == 0
     assert post({"msgtype": "markdown", "markdown": {"content": "好" * 1400}})["errcode"] == 40058
     assert post({"msgtype": "image"})["errcode"] == 40008
+
+
+def test_fake_robot_enforces_twenty_a_minute_per_key(wecom: FakeWecom, timing) -> None:
+    import urllib.request
+
+    def post(key: str) -> int:
+        payload = json.dumps({"msgtype": "text", "text": {"content": "x"}}).encode()
+        req = urllib.request.Request(wecom.url(key), data=payload, method="POST")
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.loads(resp.read())["errcode"]
+
+    assert [post("a") for _ in range(21)] == [0] * 20 + [45009]
+    assert post("b") == 0  # per key
+    timing.sleep(59)
+    assert post("a") == 45009
+    timing.sleep(1)
+    assert post("a") == 0
