@@ -159,3 +159,11 @@ def test_calendar_due_never_imports_jieba() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_credit_lines_do_not_count_for_clustering() -> None:
+    from monitor.watchlist.cluster import tokens
+
+    words = tokens(normalize("（来源：安徽日报）原标题：六安审计通报 市审计局通报整改情况\n责任编辑：王五"))
+    assert "安徽日报" not in words and "王五" not in words
+    assert {"审计局", "通报", "整改"} <= set(words)
