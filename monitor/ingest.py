@@ -154,22 +154,36 @@ def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: 
     existing = {m.external_id: m for m in session.scalars(
         select(Message).where(Message.source == source.name))}
     config, calendar = app.config, app.calendar
+    fresh: list[tuple[Message, dict[str, Any]]] = []
+    for external_id, row in by_id.items():
+        if external_id in existing:
+            continue
+        posted_at = _time(row.get("posted_at"))
+        if posted_at is None:
+            continue
+        # due_date/deadline are placeholders until schedule_message below, in this transaction
+        message = Message(source=source.name, external_id=external_id[:200], kind="reply",
+                          title="", posted_at=posted_at, first_seen=now, last_seen=now,
+                          missed_passes=0, department=source.department_default,
+                          due_date=posted_at.date(), deadline=posted_at, state="open")
+        _apply_fields(message, row, source)
+        # on a failed crawl the row is tracked but its detail is fetched again next time
+        message.content_hash = row.get("fingerprint") if ok else None
+        fresh.append((message, row))
+    if fresh:
+        # one INSERT for all new rows, then no flush per message: a first crawl of a portal's
+        # whole history (10,000 rows) would otherwise spend most of its time in flushes
+        session.add_all([m for m, _ in fresh])
+        session.flush()
+        with session.no_autoflush:
+            for message, row in fresh:
+                schedule_message(session, message, config, calendar, now)
+                if ok and _detect_reply(message, row, statuses, now):
+                    result.replied += 1
+                result.new += 1
     for external_id, row in by_id.items():
         message = existing.get(external_id)
-        posted_at = _time(row.get("posted_at"))
         if message is None:
-            if posted_at is None:
-                continue
-            message = Message(source=source.name, external_id=external_id[:200], kind="reply",
-                              title="", posted_at=posted_at, first_seen=now, last_seen=now,
-                              missed_passes=0, department=source.department_default)
-            _apply_fields(message, row, source)
-            # on a failed crawl the row is tracked but its detail is fetched again next time
-            message.content_hash = row.get("fingerprint") if ok else None
-            schedule_message(session, message, config, calendar, now)
-            if ok and _detect_reply(message, row, statuses, now):
-                result.replied += 1
-            result.new += 1
             continue
         if not ok:
             continue

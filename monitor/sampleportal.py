@@ -274,6 +274,10 @@ def _html_page(title: str, body: str, encoding: str) -> bytes:
 class _Handler(BaseHTTPRequestHandler):
     portal: SamplePortal
     protocol_version = "HTTP/1.1"
+    # headers and body leave in one write, without Nagle: otherwise keep-alive responses wait
+    # for the client's delayed ACK (~40 ms each)
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass

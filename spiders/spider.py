@@ -158,7 +158,12 @@ class ProfileSpider(scrapy.Spider):
         return text
 
     # ---- list pages --------------------------------------------------------------------------
-    def parse_list(self, response: Response) -> Iterator[Any]:
+    def parse_list(self, response: Response) -> list[Any]:
+        # callbacks return lists: Scrapy re-parses the source of generator callbacks on every
+        # response to warn about `return` in generators, which costs more than the page
+        return list(self._parse_list(response))
+
+    def _parse_list(self, response: Response) -> Iterator[Any]:
         if self.error:
             return
         page: int = response.meta["page"]
@@ -310,7 +315,10 @@ class ProfileSpider(scrapy.Spider):
                       errback=self.failed, dont_filter=True)
 
     # ---- detail pages ------------------------------------------------------------------------
-    def parse_detail(self, response: Response) -> Iterator[Any]:
+    def parse_detail(self, response: Response) -> list[Any]:
+        return list(self._parse_detail(response))
+
+    def _parse_detail(self, response: Response) -> Iterator[Any]:
         row: dict[str, Any] = dict(response.meta["row"])
         self.details += 1
         if self.error:
