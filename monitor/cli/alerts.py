@@ -167,6 +167,7 @@ def test_channel(state, channel: str) -> None:
 
     app = state.app()
     notifier = build_channel(channel, app.config)
+    notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
     stamp = format_local(app.now())
     text = f"【测试消息】opinion-monitor 提醒渠道 {channel} 工作正常（{stamp}）"
     message = Outgoing(title=text, markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
