@@ -176,6 +176,8 @@ class WatchConfig(_Strict):
     possible_crisis_hours: float = Field(6, gt=0)
     # older news/messages are scanned and listed but not alerted (a first crawl brings history)
     alert_max_age_hours: float = Field(72, gt=0)
+    # items matched per kind and sweep (the sweep holds the write lock; a backlog takes turns)
+    scan_per_sweep: int = Field(2000, ge=1)
 
 
 class DaemonConfig(_Strict):

@@ -194,3 +194,11 @@ def test_spread_window() -> None:
              (t("2026-11-26T07:30"), "b"), (t("2026-11-26T09:00"), "c")]
     assert spread_within(items, 1.5) == 2
     assert spread_within(items, 3) == 3
+
+
+def test_backlog_is_worked_off_over_several_sweeps(make_app) -> None:
+    app = make_app(body="[watch]\nscan_per_sweep = 2\n")
+    setup_terms(app, ("拖欠工资", "warning"))
+    ids = [add_message(app, f"留言{n}", f"第{n}条：拖欠工资") for n in range(5)]
+    assert [sweep(app).counts["watch.scan"] for _ in range(4)] == [2, 2, 1, 0]
+    assert sorted(a.subject for a in alert_rows(app)) == sorted(f"message:{i}" for i in ids)

@@ -64,7 +64,10 @@ def _store_hits(session: Session, subject: str, hits: Iterable[Any], now: dateti
     return len(rows)
 
 
-def _scan_kind(session: Session, now: datetime, kind: str) -> int:
+def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> int:
+    """Scan up to `limit` items of one kind. The sweep holds SQLite's write lock, so a backlog
+    (a first crawl brings hundreds of items) is worked off over a few sweeps ([watch]
+    scan_per_sweep, ~2 ms an item) instead of blocking the crawler's ingest for minutes."""
     from sqlalchemy import select
 
     from monitor.db.models import Message, NewsItem
@@ -74,10 +77,10 @@ def _scan_kind(session: Session, now: datetime, kind: str) -> int:
     key = f"watch.scanned.{kind}"
     mark = get_mark(session, key)
     scanned = 0
-    while True:
+    while scanned < limit:
         batch = session.execute(
             select(model.id, model.title, model.body).where(model.id > mark)
-            .order_by(model.id).limit(BATCH)).all()
+            .order_by(model.id).limit(min(BATCH, limit - scanned))).all()
         if not batch:
             break
         # per batch: a watchlist edit made meanwhile applies from the next batch on
@@ -93,7 +96,8 @@ def _scan_kind(session: Session, now: datetime, kind: str) -> int:
 
 def scan_watch(session: Session, app: App, now: datetime) -> int:
     """Match every news item and message not scanned yet; returns how many were scanned."""
-    return _scan_kind(session, now, "news") + _scan_kind(session, now, "message")
+    limit = app.config.settings.watch.scan_per_sweep
+    return _scan_kind(session, now, "news", limit) + _scan_kind(session, now, "message", limit)
 
 
 # --- alerts ---------------------------------------------------------------------------------
