@@ -184,9 +184,11 @@ def news(state, matched: bool, source: str | None, limit: int | None, now: datet
     if not items:
         click.echo("暂无匹配关注词的新闻" if matched else "暂无新闻")
         return
-    rows = [[(i["published_at"] or i["first_seen"] or "")[:16].replace("T", " "), i["outlet"] or i["source"],
-             i["title"], f"#{i['cluster']}（{i['cluster_size']}篇）" if i["cluster_size"] > 1 else f"#{i['cluster']}",
-             "、".join(f"{h['term']}({LEVEL_ZH.get(h['level'], h['level'])})" for h in i["hits"])]
-            for i in items]
+    rows = []
+    for i in items:
+        when = (i["published_at"] or i["first_seen"] or "")[:16].replace("T", " ")
+        cluster = f"#{i['cluster']}" + (f"（{i['cluster_size']}篇）" if i["cluster_size"] > 1 else "")
+        terms = "、".join(f"{h['term']}({LEVEL_ZH.get(h['level'], h['level'])})" for h in i["hits"])
+        rows.append([when, i["outlet"] or i["source"], i["title"], cluster, terms])
     click.echo(table(["发布时间", "媒体", "标题", "聚类", "命中关注词"], rows))
     click.echo(f"共 {len(items)} 条")

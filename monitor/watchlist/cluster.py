@@ -1,8 +1,8 @@
 """Near-duplicate clustering of news: a reprint of a story is the same story.
 
 SimHash (64 bits) over the jieba tokens of title and body (words of two or more characters;
-credit lines such as 来源：… dropped, since reprints differ exactly there). Two items whose hashes differ in at most
-3 bits are one story. Lookup splits the hash into 4 bands of 16 bits: by the pigeonhole
+credit lines such as 来源：… dropped, since reprints differ exactly there). Two items whose
+hashes differ in at most 3 bits are one story. Lookup splits the hash into 4 bands of 16 bits: by the pigeonhole
 principle two hashes within 3 bits agree exactly on at least one band, so only items sharing
 a band are compared (a dict lookup per band instead of a scan of every item)."""
 

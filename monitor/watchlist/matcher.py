@@ -95,7 +95,8 @@ def _boundary_score(position: int, spans: list[tuple[int, int]], text: str) -> f
             return 1.0
         if start < position < end:
             left, right = text[start:position], text[position:end]
-            if len(left) >= 2 and len(right) >= 2 and _in_dictionary(left) and _in_dictionary(right):
+            compound = len(left) >= 2 and len(right) >= 2
+            if compound and _in_dictionary(left) and _in_dictionary(right):
                 return 0.8
             return 0.4
     return 1.0

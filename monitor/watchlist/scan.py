@@ -135,7 +135,8 @@ def _term_summary(hits: Iterable[Any]) -> tuple[list[str], list[dict[str, Any]],
         old = best.get(hit.term)
         if old is None or hit.confidence > old.confidence:
             best[hit.term] = hit
-    ordered = sorted(best.values(), key=lambda h: (-LEVEL_RANK.get(h.level, 0), -h.confidence, h.term))
+    ordered = sorted(best.values(),
+                     key=lambda h: (-LEVEL_RANK.get(h.level, 0), -h.confidence, h.term))
     terms = [h.term for h in ordered if h.level in ALERT_LEVELS]
     listed = [{"term": h.term, "level": h.level, "confidence": h.confidence} for h in ordered]
     top = ordered[0].level if ordered else "info"

@@ -223,7 +223,8 @@ def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action:
 
 
 def add_term(session: Session, term: str, now: datetime, actor: str, level: str | None = None,
-             category: str | None = None, exclude: Iterable[str] | None = None) -> tuple[str, TermSpec]:
+             category: str | None = None,
+             exclude: Iterable[str] | None = None) -> tuple[str, TermSpec]:
     """Add a term, or update it when it exists: options not given keep their old value."""
     from monitor.watchlist.normalize import normalize
 
