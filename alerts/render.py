@@ -30,6 +30,9 @@ HEADINGS = {
 MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
 LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
 NO_DEPARTMENT = "未分配部门"
+# sections that are not departments, and where they sit in a grouped message
+CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
+_SECTION_ORDER = {CRISIS_SECTION: 0, WATCH_SECTION: 1, SYSTEM_SECTION: 3}
 WATCH_LEVEL_ZH = {"info": "提示", "warning": "关注", "critical": "严重"}
 
 # Characters that carry meaning in WeCom markdown (or mentions) → harmless full-width forms.
@@ -166,7 +169,7 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
         ("截止", format_local(milestone.deadline)),
         ("时限", clock(milestone.deadline, now, "已超时")),
     ]
-    return Item(alert.id, alert.kind, True, None, event.title, fields, None,
+    return Item(alert.id, alert.kind, True, CRISIS_SECTION, event.title, fields, None,
                 f"{name} 截止 {format_local(milestone.deadline)[5:]}")
 
 
@@ -199,7 +202,7 @@ def data_item(alert: Any, now: datetime) -> Item:
                 fields.append(("原因", "；".join(reasons)))
             fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
         return Item(alert.id, kind, bool(alert.crisis) or kind == "possible_crisis",
-                    alert.department, data.get("title") or "（无标题）", fields,
+                    alert.department or WATCH_SECTION, data.get("title") or "（无标题）", fields,
                     data.get("url"), "、".join(terms[:3]))
     if kind == "source_unhealthy":
         name = alert.subject.split(":", 1)[-1]
@@ -209,7 +212,7 @@ def data_item(alert: Any, now: datetime) -> Item:
         if data.get("last_error"):
             fields.append(("最近失败", data["last_error"]))
         fields.append(("处理", "数据源异常期间不会发现新留言，请检查网站或配置"))
-        return Item(alert.id, kind, False, None, f"数据源 {name} 异常", fields, None,
+        return Item(alert.id, kind, False, SYSTEM_SECTION, f"数据源 {name} 异常", fields, None,
                     data.get("reason") or "")
     if kind == "calendar_missing":
         year = data.get("year") or alert.subject.split(":", 1)[-1]
@@ -217,7 +220,7 @@ def data_item(alert: Any, now: datetime) -> Item:
         if data.get("provisional"):
             fields.append(("影响", f"{data['provisional']} 条留言的截止日暂按周末推算"))
         fields.append(("处理", f"请在 holidays.toml 中补充 [years.{year}]（国务院办公厅节假日安排）"))
-        return Item(alert.id, kind, False, None, f"{year} 年节假日安排未配置", fields, None, "")
+        return Item(alert.id, kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
     return Item(alert.id, kind, bool(alert.crisis), alert.department, alert.subject,
                 [("阶段", alert.stage)], None, alert.stage)
 
@@ -233,12 +236,12 @@ def _sections(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(item.department or "", []).append(item)
-    # crisis and office-wide items (no department) first, then departments by name
-    return sorted(groups.items(), key=lambda kv: (kv[0] != "", kv[0]))
+    # crisis events, then news, then departments by name, then the system's own health
+    return sorted(groups.items(), key=lambda kv: (_SECTION_ORDER.get(kv[0], 2), kv[0]))
 
 
 def _section_name(department: str) -> str:
-    return department or "全局"
+    return department or SYSTEM_SECTION
 
 
 def compose(items: list[Item], detailed_up_to: int | None = None,

@@ -82,3 +82,14 @@ def test_watch_alerts_render_terms_outlets_and_reasons(make_app, wecom: FakeWeco
     assert "6 小时内 6 家媒体转载" in urgent and "](http://evil)" not in urgent
     assert dispatch(at(app, "2026-11-25T09:00"), timing=timing).sent == 1
     assert "【舆情关注】" in wecom.contents()[1] and "关注词：欠薪" in wecom.contents()[1]
+
+
+def test_mixed_group_sections_in_order() -> None:
+    from alerts.render import Item, compose
+
+    items = [Item(1, "source_unhealthy", False, "系统运行", "数据源 a 异常"),
+             Item(2, "reply_overdue", False, "综合科", "留言"),
+             Item(3, "watch_hit", False, "舆情监测", "报道")]
+    out = compose(items)
+    order = [out.markdown.index(f"### {name}") for name in ("舆情监测", "综合科", "系统运行")]
+    assert order == sorted(order) and out.title == "【监测提醒】3 条" and not out.urgent
