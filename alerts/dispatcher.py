@@ -251,7 +251,14 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
                 _fall_back(entries, unusable, notifiers, buckets,
                            unusable.get(channel_name) or f"no channel named {channel_name!r}")
                 continue
-            outgoing = _outgoing(app, entries, moment)
+            try:
+                outgoing = _outgoing(app, entries, moment)
+            except Exception as exc:  # a rendering bug must not stop the other deliveries
+                log.exception("cannot render alerts %s", [w.alert.id for w, _ in entries])
+                for w, _ in entries:
+                    w.error = f"cannot render: {type(exc).__name__}: {exc}"
+                result.errors.append(f"cannot render alerts {[w.alert.id for w, _ in entries]}: {exc}")
+                continue
             try:
                 result.messages_sent += notifier.send(outgoing)
             except ChannelError as exc:

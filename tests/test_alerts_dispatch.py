@@ -301,3 +301,16 @@ def test_claimed_alerts_are_not_sent_twice_and_a_dead_claim_expires(make_app, we
     result = dispatch(at(other, "2026-11-24T10:10"), timing=timing)  # the lease is over
     assert result.sent == 1 and len(wecom.messages) == 1
     assert alert_rows(other)[0]["next_attempt_at"] is None
+
+
+def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(make_app, wecom: FakeWecom, timing) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    add_message(app, "a1", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:00"))
+    with app.session() as session:
+        session.add(Alert(kind="daily_summary", subject="summary:not-a-date", stage="daily", crisis=False,
+                          status="pending", attempts=0, created_at=app.now()))
+    result = dispatch(app, timing=timing)
+    assert (result.sent, result.failed) == (1, 1) and "cannot render" in result.errors[0]
+    bad = [r for r in alert_rows(app) if r["subject"] == "summary:not-a-date"][0]
+    assert bad["status"] == "pending" and bad["attempts"] == 1 and "cannot render" in bad["last_error"]
