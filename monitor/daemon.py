@@ -36,7 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
 from monitor.timeutil import format_local, local_date, parse_clock, parse_duration
-from monitor.triggers import WindowedIntervalTrigger, WorkdayTrigger
+from monitor.triggers import SweepTrigger, WindowedIntervalTrigger, WorkdayTrigger
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -226,6 +226,17 @@ class DaemonJobs:
                 self.on_sweep(result)
         self.dispatch()
 
+    def next_stage_at(self, after: datetime) -> datetime | None:
+        """The earliest deadline stage not yet fired, strictly after `after` (one indexed
+        MIN on (fired, at)): the sweep trigger wakes up exactly then."""
+        from sqlalchemy import false, func, select
+
+        from monitor.db.models import DeadlineStage
+
+        with self.app.session() as session:
+            return session.scalar(select(func.min(DeadlineStage.at)).where(
+                DeadlineStage.fired == false(), DeadlineStage.at > after))
+
     def alerts_due(self) -> int:
         """Pending alerts whose attempt time has come (cheap: one indexed count)."""
         from sqlalchemy import func, or_, select
@@ -346,8 +357,9 @@ def summary_trigger(config: Config) -> WorkdayTrigger:
 
 
 def crawl_jitter(every: float) -> int:
-    """Spread crawls a little so 20 sources do not hit the portal in the same second."""
-    return int(min(30.0, every / 10))
+    """Spread crawls a little so 20 sources do not hit the portal in the same second; small
+    enough that a new message is found within one interval + 30 s (jitter + the crawl)."""
+    return int(min(10.0, every / 20))
 
 
 def crawl_trigger(config: Config, every_text: str, start: datetime, index: int) -> BaseTrigger:
@@ -376,7 +388,8 @@ def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpe
     specs: list[JobSpec] = []
     sweep_every = seconds(daemon.sweep_every)
     specs.append(JobSpec("sweep", "sweep", jobs.sweep,
-                         IntervalTrigger(seconds=sweep_every, start_date=start, timezone=zone)))
+                         SweepTrigger(timedelta(seconds=sweep_every), start,
+                                      next_stage=jobs.next_stage_at, timezone=zone)))
     enabled = [s for s in config.settings.sources if s.enabled]
     for index, source in enumerate(enabled):
         specs.append(JobSpec(f"crawl:{source.name}", "crawl", _bind(jobs.crawl, source.name),

@@ -7,13 +7,17 @@ all step it the same way."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 
 from monitor.calendar import WorkCalendar
 from monitor.timeutil import SHANGHAI
+
+_log = logging.getLogger("monitor.daemon")
 
 # How far ahead a trigger looks for the next working day before giving up (a calendar with
 # no working day for over a year is a broken holidays.toml, not a long holiday).
@@ -123,3 +127,49 @@ class WindowedIntervalTrigger(BaseTrigger):
         days = "working days" if self.calendar is not None else "every day"
         return (f"every {self.interval} from {self.window_start:%H:%M} to "
                 f"{self.window_end:%H:%M}, {days}")
+
+
+class SweepTrigger(BaseTrigger):
+    """The deadline sweep: every `interval` on a grid anchored at `start`, and also exactly
+    when the next deadline stage is reached (`next_stage(after)` → the earliest unfired stage
+    strictly after `after`, or None), so a crisis stage is alerted within moments instead of
+    up to one interval later. A stage created between two fires is caught by the grid."""
+
+    def __init__(self, interval: timedelta, start: datetime,
+                 next_stage: Callable[[datetime], datetime | None] | None = None,
+                 timezone: ZoneInfo = SHANGHAI) -> None:
+        if interval <= timedelta(0):
+            raise ValueError("the interval must be positive")
+        self.interval = interval
+        self.start = start
+        self.next_stage = next_stage
+        self.timezone = timezone
+
+    def _grid_after(self, moment: datetime, inclusive: bool) -> datetime:
+        if moment < self.start or (inclusive and moment == self.start):
+            return self.start
+        steps = (moment - self.start) // self.interval
+        candidate = self.start + steps * self.interval
+        if candidate < moment or (candidate == moment and not inclusive):
+            candidate += self.interval
+        return candidate
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        if previous_fire_time is None:
+            regular = self._grid_after(now, inclusive=True)
+            after = now
+        else:
+            regular = self._grid_after(previous_fire_time, inclusive=False)
+            after = previous_fire_time
+        stage = None
+        if self.next_stage is not None:
+            try:
+                stage = self.next_stage(after)
+            except Exception:  # noqa: BLE001 - a failed look-up must not stop the scheduler
+                _log.exception("sweep trigger: cannot read the next deadline stage")
+        best = min(regular, stage) if stage is not None and stage > after else regular
+        return best.astimezone(self.timezone)
+
+    def __str__(self) -> str:
+        return f"every {self.interval} and at each deadline stage"
