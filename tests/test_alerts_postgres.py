@@ -7,7 +7,6 @@ from datetime import date
 
 from monitor.db.models import Source
 from monitor.sweep import sweep
-from monitor.timeutil import parse_iso
 
 from alerts.dispatcher import dispatch
 from alerts.sinks import FakeWecom

@@ -18,7 +18,7 @@ from monitor.db.models import Message, NewsItem, Source, WatchHit
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_replied
 
-from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.test_alerts_support import add_message, alert_rows, channels_toml, smtp, timing, wecom  # noqa: F401
 
 DAY = date(2026, 11, 26)  # Thursday
 
