@@ -185,10 +185,17 @@ class SmtpSink:
         self.implicit_tls = implicit_tls
         self.users = users
         self.logins: list[str] = []
+        self._script: deque[str] = deque()
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.raw: list[bytes] = []  # as received on the wire
         self._controller: Any = None
+
+    def script(self, replies: list[str]) -> "SmtpSink":
+        """Answer the next DATA commands with these replies (e.g. "451 4.3.0 try later")
+        instead of accepting the message."""
+        self._script.extend(replies)
+        return self
 
     def start(self) -> "SmtpSink":
         from aiosmtpd.controller import Controller
@@ -197,6 +204,8 @@ class SmtpSink:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                if sink._script:
+                    return sink._script.popleft()
                 raw = envelope.original_content or envelope.content
                 sink.raw.append(raw)
                 message = email.message_from_bytes(raw, policy=email.policy.default)

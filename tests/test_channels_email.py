@@ -110,3 +110,18 @@ def test_wrong_password_breaks_the_channel(certificate, timing, monkeypatch) -> 
     finally:
         sink.stop()
     assert "login refused" in str(info.value) and sink.messages == [] and timing.slept == 0
+
+
+def test_temporary_refusal_is_retried(smtp: SmtpSink, timing) -> None:
+    smtp.script(["451 4.3.0 try again later"])
+    mailer(smtp.url(), timing).send(Outgoing(title="t", markdown="", text="x", html="x"))
+    assert len(smtp.messages) == 1 and timing.slept == 2
+
+
+def test_permanent_refusal_breaks_the_channel(smtp: SmtpSink, timing) -> None:
+    from alerts.channels import ChannelBroken
+
+    smtp.script(["554 5.7.1 message refused"])
+    with pytest.raises(ChannelBroken) as info:
+        mailer(smtp.url(), timing).send(Outgoing(title="t", markdown="", text="x", html="x"))
+    assert "554" in str(info.value) and smtp.messages == []
