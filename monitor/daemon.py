@@ -353,7 +353,8 @@ class JobSpec:
 
 def summary_trigger(config: Config) -> WorkdayTrigger:
     hour, minute = parse_clock(config.settings.summary.at)
-    return WorkdayTrigger(config.calendar, hour, minute, timezone=config.zone)
+    # the calendar is looked up at each step: holidays.toml edits apply without a restart
+    return WorkdayTrigger(lambda: config.calendar, hour, minute, timezone=config.zone)
 
 
 def crawl_jitter(every: float) -> int:
@@ -377,7 +378,8 @@ def crawl_trigger(config: Config, every_text: str, start: datetime, index: int) 
     first, last = (daemon.crawl_window or "00:00-23:59").split("-")
     return WindowedIntervalTrigger(
         timedelta(seconds=every), dtime(*parse_clock(first)), dtime(*parse_clock(last)),
-        calendar=None if daemon.crawl_on_rest_days else config.calendar, timezone=config.zone)
+        calendar=None if daemon.crawl_on_rest_days else (lambda: config.calendar),
+        timezone=config.zone)
 
 
 def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpec]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Callable
+from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -18,6 +18,14 @@ from monitor.calendar import WorkCalendar
 from monitor.timeutil import SHANGHAI
 
 _log = logging.getLogger("monitor.daemon")
+
+# A calendar, or a function returning the current one: the daemon passes
+# `lambda: config.calendar`, which re-reads holidays.toml when it changes.
+CalendarSource = Union[WorkCalendar, Callable[[], WorkCalendar]]
+
+
+def _calendar(source: CalendarSource) -> WorkCalendar:
+    return source if isinstance(source, WorkCalendar) else source()
 
 # How far ahead a trigger looks for the next working day before giving up (a calendar with
 # no working day for over a year is a broken holidays.toml, not a long holiday).
@@ -30,7 +38,7 @@ class WorkdayTrigger(BaseTrigger):
     A year the calendar does not know is counted provisionally (weekdays work) so the daily
     summary keeps going while the calendar_missing alert asks the office to add the year."""
 
-    def __init__(self, calendar: WorkCalendar, hour: int, minute: int,
+    def __init__(self, calendar: CalendarSource, hour: int, minute: int,
                  timezone: ZoneInfo = SHANGHAI, jitter: int | None = None) -> None:
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError(f"{hour:02d}:{minute:02d} is not a time of day")
@@ -57,7 +65,7 @@ class WorkdayTrigger(BaseTrigger):
         day = local.date()
         for _ in range(HORIZON_DAYS):
             candidate = self.fire_time_on(day)
-            if candidate >= local and self.calendar.is_workday(day, provisional=True):
+            if candidate >= local and _calendar(self.calendar).is_workday(day, provisional=True):
                 return self._apply_jitter(candidate, self.jitter, now)
             day += timedelta(days=1)
         return None
@@ -79,7 +87,7 @@ class WindowedIntervalTrigger(BaseTrigger):
     portal left alone at night (and by the demo, so two simulated weeks need few crawls)."""
 
     def __init__(self, interval: timedelta, window_start: time, window_end: time,
-                 calendar: WorkCalendar | None = None, timezone: ZoneInfo = SHANGHAI,
+                 calendar: CalendarSource | None = None, timezone: ZoneInfo = SHANGHAI,
                  jitter: int | None = None) -> None:
         if interval <= timedelta(0):
             raise ValueError("the interval must be positive")
@@ -94,7 +102,7 @@ class WindowedIntervalTrigger(BaseTrigger):
         self.jitter = jitter
 
     def _eligible(self, day: date) -> bool:
-        return self.calendar is None or self.calendar.is_workday(day, provisional=True)
+        return self.calendar is None or _calendar(self.calendar).is_workday(day, provisional=True)
 
     def get_next_fire_time(self, previous_fire_time: datetime | None,
                            now: datetime) -> datetime | None:

@@ -240,3 +240,18 @@ def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) ->
         assert "dispatch: sent=" in text and "daemon stopped" in text
     finally:
         wecom.stop()
+
+
+def test_summary_trigger_follows_an_edited_holidays_toml(tmp_path: Path) -> None:
+    """The office declares 2026-11-27 a day off while the daemon runs: no summary that day."""
+    from monitor.daemon import summary_trigger
+
+    path = write_config(tmp_path, "", holidays="")
+    config = load_config(path)
+    trigger = summary_trigger(config)
+    now = local("2026-11-26T09:00")
+    assert trigger.get_next_fire_time(None, now) == local("2026-11-27T08:30")
+    (tmp_path / "holidays.toml").write_text('holidays = ["2026-11-27"]\n', encoding="utf-8")
+    stat = (tmp_path / "holidays.toml").stat()
+    os.utime(tmp_path / "holidays.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert trigger.get_next_fire_time(None, now) == local("2026-11-30T08:30")
