@@ -90,8 +90,9 @@ def main() -> None:
     print(f"no-change recrawl ({args.open} open): {again.requests} requests "
           f"(target {pages_holding} pages holding them + 1 = {pages_holding + 1}), "
           f"{details} detail requests, {again.new} new, {again.updated} updated, {recrawl:.1f} s")
-    print(f"peak memory: crawl child {max(child_rss, children_rss) / 1024:.0f} MiB (max RSS), "
-          f"parent {parent_rss / 1024:.0f} MiB")
+    print(f"peak memory: crawl child {child_rss / 1024:.0f} MiB max RSS (its own getrusage; "
+          f"RUSAGE_CHILDREN says {children_rss / 1024:.0f} MiB), parent with the portal "
+          f"{parent_rss / 1024:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ source in one transaction, updates the source's health and records a CrawlRun ro
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from typing import Any, Sequence
 from monitor.config import SourceConfig
 from monitor.errors import ConfigError
 from monitor.timeutil import iso, parse_duration
+
+log = logging.getLogger(__name__)
 
 MIN_TIMEOUT = 30.0          # seconds: a child always gets at least this long
 INTERVAL_SHARE = 0.8        # default limit: this share of the source's interval
@@ -119,6 +122,7 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
                 document = {"source": job.source.name, "profile": str(job.profile_path),
                             "section": job.source.section, "now": iso(now),
                             "keywords": keywords, "out": str(job.folder), "delay": delay,
+                            "timeout": job.timeout,
                             **job_inputs(session, job.source, job.section.kind)}
                 (job.folder / "job.json").write_text(json.dumps(document, ensure_ascii=False),
                                                     encoding="utf-8")
@@ -130,7 +134,21 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
                     env=_child_env())
         _wait(jobs)
-        return [_finish(app, job, now) for job in jobs]
+        return [_finish_safely(app, job, now) for job in jobs]
+
+
+def _finish_safely(app: Any, job: _Job, now: datetime) -> CrawlResult:
+    """Ingest one source; a failure there is that source's failed crawl, not everyone's."""
+    try:
+        return _finish(app, job, now)
+    except Exception as exc:  # noqa: BLE001 - reported on the source, logged with traceback
+        from monitor.ingest import record_health
+
+        log.exception("ingesting %s failed", job.source.name)
+        error = f"入库失败：{type(exc).__name__}: {exc}"
+        with app.session() as session:
+            record_health(session, job.source, job.section.kind, {"ok": False, "error": error}, now)
+        return CrawlResult(source=job.source.name, ok=False, error=error)
 
 
 def _wait(jobs: list[_Job]) -> None:

@@ -33,6 +33,10 @@ def run_job(job_path: Path) -> dict[str, Any]:
     profile.section(section, job["profile"])
     settings = crawl_settings(profile.site, log_file=str(out / "crawl.log"),
                               delay=job.get("delay"), backoff=job.get("backoff"))
+    limit = job.get("timeout")
+    if limit:
+        # close cleanly (keeping what was found) a little before the parent's hard kill
+        settings["CLOSESPIDER_TIMEOUT"] = max(limit * 0.8, limit - 10)
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ProfileSpider)
@@ -43,6 +47,9 @@ def run_job(job_path: Path) -> dict[str, Any]:
     scrapy_stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
                     for k, v in (crawler.stats.get_stats() or {}).items()}
     stats = spider.summary()
+    if scrapy_stats.get("finish_reason") == "closespider_timeout" and stats["ok"]:
+        stats.update(ok=False, full_pass=False,
+                     error=f"抓取超时（{settings['CLOSESPIDER_TIMEOUT']:g} 秒内未完成）")
     stats.update({
         "requests": int(scrapy_stats.get("downloader/request_count", 0)),
         "seconds": round(time.monotonic() - started, 3),
