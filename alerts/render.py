@@ -261,10 +261,14 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
     if len(items) > 1:
         md_lines.append(f"**{md(title)}**")
         tx_lines.append(plain(title))
-    shown = 0
-    overflow: dict[str, int] = {}
+    hidden_total = 0
     for department, group in _sections(items):
         name = _section_name(department)
+        # past `compact_lines`, each section keeps its share of lines (at least 3), so a
+        # flood in one department cannot hide another department's alerts
+        quota = len(group) if len(items) <= compact_lines else \
+            max(3, compact_lines * len(group) // len(items))
+        shown = hidden = 0
         if len(items) > 1:
             md_lines.append(f"### {md(name)}（{len(group)} 条）")
             tx_lines.append(f"—— {plain(name)}（{len(group)} 条）——")
@@ -286,7 +290,7 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
                 ht.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
                 md_lines.append("")
                 tx_lines.append("")
-            elif shown < compact_lines:
+            elif shown < quota:
                 shown += 1
                 tail = f"（{md(item.short)}）" if item.short else ""
                 link = f" [原文]({url})" if url else ""
@@ -297,11 +301,16 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
                           + (f"（{html_text(item.short)}）" if item.short else "")
                           + (f' <a href="{_html.escape(url)}">原文</a>' if url else "") + "</li>")
             else:
-                overflow[name] = overflow.get(name, 0) + 1
+                hidden += 1
+        if hidden:
+            note = f"…… 另有 {hidden} 条未逐条列出"
+            md_lines.append(f"- {md(note)}")
+            tx_lines.append(f"- {plain(note)}")
+            ht.append(f"<li>{html_text(note)}</li>")
+            hidden_total += hidden
         ht.append("</ul>")
-    if overflow:
-        rest = "，".join(f"{k} {v} 条" for k, v in overflow.items())
-        note = f"另有 {sum(overflow.values())} 条未逐条列出（{rest}），请运行 opinion-monitor items 查看"
+    if hidden_total:
+        note = f"共 {hidden_total} 条未逐条列出，请运行 opinion-monitor items 查看全部"
         md_lines.append(md(note))
         tx_lines.append(plain(note))
         ht.append(f"<p>{html_text(note)}</p>")

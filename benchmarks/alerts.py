@@ -77,7 +77,7 @@ def run(label: str, n: int, compact_lines: int) -> dict[str, object]:
                 sent = session.scalar(select(func.count()).select_from(Alert).where(Alert.status == "sent"))
             text = "\n".join(wecom.contents())
             listed = len(re.findall(r"^- 【超期提醒】", text, flags=re.M))
-            counted = sum(int(x) for x in re.findall(r"另有 (\d+) 条", text))
+            counted = sum(int(x) for x in re.findall(r"另有 (\d+) 条未逐条列出", text))
             codes = [c for _, _, c in wecom.requests]
             return {"label": label, "alerts": n, "messages": len(wecom.messages),
                     "bytes_max": max(len(c.encode()) for c in wecom.contents()),

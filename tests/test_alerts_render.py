@@ -93,3 +93,14 @@ def test_mixed_group_sections_in_order() -> None:
     out = compose(items)
     order = [out.markdown.index(f"### {name}") for name in ("舆情监测", "综合科", "系统运行")]
     assert order == sorted(order) and out.title == "【监测提醒】3 条" and not out.urgent
+
+
+def test_a_flood_in_one_department_does_not_hide_another() -> None:
+    from alerts.render import Item, compose
+
+    items = [Item(i, "reply_overdue", False, "综合科", f"综合{i}") for i in range(500)]
+    items.append(Item(999, "reply_overdue", False, "财政科", "财政的一条"))
+    out = compose(items, compact_lines=100)
+    assert "财政的一条" in out.markdown
+    assert out.markdown.count("\n- 【超期提醒】综合") == 99
+    assert "另有 401 条未逐条列出" in out.markdown and "共 401 条未逐条列出" in out.markdown
