@@ -181,7 +181,7 @@ class NewsItem(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     cluster: Mapped[int | None] = mapped_column(Integer, index=True)
-    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # recent, to cluster
 
 
 class WatchHit(Base):
@@ -194,7 +194,7 @@ class WatchHit(Base):
     term: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)
-    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # hot terms by day
 
 
 class Alert(Base):

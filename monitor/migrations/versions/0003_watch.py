@@ -1,4 +1,4 @@
-"""watch schema changes (owned by the watch area; no-op until it needs one)
+"""watch: indexes for the recent-news clustering window and hot terms by period
 
 Revision ID: 0003
 Revises: 0002
@@ -14,8 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("news_items", schema=None) as batch_op:
+        batch_op.create_index("ix_news_items_first_seen", ["first_seen"], unique=False)
+    with op.batch_alter_table("watch_hits", schema=None) as batch_op:
+        batch_op.create_index("ix_watch_hits_found_at", ["found_at"], unique=False)
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("watch_hits", schema=None) as batch_op:
+        batch_op.drop_index("ix_watch_hits_found_at")
+    with op.batch_alter_table("news_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_news_items_first_seen")
