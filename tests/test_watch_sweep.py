@@ -143,6 +143,7 @@ def test_message_hits_alert_with_the_department(make_app) -> None:
         ("watch_hit", f"message:{graft}", "纪检组"),
         ("possible_crisis", f"message:{graft}", "纪检组")]
     assert rows[0].data["terms"] == ["欠薪"] and rows[0].data["hits"][0]["confidence"] < 1.0
+    assert rows[0].data["title"] == "工资问题" and rows[0].data["subject_kind"] == "message"
     assert f"message:{quiet}" not in {a.subject for a in rows}
 
 

@@ -235,7 +235,8 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
             if not terms or message.posted_at < now - max_age:
                 continue
             data = {"title": message.title, "url": message.url, "terms": terms, "hits": listed,
-                    "level": top, "outlets": 1, "cluster_size": 1, "source": message.source,
+                    "level": top, "outlets": None, "cluster_size": None,  # not a news story
+                    "source": message.source,
                     "external_id": message.external_id, "department": message.department,
                     "published_at": iso(message.posted_at), "subject_kind": "message"}
             subject = f"message:{message.id}"
