@@ -84,6 +84,14 @@ def test_exclude_accepts_several_phrases_after_one_flag(config: Path) -> None:
     assert "one TERM expected" in err
 
 
+def test_check_shows_hits_and_honours_exclusions(config: Path) -> None:
+    hits = json.loads(run(config, "watchlist", "check", "市審計局公布评审计划，工地拖欠薪资", "--json"))
+    assert [(h["term"], h["level"], h["count"]) for h in hits] == [("欠薪", "warning", 1),
+                                                                    ("审计", "info", 1)]
+    assert "未命中" in run(config, "watchlist", "check", "年度评审计划")
+    assert "置信度" in run(config, "watchlist", "check", "审计")
+
+
 def test_remove_unknown_term_is_not_found(config: Path) -> None:
     err = run(config, "watchlist", "remove", "不存在", code=4)
     assert "不存在" in err and "Traceback" not in err

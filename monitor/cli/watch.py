@@ -145,6 +145,29 @@ def history(state, limit: int | None, as_json: bool) -> None:
     click.echo(table(["时间", "操作人", "操作", "关注词", "变更"], rows, max_width=60))
 
 
+@watchlist.command("check")
+@click.argument("text")
+@json_option
+@pass_state
+def check(state, text: str, as_json: bool) -> None:
+    """Show which terms TEXT would hit, and how confidently (try out exclusions)."""
+    from monitor.watchlist.matcher import get_matcher
+    from monitor.watchlist.terms import LEVEL_ZH
+
+    app = state.app()
+    with app.session() as session:
+        hits = get_matcher(session).match(text)
+    if as_json:
+        emit_json([dict(h.as_dict(), category=h.category, count=h.count) for h in hits])
+        return
+    if not hits:
+        click.echo("未命中任何关注词")
+        return
+    rows = [[h.term, LEVEL_ZH[h.level], h.category or "", h.count, f"{h.confidence:.2f}"]
+            for h in hits]
+    click.echo(table(["关注词", "级别", "分类", "次数", "置信度"], rows))
+
+
 def _describe(spec: dict | None) -> str:
     if not spec:
         return "（无）"
