@@ -49,6 +49,8 @@ def test_init_seeds_the_watchlist_once(config: Path) -> None:
          "enabled": True},
         {"term": "欠薪", "level": "warning", "category": "民生", "exclude": [], "enabled": True},
     ]
+    table = run(config, "watchlist", "list")
+    assert "关注词" in table and "提示" in table and "评审计划" in table and "共 2 个" in table
     run(config, "watchlist", "remove", "欠薪")
     run(config, "init")  # the table is not empty: no re-seed, the removal stands
     assert [t["term"] for t in listed(config)] == ["审计"]
