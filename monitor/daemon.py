@@ -35,7 +35,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
-from monitor.timeutil import format_local, local_date, parse_clock, parse_duration
+from monitor.timeutil import format_local, iso, local_date, parse_clock, parse_duration
 from monitor.triggers import SweepTrigger, WindowedIntervalTrigger, WorkdayTrigger
 
 if TYPE_CHECKING:
@@ -261,9 +261,11 @@ class DaemonJobs:
             elapsed = (time.monotonic() - begun) * 1000
             doc = result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
             numbers = {k: v for k, v in doc.items() if isinstance(v, int) and not isinstance(v, bool)}
-            if any(numbers.values()) or not only_if_due:
-                log.info("dispatch: %s in %.0f ms",
-                         ", ".join(f"{k}={v}" for k, v in numbers.items()) or "nothing due", elapsed)
+            # a dispatch that found nothing due says so only at debug level: after every
+            # sweep that is the common case and would double the log
+            log.log(logging.INFO if any(numbers.values()) else logging.DEBUG,
+                    "dispatch: %s in %.0f ms",
+                    ", ".join(f"{k}={v}" for k, v in numbers.items()) or "nothing due", elapsed)
             if self.on_dispatch is not None:
                 self.on_dispatch(result)
 
@@ -320,7 +322,7 @@ class DaemonJobs:
 
         now = self.app.now()
         value = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                            "started_at": self.started_at.isoformat() if self.started_at else None})
+                            "started_at": iso(self.started_at)})
         with self.app.session() as session:
             row = session.get(Meta, HEARTBEAT_KEY)
             if row is None:

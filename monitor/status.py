@@ -23,6 +23,21 @@ def daemon_running(session: Session, now: datetime) -> bool:
     return bool(row and row.updated_at and now - row.updated_at <= HEARTBEAT_FRESH)
 
 
+def daemon_info(session: Session) -> dict[str, Any] | None:
+    """The last heartbeat: pid, host, start and beat times (None: no daemon since a clean stop)."""
+    import json
+
+    row = session.get(Meta, HEARTBEAT_KEY)
+    if row is None:
+        return None
+    try:
+        info = json.loads(row.value or "{}")
+    except ValueError:
+        info = {}
+    return {"pid": info.get("pid"), "host": info.get("host"), "started_at": info.get("started_at"),
+            "heartbeat": iso(row.updated_at)}
+
+
 def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
     rows = {s.name: s for s in session.scalars(select(Source))}
     counts: dict[str, dict[str, int]] = {}
@@ -65,5 +80,6 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
             "holidays_file": str(config.holidays_path),
         },
         "daemon": daemon_running(session, now),
+        "daemon_info": daemon_info(session),
         "now": iso(now),
     }

@@ -134,7 +134,10 @@ def test_heartbeat_makes_status_say_running_and_a_clean_stop_clears_it(make_app)
     jobs = DaemonJobs(app, started_at=app.now())
     jobs.heartbeat()
     with app.session() as session:
-        assert status_document(session, app.config, app.now())["daemon"] is True
+        doc = status_document(session, app.config, app.now())
+        assert doc["daemon"] is True
+        assert doc["daemon_info"]["pid"] == os.getpid()
+        assert doc["daemon_info"]["heartbeat"] == "2026-11-26T10:00:00+08:00"
         # three minutes without a heartbeat: not running (crashed)
         later = app.now() + timedelta(minutes=4)
         assert status_document(session, app.config, later)["daemon"] is False
