@@ -279,8 +279,12 @@ def test_unhealthy_sources(crawl_app, portal: SamplePortal) -> None:
     for n, (mode, reason) in enumerate(BLOCKS, start=1):
         portal.set_mode(mode)
         when = at("2026-11-26T10:00") + timedelta(minutes=10 * n)
+        before = portal.request_count
         failed = one(run_crawl(app, now=when))
         assert not failed.ok and reason in failed.error, (mode, failed.error)
+        list_requests = [p for p in portal.paths[before:] if "product_id" in p]
+        # a 5xx is retried (retries = 1 in the profile, after a backoff); a block is not
+        assert len(list_requests) == (2 if mode == "500" else 1), (mode, list_requests)
         health = source_row(app)
         assert not health.healthy and reason in health.reason and health.consecutive_failures == n
         assert health.last_error == when and health.last_success == at(NOW)
