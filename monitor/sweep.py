@@ -40,7 +40,8 @@ def _insert_alerts(session: Session, columns: list[str], query: object) -> int:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     stmt = module.insert(Alert).from_select(columns, query).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount or 0
+    # RETURNING counts what was really inserted: psycopg reports rowcount -1 here
+    return len(session.execute(stmt.returning(Alert.id)).all())
 
 
 def _subject(prefix: str, column: object) -> object:
