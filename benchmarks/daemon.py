@@ -129,17 +129,18 @@ def main() -> None:
         steps.sort(key=lambda s: s.at)
 
         rss: list[int] = []
-        wall: dict[str, list[tuple[datetime, float]]] = {"crawl": [], "sweep": []}
+        # (simulated moment, job id) → (real start, real end): a crawl's row lands when its
+        # job ends, counted from the moment its batch was due (queueing for a worker included)
+        wall: dict[tuple[datetime, str], tuple[float, float]] = {}
         jobs = DaemonJobs(app, started_at=start)
         specs = [s for s in build_jobs(jobs, app.config, start) if s.kind in DEMO_JOB_KINDS]
         for spec in specs:
             inner = spec.func
 
-            def timed(inner: Any = inner, kind: str = spec.kind) -> None:
+            def timed(inner: Any = inner, job_id: str = spec.id) -> None:
                 begun = time.perf_counter()
                 inner()
-                if kind in wall:
-                    wall[kind].append((clock(), time.perf_counter() - begun))
+                wall[(clock(), job_id)] = (begun, time.perf_counter())
                 rss.append(process.memory_info().rss)
 
             spec.func = timed
@@ -166,10 +167,14 @@ def main() -> None:
         done.set()
         sampler.join()
 
-        crawl_wall = {}
-        for at, seconds in wall["crawl"]:
-            crawl_wall[at] = max(crawl_wall.get(at, 0.0), seconds)
-        sweep_wall = {at: seconds for at, seconds in wall["sweep"]}
+        batch_start: dict[datetime, float] = {}
+        for (at, _), (begun, _) in wall.items():
+            batch_start[at] = min(batch_start.get(at, begun), begun)
+
+        def real(at: datetime, job_id: str) -> float:
+            """Real seconds from the moment `at` was due until job `job_id` finished."""
+            found = wall.get((at, job_id))
+            return found[1] - batch_start[at] if found else 0.0
         with app.session() as session:
             rows = {m.external_id: m for m in session.scalars(select(Message))}
             message_delays = []
@@ -177,7 +182,7 @@ def main() -> None:
                 m = rows.get(ext)
                 if m is not None:
                     wait = (m.first_seen - to_utc(when)).total_seconds()
-                    message_delays.append(wait + crawl_wall.get(m.first_seen, 0.0))
+                    message_delays.append(wait + real(m.first_seen, f"crawl:{m.source}"))
             missing = sum(1 for ext in posted if ext not in rows)
             stage_delays = []
             for alert in session.scalars(select(Alert).where(Alert.kind.in_(
@@ -187,7 +192,7 @@ def main() -> None:
                     DeadlineStage.milestone_id == milestone_id,
                     DeadlineStage.stage == alert.stage)).one()
                 wait = (alert.sent_at - stage.at).total_seconds()
-                stage_delays.append(wait + sweep_wall.get(alert.sent_at, 0.0))
+                stage_delays.append(wait + real(alert.sent_at, "sweep"))
             alerts = session.query(Alert).count()
         interval = parse_duration(args.every).as_timedelta().total_seconds()
         sweep_interval = parse_duration(args.sweep_every).as_timedelta().total_seconds()

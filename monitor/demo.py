@@ -15,6 +15,7 @@ import heapq
 from concurrent.futures import ThreadPoolExecutor
 import itertools
 import logging
+import os
 import shutil
 import sys
 import time
@@ -380,7 +381,10 @@ class Demo:
                     part.stop()
                 except Exception:  # noqa: BLE001 - stopping stand-ins must not mask the result
                     pass
-        logging.getLogger().handlers.clear()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+            handler.close()
 
     # -- printing -------------------------------------------------------------------------
     def say(self, text: str, moment: datetime | None = None) -> None:
@@ -614,6 +618,10 @@ def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
     from monitor.daemon import DaemonJobs, build_jobs
 
     begun = time.monotonic()
+    # everything talks to 127.0.0.1: never through a proxy the user's environment names
+    # (the crawl children inherit this)
+    for name in ("no_proxy", "NO_PROXY"):
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"]))
     demo = Demo(folder, out=out, quiet=quiet)
     demo.window = (start, end)
     demo.clock.set(start)
