@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 MIN_TIMEOUT = 30.0          # seconds: a child always gets at least this long
 INTERVAL_SHARE = 0.8        # default limit: this share of the source's interval
-KILL_GRACE = 5.0
 
 
 @dataclass
@@ -159,13 +158,11 @@ def _wait(jobs: list[_Job]) -> None:
             if job.process.poll() is not None:
                 pending.remove(job)
             elif time.monotonic() - job.started > job.timeout:
+                # the child already tried to close itself (CLOSESPIDER_TIMEOUT) and what it
+                # wrote is discarded, so there is nothing to be graceful about
                 job.killed = True
-                job.process.terminate()
-                try:
-                    job.process.wait(KILL_GRACE)
-                except subprocess.TimeoutExpired:
-                    job.process.kill()
-                    job.process.wait()
+                job.process.kill()
+                job.process.wait()
                 pending.remove(job)
         if pending:
             time.sleep(0.05)

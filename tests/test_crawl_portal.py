@@ -238,6 +238,14 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
     assert "成功" in table.output
     bad = runner.invoke(main, ["--config", str(app.config.path), "crawl", "nosuch"])
     assert bad.exit_code == 2 and "nosuch" in bad.output
+    portal.set_mode("403")
+    blocked = runner.invoke(main, ["--config", str(app.config.path), "crawl", "luan-bxcy", "--json",
+                                   "--now", NOW])
+    assert blocked.exit_code == 1
+    document = json.loads(blocked.stdout)  # the JSON is still complete on stdout
+    assert document[0]["ok"] is False and "403" in document[0]["error"]
+    assert "luan-bxcy" in blocked.stderr
+    portal.set_mode("ok")
 
 
 def test_news_feed_and_keyword_requests(crawl_app, portal: SamplePortal) -> None:

@@ -29,11 +29,16 @@ def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | 
     results = run_crawl(app, list(sources) or None, now=now, delay=delay)
     if as_json:
         emit_json([r.as_dict() for r in results])
-        return
-    if not results:
+    elif not results:
         click.echo("没有启用的来源（config 中 [[sources]] 为空或全部 enabled = false）")
-        return
-    rows = [(r.source, "成功" if r.ok else "失败", r.new, r.updated, r.replied, r.withdrawn,
-             r.requests, r.error or "") for r in results]
-    click.echo(table(["来源", "结果", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
-                     max_width=60))
+    else:
+        rows = [(r.source, "成功" if r.ok else "失败", r.new, r.updated, r.replied, r.withdrawn,
+                 r.requests, r.error or "") for r in results]
+        click.echo(table(["来源", "结果", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
+                         max_width=60))
+    failed = [r.source for r in results if not r.ok]
+    if failed:
+        # the results are printed in full above; the exit code tells scripts something failed
+        click.echo(f"error: crawl failed for {', '.join(failed)} (see `opinion-monitor status`)",
+                   err=True)
+        raise SystemExit(1)
