@@ -203,3 +203,23 @@ def test_backlog_is_worked_off_over_several_sweeps(make_app) -> None:
     ids = [add_message(app, f"留言{n}", f"第{n}条：拖欠工资") for n in range(5)]
     assert [sweep(app).counts["watch.scan"] for _ in range(4)] == [2, 2, 1, 0]
     assert sorted(a.subject for a in alert_rows(app)) == sorted(f"message:{i}" for i in ids)
+
+
+def test_a_row_committed_late_with_a_lower_id_is_still_scanned(make_app) -> None:
+    """On PostgreSQL two crawls ingesting at once can commit id 5 after id 9: a high-water
+    mark on ids would skip id 5 for good; the per-row flag does not."""
+    app = make_app()
+    setup_terms(app, ("拖欠工资", "warning"))
+    now = app.now()
+
+    def insert(message_id: int) -> None:
+        with app.session() as session:  # explicit ids: the late commit of a lower id
+            session.add(Message(id=message_id, source="portal", external_id=str(message_id),
+                                title="工资", body="拖欠工资", posted_at=now, first_seen=now,
+                                last_seen=now, due_date=now.date(), deadline=now))
+
+    insert(9)
+    sweep(app)
+    insert(5)
+    assert sweep(app).counts["watch.scan"] == 1
+    assert sorted(a.subject for a in alert_rows(app)) == ["message:5", "message:9"]

@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -100,6 +101,9 @@ class Message(Base):
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # an at-risk/overdue alert went out, so a later reply earns a reply_resolved alert
     alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # matched against the watchlist yet? (set False again to have a changed message rescanned)
+    watch_scanned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                index=True)
 
 
 class CrisisEvent(Base):
@@ -182,6 +186,8 @@ class NewsItem(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     cluster: Mapped[int | None] = mapped_column(Integer, index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # recent, to cluster
+    watch_scanned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                                index=True)  # matched against the watchlist yet?
 
 
 class WatchHit(Base):

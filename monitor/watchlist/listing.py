@@ -18,7 +18,7 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
 
     from monitor.db.models import NewsItem, WatchHit
     from monitor.timeutil import iso
-    from monitor.watchlist.scan import LEVEL_RANK, get_mark
+    from monitor.watchlist.scan import LEVEL_RANK
 
     latest = select(func.max(NewsItem.id)).group_by(NewsItem.url)
     query = select(NewsItem).where(NewsItem.id.in_(latest))
@@ -31,9 +31,8 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
     items = list(session.scalars(query))
     sizes = dict(session.execute(select(NewsItem.cluster, func.count(NewsItem.id))
                                  .where(NewsItem.id.in_(latest)).group_by(NewsItem.cluster)).all())
-    scanned_up_to = get_mark(session, "watch.scanned.news")
     stored: dict[str, list[dict[str, Any]]] = {}
-    subjects = [f"news:{i.id}" for i in items if i.id <= scanned_up_to]
+    subjects = [f"news:{i.id}" for i in items if i.watch_scanned]
     for start in range(0, len(subjects), 500):
         for hit in session.scalars(select(WatchHit).where(
                 WatchHit.subject.in_(subjects[start:start + 500]))):
@@ -42,7 +41,7 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
     matcher = None
     documents = []
     for item in items:
-        if item.id <= scanned_up_to:
+        if item.watch_scanned:
             hits = stored.get(f"news:{item.id}", [])
             hits.sort(key=lambda h: (-LEVEL_RANK.get(h["level"], 0), -h["confidence"], h["term"]))
         else:
@@ -57,7 +56,7 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
             "id": item.id, "source": item.source, "url": item.url, "title": item.title,
             "published_at": iso(item.published_at), "outlet": item.outlet,
             "first_seen": iso(item.first_seen), "cluster": item.cluster,
-            "cluster_size": sizes.get(item.cluster, 1), "scanned": item.id <= scanned_up_to,
+            "cluster_size": sizes.get(item.cluster, 1), "scanned": item.watch_scanned,
             "hits": hits,
         })
         if limit and len(documents) >= limit:

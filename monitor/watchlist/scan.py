@@ -1,18 +1,19 @@
 """Sweep steps of the watchlist: scan new items for terms, then turn hits into alerts.
 
-`scan_watch` reads news items and citizen messages not scanned yet (a high-water mark per
-subject kind in the Meta table: "watch.scanned.news", "watch.scanned.message"), matches title +
-body and stores WatchHit rows. `watch_alerts` then looks at what was scanned since its own
-marks ("watch.alerted.*"): one `watch_hit` alert per news story cluster (subject
-"news-cluster:ID") or message ("message:ID") with warning/critical hits, and a
-`possible_crisis` alert (crisis=True) when a critical term hits or a story spreads to
-[watch] possible_crisis_outlets outlets within possible_crisis_hours. possible_crisis only
-suggests that a person declare an event; no crisis clock starts here. Info hits are stored
-and listed, never alerted. Items older than [watch] alert_max_age_hours are scanned and
-listed but not alerted (the first crawl of a portal brings years of history).
+`scan_watch` reads news items and citizen messages not scanned yet (`watch_scanned` is false:
+a per-row flag rather than an id high-water mark, because on PostgreSQL two crawls ingesting
+at once can commit a lower id after a higher one, and a mark would skip it), matches title +
+body and stores WatchHit rows. `watch_alerts` then looks at what this sweep scanned: one
+`watch_hit` alert per news story cluster (subject "news-cluster:ID") or message
+("message:ID") with warning/critical hits, and a `possible_crisis` alert (crisis=True) when a
+critical term hits or a story spreads to [watch] possible_crisis_outlets outlets within
+possible_crisis_hours. possible_crisis only suggests that a person declare an event; no
+crisis clock starts here. Info hits are stored and listed, never alerted. Items older than
+[watch] alert_max_age_hours are scanned and listed but not alerted (the first crawl of a
+portal brings years of history).
 
-Both marks move in the sweep's transaction, and alerts are unique on (subject, stage), so a
-repeated sweep alerts nothing twice."""
+Flags, hits and alerts change in the sweep's one transaction, and alerts are unique on
+(subject, stage), so a repeated sweep alerts nothing twice."""
 
 from __future__ import annotations
 
@@ -29,23 +30,7 @@ ALERT_LEVELS = ("warning", "critical")
 LEVEL_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
-# --- Meta high-water marks ------------------------------------------------------------------
-
-def get_mark(session: Session, key: str) -> int:
-    from monitor.db.models import Meta
-
-    row = session.get(Meta, key)
-    return int(row.value) if row is not None and row.value else 0
-
-
-def set_mark(session: Session, key: str, value: int, now: datetime) -> None:
-    from monitor.db.models import Meta
-
-    row = session.get(Meta, key)
-    if row is None:
-        session.add(Meta(key=key, value=str(value), updated_at=now))
-    else:
-        row.value, row.updated_at = str(value), now
+SCANNED_KEY = "watch.scanned"  # session.info: ids this sweep scanned, per kind
 
 
 # --- scanning -------------------------------------------------------------------------------
@@ -64,40 +49,52 @@ def _store_hits(session: Session, subject: str, hits: Iterable[Any], now: dateti
     return len(rows)
 
 
-def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> int:
-    """Scan up to `limit` items of one kind. The sweep holds SQLite's write lock, so a backlog
-    (a first crawl brings hundreds of items) is worked off over a few sweeps ([watch]
-    scan_per_sweep, ~2 ms an item) instead of blocking the crawler's ingest for minutes."""
-    from sqlalchemy import select
+def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> list[int]:
+    """Scan up to `limit` unscanned items of one kind; returns their ids. The sweep holds
+    SQLite's write lock, so a backlog (a first crawl brings hundreds of items) is worked off
+    over a few sweeps ([watch] scan_per_sweep, ~2 ms an item) instead of blocking the
+    crawler's ingest for minutes."""
+    from sqlalchemy import false, select, update
 
     from monitor.db.models import Message, NewsItem
     from monitor.watchlist.matcher import get_matcher
 
     model = NewsItem if kind == "news" else Message
-    key = f"watch.scanned.{kind}"
-    mark = get_mark(session, key)
-    scanned = 0
-    while scanned < limit:
+    scanned: list[int] = []
+    while len(scanned) < limit:
         batch = session.execute(
-            select(model.id, model.title, model.body).where(model.id > mark)
-            .order_by(model.id).limit(min(BATCH, limit - scanned))).all()
+            select(model.id, model.title, model.body)
+            .where(model.watch_scanned == false())
+            .order_by(model.id).limit(min(BATCH, limit - len(scanned)))).all()
         if not batch:
             break
         # per batch: a watchlist edit made meanwhile applies from the next batch on
         matcher = get_matcher(session)
+        ids = []
         for item_id, title, body in batch:
             hits = matcher.match(f"{title or ''}\n{body or ''}")
             _store_hits(session, f"{kind}:{item_id}", hits, now)
-            mark = item_id
-            scanned += 1
-        set_mark(session, key, mark, now)
+            ids.append(item_id)
+        session.execute(update(model).where(model.id.in_(ids)).values(watch_scanned=True)
+                        .execution_options(synchronize_session=False))
+        scanned.extend(ids)
     return scanned
 
 
 def scan_watch(session: Session, app: App, now: datetime) -> int:
     """Match every news item and message not scanned yet; returns how many were scanned."""
     limit = app.config.settings.watch.scan_per_sweep
-    return _scan_kind(session, now, "news", limit) + _scan_kind(session, now, "message", limit)
+    done = {"news": _scan_kind(session, now, "news", limit),
+            "message": _scan_kind(session, now, "message", limit)}
+    session.info.setdefault(SCANNED_KEY, {"news": [], "message": []})
+    for kind, ids in done.items():
+        session.info[SCANNED_KEY][kind].extend(ids)
+    return len(done["news"]) + len(done["message"])
+
+
+def _scanned_now(session: Session, kind: str) -> list[int]:
+    """What scan_watch scanned in this transaction (consumed: each id is alerted once)."""
+    return session.info.get(SCANNED_KEY, {}).pop(kind, [])
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -162,16 +159,17 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
     from monitor.timeutil import iso
 
     watch = app.config.settings.watch
-    low, high = get_mark(session, "watch.alerted.news"), get_mark(session, "watch.scanned.news")
-    if high <= low:
-        return 0
-    clusters = sorted({c for (c,) in session.execute(
-        select(NewsItem.cluster).where(NewsItem.id > low, NewsItem.id <= high))
-        if c is not None})
+    scanned = _scanned_now(session, "news")
+    clusters: set[int] = set()
+    for start in range(0, len(scanned), BATCH):
+        clusters.update(c for (c,) in session.execute(
+            select(NewsItem.cluster).where(NewsItem.id.in_(scanned[start:start + BATCH])))
+            if c is not None)
     max_age = timedelta(hours=watch.alert_max_age_hours)
     count = 0
-    for start in range(0, len(clusters), BATCH):
-        chunk = clusters[start:start + BATCH]
+    ordered = sorted(clusters)
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start:start + BATCH]
         members: dict[int, list[Any]] = {}
         for item in session.scalars(select(NewsItem).where(NewsItem.cluster.in_(chunk))
                                     .order_by(NewsItem.id)):
@@ -205,7 +203,6 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
                               spread_threshold=watch.possible_crisis_outlets)
                 count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
                                        True, None, crisis, now)
-    set_mark(session, "watch.alerted.news", high, now)
     return count
 
 
@@ -216,19 +213,12 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
     from monitor.timeutil import iso
 
     watch = app.config.settings.watch
-    low = get_mark(session, "watch.alerted.message")
-    high = get_mark(session, "watch.scanned.message")
-    if high <= low:
-        return 0
+    scanned = sorted(_scanned_now(session, "message"))
     max_age = timedelta(hours=watch.alert_max_age_hours)
     count = 0
-    last = low
-    while True:
-        batch = session.scalars(select(Message).where(Message.id > last, Message.id <= high)
-                                .order_by(Message.id).limit(BATCH)).all()
-        if not batch:
-            break
-        last = batch[-1].id
+    for start in range(0, len(scanned), BATCH):
+        batch = session.scalars(select(Message).where(
+            Message.id.in_(scanned[start:start + BATCH])).order_by(Message.id)).all()
         hits = _hits_by_subject(session, [f"message:{m.id}" for m in batch])
         for message in batch:
             terms, listed, top = _term_summary(hits.get(f"message:{message.id}", []))
@@ -246,7 +236,6 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
                 count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
                                        True, message.department,
                                        dict(data, reasons=["critical_term"]), now)
-    set_mark(session, "watch.alerted.message", high, now)
     return count
 
 
