@@ -258,6 +258,6 @@ def record_health(session: Session, source: SourceConfig, kind: str, stats: dict
         row.healthy = False
         row.reason = reason[:500]
         row.last_error = now
-        row.last_error_text = reason
+        row.last_error_text = f"{reason} ({stats['error_url']})" if stats.get("error_url") else reason
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
     return row

@@ -129,7 +129,7 @@ class SamplePortal:
             pass
 
         Handler.portal = portal
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="sample-portal",
                                         daemon=True)
@@ -269,6 +269,18 @@ def _html_page(title: str, body: str, encoding: str) -> bytes:
             f'<div class="footer">主办：六安市人民政府办公室 版权所有 皖ICP备05003416号</div>'
             f'</body></html>')
     return text.encode("gb18030" if charset == "gb2312" else encoding, errors="xmlcharrefreplace")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        # a crawler that gave up (time-out, killed child) closes mid-response: not an error
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -70,6 +70,7 @@ class ProfileSpider(scrapy.Spider):
         self.seen: set[str] = set()
         self.page_keys: set[tuple[str, str]] = set()  # (keyword, key) emitted in this pass
         self.error: str | None = None
+        self.error_url: str | None = None
         self.chains = 0          # paging chains (one per keyword)
         self.chains_ended = 0    # chains that reached a page past the last one
         self.pages = 0
@@ -118,10 +119,12 @@ class ProfileSpider(scrapy.Spider):
             yield self.list_request(spec.first_page, keyword)
 
     # ---- errors ------------------------------------------------------------------------------
-    def fail(self, reason: str) -> None:
+    def fail(self, reason: str, url: str | None = None) -> None:
+        """Record the first failure: a short reason for people, the URL for the record."""
         if self.error is None:
             self.error = reason
-            self.logger.warning("crawl failed: %s", reason)
+            self.error_url = url
+            self.logger.warning("crawl failed: %s (%s)", reason, url)
 
     def failed(self, failure: Failure) -> None:
         from scrapy.exceptions import IgnoreRequest
@@ -142,7 +145,7 @@ class ProfileSpider(scrapy.Spider):
             reason = "连接中断，未收到响应"
         else:
             reason = f"请求失败：{failure.type.__name__}: {failure.value}"
-        self.fail(f"{reason} {request.url}")
+        self.fail(reason, request.url)
 
     def _status_problem(self, response: Response) -> str | None:
         blocked = health.blocked_status(response.status)
@@ -172,12 +175,12 @@ class ProfileSpider(scrapy.Spider):
         self.pages += 1
         problem = self._status_problem(response)
         if problem:
-            self.fail(f"{problem} {response.url}")
+            self.fail(problem, response.url)
             return
         if response.status in NOT_FOUND:
             if first:
                 if self.last_rows:
-                    self.fail(f"列表首页不存在 (HTTP {response.status}，此前有 {self.last_rows} 条) {response.url}")
+                    self.fail(f"列表首页不存在 (HTTP {response.status}，此前有 {self.last_rows} 条)", response.url)
                 else:
                     self.chains_ended += 1
                     self._note_first(0, len(response.body))
@@ -194,7 +197,7 @@ class ProfileSpider(scrapy.Spider):
                                                    self.spec.list.fields, response.url)
         except ExtractError as exc:
             reason = health.challenge(text) or f"页面格式不符：{exc}"
-            self.fail(f"{reason} {response.url}")
+            self.fail(reason, response.url)
             return
         if raw_rows and fmt != "json" and health.challenge(text) and len(response.body) < 4096:
             raw_rows = []
@@ -203,11 +206,11 @@ class ProfileSpider(scrapy.Spider):
                                                 len(raw_rows), container, self.usual_size,
                                                 self.last_rows)
             if problem:
-                self.fail(f"{problem} {response.url}")
+                self.fail(problem, response.url)
                 return
             self._note_first(len(raw_rows), len(response.body))
         elif not raw_rows and health.challenge(text):
-            self.fail(f"{health.challenge(text)} {response.url}")
+            self.fail(health.challenge(text), response.url)
             return
         if not raw_rows:
             self.chains_ended += 1
@@ -273,7 +276,7 @@ class ProfileSpider(scrapy.Spider):
         if missing:
             for name in missing:
                 self.missing[name] = self.missing.get(name, 0) + 1
-            self.fail(f"缺少必填字段 {', '.join(missing)} {response.url}")
+            self.fail(f"缺少必填字段 {', '.join(missing)}", response.url)
             return None
         row.update({"fingerprint": print_fp, "page": page, "keyword": keyword or None,
                     "list_url": response.url})
@@ -325,7 +328,7 @@ class ProfileSpider(scrapy.Spider):
             return
         problem = self._status_problem(response)
         if problem:
-            self.fail(f"{problem} {response.url}")
+            self.fail(problem, response.url)
             return
         if response.status in NOT_FOUND:
             # gone or not public: the list row still counts
@@ -338,10 +341,10 @@ class ProfileSpider(scrapy.Spider):
             node = load_json(text) if fmt == "json" else html_selector(text)
             values = extract_fields(node, self.spec.detail.fields, response.url)
         except ExtractError as exc:
-            self.fail(f"{health.challenge(text) or '详情页格式不符：' + str(exc)} {response.url}")
+            self.fail(health.challenge(text) or f"详情页格式不符：{exc}", response.url)
             return
         if fmt == "html" and not any(values.values()) and health.challenge(text):
-            self.fail(f"{health.challenge(text)} {response.url}")
+            self.fail(health.challenge(text), response.url)
             return
         for name, value in values.items():
             if value is not None and name != "external_id":
@@ -355,6 +358,7 @@ class ProfileSpider(scrapy.Spider):
         return {
             "ok": self.error is None,
             "error": self.error,
+            "error_url": self.error_url,
             "pages": self.pages,
             "rows": self.rows,
             "details": self.details,
