@@ -167,10 +167,13 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     gone = one(run_crawl(app, now=at("2026-11-26T11:40")))
     assert gone.ok and gone.withdrawn == 1
     assert messages(app)["late"].state == "withdrawn"
+    portal.add_message("late", "新来信", at("2026-11-26T11:10"))  # back on the portal
+    back = one(run_crawl(app, now=at("2026-11-26T11:50")))
+    assert back.ok and back.updated == 1 and messages(app)["late"].state == "open"
     with app.session() as s:
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
-        assert [r.ok for r in runs] == [True, True, True, True, False, True]
-        assert runs[0].new == 46 and runs[-1].stats["full_pass"] is True
+        assert [r.ok for r in runs] == [True, True, True, True, False, True, True]
+        assert runs[0].new == 46 and runs[5].stats["full_pass"] is True and runs[5].stats["withdrawn"] == 1
 
 
 def test_partial_pass_never_withdraws(crawl_app, portal: SamplePortal) -> None:
