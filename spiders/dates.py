@@ -44,7 +44,8 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
     if isinstance(value, bool):
         raise DateError(f"not a date: {value!r}")
     if isinstance(value, (int, float)):
-        return _epoch(float(value))
+        # APIs write 0 for "no time yet" (e.g. an unanswered thread's answerDateline)
+        return _epoch(float(value)) if value > 0 else None
     text = str(value).strip().replace("\u3000", " ").replace("\xa0", " ")
     if not text:
         return None
@@ -57,6 +58,8 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
         return _aware(moment)
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _epoch(float(text))
+    if re.fullmatch(r"0+", text):
+        return None
     if text in ("刚刚", "刚才"):
         return now.astimezone(UTC)
     ago = _AGO.match(text)

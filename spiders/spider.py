@@ -266,7 +266,7 @@ class ProfileSpider(scrapy.Spider):
             basis = f"{row.get('title')}|{row.get('posted_at')}|{row.get('author') or ''}"
             row["external_id"] = "nolink-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
             row["public"] = False
-        print_fp = fingerprint(raw)
+        list_fingerprint = fingerprint(raw)
         self.rows += 1
         if self.spec.kind == "messages" and row.get("external_id"):
             self.seen.add(str(row["external_id"]))
@@ -278,7 +278,7 @@ class ProfileSpider(scrapy.Spider):
                 self.missing[name] = self.missing.get(name, 0) + 1
             self.fail(f"缺少必填字段 {', '.join(missing)}", response.url)
             return None
-        row.update({"fingerprint": print_fp, "page": page, "keyword": keyword or None,
+        row.update({"fingerprint": list_fingerprint, "page": page, "keyword": keyword or None,
                     "list_url": response.url})
         return row
 

@@ -62,6 +62,7 @@ def test_date_forms(text: object, expected: datetime) -> None:
 
 def test_dates_empty_unknown_and_pinned_format() -> None:
     assert parse_date("", NOW) is None and parse_date(None, NOW) is None
+    assert parse_date(0, NOW) is None and parse_date("0", NOW) is None  # "not answered yet"
     with pytest.raises(DateError):
         parse_date("不详", NOW)
     assert parse_date("17|07|2019", NOW, date_format="%d|%m|%Y") == utc(2019, 7, 16, 16, 0)
