@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 MARKER = ".opinion-monitor-demo"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-DEMO_JOB_KINDS = ("crawl", "sweep", "summary", "calendar")
+DEMO_JOB_KINDS = ("crawl", "sweep", "dispatch", "summary", "calendar")  # all but the heartbeat
 START = datetime(2026, 9, 24, 7, 0, tzinfo=SHANGHAI)
 END = datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)
 WEEKDAYS = "一二三四五六日"
@@ -112,18 +112,18 @@ start = "08:30"
 end = "17:30"
 
 [daemon]
-sweep_every = "{sweep_every}"
-dispatch_every = "10s"
+sweep_every = "{sweep_every}"                   # and at each deadline stage, and after a crawl
+dispatch_every = "{dispatch_every}"               # held alerts go out when the office opens
 misfire_grace = "5m"
-crawl_window = "{crawl_window}"            # crawl in the day only …
-crawl_on_rest_days = false                 # … and on working days: few crawls, same story
+crawl_window = "{crawl_window}"         # crawl in the day only …
+crawl_on_rest_days = false              # … and on working days: few crawls, same story
 """
 
 # Each crawl costs a child process (1.5–3 s of real time): the portal at 08:00 and 14:00 of
 # each working day and the news each morning keep two simulated weeks at 35 crawls in 14
 # batches, well under two minutes.
 DEMO_SCHEDULE = {"bxcy_every": "6h", "bmxx_every": "6h", "news_every": "1d",
-                 "sweep_every": "30m", "crawl_window": "08:00-18:00"}
+                 "sweep_every": "2h", "dispatch_every": "30m", "crawl_window": "08:00-18:00"}
 
 
 def render_config(wecom_url: str, smtp_url: str) -> str:
@@ -633,7 +633,7 @@ def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
         print(f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}"
               f"{'（经过中秋、国庆假期，10-10 周六调休上班）' if (start, end) == (START, END) else ''}；"
               f"工作日 8:00、14:00 抓取门户，8:00 抓取新闻，"
-              f"每 {DEMO_SCHEDULE['sweep_every'][:-1]} 分钟巡检一次。", file=out, flush=True)
+              "到达各提醒节点时即时巡检。", file=out, flush=True)
         jobs = DaemonJobs(demo.app, on_crawl=demo.on_crawl, on_dispatch=demo.on_dispatch,
                           started_at=demo.clock())
         specs = [s for s in build_jobs(jobs, demo.app.config, start) if s.kind in DEMO_JOB_KINDS]

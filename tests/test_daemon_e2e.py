@@ -63,6 +63,7 @@ def world(tmp_path: Path):
         channels = ["mail"]
         [daemon]
         sweep_every = "30m"
+        dispatch_every = "30m"
         crawl_window = "08:00-18:00"
         crawl_on_rest_days = false
         """)
