@@ -85,8 +85,11 @@ def main() -> None:
           f"{args.open} open, delay 0, concurrency {args.concurrency}")
     print(f"first crawl: {first.new} new, {first.requests} requests in {total:.1f} s "
           f"→ {first.new / total:.0f} messages/s end to end")
-    print(f"  crawl child {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest and "
-          f"process start {total - child:.1f} s → {first.new / max(total - child, 1e-9):.0f} messages/s")
+    ingest = float(first.stats.get("ingest_seconds") or 0)
+    print(f"  crawl child {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest "
+          f"(read JSON lines, insert, deadlines, commit) {ingest:.1f} s → "
+          f"{first.new / max(ingest, 1e-9):.0f} messages/s; child start-up and the rest "
+          f"{total - child - ingest:.1f} s")
     print(f"no-change recrawl ({args.open} open): {again.requests} requests "
           f"(target {pages_holding} pages holding them + 1 = {pages_holding + 1}), "
           f"{details} detail requests, {again.new} new, {again.updated} updated, {recrawl:.1f} s")

@@ -201,6 +201,7 @@ def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
     from monitor.db.models import CrawlRun
     from monitor.ingest import StatusLists, ingest_messages, ingest_news, record_health
 
+    began = time.perf_counter()
     stats = _read_stats(job)
     rows = _read_rows(job, stats)
     source = job.source
@@ -215,7 +216,8 @@ def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
         kept = {k: v for k, v in stats.items() if k != "scrapy"}
         if ingested.notes:
             kept["notes"] = ingested.notes
-        kept.update(replied=ingested.replied, withdrawn=ingested.withdrawn)
+        kept.update(replied=ingested.replied, withdrawn=ingested.withdrawn,
+                    ingest_seconds=round(time.perf_counter() - began, 3))
         session.add(CrawlRun(source=source.name, started_at=now, finished_at=app.now(),
                              ok=bool(stats.get("ok")), new=ingested.new, updated=ingested.updated,
                              requests=int(stats.get("requests") or 0), error=stats.get("error"),

@@ -141,6 +141,21 @@ def _copy_reply(message: Message, row: dict[str, Any]) -> None:
         message.reply_department = _clip(row["reply_department"], 200)
 
 
+def _load_existing(session: Session, source: str, external_ids: list[str]) -> dict[str, Message]:
+    """The rows this crawl saw plus every active message (candidates for withdrawal) — not the
+    source's whole history, which a no-change recrawl would otherwise load every cycle."""
+    found: dict[str, Message] = {}
+    for start in range(0, len(external_ids), 500):
+        chunk = external_ids[start:start + 500]
+        for m in session.scalars(select(Message).where(Message.source == source,
+                                                       Message.external_id.in_(chunk))):
+            found[m.external_id] = m
+    for m in session.scalars(select(Message).where(Message.source == source,
+                                                   Message.state.in_(_ACTIVE))):
+        found.setdefault(m.external_id, m)
+    return found
+
+
 def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: StatusLists,
                     rows: Iterable[dict[str, Any]], stats: dict[str, Any], now: datetime) -> IngestResult:
     """Write one crawl's rows. `stats` is the child's: ok, full_pass."""
@@ -151,8 +166,7 @@ def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: 
         external_id = str(row.get("external_id") or "").strip()
         if external_id and external_id not in by_id:
             by_id[external_id] = row
-    existing = {m.external_id: m for m in session.scalars(
-        select(Message).where(Message.source == source.name))}
+    existing = _load_existing(session, source.name, list(by_id))
     config, calendar = app.config, app.calendar
     fresh: list[tuple[Message, dict[str, Any]]] = []
     for external_id, row in by_id.items():
