@@ -197,6 +197,17 @@ def _read_rows(job: _Job, stats: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def _log_tail(job: _Job, limit: int = 3000) -> str:
+    parts = []
+    for name in ("crawl.log", "child.err"):
+        path = job.folder / name
+        if path.exists():
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+            if text:
+                parts.append(f"--- {name}\n{text[-limit:]}")
+    return "\n".join(parts)
+
+
 def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
     from monitor.db.models import CrawlRun
     from monitor.ingest import StatusLists, ingest_messages, ingest_news, record_health
@@ -214,6 +225,8 @@ def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
             ingested = ingest_news(session, app, source, rows, now)
         record_health(session, source, kind, stats, now)
         kept = {k: v for k, v in stats.items() if k != "scrapy"}
+        if not stats.get("ok"):
+            kept["log_tail"] = _log_tail(job)  # the child's folder is gone after this call
         if ingested.notes:
             kept["notes"] = ingested.notes
         kept.update(replied=ingested.replied, withdrawn=ingested.withdrawn,

@@ -299,6 +299,9 @@ def test_unhealthy_sources(crawl_app, portal: SamplePortal) -> None:
         health = source_row(app)
         assert not health.healthy and reason in health.reason and health.consecutive_failures == n
         assert health.last_error == when and health.last_success == at(NOW)
+        with app.session() as s:
+            run = s.scalars(select(CrawlRun).order_by(CrawlRun.id.desc())).first()
+            assert not run.ok and reason in run.error and "Spider closed" in run.stats["log_tail"]
         found = messages(app)
         assert found["h1"].state != "replied" and found["h1"].replied_at is None, mode
         assert found["h2"].state != "withdrawn", mode
