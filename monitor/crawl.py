@@ -138,8 +138,16 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
 
 def _finish_safely(app: Any, job: _Job, now: datetime) -> CrawlResult:
     """Ingest one source; a failure there is that source's failed crawl, not everyone's."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
     try:
-        return _finish(app, job, now)
+        try:
+            return _finish(app, job, now)
+        except (IntegrityError, OperationalError):
+            # another crawl of the same source (the daemon and a manual `crawl`) committed the
+            # same new rows first, or held the lock: once more, now that those rows exist
+            log.warning("ingesting %s collided with another writer; retrying", job.source.name)
+            return _finish(app, job, now)
     except Exception as exc:  # noqa: BLE001 - reported on the source, logged with traceback
         from monitor.ingest import record_health
 
