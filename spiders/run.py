@@ -72,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the parent reads the reason from stats.json
         from monitor.errors import MonitorError
 
-        out = args.job.parent
         reason = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
-        (out / "stats.json").write_text(json.dumps({"ok": False, "error": f"抓取进程出错：{reason}",
-                                                    "requests": 0}, ensure_ascii=False),
-                                        encoding="utf-8")
-        print(reason, file=sys.stderr)
+        try:
+            (args.job.parent / "stats.json").write_text(
+                json.dumps({"ok": False, "error": f"抓取进程出错：{reason}", "requests": 0},
+                           ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass  # no job folder: stderr is all there is
+        print(f"error: {reason}", file=sys.stderr)
         return 2
     return 0
 
