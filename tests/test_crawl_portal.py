@@ -380,3 +380,17 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
     assert found["18000123"].replied_at == datetime.fromtimestamp(1700300000, tz=timezone.utc)
     assert found["18000123"].reply_department == "六安市住建局"
     assert found["18000100"].replied_at is None and found["18000100"].status_text == "办理中"
+
+
+def test_sections_of_one_polite_site_take_turns(crawl_app, portal: SamplePortal) -> None:
+    for n in range(3):
+        portal.add_message(f"x{n}", f"百姓畅言{n}", at("2026-11-20T09:00") + timedelta(hours=n))
+        portal.add_message(f"y{n}", f"部门信箱{n}", at("2026-11-20T09:00") + timedelta(hours=n),
+                           section="bmxx")
+    app = crawl_app(["bxcy", "bmxx"], edit=lambda t: t.replace("delay = 0.0", "delay = 0.01"))
+    results = run_crawl(app)
+    assert [r.ok for r in results] == [True, True] and [r.new for r in results] == [3, 3]
+    paths = portal.paths
+    bxcy = [i for i, p in enumerate(paths) if "product_id=3" in p or "/detail/x" in p]
+    bmxx = [i for i, p in enumerate(paths) if "product_id=4" in p or "/detail/y" in p]
+    assert max(bxcy) < min(bmxx)  # one child after the other, never interleaved
