@@ -166,8 +166,9 @@ def list_nodes(text: str, fmt: str, items: str) -> tuple[list[Node], bool]:
         return nodes, True
     # Was the container there? Strip the last step of the row path and look for it.
     container = re.sub(r"/+[^/\[\]]+(\[[^\]]*\])*$", "", items) if items.startswith("/") else ""
-    found = bool(container) and bool(selector.xpath(container))
-    return [], found
+    if not container:
+        return [], True  # a CSS or one-step path: there is no container to look for
+    return [], bool(selector.xpath(container))
 
 
 def extract_rows(text: str, fmt: str, items: str, fields: Mapping[str, FieldSpec],

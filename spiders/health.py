@@ -45,4 +45,8 @@ def first_page_problem(status: int, text: str, size: int, rows: int, container: 
     if last_rows:
         where = "列表为空" if container else "找不到列表"
         return f"{where}（此前有 {last_rows} 条）"
+    if not container:
+        # never had rows and the list itself is not on the page: the profile is wrong or the
+        # portal changed its layout; "no messages" would hide that forever
+        return "找不到列表（items 无匹配，请检查站点配置）"
     return None

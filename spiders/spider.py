@@ -178,12 +178,9 @@ class ProfileSpider(scrapy.Spider):
             self.fail(problem, response.url)
             return
         if response.status in NOT_FOUND:
-            if first:
-                if self.last_rows:
-                    self.fail(f"列表首页不存在 (HTTP {response.status}，此前有 {self.last_rows} 条)", response.url)
-                else:
-                    self.chains_ended += 1
-                    self._note_first(0, len(response.body))
+            if first and not keyword:
+                before = f"，此前有 {self.last_rows} 条" if self.last_rows else ""
+                self.fail(f"列表首页不存在 (HTTP {response.status}{before})", response.url)
             else:
                 self.chains_ended += 1  # a page past the last one
             return

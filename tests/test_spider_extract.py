@@ -14,7 +14,7 @@ from spiders import health
 from spiders.dates import DateError, parse_date
 from spiders.encoding import decode_body
 from spiders.extract import (after_label, extract_fields, extract_rows, html_selector, json_path,
-                             load_json, parse_feed)
+                             list_nodes, load_json, parse_feed)
 from spiders.profile import FieldSpec, load_profile, parse_profile
 
 from tests.conftest import FIXTURES
@@ -222,3 +222,14 @@ def test_health_reasons() -> None:
     assert "此前有 20 条" in health.first_page_problem(200, "x" * 5000, 5000, 0, True, 8000, 20)
     assert health.first_page_problem(200, "x" * 5000, 5000, 0, True, None, None) is None
     assert health.first_page_problem(200, "<html>ok</html>", 30, 3, True, 8000, 20) is None
+    # never had rows, and the list is not even on the page: a wrong profile, not "no messages"
+    assert "找不到列表" in health.first_page_problem(200, "x" * 5000, 5000, 0, False, None, None)
+
+
+def test_list_container_detection() -> None:
+    empty = "<html><body><table class='is-xjnr'><tr><th>标题</th></tr></table></body></html>"
+    assert list_nodes(empty, "html", "//table[@class='is-xjnr']//tr[td]") == ([], True)
+    assert list_nodes(empty, "html", "//table[@class='other']//tr[td]") == ([], False)
+    assert list_nodes(empty, "html", "table.is-xjnr tr.row") == ([], True)  # CSS: unknown
+    assert list_nodes('{"data": {"list": []}}', "json", "data.list") == ([], True)
+    assert list_nodes('{"data": null}', "json", "data.list") == ([], False)
