@@ -151,10 +151,14 @@ def main() -> None:
 
         def sample() -> None:
             while not done.wait(0.1):
-                try:
-                    sizes = [c.memory_info().rss for c in process.children(recursive=True)]
-                except psutil.Error:
-                    continue
+                sizes = []
+                for child in process.children(recursive=True):
+                    try:
+                        # a child between fork and exec still shows the parent's memory
+                        if any("spiders.run" in part for part in child.cmdline()):
+                            sizes.append(child.memory_info().rss)
+                    except psutil.Error:
+                        continue
                 if sizes:
                     child_peaks.append(max(sizes))
 
