@@ -136,8 +136,25 @@ def extract_field(node: Node, name: str, spec: FieldSpec, page_url: str) -> str 
     return value
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def extract_fields(node: Node, fields: Mapping[str, FieldSpec], page_url: str) -> dict[str, str | None]:
-    return {name: extract_field(node, name, spec, page_url) for name, spec in fields.items()}
+    """All fields of one row or page. A `const` may name other fields of the same row,
+    e.g. ``url = { const = "/threads/content?tid={external_id}" }``; it is empty when one of
+    them is."""
+    values = {name: extract_field(node, name, spec, page_url) for name, spec in fields.items()
+              if not (spec.const and _PLACEHOLDER.search(spec.const))}
+    for name, spec in fields.items():
+        if name in values:
+            continue
+        names = _PLACEHOLDER.findall(spec.const or "")
+        if all(values.get(n) for n in names):
+            text = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), spec.const or "")
+            values[name] = extract_field(node, name, spec.model_copy(update={"const": text}), page_url)
+        else:
+            values[name] = spec.default
+    return {name: values[name] for name in fields}
 
 
 def html_selector(text: str) -> Selector:

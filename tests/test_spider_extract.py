@@ -97,6 +97,8 @@ def test_field_options_on_a_detail_page() -> None:
         "reply": FieldSpec(css="div.is-hfcontent"),
         "views": FieldSpec(xpath="//div[@class='is-mailinfo']/span[3]", regex=r"浏览：(\d+)"),
         "kind": FieldSpec(const="百姓畅言"),
+        "label_text": FieldSpec(const="{kind}：{views}"),
+        "needs_missing": FieldSpec(const="/x?{missing_regex}", default="无"),
         "missing": FieldSpec(css="div.nothing", default="无"),
         "missing_regex": FieldSpec(xpath="//div[@class='is-newstitle']", regex=r"编号(\d+)"),
         "attachment_url": FieldSpec(xpath="//a[@class='file']/@href", default=None),
@@ -112,6 +114,7 @@ def test_field_options_on_a_detail_page() -> None:
     assert values["reply"] == "您好，已安排维修。"
     assert values["views"] == "12"
     assert values["kind"] == "百姓畅言"
+    assert values["label_text"] == "百姓畅言：12" and values["needs_missing"] == "无"
     assert values["missing"] == "无"
     assert values["missing_regex"] is None
     assert values["attachment_url"] is None
@@ -169,6 +172,8 @@ def test_people_daily_threads_profile() -> None:
     rows, _ = extract_rows((PORTAL / "people_threads.json").read_text(encoding="utf-8"), "json",
                            section.list.items, section.list.fields, "https://liuyan.people.com.cn/")
     assert rows[0]["external_id"] == "18000123" and rows[0]["reply_department"] == "六安市住建局"
+    # a const naming another field of the row, made absolute like every url
+    assert rows[0]["url"] == "https://liuyan.people.com.cn/threads/content?tid=18000123"
     assert parse_date(rows[0]["replied_at"], NOW) == utc(2023, 11, 18, 9, 33, 20)
     assert rows[1]["replied_at"] is None and rows[1]["status_text"] == "办理中"
 
