@@ -80,6 +80,11 @@ class ProfileSpider(scrapy.Spider):
         self.first_page_rows: int | None = None
         self.first_page_size: int | None = None
         self.required = REQUIRED_MESSAGE_FIELDS if self.spec.kind == "messages" else REQUIRED_NEWS_FIELDS
+        reply_fields = ("status_text", "replied_at")
+        self.reply_only_in_detail = (
+            self.spec.kind == "messages" and self.spec.detail is not None
+            and not any(f in self.spec.list.fields for f in reply_fields)
+            and any(f in self.spec.detail.fields for f in (*reply_fields, "reply")))
 
     # ---- requests ----------------------------------------------------------------------------
     def _values(self, page: int, keyword: str, cursor: str) -> dict[str, str]:
@@ -300,7 +305,11 @@ class ProfileSpider(scrapy.Spider):
             unchanged = key is not None and self.known.get(str(key)) == row["fingerprint"]
         detail = self.spec.detail
         url = None
-        if detail is not None and not unchanged and row.get("public", True):
+        # an open message whose list row cannot show a reply (no status or reply time in the
+        # list fields) is looked at on its detail page every cycle; otherwise its reply would
+        # never be seen
+        watch_detail = (self.reply_only_in_detail and key is not None and str(key) in self.open_ids)
+        if detail is not None and (not unchanged or watch_detail) and row.get("public", True):
             if detail.url:
                 url = self._absolute(_substitute(detail.url, {k: str(v) for k, v in row.items()
                                                               if v is not None}))

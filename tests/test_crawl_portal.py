@@ -394,3 +394,21 @@ def test_sections_of_one_polite_site_take_turns(crawl_app, portal: SamplePortal)
     bxcy = [i for i, p in enumerate(paths) if "product_id=3" in p or "/detail/x" in p]
     bmxx = [i for i, p in enumerate(paths) if "product_id=4" in p or "/detail/y" in p]
     assert max(bxcy) < min(bmxx)  # one child after the other, never interleaved
+
+
+def test_reply_shown_only_on_the_detail_page(crawl_app, portal: SamplePortal) -> None:
+    """A list without a status column: open messages get their detail looked at every cycle."""
+    portal.add_message("d1", "只有详情页显示回复", at("2026-11-23T09:00"))
+    portal.add_message("d2", "早已回复", at("2026-11-20T09:00"))
+    portal.reply("d2", at("2026-11-21T09:00"))
+    app = crawl_app(["bxcy"], edit=lambda t: t.replace(
+        'status_text = { xpath = "normalize-space(./td[7])" }\n', "", 1))
+    assert one(run_crawl(app)).new == 2
+    portal.reply("d1", at("2026-11-25T16:00"), text="详情页里的答复")
+    before = portal.request_count
+    second = one(run_crawl(app, now=at("2026-11-26T10:10")))
+    assert second.ok and second.replied == 1
+    details = [p for p in portal.paths[before:] if "/detail/" in p]
+    assert details == ["/nocache/supervision/detail/d1.html"]  # the open one only
+    m = messages(app)["d1"]
+    assert m.state == "replied" and m.replied_at == at("2026-11-25T16:00") and m.reply == "详情页里的答复"
