@@ -7,7 +7,8 @@ from typing import Any
 
 from spiders.profile import SiteSpec
 
-USER_AGENT = "opinion-monitor/0.1 (+政务舆情回应监测)"
+# ASCII only: HTTP header values are latin-1 on the wire, and strict servers reject others
+USER_AGENT = "opinion-monitor/0.1 (government public-opinion response monitor)"
 # 5xx and time-outs are retried; 403/412/521 are blocks (retrying only digs deeper) and
 # 404 is a page past the last one
 RETRY_HTTP_CODES = [500, 502, 503, 504, 408, 429, 522, 524]
