@@ -146,7 +146,7 @@ def scenario() -> list[Step]:
 
     Due dates (5 working days, 次日起算, on the real 2026 schedule): A 09-20 (a make-up
     Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
-    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13; F 10-08 → 10-15."""
+    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13; F 10-08 → 10-14."""
     def post(ext: str, title: str, when: str, section: str = "bxcy", department: str = "综合科",
              author: str = "王先生", public: bool = True) -> Step:
         body = f"{title}，请予答复。联系电话 13912345678。"
