@@ -465,11 +465,29 @@ def _listen(scheduler: Any) -> None:
     scheduler.add_listener(on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
 
 
-def run_daemon(config: Config, log_file: str | None = None, standby: bool = False) -> int:
-    """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop)."""
+def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: Any = None) -> Any:
+    """The BlockingScheduler of `run`: the office's time zone, coalesced runs, one instance
+    per job, a real misfire grace time, crawls on their own executor, events logged.
+    (`scheduler_class` lets a test inspect the same assembly in a BackgroundScheduler.)"""
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    daemon = config.settings.daemon
+    crawl_workers = max(1, min(CRAWL_WORKERS, len(config.settings.sources)))
+    scheduler = (scheduler_class or BlockingScheduler)(
+        timezone=config.zone,
+        executors={"default": ThreadPoolExecutor(3), "crawl": ThreadPoolExecutor(crawl_workers)},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": int(seconds(daemon.misfire_grace))},
+    )
+    _listen(scheduler)
+    for spec in specs:
+        scheduler.add_job(spec.func, spec.trigger, id=spec.id, name=spec.id, executor=spec.executor)
+    return scheduler
+
+
+def run_daemon(config: Config, log_file: str | None = None, standby: bool = False) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop)."""
     from monitor.app import App
 
     setup_logging(log_file or _configured_log_file(config))
@@ -500,14 +518,8 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         app.sessions  # open and migrate now, before any job runs
         jobs = DaemonJobs(app, started_at=app.now())
         daemon = config.settings.daemon
-        crawl_workers = max(1, min(CRAWL_WORKERS, len(config.settings.sources)))
-        scheduler = BlockingScheduler(
-            timezone=config.zone,
-            executors={"default": ThreadPoolExecutor(3), "crawl": ThreadPoolExecutor(crawl_workers)},
-            job_defaults={"coalesce": True, "max_instances": 1,
-                          "misfire_grace_time": int(seconds(daemon.misfire_grace))},
-        )
-        _listen(scheduler)
+        specs = build_jobs(jobs, config, app.now())
+        scheduler = assemble_scheduler(config, specs)
         from apscheduler.events import EVENT_SCHEDULER_STARTED
 
         def started(_event: Any) -> None:
@@ -518,10 +530,6 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
                 stopper.append(thread)
 
         scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
-        specs = build_jobs(jobs, config, app.now())
-        for spec in specs:
-            scheduler.add_job(spec.func, spec.trigger, id=spec.id, name=spec.id,
-                              executor=spec.executor)
         enabled = sum(1 for s in specs if s.kind == "crawl")
         log.info("daemon started: pid %d, database %s, %d sources, sweep every %s, summary %s",
                  os.getpid(), _safe_url(config.database_url), enabled, daemon.sweep_every,

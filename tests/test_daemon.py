@@ -258,3 +258,40 @@ def test_summary_trigger_follows_an_edited_holidays_toml(tmp_path: Path) -> None
     stat = (tmp_path / "holidays.toml").stat()
     os.utime(tmp_path / "holidays.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert trigger.get_next_fire_time(None, now) == local("2026-11-30T08:30")
+
+
+def test_the_scheduler_of_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """coalesce, one instance, a real misfire grace, Asia/Shanghai on every trigger, crawls on
+    their own executor; missed and failed jobs are logged with the job's name."""
+    import logging
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+
+    from monitor.daemon import assemble_scheduler
+
+    path = write_config(tmp_path, SOURCES + '[daemon]\nmisfire_grace = "2m"\n')
+    (tmp_path / "site.toml").write_text("", encoding="utf-8")
+    config = load_config(path)
+    start = local("2026-09-30T16:00")
+    specs = build_jobs(DaemonJobs(App(config, clock=fixed_clock(start))), config, start)
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    scheduler = assemble_scheduler(config, specs, BackgroundScheduler)
+    scheduler.start(paused=True)  # jobs get their defaults when really added; nothing runs
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == {s.id for s in specs}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 120
+        zone = getattr(job.trigger, "timezone", None)
+        assert str(zone) == "Asia/Shanghai", job.id
+    assert jobs["crawl:a"].executor == "crawl" and jobs["sweep"].executor == "default"
+    caplog.set_level(logging.INFO, logger="monitor.daemon")
+    scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_MISSED, "crawl:a", "default", start))
+    scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_ERROR, "sweep", "default", start,
+                                                exception=RuntimeError("database is locked")))
+    text = caplog.text
+    assert "job crawl:a missed its run at 2026-09-30 16:00:00" in text
+    assert "job sweep failed: RuntimeError: database is locked" in text
