@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import threading
@@ -49,6 +50,9 @@ HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
 CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
 STANDBY_POLL = 5.0                  # seconds between lock attempts of a standby daemon
+
+
+_NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
 
 
 class DaemonAlreadyRunning(MonitorError):
@@ -202,6 +206,13 @@ class DaemonJobs:
                          result.source, result.new, result.updated, result.requests, elapsed)
             else:
                 log.warning("crawl %s: FAILED after %.1fs: %s", result.source, elapsed, result.error)
+                # the child's own log of a failed run is kept in crawl_runs.stats.log_tail;
+                # its warnings and errors go to the daemon's log too (Scrapy's stats dump not)
+                tail = str((result.stats or {}).get("log_tail") or "").splitlines()
+                notable = [line for line in tail
+                           if _NOTABLE.search(line) and not line.lstrip().startswith("'")][-10:]
+                for line in notable:
+                    log.warning("crawl %s |   %s", result.source, line.strip()[:300])
             changed += (result.new or 0) + (result.updated or 0)
             if self.on_crawl is not None:
                 self.on_crawl(result)
