@@ -295,3 +295,42 @@ def test_the_scheduler_of_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     text = caplog.text
     assert "job crawl:a missed its run at 2026-09-30 16:00:00" in text
     assert "job sweep failed: RuntimeError: database is locked" in text
+
+
+def test_postgres_second_run_waits_as_standby_and_takes_over(make_pg_app, tmp_path: Path) -> None:
+    import json as _json
+
+    app = make_pg_app()
+    app.sessions  # the schema, before the daemons start
+    path = app.config.path
+
+    def heartbeat_pid() -> int | None:
+        with app.session() as session:
+            row = session.get(Meta, "daemon.heartbeat")
+            return _json.loads(row.value)["pid"] if row is not None else None
+
+    first = start_run(path, tmp_path / "first.log")
+    standby_log = tmp_path / "standby.log"
+    standby = None
+    try:
+        wait_for(lambda: heartbeat_pid() == first.pid, "the first daemon's heartbeat")
+        refused = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
+                                 cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert refused.returncode != 0 and "--standby" in refused.stderr
+        env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
+        standby = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(path), "run", "--standby",
+             "--log-file", str(standby_log)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: standby_log.exists() and "waiting to take over" in standby_log.read_text(),
+                 "the standby to wait")
+        assert standby.poll() is None
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(60) == 0
+        wait_for(lambda: heartbeat_pid() == standby.pid, "the standby to take over")
+        standby.send_signal(signal.SIGTERM)
+        assert standby.wait(60) == 0
+    finally:
+        for process in (first, standby):
+            if process is not None and process.poll() is None:
+                process.kill()
