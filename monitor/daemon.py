@@ -525,6 +525,7 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
     try:
         if not lock.acquire(standby=standby, stop=stop):
             return 0
+        check_profiles(config)
         app = App(config)
         app.sessions  # open and migrate now, before any job runs
         jobs = DaemonJobs(app, started_at=app.now())
@@ -560,6 +561,17 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         lock.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def check_profiles(config: Config) -> None:
+    """Every enabled source's site profile and section, read before the daemon starts: a
+    broken profile is a ConfigError naming the file now, not a failed crawl every interval."""
+    from spiders.profile import load_profile
+
+    for source in config.settings.sources:
+        if source.enabled:
+            path = config.resolve(source.profile)
+            load_profile(path).section(source.section, path)
 
 
 def _configured_log_file(config: Config) -> str | None:

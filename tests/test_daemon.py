@@ -334,3 +334,15 @@ def test_postgres_second_run_waits_as_standby_and_takes_over(make_pg_app, tmp_pa
         for process in (first, standby):
             if process is not None and process.poll() is None:
                 process.kill()
+
+
+def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
+    path = write_config(tmp_path, SOURCES)
+    (tmp_path / "site.toml").write_text('[site]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n',
+                                        encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "site.toml" in result.stderr and "sections" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "monitor.db.lock").read_text().strip()  # released, no pid left
