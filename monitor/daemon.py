@@ -549,6 +549,7 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         jobs.heartbeat()
         jobs.calendar_check()
         jobs.catch_up_summary()
+        jobs.sweep()  # catch up at once on stages passed while down, and send what waits
         if stop.is_set():
             return 0
         scheduler.start()  # blocks until shutdown

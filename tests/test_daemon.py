@@ -194,7 +194,7 @@ def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) ->
             default = ["office"]
             crisis = ["office"]
             [daemon]
-            sweep_every = "2s"
+            sweep_every = "1m"
             dispatch_every = "1s"
             """)
         app = App(load_config(path))
