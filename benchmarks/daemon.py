@@ -72,7 +72,7 @@ def main() -> None:
     from monitor.app import App
     from monitor.config import load_config
     from monitor.daemon import DaemonJobs, build_jobs, setup_logging
-    from monitor.db.models import Alert, DeadlineStage, Message, Milestone
+    from monitor.db.models import Alert, DeadlineStage, Message
     from monitor.demo import DEMO_JOB_KINDS, DemoTiming, SimClock, Simulation, Step
     from monitor.sampleportal import SamplePortal, luan_profile_text
     from monitor.timeutil import SHANGHAI, parse_duration, to_utc

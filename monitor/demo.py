@@ -12,13 +12,13 @@ make-up working day). What happens is printed in Chinese as it happens."""
 from __future__ import annotations
 
 import heapq
-from concurrent.futures import ThreadPoolExecutor
 import itertools
 import logging
 import os
 import shutil
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, TextIO
 from alerts.channels.base import Timing
 from monitor.daemon import CRAWL_WORKERS
 from monitor.errors import MonitorError
-from monitor.timeutil import SHANGHAI, format_local, local_date, to_local, to_utc
+from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
 
 if TYPE_CHECKING:
     from monitor.app import App
