@@ -262,9 +262,10 @@ class Simulation:
             specs = [item for _, kind, _, item in due if kind == 1]
             # as in the daemon's crawl executor: crawls due together run side by side
             crawls = [s for s in specs if s.executor == "crawl"]
-            with ThreadPoolExecutor(max_workers=CRAWL_WORKERS) as pool:
-                for spec, future in [(s, pool.submit(s.func)) for s in crawls]:
-                    self._outcome(spec, moment, future.exception())
+            if crawls:
+                with ThreadPoolExecutor(max_workers=CRAWL_WORKERS) as pool:
+                    for spec, future in [(s, pool.submit(s.func)) for s in crawls]:
+                        self._outcome(spec, moment, future.exception())
             for spec in specs:
                 if spec.executor != "crawl":
                     try:
