@@ -3,14 +3,14 @@ skip a row whose transaction commits late on PostgreSQL), and indexes for the re
 clustering window and hot terms by period
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
 from monitor.db.models import UTCDateTime
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 
