@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from alerts.masking import mask, mask_name
 from monitor.timeutil import format_local
+from monitor.watchlist.terms import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
 
 HEADINGS = {
     "reply_at_risk": "【临期提醒】",
@@ -33,7 +34,6 @@ NO_DEPARTMENT = "未分配部门"
 # sections that are not departments, and where they sit in a grouped message
 CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
 _SECTION_ORDER = {CRISIS_SECTION: 0, WATCH_SECTION: 1, SYSTEM_SECTION: 3}
-WATCH_LEVEL_ZH = {"info": "提示", "warning": "关注", "critical": "严重"}
 
 # Characters that carry meaning in WeCom markdown (or mentions) → harmless full-width forms.
 _MD_TABLE = str.maketrans({

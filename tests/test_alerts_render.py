@@ -104,3 +104,16 @@ def test_a_flood_in_one_department_does_not_hide_another() -> None:
     assert "财政的一条" in out.markdown
     assert out.markdown.count("\n- 【超期提醒】综合") == 99
     assert "另有 401 条未逐条列出" in out.markdown and "共 401 条未逐条列出" in out.markdown
+
+
+def test_watch_level_wording_is_the_watchlist_one() -> None:
+    from types import SimpleNamespace
+
+    from alerts.render import data_item
+    from monitor.watchlist.terms import LEVEL_ZH
+
+    assert LEVEL_ZH == {"info": "提示", "warning": "警示", "critical": "严重"}
+    for level, word in LEVEL_ZH.items():
+        alert = SimpleNamespace(id=1, kind="watch_hit", crisis=False, department=None, subject="news-cluster:3",
+                                stage="hit", data={"title": "某区欠薪", "terms": ["欠薪"], "level": level})
+        assert ("级别", word) in data_item(alert, None).fields
