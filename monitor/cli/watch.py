@@ -12,7 +12,7 @@ import click
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
 
-LEVEL_CHOICE = click.Choice(["info", "warning", "critical"])
+LEVEL_CHOICE = click.Choice(["info", "warning", "critical"])  # = levels.LEVELS (kept light)
 
 
 def register(main: click.Group) -> None:
@@ -38,7 +38,8 @@ def watchlist() -> None:
 def add(state, words: tuple[str, ...], level: str | None, category: str | None,
         exclude: tuple[str, ...], now: datetime | None) -> None:
     """Add TERM, or update it (options not given keep their value; --exclude replaces)."""
-    from monitor.watchlist.terms import LEVEL_ZH, actor_name, add_term
+    from monitor.watchlist.levels import LEVEL_ZH
+    from monitor.watchlist.terms import actor_name, add_term
 
     term, extra = words[0], list(words[1:])
     if extra and not exclude:
@@ -74,7 +75,8 @@ def remove(state, term: str, now: datetime | None) -> None:
 @pass_state
 def list_(state, as_json: bool) -> None:
     """The watch terms."""
-    from monitor.watchlist.terms import LEVEL_ZH, list_terms
+    from monitor.watchlist.levels import LEVEL_ZH
+    from monitor.watchlist.terms import list_terms
 
     app = state.app()
     with app.session() as session:
@@ -152,7 +154,7 @@ def history(state, limit: int | None, as_json: bool) -> None:
 def check(state, text: str, as_json: bool) -> None:
     """Show which terms TEXT would hit, and how confidently (try out exclusions)."""
     from monitor.watchlist.matcher import get_matcher
-    from monitor.watchlist.terms import LEVEL_ZH
+    from monitor.watchlist.levels import LEVEL_ZH
 
     app = state.app()
     with app.session() as session:
@@ -171,7 +173,7 @@ def check(state, text: str, as_json: bool) -> None:
 def _describe(spec: dict | None) -> str:
     if not spec:
         return "（无）"
-    from monitor.watchlist.terms import LEVEL_ZH
+    from monitor.watchlist.levels import LEVEL_ZH
 
     text = LEVEL_ZH.get(spec.get("level"), spec.get("level"))
     if spec.get("category"):
@@ -196,7 +198,7 @@ def news(state, matched: bool, source: str | None, limit: int | None, now: datet
          as_json: bool) -> None:
     """Outside news items (newest first) and their watchlist matches."""
     from monitor.watchlist.listing import news_document
-    from monitor.watchlist.terms import LEVEL_ZH
+    from monitor.watchlist.levels import LEVEL_ZH
 
     app = state.app(now)
     with app.session() as session:

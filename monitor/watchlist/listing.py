@@ -18,7 +18,7 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
 
     from monitor.db.models import NewsItem, WatchHit
     from monitor.timeutil import iso
-    from monitor.watchlist.scan import LEVEL_RANK
+    from monitor.watchlist.levels import LEVEL_RANK
 
     latest = select(func.max(NewsItem.id)).group_by(NewsItem.url)
     query = select(NewsItem).where(NewsItem.id.in_(latest))

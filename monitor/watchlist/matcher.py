@@ -22,6 +22,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
+from monitor.watchlist.levels import LEVEL_RANK
 from monitor.watchlist.terms import VERSION_KEY, TermSpec
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 WINDOW = 8  # characters of context either side of a hit that jieba cuts
 MAX_CONFIDENCE_TRIES = 4  # hits per term and text scored before settling for the best so far
-LEVEL_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
 @dataclass(frozen=True)

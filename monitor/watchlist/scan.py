@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 
+from monitor.watchlist.levels import LEVEL_RANK
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
 
 BATCH = 500
 ALERT_LEVELS = ("warning", "critical")
-LEVEL_RANK = {"info": 0, "warning": 1, "critical": 2}
 
 
 SCANNED_KEY = "watch.scanned"  # session.info: ids this sweep scanned, per kind

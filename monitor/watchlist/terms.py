@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from monitor.errors import MonitorError, NotFound
+from monitor.watchlist.levels import LEVEL_ZH, LEVELS  # noqa: F401  (LEVEL_ZH re-exported)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from monitor.app import App
 
-LEVELS = ("info", "warning", "critical")
-LEVEL_ZH = {"info": "提示", "warning": "警示", "critical": "严重"}
 ACTION_ZH = {"add": "添加", "update": "修改", "remove": "删除", "import": "导入"}
 VERSION_KEY = "watchlist.version"
 
