@@ -211,6 +211,10 @@ def load_calendar(path: Path | None) -> WorkCalendar:
         for day in list(holidays) + list(workdays):
             if day.year != year:
                 raise ConfigError(f"{where}: {day.isoformat()} is not in {year}")
+        for day in sorted(workdays):
+            if day.weekday() < 5:  # in a declared year weekdays work anyway: surely a typo
+                raise ConfigError(f"{where}.workdays: {day.isoformat()} is a weekday; make-up "
+                                  "workdays are Saturdays or Sundays")
         years[year] = YearSchedule(holidays=holidays, workdays=workdays)
     extra_holidays = _parse_days(raw.get("holidays", []), f"{path}: holidays")
     extra_workdays = frozenset(_parse_days(raw.get("workdays", []), f"{path}: workdays"))

@@ -275,15 +275,40 @@ class Config:
         raise ConfigError(f"{self.path}: no source named {name!r} (known: {known})")
 
 
+def _allowed_keys(loc: list[str], channel_kind: str | None) -> list[str]:
+    """The keys allowed where an unknown key was found (walks the models along `loc`)."""
+    model: Any = Settings
+    for part in loc[:-1]:
+        if part.isdigit():
+            continue
+        if model is Settings and part == "channels":
+            model = {"wecom": WecomChannel, "email": EmailChannel}.get(channel_kind or "")
+            continue
+        if model in (WecomChannel, EmailChannel) or model is None:
+            break
+        field = getattr(model, "model_fields", {}).get(part)
+        annotation = getattr(field, "annotation", None)
+        args = [a for a in getattr(annotation, "__args__", ()) if hasattr(a, "model_fields")]
+        model = annotation if hasattr(annotation, "model_fields") else (args[0] if args else None)
+        if model is None:
+            return []
+    if model is None or not hasattr(model, "model_fields"):
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = [str(p) for p in error["loc"]]
+    channel_kind = None
     if len(loc) > 2 and loc[0] == "channels":
-        del loc[2]  # pydantic puts the union tag ("wecom"/"email") in the path
+        channel_kind = loc.pop(2)  # pydantic puts the union tag ("wecom"/"email") in the path
     key = ".".join(loc)
     kind = error["type"]
     value = error.get("input")
     if kind == "extra_forbidden":
-        return f"unknown key {key!r}"
+        allowed = _allowed_keys(loc, channel_kind)
+        expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
+        return f"unknown key {key!r}{expected}"
     if kind == "missing":
         return f"key {key!r} is required"
     message = error["msg"].removeprefix("Value error, ")
@@ -294,10 +319,8 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        more = len(exc.errors()) - 1
-        tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-        raise ConfigError(f"{path}: {_describe(first)}{tail}") from None
+        problems = [_describe(e) for e in exc.errors()]
+        raise ConfigError(f"{path}: " + f"\n{path}: ".join(problems)) from None
 
 
 def config_path(option: str | None) -> Path:
@@ -306,6 +329,8 @@ def config_path(option: str | None) -> Path:
 
 def load_config(path: Path) -> Config:
     """Read and validate `path`. Every problem is a ConfigError naming file and key."""
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a folder; --config takes the monitor.toml file itself")
     if not path.exists():
         raise ConfigError(f"{path}: configuration file not found (run `opinion-monitor init`, "
                           f"or give --config / ${CONFIG_ENV})")
@@ -315,6 +340,8 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
     settings = parse_settings(raw, path)
     names = [s.name for s in settings.sources]
     duplicate = next((n for n in names if names.count(n) > 1), None)

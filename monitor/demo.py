@@ -541,7 +541,7 @@ class Demo:
 
         assert self.app is not None and self.event_id is not None
         with self.app.session() as session:
-            ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at))
+            ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at), self.app.now())
             late = ms.done_at > ms.deadline
         self.say(f"突发事件 {MILESTONE_ZH[name]}已完成"
                  f"{'（超时 ' + _span(ms.done_at - ms.deadline) + '）' if late else '（按时）'}")

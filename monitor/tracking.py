@@ -4,7 +4,7 @@ These functions write rows; the time rules themselves live in `monitor.deadlines
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ MILESTONES = ("publish", "press_conference")
 MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
 EVENT_LEVELS = ("major", "especially_major")
 EVENT_LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
+# a person's clock may run a little ahead of ours; beyond this a time "in the future" is a typo
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 def rule_for(message: Message, config: Config) -> ReplyRule:
@@ -105,6 +107,9 @@ def declare_event(
         raise MonitorError(f"event level {level!r}: expected one of {', '.join(EVENT_LEVELS)}")
     if not title.strip():
         raise MonitorError("an event needs a title")
+    if started_at > now + CLOCK_SKEW:
+        raise MonitorError(f"--started-at {started_at.isoformat()} is in the future "
+                           "(the time the event happened or was found)")
     rule = config.settings.rules.crisis
     event = CrisisEvent(title=title.strip(), level=level, started_at=started_at, declared_at=now)
     session.add(event)
@@ -127,11 +132,25 @@ def get_event(session: Session, event_id: int) -> CrisisEvent:
     return event
 
 
-def mark_milestone_done(session: Session, event_id: int, name: str, at: datetime) -> Milestone:
+def mark_milestone_done(
+    session: Session, event_id: int, name: str, at: datetime, now: datetime, correct: bool = False
+) -> Milestone:
+    """A person marks a milestone done. A second marking is refused unless it is an explicit
+    correction, so a slip of the keyboard cannot silently rewrite the record."""
+    from monitor.timeutil import format_local
+
     if name not in MILESTONES:
         raise MonitorError(f"milestone {name!r}: expected one of {', '.join(MILESTONES)}")
     event = get_event(session, event_id)
     milestone = next(m for m in event.milestones if m.name == name)
+    if at < event.started_at:
+        raise MonitorError(f"--at {format_local(at)} is before the event started "
+                           f"({format_local(event.started_at)})")
+    if at > now + CLOCK_SKEW:
+        raise MonitorError(f"--at {format_local(at)} is in the future")
+    if milestone.done_at is not None and not correct:
+        raise MonitorError(f"event {event_id} {name} was already marked done at "
+                           f"{format_local(milestone.done_at)}; pass --correct to change it")
     milestone.done_at = at
     return milestone
 

@@ -120,6 +120,7 @@ def test_a_year_in_holidays_toml_replaces_the_package(tmp_path) -> None:
     ('[years.2027]\nholidays = ["2027-13-01"]\n', "years.2027.holidays: '2027-13-01' is not a date"),
     ('[years.2027]\nholidays = ["2028-01-01"]\n', "2028-01-01 is not in 2027"),
     ('[years.2027]\nholiday = []\n', "unknown key 'holiday'"),
+    ('[years.2027]\nworkdays = ["2027-01-06"]\n', "2027-01-06 is a weekday"),
     ('[year.2027]\n', "unknown key 'year'"),
     ('holidays = ["2026-11-27"]\nworkdays = ["2026-11-27"]\n', "both holiday and workday"),
     ('[years.2027\n', "not valid TOML"),

@@ -137,3 +137,63 @@ def test_status_json_shape(config: Path) -> None:
     assert doc["calendar"]["known_until"] == 2026 and doc["calendar"]["next_unknown"] == 2027
     assert doc["daemon"] is False
     assert set(doc["states"]) >= {"open", "at_risk", "overdue", "replied", "replied_late", "withdrawn"}
+
+
+def test_items_now_evaluates_active_states_at_that_time(config: Path) -> None:
+    from monitor.app import App, fixed_clock
+    from monitor.config import load_config
+    from monitor.db.models import Message
+    from monitor.timeutil import parse_iso
+    from monitor.tracking import schedule_message
+
+    now = parse_iso("2026-11-23T10:00")
+    app = App(load_config(config), clock=fixed_clock(now))
+    with app.session() as session:  # due Mon 11-30; 2wd = Fri 11-27 00:00
+        schedule_message(session, Message(source="p", external_id="1", title="留言",
+                                          posted_at=parse_iso("2026-11-23T09:00"),
+                                          first_seen=now, last_seen=now), app.config, app.calendar, now)
+    state = lambda when, *more: [d["state"] for d in json.loads(  # noqa: E731
+        run(config, "items", "--json", "--now", when, *more))]
+    assert state("2026-11-26T23:59") == ["open"]
+    assert state("2026-11-27T00:00") == ["at_risk"]
+    assert state("2026-12-01T00:00") == ["overdue"]
+    assert state("2026-12-01T00:00", "--state", "open") == []
+    assert state("2026-12-01T00:00", "--state", "overdue") == ["overdue"]
+    run(config, "items", "--limit", "0", code=2)
+
+
+def test_event_inputs_are_checked(config: Path) -> None:
+    doc = json.loads(run(config, "event", "declare", "事件", "--level", "major",
+                         "--started-at", "2026-11-26T08:00", "--now", "2026-11-26T08:30", "--json"))
+    eid = str(doc["id"])
+    before = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
+                                       "--at", "2026-11-26T07:00", "--now", "2026-11-26T09:00"])
+    assert before.exit_code == 1 and "before the event started" in before.output
+    future = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
+                                       "--at", "2031-01-01T00:00", "--now", "2026-11-26T09:00"])
+    assert future.exit_code == 1 and "in the future" in future.output
+    run(config, "event", "done", eid, "publish", "--at", "2026-11-26T09:00", "--now", "2026-11-26T09:00")
+    again = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
+                                      "--at", "2026-11-26T09:30", "--now", "2026-11-26T10:00"])
+    assert again.exit_code == 1 and "already marked done" in again.output
+    run(config, "event", "done", eid, "publish", "--at", "2026-11-26T09:30", "--correct",
+        "--now", "2026-11-26T10:00")
+    listed = json.loads(run(config, "event", "list", "--json", "--now", "2026-11-27T06:30"))
+    publish, press = listed[0]["milestones"]
+    assert publish["done_at"] == "2026-11-26T09:30:00+08:00"
+    assert press["state"] == "at_risk"  # inside the 2 h warning before 08:00
+    late = CliRunner().invoke(main, ["--config", str(config), "event", "declare", "x", "--level",
+                                     "major", "--started-at", "2030-01-01T08:00"])
+    assert late.exit_code == 1 and "in the future" in late.output
+
+
+def test_config_folder_and_every_problem_are_reported(tmp_path: Path) -> None:
+    proc = run_process("--config", str(tmp_path), "status", cwd=tmp_path)
+    assert proc.returncode == 2 and "is a folder" in proc.stderr and "Traceback" not in proc.stderr
+    bad = write_config(tmp_path / "two", '[rules.reply]\nworkingday = 5\n'
+                       '[channels.mail]\nkind = "email"\nto = "a@b.c"\n')
+    proc = run_process("--config", str(bad), "status", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown key 'rules.reply.workingday' (expected one of: working_days" in proc.stderr
+    assert "channels.mail.smtp' is required" in proc.stderr
+    assert "channels.mail.to' = 'a@b.c'" in proc.stderr

@@ -28,3 +28,17 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
     command.downgrade(alembic_config(engine), "base")
     assert current_revision(engine) is None
     assert upgrade(engine) is True
+
+
+def test_a_database_from_a_newer_version_is_one_clear_error(tmp_path: Path) -> None:
+    import pytest
+    from sqlalchemy import text
+
+    from monitor.db.engine import DatabaseError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(DatabaseError, match="revision '0099', which this version"):
+        upgrade(engine)

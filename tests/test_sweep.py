@@ -128,7 +128,8 @@ def test_crisis_milestones_alert_until_done(make_app) -> None:
     with app.session() as session:
         from monitor.tracking import mark_milestone_done
 
-        mark_milestone_done(session, event.id, "publish", parse_iso("2026-11-26T12:30"))
+        mark_milestone_done(session, event.id, "publish", parse_iso("2026-11-26T12:30"),
+                            parse_iso("2026-11-26T12:30"))
     sweep(at(app, "2026-11-26T15:00"))
     assert len(alerts(app)) == 1  # done: no 1h/30m/overdue for publish
     sweep(at(app, "2026-11-27T09:00"))

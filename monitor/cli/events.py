@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -14,7 +14,7 @@ def register(main: click.Group) -> None:
     main.add_command(event)
 
 
-def event_document(event: Any, now: datetime) -> dict[str, Any]:
+def event_document(event: Any, now: datetime, warn_before: timedelta | None = None) -> dict[str, Any]:
     from monitor.timeutil import iso
 
     return {
@@ -25,19 +25,31 @@ def event_document(event: Any, now: datetime) -> dict[str, Any]:
         "declared_at": iso(event.declared_at),
         "milestones": [
             {"name": m.name, "deadline": iso(m.deadline), "done_at": iso(m.done_at),
-             "state": milestone_state(m.deadline, m.done_at, now)}
+             "state": milestone_state(m.deadline, m.done_at, now, warn_before)}
             for m in event.milestones
         ],
     }
 
 
-def milestone_state(deadline: datetime, done_at: datetime | None, now: datetime) -> str:
+def milestone_state(deadline: datetime, done_at: datetime | None, now: datetime,
+                    warn_before: timedelta | None = None) -> str:
+    """done / done_late, else overdue, at_risk (inside the first warning threshold) or open."""
     if done_at is not None:
         return "done" if done_at <= deadline else "done_late"
-    return "overdue" if now >= deadline else "open"
+    if now >= deadline:
+        return "overdue"
+    if warn_before is not None and now >= deadline - warn_before:
+        return "at_risk"
+    return "open"
 
 
-MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时", "open": "进行中"}
+def first_warning(app: Any) -> timedelta | None:
+    thresholds = app.config.settings.rules.crisis.thresholds
+    return max((t.as_timedelta() for t in thresholds), default=None)
+
+
+MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时",
+                      "at_risk": "临近时限", "open": "进行中"}
 
 
 @click.group()
@@ -61,7 +73,7 @@ def declare(state, title: str, level: str, started_at: datetime, now: datetime |
     app = state.app(now)
     with app.session() as session:
         created = declare_event(session, title, level, started_at, app.config, app.now())
-        doc = event_document(created, app.now())
+        doc = event_document(created, app.now(), first_warning(app))
     if as_json:
         emit_json(doc)
         return
@@ -84,16 +96,19 @@ def _print_event(doc: dict[str, Any]) -> None:
 @click.argument("event_id", type=int)
 @click.argument("milestone", type=click.Choice(["publish", "press_conference"]))
 @click.option("--at", type=ISO, default=None, help="When it was done (default: now).")
+@click.option("--correct", is_flag=True, help="Change the time of a milestone already done.")
 @now_option
 @pass_state
-def done(state, event_id: int, milestone: str, at: datetime | None, now: datetime | None) -> None:
+def done(state, event_id: int, milestone: str, at: datetime | None, correct: bool,
+         now: datetime | None) -> None:
     """Mark a milestone done."""
     from monitor.timeutil import format_local
     from monitor.tracking import MILESTONE_ZH, mark_milestone_done
 
     app = state.app(now)
     with app.session() as session:
-        row = mark_milestone_done(session, event_id, milestone, at or app.now())
+        row = mark_milestone_done(session, event_id, milestone, at or app.now(), app.now(),
+                                  correct=correct)
         late = row.done_at > row.deadline
     click.echo(f"事件 #{event_id}「{MILESTONE_ZH[milestone]}」已于 {format_local(row.done_at)} 完成"
                + ("（已超时限）" if late else "（在时限内）"))
@@ -112,7 +127,7 @@ def list_events(state, now: datetime | None, as_json: bool) -> None:
     app = state.app(now)
     with app.session() as session:
         events = session.scalars(select(CrisisEvent).order_by(CrisisEvent.started_at.desc())).all()
-        docs = [event_document(e, app.now()) for e in events]
+        docs = [event_document(e, app.now(), first_warning(app)) for e in events]
     if as_json:
         emit_json(docs)
         return

@@ -17,7 +17,17 @@ def register(main: click.Group) -> None:
     main.add_command(items)
 
 
-def item_document(m: Any) -> dict[str, Any]:
+def state_at(m: Any, now: datetime) -> str:
+    """The message's state at `now`: the stored state is the last sweep's verdict, so an
+    active message is re-evaluated (what `--now` asks for); final states stay as they are."""
+    from monitor.deadlines import ACTIVE_STATES, message_state
+
+    if m.state not in ACTIVE_STATES:
+        return m.state
+    return message_state(m.deadline, m.first_warning_at, now).value
+
+
+def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
     from monitor.timeutil import iso
 
     return {
@@ -29,7 +39,7 @@ def item_document(m: Any) -> dict[str, Any]:
         "posted_at": iso(m.posted_at),
         "department": m.department,
         "status_text": m.status_text,
-        "state": m.state,
+        "state": state_at(m, now) if now is not None else m.state,
         "due_date": m.due_date.isoformat() if m.due_date else None,
         "deadline": iso(m.deadline),
         "replied_at": iso(m.replied_at),
@@ -42,7 +52,7 @@ def item_document(m: Any) -> dict[str, Any]:
 @click.option("--source", default=None, help="Only this source.")
 @click.option("--state", "state_filter", type=click.Choice(STATES), default=None,
               help="Only this state (default: open, at_risk and overdue).")
-@click.option("--limit", type=int, default=None, help="At most this many rows.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
 @now_option
 @json_option
 @pass_state
@@ -58,32 +68,37 @@ def items(state, source: str | None, state_filter: str | None, limit: int | None
     app = state.app(now)
     if source is not None:
         app.config.source(source)  # an unknown name is an error, not an empty list
+    active = [s.value for s in ACTIVE_STATES]
     query = select(Message).order_by(Message.deadline, Message.id)
     if source:
         query = query.where(Message.source == source)
-    if state_filter is None:
-        query = query.where(Message.state.in_([s.value for s in ACTIVE_STATES]))
+    # active states are re-evaluated at --now, so they are filtered after evaluation
+    if state_filter is None or state_filter in active:
+        query = query.where(Message.state.in_(active))
     elif state_filter != "all":
         query = query.where(Message.state == state_filter)
-    if limit:
-        query = query.limit(limit)
+    moment = app.now()
     with app.session() as session:
-        rows = session.scalars(query).all()
-        docs = [item_document(m) for m in rows]
+        docs = [item_document(m, moment) for m in session.scalars(query)]
+    if state_filter not in (None, "all"):
+        docs = [d for d in docs if d["state"] == state_filter]
+    docs = docs[:limit] if limit else docs
     if as_json:
         emit_json(docs)
         return
-    if not rows:
+    if not docs:
         click.echo("（没有符合条件的留言）")
         return
+    from monitor.timeutil import parse_iso
+
     table_rows = [
-        [m.source, m.external_id, m.title, format_local(m.posted_at), m.department or "",
-         STATE_ZH.get(m.state, m.state),
-         (m.due_date.isoformat() if m.due_date else "") + ("*" if m.provisional else ""),
-         format_local(m.replied_at)]
-        for m in rows
+        [d["source"], d["external_id"], d["title"], format_local(parse_iso(d["posted_at"])),
+         d["department"] or "", STATE_ZH.get(d["state"], d["state"]),
+         (d["due_date"] or "") + ("*" if d["provisional"] else ""),
+         format_local(parse_iso(d["replied_at"])) if d["replied_at"] else ""]
+        for d in docs
     ]
     click.echo(table(["来源", "编号", "标题", "来信时间", "部门", "状态", "截止日期", "回复时间"],
                      table_rows, max_width=30))
-    if any(m.provisional for m in rows):
+    if any(d["provisional"] for d in docs):
         click.echo("* 临时期限：涉及尚未公布放假安排的年份，请补充 holidays.toml")

@@ -72,13 +72,24 @@ def current_revision(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> bool:
     """Run migrations up to head. Returns True when anything was applied."""
     from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
 
     try:
-        if current_revision(engine) == head_revision(engine):
+        current = current_revision(engine)
+        if current == head_revision(engine):
             return False
+        script = ScriptDirectory.from_config(alembic_config(engine))
+        if current is not None and current not in {r.revision for r in script.walk_revisions()}:
+            raise DatabaseError(
+                f"{engine.url.render_as_string(hide_password=True)}: the database is at schema "
+                f"revision {current!r}, which this version of opinion-monitor does not know "
+                "(a newer version wrote it): install that version, or restore a backup")
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(f"cannot migrate the database: {exc.orig}") from None
+    except CommandError as exc:
+        raise DatabaseError(f"cannot migrate the database: {exc}") from None
     return True
 
 
