@@ -51,4 +51,30 @@ def test_missing_webhook_variable_names_the_key(make_app, monkeypatch) -> None:
     monkeypatch.delenv("OM_NO_SUCH_HOOK", raising=False)
     app = make_app('[channels.office]\nkind = "wecom"\nwebhook = "env:OM_NO_SUCH_HOOK"\n[routing]\ndefault = ["office"]\n')
     result = run(app, "alerts", "test", "office")
-    assert result.exit_code == 1 and "channels.office.webhook" in result.output and "OM_NO_SUCH_HOOK" in result.output
+    assert result.exit_code == 2, result.output
+    assert "channels.office.webhook" in result.output and "OM_NO_SUCH_HOOK" in result.output
+    assert str(app.config.path) in result.output and "Traceback" not in result.output
+
+
+def test_check_channel_secrets_names_the_first_missing_one(make_app, monkeypatch) -> None:
+    import pytest
+
+    from alerts.channels import check_channel_secrets
+    from monitor.errors import ConfigError
+
+    monkeypatch.setenv("OM_HOOK_SET", "http://127.0.0.1:9/cgi-bin/webhook/send?key=x")
+    monkeypatch.delenv("OM_HOOK_UNSET", raising=False)
+    monkeypatch.delenv("OM_SMTP_UNSET", raising=False)
+    good = ('[channels.office]\nkind = "wecom"\nwebhook = "env:OM_HOOK_SET"\n'
+            '[channels.plain-mail]\nkind = "email"\nsmtp = "smtp://u@127.0.0.1:2525"\nto = ["a@example.gov.cn"]\n')
+    check_channel_secrets(make_app(good).config)  # all set (a mail channel without password is fine)
+    mail = good + ('[channels.mail]\nkind = "email"\nsmtp = "smtps://u@127.0.0.1:465"\n'
+                   'to = ["a@example.gov.cn"]\npassword = "env:OM_SMTP_UNSET"\n')
+    app = make_app(mail)
+    with pytest.raises(ConfigError) as caught:
+        check_channel_secrets(app.config)
+    message = str(caught.value)
+    assert str(app.config.path) in message and "channels.mail.password" in message and "OM_SMTP_UNSET" in message
+    hook = mail.replace("env:OM_HOOK_SET", "env:OM_HOOK_UNSET")
+    with pytest.raises(ConfigError, match=r"channels\.office\.webhook.*OM_HOOK_UNSET"):
+        check_channel_secrets(make_app(hook).config)

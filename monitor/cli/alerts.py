@@ -160,12 +160,13 @@ def ack(state, alert_id: int, now: datetime | None) -> None:
 @pass_state
 def test_channel(state, channel: str) -> None:
     """Send a test message on CHANNEL."""
-    from alerts.channels import ChannelError, build_channel
+    from alerts.channels import ChannelError, build_channel, check_channel_secret
     from alerts.render import Outgoing
     from monitor.errors import MonitorError
     from monitor.timeutil import format_local
 
     app = state.app()
+    check_channel_secret(channel, app.config)  # an unset env: secret is a config error (exit 2)
     notifier = build_channel(channel, app.config)
     notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
     stamp = format_local(app.now())
