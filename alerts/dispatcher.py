@@ -44,10 +44,10 @@ class DispatchResult:
     at: datetime
     sent: int = 0            # alerts fully delivered
     failed: int = 0          # alerts not (fully) delivered this time; retried later
-    held: int = 0            # non-crisis alerts waiting for office hours
+    held: int = 0            # non-crisis alerts waiting for office hours (all of them, after this dispatch)
     skipped: int = 0         # obsolete before delivery (the message was replied meanwhile)
     messages_sent: int = 0   # messages posted (after splitting)
-    held_until: datetime | None = None  # when the held alerts go out
+    held_until: datetime | None = None  # when the first held alert goes out
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -205,6 +205,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
     with app.sessions(expire_on_commit=False) as session:
         alerts = _claim(session, moment)
         if not alerts:
+            _count_held(app, session, moment, office, result)
             return result
         messages, milestones = _context(session, alerts)
         resolved_subjects = [a.subject for a in alerts if a.kind == "reply_resolved"]
@@ -225,8 +226,6 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             if opening is not None and not is_urgent(alert) and alert.kind not in ALWAYS_KINDS:
                 # not looked at again until the office opens (the daemon polls every few seconds)
                 alert.next_attempt_at = opening
-                result.held += 1
-                result.held_until = opening
                 continue
             item, subject_obj = (None, None) if alert.kind == "daily_summary" else \
                 _item(alert, messages, milestones, moment)
@@ -296,7 +295,27 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
                 alert.channel = ",".join(sorted(set(w.done.values())))
             result.failed += 1
         session.commit()
+        _count_held(app, session, moment, office, result)
     return result
+
+
+def _count_held(app: "App", session: Session, moment: datetime, office: bool, result: DispatchResult) -> None:
+    """The alerts waiting for office hours now — those held by an earlier dispatch too, so a
+    later dispatch outside hours does not report 0 while they still wait. Outside office hours
+    every pending non-urgent alert waits (at least) until the next opening."""
+    from sqlalchemy import func
+
+    if office:
+        return
+    opening = next_opening(app, moment)
+    waiting = (Alert.status == "pending", or_(Alert.crisis.is_(False), Alert.crisis.is_(None)),
+               Alert.kind.not_in(sorted(URGENT_KINDS | ALWAYS_KINDS)))
+    count, first = session.execute(select(func.count(), func.min(Alert.next_attempt_at)).where(*waiting)).one()
+    result.held = int(count or 0)
+    if result.held:
+        # a held alert that also backs off after a failure goes at the later of the two
+        first = to_utc(first) if first is not None else None
+        result.held_until = max(opening, first) if first is not None else opening
 
 
 Bucket = tuple[tuple[str, bool, int], list[tuple[_Work, str]]]

@@ -161,7 +161,10 @@ def test_outside_office_hours_non_crisis_waits_crisis_does_not(make_app, wecom: 
     assert [r["next_attempt_at"] for r in alert_rows(app) if r["kind"] == "reply_overdue"] == [
         parse_iso("2026-11-30T08:30")]
     saturday = dispatch(at(app, "2026-11-28T10:00"), timing=timing)  # not even looked at
-    assert (saturday.held, saturday.sent) == (0, 0)
+    assert (saturday.held, saturday.sent) == (1, 0)  # but still reported as waiting
+    assert saturday.held_until == parse_iso("2026-11-30T08:30")
+    doc = saturday.as_dict()
+    assert (doc["held"], doc["held_until"]) == (1, "2026-11-30T08:30:00+08:00")
     result = dispatch(at(app, "2026-11-30T08:30"), timing=timing)
     assert result.sent == 1 and "留言a1" in wecom.contents()[-1]
 
