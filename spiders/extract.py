@@ -16,11 +16,11 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+from spiders.expressions import JSON_STEP as _INDEX, is_xpath
 from spiders.profile import FieldSpec
 
 Node = Any  # a parsel Selector (html/xml) or a JSON value
 
-_INDEX = re.compile(r"^([^\[\]]*)((?:\[\d+\])*)$")
 _NEXT_LABEL = r"(?=\s+[\u4e00-\u9fff]{1,12}\s*[：:]|$)"
 
 
@@ -176,7 +176,7 @@ def list_nodes(text: str, fmt: str, items: str) -> tuple[list[Node], bool]:
         return rows, True
     selector = html_selector(text)
     try:
-        nodes = list(selector.xpath(items)) if items.startswith(("/", ".", "(")) else list(selector.css(items))
+        nodes = list(selector.xpath(items)) if is_xpath(items) else list(selector.css(items))
     except ValueError as exc:
         raise ExtractError(f"items {items!r}: {exc}") from None
     if nodes:

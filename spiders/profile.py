@@ -13,11 +13,15 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.errors import ConfigError
+from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
+
+if TYPE_CHECKING:
+    from monitor.config import Config, SourceConfig
 
 REQUIRED_MESSAGE_FIELDS = ("external_id", "title", "posted_at")
 REQUIRED_NEWS_FIELDS = ("url", "title")
@@ -163,11 +167,45 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     try:
-        return Profile.model_validate(data)
+        profile = Profile.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{_location(e['loc']) or '(top)'}: {e['msg']}"
                              for e in exc.errors()[:5])
         raise ConfigError(f"{path}: {problems}") from None
+    problems = expression_problems(profile)
+    if problems:
+        raise ConfigError(f"{path}: " + "; ".join(problems[:5]))
+    return profile
+
+
+def _field_problems(prefix: str, fields: dict[str, FieldSpec]) -> list[str]:
+    out = []
+    for name, spec in fields.items():
+        for key, value, check in (("xpath", spec.xpath, xpath_problem), ("css", spec.css, css_problem),
+                                  ("json", spec.json_path, json_path_problem)):
+            problem = None if value is None else check(value)
+            if problem:
+                out.append(f"{prefix}.{name}.{key}: {problem}")
+    return out
+
+
+def expression_problems(profile: Profile) -> list[str]:
+    """Every XPath, CSS selector and JSON path of the profile that would fail at crawl time,
+    as ``sections.bxcy.list.items: XPath '//table[@@@' does not compile: …``."""
+    out = []
+    for name, section in profile.sections.items():
+        items = section.list.items
+        problem = None
+        if section.format == "html":
+            problem = xpath_problem(items) if is_xpath(items) else css_problem(items)
+        elif section.format == "json":
+            problem = json_path_problem(items)
+        if problem:
+            out.append(f"sections.{name}.list.items: {problem}")
+        out += _field_problems(f"sections.{name}.list.fields", section.list.fields)
+        if section.detail is not None:
+            out += _field_problems(f"sections.{name}.detail.fields", section.detail.fields)
+    return out
 
 
 def load_profile(path: Path | str) -> Profile:
@@ -179,3 +217,32 @@ def load_profile(path: Path | str) -> Profile:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the site profile: {exc}") from None
     return parse_profile(text, path)
+
+
+# (path, mtime_ns, size) → the profile or the ConfigError text; `status` checks every source and
+# several sources share one file, so each version of a file is parsed once per process.
+_CHECKED: dict[tuple[str, int, int], Profile | str] = {}
+
+
+def check_profile(config: "Config", source: "SourceConfig") -> str | None:
+    """Why `source`'s site profile cannot be used (not found, not TOML, invalid, a bad selector,
+    no such section), or None. Cheap: no scrapy, no network; one parse per file version."""
+    path = config.resolve(source.profile)
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path}: site profile not found"
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _CHECKED:
+        try:
+            _CHECKED[key] = load_profile(path)
+        except ConfigError as exc:
+            _CHECKED[key] = str(exc)
+    profile = _CHECKED[key]
+    if isinstance(profile, str):
+        return profile
+    try:
+        profile.section(source.section, path)
+    except ConfigError as exc:
+        return str(exc)
+    return None
