@@ -54,11 +54,10 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
     from sqlalchemy import select
 
     from monitor.db.models import NewsItem
-    from monitor.watchlist.cluster import SimHashIndex, text_simhash, to_signed
-    from monitor.watchlist.normalize import normalize
+    from monitor.watchlist.cluster import StoryIndex, story_keys, story_simhash, to_signed
 
     new = updated = 0
-    index: SimHashIndex | None = None
+    index: StoryIndex | None = None
     seen: set[tuple[str, str]] = set()
     for row in rows:
         url = str(row.get("url") or "").strip()
@@ -77,7 +76,8 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
             continue
         earlier = session.scalars(select(NewsItem).where(NewsItem.url == url)
                                   .order_by(NewsItem.id.desc()).limit(1)).first()
-        value = text_simhash(normalize(f"{title}\n{body or ''}"))
+        value = story_simhash(title, body)
+        keys = story_keys(title, body)
         if index is None and earlier is None:
             index = _recent_index(session, now)  # before this item is added: not its own match
         item = NewsItem(source=source_name, url=url, title=title, body=body,
@@ -92,11 +92,11 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
             updated += 1
         else:
             assert index is not None
-            found = None if value is None else index.find(value)
+            found = index.find(keys, value)
             item.cluster = found if found is not None else item.id
             new += 1
-        if value is not None and index is not None:
-            index.add(item.id, value, item.cluster)
+        if index is not None:
+            index.add(item.id, keys, value, item.cluster)
     return new, updated
 
 
@@ -104,13 +104,33 @@ def _recent_index(session: Session, now: datetime) -> Any:
     from sqlalchemy import select
 
     from monitor.db.models import NewsItem
-    from monitor.watchlist.cluster import SimHashIndex, to_unsigned
+    from monitor.watchlist.cluster import StoryIndex, to_unsigned
 
-    index = SimHashIndex()
-    query = (select(NewsItem.id, NewsItem.simhash, NewsItem.cluster)
-             .where(NewsItem.first_seen >= now - timedelta(days=CLUSTER_DAYS),
-                    NewsItem.simhash.is_not(None))
+    index = StoryIndex()
+    query = (select(NewsItem.id, NewsItem.title, NewsItem.body, NewsItem.content_hash,
+                    NewsItem.simhash, NewsItem.cluster)
+             .where(NewsItem.first_seen >= now - timedelta(days=CLUSTER_DAYS))
              .order_by(NewsItem.id))
-    for item_id, value, cluster in session.execute(query):
-        index.add(item_id, to_unsigned(value), cluster or item_id)
+    for item_id, title, body, digest, value, cluster in session.execute(query):
+        index.add(item_id, _keys_of(digest, title, body),
+                  None if value is None else to_unsigned(value), cluster or item_id)
     return index
+
+
+# content hash (of title + body) → StoryKeys: the keys are a function of title and body alone,
+# so this cache is right for any database the process opens
+_KEYS_CACHE: dict[str, Any] = {}
+_KEYS_CACHE_MAX = 100_000
+
+
+def _keys_of(digest: str, title: str, body: str | None) -> Any:
+    """Exact story keys of a stored item, cached in the process: the daemon rebuilds the
+    week's index on every crawl and should normalise each title once, not each time."""
+    from monitor.watchlist.cluster import story_keys
+
+    keys = _KEYS_CACHE.get(digest)
+    if keys is None:
+        if len(_KEYS_CACHE) >= _KEYS_CACHE_MAX:
+            _KEYS_CACHE.clear()
+        keys = _KEYS_CACHE[digest] = story_keys(title or "", body)
+    return keys

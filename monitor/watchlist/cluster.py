@@ -4,12 +4,24 @@ SimHash (64 bits) over the jieba tokens of title and body (words of two or more 
 credit lines such as 来源：… dropped, since reprints differ exactly there). Two items whose
 hashes differ in at most 3 bits are one story. Lookup splits the hash into 4 bands of 16 bits: by the pigeonhole
 principle two hashes within 3 bits agree exactly on at least one band, so only items sharing
-a band are compared (a dict lookup per band instead of a scan of every item)."""
+a band are compared (a dict lookup per band instead of a scan of every item).
+
+SimHash alone misses reprints of short items: a title plus a one-line body is a dozen tokens,
+and the one extra token of "（转载）" moves the hash by ~9 bits. So a story is also recognised
+by exact keys (`story_keys`, `StoryIndex`):
+- the *normalised title*: tags at either end stripped (（转载）【转】[转] 转：…), a trailing
+  outlet after " - ", "_", "|" or "——" stripped, then only letters and digits kept;
+- the hash of the *normalised short body* (credit lines, punctuation and whitespace dropped).
+An identical title joins the story unless both items have long bodies (then the content
+decides through SimHash: a daily column keeps one title for different stories); an identical
+short body joins it always. The SimHash itself is taken over the normalised title and body,
+so a suffix on the title does not move it either."""
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
@@ -124,3 +136,114 @@ def cluster_all(values: list[tuple[int, int | None]]) -> dict[int, int]:
         if value is not None:
             index.add(item_id, value, clusters[item_id])
     return clusters
+
+
+# --- exact story keys ------------------------------------------------------------------------
+
+MIN_TITLE_KEY = 6  # shorter normalised titles (通知, 工作动态) name no particular story
+MIN_BODY_KEY = 15  # a shorter body (点击查看原文) is no evidence of the same story
+LONG_BODY = 400  # characters: a longer body carries enough tokens for SimHash to decide
+
+_OPEN, _CLOSE = "([【〔〖<", ")]】〕〗>"  # after NFKC: （）→() ［］→[] ＜＞→<>
+# A numbered tag is part of the title: 审计通报（二） and 审计通报（三） are two stories
+_SERIAL = "0-9一二三四五六七八九十百千第期上中下续之"
+_TAG = (f"[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}{_SERIAL}]{{1,12}}"
+        f"[{re.escape(_CLOSE)}]")
+_LEADING_TAG = re.compile(rf"^\s*{_TAG}\s*")
+_TRAILING_TAG = re.compile(rf"\s*{_TAG}\s*$")
+_REPOST_PREFIX = re.compile(r"^\s*(?:转载|转发|转帖|转)\s*[:：]\s*")
+# "标题 - 新浪新闻", "标题_网易新闻", "标题|澎湃新闻", "标题——人民网": a dash only with a space
+# before it or doubled, since 2026-11-26 and COVID-19 are part of a title
+_TRAILING_OUTLET = re.compile(r"(?:\s*[|_]|\s+[-—–]+|[-—–]{2,}|—)\s*[^|_\-—–\s][^|_\-—–]{0,19}$")
+_DANGLING = re.compile(r"[\s|_\-—–]+$")  # what a dropped credit line leaves: "标题 |"
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def clean_title(title: str) -> str:
+    """The title without what reprints add around it: credit lines, leading/trailing bracket
+    tags, a 转： prefix and a trailing outlet name. Input is normalised text; the result keeps
+    its punctuation (for SimHash tokens); `title_key` reduces it further."""
+    text = title.strip()
+    while True:
+        before = text
+        for pattern in (_LEADING_TAG, _TRAILING_TAG, _REPOST_PREFIX, _BOILERPLATE, _DANGLING):
+            stripped = pattern.sub(" ", text).strip()
+            if stripped:  # a title that is nothing but a tag stays as it is
+                text = stripped
+        stripped = _TRAILING_OUTLET.sub("", text).strip()
+        if len(_NOT_WORD.sub("", stripped)) >= MIN_TITLE_KEY:  # never cut a title to a stub
+            text = stripped
+        if text == before:
+            return text
+
+
+def title_key(normalized_title: str) -> str | None:
+    """The story's title as letters and digits only, or None when too short to identify it."""
+    key = _NOT_WORD.sub("", clean_title(normalized_title))
+    return key if len(key) >= MIN_TITLE_KEY else None
+
+
+def body_key(normalized_body: str) -> str | None:
+    """A hash of the body's letters and digits (credit lines dropped), or None when short."""
+    key = _NOT_WORD.sub("", _BOILERPLATE.sub(" ", normalized_body))
+    if len(key) < MIN_BODY_KEY:
+        return None
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoryKeys:
+    title: str | None  # normalised title, None when too short
+    body: str | None  # hash of a short body; None for a long, short or missing one
+    long_body: bool  # both long: the title alone does not decide
+
+    def title_may_decide(self, other: StoryKeys) -> bool:
+        return not (self.long_body and other.long_body)
+
+
+def story_keys(title: str, body: str | None) -> StoryKeys:
+    """Exact keys of a news item (raw title and body: normalised here). A long body is not
+    normalised for a key at all: SimHash is reliable there, and this runs for every recent
+    item on each ingest."""
+    from monitor.watchlist.normalize import normalize
+
+    raw = (body or "").strip()
+    long_body = len(raw) > LONG_BODY
+    return StoryKeys(title_key(normalize(title)),
+                     None if long_body or not raw else body_key(normalize(raw)), long_body)
+
+
+def story_simhash(title: str, body: str | None) -> int | None:
+    """SimHash of a news item: tokens of the cleaned title and the body (both normalised), so
+    a reprint's title suffix does not count as content."""
+    from monitor.watchlist.normalize import normalize
+
+    return text_simhash(clean_title(normalize(title)) + "\n" + normalize(body or ""))
+
+
+class StoryIndex:
+    """Recent news items by SimHash band, normalised title and short-body hash; `find`
+    returns the cluster of the same story, or None. Exact keys come first (the earliest
+    item's cluster), then the nearest SimHash."""
+
+    def __init__(self) -> None:
+        self.simhashes = SimHashIndex()
+        self._titles: dict[str, list[tuple[bool, int]]] = {}  # key → [(long_body, cluster)]
+        self._bodies: dict[str, int] = {}
+
+    def add(self, item_id: int, keys: StoryKeys, value: int | None, cluster: int) -> None:
+        if value is not None:
+            self.simhashes.add(item_id, value, cluster)
+        if keys.title is not None:
+            self._titles.setdefault(keys.title, []).append((keys.long_body, cluster))
+        if keys.body is not None:
+            self._bodies.setdefault(keys.body, cluster)
+
+    def find(self, keys: StoryKeys, value: int | None) -> int | None:
+        if keys.body is not None and keys.body in self._bodies:
+            return self._bodies[keys.body]
+        if keys.title is not None:
+            for long_body, cluster in self._titles.get(keys.title, ()):
+                if not (long_body and keys.long_body):
+                    return cluster
+        return None if value is None else self.simhashes.find(value)
