@@ -134,7 +134,7 @@ class _Work:
     error: str | None = None
 
 
-def _claim(session: Session, now: datetime) -> list[Alert]:
+def _claim(session: Session, now: datetime, only: list[int] | None = None) -> list[Alert]:
     """Take the due alerts with a lease (next_attempt_at = now + LEASE) in one UPDATE, so a
     second dispatcher (the CLI beside the daemon) skips them, and a dispatcher that dies
     mid-way leaves them to be retried when the lease ends. Every claimed alert leaves with
@@ -142,6 +142,8 @@ def _claim(session: Session, now: datetime) -> list[Alert]:
     due = (select(Alert.id).where(Alert.status == "pending",
                                   or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
            .order_by(Alert.created_at, Alert.id).limit(BATCH))
+    if only is not None:
+        due = due.where(Alert.id.in_(only))
     ids = list(session.scalars(
         update(Alert).where(Alert.id.in_(due)).values(next_attempt_at=now + LEASE).returning(Alert.id)))
     session.commit()
@@ -190,8 +192,9 @@ def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Mile
 
 
 def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None = None,
-             channels: dict[str, Notifier] | None = None) -> DispatchResult:
-    """Deliver the pending alerts that are due at `now` (default: the app's clock)."""
+             channels: dict[str, Notifier] | None = None, only: list[int] | None = None) -> DispatchResult:
+    """Deliver the pending alerts that are due at `now` (default: the app's clock); with
+    `only`, just those alert ids (`summary --send` delivers its one summary)."""
     moment = now or app.now()
     result = DispatchResult(at=moment)
     settings = app.config.settings
@@ -203,7 +206,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
 
     # objects stay readable after each commit: no reload per alert
     with app.sessions(expire_on_commit=False) as session:
-        alerts = _claim(session, moment)
+        alerts = _claim(session, moment, only)
         if not alerts:
             _count_held(app, session, moment, office, result)
             return result

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from alerts.render import (LEVEL_ZH, MILESTONE_ZH, NO_DEPARTMENT, Attachment, Outgoing, clean, clock,
                            html_text, md, safe_url)
-from monitor.timeutil import format_local, iso, start_of_day
+from monitor.timeutil import format_local, iso, parse_iso, start_of_day
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -194,6 +194,22 @@ class Summary:
             parts.append(f"<p><b>注意：</b>{html_text(self.calendar_warning)}</p>")
         return "\n".join(parts)
 
+    def as_dict(self) -> dict[str, Any]:
+        """For `summary --json`: times ISO-8601, levels and milestones as codes (DESIGN §3);
+        the Chinese wording is in `text` only."""
+        return {
+            "date": self.day.isoformat(), "as_of": iso(self.now), "next_workday": self.next_day.isoformat(),
+            "since": self.since.isoformat(), "overdue": len(self.overdue), "due_today": len(self.due_today),
+            "due_next": len(self.due_next),
+            "crises": [{"id": c["id"], "title": c["title"], "level": c["level_code"],
+                        "milestone": c["milestone_code"], "deadline": iso(c["deadline_at"]),
+                        "overdue": c["deadline_at"] <= self.now} for c in self.crises],
+            "watch": [{"cluster": w["cluster"], "title": w["title"], "count": w["count"], "terms": w["terms"]}
+                      for w in self.watch],
+            "unhealthy": [{"name": u["name"], "reason": u["reason"], "last_success": iso(u["last_success"])}
+                          for u in self.unhealthy],
+            "calendar_warning": self.calendar_warning, "text": self.text()}
+
     def csv(self) -> str:
         """The overdue list; cells that a spreadsheet would run as formulas are defused."""
         buffer = io.StringIO()
@@ -271,10 +287,12 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         for event in events:
             for ms in event.milestones:
                 if ms.done_at is None:
+                    # the labels are for people; the codes and the instant for --json
                     summary.crises.append({
                         "id": event.id, "title": event.title, "level": LEVEL_ZH.get(event.level, event.level),
                         "milestone": MILESTONE_ZH.get(ms.name, ms.name),
-                        "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, moment, "已超时")})
+                        "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, moment, "已超时"),
+                        "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
 
         hits = session.execute(
             select(WatchHit.subject, WatchHit.term, WatchHit.level)
@@ -298,7 +316,8 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
 
         for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
             summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
-                                      "since": format_local(source.last_success) or None})
+                                      "since": format_local(source.last_success) or None,
+                                      "last_success": source.last_success})
 
     year = day.year
     if not app.calendar.knows_year(year):
@@ -308,6 +327,15 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         summary.calendar_warning = (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
                                     f"请在 holidays.toml 中补充 [years.{year + 1}]")
     return summary
+
+
+def summary_time(app: "App", day: date) -> datetime:
+    """The moment a summary of `day` is made: `[summary] at` (local) on that day."""
+    from datetime import time
+
+    from monitor.timeutil import parse_clock, to_utc
+
+    return to_utc(datetime.combine(day, time(*parse_clock(app.config.settings.summary.at))))
 
 
 def summary_subject(day: date) -> str:
@@ -333,5 +361,9 @@ def enqueue_summary(app: "App", day: date) -> bool:
 
 
 def summary_for_alert(app: "App", alert: "Alert", now: datetime) -> Outgoing:
-    day = date.fromisoformat((alert.data or {}).get("date") or alert.subject.split(":", 1)[1])
-    return build_summary(app, day, now).outgoing()
+    data = alert.data or {}
+    day = date.fromisoformat(data.get("date") or alert.subject.split(":", 1)[1])
+    # `summary --send --date D` fixes the moment the summary describes; the daemon's
+    # summaries describe the moment they go out
+    as_of = parse_iso(data["as_of"]) if data.get("as_of") else now
+    return build_summary(app, day, as_of).outgoing()

@@ -6,6 +6,7 @@ delivers WeCom markdown and an e-mail with the CSV attachment."""
 from __future__ import annotations
 
 import csv
+import json
 import io
 from datetime import date
 
@@ -128,3 +129,65 @@ def test_bad_date_is_a_clear_error(make_app) -> None:
     app = make_app()
     result = CliRunner().invoke(main, ["--config", str(app.config.path), "summary", "--date", "26/11"])
     assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_summary_date_is_evaluated_at_its_summary_time(make_app) -> None:
+    """--date D without --now: everything as of D at [summary] at (08:30), not the real now."""
+    app = make_app(now="2026-11-26T09:00")
+    populate(app)
+    cfg = str(app.config.path)
+    printed = CliRunner().invoke(main, ["--config", cfg, "summary", "--date", "2026-11-26"])
+    assert printed.exit_code == 0, printed.output
+    assert "统计时间：2026-11-26 08:30" in printed.output
+    assert "发布权威信息 截止 2026-11-26 12:00，剩余 3 小时 30 分钟" in printed.output
+    assert "超期 2 条" in printed.output
+    pinned = CliRunner().invoke(main, ["--config", cfg, "summary", "--date", "2026-11-26", "--now", "2026-11-26T13:00"])
+    assert "统计时间：2026-11-26 13:00" in pinned.output and "已超时 1 小时" in pinned.output
+
+
+def test_summary_json_has_iso_times_and_level_codes(make_app) -> None:
+    app = make_app(now="2026-11-26T09:00")
+    populate(app)
+    result = CliRunner().invoke(main, ["--config", str(app.config.path), "summary", "--date", "2026-11-26", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["date"] == "2026-11-26" and doc["as_of"] == "2026-11-26T08:30:00+08:00"
+    assert (doc["overdue"], doc["due_today"], doc["due_next"]) == (2, 1, 1)
+    assert [(c["level"], c["milestone"], c["deadline"], c["overdue"]) for c in doc["crises"]] == [
+        ("major", "publish", "2026-11-26T12:00:00+08:00", False),
+        ("major", "press_conference", "2026-11-27T07:00:00+08:00", False)]
+    assert doc["unhealthy"] == [{"name": "luan-bxcy", "reason": "HTTP 521 挑战页",
+                                 "last_success": "2026-11-25T20:00:00+08:00"}]
+    assert "（重大）" in doc["text"]  # the labels stay in the human text
+
+
+def test_summary_send_retries_now_and_reports_this_attempt(make_app, wecom: FakeWecom) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-26T08:30")
+    populate(app)
+    cfg = str(app.config.path)
+    send = ["--config", cfg, "summary", "--send", "--date", "2026-11-26"]
+    wecom.fail_with(93000)  # the robot's key is invalid
+    failed = CliRunner().invoke(main, [*send, "--now", "2026-11-26T08:30"])
+    assert failed.exit_code == 1 and "'office'" in failed.output and "93000" in failed.output
+    wecom.fail_with(None)  # fixed; still inside the failed attempt's backoff
+    fixed = CliRunner().invoke(main, [*send, "--now", "2026-11-26T08:30:20", "--json"])
+    assert fixed.exit_code == 0, fixed.output
+    doc = json.loads(fixed.output)
+    assert (doc["status"], doc["error"], doc["channels"], doc["failed_channels"]) == ("sent", None, ["office"], [])
+    assert "93000" not in fixed.output
+    [content] = wecom.contents("office")
+    assert content.startswith("## 【每日超期汇总】2026-11-26")
+    again = CliRunner().invoke(main, [*send, "--now", "2026-11-26T08:40"])
+    assert again.exit_code == 0 and "此前已发送" in again.output and len(wecom.contents("office")) == 1
+
+
+def test_summary_send_failure_names_the_channel(make_app, wecom: FakeWecom) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-26T08:30")
+    wecom.fail_with(93000)
+    cfg = str(app.config.path)
+    result = CliRunner().invoke(main, ["--config", cfg, "summary", "--send", "--date", "2026-11-26",
+                                       "--now", "2026-11-26T08:30", "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["status"] == "pending" and doc["failed_channels"] == ["office"] and "93000" in doc["error"]
+    assert "not delivered on channel(s) office" in result.stderr

@@ -48,46 +48,86 @@ def _day(value: str | None) -> date | None:
 
 @click.command()
 @click.option("--date", "day_text", metavar="YYYY-MM-DD", default=None,
-              help="The day to summarise (default: today, Asia/Shanghai).")
+              help="The day to summarise (default: today, Asia/Shanghai), as of its [summary] at time.")
 @click.option("--send", is_flag=True, help="Put it in the outbox and deliver it now.")
 @now_option
 @json_option
 @pass_state
 def summary(state, day_text: str | None, send: bool, now: datetime | None, as_json: bool) -> None:
     """The daily overdue-reply summary (printed unless --send)."""
-    from alerts.dispatcher import dispatch as run_dispatch
-    from alerts.summary import build_summary, enqueue_summary, summary_subject
+    from alerts.summary import build_summary, summary_time
     from monitor.timeutil import local_date
 
     app = state.app(now)
-    day = _day(day_text) or local_date(app.now())
-    if not send:
-        built = build_summary(app, day)
-        if as_json:
-            emit_json({"date": day.isoformat(), "overdue": len(built.overdue), "due_today": len(built.due_today),
-                       "due_next": len(built.due_next), "crises": built.crises, "text": built.text()})
-        else:
-            click.echo(built.text())
+    day = _day(day_text)
+    if now is not None:
+        moment = app.now()
+        day = day or local_date(moment)
+    elif day is not None:
+        # one moment for everything in it: days overdue, the crisis clocks and 统计时间
+        moment = summary_time(app, day)
+    else:
+        moment = app.now()
+        day = local_date(moment)
+    if send:
+        _send_summary(app, day, moment, as_json)
         return
-    queued = enqueue_summary(app, day)
-    result = run_dispatch(app, app.now())
+    built = build_summary(app, day, moment)
+    if as_json:
+        emit_json(built.as_dict())
+    else:
+        click.echo(built.text())
+
+
+def _send_summary(app, day: date, moment: datetime, as_json: bool) -> None:
+    """Deliver the day's summary now — a retry if an earlier attempt failed — and report
+    what THIS attempt did (an old error is cleared first, so it cannot be reported again)."""
     from sqlalchemy import select
 
-    from monitor.db.models import Alert
+    from alerts.dispatcher import dispatch as run_dispatch, targets
+    from alerts.summary import enqueue_summary, summary_subject
+    from monitor.db.models import Alert, AlertDelivery
+    from monitor.errors import MonitorError
+    from monitor.timeutil import iso
 
+    queued = enqueue_summary(app, day)
     with app.session() as session:
         row = session.scalar(select(Alert).where(Alert.subject == summary_subject(day), Alert.stage == "daily"))
-        status, error = (row.status, row.last_error) if row else ("missing", None)
+        alert_id, before = row.id, row.status
+        if before not in ("sent", "acked"):
+            row.status, row.next_attempt_at, row.last_error = "pending", None, None
+            row.data = {**(row.data or {}), "as_of": iso(moment)}
+    result = None
+    if before not in ("sent", "acked"):
+        result = run_dispatch(app, app.now(), only=[alert_id])
+    with app.session() as session:
+        row = session.get(Alert, alert_id)
+        status, error = row.status, row.last_error
+        wanted = [t for t, _ in targets(row, app.config.settings)]
+        done = dict(session.execute(select(AlertDelivery.target, AlertDelivery.channel)
+                                    .where(AlertDelivery.alert_id == alert_id)).all())
+    delivered = sorted({done[t] for t in wanted if t in done})
+    missing = [t.split(":", 1)[1] for t in wanted if t not in done]
+    ok = status in ("sent", "acked")
+    if not ok:
+        if result is not None and result.errors:
+            error = "; ".join(result.errors)
+        elif result is not None and result.sent + result.failed == 0:
+            error = "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
+        elif not wanted:
+            error = error or "no channel is configured for the summary ([summary] channels or [routing] default)"
     if as_json:
-        emit_json({"date": day.isoformat(), "enqueued": queued, "status": status, "error": error,
-                   "dispatch": result.as_dict()})
-    else:
-        click.echo(f"{day.isoformat()} 汇总：{'已加入发送队列' if queued else '此前已加入发送队列'}，"
-                   f"状态：{STATUS_ZH.get(status, status)}")
-    if status not in ("sent", "acked"):
-        from monitor.errors import MonitorError
-
-        raise MonitorError(f"summary for {day.isoformat()} not delivered: {error or status}")
+        emit_json({"date": day.isoformat(), "as_of": iso(moment), "enqueued": queued, "status": status,
+                   "already_sent": before in ("sent", "acked"), "channels": delivered,
+                   "failed_channels": [] if ok else missing, "error": None if ok else error,
+                   "dispatch": result.as_dict() if result is not None else None})
+    elif ok:
+        how = "此前已发送，未重复发送" if before in ("sent", "acked") else "已发送"
+        click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(delivered) or '无'}）")
+    if not ok:
+        channels = ", ".join(missing) or "none"
+        raise MonitorError(f"summary for {day.isoformat()} not delivered on channel(s) {channels}: "
+                           f"{error or status}")
 
 
 @click.group()
