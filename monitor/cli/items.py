@@ -58,7 +58,8 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
 @pass_state
 def items(state, source: str | None, state_filter: str | None, limit: int | None,
           now: datetime | None, as_json: bool) -> None:
-    """Tracked messages, soonest deadline first."""
+    """Tracked messages, soonest deadline first. With --now, open/at-risk/overdue are
+    evaluated at that time; without it, as of the last sweep."""
     from sqlalchemy import select
 
     from monitor.db.models import Message
@@ -77,7 +78,9 @@ def items(state, source: str | None, state_filter: str | None, limit: int | None
         query = query.where(Message.state.in_(active))
     elif state_filter != "all":
         query = query.where(Message.state == state_filter)
-    moment = app.now()
+    # without --now the stored state is shown: the daemon's last sweep, at most a minute old
+    # (and a demo database keeps the states of its simulated weeks)
+    moment = now
     with app.session() as session:
         docs = [item_document(m, moment) for m in session.scalars(query)]
     if state_filter not in (None, "all"):
