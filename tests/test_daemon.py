@@ -346,3 +346,14 @@ def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
     assert "site.toml" in result.stderr and "sections" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "monitor.db.lock").read_text().strip()  # released, no pid left
+
+
+def test_run_refuses_a_missing_channel_secret_at_start(tmp_path: Path) -> None:
+    path = write_config(tmp_path, '[channels.office]\nkind = "wecom"\n'
+                        'webhook = "env:OM_TEST_UNSET_WEBHOOK"\n[routing]\ndefault = ["office"]\n')
+    env = {k: v for k, v in os.environ.items() if k != "OM_TEST_UNSET_WEBHOOK"}
+    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2
+    assert "channels.office.webhook" in result.stderr and "OM_TEST_UNSET_WEBHOOK" in result.stderr
+    assert "Traceback" not in result.stderr

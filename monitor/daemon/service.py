@@ -116,6 +116,9 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         if not lock.acquire(standby=standby, stop=stop):
             return 0
         check_profiles(config)
+        from alerts.channels import check_channel_secrets
+
+        check_channel_secrets(config)  # a missing env: secret is exit 2 now, not failed alerts
         app = App(config)
         app.sessions  # open and migrate now, before any job runs
         jobs = DaemonJobs(app, started_at=app.now())
