@@ -32,7 +32,47 @@ def test_dispatch_and_list_json(make_app, wecom: FakeWecom) -> None:
     [row] = json.loads(run(app, "alerts", "list", "--json").output)
     assert row["status"] == "sent" and row["channel"] == "office" and row["sent_at"].startswith("2026-11-24T10:00")
     table = run(app, "alerts", "list")
-    assert "reply_overdue" in table.output and "已发送" in table.output
+    assert "超期提醒" in table.output and "已超期" in table.output and "已发送" in table.output
+    assert "reply_overdue" not in table.output and "message:" not in table.output and "留言a1" in table.output
+
+
+def test_alerts_list_shows_labels_json_keeps_codes(make_app) -> None:
+    from monitor.db.models import Alert
+    from monitor.timeutil import parse_iso
+    from monitor.tracking import declare_event
+
+    app = make_app(now="2026-11-26T10:00")
+    mid = add_message(app, "a1", "2026-11-20T09:00", title="小区供暖不足，多次反映无人处理，请尽快解决供暖问题谢谢")
+    now = app.now()
+    with app.session() as session:
+        event = declare_event(session, "化工厂异味", "major", parse_iso("2026-11-26T07:00"), app.config, now)
+        session.flush()
+        ms = event.milestones[0]
+        rows = [("reply_at_risk", f"message:{mid}", "2wd", {}), ("reply_at_risk", f"message:{mid}", "1wd", {}),
+                ("reply_overdue", f"message:{mid}", "overdue", {}), ("reply_resolved", f"message:{mid}", "resolved", {}),
+                ("crisis_at_risk", f"milestone:{ms.id}", "2h", {}), ("crisis_overdue", f"milestone:{ms.id}", "overdue", {}),
+                ("watch_hit", "news-cluster:3", "watch", {"title": "某区欠薪引关注", "level": "warning"}),
+                ("possible_crisis", "news-cluster:3", "possible_crisis", {"title": "某区欠薪引关注"}),
+                ("source_unhealthy", "source:luan-bxcy", "unhealthy@20261126T131808Z", {}),
+                ("calendar_missing", "calendar:2027", "2026-12-01", {"year": 2027}),
+                ("daily_summary", "summary:2026-11-26", "daily", {"date": "2026-11-26"})]
+        for kind, subject, stage, data in rows:
+            session.add(Alert(kind=kind, subject=subject, stage=stage, crisis=kind.startswith("crisis"),
+                              data=data, status="pending", attempts=0, created_at=now))
+    out = run(app, "alerts", "list").output
+    for label in ("临期提醒", "超期提醒", "已回复", "突发临期", "突发超时", "关注词", "疑似突发", "数据源异常",
+                  "日历缺失", "每日汇总", "还剩2个工作日", "今天到期", "已超期", "还剩2小时", "已超时",
+                  "数据源异常（自 11-26 21:18 起）", "小区供暖不足", "…", "化工厂异味·发布权威信息",
+                  "某区欠薪引关注", "数据源 luan-bxcy", "2027 年节假日安排", "2026-11-26 汇总"):
+        assert label in out, label
+    for code in ("watch_hit", "reply_at_risk", "calendar_missing", "message:", "news-cluster:", "milestone:",
+                 "overdue", "unhealthy@", "2wd"):
+        assert code not in out, code
+    assert "请尽快解决供暖问题谢谢" not in out  # clipped
+    doc = json.loads(run(app, "alerts", "list", "--json").output)
+    assert {(a["kind"], a["subject"], a["stage"]) for a in doc} >= {
+        ("watch_hit", "news-cluster:3", "watch"), ("reply_at_risk", f"message:{mid}", "2wd"),
+        ("source_unhealthy", "source:luan-bxcy", "unhealthy@20261126T131808Z")}
 
 
 def test_alerts_test_sends_and_reports_errcode(make_app, wecom: FakeWecom) -> None:

@@ -145,6 +145,7 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
     """Alerts, newest first."""
     from sqlalchemy import select
 
+    from alerts.labels import kind_label, stage_label, subject_labels
     from monitor.db.models import Alert
     from monitor.timeutil import format_local, iso
 
@@ -158,7 +159,10 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
                 "status": a.status, "created_at": iso(a.created_at), "sent_at": iso(a.sent_at),
                 "department": a.department, "crisis": bool(a.crisis), "attempts": a.attempts,
                 "last_error": a.last_error} for a in rows]
-        lines = [[a.id, a.kind, a.subject, a.stage, STATUS_ZH.get(a.status, a.status), a.channel or "",
+        # people read labels; --json keeps the codes
+        subjects = {} if as_json else subject_labels(session, rows)
+        lines = [[a.id, kind_label(a.kind), subjects.get(a.id, a.subject), stage_label(a.kind, a.stage),
+                  STATUS_ZH.get(a.status, a.status), a.channel or "",
                   format_local(a.created_at), format_local(a.sent_at)] for a in rows]
     if as_json:
         emit_json(doc)
