@@ -196,3 +196,50 @@ def test_hot_reload_without_a_new_process(make_app) -> None:
     with app.session() as session:
         assert get_matcher(session).match("拖欠薪资") == []
         assert [s.term for s in list_terms(session)] == ["审计"]
+
+
+def test_import_merges_by_default_and_reports_each_change(config: Path, tmp_path: Path,
+                                                          monkeypatch) -> None:
+    monkeypatch.setenv("USER", "lisi")
+    run(config, "watchlist", "add", "审计", "--exclude", "评审计划", "审计署官网")
+    stored = {t["term"]: t for t in listed(config)}["审计"]
+    assert stored == {"term": "审计", "level": "info", "category": "本单位",
+                      "exclude": ["评审计划", "审计署官网"], "enabled": True}
+    history = json.loads(run(config, "watchlist", "history", "--json"))
+    just_term = tmp_path / "just.txt"
+    just_term.write_text("审计\n腐败 | critical | 廉政\n", encoding="utf-8")
+    out = run(config, "watchlist", "import", str(just_term))
+    # the reported defect: a bare `审计` line reset level, category and exclusions
+    assert {t["term"]: t for t in listed(config)}["审计"] == stored
+    assert "新增 1 个，更新 0 个，未变 1 个" in out and "新增：腐败" in out
+    assert len(json.loads(run(config, "watchlist", "history", "--json"))) == len(history) + 1
+    # a line overrides exactly the fields it gives, and the summary names them
+    partial = tmp_path / "partial.txt"
+    partial.write_text("审计 | critical\n欠薪 | | | !欠薪保障金\n腐败 | critical | 廉政\n",
+                       encoding="utf-8")
+    out = run(config, "watchlist", "import", str(partial))
+    terms = {t["term"]: t for t in listed(config)}
+    assert terms["审计"] == dict(stored, level="critical")
+    assert terms["欠薪"] == {"term": "欠薪", "level": "warning", "category": "民生",
+                           "exclude": ["欠薪保障金"], "enabled": True}
+    assert "新增 0 个，更新 2 个，未变 1 个" in out
+    assert "更新 审计：级别 提示 → 严重" in out and "分类" not in out.split("审计：")[1].split("\n")[0]
+    assert "更新 欠薪：排除 无 → 欠薪保障金" in out
+    entries = json.loads(run(config, "watchlist", "history", "--json"))
+    assert [(e["action"], e["term"], e["actor"]) for e in entries[:2]] == [
+        ("import", "欠薪", "lisi"), ("import", "审计", "lisi")]
+    assert entries[1]["before"]["level"] == "info" and entries[1]["after"]["level"] == "critical"
+
+
+def test_import_replace_makes_each_line_the_full_definition(config: Path,
+                                                            tmp_path: Path) -> None:
+    just_term = tmp_path / "just.txt"
+    just_term.write_text("审计\n", encoding="utf-8")
+    out = run(config, "watchlist", "import", "--replace", str(just_term))
+    assert listed(config) == [{"term": "审计", "level": "warning", "category": None,
+                               "exclude": [], "enabled": True}]
+    assert "（替换）" in out and "更新 1 个" in out and "删除 1 个" in out
+    assert "更新 审计：级别 提示 → 警示；分类 本单位 → 无；排除 评审计划 → 无" in out
+    assert "删除：欠薪" in out
+    again = run(config, "watchlist", "import", "--replace", str(just_term))
+    assert "新增 0 个，更新 0 个，未变 1 个，删除 0 个" in again and "更新 审计" not in again

@@ -96,20 +96,50 @@ def list_(state, as_json: bool) -> None:
 @watchlist.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True,
-              help="Also remove terms that are not in FILE (default: add and update only).")
+              help="FILE is the whole watchlist: each line is the term's full definition "
+                   "(omitted level/category/exclusions take their defaults) and terms not in "
+                   "FILE are removed. Default: merge — a line changes only the fields it gives.")
 @now_option
 @pass_state
 def import_(state, file: Path, replace: bool, now: datetime | None) -> None:
     """Add/update terms from FILE (`term | level | category | !exclusion …`); a bad line
-    imports nothing."""
+    imports nothing. Prints every term the import added, changed or removed."""
     from monitor.watchlist.terms import actor_name, import_terms, parse_file
 
     specs = parse_file(file)  # the whole file is checked before anything is written
     app = state.app(now)
     with app.session() as session:
-        counts = import_terms(session, specs, app.now(), actor_name(), replace=replace)
-    click.echo(f"已导入 {file}：新增 {counts['add']} 个，更新 {counts['update']} 个，"
-               f"未变 {counts['same']} 个" + (f"，删除 {counts['remove']} 个" if replace else ""))
+        report = import_terms(session, specs, app.now(), actor_name(), replace=replace)
+    click.echo(import_summary(file, report, replace))
+
+
+def import_summary(file: Path, report, replace: bool) -> str:
+    """新增 / 更新 (each term with the fields that changed, old → new) / 未变 [/ 删除]."""
+    from monitor.watchlist.terms import FIELD_ZH, changed_fields
+
+    counts = report.counts
+    mode = "替换" if replace else "合并"
+    lines = [f"已导入 {file}（{mode}）：新增 {counts['add']} 个，更新 {counts['update']} 个，"
+             f"未变 {counts['same']} 个" + (f"，删除 {counts['remove']} 个" if replace else "")]
+    if report.added:
+        lines.append("  新增：" + "、".join(s.term for s in report.added))
+    for before, after in report.updated:
+        changes = [f"{FIELD_ZH[name]} {_field(before, name)} → {_field(after, name)}"
+                   for name in changed_fields(before, after)]
+        lines.append(f"  更新 {after.term}：" + "；".join(changes))
+    if report.removed:
+        lines.append("  删除：" + "、".join(s.term for s in report.removed))
+    return "\n".join(lines)
+
+
+def _field(spec, name: str) -> str:
+    from monitor.watchlist.levels import LEVEL_ZH
+
+    if name == "level":
+        return LEVEL_ZH.get(spec.level, spec.level)
+    if name == "category":
+        return spec.category or "无"
+    return "、".join(spec.exclude) or "无"
 
 
 @watchlist.command("export")

@@ -5,7 +5,10 @@ File format (config/watchlist.txt, `watchlist import/export`), one term a line:
     term | level | category | !exclusion !exclusion …
 
 `#` starts a comment line; level is info | warning (default) | critical; category and the
-exclusions are optional. Every edit writes a WatchTermHistory row (who, when, before/after)
+exclusions are optional. `import` merges by default: for a term already on the list a line
+changes only the fields it gives (an omitted level, category or exclusion list keeps the stored
+value), so a file with just `审计` never wipes 审计's settings; `import --replace` makes the
+file the whole watchlist (each line the term's full definition, terms not listed removed). Every edit writes a WatchTermHistory row (who, when, before/after)
 and bumps the watchlist version in the Meta table, which is what lets a running daemon pick
 up the change on its next item (matcher.get_matcher)."""
 
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from monitor.app import App
 
 ACTION_ZH = {"add": "添加", "update": "修改", "remove": "删除", "import": "导入"}
+FIELDS = ("level", "category", "exclude")  # what a file line may give
+FIELD_ZH = {"level": "级别", "category": "分类", "exclude": "排除"}
 VERSION_KEY = "watchlist.version"
 
 
@@ -41,6 +46,9 @@ class TermSpec:
     category: str | None = None
     exclude: list[str] = field(default_factory=list)
     enabled: bool = True
+    # the fields a file line gave explicitly (`审计` gives none, `审计 | info` gives level):
+    # a merging import overrides only these
+    given: frozenset[str] = field(default=frozenset(FIELDS), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {"term": self.term, "level": self.level, "category": self.category,
@@ -113,7 +121,10 @@ def parse_line(line: str, where: str) -> TermSpec | None:
         if not rest.startswith("!"):
             raise MonitorError(f"{where}: exclusions must each start with '!': {rest!r}")
         exclude = rest.split("!")[1:]
-    return make_spec(term, level or "warning", category, exclude, where)
+    spec = make_spec(term, level or "warning", category, exclude, where)
+    spec.given = frozenset(name for name, value in
+                           (("level", level), ("category", category), ("exclude", rest)) if value)
+    return spec
 
 
 def parse_text(text: str, name: str) -> list[TermSpec]:
@@ -198,8 +209,10 @@ def _history(session: Session, term: str, action: str, before: TermSpec | None,
                                  after=after.as_dict() if after else None, actor=actor, at=now))
 
 
-def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action: str) -> str:
-    """Insert or update one term; returns "add", "update" or "same"."""
+def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action: str,
+            merge: bool = False) -> tuple[str, TermSpec | None, TermSpec]:
+    """Insert or update one term; returns ("add" | "update" | "same", before, after). With
+    `merge`, fields the spec was not given keep the stored value."""
     from sqlalchemy import select
 
     from monitor.db.models import WatchTerm
@@ -210,15 +223,29 @@ def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action:
                               exclude=list(spec.exclude), enabled=spec.enabled, updated_at=now))
         _history(session, spec.term, action if action == "import" else "add", None, spec,
                  actor, now)
-        return "add"
+        return "add", None, spec
     before = _spec_of(row)
+    if merge:
+        spec = TermSpec(spec.term,
+                        spec.level if "level" in spec.given else before.level,
+                        spec.category if "category" in spec.given else before.category,
+                        list(spec.exclude) if "exclude" in spec.given else list(before.exclude),
+                        before.enabled)
+    elif action == "import":  # the file format has no enabled field: keep the stored one
+        spec = TermSpec(spec.term, spec.level, spec.category, list(spec.exclude), before.enabled)
     if before.as_dict() == spec.as_dict():
-        return "same"
+        return "same", before, before
     row.level, row.category, row.exclude = spec.level, spec.category, list(spec.exclude)
     row.enabled, row.updated_at = spec.enabled, now
     _history(session, spec.term, action if action == "import" else "update", before, spec,
              actor, now)
-    return "update"
+    return "update", before, spec
+
+
+def changed_fields(before: TermSpec, after: TermSpec) -> list[str]:
+    """The fields (of FIELDS) that differ between two versions of a term."""
+    old, new = before.as_dict(), after.as_dict()
+    return [name for name in FIELDS if old[name] != new[name]]
 
 
 def add_term(session: Session, term: str, now: datetime, actor: str, level: str | None = None,
@@ -233,7 +260,9 @@ def add_term(session: Session, term: str, now: datetime, actor: str, level: str 
         category = existing.category if category is None else category
         exclude = existing.exclude if exclude is None else exclude
     spec = make_spec(term, level or "warning", category, exclude or ())
-    outcome = _upsert(session, spec, actor, now, "add")
+    if existing is not None:
+        spec.enabled = existing.enabled
+    outcome, _before, spec = _upsert(session, spec, actor, now, "add")
     if outcome != "same":
         bump_version(session, now)
     return outcome, spec
@@ -257,22 +286,47 @@ def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermS
     return before
 
 
+@dataclass
+class ImportReport:
+    """What an import did, term by term (for the per-term summary the CLI prints)."""
+
+    added: list[TermSpec] = field(default_factory=list)
+    updated: list[tuple[TermSpec, TermSpec]] = field(default_factory=list)  # (before, after)
+    same: list[str] = field(default_factory=list)
+    removed: list[TermSpec] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"add": len(self.added), "update": len(self.updated), "same": len(self.same),
+                "remove": len(self.removed)}
+
+
 def import_terms(session: Session, specs: list[TermSpec], now: datetime, actor: str,
-                 replace: bool = False) -> dict[str, int]:
-    """Add/update every term (in the caller's transaction: all or nothing); with `replace`,
-    terms missing from `specs` are removed."""
-    counts = {"add": 0, "update": 0, "same": 0, "remove": 0}
+                 replace: bool = False) -> ImportReport:
+    """Add/update every term (in the caller's transaction: all or nothing).
+
+    Default (merge): a line changes only the fields it gives; omitted ones keep the stored
+    value. `replace`: the file is the whole watchlist — every line is its term's full
+    definition (omitted fields take their defaults) and terms missing from `specs` are
+    removed. Each change is in the history (action "import", before/after)."""
+    report = ImportReport()
     for spec in specs:
-        counts[_upsert(session, spec, actor, now, "import")] += 1
+        outcome, before, after = _upsert(session, spec, actor, now, "import", merge=not replace)
+        if outcome == "add":
+            report.added.append(after)
+        elif outcome == "update":
+            assert before is not None
+            report.updated.append((before, after))
+        else:
+            report.same.append(spec.term)
     if replace:
         wanted = {s.term for s in specs}
         for spec in list_terms(session):
             if spec.term not in wanted:
-                remove_term(session, spec.term, now, actor)
-                counts["remove"] += 1
-    if counts["add"] or counts["update"] or counts["remove"]:
+                report.removed.append(remove_term(session, spec.term, now, actor))
+    if report.added or report.updated or report.removed:
         bump_version(session, now)
-    return counts
+    return report
 
 
 def export_terms(session: Session, path: Path) -> int:
@@ -310,5 +364,5 @@ def seed_watchlist(app: App) -> list[str]:
         if not path.exists():
             return []
         specs = parse_file(path)
-        counts = import_terms(session, specs, app.now(), actor_name())
-    return [f"关注词：已从 {path} 导入 {counts['add']} 个"]
+        report = import_terms(session, specs, app.now(), actor_name())
+    return [f"关注词：已从 {path} 导入 {len(report.added)} 个"]
