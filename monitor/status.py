@@ -12,6 +12,7 @@ from monitor.config import Config
 from monitor.db.models import Alert, Message, Meta, Source
 from monitor.deadlines import ALL_STATES
 from monitor.timeutil import iso, local_date
+from spiders.profile import check_profile
 
 HEARTBEAT_KEY = "daemon.heartbeat"
 HEARTBEAT_FRESH = timedelta(minutes=3)
@@ -48,12 +49,14 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
     out = []
     for source in config.settings.sources:
         row = rows.get(source.name)
+        problem = check_profile(config, source)  # a broken profile is unhealthy before any crawl
         out.append({
             "name": source.name,
             "section": source.section,
             "enabled": source.enabled,
-            "healthy": bool(row.healthy) if row else True,
-            "reason": row.reason if row else "never crawled",
+            "healthy": (bool(row.healthy) if row else True) and problem is None,
+            "reason": (f"站点配置错误：{problem}" if problem
+                       else row.reason if row else "never crawled"),
             "last_success": iso(row.last_success) if row else None,
             "last_error": iso(row.last_error) if row else None,
             "last_error_text": row.last_error_text if row else None,
