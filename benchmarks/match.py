@@ -10,6 +10,8 @@ Prints:
   - normalisation (NFKC + zhconv) throughput on a sample
   - jieba's precise cut on a --jieba-mb sample, extrapolated to the whole text, and the ratio
   - clustering --items news items: SimHash (jieba tokens) and the 4-band index
+  - clustering --short-items short items (title + one sentence) reprinted with title suffixes,
+    outlets or a new title: SimHash alone against the story index (exact keys + SimHash)
 """
 
 from __future__ import annotations
@@ -104,6 +106,7 @@ def main() -> None:
     parser.add_argument("--terms", type=int, default=1000)
     parser.add_argument("--jieba-mb", type=float, default=5)
     parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--short-items", type=int, default=3_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of the find measurement")
     parser.add_argument("--real-terms", type=int, default=100,
                         help="terms taken from the text itself (the rest are generated)")
@@ -113,7 +116,8 @@ def main() -> None:
 
     sentences = load_sentences()
     if args.only_cluster:
-        return cluster_figures(sentences, args, rng)
+        cluster_figures(sentences, args, rng)
+        return short_cluster_figures(sentences, args, rng)
     docs = build_documents(sentences, args.mb, rng)
     total_mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
     specs = build_terms(sentences, args.terms, args.real_terms, rng)
@@ -162,6 +166,7 @@ def main() -> None:
           f"match {total_mb / match_s / jieba_rate:.1f}x")
 
     cluster_figures(sentences, args, rng)
+    short_cluster_figures(sentences, args, rng)
 
 
 def cluster_figures(sentences: list[str], args: argparse.Namespace, rng: random.Random) -> None:
@@ -199,6 +204,73 @@ def cluster_figures(sentences: list[str], args: argparse.Namespace, rng: random.
           f"4x16-bit band index {index_s * 1000:.0f} ms; {len(set(clusters.values())):,} "
           f"clusters; {joined:,} of {len(reprints):,} reprints joined their story, "
           f"{merged} items put in another story's cluster")
+
+
+REPRINT_TITLES = ["{t}（转载）", "【转】{t}", "[转]{t} - 媒体{n}", "{t}_媒体{n}", "{t} | 来源：媒体{n}",
+                  "转：{t}", "{t}——媒体{n}", "{new}"]
+
+
+def short_cluster_figures(sentences: list[str], args: argparse.Namespace,
+                          rng: random.Random) -> None:
+    """Short items (a title of 4-7 words and a body of 8-16 words), some reprinted
+    with a title suffix/prefix/outlet or under a new title: how many reprints each method
+    joins to their story, and how many items it puts in another story's cluster."""
+    from monitor.watchlist.cluster import SimHashIndex, StoryIndex, story_keys, story_simhash
+
+    # words of the seed text, so titles and bodies are real words yet (almost) never repeat
+    words = sorted({w for x in sentences for w in tokenizer().cut(x) if len(w) >= 2
+                    and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
+
+    def phrase(low: int, high: int) -> str:
+        return "".join(rng.choice(words) for _ in range(rng.randint(low, high)))
+
+    rows: list[tuple[str, str]] = []
+    story_of: list[int] = []
+    stories = 0
+    while len(rows) < args.short_items:
+        title, body = phrase(4, 7), phrase(8, 16) + "。"
+        stories += 1
+        for copy in range(min(rng.choice([1, 1, 2, 3]), args.short_items - len(rows))):
+            shown = title if not copy else rng.choice(REPRINT_TITLES).format(
+                t=title, n=copy, new=phrase(4, 7))
+            rows.append((shown, body))
+            story_of.append(stories)
+
+    def score(clusters: list[int]) -> tuple[int, int, int]:
+        first: dict[int, int] = {}
+        for i, st in enumerate(story_of):
+            first.setdefault(st, i)
+        reprints = [i for i, st in enumerate(story_of) if first[st] != i]
+        joined = sum(1 for i in reprints if clusters[i] == clusters[first[story_of[i]]])
+        merged = sum(1 for i, st in enumerate(story_of) if story_of[clusters[i]] != st)
+        return joined, len(reprints), merged
+
+    def simhash_only() -> list[int]:
+        index, clusters = SimHashIndex(), []
+        for i, (title, body) in enumerate(rows):
+            value = text_simhash(normalize(f"{title}\n{body}"))
+            found = None if value is None else index.find(value)
+            clusters.append(i if found is None else found)
+            if value is not None:
+                index.add(i, value, clusters[-1])
+        return clusters
+
+    def story_index() -> list[int]:
+        index, clusters = StoryIndex(), []
+        for i, (title, body) in enumerate(rows):
+            keys, value = story_keys(title, body), story_simhash(title, body)
+            found = index.find(keys, value)
+            clusters.append(i if found is None else found)
+            index.add(i, keys, value, clusters[-1])
+        return clusters
+
+    for name, method in [("SimHash only", simhash_only), ("story index", story_index)]:
+        clusters, took = timed(method)
+        joined, reprints, merged = score(clusters)
+        print(f"short items ({len(rows):,}, {stories:,} stories), {name}: {joined:,} of "
+              f"{reprints:,} reprints joined their story, {merged} items put in another "
+              f"story's cluster ({took:.2f} s)")
+
 
 if __name__ == "__main__":
     main()
