@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import String, and_, case, cast, exists, false, insert, literal, select, true, update
+from sqlalchemy import String, and_, case, cast, exists, false, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 

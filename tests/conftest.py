@@ -27,6 +27,29 @@ def write_config(folder: Path, body: str = "", holidays: str | None = None) -> P
     return path
 
 
+def add_message(app: App, external_id: str, posted: str, department: str | None = "综合科",
+                title: str | None = None, author: str | None = None, url: str | None = None) -> int:
+    """A tracked message received at `posted` (naive = Asia/Shanghai), scheduled at app.now()."""
+    from monitor.db.models import Message
+    from monitor.tracking import schedule_message
+
+    now = app.now()
+    with app.session() as session:
+        message = Message(source="portal", external_id=external_id,
+                          title=title if title is not None else f"留言{external_id}",
+                          posted_at=parse_iso(posted), department=department, author=author,
+                          url=url or f"http://portal.example/detail/{external_id}",
+                          first_seen=now, last_seen=now)
+        schedule_message(session, message, app.config, app.calendar, now)
+        return message.id
+
+
+def at(app: App, when: str) -> App:
+    """Move the app's injected clock to `when`."""
+    app.clock = fixed_clock(parse_iso(when))
+    return app
+
+
 @pytest.fixture
 def make_app(tmp_path: Path) -> Callable[..., App]:
     """make_app(body="", now="2026-11-26T10:00", holidays=None) → an App on a fresh database."""

@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from alerts.channels import SimulatedTiming
 from alerts.sinks import FakeWecom, SmtpSink
-from monitor.app import App, fixed_clock
-from monitor.db.models import Alert, Message
-from monitor.timeutil import parse_iso
-from monitor.tracking import schedule_message
+from monitor.app import App
+from monitor.db.models import Alert
+from tests.conftest import add_message, at  # noqa: F401  (re-exported for the alerts tests)
 
 
 @pytest.fixture
@@ -69,22 +68,6 @@ crisis = [{fallback}]
     return body + routing
 
 
-def add_message(app: App, external_id: str, posted: str, department: str | None = "综合科",
-                title: str | None = None, author: str | None = None, url: str | None = None) -> int:
-    now = app.now()
-    with app.session() as session:
-        message = Message(source="portal", external_id=external_id,
-                          title=title if title is not None else f"留言{external_id}",
-                          posted_at=parse_iso(posted), department=department, author=author,
-                          url=url or f"http://portal.example/detail/{external_id}",
-                          first_seen=now, last_seen=now)
-        schedule_message(session, message, app.config, app.calendar, now)
-        return message.id
-
-
-def at(app: App, when: str) -> App:
-    app.clock = fixed_clock(parse_iso(when))
-    return app
 
 
 def alert_rows(app: App) -> list[dict[str, Any]]:

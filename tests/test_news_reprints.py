@@ -90,7 +90,7 @@ def test_title_normalisation() -> None:
         return title_key(normalize(title))
 
     assert {key(t) for t in [TITLE, f"{TITLE}（转载）", f"【转】{TITLE}", f"{TITLE}【图】",
-                             f"{TITLE} (来源: 新华网)", f"  市 审计局 被曝 拖欠薪资！",
+                             f"{TITLE} (来源: 新华网)", "  市 审计局 被曝 拖欠薪资！",
                              f"{TITLE}｜澎湃新闻", f"[视频]{TITLE} - 凤凰网"]} == {TITLE}
     # hyphens inside a title are content; a numbered tag is part of the title
     assert key("COVID-19疫情防控通报") == "covid19疫情防控通报"

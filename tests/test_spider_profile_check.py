@@ -10,7 +10,6 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import ConfigError
-from monitor.sampleportal import luan_profile_text
 from spiders.profile import load_profile, parse_profile
 
 from tests.conftest import write_config

@@ -9,22 +9,10 @@ from monitor.app import App, fixed_clock
 from monitor.db.models import Alert, Message
 from monitor.sweep import sweep
 from monitor.timeutil import parse_iso
-from monitor.tracking import declare_event, mark_replied, schedule_message
+from monitor.tracking import declare_event, mark_replied
+from tests.conftest import add_message, at  # noqa: F401  (also used by test_postgres)
 
 
-def add_message(app: App, external_id: str, posted: str, department: str = "综合科") -> int:
-    now = app.now()
-    with app.session() as session:
-        message = Message(source="portal", external_id=external_id, title=f"留言{external_id}",
-                          posted_at=parse_iso(posted), department=department,
-                          first_seen=now, last_seen=now)
-        schedule_message(session, message, app.config, app.calendar, now)
-        return message.id
-
-
-def at(app: App, when: str) -> App:
-    app.clock = fixed_clock(parse_iso(when))
-    return app
 
 
 def state_of(app: App, message_id: int) -> str:

@@ -7,7 +7,6 @@ Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
-from monitor.db.models import UTCDateTime
 
 revision = "0003"
 down_revision = "0001"
