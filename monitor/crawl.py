@@ -104,6 +104,7 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
     from monitor.ingest import job_inputs
 
     now = now or app.now()
+    app.calendar  # a broken holidays.toml is a configuration error now, not a failed ingest
     sources = _selected(app, names)
     profiles: dict[Path, Any] = {}
     jobs: list[_Job] = []

@@ -118,3 +118,16 @@ def test_check_channel_secrets_names_the_first_missing_one(make_app, monkeypatch
     hook = mail.replace("env:OM_HOOK_SET", "env:OM_HOOK_UNSET")
     with pytest.raises(ConfigError, match=r"channels\.office\.webhook.*OM_HOOK_UNSET"):
         check_channel_secrets(make_app(hook).config)
+
+
+def test_dispatch_exits_1_when_a_delivery_failed_and_says_what_waits(make_app, wecom: FakeWecom) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    add_message(app, "a1", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-24T10:00"))
+    wecom.fail_with(93000)
+    result = run(app, "dispatch", "--json", "--now", "2026-11-24T10:00")
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["failed"] == 1 and doc["sent"] == 0
+    later = run(app, "dispatch", "--now", "2026-11-24T10:00:30")
+    assert "等待重试" in later.stdout

@@ -33,7 +33,7 @@ def test_status_reports_a_profile_that_does_not_load(tmp_path) -> None:
     result = cli(config, "status", "--json", "--now", "2026-11-26T10:00")
     assert result.exit_code == 0, result.output
     sources = {s["name"]: s for s in json.loads(result.stdout)["sources"]}
-    assert sources["good"]["healthy"] is True and sources["good"]["reason"] == "never crawled"
+    assert sources["good"]["healthy"] is True and sources["good"]["reason"] == "尚未抓取"
     expected = {"not-toml": ("broken.toml", "not valid TOML"),
                 "no-section": ("good.toml", "no section 'nosuch'"),
                 "bad-xpath": ("xpath.toml", "sections.bxcy.list.fields.title.xpath")}
@@ -46,4 +46,4 @@ def test_status_reports_a_profile_that_does_not_load(tmp_path) -> None:
     (folder / "sites" / "broken.toml").write_text(luan_profile_text("http://127.0.0.1:9") + "\n",
                                                   encoding="utf-8")
     again = {s["name"]: s for s in json.loads(cli(config, "status", "--json").stdout)["sources"]}
-    assert again["not-toml"]["healthy"] is True and again["not-toml"]["reason"] == "never crawled"
+    assert again["not-toml"]["healthy"] is True and again["not-toml"]["reason"] == "尚未抓取"

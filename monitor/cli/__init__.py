@@ -31,6 +31,11 @@ class _Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_option: str | None) -> None:
     """opinion-monitor: 政务舆情回应时限监测 (citizen messages, crises, alerts)."""
+    import logging
+
+    # commands report problems themselves, in one line; library warnings would repeat them
+    # (`run` installs its own logging)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     ctx.obj = State(config_option)
 
 

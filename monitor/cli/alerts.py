@@ -23,18 +23,32 @@ def register(main: click.Group) -> None:
 @json_option
 @pass_state
 def dispatch(state, now: datetime | None, as_json: bool) -> None:
-    """Deliver pending alerts."""
+    """Deliver pending alerts (exit 1 when any delivery failed)."""
+    from sqlalchemy import func, select
+
     from alerts.dispatcher import dispatch as run_dispatch
+    from monitor.db.models import Alert
+    from monitor.timeutil import format_local
 
     app = state.app(now)
     result = run_dispatch(app, app.now())
+    with app.session() as session:  # alerts that failed before and wait out their backoff
+        retrying, next_try = session.execute(
+            select(func.count(), func.min(Alert.next_attempt_at))
+            .where(Alert.status == "pending", Alert.attempts > 0, Alert.last_error.is_not(None))
+        ).one()
     if as_json:
-        emit_json(result.as_dict())
-        return
-    click.echo(f"发送完成：已发送 {result.sent} 条提醒（{result.messages_sent} 条消息），"
-               f"失败 {result.failed} 条，非工作时间暂缓 {result.held} 条，取消 {result.skipped} 条")
-    for error in result.errors:
-        click.echo(f"  失败原因：{error}", err=True)
+        emit_json({**result.as_dict(), "retrying": retrying})
+    else:
+        click.echo(f"发送完成：已发送 {result.sent} 条提醒（{result.messages_sent} 条消息），"
+                   f"失败 {result.failed} 条，非工作时间暂缓 {result.held} 条，取消 {result.skipped} 条")
+        if retrying:
+            click.echo(f"另有 {retrying} 条提醒此前发送失败，等待重试（最早 {format_local(next_try)}；"
+                       "原因见 alerts list --json 的 last_error）")
+        for error in result.errors:
+            click.echo(f"  失败原因：{error}", err=True)
+    if result.failed:
+        raise SystemExit(1)  # like crawl: a delivery that failed is not a success
 
 
 def _day(value: str | None) -> date | None:

@@ -55,14 +55,14 @@ def init(state) -> None:
 def sweep(state, now: datetime | None, as_json: bool) -> None:
     """Evaluate deadlines and watchlist hits now, enqueue alerts."""
     from monitor.sweep import sweep as run_sweep
-    from monitor.timeutil import iso
+    from monitor.timeutil import format_local, iso
 
     app = state.app(now)
     result = run_sweep(app)
     if as_json:
         emit_json({"at": iso(result.at), "counts": result.counts, "alerts": result.alerts})
         return
-    click.echo(f"巡检完成（{iso(result.at)}）：状态变更 {result.counts.get('states', 0)} 条，"
+    click.echo(f"巡检完成（{format_local(result.at)}）：状态变更 {result.counts.get('states', 0)} 条，"
                f"新增提醒 {result.alerts} 条")
 
 

@@ -25,9 +25,22 @@ log = logging.getLogger("monitor.daemon")
 
 
 
+class OfficeTimeFormatter(logging.Formatter):
+    """Log times in the office's zone with the offset shown, like every time the CLI shows
+    (a server clock in UTC would otherwise put 13:46 in the log for a 21:46 event)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        from datetime import datetime
+
+        from monitor.timeutil import SHANGHAI
+
+        moment = datetime.fromtimestamp(record.created, SHANGHAI)
+        return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}{moment:%z}"
+
+
 def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
     """One English line per event on stderr (journald picks it up) and optionally a file."""
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = OfficeTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for handler in list(root.handlers):
@@ -119,6 +132,14 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         from alerts.channels import check_channel_secrets
 
         check_channel_secrets(config)  # a missing env: secret is exit 2 now, not failed alerts
+        config.calendar  # so is a broken holidays.toml
+        # legitimate (crisis clocks alone need no source) but surprising: say so up front
+        if not any(source.enabled for source in config.settings.sources):
+            log.warning("%s: no enabled [[sources]]: only declared crises are tracked "
+                        "(README: Setting up a deployment)", config.path)
+        if not config.settings.channels:
+            log.warning("%s: no [channels.NAME]: alerts and the daily summary cannot be "
+                        "delivered (README: Setting up a deployment)", config.path)
         app = App(config)
         app.sessions  # open and migrate now, before any job runs
         jobs = DaemonJobs(app, started_at=app.now())
