@@ -7,6 +7,7 @@ whose sleep advances a counter instead of waiting."""
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Callable
@@ -17,14 +18,16 @@ from monitor.errors import ConfigError
 log = logging.getLogger("alerts.channels")
 
 
-class Timing:
+class Timing(ABC):
     """Monotonic seconds and sleep; the only source of time for throttling and backoff."""
 
-    def monotonic(self) -> float:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
 
-    def sleep(self, seconds: float) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def sleep(self, seconds: float) -> None:
+        """Wait (really, or by advancing a simulated clock)."""
 
 
 class SystemTiming(Timing):
@@ -154,7 +157,7 @@ def _cut_bytes(line: str, limit: int) -> list[str]:
     return out
 
 
-class Notifier:
+class Notifier(ABC):
     """A named channel. Subclasses implement `pieces()` (the size limits) and `_send_piece()`
     (one request; raise Transient / RateLimited / ChannelBroken)."""
 
@@ -173,11 +176,13 @@ class Notifier:
     def describe(self) -> str:
         return f"channel {self.name!r} ({self.kind})"
 
-    def pieces(self, message: Outgoing) -> list[object]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def pieces(self, message: Outgoing) -> list[object]:
+        """`message` split into what one request can carry (the size limits)."""
 
-    def _send_piece(self, piece: object) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def _send_piece(self, piece: object) -> None:
+        """Post one piece; raise ChannelBroken or DeliveryFailed from the answer."""
 
     def send(self, message: Outgoing) -> int:
         """Deliver every piece of `message`; returns the number of pieces sent.
