@@ -28,6 +28,7 @@ class MessageState(StrEnum):
 
 
 ACTIVE_STATES = (MessageState.OPEN, MessageState.AT_RISK, MessageState.OVERDUE)
+ACTIVE_STATE_VALUES = [s.value for s in ACTIVE_STATES]  # for SQL IN (…) filters
 ALL_STATES = tuple(MessageState)
 
 

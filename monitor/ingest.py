@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import SourceConfig
 from monitor.db.models import Message, Source
-from monitor.deadlines import ACTIVE_STATES, MessageState
+from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.timeutil import parse_iso
 from monitor.tracking import mark_replied, mark_withdrawn, schedule_message
 
@@ -29,7 +29,7 @@ from monitor.tracking import mark_replied, mark_withdrawn, schedule_message
 WITHDRAW_AFTER_PASSES = 1
 # weight of the newest first-page size in the running "usual" size
 USUAL_SIZE_WEIGHT = 0.3
-_ACTIVE = [s.value if hasattr(s, "value") else str(s) for s in ACTIVE_STATES]
+_ACTIVE = ACTIVE_STATE_VALUES
 
 
 @dataclass

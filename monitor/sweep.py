@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
-from monitor.deadlines import ACTIVE_STATES, MessageState
+from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.watchlist import scan as watch_scan
 from alerts import steps as alert_steps
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from monitor.app import App
 
 SweepStep = Callable[[Session, "App", datetime], int]
-_ACTIVE = [s.value for s in ACTIVE_STATES]
+_ACTIVE = ACTIVE_STATE_VALUES
 
 
 @dataclass

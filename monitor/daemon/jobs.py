@@ -18,6 +18,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from monitor.status import HEARTBEAT_KEY  # written here, read by `status`
 from monitor.timeutil import iso, local_date, parse_clock, parse_duration
 from monitor.triggers import SweepTrigger, WindowedIntervalTrigger, WorkdayTrigger
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("monitor.daemon")
 
-HEARTBEAT_KEY = "daemon.heartbeat"
 HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
 CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
