@@ -25,7 +25,7 @@ from alerts.channels import SimulatedTiming  # noqa: E402
 from alerts.channels.wecom import WecomNotifier  # noqa: E402
 from alerts.dispatcher import dispatch  # noqa: E402
 from alerts.render import Outgoing  # noqa: E402
-from alerts.sinks import FakeWecom  # noqa: E402
+from monitor.demo.sinks import FakeWecom  # noqa: E402
 from monitor.app import App, fixed_clock  # noqa: E402
 from monitor.config import load_config  # noqa: E402
 from monitor.db.models import Alert, Message  # noqa: E402

@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from monitor.app import App, fixed_clock  # noqa: E402
 from monitor.config import load_config  # noqa: E402
 from monitor.crawl import run_crawl  # noqa: E402
-from monitor.sampleportal import PAGE_SIZE, SamplePortal, luan_profile_text  # noqa: E402
+from monitor.demo.sampleportal import PAGE_SIZE, SamplePortal, luan_profile_text  # noqa: E402
 from monitor.timeutil import parse_iso  # noqa: E402
 
 

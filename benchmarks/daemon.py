@@ -5,7 +5,7 @@ message on the portal to its row, and from a crisis stage reached to its alert s
 
 The daemon's own jobs (monitor.daemon.build_jobs: crawls in child processes, the sweep and
 dispatch, the summary, the calendar check) run against the sample portal, a fake WeCom robot
-and aiosmtpd on 127.0.0.1, stepped on a simulated clock (monitor.demo.Simulation). Every
+and aiosmtpd on 127.0.0.1, stepped on a simulated clock (monitor.demo.run.Simulation). Every
 source crawls on one grid (`crawl_window`), so all 20 are due together and the crawl executor
 runs them four at a time, as `run` does. A delay is the simulated wait (until the crawl or
 sweep that finds it) plus the real time that job took. Prints figures; asserts nothing.
@@ -68,13 +68,13 @@ def main() -> None:
     import psutil
 
     from alerts.dispatcher import channels_for
-    from alerts.sinks import FakeWecom, SmtpSink
+    from monitor.demo.sinks import FakeWecom, SmtpSink
     from monitor.app import App
     from monitor.config import load_config
     from monitor.daemon import DaemonJobs, build_jobs, setup_logging
     from monitor.db.models import Alert, DeadlineStage, Message
-    from monitor.demo import DEMO_JOB_KINDS, DemoTiming, SimClock, Simulation, Step
-    from monitor.sampleportal import SamplePortal, luan_profile_text
+    from monitor.demo.run import DEMO_JOB_KINDS, DemoTiming, SimClock, Simulation, Step
+    from monitor.demo.sampleportal import SamplePortal, luan_profile_text
     from monitor.timeutil import SHANGHAI, parse_duration, to_utc
     from monitor.tracking import declare_event
     from sqlalchemy import select

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from alerts.sinks import FakeWecom
+from monitor.demo.sinks import FakeWecom
 from monitor.cli import main
 from monitor.sweep import sweep
 

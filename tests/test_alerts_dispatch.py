@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from alerts.dispatcher import dispatch, next_opening
-from alerts.sinks import FakeWecom, SmtpSink
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.app import App, fixed_clock
 from monitor.db.models import Alert, AlertDelivery, Message, Source
 from monitor.sweep import sweep

@@ -9,7 +9,7 @@ from monitor.db.models import Source
 from monitor.sweep import sweep
 
 from alerts.dispatcher import dispatch
-from alerts.sinks import FakeWecom
+from monitor.demo.sinks import FakeWecom
 from alerts.summary import build_summary, enqueue_summary
 from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, timing, wecom  # noqa: F401
 

@@ -8,7 +8,7 @@ import re
 from alerts.dispatcher import dispatch
 from alerts.masking import mask, mask_name
 from alerts.render import md, safe_url
-from alerts.sinks import FakeWecom, SmtpSink
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep
 
 from tests.test_alerts_support import add_message, at, channels_toml, smtp, timing, wecom  # noqa: F401

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.channels import SimulatedTiming
-from alerts.sinks import FakeWecom, SmtpSink
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.app import App
 from monitor.db.models import Alert
 from tests.conftest import add_message, at  # noqa: F401  (re-exported for the alerts tests)

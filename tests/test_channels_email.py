@@ -8,7 +8,7 @@ import pytest
 from alerts.channels import DeliveryFailed, SimulatedTiming
 from alerts.channels.email import EmailNotifier
 from alerts.render import Attachment, Outgoing
-from alerts.sinks import SmtpSink, free_port
+from monitor.demo.sinks import SmtpSink, free_port
 from monitor.config import EmailChannel
 from monitor.errors import ConfigError
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from monitor.app import App
 from monitor.crawl import run_crawl
 from monitor.db.models import CrawlRun, Message, Source, WatchTerm
-from monitor.sampleportal import SamplePortal, luan_profile_text
+from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.timeutil import parse_iso
 
 NOW = "2026-11-26T10:00"

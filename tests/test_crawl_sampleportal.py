@@ -10,7 +10,7 @@ from datetime import datetime
 
 import pytest
 
-from monitor.sampleportal import SamplePortal, luan_profile_text
+from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 
 
 def fetch(url: str) -> tuple[int, bytes, str]:

@@ -15,7 +15,7 @@ from typing import Callable
 import pytest
 from sqlalchemy import select
 
-from alerts.sinks import FakeWecom
+from monitor.demo.sinks import FakeWecom
 from monitor.app import App, fixed_clock
 from monitor.config import load_config
 from monitor.daemon import DaemonAlreadyRunning, DaemonJobs, DaemonLock, build_jobs

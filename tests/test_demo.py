@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.config import parse_settings
-from monitor.demo import MARKER, prepare_folder, render_config, run_demo, scenario
+from monitor.demo.run import MARKER, prepare_folder, render_config, run_demo, scenario
 from monitor.errors import MonitorError
 from monitor.timeutil import SHANGHAI
 

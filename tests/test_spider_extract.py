@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.sampleportal import luan_profile_text
+from monitor.demo.sampleportal import luan_profile_text
 from spiders import health
 from spiders.dates import DateError, parse_date
 from spiders.encoding import decode_body

@@ -8,7 +8,7 @@ import json
 from monitor.app import App, fixed_clock
 from monitor.config import load_config
 from monitor.db.models import Source
-from monitor.sampleportal import luan_profile_text
+from monitor.demo.sampleportal import luan_profile_text
 from monitor.timeutil import parse_iso
 
 from tests.conftest import write_config

@@ -12,7 +12,7 @@ from datetime import date
 
 from click.testing import CliRunner
 
-from alerts.sinks import FakeWecom, SmtpSink
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from alerts.summary import build_summary, enqueue_summary
 from monitor.cli import main
 from monitor.db.models import Message, NewsItem, Source, WatchHit

@@ -35,6 +35,6 @@ def demo(folder: str, quiet: bool) -> None:
     """The whole pipeline offline on bundled sample data, on a simulated clock (< 2 minutes)."""
     from pathlib import Path
 
-    from monitor.demo import run_demo
+    from monitor.demo.run import run_demo
 
     run_demo(Path(folder), quiet=quiet)

@@ -12,7 +12,7 @@ Everything the daemon promises lives in the database (the outbox, the stages fir
 restart after `kill -9` sends nothing twice and loses nothing; the jobs below are idempotent
 and the start-up runs a sweep, a dispatch and a missed summary at once.
 
-The same job definitions (`build_jobs`) are driven on a simulated clock by `monitor.demo`."""
+The same job definitions (`build_jobs`) are driven on a simulated clock by `monitor.demo.run`."""
 
 from monitor.daemon.jobs import (
     CALENDAR_CHECK_AT,

@@ -476,7 +476,7 @@ fields.reply       = {{ css = "div.is-hfcontent" }}
 replied = ["已回复", "已处理", "已解决", "已办结", "已答复"]
 pending = ["未回复", "待回复", "受理中", "办理中", "未受理"]
 """
-    head = f"""# The sample portal (monitor/sampleportal.py) described as a site profile.
+    head = f"""# The sample portal (monitor/demo/sampleportal.py) described as a site profile.
 [site]
 name = "六安市人民政府（样例）"
 base_url = "{base_url}"

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from monitor.daemon import JobSpec
 
 MARKER = ".opinion-monitor-demo"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEMO_JOB_KINDS = ("crawl", "sweep", "dispatch", "summary", "calendar")  # all but the heartbeat
 START = datetime(2026, 9, 24, 7, 0, tzinfo=SHANGHAI)
 END = datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)
@@ -341,10 +341,10 @@ class Demo:
 
     # -- set-up ---------------------------------------------------------------------------
     def start(self) -> None:
-        from alerts.sinks import FakeWecom, SmtpSink
+        from monitor.demo.sinks import FakeWecom, SmtpSink
         from monitor.app import App
         from monitor.config import load_config
-        from monitor.sampleportal import SamplePortal, luan_profile_text
+        from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 
         prepare_folder(self.folder)
         self.portal = SamplePortal()
