@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session, selectinload
 
 from alerts.channels import Notifier, Timing, build_channels
 from alerts.channels.base import ChannelError
+from alerts.outbox import (DELIVERED, AlertKind, AlertStatus, Lapse, NoPayload, RouteClass, Subject,
+                           SubjectKind, Urgency, ids_of, never_held_codes)
 from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
 from monitor.db.models import Alert, AlertDelivery, Message, Milestone
+from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
 
 if TYPE_CHECKING:
@@ -31,8 +34,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alerts.dispatch")
 
-URGENT_KINDS = frozenset({"crisis_at_risk", "crisis_overdue", "possible_crisis"})
-ALWAYS_KINDS = frozenset({"daily_summary"})  # sent when scheduled, office hours or not
 MAX_ATTEMPTS = 20
 BROKEN_RETRY_SECONDS = 600.0  # a broken channel is tried again after ten minutes
 LEASE = timedelta(minutes=10)  # a claimed alert is someone's for this long
@@ -91,13 +92,25 @@ def next_opening(app: "App", now: datetime) -> datetime:
 # routing
 
 def is_urgent(alert: Alert) -> bool:
-    return bool(alert.crisis) or alert.kind in URGENT_KINDS
+    kind = AlertKind.of(alert.kind)
+    return bool(alert.crisis) or (kind is not None and kind.urgent)
+
+
+def _waits_for_office(alert: Alert) -> bool:
+    kind = AlertKind.of(alert.kind)
+    return not is_urgent(alert) and (kind is None or kind.urgency is Urgency.NORMAL)
+
+
+def _one_per_channel(alert: Alert) -> bool:
+    kind = AlertKind.of(alert.kind)
+    return kind is not None and kind.route is RouteClass.SUMMARY
 
 
 def targets(alert: Alert, settings: "Settings") -> list[tuple[str, list[str]]]:
     """(target name, ordered channels) for the alert."""
     routing = settings.routing
-    if alert.kind == "daily_summary":
+    kind = AlertKind.of(alert.kind)
+    if kind is not None and kind.route is RouteClass.SUMMARY:
         channels = settings.summary.channels if settings.summary.channels is not None else routing.default
         return [(f"summary:{c}", [c]) for c in channels]
     if is_urgent(alert):
@@ -105,7 +118,7 @@ def targets(alert: Alert, settings: "Settings") -> list[tuple[str, list[str]]]:
     else:
         route = routing.departments.get(alert.department or "") or routing.default
     out = [("route", list(route))] if route else []
-    if alert.kind == "reply_overdue" and routing.leadership:
+    if kind is not None and kind.leadership and routing.leadership:
         out.append(("leadership", list(routing.leadership)))
     return out
 
@@ -139,7 +152,7 @@ def _claim(session: Session, now: datetime, only: list[int] | None = None) -> li
     second dispatcher (the CLI beside the daemon) skips them, and a dispatcher that dies
     mid-way leaves them to be retried when the lease ends. Every claimed alert leaves with
     its own next state: sent, held until the office opens, backed off, or skipped."""
-    due = (select(Alert.id).where(Alert.status == "pending",
+    due = (select(Alert.id).where(Alert.status == AlertStatus.PENDING.value,
                                   or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
            .order_by(Alert.created_at, Alert.id).limit(BATCH))
     if only is not None:
@@ -153,11 +166,8 @@ def _claim(session: Session, now: datetime, only: list[int] | None = None) -> li
 
 
 def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message], dict[int, Milestone]]:
-    def ids(prefix: str) -> list[int]:
-        return [int(a.subject.split(":", 1)[1]) for a in alerts
-                if a.subject.startswith(prefix) and a.subject.split(":", 1)[1].isdigit()]
-
-    message_ids, milestone_ids = ids("message:"), ids("milestone:")
+    subjects = [a.subject for a in alerts]
+    message_ids, milestone_ids = ids_of(subjects, SubjectKind.MESSAGE), ids_of(subjects, SubjectKind.MILESTONE)
     messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))} \
         if message_ids else {}
     milestones = {m.id: m for m in session.scalars(
@@ -166,28 +176,39 @@ def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message],
     return messages, milestones
 
 
-def _obsolete(alert: Alert, subject_obj: Any, sent_warnings: set[str]) -> str | None:
+def _lapsed(alert: Alert, subject_obj: Message | Milestone | None, sent_warnings: set[str]) -> str | None:
     """Why the alert no longer needs sending (it waited, and meanwhile things moved on)."""
-    if alert.kind in ("reply_at_risk", "reply_overdue") and subject_obj is not None \
-            and subject_obj.state not in ("open", "at_risk", "overdue"):
-        return f"message already {subject_obj.state} before delivery"
-    if alert.kind == "reply_resolved" and alert.subject not in sent_warnings:
+    kind = AlertKind.of(alert.kind)
+    lapse = kind.lapse if kind is not None else Lapse.NEVER
+    if lapse is Lapse.SUBJECT_SETTLED:
+        if isinstance(subject_obj, Message) and subject_obj.state not in ACTIVE_STATE_VALUES:
+            return f"message already {subject_obj.state} before delivery"
+        if isinstance(subject_obj, Milestone) and subject_obj.done_at is not None:
+            return "milestone already done before delivery"
+    if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
-    if alert.kind in ("crisis_at_risk", "crisis_overdue") and subject_obj is not None \
-            and subject_obj.done_at is not None:
-        return "milestone already done before delivery"
     return None
 
 
+def _warning_codes() -> list[str]:
+    """Kinds that warn about a deadline (a later "resolved" note refers to them)."""
+    return sorted(k.value for k in AlertKind if k.lapse is Lapse.SUBJECT_SETTLED)
+
+
 def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
-          now: datetime) -> tuple[Item, Any]:
-    prefix, _, key = alert.subject.partition(":")
-    if prefix == "message" and alert.kind.startswith("reply_") and key.isdigit() and int(key) in messages:
-        message = messages[int(key)]
-        return message_item(alert, message, now), message
-    if prefix == "milestone" and key.isdigit() and int(key) in milestones:
-        milestone = milestones[int(key)]
-        return milestone_item(alert, milestone, now), milestone
+          now: datetime) -> tuple[Item, Message | Milestone | None]:
+    """The alert ready to render, and its subject's row. Kinds without a payload are
+    described by that row (the message, the milestone); the others by their payload."""
+    kind = AlertKind.of(alert.kind)
+    subject = Subject.parse(alert.subject)
+    row_kind = kind is not None and kind.payload_type is NoPayload
+    if row_kind and subject is not None and subject.id is not None:
+        if subject.kind is SubjectKind.MESSAGE and subject.id in messages:
+            message = messages[subject.id]
+            return message_item(alert, message, now), message
+        if subject.kind is SubjectKind.MILESTONE and subject.id in milestones:
+            milestone = milestones[subject.id]
+            return milestone_item(alert, milestone, now), milestone
     return data_item(alert, now), None
 
 
@@ -211,11 +232,12 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             _count_held(app, session, moment, office, result)
             return result
         messages, milestones = _context(session, alerts)
-        resolved_subjects = [a.subject for a in alerts if a.kind == "reply_resolved"]
+        resolved_subjects = [a.subject for a in alerts
+                             if getattr(AlertKind.of(a.kind), "lapse", None) is Lapse.NO_WARNING_SENT]
         sent_warnings = set(session.scalars(
             select(Alert.subject).where(Alert.subject.in_(resolved_subjects),
-                                        Alert.kind.in_(["reply_at_risk", "reply_overdue"]),
-                                        Alert.status.in_(["sent", "acked"])))) if resolved_subjects else set()
+                                        Alert.kind.in_(_warning_codes()),
+                                        Alert.status.in_(DELIVERED)))) if resolved_subjects else set()
         done_rows = session.execute(
             select(AlertDelivery.alert_id, AlertDelivery.target, AlertDelivery.channel)
             .where(AlertDelivery.alert_id.in_([a.id for a in alerts]))).all()
@@ -226,15 +248,15 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
         work: list[_Work] = []
         opening = None if office else next_opening(app, moment)
         for alert in alerts:
-            if opening is not None and not is_urgent(alert) and alert.kind not in ALWAYS_KINDS:
+            if opening is not None and _waits_for_office(alert):
                 # not looked at again until the office opens (the daemon polls every few seconds)
                 alert.next_attempt_at = opening
                 continue
-            item, subject_obj = (None, None) if alert.kind == "daily_summary" else \
+            item, subject_obj = (None, None) if _one_per_channel(alert) else \
                 _item(alert, messages, milestones, moment)
-            why = _obsolete(alert, subject_obj, sent_warnings)
+            why = _lapsed(alert, subject_obj, sent_warnings)
             if why:
-                alert.status, alert.last_error, alert.next_attempt_at = "skipped", why, None
+                alert.status, alert.last_error, alert.next_attempt_at = AlertStatus.SKIPPED.value, why, None
                 result.skipped += 1
                 continue
             w = _Work(alert, item, targets(alert, settings), dict(done.get(alert.id, {})))
@@ -280,7 +302,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             alert = w.alert
             missing = [t for t, _ in w.targets if t not in w.done]
             if w.targets and not missing:
-                alert.status = "sent"
+                alert.status = AlertStatus.SENT.value
                 alert.sent_at = moment
                 alert.next_attempt_at = None
                 alert.channel = ",".join(sorted(set(w.done.values())))
@@ -293,7 +315,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
                                            f"not delivered to: {', '.join(missing)}")
             alert.next_attempt_at = moment + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
             if alert.attempts >= MAX_ATTEMPTS:
-                alert.status = "failed"
+                alert.status = AlertStatus.FAILED.value
             if w.done:
                 alert.channel = ",".join(sorted(set(w.done.values())))
             result.failed += 1
@@ -311,8 +333,8 @@ def _count_held(app: "App", session: Session, moment: datetime, office: bool, re
     if office:
         return
     opening = next_opening(app, moment)
-    waiting = (Alert.status == "pending", or_(Alert.crisis.is_(False), Alert.crisis.is_(None)),
-               Alert.kind.not_in(sorted(URGENT_KINDS | ALWAYS_KINDS)))
+    waiting = (Alert.status == AlertStatus.PENDING.value, or_(Alert.crisis.is_(False), Alert.crisis.is_(None)),
+               Alert.kind.not_in(never_held_codes()))
     count, first = session.execute(select(func.count(), func.min(Alert.next_attempt_at)).where(*waiting)).one()
     result.held = int(count or 0)
     if result.held:
@@ -341,7 +363,7 @@ def _assign(work: list[_Work], notifiers: dict[str, Notifier], unusable: dict[st
 def _add(buckets: dict[tuple[str, bool, int], list[tuple[_Work, str]]], w: _Work, target: str,
          channel: str) -> None:
     # summaries are one message each; other alerts group per channel and urgency
-    key = (channel, is_urgent(w.alert), w.alert.id if w.alert.kind == "daily_summary" else 0)
+    key = (channel, is_urgent(w.alert), w.alert.id if _one_per_channel(w.alert) else 0)
     buckets.setdefault(key, []).append((w, target))
 
 
@@ -380,7 +402,7 @@ def _fall_back(entries: list[tuple[_Work, str]], unusable: dict[str, str],
 
 def _outgoing(app: "App", entries: list[tuple[_Work, str]], now: datetime) -> Outgoing:
     first = entries[0][0].alert
-    if first.kind == "daily_summary":
+    if _one_per_channel(first):
         from alerts.summary import summary_for_alert
 
         return summary_for_alert(app, first, now)

@@ -7,24 +7,17 @@ import re
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from alerts.render import MILESTONE_ZH, clean
+from alerts.outbox import AlertKind, SubjectKind, Subject, WatchPayload, ids_of, kind_label, payload
+from alerts.render import clean
+from monitor.tracking import MILESTONE_ZH
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-KIND_ZH = {
-    "reply_at_risk": "临期提醒", "reply_overdue": "超期提醒", "reply_resolved": "已回复",
-    "crisis_at_risk": "突发临期", "crisis_overdue": "突发超时", "watch_hit": "关注词",
-    "possible_crisis": "疑似突发", "source_unhealthy": "数据源异常", "calendar_missing": "日历缺失",
-    "daily_summary": "每日汇总",
-}
+__all__ = ["kind_label", "stage_label", "subject_labels"]
 _UNIT_ZH = {"wd": "个工作日", "d": "天", "h": "小时", "m": "分钟", "s": "秒"}
 _THRESHOLD = re.compile(r"^(\d+)(wd|d|h|m|s)$")
 SUBJECT_WIDTH = 24  # characters of a title shown in the table
-
-
-def kind_label(kind: str) -> str:
-    return KIND_ZH.get(kind, kind)
 
 
 def stage_label(kind: str, stage: str) -> str:
@@ -75,34 +68,42 @@ def subject_labels(session: "Session", alerts: list[Any]) -> dict[int, str]:
 
     from monitor.db.models import Message, Milestone
 
-    def ids(prefix: str) -> list[int]:
-        return [int(a.subject.split(":", 1)[1]) for a in alerts
-                if a.subject.startswith(prefix) and a.subject.split(":", 1)[1].isdigit()]
-
-    message_ids, milestone_ids = ids("message:"), ids("milestone:")
+    subjects = [a.subject for a in alerts]
+    message_ids, milestone_ids = ids_of(subjects, SubjectKind.MESSAGE), ids_of(subjects, SubjectKind.MILESTONE)
     titles = dict(session.execute(select(Message.id, Message.title).where(Message.id.in_(message_ids))).all()) \
         if message_ids else {}
     milestones = {m.id: m for m in session.scalars(
         select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
         if milestone_ids else {}
-    out: dict[int, str] = {}
-    for alert in alerts:
-        prefix, _, key = alert.subject.partition(":")
-        data = alert.data or {}
-        label = None
-        if prefix == "message" and key.isdigit():
-            title = titles.get(int(key)) or data.get("title")
-            label = _clip(title) if title else f"留言 #{key}"
-        elif prefix == "milestone" and key.isdigit() and int(key) in milestones:
-            ms = milestones[int(key)]
-            label = f"{_clip(ms.event.title, SUBJECT_WIDTH - 8)}·{MILESTONE_ZH.get(ms.name, ms.name)}"
-        elif prefix == "news-cluster":
-            label = _clip(data["title"]) if data.get("title") else f"新闻组 #{key}"
-        elif prefix == "source":
-            label = f"数据源 {key}"
-        elif prefix == "calendar":
-            label = f"{key} 年节假日安排"
-        elif prefix == "summary":
-            label = f"{key} 汇总"
-        out[alert.id] = label or alert.subject
-    return out
+    return {alert.id: _subject_label(alert, titles, milestones) or alert.subject for alert in alerts}
+
+
+def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any]) -> str | None:
+    subject = Subject.parse(alert.subject)
+    if subject is None:
+        return None
+    key, number = subject.key, subject.id
+    if subject.kind is SubjectKind.MESSAGE and number is not None:
+        title = titles.get(number) or _payload_title(alert)
+        return _clip(title) if title else f"留言 #{key}"
+    if subject.kind is SubjectKind.MILESTONE and number is not None and number in milestones:
+        ms = milestones[number]
+        return f"{_clip(ms.event.title, SUBJECT_WIDTH - 8)}·{MILESTONE_ZH.get(ms.name, ms.name)}"
+    if subject.kind is SubjectKind.NEWS_CLUSTER:
+        title = _payload_title(alert)
+        return _clip(title) if title else f"新闻组 #{key}"
+    if subject.kind is SubjectKind.SOURCE:
+        return f"数据源 {key}"
+    if subject.kind is SubjectKind.CALENDAR:
+        return f"{key} 年节假日安排"
+    if subject.kind is SubjectKind.SUMMARY:
+        return f"{key} 汇总"
+    return None
+
+
+def _payload_title(alert: Any) -> str | None:
+    """The title a watch alert carries (the message may be gone from the database)."""
+    kind = AlertKind.of(alert.kind)
+    if kind is not None and kind.payload_type is WatchPayload:
+        return payload(alert, WatchPayload).title
+    return (alert.data or {}).get("title") if isinstance(alert.data, dict) else None

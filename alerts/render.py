@@ -13,23 +13,11 @@ from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
 from alerts.masking import mask, mask_name
+from alerts.outbox import AlertKind, CalendarPayload, SourcePayload, Subject, WatchPayload, kind_heading, payload
 from monitor.timeutil import format_local
-from monitor.watchlist.terms import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
+from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
+from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
 
-HEADINGS = {
-    "reply_at_risk": "【临期提醒】",
-    "reply_overdue": "【超期提醒】",
-    "reply_resolved": "【已回复】",
-    "crisis_at_risk": "【舆情事件临期】",
-    "crisis_overdue": "【舆情事件超时】",
-    "watch_hit": "【舆情关注】",
-    "possible_crisis": "【疑似舆情事件】",
-    "source_unhealthy": "【数据源异常】",
-    "calendar_missing": "【节假日安排缺失】",
-    "daily_summary": "【每日超期汇总】",
-}
-MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
-LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
 NO_DEPARTMENT = "未分配部门"
 # sections that are not departments, and where they sit in a grouped message
 CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
@@ -90,7 +78,7 @@ class Item:
 
     @property
     def heading(self) -> str:
-        return HEADINGS.get(self.kind, f"【{self.kind}】")
+        return kind_heading(self.kind)
 
 
 @dataclass
@@ -163,7 +151,7 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
     event = milestone.event
     name = MILESTONE_ZH.get(milestone.name, milestone.name)
     fields = [
-        ("事件级别", LEVEL_ZH.get(event.level, event.level)),
+        ("事件级别", EVENT_LEVEL_ZH.get(event.level, event.level)),
         ("事件开始", format_local(event.started_at)),
         ("节点", name),
         ("截止", format_local(milestone.deadline)),
@@ -174,55 +162,66 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
 
 
 def data_item(alert: Any, now: datetime) -> Item:
-    """Kinds described by their data JSON (watch hits, sources, calendar)."""
-    data = alert.data or {}
-    kind = alert.kind
-    if kind in ("watch_hit", "possible_crisis"):
-        fields = []
-        terms = [str(t) for t in (data.get("terms") or [])]
-        if terms:
-            fields.append(("关注词", "、".join(terms)))
-        if data.get("level"):
-            fields.append(("级别", WATCH_LEVEL_ZH.get(data["level"], str(data["level"]))))
-        outlets = data.get("outlets")
-        names = data.get("outlet_names") or (outlets if isinstance(outlets, list) else [])
-        count = outlets if isinstance(outlets, int) else len(names)
-        if names:
-            more = f" 等 {count} 家" if count > len(names[:8]) else ""
-            fields.append(("来源", "、".join(str(o) for o in names[:8]) + more))
-        if data.get("cluster_size"):
-            fields.append(("相关报道", f"{data['cluster_size']} 篇"))
-        if kind == "possible_crisis":
-            reasons = []
-            if "critical_term" in (data.get("reasons") or []):
-                reasons.append("命中严重级关注词")
-            if "fast_spread" in (data.get("reasons") or []):
-                reasons.append(f"{data.get('spread_hours', '')} 小时内 {data.get('spread', '')} 家媒体转载")
-            if reasons:
-                fields.append(("原因", "；".join(reasons)))
-            fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
-        return Item(alert.id, kind, bool(alert.crisis) or kind == "possible_crisis",
-                    alert.department or WATCH_SECTION, data.get("title") or "（无标题）", fields,
-                    data.get("url"), "、".join(terms[:3]))
-    if kind == "source_unhealthy":
-        name = alert.subject.split(":", 1)[-1]
-        fields = [("原因", data.get("reason") or "未知")]
-        if data.get("since"):
-            fields.append(("最近成功", data["since"]))
-        if data.get("last_error"):
-            fields.append(("最近失败", data["last_error"]))
-        fields.append(("处理", "数据源异常期间不会发现新留言，请检查网站或配置"))
-        return Item(alert.id, kind, False, SYSTEM_SECTION, f"数据源 {name} 异常", fields, None,
-                    data.get("reason") or "")
-    if kind == "calendar_missing":
-        year = data.get("year") or alert.subject.split(":", 1)[-1]
-        fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
-        if data.get("provisional"):
-            fields.append(("影响", f"{data['provisional']} 条留言的截止日暂按周末推算"))
-        fields.append(("处理", f"请在 holidays.toml 中补充 [years.{year}]（国务院办公厅节假日安排）"))
-        return Item(alert.id, kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
-    return Item(alert.id, kind, bool(alert.crisis), alert.department, alert.subject,
+    """Kinds described by their payload (watch hits, sources, calendar)."""
+    kind = AlertKind.of(alert.kind)
+    if kind in (AlertKind.WATCH_HIT, AlertKind.POSSIBLE_CRISIS):
+        return _watch_item(alert, payload(alert, WatchPayload), kind is AlertKind.POSSIBLE_CRISIS)
+    if kind is AlertKind.SOURCE_UNHEALTHY:
+        return _source_item(alert, payload(alert, SourcePayload))
+    if kind is AlertKind.CALENDAR_MISSING:
+        return _calendar_item(alert, payload(alert, CalendarPayload))
+    return Item(alert.id, alert.kind, bool(alert.crisis), alert.department, alert.subject,
                 [("阶段", alert.stage)], None, alert.stage)
+
+
+def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
+    fields = []
+    terms = [str(t) for t in data.terms]
+    if terms:
+        fields.append(("关注词", "、".join(terms)))
+    if data.level:
+        fields.append(("级别", WATCH_LEVEL_ZH.get(data.level, data.level)))
+    names, count = data.outlet_list()
+    if names:
+        more = f" 等 {count} 家" if count > len(names[:8]) else ""
+        fields.append(("来源", "、".join(names[:8]) + more))
+    if data.cluster_size:
+        fields.append(("相关报道", f"{data.cluster_size} 篇"))
+    if possible_crisis:
+        reasons = []
+        if "critical_term" in data.reasons:
+            reasons.append("命中严重级关注词")
+        if "fast_spread" in data.reasons:
+            hours = "" if data.spread_hours is None else f"{data.spread_hours:g}"
+            reasons.append(f"{hours} 小时内 {data.spread if data.spread is not None else ''} 家媒体转载")
+        if reasons:
+            fields.append(("原因", "；".join(reasons)))
+        fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
+    return Item(alert.id, alert.kind, bool(alert.crisis) or possible_crisis,
+                alert.department or WATCH_SECTION, data.title or "（无标题）", fields,
+                data.url, "、".join(terms[:3]))
+
+
+def _source_item(alert: Any, data: SourcePayload) -> Item:
+    subject = Subject.parse(alert.subject)
+    name = subject.key if subject else alert.subject
+    fields = [("原因", data.reason or "未知")]
+    if data.since:
+        fields.append(("最近成功", data.since))
+    if data.last_error:
+        fields.append(("最近失败", data.last_error))
+    fields.append(("处理", "数据源异常期间不会发现新留言，请检查网站或配置"))
+    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"数据源 {name} 异常", fields, None,
+                data.reason or "")
+
+
+def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
+    year = data.year
+    fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
+    if data.provisional:
+        fields.append(("影响", f"{data.provisional} 条留言的截止日暂按周末推算"))
+    fields.append(("处理", f"请在 holidays.toml 中补充 [years.{year}]（国务院办公厅节假日安排）"))
+    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
 
 
 # ---------------------------------------------------------------------------------------
@@ -253,7 +252,7 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
     detailed = len(items) <= detailed_up_to
     urgent = any(i.crisis for i in items)
     kinds = {i.kind for i in items}
-    head = HEADINGS.get(next(iter(kinds)), "") if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
+    head = kind_heading(next(iter(kinds))) if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
     title = f"{head}{len(items)} 条" if len(items) > 1 else f"{items[0].heading}{clean(items[0].title)}"
     md_lines: list[str] = []
     tx_lines: list[str] = []

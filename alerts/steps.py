@@ -12,36 +12,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.outbox import (AlertKind, AlertStatus, CalendarPayload, NewAlert, SourcePayload, Subject,
+                           enqueue)
 from monitor.db.models import Alert, Message, Source
+from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import format_local, local_date, parse_clock, to_local
 
 if TYPE_CHECKING:
     from monitor.app import App
 
-ACTIVE = ("open", "at_risk", "overdue")
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
-    if not rows:
-        return 0
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    count = 0
-    for row in rows:
-        stmt = module.insert(Alert).values(**row).on_conflict_do_nothing().returning(Alert.id)
-        count += session.execute(stmt).first() is not None  # psycopg's rowcount here is -1
-    return count
-
-
-def _acked(session: Session, subject: str) -> bool:
+def _acked(session: Session, subject: Subject) -> bool:
     return session.scalar(select(func.count()).select_from(Alert)
-                          .where(Alert.subject == subject, Alert.status == "acked")) > 0
+                          .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)) > 0
 
 
 def outage_stage(last_success: datetime | None) -> str:
@@ -52,25 +39,23 @@ def source_unhealthy_alerts(session: Session, app: "App", now: datetime) -> int:
     rows = []
     for source in session.scalars(select(Source).where(Source.healthy.is_(False))):
         stage = outage_stage(source.last_success)
-        subject = f"source:{source.name}"
+        subject = Subject.source(source.name)
         # an ack silences this outage only: the next one has a new stage
         if session.scalar(select(func.count()).select_from(Alert).where(
-                Alert.subject == subject, Alert.stage == stage)):
+                Alert.subject == str(subject), Alert.stage == stage)):
             continue
-        rows.append({"kind": "source_unhealthy", "subject": subject, "stage": stage,
-                     "crisis": False, "department": None, "status": "pending", "attempts": 0,
-                     "created_at": now,
-                     "data": {"reason": source.reason or "", "since": format_local(source.last_success) or None,
-                              "last_error": format_local(source.last_error) or None,
-                              "error": (source.last_error_text or "")[:500]}})
-    return _insert(session, rows)
+        rows.append(NewAlert(AlertKind.SOURCE_UNHEALTHY, subject, stage, now, payload=SourcePayload(
+            reason=source.reason or "", since=format_local(source.last_success) or None,
+            last_error=format_local(source.last_error) or None,
+            error=(source.last_error_text or "")[:500])))
+    return enqueue(session, rows)
 
 
 def missing_year(app: "App", session: Session, today: date) -> tuple[int, int] | None:
     """(year to add, provisional active messages) when the office must be told, else None."""
     calendar = app.calendar
     provisional = session.scalar(select(func.count()).select_from(Message).where(
-        Message.state.in_(ACTIVE), Message.provisional.is_(True))) or 0
+        Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))) or 0
     if provisional:
         return calendar.next_unknown(today.year), provisional
     if today >= date(today.year, 12, 1) and not calendar.knows_year(today.year + 1):
@@ -91,12 +76,10 @@ def calendar_missing_alerts(session: Session, app: "App", now: datetime) -> int:
     if found is None:
         return 0
     year, provisional = found
-    subject = f"calendar:{year}"
+    subject = Subject.calendar(year)
     if _acked(session, subject):
         return 0
-    return _insert(session, [{
-        "kind": "calendar_missing", "subject": subject, "stage": today.isoformat(), "crisis": False,
-        "department": None, "status": "pending", "attempts": 0, "created_at": now,
-        "data": {"year": year, "provisional": provisional}}])
+    return enqueue(session, [NewAlert(AlertKind.CALENDAR_MISSING, subject, today.isoformat(), now,
+                                      payload=CalendarPayload(year=year, provisional=provisional))])
 
 

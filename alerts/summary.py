@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from alerts.render import (LEVEL_ZH, MILESTONE_ZH, NO_DEPARTMENT, Attachment, Outgoing, clean, clock,
-                           html_text, md, safe_url)
+from alerts.outbox import AlertKind, NewAlert, Subject, SummaryPayload, enqueue, payload
+from alerts.render import NO_DEPARTMENT, Attachment, Outgoing, clean, clock, html_text, md, safe_url
+from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import format_local, iso, parse_iso, start_of_day
+from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.db.models import Alert
-
-ACTIVE = ("open", "at_risk", "overdue")
 
 
 @dataclass
@@ -258,7 +258,7 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
                    m.source, max(1, (day - m.due_date).days), bool(m.provisional))
 
     with app.session() as session:
-        active = list(session.scalars(select(Message).where(Message.state.in_(ACTIVE))
+        active = list(session.scalars(select(Message).where(Message.state.in_(ACTIVE_STATE_VALUES))
                                       .order_by(Message.due_date, Message.posted_at)))
         for m in active:
             if m.deadline <= moment:
@@ -289,7 +289,7 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
                 if ms.done_at is None:
                     # the labels are for people; the codes and the instant for --json
                     summary.crises.append({
-                        "id": event.id, "title": event.title, "level": LEVEL_ZH.get(event.level, event.level),
+                        "id": event.id, "title": event.title, "level": EVENT_LEVEL_ZH.get(event.level, event.level),
                         "milestone": MILESTONE_ZH.get(ms.name, ms.name),
                         "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, moment, "已超时"),
                         "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
@@ -339,31 +339,23 @@ def summary_time(app: "App", day: date) -> datetime:
 
 
 def summary_subject(day: date) -> str:
-    return f"summary:{day.isoformat()}"
+    return str(Subject.summary(day))
 
 
 def enqueue_summary(app: "App", day: date) -> bool:
     """Put the day's summary in the outbox once (subject summary:YYYY-MM-DD, stage daily).
     True when it was added now, False when it was already there."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from monitor.db.models import Alert
-
     moment = app.now()
     with app.session() as session:
-        module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        stmt = module.insert(Alert).values(
-            kind="daily_summary", subject=summary_subject(day), stage="daily", crisis=False,
-            department=None, data={"date": day.isoformat(), "enqueued_at": iso(moment)},
-            status="pending", attempts=0, created_at=moment).on_conflict_do_nothing()
-        # RETURNING, not rowcount: psycopg reports -1 for an ON CONFLICT insert
-        return session.execute(stmt.returning(Alert.id)).first() is not None
+        return enqueue(session, [NewAlert(
+            AlertKind.DAILY_SUMMARY, Subject.summary(day), "daily", moment,
+            payload=SummaryPayload(date=day.isoformat(), enqueued_at=iso(moment)))]) == 1
 
 
 def summary_for_alert(app: "App", alert: "Alert", now: datetime) -> Outgoing:
-    data = alert.data or {}
-    day = date.fromisoformat(data.get("date") or alert.subject.split(":", 1)[1])
+    data = payload(alert, SummaryPayload)
+    day = date.fromisoformat(data.date or str(Subject.parse(alert.subject).key))  # type: ignore[union-attr]
     # `summary --send --date D` fixes the moment the summary describes; the daemon's
     # summaries describe the moment they go out
-    as_of = parse_iso(data["as_of"]) if data.get("as_of") else now
+    as_of = parse_iso(data.as_of) if data.as_of else now
     return build_summary(app, day, as_of).outgoing()

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import String, and_, case, cast, exists, false, literal, select, true, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, exists, false, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.watchlist import scan as watch_scan
 from alerts import steps as alert_steps
+from alerts.outbox import AlertKind, AlertStatus, Subject, SubjectKind, enqueue, new_alerts_select
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -36,20 +36,8 @@ class SweepResult:
         return sum(v for k, v in self.counts.items() if k.startswith("alerts"))
 
 
-def _insert_alerts(session: Session, columns: list[str], query: object) -> int:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(Alert).from_select(columns, query).on_conflict_do_nothing()
-    # RETURNING counts what was really inserted: psycopg reports rowcount -1 here
-    return len(session.execute(stmt.returning(Alert.id)).all())
-
-
-def _subject(prefix: str, column: object) -> object:
-    return literal(prefix) + cast(column, String)
-
-
 def _acked(subject: object) -> object:
-    return exists().where(and_(Alert.subject == subject, Alert.status == "acked"))
+    return exists().where(and_(Alert.subject == subject, Alert.status == AlertStatus.ACKED.value))
 
 
 def recheck_provisional(session: Session, app: App, now: datetime) -> int:
@@ -93,19 +81,16 @@ def _latest_due(now: datetime, owner: str) -> object:
 
 
 def message_stage_alerts(session: Session, app: App, now: datetime) -> int:
-    subject = _subject("message:", Message.id)
+    subject = Subject.sql(SubjectKind.MESSAGE, Message.id)
+    kind = case((DeadlineStage.stage == "overdue", AlertKind.REPLY_OVERDUE.value),
+                else_=AlertKind.REPLY_AT_RISK.value)
     query = (
-        select(
-            case((DeadlineStage.stage == "overdue", "reply_overdue"), else_="reply_at_risk"),
-            subject, DeadlineStage.stage, false(), Message.department, literal("pending"),
-            literal(0), literal(now, type_=Alert.created_at.type),
-        )
+        new_alerts_select(kind, subject, DeadlineStage.stage, false(), Message.department, now)
         .join(Message, Message.id == DeadlineStage.message_id)
         .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
                Message.state.in_(_ACTIVE), _latest_due(now, "message_id"), ~_acked(subject))
     )
-    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
-    count = _insert_alerts(session, cols, query)
+    count = enqueue(session, query)
     due_ids = select(DeadlineStage.message_id).where(
         DeadlineStage.fired == false(), DeadlineStage.at <= now, DeadlineStage.message_id.is_not(None))
     session.execute(update(Message).where(Message.id.in_(due_ids), Message.state.in_(_ACTIVE))
@@ -114,19 +99,16 @@ def message_stage_alerts(session: Session, app: App, now: datetime) -> int:
 
 
 def milestone_stage_alerts(session: Session, app: App, now: datetime) -> int:
-    subject = _subject("milestone:", Milestone.id)
+    subject = Subject.sql(SubjectKind.MILESTONE, Milestone.id)
+    kind = case((DeadlineStage.stage == "overdue", AlertKind.CRISIS_OVERDUE.value),
+                else_=AlertKind.CRISIS_AT_RISK.value)
     query = (
-        select(
-            case((DeadlineStage.stage == "overdue", "crisis_overdue"), else_="crisis_at_risk"),
-            subject, DeadlineStage.stage, true(), literal(None, type_=String), literal("pending"),
-            literal(0), literal(now, type_=Alert.created_at.type),
-        )
+        new_alerts_select(kind, subject, DeadlineStage.stage, true(), None, now)
         .join(Milestone, Milestone.id == DeadlineStage.milestone_id)
         .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
                Milestone.done_at.is_(None), _latest_due(now, "milestone_id"), ~_acked(subject))
     )
-    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
-    return _insert_alerts(session, cols, query)
+    return enqueue(session, query)
 
 
 def fire_due_stages(session: Session, app: App, now: datetime) -> int:
@@ -141,13 +123,11 @@ def resolved_alerts(session: Session, app: App, now: datetime) -> int:
     """A reply came after an at-risk/overdue alert: tell the office it is resolved."""
     replied = [MessageState.REPLIED.value, MessageState.REPLIED_LATE.value]
     query = (
-        select(literal("reply_resolved"), _subject("message:", Message.id), literal("resolved"),
-               false(), Message.department, literal("pending"), literal(0),
-               literal(now, type_=Alert.created_at.type))
+        new_alerts_select(AlertKind.REPLY_RESOLVED, Subject.sql(SubjectKind.MESSAGE, Message.id),
+                          "resolved", false(), Message.department, now)
         .where(Message.alerted == true(), Message.state.in_(replied))
     )
-    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
-    count = _insert_alerts(session, cols, query)
+    count = enqueue(session, query)
     session.execute(update(Message).where(Message.alerted == true(), Message.state.in_(replied))
                     .values(alerted=False))
     return count

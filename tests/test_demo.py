@@ -68,7 +68,7 @@ def test_a_crisis_day_of_the_demo(tmp_path: Path) -> None:
     assert "[09-29 08:00] 新留言" in text and "答复期限 2026-09-29" in text
     assert re.search(r"疑似突发.*\d 家媒体转载", text)
     assert "突发事件 登记重大事件" in text
-    assert "[09-29 13:00] 突发事件" in text and "发布权威信息已超时" in text
+    assert "[09-29 13:00] 突发超时" in text and "发布权威信息已超时" in text
     assert "每日汇总" in text and "已发送：企业微信" in text
     assert "opinion-monitor --config" in text and "items --state all" in text
     assert len(demo.wecom.messages) >= 5 and len(demo.smtp.messages) >= 1

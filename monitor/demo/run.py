@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from alerts.channels.base import Timing
+from alerts.outbox import kind_label
+from monitor.tracking import MILESTONE_ZH
 from monitor.daemon import CRAWL_WORKERS
 from monitor.errors import MonitorError
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
@@ -295,13 +297,6 @@ class Simulation:
 # The demo
 # ---------------------------------------------------------------------------------------
 
-KIND_ZH = {
-    "reply_at_risk": "临期提醒", "reply_overdue": "超期", "reply_resolved": "已回复",
-    "crisis_at_risk": "突发事件", "crisis_overdue": "突发事件", "watch_hit": "关注词",
-    "possible_crisis": "疑似突发", "source_unhealthy": "数据源异常",
-    "calendar_missing": "日历缺失", "daily_summary": "每日汇总",
-}
-MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
 SECTION_ZH = {"demo-bxcy": "百姓畅言", "demo-bmxx": "部门信箱", "demo-news": "新闻"}
 
 
@@ -464,7 +459,7 @@ class Demo:
             lines = [self.describe(session, alert) for alert in sent]
         for alert in sent:
             self._printed.add(alert.id)
-            label = KIND_ZH.get(alert.kind, alert.kind)
+            label = kind_label(alert.kind)
             self.sent[label] = self.sent.get(label, 0) + 1
         wecom = len(self.wecom.messages) - self._wecom_seen
         mail = len(self.smtp.messages) - self._mail_seen
@@ -478,7 +473,7 @@ class Demo:
     def describe(self, session: Any, alert: Any) -> str:
         from monitor.db.models import Message, Milestone
 
-        label = KIND_ZH.get(alert.kind, alert.kind)
+        label = kind_label(alert.kind)
         kind_of, _, ident = alert.subject.partition(":")
         data = alert.data or {}
         if kind_of == "message" and ident.isdigit():

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 
+from alerts.outbox import AlertKind, NewAlert, Subject, WatchPayload, enqueue
 from monitor.watchlist.levels import LEVEL_RANK
 
 if TYPE_CHECKING:
@@ -100,17 +101,14 @@ def _scanned_now(session: Session, kind: str) -> list[int]:
 
 # --- alerts ---------------------------------------------------------------------------------
 
-def _insert_alert(session: Session, kind: str, subject: str, stage: str, crisis: bool,
-                  department: str | None, data: dict[str, Any], now: datetime) -> int:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from monitor.db.models import Alert
-
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(Alert).values(
-        kind=kind, subject=subject, stage=stage, crisis=crisis, department=department,
-        data=data, status="pending", attempts=0, created_at=now).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount or 0
+def _watch_alerts(subject: Subject, department: str | None, data: WatchPayload,
+                  reasons: dict[str, Any] | None, now: datetime) -> list[NewAlert]:
+    """The watch_hit alert, and the possible_crisis one when there are reasons."""
+    out = [NewAlert(AlertKind.WATCH_HIT, subject, "watch", now, department, data, crisis=False)]
+    if reasons is not None:
+        out.append(NewAlert(AlertKind.POSSIBLE_CRISIS, subject, "possible_crisis", now, department,
+                            data.model_copy(update=reasons), crisis=True))
+    return out
 
 
 def _hits_by_subject(session: Session, subjects: list[str]) -> dict[str, list[Any]]:
@@ -167,7 +165,7 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
             select(NewsItem.cluster).where(NewsItem.id.in_(scanned[start:start + BATCH])))
             if c is not None)
     max_age = timedelta(hours=watch.alert_max_age_hours)
-    count = 0
+    new: list[NewAlert] = []
     ordered = sorted(clusters)
     for start in range(0, len(ordered), BATCH):
         chunk = ordered[start:start + BATCH]
@@ -186,25 +184,20 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
                 continue  # old history: listed, not alerted
             first = items[0]
             outlets = sorted({o for _, o in times})
-            data = {"title": first.title, "url": first.url, "terms": terms, "hits": listed,
-                    "level": top, "outlets": len(outlets), "outlet_names": outlets[:20],
-                    "cluster_size": len(items), "cluster": cluster, "source": first.source,
-                    "published_at": iso(first.published_at), "subject_kind": "news"}
-            subject = f"news-cluster:{cluster}"
-            count += _insert_alert(session, "watch_hit", subject, "watch", False, None, data, now)
+            data = WatchPayload(title=first.title, url=first.url, terms=terms, hits=listed, level=top,
+                                outlets=len(outlets), outlet_names=outlets[:20], cluster_size=len(items),
+                                cluster=cluster, source=first.source,
+                                published_at=iso(first.published_at), subject_kind="news")
             spread = spread_within(times, watch.possible_crisis_hours)
             reasons = []
             if top == "critical":
                 reasons.append("critical_term")
             if spread >= watch.possible_crisis_outlets:
                 reasons.append("fast_spread")
-            if reasons:
-                crisis = dict(data, reasons=reasons, spread=spread,
-                              spread_hours=watch.possible_crisis_hours,
-                              spread_threshold=watch.possible_crisis_outlets)
-                count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
-                                       True, None, crisis, now)
-    return count
+            crisis = {"reasons": reasons, "spread": spread, "spread_hours": watch.possible_crisis_hours,
+                      "spread_threshold": watch.possible_crisis_outlets} if reasons else None
+            new.extend(_watch_alerts(Subject.news_cluster(cluster), None, data, crisis, now))
+    return enqueue(session, new)
 
 
 def _message_alerts(session: Session, app: App, now: datetime) -> int:
@@ -216,7 +209,7 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
     watch = app.config.settings.watch
     scanned = sorted(_scanned_now(session, "message"))
     max_age = timedelta(hours=watch.alert_max_age_hours)
-    count = 0
+    new: list[NewAlert] = []
     for start in range(0, len(scanned), BATCH):
         batch = session.scalars(select(Message).where(
             Message.id.in_(scanned[start:start + BATCH])).order_by(Message.id)).all()
@@ -225,19 +218,14 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
             terms, listed, top = _term_summary(hits.get(f"message:{message.id}", []))
             if not terms or message.posted_at < now - max_age:
                 continue
-            data = {"title": message.title, "url": message.url, "terms": terms, "hits": listed,
-                    "level": top, "outlets": None, "cluster_size": None,  # not a news story
-                    "source": message.source,
-                    "external_id": message.external_id, "department": message.department,
-                    "published_at": iso(message.posted_at), "subject_kind": "message"}
-            subject = f"message:{message.id}"
-            count += _insert_alert(session, "watch_hit", subject, "watch", False,
-                                   message.department, data, now)
-            if top == "critical":
-                count += _insert_alert(session, "possible_crisis", subject, "possible_crisis",
-                                       True, message.department,
-                                       dict(data, reasons=["critical_term"]), now)
-    return count
+            data = WatchPayload(title=message.title, url=message.url, terms=terms, hits=listed,
+                                level=top, outlets=None, cluster_size=None,  # not a news story
+                                source=message.source, external_id=message.external_id,
+                                department=message.department,
+                                published_at=iso(message.posted_at), subject_kind="message")
+            crisis = {"reasons": ["critical_term"]} if top == "critical" else None
+            new.extend(_watch_alerts(Subject.message(message.id), message.department, data, crisis, now))
+    return enqueue(session, new)
 
 
 def watch_alerts(session: Session, app: App, now: datetime) -> int:

@@ -1,0 +1,372 @@
+"""The alert contract, defined once: what kinds of alert exist (and how each is labelled,
+headed, hurried and routed), what an alert is about (`Subject`, the `prefix:id` text stored in
+`alerts.subject`), what data it carries (typed payloads), its statuses, and the one function
+that puts alerts in the outbox (`enqueue`, insert-or-ignore on (subject, stage)).
+
+Adding a kind is one change here: a member of `AlertKind` (its code, label, heading, urgency,
+route class and what makes it lapse), plus, if it carries data, a payload class named in the
+member. Producers build `NewAlert`s (or a `new_alerts_select` for set-based sweeps) and call
+`enqueue`; the dispatcher, the renderer, `alerts list` and the demo read the enum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import String, cast, literal, null
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
+
+from monitor.db.models import Alert
+
+# ---------------------------------------------------------------------------------------
+# how a kind behaves
+
+
+class Urgency(Enum):
+    NORMAL = "normal"  # held outside office hours
+    URGENT = "urgent"  # never waits: crisis clocks and possible crises
+    ALWAYS = "always"  # sent when scheduled, office hours or not (the daily summary)
+
+
+class RouteClass(Enum):
+    DEPARTMENT = "department"  # the department's route, else [routing] default
+    CRISIS = "crisis"          # [routing] crisis, else default
+    SUMMARY = "summary"        # [summary] channels, else default; one message per channel
+
+
+class Lapse(Enum):
+    """What makes a waiting alert unnecessary before it is delivered."""
+
+    NEVER = "never"
+    SUBJECT_SETTLED = "subject_settled"  # the message was replied / the milestone done meanwhile
+    NO_WARNING_SENT = "no_warning_sent"  # a "resolved" note about a warning nobody received
+
+
+# ---------------------------------------------------------------------------------------
+# payloads: the JSON in alerts.data, typed
+
+
+class Payload(BaseModel):
+    """Base of every payload: unknown keys (older or newer rows) are kept, never fatal."""
+
+    model_config = ConfigDict(extra="allow")
+
+    def to_json(self) -> dict[str, Any]:
+        # only what the producer set: rows stay as small as they were before payloads were typed
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+class WatchPayload(Payload):
+    """A watch hit on a news story (subject news-cluster:ID) or a message (message:ID)."""
+
+    title: str | None = None
+    url: str | None = None
+    terms: list[str] = []
+    hits: list[dict[str, Any]] = []
+    level: str | None = None
+    outlets: int | list[str] | None = None  # a count (news) or None (a message); lists are old rows
+    outlet_names: list[str] = []
+    cluster_size: int | None = None
+    cluster: int | None = None
+    source: str | None = None
+    published_at: str | None = None
+    subject_kind: str | None = None
+    external_id: str | None = None
+    department: str | None = None
+    # possible_crisis only
+    reasons: list[str] = []
+    spread: int | None = None
+    spread_hours: float | None = None
+    spread_threshold: int | None = None
+
+    def outlet_list(self) -> tuple[list[str], int]:
+        """(names to show, how many outlets in all)."""
+        names = self.outlet_names or (self.outlets if isinstance(self.outlets, list) else [])
+        count = self.outlets if isinstance(self.outlets, int) else len(names)
+        return [str(n) for n in names], count
+
+
+class SourcePayload(Payload):
+    reason: str = ""
+    since: str | None = None        # last success, local time for people
+    last_error: str | None = None   # last failure, local time for people
+    error: str = ""
+
+
+class CalendarPayload(Payload):
+    year: int
+    provisional: int = 0  # active messages whose deadline is provisional
+
+
+class SummaryPayload(Payload):
+    date: str | None = None    # YYYY-MM-DD (else the subject's)
+    enqueued_at: str | None = None
+    as_of: str | None = None   # `summary --send --date D` fixes the moment described
+
+
+class NoPayload(Payload):
+    """Kinds described by their subject's row (message, milestone)."""
+
+
+P = TypeVar("P", bound=Payload)
+
+
+# ---------------------------------------------------------------------------------------
+# the kinds
+
+
+class AlertKind(StrEnum):
+    """Every kind of alert (DESIGN §7). A member is (code, label, heading, urgency, route,
+    lapse, leadership copy, payload class). Add a kind by adding a member here."""
+
+    label: str          # short Chinese name (tables, the demo narration)
+    heading: str        # the message heading, 【…】
+    urgency: Urgency
+    route: RouteClass
+    lapse: Lapse
+    leadership: bool    # also copied to [routing] leadership
+    payload_type: type[Payload]
+
+    def __new__(cls, code: str, label: str, heading: str, urgency: Urgency, route: RouteClass,
+                lapse: Lapse = Lapse.NEVER, leadership: bool = False,
+                payload_type: type[Payload] = NoPayload) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label, member.heading, member.urgency, member.route = label, heading, urgency, route
+        member.lapse, member.leadership, member.payload_type = lapse, leadership, payload_type
+        return member
+
+    REPLY_AT_RISK = ("reply_at_risk", "临期提醒", "【临期提醒】", Urgency.NORMAL, RouteClass.DEPARTMENT,
+                     Lapse.SUBJECT_SETTLED)
+    REPLY_OVERDUE = ("reply_overdue", "超期提醒", "【超期提醒】", Urgency.NORMAL, RouteClass.DEPARTMENT,
+                     Lapse.SUBJECT_SETTLED, True)
+    REPLY_RESOLVED = ("reply_resolved", "已回复", "【已回复】", Urgency.NORMAL, RouteClass.DEPARTMENT,
+                      Lapse.NO_WARNING_SENT)
+    CRISIS_AT_RISK = ("crisis_at_risk", "突发临期", "【舆情事件临期】", Urgency.URGENT,
+                      RouteClass.CRISIS, Lapse.SUBJECT_SETTLED)
+    CRISIS_OVERDUE = ("crisis_overdue", "突发超时", "【舆情事件超时】", Urgency.URGENT,
+                      RouteClass.CRISIS, Lapse.SUBJECT_SETTLED)
+    WATCH_HIT = ("watch_hit", "关注词", "【舆情关注】", Urgency.NORMAL, RouteClass.DEPARTMENT,
+                 Lapse.NEVER, False, WatchPayload)
+    POSSIBLE_CRISIS = ("possible_crisis", "疑似突发", "【疑似舆情事件】", Urgency.URGENT,
+                       RouteClass.CRISIS, Lapse.NEVER, False, WatchPayload)
+    SOURCE_UNHEALTHY = ("source_unhealthy", "数据源异常", "【数据源异常】", Urgency.NORMAL,
+                        RouteClass.DEPARTMENT, Lapse.NEVER, False, SourcePayload)
+    CALENDAR_MISSING = ("calendar_missing", "日历缺失", "【节假日安排缺失】", Urgency.NORMAL,
+                        RouteClass.DEPARTMENT, Lapse.NEVER, False, CalendarPayload)
+    DAILY_SUMMARY = ("daily_summary", "每日汇总", "【每日超期汇总】", Urgency.ALWAYS, RouteClass.SUMMARY,
+                     Lapse.NEVER, False, SummaryPayload)
+    # 依申请公开 (DESIGN §12); the register produces them
+    DISCLOSURE_AT_RISK = ("disclosure_at_risk", "依申请公开临期", "【依申请公开临期】", Urgency.NORMAL,
+                          RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED)
+    DISCLOSURE_OVERDUE = ("disclosure_overdue", "依申请公开超期", "【依申请公开超期】", Urgency.NORMAL,
+                          RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED, True)
+    # new kinds go here
+
+    @property
+    def urgent(self) -> bool:
+        return self.urgency is Urgency.URGENT
+
+    @classmethod
+    def of(cls, code: str) -> AlertKind | None:
+        """The kind of a stored code; None for a code this version does not know."""
+        member = cls._value2member_map_.get(code)
+        return member if isinstance(member, cls) else None
+
+
+def kind_label(code: str) -> str:
+    """Chinese label of a stored kind code (the code itself when unknown)."""
+    kind = AlertKind.of(code)
+    return kind.label if kind else code
+
+
+def kind_heading(code: str) -> str:
+    kind = AlertKind.of(code)
+    return kind.heading if kind else f"【{code}】"
+
+
+def never_held_codes() -> list[str]:
+    """Kinds that never wait for office hours (urgent and always-sent), for SQL filters."""
+    return sorted(k.value for k in AlertKind if k.urgency is not Urgency.NORMAL)
+
+
+def payload(alert: Alert, cls: type[P]) -> P:
+    """The alert's data read as `cls` (missing keys take their defaults)."""
+    return cls.model_validate(alert.data or {})
+
+
+# ---------------------------------------------------------------------------------------
+# statuses
+
+
+class AlertStatus(StrEnum):
+    label: str
+
+    def __new__(cls, code: str, label: str) -> Self:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    PENDING = ("pending", "待发送")
+    SENT = ("sent", "已发送")
+    FAILED = ("failed", "发送失败")
+    ACKED = ("acked", "已确认")
+    SKIPPED = ("skipped", "已取消")
+
+
+DELIVERED = (AlertStatus.SENT.value, AlertStatus.ACKED.value)  # a person got (or silenced) it
+
+
+# ---------------------------------------------------------------------------------------
+# subjects: what an alert is about, "prefix:id"
+
+
+class SubjectKind(StrEnum):
+    MESSAGE = "message"
+    MILESTONE = "milestone"
+    NEWS_CLUSTER = "news-cluster"
+    SOURCE = "source"
+    CALENDAR = "calendar"
+    SUMMARY = "summary"
+    DISCLOSURE = "disclosure"
+    # new subject kinds go here
+
+
+@dataclass(frozen=True)
+class Subject:
+    """`message:12`, `milestone:3`, `news-cluster:7`, `source:luan-bxcy`, `calendar:2027`,
+    `summary:2026-11-24`. The text form is the database's; build and read it only here."""
+
+    kind: SubjectKind
+    key: str
+
+    SEPARATOR: ClassVar[str] = ":"
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}{self.SEPARATOR}{self.key}"
+
+    @property
+    def id(self) -> int | None:
+        """The numeric id for row subjects (message, milestone, news cluster), else None."""
+        return int(self.key) if self.key.isdigit() else None
+
+    @classmethod
+    def parse(cls, text: str) -> Subject | None:
+        """The subject of a stored text; None for a prefix this version does not know."""
+        prefix, sep, key = text.partition(cls.SEPARATOR)
+        try:
+            return cls(SubjectKind(prefix), key) if sep else None
+        except ValueError:
+            return None
+
+    @classmethod
+    def message(cls, message_id: int) -> Subject:
+        return cls(SubjectKind.MESSAGE, str(message_id))
+
+    @classmethod
+    def milestone(cls, milestone_id: int) -> Subject:
+        return cls(SubjectKind.MILESTONE, str(milestone_id))
+
+    @classmethod
+    def news_cluster(cls, cluster: int) -> Subject:
+        return cls(SubjectKind.NEWS_CLUSTER, str(cluster))
+
+    @classmethod
+    def source(cls, name: str) -> Subject:
+        return cls(SubjectKind.SOURCE, name)
+
+    @classmethod
+    def calendar(cls, year: int) -> Subject:
+        return cls(SubjectKind.CALENDAR, str(year))
+
+    @classmethod
+    def summary(cls, day: Any) -> Subject:
+        return cls(SubjectKind.SUMMARY, day.isoformat())
+
+    @staticmethod
+    def sql(kind: SubjectKind, column: Any) -> ColumnElement[str]:
+        """The subject text built in SQL from an id column (set-based sweeps)."""
+        return literal(kind.value + Subject.SEPARATOR) + cast(column, String)
+
+
+def ids_of(subjects: Iterable[str], kind: SubjectKind) -> list[int]:
+    """The numeric ids among stored subject texts of one kind."""
+    out = []
+    for text in subjects:
+        subject = Subject.parse(text)
+        if subject is not None and subject.kind is kind and subject.id is not None:
+            out.append(subject.id)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# the one way into the outbox
+
+
+@dataclass(frozen=True)
+class NewAlert:
+    kind: AlertKind
+    subject: Subject
+    stage: str
+    created_at: datetime
+    department: str | None = None
+    payload: Payload | None = None
+    crisis: bool | None = None  # default: the kind's urgency
+
+    def row(self) -> dict[str, Any]:
+        if self.payload is not None and not isinstance(self.payload, self.kind.payload_type):
+            raise TypeError(f"{self.kind.value} carries {self.kind.payload_type.__name__}, "
+                            f"not {type(self.payload).__name__}")
+        return {"kind": self.kind.value, "subject": str(self.subject), "stage": self.stage,
+                "crisis": self.kind.urgent if self.crisis is None else self.crisis,
+                "department": self.department,
+                "data": self.payload.to_json() if self.payload is not None else null(),
+                "status": AlertStatus.PENDING.value, "attempts": 0, "created_at": self.created_at}
+
+
+# the columns of a set-based enqueue, in this order (see new_alerts_select)
+SELECT_COLUMNS = ("kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at")
+
+
+def new_alerts_select(kind: Any, subject: Any, stage: Any, crisis: Any, department: Any,
+                      now: datetime) -> Select[Any]:
+    """A SELECT of new alert rows for `enqueue` (kind/subject/stage/crisis/department are SQL
+    expressions or constants); chain `.join(...)` / `.where(...)` onto it."""
+    from sqlalchemy import select
+
+    def expr(value: Any) -> Any:
+        if isinstance(value, AlertKind):
+            return literal(value.value)
+        return literal(value) if isinstance(value, (str, bool)) or value is None else value
+
+    return select(expr(kind), expr(subject), expr(stage), expr(crisis),
+                  expr(department) if department is not None else literal(None, type_=String),
+                  literal(AlertStatus.PENDING.value), literal(0),
+                  literal(now, type_=Alert.created_at.type))
+
+
+_CHUNK = 500  # rows per INSERT: well inside SQLite's bound-parameter limit
+
+
+def enqueue(session: Session, alerts: Sequence[NewAlert] | Select[Any]) -> int:
+    """Insert alerts that are not in the outbox yet (unique on subject and stage); returns
+    how many were really added. Counts come from RETURNING, not rowcount: psycopg reports
+    -1 for INSERT … ON CONFLICT DO NOTHING."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    if isinstance(alerts, Select):
+        stmt = dialect.insert(Alert).from_select(list(SELECT_COLUMNS), alerts).on_conflict_do_nothing()
+        return len(session.execute(stmt.returning(Alert.id)).all())
+    rows = [a.row() for a in alerts]
+    added = 0
+    for start in range(0, len(rows), _CHUNK):
+        stmt = dialect.insert(Alert).values(rows[start:start + _CHUNK]).on_conflict_do_nothing()
+        added += len(session.execute(stmt.returning(Alert.id)).all())
+    return added
