@@ -80,7 +80,7 @@ class Summary:
 
     # -- the terminal ---------------------------------------------------------------------
     def text(self) -> str:
-        from monitor.cli.common import table
+        from monitor.texttable import table
 
         out = [self.title, f"统计时间：{format_local(self.now)}", ""]
         out.append(f"一、超期未回复（{len(self.overdue)} 条）")

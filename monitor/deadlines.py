@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Sequence
+from typing import Literal, Protocol, Sequence
 
 from monitor.calendar import WorkCalendar
 from monitor.timeutil import SHANGHAI, Duration, end_of_day, local_date, start_of_day, to_utc
@@ -30,6 +30,16 @@ class MessageState(StrEnum):
 ACTIVE_STATES = (MessageState.OPEN, MessageState.AT_RISK, MessageState.OVERDUE)
 ACTIVE_STATE_VALUES = [s.value for s in ACTIVE_STATES]  # for SQL IN (…) filters
 ALL_STATES = tuple(MessageState)
+
+
+class MilestoneState(StrEnum):
+    """A crisis milestone at a moment (publish / press conference)."""
+
+    DONE = "done"
+    DONE_LATE = "done_late"
+    OVERDUE = "overdue"
+    AT_RISK = "at_risk"
+    OPEN = "open"
 
 
 @dataclass(frozen=True)
@@ -136,3 +146,43 @@ def message_state(
     if first_warning is not None and now >= first_warning:
         return MessageState.AT_RISK
     return MessageState.OPEN
+
+
+class TrackedMessage(Protocol):
+    """What `state_at` reads of a message row (monitor.db.models.Message has it)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def deadline(self) -> datetime: ...
+    @property
+    def first_warning_at(self) -> datetime | None: ...
+
+
+def state_at(message: TrackedMessage, now: datetime) -> str:
+    """The message's state at `now`: the stored state is the last sweep's verdict, so an
+    active message is re-evaluated (what `--now` asks for); final states stay as they are."""
+    if message.state not in ACTIVE_STATE_VALUES:
+        return message.state
+    return message_state(message.deadline, message.first_warning_at, now).value
+
+
+def milestone_state(
+    deadline: datetime,
+    done_at: datetime | None,
+    now: datetime,
+    warn_before: timedelta | None = None,
+) -> MilestoneState:
+    """done / done_late, else overdue, at_risk (inside the first warning threshold) or open."""
+    if done_at is not None:
+        return MilestoneState.DONE if done_at <= deadline else MilestoneState.DONE_LATE
+    if now >= deadline:
+        return MilestoneState.OVERDUE
+    if warn_before is not None and now >= deadline - warn_before:
+        return MilestoneState.AT_RISK
+    return MilestoneState.OPEN
+
+
+def first_warning(thresholds: Sequence[Duration]) -> timedelta | None:
+    """The earliest crisis warning before a deadline (the widest wall-clock threshold)."""
+    return max((t.as_timedelta() for t in thresholds), default=None)

@@ -10,11 +10,15 @@ import pytest
 from monitor.calendar import UnknownYear, WorkCalendar
 from monitor.deadlines import (
     MessageState,
+    MilestoneState,
     clock_stages,
     crisis_deadlines,
     extended_deadline,
+    first_warning,
     message_state,
+    milestone_state,
     reply_stages,
+    state_at,
     working_day_deadline,
 )
 from monitor.timeutil import UTC, parse_duration, parse_iso
@@ -137,3 +141,30 @@ class TestStates:
 
     def test_withdrawn_wins(self) -> None:
         assert self.state("2026-12-05T10:00", withdrawn=True) is MessageState.WITHDRAWN
+
+
+def test_milestone_state_at_a_moment() -> None:
+    deadline = parse_iso("2026-11-26T15:00")
+    warn = first_warning([parse_duration("30m"), parse_duration("2h")])
+    assert warn == timedelta(hours=2)
+    assert milestone_state(deadline, None, parse_iso("2026-11-26T12:59"), warn) is MilestoneState.OPEN
+    assert milestone_state(deadline, None, parse_iso("2026-11-26T13:00"), warn) is MilestoneState.AT_RISK
+    assert milestone_state(deadline, None, deadline, warn) is MilestoneState.OVERDUE
+    assert milestone_state(deadline, deadline, deadline + timedelta(days=1)) is MilestoneState.DONE
+    assert (milestone_state(deadline, deadline + timedelta(seconds=1), deadline)
+            is MilestoneState.DONE_LATE)
+    assert first_warning([]) is None
+
+
+def test_state_at_re_evaluates_only_active_messages() -> None:
+    class Row:
+        def __init__(self, state: str) -> None:
+            self.state = state
+            self.deadline = parse_iso("2026-11-27T00:00")
+            self.first_warning_at: datetime | None = parse_iso("2026-11-26T00:00")
+
+    later = parse_iso("2026-11-27T08:00")
+    assert state_at(Row("open"), later) == "overdue"
+    assert state_at(Row("at_risk"), parse_iso("2026-11-25T08:00")) == "open"
+    assert state_at(Row("replied"), later) == "replied"
+    assert state_at(Row("withdrawn"), later) == "withdrawn"

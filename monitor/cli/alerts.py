@@ -94,54 +94,19 @@ def summary(state, day_text: str | None, send: bool, now: datetime | None, as_js
 
 
 def _send_summary(app, day: date, moment: datetime, as_json: bool) -> None:
-    """Deliver the day's summary now — a retry if an earlier attempt failed — and report
-    what THIS attempt did (an old error is cleared first, so it cannot be reported again)."""
-    from sqlalchemy import select
-
-    from alerts.dispatcher import dispatch as run_dispatch, targets
-    from alerts.summary import enqueue_summary, summary_subject
-    from monitor.db.models import Alert, AlertDelivery
+    from alerts.actions import send_summary
     from monitor.errors import MonitorError
-    from monitor.timeutil import iso
 
-    queued = enqueue_summary(app, day)
-    with app.session() as session:
-        row = session.scalar(select(Alert).where(Alert.subject == summary_subject(day), Alert.stage == "daily"))
-        alert_id, before = row.id, row.status
-        if before not in ("sent", "acked"):
-            row.status, row.next_attempt_at, row.last_error = "pending", None, None
-            row.data = {**(row.data or {}), "as_of": iso(moment)}
-    result = None
-    if before not in ("sent", "acked"):
-        result = run_dispatch(app, app.now(), only=[alert_id])
-    with app.session() as session:
-        row = session.get(Alert, alert_id)
-        status, error = row.status, row.last_error
-        wanted = [t for t, _ in targets(row, app.config.settings)]
-        done = dict(session.execute(select(AlertDelivery.target, AlertDelivery.channel)
-                                    .where(AlertDelivery.alert_id == alert_id)).all())
-    delivered = sorted({done[t] for t in wanted if t in done})
-    missing = [t.split(":", 1)[1] for t in wanted if t not in done]
-    ok = status in ("sent", "acked")
-    if not ok:
-        if result is not None and result.errors:
-            error = "; ".join(result.errors)
-        elif result is not None and result.sent + result.failed == 0:
-            error = "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
-        elif not wanted:
-            error = error or "no channel is configured for the summary ([summary] channels or [routing] default)"
+    sent = send_summary(app, day, moment)
     if as_json:
-        emit_json({"date": day.isoformat(), "as_of": iso(moment), "enqueued": queued, "status": status,
-                   "already_sent": before in ("sent", "acked"), "channels": delivered,
-                   "failed_channels": [] if ok else missing, "error": None if ok else error,
-                   "dispatch": result.as_dict() if result is not None else None})
-    elif ok:
-        how = "此前已发送，未重复发送" if before in ("sent", "acked") else "已发送"
-        click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(delivered) or '无'}）")
-    if not ok:
-        channels = ", ".join(missing) or "none"
+        emit_json(sent.as_dict())
+    elif sent.ok:
+        how = "此前已发送，未重复发送" if sent.already_sent else "已发送"
+        click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(sent.channels) or '无'}）")
+    if not sent.ok:
+        channels = ", ".join(sent.failed_channels) or "none"
         raise MonitorError(f"summary for {day.isoformat()} not delivered on channel(s) {channels}: "
-                           f"{error or status}")
+                           f"{sent.error or sent.status}")
 
 
 @click.group()
@@ -193,24 +158,11 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
 @pass_state
 def ack(state, alert_id: int, now: datetime | None) -> None:
     """Acknowledge an alert: no more reminders for its subject."""
-    from sqlalchemy import update
+    from alerts.actions import acknowledge
 
-    from monitor.db.models import Alert
-    from monitor.errors import NotFound
-
-    app = state.app(now)
-    with app.session() as session:
-        alert = session.get(Alert, alert_id)
-        if alert is None:
-            raise NotFound(f"no alert with id {alert_id} (see `opinion-monitor alerts list`)")
-        alert.status = "acked"
-        # the subject's other waiting reminders are silenced as well
-        others = session.execute(update(Alert).where(Alert.subject == alert.subject, Alert.id != alert_id,
-                                                     Alert.status.in_(["pending", "failed"]))
-                                 .values(status="acked")).rowcount or 0
-        subject = alert.subject
-    more = f"，同一对象另有 {others} 条待发提醒一并确认" if others else ""
-    click.echo(f"已确认提醒 {alert_id}（{subject}）：不再就此发送提醒{more}")
+    done = acknowledge(state.app(now), alert_id)
+    more = f"，同一对象另有 {done.others} 条待发提醒一并确认" if done.others else ""
+    click.echo(f"已确认提醒 {alert_id}（{done.subject}）：不再就此发送提醒{more}")
 
 
 @alerts.command("test")

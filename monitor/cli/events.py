@@ -15,6 +15,7 @@ def register(main: click.Group) -> None:
 
 
 def event_document(event: Any, now: datetime, warn_before: timedelta | None = None) -> dict[str, Any]:
+    from monitor.deadlines import milestone_state
     from monitor.timeutil import iso
 
     return {
@@ -25,27 +26,16 @@ def event_document(event: Any, now: datetime, warn_before: timedelta | None = No
         "declared_at": iso(event.declared_at),
         "milestones": [
             {"name": m.name, "deadline": iso(m.deadline), "done_at": iso(m.done_at),
-             "state": milestone_state(m.deadline, m.done_at, now, warn_before)}
+             "state": milestone_state(m.deadline, m.done_at, now, warn_before).value}
             for m in event.milestones
         ],
     }
 
 
-def milestone_state(deadline: datetime, done_at: datetime | None, now: datetime,
-                    warn_before: timedelta | None = None) -> str:
-    """done / done_late, else overdue, at_risk (inside the first warning threshold) or open."""
-    if done_at is not None:
-        return "done" if done_at <= deadline else "done_late"
-    if now >= deadline:
-        return "overdue"
-    if warn_before is not None and now >= deadline - warn_before:
-        return "at_risk"
-    return "open"
-
-
 def first_warning(app: Any) -> timedelta | None:
-    thresholds = app.config.settings.rules.crisis.thresholds
-    return max((t.as_timedelta() for t in thresholds), default=None)
+    from monitor.deadlines import first_warning as widest
+
+    return widest(app.config.settings.rules.crisis.thresholds)
 
 
 MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时",

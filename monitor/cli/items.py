@@ -17,17 +17,8 @@ def register(main: click.Group) -> None:
     main.add_command(items)
 
 
-def state_at(m: Any, now: datetime) -> str:
-    """The message's state at `now`: the stored state is the last sweep's verdict, so an
-    active message is re-evaluated (what `--now` asks for); final states stay as they are."""
-    from monitor.deadlines import ACTIVE_STATES, message_state
-
-    if m.state not in ACTIVE_STATES:
-        return m.state
-    return message_state(m.deadline, m.first_warning_at, now).value
-
-
 def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
+    from monitor.deadlines import state_at
     from monitor.timeutil import iso
 
     return {

@@ -1,0 +1,114 @@
+"""What a person does to the outbox: acknowledge an alert, send the day's summary now.
+
+The CLI (`alerts ack`, `summary --send`) and the dashboard call these and only print or show
+the result; the rules (an ack silences the subject's other waiting reminders; a summary sent
+again is a retry that reports only its own attempt) live here, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+
+from alerts.dispatcher import DispatchResult, dispatch, targets
+from alerts.summary import enqueue_summary, summary_subject
+from monitor.db.models import Alert, AlertDelivery
+from monitor.errors import NotFound
+from monitor.timeutil import iso
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+DELIVERED = ("sent", "acked")   # a person got (or silenced) it
+WAITING = ("pending", "failed")  # not yet delivered: an ack silences these
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    alert_id: int
+    subject: str
+    others: int  # the subject's other waiting reminders, silenced with it
+
+
+def acknowledge(app: App, alert_id: int) -> Acknowledged:
+    """Mark an alert acknowledged: no more reminders for its subject, so the subject's
+    other waiting alerts are acknowledged too. Unknown id: NotFound."""
+    with app.session() as session:
+        alert = session.get(Alert, alert_id)
+        if alert is None:
+            raise NotFound(f"no alert with id {alert_id} (see `opinion-monitor alerts list`)")
+        alert.status = "acked"
+        others = session.execute(
+            update(Alert)
+            .where(Alert.subject == alert.subject, Alert.id != alert_id, Alert.status.in_(WAITING))
+            .values(status="acked")
+        ).rowcount or 0
+        return Acknowledged(alert_id, alert.subject, max(others, 0))
+
+
+@dataclass
+class SummarySent:
+    """What one `send_summary` attempt did. `ok` is False when a channel did not get it;
+    then `error` says why and `failed_channels` which."""
+
+    day: date
+    as_of: datetime
+    enqueued: bool         # the summary was put in the outbox by this call
+    already_sent: bool     # it had been delivered before: nothing was sent again
+    status: str
+    channels: list[str] = field(default_factory=list)
+    failed_channels: list[str] = field(default_factory=list)
+    error: str | None = None
+    dispatch: DispatchResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in DELIVERED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.day.isoformat(), "as_of": iso(self.as_of), "enqueued": self.enqueued,
+                "status": self.status, "already_sent": self.already_sent,
+                "channels": self.channels, "failed_channels": self.failed_channels,
+                "error": self.error,
+                "dispatch": self.dispatch.as_dict() if self.dispatch is not None else None}
+
+
+def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
+    """Deliver the day's summary (describing `moment`) now — a retry if an earlier attempt
+    failed — and report what THIS attempt did (an old error is cleared first, so it cannot
+    be reported again). A summary already delivered is not sent twice."""
+    queued = enqueue_summary(app, day)
+    with app.session() as session:
+        row = session.scalar(select(Alert).where(Alert.subject == summary_subject(day),
+                                                 Alert.stage == "daily"))
+        assert row is not None  # enqueue_summary just made sure of it
+        alert_id, before = row.id, row.status
+        if before not in DELIVERED:
+            row.status, row.next_attempt_at, row.last_error = "pending", None, None
+            row.data = {**(row.data or {}), "as_of": iso(moment)}
+    result = None
+    if before not in DELIVERED:
+        result = dispatch(app, app.now(), only=[alert_id])
+    with app.session() as session:
+        row = session.get(Alert, alert_id)
+        assert row is not None
+        status, error = row.status, row.last_error
+        wanted = [t for t, _ in targets(row, app.config.settings)]
+        done = dict(session.execute(select(AlertDelivery.target, AlertDelivery.channel)
+                                    .where(AlertDelivery.alert_id == alert_id)).all())
+    delivered = sorted({done[t] for t in wanted if t in done})
+    missing = [t.split(":", 1)[1] for t in wanted if t not in done]
+    sent = SummarySent(day, moment, queued, before in DELIVERED, status, delivered,
+                       dispatch=result)
+    if not sent.ok:
+        if result is not None and result.errors:
+            error = "; ".join(result.errors)
+        elif result is not None and result.sent + result.failed == 0:
+            error = "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
+        elif not wanted:
+            error = error or ("no channel is configured for the summary "
+                              "([summary] channels or [routing] default)")
+        sent.failed_channels, sent.error = missing, error
+    return sent
