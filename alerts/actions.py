@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 
 from alerts.dispatcher import DispatchResult, dispatch, targets
+from alerts.outbox import DELIVERED, AlertStatus
 from alerts.summary import enqueue_summary, summary_subject
 from monitor.db.models import Alert, AlertDelivery
 from monitor.errors import NotFound
@@ -21,8 +22,7 @@ from monitor.timeutil import iso
 if TYPE_CHECKING:
     from monitor.app import App
 
-DELIVERED = ("sent", "acked")   # a person got (or silenced) it
-WAITING = ("pending", "failed")  # not yet delivered: an ack silences these
+WAITING = (AlertStatus.PENDING.value, AlertStatus.FAILED.value)  # an ack silences these
 
 
 @dataclass(frozen=True)
@@ -39,11 +39,11 @@ def acknowledge(app: App, alert_id: int) -> Acknowledged:
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise NotFound(f"no alert with id {alert_id} (see `opinion-monitor alerts list`)")
-        alert.status = "acked"
+        alert.status = AlertStatus.ACKED.value
         others = session.execute(
             update(Alert)
             .where(Alert.subject == alert.subject, Alert.id != alert_id, Alert.status.in_(WAITING))
-            .values(status="acked")
+            .values(status=AlertStatus.ACKED.value)
         ).rowcount or 0
         return Acknowledged(alert_id, alert.subject, max(others, 0))
 
@@ -86,7 +86,7 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
         assert row is not None  # enqueue_summary just made sure of it
         alert_id, before = row.id, row.status
         if before not in DELIVERED:
-            row.status, row.next_attempt_at, row.last_error = "pending", None, None
+            row.status, row.next_attempt_at, row.last_error = AlertStatus.PENDING.value, None, None
             row.data = {**(row.data or {}), "as_of": iso(moment)}
     result = None
     if before not in DELIVERED:
