@@ -30,6 +30,8 @@ API::
     portal.add_news(url_path, title, published_at, body, outlet)
     portal.set_mode("ok" | "403" | "412" | "521" | "500" | "challenge" | "tiny" | "empty"
                     | "hang" | "nodate")
+    portal.break_page(section, page, "404" | "empty" | "captcha" | "login" | "offsite" | None)
+    portal.override(path, status, body, content_type, location=None)  # None status clears
     portal.request_count                            # total requests served
     portal.paths                                    # every request path served, in order
     portal.stop()
@@ -39,6 +41,11 @@ Naive datetimes are Asia/Shanghai. Modes apply to every section and page except 
 ``challenge`` answers a tiny JavaScript challenge page (``$_ts``, 请开启JavaScript), ``tiny`` a
 tiny page without the list, ``empty`` the list page with no rows, ``hang`` holds the request
 (up to 30 s, released by ``set_mode``/``stop``), ``nodate`` lists rows with the date cell empty.
+``break_page`` makes one list page misbehave as real portals do under load: ``404``, ``empty``
+(the list table without rows), ``captcha`` (a small 200 page 访问过于频繁，请输入验证码), ``login``
+(a 302 to ``/login.jsp``, a login form) or ``offsite`` (a 302 to another host).
+``header_charset`` declares a charset in the HTTP header whatever the body's encoding is (a GBK
+page served as UTF-8).
 """
 
 from __future__ import annotations
@@ -59,6 +66,13 @@ PAGE_SIZE = 20
 PRODUCT_IDS = {"3": "bxcy", "4": "bmxx"}
 SECTION_TITLES = {"bxcy": "百姓畅言", "bmxx": "部门信箱", "json": "民生直通车"}
 MODES = ("ok", "403", "412", "521", "500", "challenge", "tiny", "empty", "hang", "nodate")
+PAGE_FAULTS = ("404", "empty", "captcha", "login", "offsite")
+CAPTCHA_PAGE = ('<html><head><meta charset="utf-8"><title>安全验证</title></head><body>'
+                '<p>访问过于频繁，请输入验证码</p><form action="/verify"><img src="/captcha.jpg">'
+                '<input name="code"><button>提交</button></form></body></html>')
+LOGIN_PAGE = ('<html><head><meta charset="utf-8"><title>用户登录</title></head><body>'
+              '<form action="/login.jsp" method="post">用户名<input name="u">密码'
+              '<input type="password" name="p"><button>登录</button></form></body></html>')
 
 
 def _local(moment: datetime) -> datetime:
@@ -108,14 +122,18 @@ class _State:
     news: list[PortalNews] = field(default_factory=list)
     mode: str = "ok"
     paths: list[str] = field(default_factory=list)
+    page_faults: dict[tuple[str, int], str] = field(default_factory=dict)
+    overrides: dict[str, tuple[int, bytes, str, str | None]] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
 
 
 class SamplePortal:
     """The sample portal (see the module docstring for the API)."""
 
-    def __init__(self, encoding: str = "utf-8", robots: str = "User-agent: *\nAllow: /\n") -> None:
+    def __init__(self, encoding: str = "utf-8", robots: str = "User-agent: *\nAllow: /\n",
+                 header_charset: str | None = None) -> None:
         self.encoding = encoding
+        self.header_charset = header_charset
         self.robots = robots
         self._state = _State()
         self._server: ThreadingHTTPServer | None = None
@@ -225,6 +243,26 @@ class SamplePortal:
             self._state.release.set()
             self._state.release = threading.Event()
 
+    def break_page(self, section: str, page: int, fault: str | None) -> None:
+        """One list page of `section` misbehaves (see PAGE_FAULTS); None restores it."""
+        if fault is not None and fault not in PAGE_FAULTS:
+            raise ValueError(f"fault {fault!r}: expected one of {', '.join(PAGE_FAULTS)}")
+        with self._state.lock:
+            if fault is None:
+                self._state.page_faults.pop((section, page), None)
+            else:
+                self._state.page_faults[(section, page)] = fault
+
+    def override(self, path: str, status: int | None = 200, body: bytes = b"",
+                 content_type: str = "text/html; charset=utf-8", location: str | None = None) -> None:
+        """`path` (with its query) answers this instead (a redirect when `location` is given);
+        status None restores it."""
+        with self._state.lock:
+            if status is None:
+                self._state.overrides.pop(path, None)
+            else:
+                self._state.overrides[path] = (status, body, content_type, location)
+
     @property
     def request_count(self) -> int:
         with self._state.lock:
@@ -307,10 +345,16 @@ class _Handler(BaseHTTPRequestHandler):
             state.paths.append(self.path)
             mode = state.mode
             release = state.release
+            override = state.overrides.get(self.path)
         parts = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if parts.path == "/robots.txt":
             return self._send(200, portal.robots.encode(), "text/plain")
+        if override is not None:
+            status, body, content_type, location = override
+            return self._send(status, body, content_type, location)
+        if parts.path == "/login.jsp":
+            return self._send(200, LOGIN_PAGE.encode(), "text/html; charset=utf-8")
         if mode == "hang":
             release.wait(30)
             return self._send(503, b"held", "text/plain")
@@ -327,12 +371,17 @@ class _Handler(BaseHTTPRequestHandler):
             if parts.path == "/nocache/supervision/" and query.get("product_id") in PRODUCT_IDS:
                 section = PRODUCT_IDS[query["product_id"]]
                 page = int(query.get("page") or 1)
+                if self._page_fault(section, page):
+                    return None
                 return self._list_html(section, page, mode)
             if parts.path.startswith("/nocache/supervision/detail/"):
                 external_id = parts.path.rsplit("/", 1)[1].removesuffix(".html")
                 return self._detail_html(external_id)
             if parts.path == "/index.php" and query.get("c") == "ListJson":
-                return self._list_json(int(query.get("page") or 1), mode)
+                page = int(query.get("page") or 1)
+                if self._page_fault("json", page):
+                    return None
+                return self._list_json(page, mode)
             if parts.path == "/index.php" and query.get("c") == "DetailJson":
                 return self._detail_json(query.get("id", ""))
             if parts.path == "/news/rss.xml":
@@ -350,8 +399,10 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
 
     # ---- pages -----------------------------------------------------------------------------
-    def _send(self, code: int, body: bytes, content_type: str) -> None:
+    def _send(self, code: int, body: bytes, content_type: str, location: str | None = None) -> None:
         self.send_response(code)
+        if location is not None:
+            self.send_header("Location", location)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -359,8 +410,30 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _html_type(self) -> str:
+        if self.portal.header_charset:
+            return f"text/html; charset={self.portal.header_charset}"
         # GBK pages declare their charset only in <meta>, like the real CMS behind some proxies
         return "text/html" if self.portal.encoding.lower() != "utf-8" else "text/html; charset=utf-8"
+
+    def _page_fault(self, section: str, page: int) -> bool:
+        """Answer a broken list page if the test asked for one; True when it did."""
+        with self.portal._state.lock:
+            fault = self.portal._state.page_faults.get((section, page))
+        if fault is None:
+            return False
+        if fault == "404":
+            self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+        elif fault == "captcha":
+            self._send(200, CAPTCHA_PAGE.encode(), "text/html; charset=utf-8")
+        elif fault in ("login", "offsite"):
+            target = ("/login.jsp?from=" + self.path.replace("&", "%26")) if fault == "login" \
+                else "http://portal.invalid/blocked"
+            self._send(302, b"", "text/html", target)
+        elif section == "json":
+            self._list_json(page, "empty")
+        else:
+            self._list_html(section, page, "empty")
+        return True
 
     def _list_html(self, section: str, page: int, mode: str) -> None:
         # the real CMS: 类别, 标题, 来信时间, 处理状态, 浏览 in odd cells, separators between
@@ -403,6 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _list_json(self, page: int, mode: str) -> None:
         rows = [] if mode == "empty" else self.portal._page("json", page)
         items = [{"id": m.external_id, "columnId": "7", "title": m.title, "name": m.author[:1] + "**",
+                  "DEPTNAME": m.department,
                   "time": "" if mode == "nodate" else str(int(m.posted_at.timestamp())),
                   "process_status": "1" if m.replied_at else "0"} for m in rows]
         document = json.dumps({"ret": 1, "msg": "ok", "data": {"columnTitle": "民生直通车",
