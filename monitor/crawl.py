@@ -3,7 +3,8 @@
 Twisted's reactor cannot restart inside a process, so every source is crawled by a child
 (`python -m spiders.run --job JOB.json`), each under a time limit below the source's interval;
 different sites in parallel, the sections of one polite site one after another. The child writes JSON lines and its stats; the parent then ingests each
-source in one transaction, updates the source's health and records a CrawlRun row.
+source in one transaction, updates the source's health and records a CrawlRun row. A long crawl
+reports progress (rows found so far, sources done) through the `progress` callback.
 """
 
 from __future__ import annotations
@@ -18,11 +19,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.app import App
 from monitor.config import SourceConfig
+from monitor.db.models import WatchTerm
 from monitor.errors import ConfigError
 from monitor.timeutil import iso, parse_duration
+
+if TYPE_CHECKING:  # Scrapy-side types: the parent never imports Scrapy itself
+    from spiders.profile import Profile, SectionSpec
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +43,7 @@ INTERVAL_SHARE = 0.8        # default limit: this share of the source's interval
 class CrawlResult:
     source: str
     ok: bool
+    complete: bool = False
     new: int = 0
     updated: int = 0
     requests: int = 0
@@ -52,7 +62,7 @@ class CrawlResult:
 class _Job:
     source: SourceConfig
     profile_path: Path
-    section: Any  # spiders.profile.SectionSpec
+    section: SectionSpec
     folder: Path
     timeout: float
     process: subprocess.Popen[bytes] | None = None
@@ -68,22 +78,16 @@ def child_timeout(source: SourceConfig) -> float:
     return max(MIN_TIMEOUT, every * INTERVAL_SHARE)
 
 
-def _selected(app: Any, names: Sequence[str] | None) -> list[SourceConfig]:
+def _selected(app: App, names: Sequence[str] | None) -> list[SourceConfig]:
     config = app.config
     if names:
         return [config.source(name) for name in names]  # unknown → ConfigError
     return [s for s in config.settings.sources if s.enabled]
 
 
-def _keywords(session: Any) -> list[str]:
-    try:
-        from sqlalchemy import select
-
-        from monitor.db.models import WatchTerm
-        return [t for t in session.scalars(select(WatchTerm.term).where(WatchTerm.enabled.is_(True))
-                                           .order_by(WatchTerm.term))]
-    except Exception:  # the watch area may not be migrated yet
-        return []
+def _keywords(session: Session) -> list[str]:
+    return list(session.scalars(select(WatchTerm.term).where(WatchTerm.enabled.is_(True))
+                                .order_by(WatchTerm.term)))
 
 
 def _child_env() -> dict[str, str]:
@@ -94,11 +98,15 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None = None,
-              delay: float | None = None) -> list[CrawlResult]:
+Progress = Callable[[str], None]
+
+
+def run_crawl(app: App, names: Sequence[str] | None = None, now: datetime | None = None,
+              delay: float | None = None, progress: Progress | None = None) -> list[CrawlResult]:
     """Crawl the named (default: all enabled) sources once and ingest what they yield.
 
-    `delay` overrides every profile's per-request delay (benchmarks, the demo)."""
+    `delay` overrides every profile's per-request delay (benchmarks, the demo); `progress`
+    receives a Chinese progress line about once a second while children run."""
     from spiders.profile import load_profile
 
     from monitor.ingest import job_inputs
@@ -106,7 +114,7 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
     now = now or app.now()
     app.calendar  # a broken holidays.toml is a configuration error now, not a failed ingest
     sources = _selected(app, names)
-    profiles: dict[Path, Any] = {}
+    profiles: dict[Path, Profile] = {}
     jobs: list[_Job] = []
     with tempfile.TemporaryDirectory(prefix="om-crawl-") as work:
         for n, source in enumerate(sources):
@@ -126,11 +134,11 @@ def run_crawl(app: Any, names: Sequence[str] | None = None, now: datetime | None
                             **job_inputs(session, job.source, job.section.kind)}
                 (job.folder / "job.json").write_text(json.dumps(document, ensure_ascii=False),
                                                     encoding="utf-8")
-        _run_children(_queues(jobs, profiles, delay))
+        _run_children(_queues(jobs, profiles, delay), progress)
         return [_finish_safely(app, job, now) for job in jobs]
 
 
-def _queues(jobs: list[_Job], profiles: dict[Path, Any], delay: float | None) -> list[list[_Job]]:
+def _queues(jobs: list[_Job], profiles: dict[Path, Profile], delay: float | None) -> list[list[_Job]]:
     """Children that may run side by side. Sections of one polite site (delay > 0) queue one
     after another, so the site sees one request per `delay`, not one per section; other sites
     (and sites crawled with delay 0) run in parallel."""
@@ -153,9 +161,25 @@ def _start(job: _Job) -> None:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=_child_env())
 
 
-def _run_children(queues: list[list[_Job]]) -> None:
+def _rows_so_far(job: _Job) -> int:
+    try:
+        with open(job.folder / "items.jsonl", "rb") as handle:
+            return handle.read().count(b"\n")
+    except OSError:
+        return 0
+
+
+def _report(progress: Progress, running: list[tuple[_Job, list[_Job]]], done: int, total: int) -> None:
+    busy = "，".join(f"{job.source.name} 已得 {_rows_so_far(job)} 条" for job, _ in running)
+    progress(f"抓取中：{done}/{total} 个来源完成" + (f"；{busy}" if busy else ""))
+
+
+def _run_children(queues: list[list[_Job]], progress: Progress | None = None) -> None:
     """Run every queue's jobs in order, the queues side by side, each job under its limit."""
     waiting = [list(queue) for queue in queues if queue]
+    total = sum(len(queue) for queue in waiting)
+    done = 0
+    reported = time.monotonic()
     running: list[tuple[_Job, list[_Job]]] = []
     for queue in waiting:
         job = queue.pop(0)
@@ -173,15 +197,20 @@ def _run_children(queues: list[list[_Job]]) -> None:
                 job.process.kill()
                 job.process.wait()
             running.remove((job, queue))
+            done += 1
+            log.info("crawl of %s finished (%d/%d sources)", job.source.name, done, total)
             if queue:
                 nxt = queue.pop(0)
                 _start(nxt)
                 running.append((nxt, queue))
+        if progress is not None and running and time.monotonic() - reported >= 1.0:
+            reported = time.monotonic()
+            _report(progress, running, done, total)
         if running:
             time.sleep(0.05)
 
 
-def _finish_safely(app: Any, job: _Job, now: datetime) -> CrawlResult:
+def _finish_safely(app: App, job: _Job, now: datetime) -> CrawlResult:
     """Ingest one source; a failure there is that source's failed crawl, not everyone's."""
     from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -243,9 +272,9 @@ def _log_tail(job: _Job, limit: int = 3000) -> str:
     return "\n".join(parts)
 
 
-def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
+def _finish(app: App, job: _Job, now: datetime) -> CrawlResult:
     from monitor.db.models import CrawlRun
-    from monitor.ingest import StatusLists, ingest_messages, ingest_news, record_health
+    from monitor.ingest import ingest_messages, ingest_news, record_health
 
     began = time.perf_counter()
     stats = _read_stats(job)
@@ -254,8 +283,7 @@ def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
     kind = job.section.kind
     with app.session() as session:
         if kind == "messages":
-            statuses = StatusLists(tuple(job.section.status.replied), tuple(job.section.status.pending))
-            ingested = ingest_messages(session, app, source, statuses, rows, stats, now)
+            ingested = ingest_messages(session, app, source, job.section, rows, stats, now)
         else:
             ingested = ingest_news(session, app, source, rows, now)
         record_health(session, source, kind, stats, now)
@@ -270,7 +298,8 @@ def _finish(app: Any, job: _Job, now: datetime) -> CrawlResult:
                              ok=bool(stats.get("ok")), new=ingested.new, updated=ingested.updated,
                              requests=int(stats.get("requests") or 0), error=stats.get("error"),
                              stats=kept))
-    return CrawlResult(source=source.name, ok=bool(stats.get("ok")), new=ingested.new,
+    return CrawlResult(source=source.name, ok=bool(stats.get("ok")),
+                       complete=bool(stats.get("complete")), new=ingested.new,
                        updated=ingested.updated, requests=int(stats.get("requests") or 0),
                        error=stats.get("error"), replied=ingested.replied,
                        withdrawn=ingested.withdrawn, stats=kept)

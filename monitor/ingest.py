@@ -1,32 +1,44 @@
 """What a crawl child found, written to the database by the parent (DESIGN §5, §8).
 
-* New messages are tracked (`tracking.schedule_message`); the department is the detail's
-  督办部门, else the source's `department_default`.
+* New messages are tracked (`tracking.schedule_message`). A field is a field wherever the
+  profile reads it: a list value counts (a JSON API's DEPTNAME, a list column), a detail value
+  overrides it; the department falls back to the source's `department_default`.
 * A reply is recognised from the profile's status lists, a new `replied_at`, or both; when only
   the status says so, the reply time is the moment the change was first seen (approximate).
-* A message missing from a FULL pass (every page up to the end) is withdrawn; one flaky page or
-  a pass that stopped early never withdraws anything (`Message.missed_passes`).
-* Source health: a failed crawl marks the source unhealthy with its reason and changes nothing
-  but new messages (no reply, no withdrawal is concluded from a failed crawl).
+* The rows a crawl saw are ingested even when the pass was incomplete (a bad page 2 does not
+  make page 1 untrue); nothing is concluded from what it did not see.
+* Withdrawal needs positive evidence (`Message.absent_since` holds the first): a message with
+  a detail page is withdrawn when that page is gone on two checks at least an hour apart; a
+  list-only message when it is missing from complete passes spanning at least 24 hours. A
+  withdrawn message that shows up again is tracked again (`tracking.reactivate`).
+* Stored bodies and replies are clipped (`spiders.limits`).
+* Source health: a failed or incomplete crawl marks the source unhealthy with its reason.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.app import App
 from monitor.config import SourceConfig
 from monitor.db.models import Message, Source
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
-from monitor.timeutil import parse_iso
-from monitor.tracking import mark_replied, mark_withdrawn, schedule_message
+from monitor.news import ingest_news as store_news
+from monitor.timeutil import iso, parse_iso
+from monitor.tracking import mark_replied, mark_withdrawn, reactivate, schedule_message
+from spiders.limits import clip_text
+from spiders.paging import covers, has_detail_page
+from spiders.profile import SectionSpec
 
-# full passes a message may be missing from before it counts as withdrawn
-WITHDRAW_AFTER_PASSES = 1
+# a detail page found gone must still be gone this much later (a second check)
+DETAIL_GONE_FOR = timedelta(hours=1)
+# a list-only message must be missing from complete passes spanning this long
+LIST_MISSING_FOR = timedelta(hours=24)
 # weight of the newest first-page size in the running "usual" size
 USUAL_SIZE_WEIGHT = 0.3
 _ACTIVE = ACTIVE_STATE_VALUES
@@ -47,27 +59,33 @@ class StatusLists:
     pending: tuple[str, ...] = ()
 
     def says_replied(self, status: str | None) -> bool:
-        return bool(status) and status.strip() in self.replied
+        return bool(status) and str(status).strip() in self.replied
+
+    @classmethod
+    def of(cls, section: SectionSpec) -> "StatusLists":
+        return cls(tuple(section.status.replied), tuple(section.status.pending))
 
 
 def job_inputs(session: Session, source: SourceConfig, kind: str) -> dict[str, Any]:
-    """What the child needs to crawl incrementally: known rows, open ids, health history."""
+    """What the child needs: known rows, open messages (with what a withdrawal check needs),
+    health history and the last page of the previous complete pass."""
     row = session.scalar(select(Source).where(Source.name == source.name))
     inputs: dict[str, Any] = {
         "usual_body_size": row.usual_body_size if row else None,
         "last_rows": row.last_rows if row else None,
+        "last_page": row.last_page if row else None,
     }
     if kind == "messages":
         known: dict[str, str] = {}
-        open_ids: list[str] = []
-        for external_id, content_hash, state in session.execute(
-                select(Message.external_id, Message.content_hash, Message.state)
-                .where(Message.source == source.name)):
+        candidates: dict[str, dict[str, Any]] = {}
+        for external_id, content_hash, state, url, posted_at in session.execute(
+                select(Message.external_id, Message.content_hash, Message.state, Message.url,
+                       Message.posted_at).where(Message.source == source.name)):
             if content_hash:
                 known[external_id] = content_hash
             if state in _ACTIVE:
-                open_ids.append(external_id)
-        inputs.update(known=known, open=open_ids)
+                candidates[external_id] = {"url": url, "posted_at": iso(posted_at)}
+        inputs.update(known=known, open=list(candidates), candidates=candidates)
     else:
         from monitor.db.models import NewsItem
 
@@ -92,8 +110,14 @@ def _clip(value: Any, limit: int) -> str | None:
     return text[:limit] if text else None
 
 
+def _long_text(value: Any) -> str | None:
+    text = _clip(value, 10 ** 9)
+    return clip_text(text)[0]
+
+
 def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -> bool:
-    """Copy what the row says onto the message; True if anything changed."""
+    """Copy what the row says onto the message (list values, overridden by the detail's in the
+    row already); True if anything changed."""
     changed = False
     values = {
         "url": row.get("url"),
@@ -101,11 +125,10 @@ def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -
         "status_text": _clip(row.get("status_text"), 100),
         "category": _clip(row.get("category"), 100),
         "author": _clip(row.get("author"), 200),
+        "body": _long_text(row.get("body")),
+        "department": _clip(row.get("department"), 200) or message.department
+        or source.department_default,
     }
-    if row.get("detail"):
-        values["body"] = row.get("body")
-        values["department"] = _clip(row.get("department"), 200) or message.department \
-            or source.department_default
     for name, value in values.items():
         if value is not None and getattr(message, name) != value:
             setattr(message, name, value)
@@ -136,7 +159,7 @@ def _detect_reply(message: Message, row: dict[str, Any], statuses: StatusLists,
 
 def _copy_reply(message: Message, row: dict[str, Any]) -> None:
     if row.get("reply"):
-        message.reply = str(row["reply"])
+        message.reply = _long_text(row["reply"])
     if row.get("reply_department"):
         message.reply_department = _clip(row["reply_department"], 200)
 
@@ -156,18 +179,36 @@ def _load_existing(session: Session, source: str, external_ids: list[str]) -> di
     return found
 
 
-def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: StatusLists,
-                    rows: Iterable[dict[str, Any]], stats: dict[str, Any], now: datetime) -> IngestResult:
-    """Write one crawl's rows. `stats` is the child's: ok, full_pass."""
-    ok = bool(stats.get("ok"))
-    result = IngestResult()
+def _split(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, bool]]:
+    """The child's items: list rows by external_id, and detail-page checks (id → gone)."""
     by_id: dict[str, dict[str, Any]] = {}
+    checks: dict[str, bool] = {}
     for row in rows:
+        if row.get("check"):
+            checks[str(row["check"])] = bool(row.get("gone"))
+            continue
         external_id = str(row.get("external_id") or "").strip()
         if external_id and external_id not in by_id:
             by_id[external_id] = row
+    return by_id, checks
+
+
+def ingest_messages(session: Session, app: App, source: SourceConfig, section: SectionSpec,
+                    rows: Iterable[dict[str, Any]], stats: dict[str, Any], now: datetime) -> IngestResult:
+    """Write one crawl's rows. `stats` is the child's: complete, full_pass, complete_since."""
+    statuses = StatusLists.of(section)
+    result = IngestResult()
+    by_id, checks = _split(rows)
     existing = _load_existing(session, source.name, list(by_id))
-    config, calendar = app.config, app.calendar
+    _add_new(session, app, source, statuses, by_id, existing, now, result)
+    _update_seen(session, app, source, statuses, by_id, existing, now, result)
+    _conclude_absences(section, by_id, checks, existing, stats, now, result)
+    return result
+
+
+def _add_new(session: Session, app: App, source: SourceConfig, statuses: StatusLists,
+             by_id: dict[str, dict[str, Any]], existing: dict[str, Message], now: datetime,
+             result: IngestResult) -> None:
     fresh: list[tuple[Message, dict[str, Any]]] = []
     for external_id, row in by_id.items():
         if external_id in existing:
@@ -181,33 +222,35 @@ def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: 
                           missed_passes=0, department=source.department_default,
                           due_date=posted_at.date(), deadline=posted_at, state="open")
         _apply_fields(message, row, source)
-        # on a failed crawl the row is tracked but its detail is fetched again next time
-        message.content_hash = row.get("fingerprint") if ok else None
+        message.content_hash = row.get("fingerprint")
         fresh.append((message, row))
-    if fresh:
-        # one INSERT for all new rows, then no flush per message: a first crawl of a portal's
-        # whole history (10,000 rows) would otherwise spend most of its time in flushes
-        session.add_all([m for m, _ in fresh])
-        session.flush()
-        with session.no_autoflush:
-            for message, row in fresh:
-                schedule_message(session, message, config, calendar, now)
-                if ok and _detect_reply(message, row, statuses, now):
-                    result.replied += 1
-                result.new += 1
+    if not fresh:
+        return
+    # one INSERT for all new rows, then no flush per message: a first crawl of a portal's
+    # whole history (10,000 rows) would otherwise spend most of its time in flushes
+    session.add_all([m for m, _ in fresh])
+    session.flush()
+    with session.no_autoflush:
+        for message, row in fresh:
+            schedule_message(session, message, app.config, app.calendar, now)
+            if _detect_reply(message, row, statuses, now):
+                result.replied += 1
+            result.new += 1
+
+
+def _update_seen(session: Session, app: App, source: SourceConfig, statuses: StatusLists,
+                 by_id: dict[str, dict[str, Any]], existing: dict[str, Message], now: datetime,
+                 result: IngestResult) -> None:
     for external_id, row in by_id.items():
         message = existing.get(external_id)
         if message is None:
             continue
-        if not ok:
-            continue
         message.last_seen = now
         message.missed_passes = 0
+        message.absent_since = None
         changed = False
         if message.state == MessageState.WITHDRAWN.value:
-            # it is back on the portal: track it again
-            message.state = MessageState.OPEN.value
-            schedule_message(session, message, config, calendar, now)
+            reactivate(session, message, app.config, app.calendar, now)
             changed = True
         if row.get("changed") or message.content_hash != row.get("fingerprint"):
             changed = _apply_fields(message, row, source) or changed
@@ -217,32 +260,48 @@ def ingest_messages(session: Session, app: Any, source: SourceConfig, statuses: 
             changed = True
         if changed:
             result.updated += 1
-    if ok and stats.get("full_pass"):
-        for external_id, message in existing.items():
-            if external_id in by_id or message.state not in _ACTIVE:
+
+
+def _conclude_absences(section: SectionSpec, by_id: dict[str, dict[str, Any]],
+                       checks: dict[str, bool], existing: dict[str, Message],
+                       stats: dict[str, Any], now: datetime, result: IngestResult) -> None:
+    """Withdraw on positive evidence only (see the module docstring)."""
+    complete, full = bool(stats.get("complete")), bool(stats.get("full_pass"))
+    since = _time(stats.get("complete_since"))
+    detail = section.detail
+    for external_id, message in existing.items():
+        if external_id in by_id or message.state not in _ACTIVE:
+            continue
+        own_page = has_detail_page(external_id, message.url, detail is not None,
+                                   detail.url if detail else None)
+        if own_page:
+            if external_id not in checks:
                 continue
+            if not checks[external_id]:
+                message.absent_since = None  # its page is there: not withdrawn
+                continue
+            wait = DETAIL_GONE_FOR
+        elif covers(message.posted_at, complete, full, since):
             message.missed_passes = (message.missed_passes or 0) + 1
-            if message.missed_passes >= WITHDRAW_AFTER_PASSES:
-                mark_withdrawn(message, now)
-                result.withdrawn += 1
-                result.updated += 1
-    return result
+            wait = LIST_MISSING_FOR
+        else:
+            continue
+        if message.absent_since is None:
+            message.absent_since = now
+        elif now - message.absent_since >= wait:
+            mark_withdrawn(message, now)
+            result.withdrawn += 1
+            result.updated += 1
 
 
-def ingest_news(session: Session, app: Any, source: SourceConfig, rows: list[dict[str, Any]],
+def ingest_news(session: Session, app: App, source: SourceConfig, rows: list[dict[str, Any]],
                 now: datetime) -> IngestResult:
-    """Hand news rows to the watchlist area's `monitor.news.ingest_news` (imported lazily)."""
+    """Hand news rows to `monitor.news.ingest_news` (clustering, dedup)."""
     result = IngestResult()
-    try:
-        from monitor import news
-        handler = news.ingest_news
-    except (ImportError, AttributeError):
-        result.notes.append("monitor.news.ingest_news is not available: news rows were not stored")
-        return result
-    clean = [{"url": r.get("url"), "title": r.get("title") or "", "body": r.get("body"),
+    clean = [{"url": r.get("url"), "title": r.get("title") or "", "body": _long_text(r.get("body")),
               "published_at": r.get("published_at"), "outlet": r.get("outlet"),
               "keyword": r.get("keyword")} for r in rows if r.get("url")]
-    new, updated = handler(session, app, source.name, clean, now)
+    new, updated = store_news(session, app, source.name, clean, now)
     result.new, result.updated = int(new), int(updated)
     return result
 
@@ -255,6 +314,11 @@ def record_health(session: Session, source: SourceConfig, kind: str, stats: dict
         row = Source(name=source.name, kind=kind, healthy=True, consecutive_failures=0)
         session.add(row)
     row.kind = kind
+    if stats.get("complete") and stats.get("last_page"):
+        row.last_page = int(stats["last_page"])
+    if "warnings" in stats:
+        warnings = [str(w) for w in stats.get("warnings") or []]
+        row.warning = "；".join(warnings)[:1000] if warnings else None
     if stats.get("ok"):
         row.healthy = True
         row.reason = None

@@ -56,7 +56,9 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
             "enabled": source.enabled,
             "healthy": (bool(row.healthy) if row else True) and problem is None,
             "reason": (f"站点配置错误：{problem}" if problem
-                       else row.reason if row else "尚未抓取"),
+                       else row.reason or (f"注意：{row.warning}" if row.warning else None)
+                       if row else "尚未抓取"),
+            "warning": row.warning if row else None,
             "last_success": iso(row.last_success) if row else None,
             "last_error": iso(row.last_error) if row else None,
             "last_error_text": row.last_error_text if row else None,

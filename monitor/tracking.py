@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from monitor.calendar import WorkCalendar
@@ -94,9 +94,29 @@ def mark_replied(message: Message, replied_at: datetime, approximate: bool, now:
 
 
 def mark_withdrawn(message: Message, now: datetime) -> None:
-    """The message vanished from the portal (after a full pass, never one flaky page)."""
+    """The message vanished from the portal (on positive evidence, never one flaky page)."""
     if message.state in ACTIVE_STATES:
         _set_state(message, MessageState.WITHDRAWN, now)
+
+
+def reactivate(
+    session: Session, message: Message, config: Config, calendar: WorkCalendar, now: datetime
+) -> None:
+    """A withdrawn message is on the portal again: track it again with its original deadline
+    (it is computed from `posted_at`, which has not changed). The sweep marks every due stage
+    fired, alerted or not, so stages that came due while it was withdrawn are armed again: the
+    latest of them is alerted at the next sweep (the outbox key keeps one that did go out once
+    from going out twice)."""
+    withdrawn_at = message.state_changed_at
+    message.state = MessageState.OPEN.value
+    message.state_changed_at = now
+    schedule_message(session, message, config, calendar, now)
+    if withdrawn_at is not None and message.id is not None:
+        session.execute(
+            update(DeadlineStage)
+            .where(DeadlineStage.message_id == message.id, DeadlineStage.at >= withdrawn_at)
+            .values(fired=False)
+        )
 
 
 def declare_event(

@@ -52,3 +52,13 @@ def decode_body(body: bytes, content_type: str | None = None, encoding: str = "a
         return body.decode(codec, errors="replace"), codec
     codec = normalise(declared)
     return body.decode(codec, errors="replace"), codec
+
+
+def other_decoding(body: bytes, used: str) -> str | None:
+    """The body read with the other common decoding (UTF-8 ↔ GB18030), strictly, or None when
+    it does not decode that way either. For pages whose declared charset is wrong."""
+    other = "gb18030" if normalise(used) == "utf-8" else "utf-8"
+    try:
+        return body.decode(other)
+    except UnicodeDecodeError:
+        return None

@@ -1,4 +1,5 @@
-"""Where the child's items go (JSON lines for the parent) and the retry backoff.
+"""Where the child's items go (JSON lines for the parent), the retry backoff, and redirects
+that would leave the portal.
 
 The child never touches the database: the parent ingests `items.jsonl` in one transaction."""
 
@@ -10,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from scrapy import Request, Spider
+from scrapy.http import Response
+
+from spiders.health import offsite
 
 
 class JsonLinesPipeline:
@@ -50,3 +54,24 @@ class BackoffMiddleware:
         if retries and self.base > 0:
             await asyncio.sleep(self.base * 2 ** (retries - 1))
         return None
+
+
+class SameSiteRedirectMiddleware:
+    """Redirects are followed (by Scrapy's RedirectMiddleware, bounded by REDIRECT_MAX_TIMES)
+    only within the portal's host: a redirect elsewhere reaches the spider as it is, marked,
+    so it is reported as what it is instead of being fetched. Sits after RedirectMiddleware
+    (a higher order), so it sees the response first."""
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        location = response.headers.get("Location")
+        if 300 <= response.status < 400 and location:
+            from urllib.parse import urljoin
+
+            target = urljoin(request.url, location.decode("latin-1"))
+            if offsite(request.url, target):
+                request.meta["dont_redirect"] = True
+                request.meta["offsite_redirect"] = target
+                handled = list(request.meta.get("handle_httpstatus_list", ()))
+                request.meta["handle_httpstatus_list"] = [*handled, response.status]
+        return response

@@ -4,7 +4,10 @@
 the key (``sites/luan.toml: sections.bxcy.list.fields.title: give exactly one of xpath, css,
 json, const``). Keys beyond DESIGN §5 (all optional): ``[site] obey_robots, timeout, retries,
 concurrency``; a list's ``cursor`` (the row field whose last value fills ``{cursor}`` on the next
-page, e.g. the 领导留言板's ``lastItem``); a detail's ``url`` template (``{external_id}`` or any
+page, e.g. the 领导留言板's ``lastItem``); a list's ``last_page`` or ``total`` (a field read from the
+list page: the portal's own last page number, or its total row count, e.g. ``total = { json =
+"data.total" }`` or ``last_page = { xpath = "//a[text()='尾页']/@href", regex = "page=(\\d+)" }``);
+a detail's ``url`` template (``{external_id}`` or any
 list field), ``format`` and ``method``; a section's ``date_format``.
 """
 
@@ -76,6 +79,8 @@ class ListSpec(_Strict):
     max_pages: int = Field(30, ge=1)
     items: str = ""
     cursor: str | None = None
+    last_page: FieldSpec | None = None  # the portal's last page number, read from each page
+    total: FieldSpec | None = None      # or its total row count (last page = ceil(total/size))
     fields: dict[str, FieldSpec] = {}
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -203,6 +208,9 @@ def expression_problems(profile: Profile) -> list[str]:
         if problem:
             out.append(f"sections.{name}.list.items: {problem}")
         out += _field_problems(f"sections.{name}.list.fields", section.list.fields)
+        pager = {k: v for k, v in (("last_page", section.list.last_page),
+                                   ("total", section.list.total)) if v is not None}
+        out += _field_problems(f"sections.{name}.list", pager)
         if section.detail is not None:
             out += _field_problems(f"sections.{name}.detail.fields", section.detail.fields)
     return out

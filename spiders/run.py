@@ -2,7 +2,8 @@
 
 Reads the job (written by monitor.crawl), crawls one section of one site profile and writes,
 next to the job file (or in the job's `out` folder): `items.jsonl` (one row per line),
-`stats.json` (ok, error, requests, pages, full_pass, first page rows/size, peak memory, Scrapy's
+`stats.json` (ok, error, requests, pages, complete, full_pass, complete_since, last_page,
+first page rows/size, peak memory, Scrapy's
 own stats) and `crawl.log`. It never touches the database. Exit code 0 even when the portal
 failed (the failure is in stats.json); 2 when the job itself is unusable."""
 
@@ -48,7 +49,7 @@ def run_job(job_path: Path) -> dict[str, Any]:
                     for k, v in (crawler.stats.get_stats() or {}).items()}
     stats = spider.summary()
     if scrapy_stats.get("finish_reason") == "closespider_timeout" and stats["ok"]:
-        stats.update(ok=False, full_pass=False,
+        stats.update(ok=False, full_pass=False, complete=False, complete_since=None,
                      error=f"抓取超时（{settings['CLOSESPIDER_TIMEOUT']:g} 秒内未完成）")
     stats.update({
         "requests": int(scrapy_stats.get("downloader/request_count", 0)),
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         reason = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
         try:
             (args.job.parent / "stats.json").write_text(
-                json.dumps({"ok": False, "error": f"抓取进程出错：{reason}", "requests": 0},
+                json.dumps({"ok": False, "complete": False, "error": f"抓取进程出错：{reason}",
+                            "requests": 0},
                            ensure_ascii=False), encoding="utf-8")
         except OSError:
             pass  # no job folder: stderr is all there is

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spiders.limits import MAX_RESPONSE_BYTES
 from spiders.profile import SiteSpec
 
 # ASCII only: HTTP header values are latin-1 on the wire, and strict servers reject others
@@ -13,6 +14,7 @@ USER_AGENT = "opinion-monitor/0.1 (government public-opinion response monitor)"
 # 404 is a page past the last one
 RETRY_HTTP_CODES = [500, 502, 503, 504, 408, 429, 522, 524]
 BACKOFF_BASE = 1.0  # seconds; doubled on every retry of the same request
+REDIRECT_MAX_TIMES = 5  # a portal's http→https→/index→… chain is short; a loop is not
 
 
 def crawl_settings(site: SiteSpec, log_file: str | None = None, delay: float | None = None,
@@ -50,7 +52,16 @@ def crawl_settings(site: SiteSpec, log_file: str | None = None, delay: float | N
         "LOG_FILE": log_file,
         "LOG_FILE_APPEND": False,
         "HTTPCACHE_ENABLED": False,
-        "DOWNLOADER_MIDDLEWARES": {"spiders.pipelines.BackoffMiddleware": 560},
+        "REDIRECT_ENABLED": True,
+        "REDIRECT_MAX_TIMES": REDIRECT_MAX_TIMES,
+        "METAREFRESH_ENABLED": False,  # a meta refresh is a page to judge, not to follow
+        # the spider stops reading any response at MAX_RESPONSE_BYTES and parses what it read
+        # (spiders.limits); Scrapy's own limit would instead cancel a page whose declared length
+        # is larger, losing the whole row
+        "DOWNLOAD_MAXSIZE": 0,
+        "DOWNLOAD_WARNSIZE": MAX_RESPONSE_BYTES,
+        "DOWNLOADER_MIDDLEWARES": {"spiders.pipelines.BackoffMiddleware": 560,
+                                   "spiders.pipelines.SameSiteRedirectMiddleware": 610},
         "ITEM_PIPELINES": {"spiders.pipelines.JsonLinesPipeline": 300},
         # no listening ports in the child (telnet, remote control); no periodic log lines
         "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None,

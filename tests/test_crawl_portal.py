@@ -113,8 +113,10 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     app = make_app(sources_toml(["bxcy"]), now=NOW)
     first = one(run_crawl(app))
     assert first.ok and first.error is None and first.new == 46
-    # robots.txt + pages 1-3 + the empty page 4 + 45 details (none for the 不公开 row)
-    assert first.requests == 1 + 4 + 45
+    # robots.txt + pages 1-3 (page 3 holds 6 rows: the last page) + 45 details (none for the
+    # 不公开 row)
+    assert first.complete
+    assert first.requests == 1 + 3 + 45
     found = messages(app)
     m = found["m044"]
     assert m.title == "关于朱镕基路第44号路灯的问题" and m.author == "王44" and m.body == "来信内容44"
@@ -154,26 +156,34 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     assert found["m044"].state == "replied_late" and found["m044"].replied_at == at("2026-11-26T10:30")
     assert found["m044"].reply == "答复44" and found["m044"].reply_department == "市城管局"
 
-    # a withdrawn message: only the full pass (to the empty page) may conclude it
+    # a withdrawn message: only its own detail page, gone on two checks an hour apart, says so
     portal.add_message("late", "新来信", at("2026-11-26T11:10"))
     first_pass = one(run_crawl(app, now=at("2026-11-26T11:20")))
     assert first_pass.new == 1
     portal.remove("late")
     portal.set_mode("500")
     failed = one(run_crawl(app, now=at("2026-11-26T11:30")))
-    assert not failed.ok and "500" in failed.error
+    assert not failed.ok and not failed.complete and "500" in failed.error
     assert messages(app)["late"].state == "open"  # nothing concluded from a failed crawl
     portal.set_mode("ok")
+    before = portal.request_count
     gone = one(run_crawl(app, now=at("2026-11-26T11:40")))
-    assert gone.ok and gone.withdrawn == 1
+    assert gone.ok and gone.complete and gone.withdrawn == 0  # the first check: gone once
+    assert "/nocache/supervision/detail/late.html" in portal.paths[before:]
+    assert messages(app)["late"].absent_since == at("2026-11-26T11:40")
+    soon = one(run_crawl(app, now=at("2026-11-26T12:10")))
+    assert soon.withdrawn == 0 and messages(app)["late"].state == "open"  # not an hour yet
+    later = one(run_crawl(app, now=at("2026-11-26T12:45")))
+    assert later.ok and later.withdrawn == 1
     assert messages(app)["late"].state == "withdrawn"
     portal.add_message("late", "新来信", at("2026-11-26T11:10"))  # back on the portal
-    back = one(run_crawl(app, now=at("2026-11-26T11:50")))
+    back = one(run_crawl(app, now=at("2026-11-26T12:50")))
     assert back.ok and back.updated == 1 and messages(app)["late"].state == "open"
+    assert messages(app)["late"].absent_since is None
     with app.session() as s:
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
-        assert [r.ok for r in runs] == [True, True, True, True, False, True, True]
-        assert runs[0].new == 46 and runs[5].stats["full_pass"] is True and runs[5].stats["withdrawn"] == 1
+        assert [r.ok for r in runs] == [True, True, True, True, False, True, True, True, True]
+        assert runs[0].new == 46 and runs[7].stats["full_pass"] is True and runs[7].stats["withdrawn"] == 1
 
 
 def test_partial_pass_never_withdraws(crawl_app, portal: SamplePortal) -> None:
@@ -232,8 +242,9 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
                                   "--now", NOW])
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    assert document == [{"source": "luan-bmxx", "ok": True, "new": 1, "updated": 0, "requests": 4,
-                         "error": None, "replied": 0, "withdrawn": 0}]
+    # robots.txt, page 1 (one row: the last page), one detail
+    assert document == [{"source": "luan-bmxx", "ok": True, "complete": True, "new": 1, "updated": 0,
+                         "requests": 3, "error": None, "replied": 0, "withdrawn": 0}]
     assert messages(app, "luan-bmxx")["b1"].department == "人事科"
     assert messages(app, "luan-bxcy") == {}
     table = runner.invoke(main, ["--config", str(app.config.path), "crawl", "--now", NOW])
@@ -310,7 +321,9 @@ def test_unhealthy_sources(crawl_app, portal: SamplePortal) -> None:
     assert healed.ok and source_row(app).healthy and source_row(app).reason is None
     assert source_row(app).consecutive_failures == 0
     found = messages(app)
-    assert found["h1"].state == "replied" and found["h2"].state == "withdrawn" and "h3" in found
+    assert found["h1"].state == "replied" and "h3" in found
+    # h2's own page is gone: the first check; a second one an hour later withdraws it
+    assert found["h2"].state != "withdrawn" and found["h2"].absent_since == at("2026-11-26T12:00")
 
 
 def test_request_timeout_and_child_time_limit(crawl_app, portal: SamplePortal) -> None:
@@ -366,12 +379,15 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
     text = (root / "config" / "sites" / "people_liuyan.toml").read_text(encoding="utf-8")
     text = text.replace('base_url = "https://liuyan.people.com.cn"',
                         f'base_url = "{httpserver.url_for("/").rstrip("/")}"').replace("delay = 2.0", "delay = 0")
+    text = text.replace("page_size = 10", "page_size = 2")  # the fixture's page holds 2 rows
     write_profile(tmp_path, text, "people.toml")
     app = make_app('[[sources]]\nname = "people"\nprofile = "sites/people.toml"\nsection = "luan"\n'
                    'department_default = "办公室"\n', now=NOW)
     result = one(run_crawl(app))
     assert result.ok and result.new == 3, result.error
-    assert [s["lastItem"] for s in seen] == ["", "18000100", "17999000"]
+    # a full page of 2 rows, then a short page of 1: the last page (DESIGN §5)
+    assert result.complete
+    assert [s["lastItem"] for s in seen] == ["", "18000100"]
     assert seen[0]["fid"] == "1074"
     assert seen[0]["ua"].startswith("opinion-monitor/0.1 (")
     found = messages(app, "people")

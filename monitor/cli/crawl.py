@@ -25,16 +25,24 @@ def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | 
     """Crawl sources once and ingest what they yield (每个来源一个子进程)."""
     from monitor.crawl import run_crawl
 
+    import sys
+
     app = state.app(now)
-    results = run_crawl(app, list(sources) or None, now=now, delay=delay)
+    progress = None
+    if sys.stderr.isatty():
+        def progress(line: str) -> None:
+            click.echo("\r\033[K" + line, nl=False, err=True)
+    results = run_crawl(app, list(sources) or None, now=now, delay=delay, progress=progress)
+    if progress is not None:
+        click.echo("\r\033[K", nl=False, err=True)
     if as_json:
         emit_json([r.as_dict() for r in results])
     elif not results:
         click.echo("没有启用的来源（config 中 [[sources]] 为空或全部 enabled = false）")
     else:
-        rows = [(r.source, "成功" if r.ok else "失败", r.new, r.updated, r.replied, r.withdrawn,
-                 r.requests, r.error or "") for r in results]
-        click.echo(table(["来源", "结果", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
+        rows = [(r.source, "成功" if r.ok else "失败", "是" if r.complete else "否", r.new, r.updated,
+                 r.replied, r.withdrawn, r.requests, r.error or "") for r in results]
+        click.echo(table(["来源", "结果", "完整", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
                          max_width=60))
     failed = [r.source for r in results if not r.ok]
     if failed:

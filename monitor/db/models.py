@@ -60,6 +60,11 @@ class Source(Base):
     last_error_text: Mapped[str | None] = mapped_column(Text)
     last_rows: Mapped[int | None] = mapped_column(Integer)  # rows on the last good first page
     usual_body_size: Mapped[int | None] = mapped_column(Integer)
+    # the list's last page as the last complete pass knew it: a 404 or an empty page at or
+    # before it is a bad page, not the end of the list
+    last_page: Mapped[int | None] = mapped_column(Integer)
+    # what the last crawl could not read right (a page in an unknown encoding), for `status`
+    warning: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -98,6 +103,9 @@ class Message(Base):
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     missed_passes: Mapped[int] = mapped_column(Integer, default=0)
+    # the first evidence that it left the portal (its page gone, or missing from a complete
+    # pass); cleared when it is seen again (DESIGN §5 withdrawal)
+    absent_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # an at-risk/overdue alert went out, so a later reply earns a reply_resolved alert
     alerted: Mapped[bool] = mapped_column(Boolean, default=False)
