@@ -18,7 +18,7 @@ from sqlalchemy import select
 from monitor.app import App
 from monitor.crawl import run_crawl
 from monitor.db.models import Alert
-from monitor.sampleportal import SamplePortal, luan_profile_text
+from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.status import source_health
 from spiders.limits import CLIP_MARK, MAX_TEXT_BYTES
 from tests.test_crawl_portal import at, messages, one, source_row, sources_toml, write_profile
