@@ -40,7 +40,7 @@ def test_first_url_gbk_undeclared_and_404_past_the_last_page(tmp_path, make_app,
     base = httpserver.url_for("/").rstrip("/")
     pages = {
         "/list/index.html": [("a1", "欠薪问题反映", "2026/11/25 09:30"), ("a2", "审计结果公开咨询", "2026年11月24日 08:00")],
-        "/list/index_2.html": [("a3", "道路积水", "2026-11-20")],
+        "/list/index_2.html": [("a3", "道路积水", "2026-11-20"), ("a4", "噪音", "2026-11-19")],
     }
     for path, rows in pages.items():
         httpserver.expect_request(path).respond_with_data(rows_html(rows), content_type="text/html")
@@ -56,6 +56,7 @@ title = "县长信箱"
 [sections.mail.list]
 url = "/list/index_{{page}}.html"
 first_url = "/list/index.html"
+page_size = 2
 items = "//ul[@class='msgs']/li"
 [sections.mail.list.fields]
 external_id = {{ xpath = "./a/@href", regex = "/info/(\\\\w+)\\\\.shtml" }}
@@ -65,8 +66,9 @@ posted_at = {{ xpath = "./span" }}
 """
     app = setup(tmp_path, make_app, profile, "mail")
     result = run_crawl(app)[0]
-    assert result.ok and result.new == 3, result.error
-    assert result.stats["full_pass"] is True
+    # two full pages, then a 404: past the last page on a first crawl (no earlier pass)
+    assert result.ok and result.new == 4, result.error
+    assert result.stats["full_pass"] is True and result.complete
     with app.session() as s:
         found = {m.external_id: m for m in s.scalars(select(Message))}
         assert found["a1"].title == "欠薪问题反映"  # GBK decoded with no declaration
@@ -123,7 +125,7 @@ status_text = {{ json = "info.state", default = "未知" }}
     app = setup(tmp_path, make_app, profile, "api")
     result = run_crawl(app)[0]
     assert result.ok and result.new == 5, result.error
-    assert [b["start"] for b in bodies] == ["0", "2", "4", "6"]  # the 4th is past the end
+    assert [b["start"] for b in bodies] == ["0", "2", "4"]  # the 3rd holds 1 row: the last page
     assert bodies[0]["channel"] == "hotline"
     with app.session() as s:
         found = {m.external_id: m for m in s.scalars(select(Message))}
