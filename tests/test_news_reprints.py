@@ -99,3 +99,33 @@ def test_title_normalisation() -> None:
     assert key("通知") is None and key("（转载）") is None  # too short to name a story
     assert story_keys(TITLE, LONG_A).body is None and story_keys(TITLE, LONG_A).long_body
     assert story_keys(TITLE, SHORT).body == story_keys("x", SHORT + " 来源：新华网").body
+
+
+def test_body_decides_reprints_under_new_headlines_and_series_stay_apart(make_app) -> None:
+    """The labelled set of benchmarks/match.py: a 400-character story reprinted three times
+    under new headlines behind bylines (本报讯（记者 …）, 本报11月25日讯, 本台消息) is one
+    story; instalments of one series, sharing an editor's note, are three."""
+    import json
+
+    from tests.conftest import FIXTURES
+
+    labelled = [json.loads(line) for line in
+                (FIXTURES / "news" / "reprints.jsonl").read_text(encoding="utf-8").splitlines()]
+    app = make_app()
+    got = clusters(app, [row(n, r["title"], r["body"]) for n, r in enumerate(labelled, 1)])
+    first: dict[str, int] = {}
+    for label, cluster in zip([r["story"] for r in labelled], got):
+        first.setdefault(label, cluster)
+    assert got == [first[r["story"]] for r in labelled]
+    assert len(set(got)) == len(first)  # no two labelled stories share a cluster
+    assert len([r for r in labelled if r["story"] == "book"]) == 4
+    assert len(labelled[0]["body"]) >= 390
+
+
+def test_bylines_are_not_content() -> None:
+    from monitor.watchlist.cluster import body_sketch, strip_credits
+
+    text = normalize("本报讯（记者 王敏 通讯员 陈晓）城东新区首家城市书房开放。")
+    assert "记者" not in strip_credits(text) and "本报讯" not in strip_credits(text)
+    assert story_keys("x", "本报11月25日讯 " + SHORT).body == story_keys("y", SHORT).body
+    assert body_sketch(normalize(SHORT)) is None  # short bodies: the exact key decides

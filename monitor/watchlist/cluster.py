@@ -15,7 +15,15 @@ by exact keys (`story_keys`, `StoryIndex`):
 An identical title joins the story unless both items have long bodies (then the content
 decides through SimHash: a daily column keeps one title for different stories); an identical
 short body joins it always. The SimHash itself is taken over the normalised title and body,
-so a suffix on the title does not move it either."""
+so a suffix on the title does not move it either.
+
+SimHash over title and body also misses a story reprinted under new headlines with a byline in
+front (本报讯（记者 王敏）…): the changed title words and the byline move a 400-character story's
+hash by more than 3 bits. So the *body alone* is compared too (`body_sketch`): its character
+4-shingles (bylines and credit lines stripped, letters and digits only), summarised as the
+SKETCH smallest shingle hashes (a bottom-k MinHash). Two bodies whose estimated Jaccard
+similarity is at least BODY_SIMILAR are one story, whatever their titles; instalments of one
+series share a series name and an opening line but few shingles, and stay apart."""
 
 from __future__ import annotations
 
@@ -39,11 +47,24 @@ _BOILERPLATE = re.compile(
     r"[^\s,，。；;)）\]】]{0,30}[)）\]】]?")
 
 
+# Bylines in front of a story (normalised text): 本报讯, 本报11月26日讯, 本台消息, 本网讯, and a
+# bracket naming reporters (（记者 王敏 通讯员 李强）); `_BOILERPLATE` covers 来源：… and 记者：….
+_BYLINE = re.compile(
+    r"(?:本报|本台|本网|本刊)[^\s,，。；;]{0,12}?(?:讯|消息|电)\s*|"
+    r"[(（\[【]\s*(?:[^()（）\[\]【】]{0,6}(?:记者|通讯员|实习生|见习记者|摄影|摄)\s*"
+    r"[^()（）\[\]【】]{0,30})[)）\]】]")
+
+
+def strip_credits(text: str) -> str:
+    """Normalised text without bylines and credit lines: what reprints add or change."""
+    return _BOILERPLATE.sub(" ", _BYLINE.sub(" ", text))
+
+
 def tokens(text: str) -> list[str]:
     """jieba tokens of normalised text, credit lines, punctuation and whitespace dropped."""
     from monitor.watchlist.matcher import tokenizer
 
-    text = _BOILERPLATE.sub(" ", text)
+    text = strip_credits(text)
     words = [t for t in tokenizer().cut(text, HMM=False) if _WORD.search(t)]
     # Single characters are mostly particles, and an edited character breaks a word into
     # single characters: leaving them out made more reprints agree (benchmarks/match.py)
@@ -185,10 +206,75 @@ def title_key(normalized_title: str) -> str | None:
 
 def body_key(normalized_body: str) -> str | None:
     """A hash of the body's letters and digits (credit lines dropped), or None when short."""
-    key = _NOT_WORD.sub("", _BOILERPLATE.sub(" ", normalized_body))
+    key = _NOT_WORD.sub("", strip_credits(normalized_body))
     if len(key) < MIN_BODY_KEY:
         return None
     return hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+
+
+# --- the body's shingle sketch ---------------------------------------------------------------
+
+SHINGLE = 4  # characters: long enough that two unrelated Chinese texts share few
+SKETCH = 64  # hashes kept per body (bottom-k): the Jaccard estimate's error is ~1/sqrt(k)
+MIN_SHINGLES = 40  # a body under ~40 characters is left to the exact short-body key
+BODY_SIMILAR = 0.5  # estimated Jaccard from which two bodies are one story (benchmarks/match.py)
+# candidates must share this many sketch values before the estimate is computed: a reprint
+# at BODY_SIMILAR shares about a third of them, unrelated bodies none or one
+MIN_SHARED = 8
+
+
+def body_sketch(normalized_body: str) -> tuple[int, ...] | None:
+    """The SKETCH smallest 64-bit hashes of the body's SHINGLE-character shingles (bylines,
+    credit lines, punctuation and whitespace dropped), ascending; None for a short body."""
+    text = _NOT_WORD.sub("", strip_credits(normalized_body))
+    if len(text) - SHINGLE + 1 < MIN_SHINGLES:
+        return None
+    hashes = {_shingle_hash(text[i:i + SHINGLE]) for i in range(len(text) - SHINGLE + 1)}
+    return tuple(sorted(hashes)[:SKETCH])
+
+
+def _shingle_hash(shingle: str) -> int:
+    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(),
+                          "little")
+
+
+def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Estimated Jaccard similarity of two bodies from their bottom-k sketches: the share of
+    the k smallest hashes of the union that both sets hold."""
+    k = min(len(a), len(b))
+    union = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / k if k else 0.0
+
+
+class SketchIndex:
+    """Body sketches by hash value; `find` returns the cluster of the most similar indexed
+    body at BODY_SIMILAR or above, or None."""
+
+    def __init__(self) -> None:
+        self._by_hash: dict[int, list[int]] = {}
+        self._items: list[tuple[tuple[int, ...], int]] = []  # (sketch, cluster)
+
+    def add(self, sketch: tuple[int, ...], cluster: int) -> None:
+        position = len(self._items)
+        self._items.append((sketch, cluster))
+        for value in sketch:
+            self._by_hash.setdefault(value, []).append(position)
+
+    def find(self, sketch: tuple[int, ...]) -> int | None:
+        shared: dict[int, int] = {}
+        for value in sketch:
+            for position in self._by_hash.get(value, ()):
+                shared[position] = shared.get(position, 0) + 1
+        best: tuple[float, int] | None = None  # (-similarity, cluster): earliest on a tie
+        for position, count in shared.items():
+            if count < MIN_SHARED:
+                continue
+            other, cluster = self._items[position]
+            similarity = sketch_similarity(sketch, other)
+            if similarity >= BODY_SIMILAR and (best is None or (-similarity, cluster) < best):
+                best = (-similarity, cluster)
+        return None if best is None else best[1]
 
 
 @dataclass(frozen=True)
@@ -196,21 +282,23 @@ class StoryKeys:
     title: str | None  # normalised title, None when too short
     body: str | None  # hash of a short body; None for a long, short or missing one
     long_body: bool  # both long: the title alone does not decide
+    sketch: tuple[int, ...] | None = None  # the body's shingle sketch; None for a short body
 
     def title_may_decide(self, other: StoryKeys) -> bool:
         return not (self.long_body and other.long_body)
 
 
 def story_keys(title: str, body: str | None) -> StoryKeys:
-    """Exact keys of a news item (raw title and body: normalised here). A long body is not
-    normalised for a key at all: SimHash is reliable there, and this runs for every recent
-    item on each ingest."""
+    """Exact keys and the body sketch of a news item (raw title and body: normalised here).
+    A long body gets no exact key: the sketch and SimHash judge it."""
     from monitor.watchlist.normalize import normalize
 
     raw = (body or "").strip()
     long_body = len(raw) > LONG_BODY
+    text = normalize(raw) if raw else ""
     return StoryKeys(title_key(normalize(title)),
-                     None if long_body or not raw else body_key(normalize(raw)), long_body)
+                     None if long_body or not raw else body_key(text), long_body,
+                     body_sketch(text) if raw else None)
 
 
 def story_simhash(title: str, body: str | None) -> int | None:
@@ -224,10 +312,12 @@ def story_simhash(title: str, body: str | None) -> int | None:
 class StoryIndex:
     """Recent news items by SimHash band, normalised title and short-body hash; `find`
     returns the cluster of the same story, or None. Exact keys come first (the earliest
-    item's cluster), then the nearest SimHash."""
+    item's cluster), then the most similar body sketch, then the title, then the nearest
+    SimHash."""
 
     def __init__(self) -> None:
         self.simhashes = SimHashIndex()
+        self.sketches = SketchIndex()
         self._titles: dict[str, list[tuple[bool, int]]] = {}  # key → [(long_body, cluster)]
         self._bodies: dict[str, int] = {}
 
@@ -238,10 +328,16 @@ class StoryIndex:
             self._titles.setdefault(keys.title, []).append((keys.long_body, cluster))
         if keys.body is not None:
             self._bodies.setdefault(keys.body, cluster)
+        if keys.sketch is not None:
+            self.sketches.add(keys.sketch, cluster)
 
     def find(self, keys: StoryKeys, value: int | None) -> int | None:
         if keys.body is not None and keys.body in self._bodies:
             return self._bodies[keys.body]
+        if keys.sketch is not None:
+            found = self.sketches.find(keys.sketch)
+            if found is not None:
+                return found
         if keys.title is not None:
             for long_body, cluster in self._titles.get(keys.title, ()):
                 if not (long_body and keys.long_body):
