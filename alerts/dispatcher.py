@@ -88,6 +88,15 @@ def next_opening(app: "App", now: datetime) -> datetime:
     return to_utc(datetime.combine(day, start))
 
 
+def hold_limit(app: "App", created_at: datetime) -> datetime:
+    """The latest a non-crisis alert waits for office hours: 24:00 of the first working day
+    after the day it was made. Whatever the settings or the calendar say, an alert is never
+    held longer than that."""
+    day = to_local(created_at, SHANGHAI).date() + timedelta(days=1)
+    first, _provisional = app.calendar.next_workday(day, provisional=True)
+    return to_utc(datetime.combine(first + timedelta(days=1), dtime(0, 0)))
+
+
 # ---------------------------------------------------------------------------------------
 # routing
 
@@ -249,9 +258,12 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
         opening = None if office else next_opening(app, moment)
         for alert in alerts:
             if opening is not None and _waits_for_office(alert):
-                # not looked at again until the office opens (the daemon polls every few seconds)
-                alert.next_attempt_at = opening
-                continue
+                limit = hold_limit(app, alert.created_at)
+                if moment < limit:
+                    # not looked at again until the office opens (the daemon polls every few
+                    # seconds), or until the hold limit if that comes first
+                    alert.next_attempt_at = min(opening, limit)
+                    continue
             item, subject_obj = (None, None) if _one_per_channel(alert) else \
                 _item(alert, messages, milestones, moment)
             why = _lapsed(alert, subject_obj, sent_warnings)

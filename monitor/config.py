@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
@@ -168,6 +168,14 @@ class OfficeHours(_Strict):
     start: str = "08:30"
     end: str = "17:30"
     _start = field_validator("start", "end")(_clock)
+
+    @model_validator(mode="after")
+    def _order(self) -> "OfficeHours":
+        # start >= end would hold every ordinary alert forever: never inside office hours
+        if parse_clock(self.start) >= parse_clock(self.end):
+            raise ValueError(f"start = {self.start!r} 不早于 end = {self.end!r}：上班时间须早于下班时间"
+                             "（同一天内）")
+        return self
 
 
 class WatchConfig(_Strict):

@@ -317,3 +317,24 @@ def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(make_app, wec
     assert (result.sent, result.failed) == (1, 1) and "cannot render" in result.errors[0]
     bad = [r for r in alert_rows(app) if r["subject"] == "summary:not-a-date"][0]
     assert bad["status"] == "pending" and bad["attempts"] == 1 and "cannot render" in bad["last_error"]
+
+
+def test_no_alert_is_held_longer_than_one_working_day_whatever_the_settings(
+        make_app, wecom: FakeWecom, timing) -> None:
+    from alerts.dispatcher import hold_limit
+    from monitor.config import OfficeHours
+
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    # settings that never open (validation refuses them; here they are forced past it)
+    app.config.settings = app.config.settings.model_copy(
+        update={"office_hours": OfficeHours.model_construct(start="18:30", end="17:30")})
+    add_message(app, "a1", "2026-11-16T09:00")
+    sweep(at(app, "2026-11-27T19:30"))  # Fri evening: the overdue alert is made now
+    assert dispatch(app, timing=timing).sent == 0
+    [row] = [r for r in alert_rows(app) if r["kind"] == "reply_overdue"]
+    # Monday is the first working day after Friday: held until its end at the latest
+    assert hold_limit(app, parse_iso("2026-11-27T19:30")) == parse_iso("2026-12-01T00:00")
+    assert row["next_attempt_at"] <= parse_iso("2026-12-01T00:00")
+    assert dispatch(at(app, "2026-11-30T20:00"), timing=timing).sent == 0
+    released = dispatch(at(app, "2026-12-01T00:00"), timing=timing)
+    assert released.sent == 1 and "留言a1" in wecom.contents()[-1]
