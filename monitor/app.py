@@ -32,6 +32,9 @@ def fixed_clock(moment: datetime) -> Clock:
 class App:
     config: Config
     clock: Clock = system_clock
+    # the CLI and the daemon refuse a database `init` did not create (exit 5); tests and the
+    # demo build theirs on first use
+    existing_database: bool = False
     _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
 
     @property
@@ -44,6 +47,10 @@ class App:
     @property
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
+            if self.existing_database:
+                from monitor.db.presence import require_database
+
+                require_database(self.config.database_url)
             self._sessions = open_database(self.config.database_url)
         return self._sessions
 

@@ -237,6 +237,7 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
     portal.add_message("b1", "部门信箱来信", at("2026-11-25T09:00"), section="bmxx", department="人事科")
     portal.add_message("x1", "百姓畅言来信", at("2026-11-25T09:00"), section="bxcy")
     app = crawl_app(["bxcy", "bmxx"])
+    app.sessions  # the database exists (as `init` would have made it)
     runner = CliRunner()
     result = runner.invoke(main, ["--config", str(app.config.path), "crawl", "luan-bmxx", "--json",
                                   "--now", NOW])

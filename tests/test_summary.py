@@ -183,6 +183,7 @@ def test_summary_send_retries_now_and_reports_this_attempt(make_app, wecom: Fake
 
 def test_summary_send_failure_names_the_channel(make_app, wecom: FakeWecom) -> None:
     app = make_app(channels_toml(wecom), now="2026-11-26T08:30")
+    app.sessions  # the database exists (as `init` would have made it)
     wecom.fail_with(93000)
     cfg = str(app.config.path)
     result = CliRunner().invoke(main, ["--config", cfg, "summary", "--send", "--date", "2026-11-26",

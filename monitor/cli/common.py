@@ -38,7 +38,8 @@ class State:
         from monitor.app import App, fixed_clock
 
         if self._app is None:
-            self._app = App(self.config())
+            # only `init` creates the database: the app refuses a missing one when first used
+            self._app = App(self.config(), existing_database=True)
         if now is not None:
             self._app.clock = fixed_clock(now)
         return self._app

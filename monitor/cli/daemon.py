@@ -24,7 +24,9 @@ def run(state, log_file: str | None, standby: bool) -> None:
     """The daemon: crawls, sweeps, dispatches, daily summary, until SIGTERM."""
     from monitor.daemon import run_daemon
 
-    sys.exit(run_daemon(state.config(), log_file=log_file, standby=standby))
+    # only `init` creates the database
+    sys.exit(run_daemon(state.config(), log_file=log_file, standby=standby,
+                        existing_database=True))
 
 
 @click.command()

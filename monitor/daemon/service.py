@@ -100,8 +100,10 @@ def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: An
     return scheduler
 
 
-def run_daemon(config: Config, log_file: str | None = None, standby: bool = False) -> int:
-    """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop)."""
+def run_daemon(config: Config, log_file: str | None = None, standby: bool = False,
+               existing_database: bool = False) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop). With
+    `existing_database` (the `run` command) a database `init` did not create is refused."""
     from monitor.app import App
 
     setup_logging(log_file or _configured_log_file(config))
@@ -133,6 +135,10 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
 
         check_channel_secrets(config)  # a missing env: secret is exit 2 now, not failed alerts
         config.calendar  # so is a broken holidays.toml
+        if existing_database:
+            from monitor.db.presence import require_database
+
+            require_database(config.database_url)  # only `init` creates the database
         # legitimate (crisis clocks alone need no source) but surprising: say so up front
         if not any(source.enabled for source in config.settings.sources):
             log.warning("%s: no enabled [[sources]]: only declared crises are tracked "
