@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from alerts.outbox import AlertKind, NewAlert, Subject, SummaryPayload, enqueue, payload
@@ -258,8 +258,14 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
                    m.source, max(1, (day - m.due_date).days), bool(m.provisional))
 
     with app.session() as session:
-        active = list(session.scalars(select(Message).where(Message.state.in_(ACTIVE_STATE_VALUES))
-                                      .order_by(Message.due_date, Message.posted_at)))
+        # as of `moment`: posted by then, and not yet replied then (a past day's summary lists
+        # what was open that day, not what is open now)
+        active = list(session.scalars(
+            select(Message).where(
+                or_(Message.state.in_(ACTIVE_STATE_VALUES),
+                    and_(Message.state.in_(["replied", "replied_late"]), Message.replied_at > moment)),
+                Message.posted_at <= moment)
+            .order_by(Message.due_date, Message.posted_at)))
         for m in active:
             if m.deadline <= moment:
                 summary.overdue.append(row(m))
@@ -282,11 +288,13 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         summary.replied = {d: p for d, p in summary.replied.items() if p.on_time + p.late}
 
         events = session.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
-                                 .where(CrisisEvent.milestones.any(Milestone.done_at.is_(None)))
+                                 .where(CrisisEvent.milestones.any(or_(Milestone.done_at.is_(None),
+                                                                       Milestone.done_at > moment)),
+                                        CrisisEvent.started_at <= moment)
                                  .order_by(CrisisEvent.started_at))
         for event in events:
             for ms in event.milestones:
-                if ms.done_at is None:
+                if ms.done_at is None or ms.done_at > moment:
                     # the labels are for people; the codes and the instant for --json
                     summary.crises.append({
                         "id": event.id, "title": event.title, "level": EVENT_LEVEL_ZH.get(event.level, event.level),
@@ -315,6 +323,8 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
                                 for k, v in clusters.items()), key=lambda w: -w["count"])
 
         for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
+            if not problem_began_by(source, moment):
+                continue  # a past summary: the source still worked then
             summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
                                       "since": format_local(source.last_success) or None,
                                       "last_success": source.last_success})
@@ -327,6 +337,18 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         summary.calendar_warning = (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
                                     f"请在 holidays.toml 中补充 [years.{year + 1}]")
     return summary
+
+
+def problem_began_by(source: Any, moment: datetime) -> bool:
+    """Whether an unhealthy source's current problem had begun at `moment`: it began after
+    the last success, so a success at or after `moment` means it had not (a summary is as of
+    its date: `summary --date` of a past day lists only what was wrong then). A source that
+    never succeeded and failed once so far began failing at that failure."""
+    if source.last_success is not None:
+        return source.last_success < moment
+    if source.last_error is not None and (source.consecutive_failures or 0) <= 1:
+        return source.last_error <= moment
+    return True
 
 
 def summary_time(app: "App", day: date) -> datetime:

@@ -19,7 +19,7 @@ from monitor.db.models import Message, NewsItem, Source, WatchHit
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_replied
 
-from tests.test_alerts_support import add_message, alert_rows, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, smtp, timing, wecom  # noqa: F401
 
 DAY = date(2026, 11, 26)  # Thursday
 
@@ -192,3 +192,32 @@ def test_summary_send_failure_names_the_channel(make_app, wecom: FakeWecom) -> N
     doc = json.loads(result.stdout)
     assert doc["status"] == "pending" and doc["failed_channels"] == ["office"] and "93000" in doc["error"]
     assert "not delivered on channel(s) office" in result.stderr
+
+
+def test_a_past_summary_is_as_of_its_date(make_app) -> None:
+    """`summary --date 2026-11-26` run on 12-01 lists what was wrong on 11-26 at 08:30: not a
+    source problem that began on 12-01, not a message posted later, and a message replied on
+    11-30 still as overdue."""
+    app = make_app(now="2026-11-16T10:00")
+    add_message(app, "late", "2026-11-16T09:00", title="当时超期")  # due 11-23
+    at(app, "2026-11-30T10:00")
+    add_message(app, "new", "2026-11-27T09:00", title="后来才来信")
+    at(app, "2026-12-01T10:00")
+    with app.session() as session:
+        from sqlalchemy import select
+
+        message = session.scalars(select(Message).where(Message.external_id == "late")).one()
+        mark_replied(message, parse_iso("2026-11-30T09:00"), False, app.now())
+        session.add(Source(name="broke-later", healthy=False, reason="HTTP 521 挑战页",
+                           last_success=parse_iso("2026-12-01T06:00"),
+                           last_error=parse_iso("2026-12-01T08:00"), consecutive_failures=1))
+        session.add(Source(name="broken-then", healthy=False, reason="DNS 解析失败",
+                           last_success=parse_iso("2026-11-25T20:00")))
+    result = CliRunner().invoke(main, ["--config", str(app.config.path), "summary", "--date",
+                                       "2026-11-26", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert [u["name"] for u in doc["unhealthy"]] == ["broken-then"]
+    assert "当时超期" in result.stdout and "后来才来信" not in result.stdout
+    today = build_summary(app, date(2026, 12, 1))
+    assert [u["name"] for u in today.unhealthy] == ["broke-later", "broken-then"]
