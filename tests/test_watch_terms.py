@@ -83,7 +83,7 @@ def test_exclude_accepts_several_phrases_after_one_flag(config: Path) -> None:
     terms = {t["term"]: t for t in listed(config)}
     assert terms["举报"]["exclude"] == ["举报电话", "举报箱"]
     err = run(config, "watchlist", "add", "举报", "多余", code=1)
-    assert "one TERM expected" in err
+    assert "只能给一个关注词" in err
 
 
 def test_check_shows_hits_and_honours_exclusions(config: Path) -> None:
@@ -128,13 +128,13 @@ def test_bad_import_line_names_file_and_line_and_imports_nothing(config: Path,
 
 
 @pytest.mark.parametrize("line, message", [
-    ("a | warning | c | !x | extra", "too many"),
-    ("审计 | warning | c | 评审计划", "must each start with '!'"),
-    ("审计 | warning | c | !计划", "does not contain the term"),
-    ("审计 | !评审计划", "fourth field"),
-    (" | warning", "empty watch term"),
-    ("审计 | warning | c | !评审计划 !", "empty exclusion"),
-    ("审计 | warning | c | !審計", "the term itself"),
+    ("a | warning | c | !x | extra", "字段太多"),
+    ("审计 | warning | c | 评审计划", "都要以“!”开头"),
+    ("审计 | warning | c | !计划", "不包含关注词"),
+    ("审计 | !评审计划", "第四个字段"),
+    (" | warning", "关注词为空"),
+    ("审计 | warning | c | !评审计划 !", "空的排除短语"),
+    ("审计 | warning | c | !審計", "就是关注词本身"),
 ])
 def test_bad_lines(line: str, message: str) -> None:
     with pytest.raises(MonitorError, match=message) as info:
@@ -143,7 +143,7 @@ def test_bad_lines(line: str, message: str) -> None:
 
 
 def test_duplicate_term_in_file_is_an_error() -> None:
-    with pytest.raises(MonitorError, match="w.txt:3.*already given on line 1"):
+    with pytest.raises(MonitorError, match="w.txt:3.*在第 1 行已出现过"):
         parse_text("审计\n欠薪\n審計 | critical\n", "w.txt")
 
 
@@ -161,11 +161,11 @@ def test_shipped_watchlist_parses() -> None:
 
 
 def test_missing_and_undecodable_files(tmp_path: Path) -> None:
-    with pytest.raises(MonitorError, match="no such watchlist file"):
+    with pytest.raises(MonitorError, match="关注词文件不存在"):
         parse_file(tmp_path / "none.txt")
     gbk = tmp_path / "gbk.txt"
     gbk.write_bytes("审计".encode("gbk"))
-    with pytest.raises(MonitorError, match="not UTF-8"):
+    with pytest.raises(MonitorError, match="不是 UTF-8"):
         parse_file(gbk)
 
 
@@ -243,3 +243,39 @@ def test_import_replace_makes_each_line_the_full_definition(config: Path,
     assert "删除：欠薪" in out
     again = run(config, "watchlist", "import", "--replace", str(just_term))
     assert "新增 0 个，更新 0 个，未变 1 个，删除 0 个" in again and "更新 审计" not in again
+
+
+def test_chinese_level_names_comments_quotes_and_odd_lines(tmp_path: Path) -> None:
+    notes: list[str] = []
+    specs = parse_text("审计  # 本局的名字\n欠薪 | 严重 | 民生\n"
+                       "腐败 | 提示 # 只看不提醒\n"
+                       '"#审计#" | 警示\nC#开发 | info\n'
+                       "拖欠 工资 | warning\n# 整行注释\n", "w.txt", notes)
+    assert [(s.term, s.level, s.category) for s in specs] == [
+        ("审计", "warning", None), ("欠薪", "critical", "民生"), ("腐败", "info", None),
+        ("#审计#", "warning", None), ("c#开发", "info", None), ("拖欠 工资", "warning", None)]
+    [note] = notes
+    assert "w.txt:6" in note and "拖欠 工资" in note
+    assert parse_text(format_file(specs), "again") == specs  # a quoted term survives export
+    with pytest.raises(MonitorError, match="w.txt:1.*引号没有闭合"):
+        parse_text('"审计 | info\n', "w.txt")
+    with pytest.raises(MonitorError, match="级别 '紧急' 无效.*提示"):
+        parse_text("审计 | 紧急\n", "w.txt")
+
+
+def test_add_accepts_chinese_levels_and_has_no_now(config: Path) -> None:
+    out = run(config, "watchlist", "add", "审计", "--level", "严重")
+    assert "级别：严重" in out
+    assert "级别：提示" in run(config, "watchlist", "add", "审计", "--level", "info")
+    err = run(config, "watchlist", "add", "审计", "--now", "2026-11-26T10:00", code=2)
+    assert "--now" in err
+    help_text = run(config, "watchlist", "add", "--help")
+    assert "TERM" in help_text and "WORDS" not in help_text and "--now" not in help_text
+    assert "--now" not in run(config, "watchlist", "import", "--help")
+    file = config.parent / "levels.txt"
+    file.write_text("欠薪 | 警示  # 注释\n拖欠 工资\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(config), "watchlist", "import", str(file)])
+    assert result.exit_code == 0, result.output
+    assert "注意：" in result.stderr and "拖欠 工资" in result.stderr
+    terms = {t["term"]: t["level"] for t in json.loads(run(config, "watchlist", "list", "--json"))}
+    assert terms["欠薪"] == "warning" and "欠薪 | 警示  # 注释" not in terms

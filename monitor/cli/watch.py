@@ -6,13 +6,28 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
 
-LEVEL_CHOICE = click.Choice(["info", "warning", "critical"])  # = levels.LEVELS (kept light)
+class LevelType(click.ParamType):
+    """A watch level: the code or its Chinese name (提示/警示/严重), as shown everywhere."""
+
+    name = "级别"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        from monitor.watchlist.levels import LEVEL_HELP, parse_level
+
+        code = parse_level(str(value))
+        if code is None:
+            self.fail(f"{value!r} 不是有效级别，应为 {LEVEL_HELP}", param, ctx)
+        return code
+
+
+LEVEL_CHOICE = LevelType()
 
 
 def register(main: click.Group) -> None:
@@ -26,27 +41,26 @@ def watchlist() -> None:
 
 
 @watchlist.command("add")
-@click.argument("words", nargs=-1, required=True)
-@click.option("--level", type=LEVEL_CHOICE, default=None,
-              help="info (listed, never alerted) | warning (default) | critical.")
-@click.option("--category", default=None, help="A free-form group, e.g. 民生.")
+@click.argument("term", metavar="TERM")
+@click.argument("more", nargs=-1, metavar="[PHRASE…]")
+@click.option("--level", type=LEVEL_CHOICE, default=None, metavar="LEVEL",
+              help="级别：info 提示（只列出，不提醒）| warning 警示（默认）| critical 严重。")
+@click.option("--category", default=None, help="分类，自由填写，如 民生。")
 @click.option("--exclude", "exclude", multiple=True, metavar="PHRASE",
-              help="A longer phrase around the term whose hits do not count (repeatable; "
-                   "`--exclude A B` also works).")
-@now_option
+              help="包含关注词的更长短语，落在其中的命中不算（可重复；`--exclude A B` 也可以）。")
 @pass_state
-def add(state, words: tuple[str, ...], level: str | None, category: str | None,
-        exclude: tuple[str, ...], now: datetime | None) -> None:
-    """Add TERM, or update it (options not given keep their value; --exclude replaces)."""
+def add(state, term: str, more: tuple[str, ...], level: str | None, category: str | None,
+        exclude: tuple[str, ...]) -> None:
+    """添加关注词 TERM，或更新它（未给出的选项保持原值；--exclude 整体替换排除短语）。"""
     from monitor.watchlist.levels import LEVEL_ZH
     from monitor.watchlist.terms import actor_name, add_term
 
-    term, extra = words[0], list(words[1:])
+    extra = list(more)
     if extra and not exclude:
-        raise MonitorError(f"one TERM expected, got {len(words)}: {' '.join(words)} "
-                           "(quote a term with spaces; exclusions go after --exclude)")
+        raise MonitorError(f"只能给一个关注词，却给了 {1 + len(extra)} 个：{' '.join((term, *extra))}"
+                           "（含空格的词请加引号；排除短语写在 --exclude 之后）")
     phrases = list(exclude) + extra if exclude else None
-    app = state.app(now)
+    app = state.app()
     with app.session() as session:
         outcome, spec = add_term(session, term, app.now(), actor_name(), level=level,
                                  category=category, exclude=phrases)
@@ -96,18 +110,19 @@ def list_(state, as_json: bool) -> None:
 @watchlist.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--replace", is_flag=True,
-              help="FILE is the whole watchlist: each line is the term's full definition "
-                   "(omitted level/category/exclusions take their defaults) and terms not in "
-                   "FILE are removed. Default: merge — a line changes only the fields it gives.")
-@now_option
+              help="FILE 即完整的关注词表：每行是该词的完整定义（未写的级别、分类、排除短语取默认值），"
+                   "FILE 中没有的词被删除。默认为合并：每行只改它写出的字段。")
 @pass_state
-def import_(state, file: Path, replace: bool, now: datetime | None) -> None:
-    """Add/update terms from FILE (`term | level | category | !exclusion …`); a bad line
-    imports nothing. Prints every term the import added, changed or removed."""
+def import_(state, file: Path, replace: bool) -> None:
+    """从 FILE 添加/更新关注词（每行 `关注词 | 级别 | 分类 | !排除短语 …`）；有一行出错则整个文件
+    都不导入。列出导入新增、更改或删除的每个词。"""
     from monitor.watchlist.terms import actor_name, import_terms, parse_file
 
-    specs = parse_file(file)  # the whole file is checked before anything is written
-    app = state.app(now)
+    notes: list[str] = []
+    specs = parse_file(file, notes)  # the whole file is checked before anything is written
+    for note in notes:
+        click.echo(f"注意：{note}", err=True)
+    app = state.app()
     with app.session() as session:
         report = import_terms(session, specs, app.now(), actor_name(), replace=replace)
     click.echo(import_summary(file, report, replace))

@@ -4,8 +4,11 @@ File format (config/watchlist.txt, `watchlist import/export`), one term a line:
 
     term | level | category | !exclusion !exclusion …
 
-`#` starts a comment line; level is info | warning (default) | critical; category and the
-exclusions are optional. `import` merges by default: for a term already on the list a line
+`#` at the start of a line or after whitespace starts a comment (`审计  # 本局` is the term 审计;
+`C#` has no space before `#`, and a term that really holds ` #` or starts with `#` is written in
+double quotes: `"#审计#"`); level is info | warning (default) | critical, or its Chinese name
+提示 | 警示 | 严重; category and the exclusions are optional. Lines that parse but look like
+a mistake (a term with spaces inside: two terms on one line?) are reported as notes. `import` merges by default: for a term already on the list a line
 changes only the fields it gives (an omitted level, category or exclusion list keeps the stored
 value), so a file with just `审计` never wipes 审计's settings; `import --replace` makes the
 file the whole watchlist (each line the term's full definition, terms not listed removed). Every edit writes a WatchTermHistory row (who, when, before/after)
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from monitor.errors import MonitorError, NotFound
-from monitor.watchlist.levels import LEVEL_ZH, LEVELS  # noqa: F401  (LEVEL_ZH re-exported)
+from monitor.watchlist.levels import LEVEL_HELP, LEVEL_ZH, LEVELS, parse_level  # noqa: F401  (LEVEL_ZH re-exported)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -71,102 +74,152 @@ def make_spec(term: str, level: str | None = "warning", category: str | None = N
     """Validate and normalise a term; `where` prefixes error messages (file:line)."""
     from monitor.watchlist.normalize import normalize
 
-    prefix = f"{where}: " if where else ""
+    prefix = f"{where}：" if where else ""
     key = normalize(term.strip())
     if not key:
-        raise MonitorError(f"{prefix}empty watch term")
-    if "|" in key or key.startswith(("!", "#")):
-        raise MonitorError(f"{prefix}watch term {term!r} may not contain '|' nor start with "
-                           "'!' or '#'")
-    level = (level or "warning").strip().lower()
-    if level not in LEVELS:
-        raise MonitorError(f"{prefix}level {level!r} of {term!r} is not one of "
-                           f"{', '.join(LEVELS)}")
+        raise MonitorError(f"{prefix}关注词为空")
+    if "|" in key or key.startswith("!"):
+        raise MonitorError(f"{prefix}关注词 {term!r} 不能含有“|”，也不能以“!”开头")
+    code = parse_level(level or "warning")
+    if code is None:
+        raise MonitorError(f"{prefix}关注词 {term!r} 的级别 {level!r} 无效，应为 {LEVEL_HELP}")
     phrases: list[str] = []
     for raw in exclude:
         phrase = normalize(raw.strip())
         if not phrase:
-            raise MonitorError(f"{prefix}empty exclusion phrase for {term!r}")
+            raise MonitorError(f"{prefix}关注词 {term!r} 有一个空的排除短语")
         # A hit is excluded when it lies inside an occurrence of the phrase, so a phrase
         # without the term could never apply: say so instead of silently ignoring it.
         if key not in phrase:
-            raise MonitorError(f"{prefix}exclusion {raw.strip()!r} does not contain the term "
-                               f"{term.strip()!r} (an exclusion is a longer phrase around it, "
-                               "e.g. 评审计划 for 审计)")
+            raise MonitorError(f"{prefix}排除短语 {raw.strip()!r} 不包含关注词 {term.strip()!r}"
+                               "（排除短语是包含关注词的更长短语，如“审计”的“评审计划”）")
         if phrase == key:
-            raise MonitorError(f"{prefix}exclusion {raw.strip()!r} is the term itself and would "
-                               "exclude every hit; remove the term instead")
+            raise MonitorError(f"{prefix}排除短语 {raw.strip()!r} 就是关注词本身，会排除所有命中；"
+                               "不需要该词请删除它")
         if phrase not in phrases:
             phrases.append(phrase)
     category = (category or "").strip() or None
-    return TermSpec(key, level, category, phrases)
+    return TermSpec(key, code, category, phrases)
 
 
-def parse_line(line: str, where: str) -> TermSpec | None:
-    """One line of the file format; None for blank and comment lines."""
+_QUOTES = {'"': '"', "“": "”"}
+
+
+def _fields(text: str, where: str) -> list[str]:
+    """The `|`-separated fields of a line with its comment removed: `#` at the start or after
+    whitespace, outside double quotes, starts a comment. Quotes are kept for `_unquote`."""
+    fields, current, closing = [], "", None
+    for i, ch in enumerate(text):
+        if closing is not None:
+            current += ch
+            if ch == closing:
+                closing = None
+        elif ch in _QUOTES:
+            current += ch
+            closing = _QUOTES[ch]
+        elif ch == "#" and (i == 0 or text[i - 1].isspace()):
+            break
+        elif ch == "|":
+            fields.append(current)
+            current = ""
+        else:
+            current += ch
+    if closing is not None:
+        raise MonitorError(f"{where}：引号没有闭合：{text.strip()!r}")
+    fields.append(current)
+    return [f.strip() for f in fields]
+
+
+def _unquote(field: str, where: str) -> str:
+    if field[:1] in _QUOTES:
+        closing = _QUOTES[field[0]]
+        end = field.find(closing, 1)
+        if end != len(field) - 1:
+            raise MonitorError(f"{where}：引号后还有多余内容：{field!r}")
+        return field[1:end]
+    return field
+
+
+def parse_line(line: str, where: str, notes: list[str] | None = None) -> TermSpec | None:
+    """One line of the file format; None for blank and comment lines. Lines that parse but
+    look like a mistake add a note to `notes`."""
     text = unicodedata.normalize("NFKC", line).strip()  # full-width ｜ and ！ work too
-    if not text or text.startswith("#"):
+    parts = _fields(text, where)
+    if len(parts) == 1 and not parts[0]:
         return None
-    parts = [p.strip() for p in text.split("|")]
     if len(parts) > 4:
-        raise MonitorError(f"{where}: too many '|' fields (expected `term | level | category "
-                           f"| !exclusion …`): {line.strip()!r}")
+        raise MonitorError(f"{where}：“|”分隔的字段太多（应为 `关注词 | 级别 | 分类 | !排除短语 …`）："
+                           f"{line.strip()!r}")
     parts += [""] * (4 - len(parts))
     term, level, category, rest = parts
     if level.startswith("!") or category.startswith("!"):
-        raise MonitorError(f"{where}: exclusions go in the fourth field (`term | level | "
-                           f"category | !exclusion`): {line.strip()!r}")
+        raise MonitorError(f"{where}：排除短语应写在第四个字段（`关注词 | 级别 | 分类 | !排除短语`）："
+                           f"{line.strip()!r}")
     exclude: list[str] = []
     if rest:
         if not rest.startswith("!"):
-            raise MonitorError(f"{where}: exclusions must each start with '!': {rest!r}")
+            raise MonitorError(f"{where}：每个排除短语都要以“!”开头：{rest!r}")
         exclude = rest.split("!")[1:]
-    spec = make_spec(term, level or "warning", category, exclude, where)
+    quoted = term[:1] in _QUOTES
+    term = _unquote(term, where)
+    spec = make_spec(term, level or "warning", _unquote(category, where), exclude, where)
     spec.given = frozenset(name for name, value in
                            (("level", level), ("category", category), ("exclude", rest)) if value)
+    if notes is not None and not quoted and any(ch.isspace() for ch in term.strip()):
+        notes.append(f"{where}：关注词 {spec.term!r} 中间有空格，将按整个短语匹配；"
+                     "如果是两个词，请分两行写")
     return spec
 
 
-def parse_text(text: str, name: str) -> list[TermSpec]:
+def parse_text(text: str, name: str, notes: list[str] | None = None) -> list[TermSpec]:
     specs: list[TermSpec] = []
     seen: dict[str, int] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         where = f"{name}:{number}"
-        spec = parse_line(line, where)
+        spec = parse_line(line, where, notes)
         if spec is None:
             continue
         if spec.term in seen:
-            raise MonitorError(f"{where}: term {spec.term!r} already given on line "
-                               f"{seen[spec.term]}")
+            raise MonitorError(f"{where}：关注词 {spec.term!r} 在第 {seen[spec.term]} 行已出现过")
         seen[spec.term] = number
         specs.append(spec)
     return specs
 
 
-def parse_file(path: Path) -> list[TermSpec]:
-    """Every term of a watchlist file, or an error naming the file and line (all or nothing)."""
+def parse_file(path: Path, notes: list[str] | None = None) -> list[TermSpec]:
+    """Every term of a watchlist file, or an error naming the file and line (all or nothing);
+    odd lines that still parse add a note to `notes`."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise MonitorError(f"{path}: no such watchlist file") from None
+        raise MonitorError(f"{path}：关注词文件不存在") from None
     except UnicodeDecodeError as exc:
-        raise MonitorError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise MonitorError(f"{path}：不是 UTF-8 文本（第 {exc.start} 字节：{exc.reason}）") from None
     except OSError as exc:
-        raise MonitorError(f"{path}: cannot read ({exc.strerror})") from None
-    return parse_text(text, str(path))
+        raise MonitorError(f"{path}：无法读取（{exc.strerror}）") from None
+    return parse_text(text, str(path), notes)
+
+
+def _quoted(term: str) -> str:
+    """The term as a file line writes it: quoted when it would otherwise read as a comment."""
+    if term.startswith("#") or any(term[i] == "#" and term[i - 1].isspace()
+                                   for i in range(1, len(term))):
+        return f'"{term}"'
+    return term
 
 
 def format_line(spec: TermSpec) -> str:
-    line = f"{spec.term} | {spec.level} | {spec.category or ''}"
+    line = f"{_quoted(spec.term)} | {spec.level} | {spec.category or ''}"
     if spec.exclude:
         line += " | " + " ".join(f"!{p}" for p in spec.exclude)
     return line.rstrip(" |") if not spec.exclude and not spec.category else line
 
 
-FILE_HEADER = """# opinion-monitor watchlist: one term a line
-#   term | level | category | !exclusion !exclusion …
-# level: info (listed, never alerted) | warning (default) | critical (suggests a crisis)
-# An exclusion is a longer phrase around the term: a hit inside it does not count.
+FILE_HEADER = """# opinion-monitor 关注词表：每行一个关注词
+#   关注词 | 级别 | 分类 | !排除短语 !排除短语 …
+# 级别：info 提示（只列出，不提醒）| warning 警示（默认）| critical 严重（提示可能的突发事件）
+# 排除短语是包含关注词的更长短语：落在其中的命中不算。
+# “#”在行首或空格之后开始注释；关注词本身以“#”开头时请加英文双引号，如 "#审计#"。
 """
 
 
@@ -277,8 +330,7 @@ def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermS
     key = normalize(term.strip())
     row = session.scalars(select(WatchTerm).where(WatchTerm.term == key)).first()
     if row is None:
-        raise NotFound(f"watch term {term.strip()!r} is not on the watchlist "
-                       "(see `opinion-monitor watchlist list`)")
+        raise NotFound(f"关注词表中没有 {term.strip()!r}（用 opinion-monitor watchlist list 查看）")
     before = _spec_of(row)
     session.delete(row)
     _history(session, key, "remove", before, None, actor, now)
@@ -334,7 +386,7 @@ def export_terms(session: Session, path: Path) -> int:
     try:
         path.write_text(format_file(specs), encoding="utf-8")
     except OSError as exc:
-        raise MonitorError(f"{path}: cannot write ({exc.strerror})") from None
+        raise MonitorError(f"{path}：无法写入（{exc.strerror}）") from None
     return len(specs)
 
 
@@ -363,6 +415,7 @@ def seed_watchlist(app: App) -> list[str]:
             return []
         if not path.exists():
             return []
-        specs = parse_file(path)
+        notes: list[str] = []
+        specs = parse_file(path, notes)
         report = import_terms(session, specs, app.now(), actor_name())
-    return [f"关注词：已从 {path} 导入 {len(report.added)} 个"]
+    return [f"注意：{note}" for note in notes] + [f"关注词：已从 {path} 导入 {len(report.added)} 个"]
