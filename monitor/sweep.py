@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
+from monitor.disclosure import sweep as disclosure_sweep
 from monitor.watchlist import scan as watch_scan
 from alerts import steps as alert_steps
 from alerts.outbox import AlertKind, AlertStatus, Subject, SubjectKind, enqueue, new_alerts_select
@@ -139,6 +140,8 @@ STEPS: list[tuple[str, SweepStep]] = [
     ("states", message_states),
     ("alerts.reply", message_stage_alerts),
     ("alerts.crisis", milestone_stage_alerts),
+    ("disclosure.states", disclosure_sweep.disclosure_states),
+    ("alerts.disclosure", disclosure_sweep.disclosure_alerts),
     ("watch.scan", watch_scan.scan_watch),
     ("alerts.watch", watch_scan.watch_alerts),
     ("stages_fired", fire_due_stages),

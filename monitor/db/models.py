@@ -269,3 +269,87 @@ class Meta(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DisclosureRequest(Base):
+    """A 依申请公开 request on its legal clock (DESIGN §12). `received_at` is the receipt the
+    clock counts from (the corrected request's arrival after 补正); `first_received_at` the
+    original receipt (the annual report counts requests by it)."""
+
+    __tablename__ = "disclosure_requests"
+    __table_args__ = (
+        Index("ix_disclosure_state_deadline", "state", "deadline"),
+        Index("ix_disclosure_state_first_warning", "state", "first_warning_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    applicant: Mapped[str | None] = mapped_column(String(200))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(20))  # 网上 | 信函 | 当面
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    first_received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    correction_due: Mapped[date] = mapped_column(Date)  # last day to ask for 补正
+    correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    due_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pauses: Mapped[list[DisclosurePause]] = relationship(
+        back_populates="request", order_by="DisclosurePause.paused_at", cascade="all, delete-orphan"
+    )
+
+
+class DisclosurePause(Base):
+    """One 征求意见 pause: the clock stands still from `paused_at` to `resumed_at`."""
+
+    __tablename__ = "disclosure_pauses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True
+    )
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    working_days: Mapped[int | None] = mapped_column(Integer)  # added to the due date
+    request: Mapped[DisclosureRequest] = relationship(back_populates="pauses")
+
+
+class DisclosureStage(Base):
+    """One alert stage of one request ("2wd@20261222", "overdue@…", "correction")."""
+
+    __tablename__ = "disclosure_stages"
+    __table_args__ = (
+        UniqueConstraint("request_id", "stage", name="uq_disclosure_stage"),
+        Index("ix_disclosure_stages_fired_at", "fired", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class DisclosureHistory(Base):
+    """Who did what to a request, and when (the CLI's or the dashboard's user)."""
+
+    __tablename__ = "disclosure_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(20))  # add|correct|pause|resume|extend|done
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it happened (as given)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

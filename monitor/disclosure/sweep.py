@@ -1,0 +1,80 @@
+"""Sweep steps for 依申请公开 requests (appended to monitor.sweep.STEPS), set-based like the
+message steps: a few UPDATE and INSERT … SELECT statements whatever the number of requests.
+
+Alert subject `disclosure:<id>`; stages `2wd@YYYYMMDD`, `1wd@…` (disclosure_at_risk),
+`overdue@…` (disclosure_overdue) and `correction` (disclosure_correction: today is the last
+day to send the request back for 补正). A paused or correcting request's clock stands still,
+so its stages wait (unfired) until it runs again."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import String, and_, case, cast, exists, false, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from monitor.db.models import Alert, DisclosureRequest, DisclosureStage
+from monitor.disclosure.deadlines import ACTIVE_VALUES, DisclosureState
+from monitor.disclosure.register import CORRECTION_STAGE
+
+if TYPE_CHECKING:
+    from monitor.app import App
+
+SUBJECT_PREFIX = "disclosure:"
+KIND_AT_RISK = "disclosure_at_risk"
+KIND_OVERDUE = "disclosure_overdue"
+KIND_CORRECTION = "disclosure_correction"
+
+
+def disclosure_states(session: Session, app: "App", now: datetime) -> int:
+    """open → at_risk → overdue by the stored deadline and first-warning instants."""
+    overdue = session.execute(
+        update(DisclosureRequest)
+        .where(DisclosureRequest.state.in_([DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]),
+               DisclosureRequest.deadline <= now)
+        .values(state=DisclosureState.OVERDUE.value, updated_at=now)
+    ).rowcount
+    at_risk = session.execute(
+        update(DisclosureRequest)
+        .where(DisclosureRequest.state == DisclosureState.OPEN.value,
+               DisclosureRequest.first_warning_at <= now)
+        .values(state=DisclosureState.AT_RISK.value, updated_at=now)
+    ).rowcount
+    return (overdue or 0) + (at_risk or 0)
+
+
+def _due(now: datetime) -> object:
+    """Reached, unfired stages of requests whose clock runs."""
+    running = select(DisclosureRequest.id).where(DisclosureRequest.state.in_(ACTIVE_VALUES))
+    return and_(DisclosureStage.fired == false(), DisclosureStage.at <= now,
+                DisclosureStage.request_id.in_(running))
+
+
+def disclosure_alerts(session: Session, app: "App", now: datetime) -> int:
+    """Due stages → alerts (only the newest reached deadline stage of a request: one first
+    seen overdue sends one alert, not three), then the stages are marked fired."""
+    subject = literal(SUBJECT_PREFIX) + cast(DisclosureRequest.id, String)
+    later = aliased(DisclosureStage)
+    newest = ~exists().where(later.request_id == DisclosureStage.request_id,
+                             later.stage != CORRECTION_STAGE,
+                             later.at > DisclosureStage.at, later.at <= now)
+    acked = exists().where(and_(Alert.subject == subject, Alert.status == "acked"))
+    query = (
+        select(
+            case((DisclosureStage.stage == CORRECTION_STAGE, KIND_CORRECTION),
+                 (DisclosureStage.stage.like("overdue%"), KIND_OVERDUE), else_=KIND_AT_RISK),
+            subject, DisclosureStage.stage, false(), DisclosureRequest.department,
+            literal("pending"), literal(0), literal(now, type_=Alert.created_at.type),
+        )
+        .join(DisclosureRequest, DisclosureRequest.id == DisclosureStage.request_id)
+        .where(_due(now), ~acked,
+               (DisclosureStage.stage == CORRECTION_STAGE) | newest)
+    )
+    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(Alert).from_select(cols, query).on_conflict_do_nothing()
+    count = len(session.execute(stmt.returning(Alert.id)).all())  # psycopg's rowcount is -1
+    session.execute(update(DisclosureStage).where(_due(now)).values(fired=True))
+    return count
