@@ -17,14 +17,16 @@ from datetime import datetime, time as dtime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from alerts.channels import Notifier, Timing, build_channels
 from alerts.channels.base import ChannelError
 from alerts.outbox import (DELIVERED, AlertKind, AlertStatus, Lapse, NoPayload, RouteClass, Subject,
                            SubjectKind, Urgency, ids_of, never_held_codes)
+from alerts.disclosure import disclosure_item
 from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
-from monitor.db.models import Alert, AlertDelivery, Message, Milestone
+from monitor.db.models import Alert, AlertDelivery, DisclosureRequest, Message, Milestone
+from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
 
@@ -185,7 +187,7 @@ def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message],
     return messages, milestones
 
 
-def _lapsed(alert: Alert, subject_obj: Message | Milestone | None, sent_warnings: set[str]) -> str | None:
+def _lapsed(alert: Alert, subject_obj: Message | Milestone | DisclosureRequest | None, sent_warnings: set[str]) -> str | None:
     """Why the alert no longer needs sending (it waited, and meanwhile things moved on)."""
     kind = AlertKind.of(alert.kind)
     lapse = kind.lapse if kind is not None else Lapse.NEVER
@@ -194,6 +196,8 @@ def _lapsed(alert: Alert, subject_obj: Message | Milestone | None, sent_warnings
             return f"message already {subject_obj.state} before delivery"
         if isinstance(subject_obj, Milestone) and subject_obj.done_at is not None:
             return "milestone already done before delivery"
+        if isinstance(subject_obj, DisclosureRequest) and subject_obj.state not in DISCLOSURE_RUNNING:
+            return f"disclosure request already {subject_obj.state} before delivery"
     if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
     return None
@@ -205,7 +209,7 @@ def _warning_codes() -> list[str]:
 
 
 def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
-          now: datetime) -> tuple[Item, Message | Milestone | None]:
+          now: datetime) -> tuple[Item, Message | Milestone | DisclosureRequest | None]:
     """The alert ready to render, and its subject's row. Kinds without a payload are
     described by that row (the message, the milestone); the others by their payload."""
     kind = AlertKind.of(alert.kind)
@@ -218,6 +222,11 @@ def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Mile
         if subject.kind is SubjectKind.MILESTONE and subject.id in milestones:
             milestone = milestones[subject.id]
             return milestone_item(alert, milestone, now), milestone
+        if subject.kind is SubjectKind.DISCLOSURE:
+            # few alerts a day: looked up one by one rather than widening _context
+            request = object_session(alert).get(DisclosureRequest, subject.id)  # type: ignore[union-attr]
+            if request is not None:
+                return disclosure_item(alert, request, now), request
     return data_item(alert, now), None
 
 

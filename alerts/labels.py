@@ -23,6 +23,11 @@ SUBJECT_WIDTH = 24  # characters of a title shown in the table
 def stage_label(kind: str, stage: str) -> str:
     """`2wd` → 还剩2个工作日, `1wd` → 今天到期 (1wd is reached on the due date itself),
     `2h` → 还剩2小时, `overdue` → 已超期 / 已超时, `unhealthy@…Z` → 数据源异常（自 11-26 21:18 起）."""
+    if "@" in stage and not stage.startswith("unhealthy@"):
+        # a disclosure request's stages carry their due date: 2wd@20261130
+        stage = stage.split("@", 1)[0]
+    if stage == "correction":
+        return "补正告知今日截止"
     if stage == "overdue":
         return "已超时" if kind.startswith("crisis_") else "已超期"
     if stage == "resolved":
@@ -98,6 +103,8 @@ def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any
         return f"{key} 年节假日安排"
     if subject.kind is SubjectKind.SUMMARY:
         return f"{key} 汇总"
+    if subject.kind is SubjectKind.DISCLOSURE:
+        return f"依申请公开 #{key}"
     return None
 
 

@@ -168,6 +168,9 @@ class AlertKind(StrEnum):
                           RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED)
     DISCLOSURE_OVERDUE = ("disclosure_overdue", "依申请公开超期", "【依申请公开超期】", Urgency.NORMAL,
                           RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED, True)
+    # the 7th working day after receipt: the last day to send a request back for 补正 (art. 30)
+    DISCLOSURE_CORRECTION = ("disclosure_correction", "补正告知截止", "【补正告知今日截止】",
+                             Urgency.NORMAL, RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED)
     # new kinds go here
 
     @property
@@ -286,6 +289,10 @@ class Subject:
     @classmethod
     def calendar(cls, year: int) -> Subject:
         return cls(SubjectKind.CALENDAR, str(year))
+
+    @classmethod
+    def disclosure(cls, request_id: int) -> Subject:
+        return cls(SubjectKind.DISCLOSURE, str(request_id))
 
     @classmethod
     def summary(cls, day: Any) -> Subject:

@@ -141,7 +141,12 @@ def _alerts(app: App) -> list[tuple[str, str]]:
 
 
 def test_sweep_stages_correction_at_risk_overdue(make_app) -> None:
-    from monitor.disclosure.register import Context, add_request, pause_request, resume_request
+    from monitor.disclosure.register import (
+        Context,
+        add_request,
+        pause_request,
+        resume_request,
+    )
 
     app = make_app(now="2026-11-02T11:00")
     with app.session() as session:

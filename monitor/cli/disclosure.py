@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import ISO, emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import (
+    ISO,
+    emit_json,
+    json_option,
+    now_option,
+    pass_state,
+    table,
+)
 
 OUTCOME_CHOICES = ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
 STATE_CHOICES = ["open", "at_risk", "overdue", "paused", "correcting", "replied", "replied_late", "all"]

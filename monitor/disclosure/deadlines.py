@@ -15,10 +15,10 @@ extension are one count on from the base due date, in any order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Iterable
 
 from monitor.calendar import WorkCalendar
 from monitor.deadlines import Deadline, ReceiptMode, working_day_deadline

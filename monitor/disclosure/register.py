@@ -7,14 +7,20 @@ dashboard account). The time rules are `monitor.disclosure.deadlines`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.db.models import DisclosureHistory, DisclosurePause, DisclosureRequest, DisclosureStage
+from monitor.db.models import (
+    DisclosureHistory,
+    DisclosurePause,
+    DisclosureRequest,
+    DisclosureStage,
+)
 from monitor.deadlines import reply_stages
 from monitor.disclosure.deadlines import (
     ACTIVE_VALUES,
@@ -54,8 +60,8 @@ ACTION_ZH = {"add": "登记", "correct": "补正", "pause": "暂停计时（征�
 class Context:
     """What an operation needs besides the session: rules, calendar, the time, the actor."""
 
-    config: "Config"
-    calendar: "WorkCalendar"
+    config: Config
+    calendar: WorkCalendar
     now: datetime
     actor: str = "cli"
 
@@ -327,7 +333,7 @@ def state_at(request: DisclosureRequest, now: datetime) -> str:
     return disclosure_state(request.deadline, request.first_warning_at, now).value
 
 
-def working_days_left(request: DisclosureRequest, calendar: "WorkCalendar", now: datetime) -> int | None:
+def working_days_left(request: DisclosureRequest, calendar: WorkCalendar, now: datetime) -> int | None:
     """Working days from today to the due date (1 = due today, 0 or less = overdue)."""
     if request.state not in ACTIVE_VALUES:
         return None
@@ -337,7 +343,7 @@ def working_days_left(request: DisclosureRequest, calendar: "WorkCalendar", now:
     return _count(calendar, today - timedelta(days=1), due)
 
 
-def _count(calendar: "WorkCalendar", after: date, upto: date) -> int:
+def _count(calendar: WorkCalendar, after: date, upto: date) -> int:
     n, day = 0, after
     while day < upto:
         day += timedelta(days=1)
@@ -346,7 +352,7 @@ def _count(calendar: "WorkCalendar", after: date, upto: date) -> int:
 
 
 def request_document(request: DisclosureRequest, now: datetime,
-                     calendar: "WorkCalendar | None" = None) -> dict[str, Any]:
+                     calendar: WorkCalendar | None = None) -> dict[str, Any]:
     """The JSON shape of one request (`disclosure add|list --json`, the dashboard)."""
     doc = {
         "id": request.id,

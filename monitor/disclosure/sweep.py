@@ -8,13 +8,20 @@ so its stages wait (unfired) until it runs again."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, and_, case, cast, exists, false, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, exists, false, select, update
 from sqlalchemy.orm import Session, aliased
 
+from alerts.outbox import (
+    AlertKind,
+    AlertStatus,
+    Subject,
+    SubjectKind,
+    enqueue,
+    new_alerts_select,
+)
 from monitor.db.models import Alert, DisclosureRequest, DisclosureStage
 from monitor.disclosure.deadlines import ACTIVE_VALUES, DisclosureState
 from monitor.disclosure.register import CORRECTION_STAGE
@@ -22,13 +29,9 @@ from monitor.disclosure.register import CORRECTION_STAGE
 if TYPE_CHECKING:
     from monitor.app import App
 
-SUBJECT_PREFIX = "disclosure:"
-KIND_AT_RISK = "disclosure_at_risk"
-KIND_OVERDUE = "disclosure_overdue"
-KIND_CORRECTION = "disclosure_correction"
 
 
-def disclosure_states(session: Session, app: "App", now: datetime) -> int:
+def disclosure_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
     overdue = session.execute(
         update(DisclosureRequest)
@@ -52,29 +55,27 @@ def _due(now: datetime) -> object:
                 DisclosureStage.request_id.in_(running))
 
 
-def disclosure_alerts(session: Session, app: "App", now: datetime) -> int:
+def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
     """Due stages → alerts (only the newest reached deadline stage of a request: one first
     seen overdue sends one alert, not three), then the stages are marked fired."""
-    subject = literal(SUBJECT_PREFIX) + cast(DisclosureRequest.id, String)
+    subject = Subject.sql(SubjectKind.DISCLOSURE, DisclosureRequest.id)
     later = aliased(DisclosureStage)
     newest = ~exists().where(later.request_id == DisclosureStage.request_id,
                              later.stage != CORRECTION_STAGE,
                              later.at > DisclosureStage.at, later.at <= now)
-    acked = exists().where(and_(Alert.subject == subject, Alert.status == "acked"))
+    acked = exists().where(and_(Alert.subject == subject, Alert.status == AlertStatus.ACKED.value))
+    kind = case((DisclosureStage.stage == CORRECTION_STAGE, AlertKind.DISCLOSURE_CORRECTION.value),
+                (DisclosureStage.stage.like("overdue%"), AlertKind.DISCLOSURE_OVERDUE.value),
+                else_=AlertKind.DISCLOSURE_AT_RISK.value)
     query = (
-        select(
-            case((DisclosureStage.stage == CORRECTION_STAGE, KIND_CORRECTION),
-                 (DisclosureStage.stage.like("overdue%"), KIND_OVERDUE), else_=KIND_AT_RISK),
-            subject, DisclosureStage.stage, false(), DisclosureRequest.department,
-            literal("pending"), literal(0), literal(now, type_=Alert.created_at.type),
-        )
+        new_alerts_select(kind, subject, DisclosureStage.stage, false(), DisclosureRequest.department, now)
         .join(DisclosureRequest, DisclosureRequest.id == DisclosureStage.request_id)
         .where(_due(now), ~acked,
-               (DisclosureStage.stage == CORRECTION_STAGE) | newest)
+               # the 补正 reminder only on its day: a request first swept later is not told
+               # a limit that has already passed
+               ((DisclosureStage.stage == CORRECTION_STAGE) & (DisclosureStage.at > now - timedelta(days=1)))
+               | ((DisclosureStage.stage != CORRECTION_STAGE) & newest))
     )
-    cols = ["kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at"]
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(Alert).from_select(cols, query).on_conflict_do_nothing()
-    count = len(session.execute(stmt.returning(Alert.id)).all())  # psycopg's rowcount is -1
+    count = enqueue(session, query)
     session.execute(update(DisclosureStage).where(_due(now)).values(fired=True))
     return count
