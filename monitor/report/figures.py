@@ -1,0 +1,436 @@
+"""The report's figures, computed in SQL over the history (GROUP BY with conditional sums),
+never by loading every row: the annual report over 100,000 messages is a handful of
+aggregate queries (benchmarks/report.py).
+
+Counting rules (口径), as the README states them:
+- a message or request belongs to the period it was received in (来信/收到时间, Asia/Shanghai);
+- its outcome is taken as of the period's end, or now for a period still running (`as_of`):
+  replied on time / replied late (by the reply's own time against its deadline), still open,
+  of which overdue (deadline passed at `as_of`); withdrawn messages count as received only;
+- punctuality (按时率) = on time / (on time + late + overdue);
+- reply time in working days: working days from the receipt day to the reply day (the
+  receipt day not counted; a reply on the receipt day is 0), from the same calendar as the
+  deadlines, through a small temporary day table (one row per day of the span) joined in SQL;
+  median and 90th percentile (nearest rank) come from the per-value counts SQL returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from monitor.db.models import CrisisEvent, DisclosureRequest, Message, WatchHit, WatchTerm
+from monitor.disclosure.deadlines import OUTCOMES
+from monitor.report.period import Period, months_back
+
+if TYPE_CHECKING:
+    from monitor.calendar import WorkCalendar
+    from monitor.config import Config
+
+NO_DEPARTMENT = "未分配部门"
+NO_CATEGORY = "未分类"
+DISCLOSURE_SOURCE = "依申请公开"
+# Asia/Shanghai has kept UTC+8 without daylight saving since 1991: a stored UTC instant's
+# local day is its date 8 hours later, which SQL can compute
+_OFFSET_HOURS = 8
+
+
+@dataclass
+class Timeliness:
+    """One row of the punctuality tables (a department, a source, a month, or the total)."""
+
+    name: str
+    received: int = 0
+    on_time: int = 0
+    late: int = 0
+    open: int = 0
+    overdue: int = 0
+    withdrawn: int = 0
+    median_wd: float | None = None
+    p90_wd: float | None = None
+
+    @property
+    def rate(self) -> float | None:
+        """按时率: on time / (on time + late + overdue); None when nothing was due."""
+        due = self.on_time + self.late + self.overdue
+        return self.on_time / due if due else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "received": self.received, "on_time": self.on_time,
+                "late": self.late, "open": self.open, "overdue": self.overdue,
+                "withdrawn": self.withdrawn, "punctuality": self.rate,
+                "median_working_days": self.median_wd, "p90_working_days": self.p90_wd}
+
+
+@dataclass
+class WatchRow:
+    category: str
+    level: str
+    hits: int
+    subjects: int
+
+
+@dataclass
+class CrisisRow:
+    id: int
+    title: str
+    level: str
+    started_at: datetime
+    milestones: list[dict[str, Any]]  # name, limit_hours, deadline, done_at, hours, on_time
+
+
+@dataclass
+class DisclosureTable:
+    """The annual report's table (政府信息公开工作年度报告 三、收到和处理政府信息公开申请情况)."""
+
+    new: int = 0                      # 本年新收
+    carried_in: int = 0               # 上年结转
+    outcomes: dict[str, int] = field(default_factory=lambda: {o: 0 for o in OUTCOMES})
+    carried_out: int = 0              # 结转下年度继续办理
+    timeliness: Timeliness = field(default_factory=lambda: Timeliness("依申请公开"))
+    by_department: list[Timeliness] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return sum(self.outcomes.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"new": self.new, "carried_in": self.carried_in, "outcomes": self.outcomes,
+                "done": self.done, "carried_out": self.carried_out,
+                "timeliness": self.timeliness.as_dict(),
+                "by_department": [t.as_dict() for t in self.by_department]}
+
+
+@dataclass
+class Report:
+    period: Period
+    as_of: datetime
+    generated_at: datetime
+    total: Timeliness
+    by_department: list[Timeliness]
+    by_source: list[Timeliness]
+    trend: list[Timeliness]           # name = YYYY-MM
+    watch: list[WatchRow]
+    crises: list[CrisisRow]
+    disclosure: DisclosureTable
+
+    def as_dict(self) -> dict[str, Any]:
+        from monitor.timeutil import iso
+
+        return {
+            "period": self.period.text, "label": self.period.label,
+            "start": self.period.start.isoformat(),
+            "end": (self.period.end - timedelta(days=1)).isoformat(),
+            "as_of": iso(self.as_of), "generated_at": iso(self.generated_at),
+            "total": self.total.as_dict(),
+            "by_department": [t.as_dict() for t in self.by_department],
+            "by_source": [t.as_dict() for t in self.by_source],
+            "trend": [t.as_dict() for t in self.trend],
+            "watch": [{"category": w.category, "level": w.level, "hits": w.hits,
+                       "subjects": w.subjects} for w in self.watch],
+            "crises": [{"id": c.id, "title": c.title, "level": c.level,
+                        "started_at": iso(c.started_at),
+                        "milestones": [{**m, "deadline": iso(m["deadline"]), "done_at": iso(m["done_at"])}
+                                       for m in c.milestones]} for c in self.crises],
+            "disclosure": self.disclosure.as_dict(),
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# SQL helpers
+
+def local_day(session: Session, column: Any) -> Any:
+    """The Asia/Shanghai date of a stored (naive UTC) instant, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(column + literal_column(f"interval '{_OFFSET_HOURS} hours'"))
+    return func.date(column, f"+{_OFFSET_HOURS} hours")
+
+
+class DayTable:
+    """A temporary table: every day of a span with its running working-day count (`idx`)
+    and month (`YYYY-MM`). Reply time in working days = idx(reply day) − idx(receipt day)."""
+
+    def __init__(self, session: Session, calendar: "WorkCalendar", first: date, last: date) -> None:
+        self.session = session
+        self.table = Table("report_days", MetaData(), Column("day", Date, primary_key=True),
+                           Column("idx", Integer), Column("month", String(7)),
+                           prefixes=["TEMPORARY"])
+        connection = session.connection()
+        self.table.drop(connection, checkfirst=True)
+        self.table.create(connection)
+        rows, idx, day = [], 0, first
+        while day <= last:
+            idx += calendar.is_workday(day, provisional=True)
+            rows.append({"day": day, "idx": idx, "month": day.strftime("%Y-%m")})
+            day += timedelta(days=1)
+        if rows:
+            session.execute(self.table.insert(), rows)
+
+    def drop(self) -> None:
+        self.table.drop(self.session.connection(), checkfirst=True)
+
+
+def _percentile(histogram: list[tuple[int, int]], share: float) -> float | None:
+    """Nearest-rank percentile from (value, count) pairs sorted by value."""
+    total = sum(c for _, c in histogram)
+    if not total:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for value, count in histogram:
+        seen += count
+        if seen >= rank:
+            return float(value)
+    return float(histogram[-1][0])
+
+
+def _median(histogram: list[tuple[int, int]]) -> float | None:
+    """The median (the mean of the two middle values for an even count)."""
+    total = sum(c for _, c in histogram)
+    if not total:
+        return None
+    lower = _percentile(histogram, 0.5)
+    if total % 2:
+        return lower
+    # the (total/2 + 1)-th value
+    seen, upper = 0, None
+    for value, count in histogram:
+        seen += count
+        if seen >= total // 2 + 1:
+            upper = float(value)
+            break
+    return (lower + upper) / 2 if lower is not None and upper is not None else lower
+
+
+# ---------------------------------------------------------------------------------------
+# messages
+
+def _message_rows(session: Session, days: DayTable, period: Period, as_of: datetime,
+                  grouping: Callable[[Any], Any]) -> list[Timeliness]:
+    """Punctuality per group: `grouping(posted_day)` gives the SQL key (a Message column, or
+    the month of the receipt day from the day table)."""
+    start, end = period.start_utc, period.end_utc
+    m = Message
+    replied = and_(m.replied_at.is_not(None), m.replied_at <= as_of)
+    not_replied = or_(m.replied_at.is_(None), m.replied_at > as_of)
+    open_ = and_(not_replied, m.state != "withdrawn")
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    posted_day = days.table.alias("posted_day")
+    grouped = grouping(posted_day)
+    # the total: one group (PostgreSQL refuses a bare constant in GROUP BY)
+    key = grouped if grouped is not None else literal_column("'合计'")
+    keys = [grouped] if grouped is not None else []
+    base = (select(key.label("k"), func.count().label("received"),
+                   count(and_(replied, m.replied_at <= m.deadline)).label("on_time"),
+                   count(and_(replied, m.replied_at > m.deadline)).label("late"),
+                   count(open_).label("open"),
+                   count(and_(open_, m.deadline <= as_of)).label("overdue"),
+                   count(and_(not_replied, m.state == "withdrawn")).label("withdrawn"))
+            .select_from(m)
+            .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
+            .where(m.posted_at >= start, m.posted_at < end)
+            .group_by(*keys))
+    rows: dict[Any, Timeliness] = {}
+    for r in session.execute(base):
+        name = r.k if r.k is not None else NO_DEPARTMENT
+        rows[r.k] = Timeliness(str(name), r.received, r.on_time or 0, r.late or 0, r.open or 0,
+                               r.overdue or 0, r.withdrawn or 0)
+    reply_day = days.table.alias("reply_day")
+    wd = (reply_day.c.idx - posted_day.c.idx).label("wd")
+    hist = (select(key.label("k"), wd, func.count().label("n"))
+            .select_from(m)
+            .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
+            .join(reply_day, reply_day.c.day == local_day(session, m.replied_at))
+            .where(m.posted_at >= start, m.posted_at < end, replied)
+            .group_by(*keys, wd).order_by(*keys, wd))
+    histograms: dict[Any, list[tuple[int, int]]] = {}
+    for r in session.execute(hist):
+        histograms.setdefault(r.k, []).append((int(r.wd), int(r.n)))
+    for k, h in histograms.items():
+        if k in rows:
+            rows[k].median_wd, rows[k].p90_wd = _median(h), _percentile(h, 0.9)
+    return sorted(rows.values(), key=lambda t: (-t.received, t.name))
+
+
+def _total(session: Session, days: DayTable, period: Period, as_of: datetime) -> Timeliness:
+    rows = _message_rows(session, days, period, as_of, lambda _: None)
+    return rows[0] if rows and rows[0].received else Timeliness("合计")
+
+
+# ---------------------------------------------------------------------------------------
+# disclosure requests
+
+def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetime) -> DisclosureTable:
+    d = DisclosureRequest
+    start, end = period.start_utc, period.end_utc
+    table = DisclosureTable()
+
+    def count(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    not_done_at = lambda moment: or_(d.done_at.is_(None), d.done_at >= moment)  # noqa: E731
+    row = session.execute(select(
+        count(and_(d.first_received_at >= start, d.first_received_at < end)),
+        count(and_(d.first_received_at < start, not_done_at(start))),
+        count(and_(d.first_received_at < end, not_done_at(end))),
+    )).one()
+    table.new, table.carried_in, table.carried_out = (int(v or 0) for v in row)
+    for outcome, n in session.execute(
+            select(d.outcome, func.count()).where(d.done_at >= start, d.done_at < end)
+            .group_by(d.outcome)):
+        table.outcomes[outcome if outcome in table.outcomes else "其他处理"] += n
+
+    # timeliness of the requests received in the period, as for messages
+    done = and_(d.done_at.is_not(None), d.done_at <= as_of)
+    waiting = or_(d.done_at.is_(None), d.done_at > as_of)
+    in_period = and_(d.first_received_at >= start, d.first_received_at < end)
+    key = func.coalesce(d.department, NO_DEPARTMENT)
+    per = (select(key.label("k"), func.count().label("received"),
+                  count(and_(done, d.done_at <= d.deadline)).label("on_time"),
+                  count(and_(done, d.done_at > d.deadline)).label("late"),
+                  count(waiting).label("open"),
+                  count(and_(waiting, d.deadline <= as_of,
+                             d.state.in_(["open", "at_risk", "overdue"]))).label("overdue"))
+           .where(in_period).group_by(key))
+    total = Timeliness("依申请公开")
+    for r in session.execute(per):
+        t = Timeliness(str(r.k), r.received, r.on_time or 0, r.late or 0, r.open or 0, r.overdue or 0)
+        table.by_department.append(t)
+        for name in ("received", "on_time", "late", "open", "overdue"):
+            setattr(total, name, getattr(total, name) + getattr(t, name))
+    recv_day, done_day = days.table.alias("recv_day"), days.table.alias("done_day")
+    wd = (done_day.c.idx - recv_day.c.idx).label("wd")
+    hist = [(int(w), int(n)) for w, n in session.execute(
+        select(wd, func.count()).select_from(d)
+        .join(recv_day, recv_day.c.day == local_day(session, d.received_at))
+        .join(done_day, done_day.c.day == local_day(session, d.done_at))
+        .where(in_period, done).group_by(wd).order_by(wd))]
+    total.median_wd, total.p90_wd = _median(hist), _percentile(hist, 0.9)
+    table.timeliness = total
+    table.by_department.sort(key=lambda t: (-t.received, t.name))
+    return table
+
+
+# ---------------------------------------------------------------------------------------
+# watch hits and crises
+
+def _watch(session: Session, period: Period) -> list[WatchRow]:
+    category = func.coalesce(WatchTerm.category, NO_CATEGORY)
+    query = (select(category, WatchHit.level, func.count(), func.count(WatchHit.subject.distinct()))
+             .select_from(WatchHit).outerjoin(WatchTerm, WatchTerm.term == WatchHit.term)
+             .where(WatchHit.found_at >= period.start_utc, WatchHit.found_at < period.end_utc)
+             .group_by(category, WatchHit.level))
+    rows = [WatchRow(str(c), str(level), int(n), int(s)) for c, level, n, s in session.execute(query)]
+    return sorted(rows, key=lambda w: (-w.hits, w.category, w.level))
+
+
+def _crises(session: Session, period: Period, config: "Config") -> list[CrisisRow]:
+    rule = config.settings.rules.crisis
+    limits = {"publish": rule.publish_hours, "press_conference": rule.press_conference_hours}
+    events = session.scalars(
+        select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
+        .where(CrisisEvent.started_at >= period.start_utc, CrisisEvent.started_at < period.end_utc)
+        .order_by(CrisisEvent.started_at))
+    out = []
+    for event in events:
+        milestones = []
+        for ms in sorted(event.milestones, key=lambda m: m.deadline):
+            hours = ((ms.done_at - event.started_at).total_seconds() / 3600) if ms.done_at else None
+            milestones.append({"name": ms.name, "limit_hours": limits.get(ms.name),
+                               "deadline": ms.deadline, "done_at": ms.done_at,
+                               "hours": round(hours, 1) if hours is not None else None,
+                               "on_time": None if ms.done_at is None else ms.done_at <= ms.deadline})
+        out.append(CrisisRow(event.id, event.title, event.level, event.started_at, milestones))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# the whole report
+
+def _span(session: Session, period: Period, as_of: datetime, trend_start: date) -> tuple[date, date]:
+    """The days the day table must cover: from the earliest receipt counted to the latest
+    reply (or `as_of`), with a margin for the local-date shift."""
+    from monitor.timeutil import local_date
+
+    first = min(trend_start, period.start)
+    latest = (session.scalar(select(func.max(Message.replied_at))),
+              session.scalar(select(func.max(DisclosureRequest.done_at))))
+    ends = [local_date(as_of)] + [local_date(v) for v in latest if v is not None]
+    return first - timedelta(days=1), max(ends) + timedelta(days=1)
+
+
+def build_report(session: Session, config: "Config", calendar: "WorkCalendar", period: Period,
+                 now: datetime) -> Report:
+    """Every figure of the report for `period`, as of its end (or `now` while it runs)."""
+    as_of = min(now, period.end_utc)
+    trend_months = months_back(period)
+    first, last = _span(session, period, as_of, trend_months[0])
+    last = max(last, period.end)
+    days = DayTable(session, calendar, first, last)
+    try:
+        total = _total(session, days, period, as_of)
+        department = func.coalesce(Message.department, NO_DEPARTMENT)
+        by_department = _message_rows(session, days, period, as_of, lambda _: department)
+        by_source = _message_rows(session, days, period, as_of, lambda _: Message.source)
+        trend_period = Period(period.text, "trend", trend_months[0], period.end)
+        trend_rows = {t.name: t for t in _message_rows(session, days, trend_period, as_of,
+                                                       lambda posted: posted.c.month)}
+        trend = [trend_rows.get(m.strftime("%Y-%m")) or Timeliness(m.strftime("%Y-%m"))
+                 for m in trend_months]
+        disclosure = _disclosure(session, days, period, as_of)
+    finally:
+        days.drop()
+    return Report(period=period, as_of=as_of, generated_at=now, total=total,
+                  by_department=by_department, by_source=by_source, trend=trend,
+                  watch=_watch(session, period), crises=_crises(session, period, config),
+                  disclosure=disclosure)
+
+
+def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict[str, Any]]:
+    """Every message and request received in the period, streamed (CSV raw rows)."""
+    from monitor.timeutil import format_local
+
+    def verdict(done: datetime | None, deadline: datetime) -> str:
+        if done is not None and done <= as_of:
+            return "按时" if done <= deadline else "逾期"
+        return "超期未办" if deadline <= as_of else "办理中"
+
+    query = (select(Message).where(Message.posted_at >= period.start_utc,
+                                   Message.posted_at < period.end_utc)
+             .order_by(Message.posted_at, Message.id).execution_options(yield_per=2000))
+    for m in session.scalars(query):
+        yield {"类型": "留言", "来源": m.source, "编号": m.external_id, "标题": m.title,
+               "部门": m.department or NO_DEPARTMENT, "收到时间": format_local(m.posted_at),
+               "答复期限": m.due_date.isoformat(), "答复时间": format_local(m.replied_at),
+               "状态": "已撤回" if m.state == "withdrawn" and not m.replied_at else verdict(m.replied_at, m.deadline),
+               "办理结果": ""}
+    query2 = (select(DisclosureRequest).where(DisclosureRequest.first_received_at >= period.start_utc,
+                                              DisclosureRequest.first_received_at < period.end_utc)
+              .order_by(DisclosureRequest.first_received_at, DisclosureRequest.id)
+              .execution_options(yield_per=2000))
+    for d in session.scalars(query2):
+        yield {"类型": DISCLOSURE_SOURCE, "来源": d.channel or "", "编号": str(d.id), "标题": d.title,
+               "部门": d.department or NO_DEPARTMENT, "收到时间": format_local(d.first_received_at),
+               "答复期限": d.due_date.isoformat(), "答复时间": format_local(d.done_at),
+               "状态": verdict(d.done_at, d.deadline), "办理结果": d.outcome or ""}
