@@ -1,14 +1,14 @@
 """disclosure: 依申请公开 requests, their 征求意见 pauses, alert stages and history (DESIGN §12)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
 from monitor.db.models import UTCDateTime
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
