@@ -20,7 +20,7 @@ def _add(app, department: str = "综合科") -> int:
         return request.id
 
 
-def test_overdue_request_is_routed_by_department_and_masked(make_app, wecom: FakeWecom, timing) -> None:
+def test_overdue_request_is_routed_by_department_and_masked(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
     routing = '[routing]\ndefault = ["office"]\n[routing.departments]\n"综合科" = ["zhk"]\n'
     app = make_app(channels_toml(wecom, routing=routing), now="2026-11-02T10:00")
     _add(app)
@@ -35,8 +35,8 @@ def test_overdue_request_is_routed_by_department_and_masked(make_app, wecom: Fak
     assert not any("依申请公开" in c for c in wecom.contents("office"))
 
 
-def test_correction_limit_alert_and_a_request_done_meanwhile_is_skipped(make_app, wecom: FakeWecom,
-                                                                        timing) -> None:
+def test_correction_limit_alert_and_a_request_done_meanwhile_is_skipped(
+        make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-11-02T10:00")
     rid = _add(app, department="财政科")
     sweep(at(app, "2026-11-11T09:00"))

@@ -4,8 +4,8 @@ the raw CSV, and the HTML report rendered in headless Chromium (Chinese labels, 
 from __future__ import annotations
 
 import csv
-import os
 import io
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +21,7 @@ from monitor.report.figures import build_report
 from monitor.report.period import parse_period
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_milestone_done
-from tests.conftest import add_message, at
+from tests.conftest import add_message
 
 NOW = "2026-12-10T10:00"
 
@@ -195,5 +195,5 @@ def test_html_report_renders_chinese_in_chromium(history: App, tmp_path: Path) -
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     # the CJK font the page names is installed, so no label falls back to missing-glyph boxes
-    fc = subprocess.run(["fc-match", "Noto Sans CJK SC"], capture_output=True, text=True)
+    fc = subprocess.run(["fc-match", "Noto Sans CJK SC"], capture_output=True, text=True, check=False)
     assert "NotoSansCJK" in fc.stdout.replace(" ", "")

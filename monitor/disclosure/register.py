@@ -115,11 +115,11 @@ def schedule(session: Session, request: DisclosureRequest, ctx: Context) -> None
         if not row.fired and name not in wanted:
             session.delete(row)
     for name, at in wanted.items():
-        row = existing.get(name)
-        if row is None:
+        found = existing.get(name)
+        if found is None:
             session.add(DisclosureStage(request_id=request.id, stage=name, at=at, fired=False))
-        elif not row.fired:
-            row.at = at
+        elif not found.fired:
+            found.at = at
 
 
 def _record(session: Session, request: DisclosureRequest, action: str, at: datetime,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, exists, false, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
 
 from alerts.outbox import (
     AlertKind,
@@ -38,17 +39,17 @@ def disclosure_states(session: Session, app: App, now: datetime) -> int:
         .where(DisclosureRequest.state.in_([DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]),
                DisclosureRequest.deadline <= now)
         .values(state=DisclosureState.OVERDUE.value, updated_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     at_risk = session.execute(
         update(DisclosureRequest)
         .where(DisclosureRequest.state == DisclosureState.OPEN.value,
                DisclosureRequest.first_warning_at <= now)
         .values(state=DisclosureState.AT_RISK.value, updated_at=now)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]
     return (overdue or 0) + (at_risk or 0)
 
 
-def _due(now: datetime) -> object:
+def _due(now: datetime) -> ColumnElement[bool]:
     """Reached, unfired stages of requests whose clock runs."""
     running = select(DisclosureRequest.id).where(DisclosureRequest.state.in_(ACTIVE_VALUES))
     return and_(DisclosureStage.fired == false(), DisclosureStage.at <= now,

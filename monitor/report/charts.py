@@ -6,7 +6,7 @@ only presentation attributes are used (no style attributes), so the dashboard's
 from __future__ import annotations
 
 import html
-from typing import Sequence
+from collections.abc import Sequence
 
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 BLUE, RED, GREY, INK = "#2f6db5", "#c0392b", "#d0d4da", "#222"
@@ -18,13 +18,17 @@ def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "start",
             f'text-anchor="{anchor}" fill="{fill}" font-weight="{weight}">{html.escape(text)}</text>')
 
 
+def _svg_open(width: int, height: int, title: str) -> str:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" aria-label="{html.escape(title)}">')
+
+
 def punctuality_bars(title: str, rows: Sequence[tuple[str, float | None, int]], width: int = 720) -> str:
     """Horizontal bars: (label, rate 0..1 or None, count due) per department."""
     bar_h, gap, left, top = 22, 8, 150, 40
     height = top + len(rows) * (bar_h + gap) + 30
     plot = width - left - 80
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" aria-label="{html.escape(title)}">',
+    parts = [_svg_open(width, height, title),
              _text(width / 2, 22, title, 15, "middle", weight="bold")]
     for pct in (0, 50, 100):
         x = left + plot * pct / 100
@@ -52,8 +56,7 @@ def trend_lines(title: str, months: Sequence[str], received: Sequence[int],
     n = max(1, len(months))
     step = plot_w / n
     peak = max([1, *received])
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" aria-label="{html.escape(title)}">',
+    parts = [_svg_open(width, height, title),
              _text(width / 2, 22, title, 15, "middle", weight="bold"),
              f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="{INK}"/>',
              _text(left - 6, top - 8, "收件数", 11, "end"),

@@ -17,9 +17,10 @@ Counting rules (口径), as the README states them:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Column,
@@ -37,7 +38,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
-from monitor.db.models import CrisisEvent, DisclosureRequest, Message, WatchHit, WatchTerm
+from monitor.db.models import (
+    CrisisEvent,
+    DisclosureRequest,
+    Message,
+    WatchHit,
+    WatchTerm,
+)
 from monitor.disclosure.deadlines import OUTCOMES
 from monitor.report.period import Period, months_back
 
@@ -168,7 +175,7 @@ class DayTable:
     """A temporary table: every day of a span with its running working-day count (`idx`)
     and month (`YYYY-MM`). Reply time in working days = idx(reply day) − idx(receipt day)."""
 
-    def __init__(self, session: Session, calendar: "WorkCalendar", first: date, last: date) -> None:
+    def __init__(self, session: Session, calendar: WorkCalendar, first: date, last: date) -> None:
         self.session = session
         self.table = Table("report_days", MetaData(), Column("day", Date, primary_key=True),
                            Column("idx", Integer), Column("month", String(7)),
@@ -289,7 +296,7 @@ def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetim
     def count(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    not_done_at = lambda moment: or_(d.done_at.is_(None), d.done_at >= moment)  # noqa: E731
+    not_done_at = lambda moment: or_(d.done_at.is_(None), d.done_at >= moment)
     row = session.execute(select(
         count(and_(d.first_received_at >= start, d.first_received_at < end)),
         count(and_(d.first_received_at < start, not_done_at(start))),
@@ -345,7 +352,7 @@ def _watch(session: Session, period: Period) -> list[WatchRow]:
     return sorted(rows, key=lambda w: (-w.hits, w.category, w.level))
 
 
-def _crises(session: Session, period: Period, config: "Config") -> list[CrisisRow]:
+def _crises(session: Session, period: Period, config: Config) -> list[CrisisRow]:
     rule = config.settings.rules.crisis
     limits = {"publish": rule.publish_hours, "press_conference": rule.press_conference_hours}
     events = session.scalars(
@@ -380,7 +387,7 @@ def _span(session: Session, period: Period, as_of: datetime, trend_start: date) 
     return first - timedelta(days=1), max(ends) + timedelta(days=1)
 
 
-def build_report(session: Session, config: "Config", calendar: "WorkCalendar", period: Period,
+def build_report(session: Session, config: Config, calendar: WorkCalendar, period: Period,
                  now: datetime) -> Report:
     """Every figure of the report for `period`, as of its end (or `now` while it runs)."""
     as_of = min(now, period.end_utc)

@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Sequence
+from typing import Any
 
 from monitor.report.charts import FONT, punctuality_bars, trend_lines
 from monitor.report.figures import Report, Timeliness
@@ -105,12 +106,12 @@ def render_body(report: Report) -> str:
     p = report.period
     t = report.total
     parts = [f"<h1>{html.escape(p.label)}政务舆情回应与依申请公开情况报告</h1>",
-             f'<p class="meta">统计期间：{p.start.isoformat()} 至 {(p.end - timedelta(days=1)).isoformat()}；'
-             f"办理情况截至 {format_local(report.as_of)}；生成时间 {format_local(report.generated_at)}</p>",
+             (f'<p class="meta">统计期间：{p.start.isoformat()} 至 {(p.end - timedelta(days=1)).isoformat()}；'
+              f"办理情况截至 {format_local(report.as_of)}；生成时间 {format_local(report.generated_at)}</p>"),
              "<h2>一、总体情况</h2>",
-             f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
+             (f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
              f"尚未回复 {t.open} 件（其中超期 {t.overdue} 件），按时率 {pct(t.rate)}；"
-             f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>",
+             f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>"),
              "<h2>二、各部门留言办理情况</h2>",
              '<div class="chart">' + punctuality_bars(
                  "各部门留言按时率", [(r.name, r.rate, r.on_time + r.late + r.overdue) for r in report.by_department]) + "</div>",
@@ -134,8 +135,8 @@ def render_body(report: Report) -> str:
              _table(["承办部门", *TIMELINESS_HEAD],
                     [[r.name, *timeliness_cells(r)] for r in report.disclosure.by_department],
                     ["合计", *timeliness_cells(report.disclosure.timeliness)]),
-             '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。'
-             "回复用时按工作日计，收到当日不计。</p>"]
+             ('<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。'
+             "回复用时按工作日计，收到当日不计。</p>")]
     return "\n".join(parts)
 
 

@@ -3,7 +3,8 @@ documents: numbers stay numbers, rates are percentages formatted as such."""
 
 from __future__ import annotations
 
-from typing import IO, Any, Sequence
+from collections.abc import Sequence
+from typing import IO, Any
 
 from monitor.report.figures import Report, Timeliness
 from monitor.report.html import (
