@@ -17,7 +17,7 @@ Counting rules (口径), as the README states them:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,6 +47,7 @@ from monitor.db.models import (
 )
 from monitor.disclosure.deadlines import OUTCOMES
 from monitor.report.period import Period, months_back
+from monitor.timeutil import start_of_day
 
 if TYPE_CHECKING:
     from monitor.calendar import WorkCalendar
@@ -230,59 +231,68 @@ def _median(histogram: list[tuple[int, int]]) -> float | None:
 # ---------------------------------------------------------------------------------------
 # messages
 
-def _message_rows(session: Session, days: DayTable, period: Period, as_of: datetime,
-                  grouping: Callable[[Any], Any]) -> list[Timeliness]:
-    """Punctuality per group: `grouping(posted_day)` gives the SQL key (a Message column, or
-    the month of the receipt day from the day table)."""
-    start, end = period.start_utc, period.end_utc
+@dataclass
+class _Tally:
+    """Counts and the reply-time histogram of one group, filled from the grouped rows."""
+
+    row: Timeliness
+    histogram: dict[int, int] = field(default_factory=dict)
+
+    def add(self, outcome: str, wd: int | None, n: int) -> None:
+        self.row.received += n
+        setattr(self.row, outcome, getattr(self.row, outcome) + n)
+        if outcome == "overdue":
+            self.row.open += n
+        if wd is not None:
+            self.histogram[wd] = self.histogram.get(wd, 0) + n
+
+    def finish(self) -> Timeliness:
+        pairs = sorted(self.histogram.items())
+        self.row.median_wd, self.row.p90_wd = _median(pairs), _percentile(pairs, 0.9)
+        return self.row
+
+
+def _message_figures(session: Session, days: DayTable, period: Period, trend_start: date,
+                     as_of: datetime) -> tuple[Timeliness, list[Timeliness], list[Timeliness], dict[str, Timeliness]]:
+    """(total, per department, per source, per month) in ONE pass over the messages: SQL
+    groups them by department × source × month of receipt × outcome × reply time in working
+    days (a few thousand groups at most, whatever the number of messages); the groups are
+    then added up per table here."""
     m = Message
+    posted_day, reply_day = days.table.alias("posted_day"), days.table.alias("reply_day")
     replied = and_(m.replied_at.is_not(None), m.replied_at <= as_of)
-    not_replied = or_(m.replied_at.is_(None), m.replied_at > as_of)
-    open_ = and_(not_replied, m.state != "withdrawn")
+    outcome = case(
+        (and_(replied, m.replied_at <= m.deadline), literal_column("'on_time'")),
+        (replied, literal_column("'late'")),
+        (m.state == "withdrawn", literal_column("'withdrawn'")),
+        (m.deadline <= as_of, literal_column("'overdue'")),
+        else_=literal_column("'open'"))
+    wd = case((replied, reply_day.c.idx - posted_day.c.idx), else_=None)
+    department = func.coalesce(m.department, NO_DEPARTMENT)
+    query = (select(department, m.source, posted_day.c.month, outcome, wd, func.count())
+             .select_from(m)
+             .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
+             .outerjoin(reply_day, reply_day.c.day == local_day(session, m.replied_at))
+             .where(m.posted_at >= start_of_day(trend_start), m.posted_at < period.end_utc)
+             .group_by(department, m.source, posted_day.c.month, outcome, wd))
+    first_month = period.start.strftime("%Y-%m")
+    total = _Tally(Timeliness("合计"))
+    departments: dict[str, _Tally] = {}
+    sources: dict[str, _Tally] = {}
+    months: dict[str, _Tally] = {}
+    for dept, source, month, result, days_taken, n in session.execute(query):
+        wd_value = None if days_taken is None else int(days_taken)
+        months.setdefault(month, _Tally(Timeliness(month))).add(result, wd_value, n)
+        if month >= first_month:  # the period itself (the trend reaches further back)
+            total.add(result, wd_value, n)
+            departments.setdefault(dept, _Tally(Timeliness(dept))).add(result, wd_value, n)
+            sources.setdefault(source, _Tally(Timeliness(source))).add(result, wd_value, n)
 
-    def count(condition: Any) -> Any:
-        return func.sum(case((condition, 1), else_=0))
+    def ordered(tallies: dict[str, _Tally]) -> list[Timeliness]:
+        return sorted((t.finish() for t in tallies.values()), key=lambda t: (-t.received, t.name))
 
-    posted_day = days.table.alias("posted_day")
-    grouped = grouping(posted_day)
-    # the total: one group (PostgreSQL refuses a bare constant in GROUP BY)
-    key = grouped if grouped is not None else literal_column("'合计'")
-    keys = [grouped] if grouped is not None else []
-    base = (select(key.label("k"), func.count().label("received"),
-                   count(and_(replied, m.replied_at <= m.deadline)).label("on_time"),
-                   count(and_(replied, m.replied_at > m.deadline)).label("late"),
-                   count(open_).label("open"),
-                   count(and_(open_, m.deadline <= as_of)).label("overdue"),
-                   count(and_(not_replied, m.state == "withdrawn")).label("withdrawn"))
-            .select_from(m)
-            .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
-            .where(m.posted_at >= start, m.posted_at < end)
-            .group_by(*keys))
-    rows: dict[Any, Timeliness] = {}
-    for r in session.execute(base):
-        name = r.k if r.k is not None else NO_DEPARTMENT
-        rows[r.k] = Timeliness(str(name), r.received, r.on_time or 0, r.late or 0, r.open or 0,
-                               r.overdue or 0, r.withdrawn or 0)
-    reply_day = days.table.alias("reply_day")
-    wd = (reply_day.c.idx - posted_day.c.idx).label("wd")
-    hist = (select(key.label("k"), wd, func.count().label("n"))
-            .select_from(m)
-            .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
-            .join(reply_day, reply_day.c.day == local_day(session, m.replied_at))
-            .where(m.posted_at >= start, m.posted_at < end, replied)
-            .group_by(*keys, wd).order_by(*keys, wd))
-    histograms: dict[Any, list[tuple[int, int]]] = {}
-    for r in session.execute(hist):
-        histograms.setdefault(r.k, []).append((int(r.wd), int(r.n)))
-    for k, h in histograms.items():
-        if k in rows:
-            rows[k].median_wd, rows[k].p90_wd = _median(h), _percentile(h, 0.9)
-    return sorted(rows.values(), key=lambda t: (-t.received, t.name))
-
-
-def _total(session: Session, days: DayTable, period: Period, as_of: datetime) -> Timeliness:
-    rows = _message_rows(session, days, period, as_of, lambda _: None)
-    return rows[0] if rows and rows[0].received else Timeliness("合计")
+    return (total.finish(), ordered(departments), ordered(sources),
+            {k: t.finish() for k, t in months.items()})
 
 
 # ---------------------------------------------------------------------------------------
@@ -396,14 +406,9 @@ def build_report(session: Session, config: Config, calendar: WorkCalendar, perio
     last = max(last, period.end)
     days = DayTable(session, calendar, first, last)
     try:
-        total = _total(session, days, period, as_of)
-        department = func.coalesce(Message.department, NO_DEPARTMENT)
-        by_department = _message_rows(session, days, period, as_of, lambda _: department)
-        by_source = _message_rows(session, days, period, as_of, lambda _: Message.source)
-        trend_period = Period(period.text, "trend", trend_months[0], period.end)
-        trend_rows = {t.name: t for t in _message_rows(session, days, trend_period, as_of,
-                                                       lambda posted: posted.c.month)}
-        trend = [trend_rows.get(m.strftime("%Y-%m")) or Timeliness(m.strftime("%Y-%m"))
+        total, by_department, by_source, by_month = _message_figures(
+            session, days, period, trend_months[0], as_of)
+        trend = [by_month.get(m.strftime("%Y-%m")) or Timeliness(m.strftime("%Y-%m"))
                  for m in trend_months]
         disclosure = _disclosure(session, days, period, as_of)
     finally:
@@ -415,7 +420,8 @@ def build_report(session: Session, config: Config, calendar: WorkCalendar, perio
 
 
 def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict[str, Any]]:
-    """Every message and request received in the period, streamed (CSV raw rows)."""
+    """Every message and request received in the period, streamed in chunks as plain
+    column tuples (no ORM objects: 100,000 rows stay cheap)."""
     from monitor.timeutil import format_local
 
     def verdict(done: datetime | None, deadline: datetime) -> str:
@@ -423,21 +429,24 @@ def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict
             return "按时" if done <= deadline else "逾期"
         return "超期未办" if deadline <= as_of else "办理中"
 
-    query = (select(Message).where(Message.posted_at >= period.start_utc,
-                                   Message.posted_at < period.end_utc)
-             .order_by(Message.posted_at, Message.id).execution_options(yield_per=2000))
-    for m in session.scalars(query):
-        yield {"类型": "留言", "来源": m.source, "编号": m.external_id, "标题": m.title,
-               "部门": m.department or NO_DEPARTMENT, "收到时间": format_local(m.posted_at),
-               "答复期限": m.due_date.isoformat(), "答复时间": format_local(m.replied_at),
-               "状态": "已撤回" if m.state == "withdrawn" and not m.replied_at else verdict(m.replied_at, m.deadline),
-               "办理结果": ""}
-    query2 = (select(DisclosureRequest).where(DisclosureRequest.first_received_at >= period.start_utc,
-                                              DisclosureRequest.first_received_at < period.end_utc)
-              .order_by(DisclosureRequest.first_received_at, DisclosureRequest.id)
-              .execution_options(yield_per=2000))
-    for d in session.scalars(query2):
-        yield {"类型": DISCLOSURE_SOURCE, "来源": d.channel or "", "编号": str(d.id), "标题": d.title,
-               "部门": d.department or NO_DEPARTMENT, "收到时间": format_local(d.first_received_at),
-               "答复期限": d.due_date.isoformat(), "答复时间": format_local(d.done_at),
-               "状态": verdict(d.done_at, d.deadline), "办理结果": d.outcome or ""}
+    m = Message
+    query = (select(m.source, m.external_id, m.title, m.department, m.posted_at, m.due_date,
+                    m.deadline, m.replied_at, m.state)
+             .where(m.posted_at >= period.start_utc, m.posted_at < period.end_utc)
+             .order_by(m.posted_at, m.id).execution_options(yield_per=5000))
+    for source, external_id, title, department, posted, due, deadline, replied, state in session.execute(query):
+        withdrawn = state == "withdrawn" and not (replied and replied <= as_of)
+        yield {"类型": "留言", "来源": source, "编号": external_id, "标题": title,
+               "部门": department or NO_DEPARTMENT, "收到时间": format_local(posted),
+               "答复期限": due.isoformat(), "答复时间": format_local(replied),
+               "状态": "已撤回" if withdrawn else verdict(replied, deadline), "办理结果": ""}
+    d = DisclosureRequest
+    query2 = (select(d.id, d.channel, d.title, d.department, d.first_received_at, d.due_date,
+                     d.deadline, d.done_at, d.outcome)
+              .where(d.first_received_at >= period.start_utc, d.first_received_at < period.end_utc)
+              .order_by(d.first_received_at, d.id).execution_options(yield_per=5000))
+    for rid, channel, title, department, received, due, deadline, done, outcome in session.execute(query2):
+        yield {"类型": DISCLOSURE_SOURCE, "来源": channel or "", "编号": str(rid), "标题": title,
+               "部门": department or NO_DEPARTMENT, "收到时间": format_local(received),
+               "答复期限": due.isoformat(), "答复时间": format_local(done),
+               "状态": verdict(done, deadline), "办理结果": outcome or ""}
