@@ -273,6 +273,21 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
                 summary.due_today.append(row(m))
             elif m.due_date == summary.next_day:
                 summary.due_next.append(row(m))
+        # 依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such
+        from monitor.db.models import DisclosureRequest
+        from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+
+        for r in session.scalars(select(DisclosureRequest)
+                                 .where(DisclosureRequest.state.in_(DISCLOSURE_RUNNING))
+                                 .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
+            entry = Row(r.department or NO_DEPARTMENT, f"【依申请公开】{r.title}", r.first_received_at,
+                        r.due_date, None, "依申请公开", max(1, (day - r.due_date).days), bool(r.provisional))
+            if r.deadline <= moment:
+                summary.overdue.append(entry)
+            elif r.due_date == day:
+                summary.due_today.append(entry)
+            elif r.due_date == summary.next_day:
+                summary.due_next.append(entry)
         window = (start_of_day(summary.since), start_of_day(day))
         month = (start_of_day(day - timedelta(days=30)), start_of_day(day))
         for m in session.scalars(select(Message).where(

@@ -54,3 +54,23 @@ def test_stage_labels() -> None:
     assert stage_label("disclosure_at_risk", "1wd@20261130") == "今天到期"
     assert stage_label("disclosure_overdue", "overdue@20261130") == "已超期"
     assert stage_label("disclosure_correction", "correction") == "补正告知今日截止"
+
+
+def test_daily_summary_lists_overdue_and_due_requests(make_app) -> None:
+    from datetime import date
+
+    from alerts.summary import build_summary
+
+    app = make_app(now="2026-11-02T10:00")
+    _add(app)                                   # due 11-30
+    _add(app, department="财政科")
+    with app.session() as session:
+        ctx = Context(app.config, app.calendar, at(app, "2026-11-03T10:00").now())
+        request = add_request(session, ctx, "申请公开2025年度预算执行审计报告", app.now(), department="财政科")
+        assert request.due_date == date(2026, 12, 1)
+    at(app, "2026-12-01T08:30")
+    sweep(app)
+    summary = build_summary(app, date(2026, 12, 1))
+    assert [r.title for r in summary.overdue].count("【依申请公开】申请公开某项目审计报告（联系电话13912345678）") == 2
+    assert [r.title for r in summary.due_today] == ["【依申请公开】申请公开2025年度预算执行审计报告"]
+    assert "13912345678" not in summary.text() and "依申请公开" in summary.text()

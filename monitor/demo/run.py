@@ -148,7 +148,8 @@ def scenario() -> list[Step]:
 
     Due dates (5 working days, 次日起算, on the real 2026 schedule): A 09-20 (a make-up
     Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
-    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13; F 10-08 → 10-14."""
+    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13. The 依申请公开 request
+    of 09-23 is due after 20 working days, 10-28; 补正 may be asked until Sat 10-10."""
     def post(ext: str, title: str, when: str, section: str = "bxcy", department: str = "综合科",
              author: str = "王先生", public: bool = True) -> Step:
         body = f"{title}，请予答复。联系电话 13912345678。"
@@ -182,6 +183,11 @@ def scenario() -> list[Step]:
              department="人事科", author="赵先生"),
         reply("a1001", "2026-09-24T11:30", "综合科", "感谢来信，整改落实情况已在门户网站公开。"),
         reply("d1004", "2026-09-25T10:00", "财政审计科", "您反映的问题已转有关科室核查。"),
+        # a 依申请公开 request by letter, registered by the office: its own 20-working-day
+        # clock, not a message's 5 days; the 7th working day after receipt (the last day to
+        # ask for 补正) is Sat 10-10, a make-up workday
+        Step(at("2026-09-23T10:20"), lambda d: d.register_disclosure(
+            "申请公开某项目审计报告", at("2026-09-23T10:20"), "法规科", "吴先生")),
         post("g1007", "建议优化政府投资项目审计流程", "2026-09-28T10:00",
              department="固定资产投资审计科", author="孙先生"),
     ]
@@ -201,8 +207,6 @@ def scenario() -> list[Step]:
         reply("c2003", "2026-09-30T10:15", "人事科", "退休人员待遇按省有关规定执行，详见附件。"),
         post("e1005", "国庆假期期间办事大厅开放时间", "2026-10-03T14:00", department="办公室",
              author="周先生"),
-        post("f2006", "申请公开某项目审计报告", "2026-10-08T09:40", section="bmxx",
-             department="法规科", author="吴先生"),
         reply("b1002", "2026-10-09T10:00", "固定资产投资审计科", "已责成施工单位整改，夜间停止施工。"),
         reply("g1007", "2026-10-10T11:00", "固定资产投资审计科", "感谢建议，我局将研究采纳。"),
     ]
@@ -492,6 +496,17 @@ class Demo:
             if alert.kind in ("watch_hit", "possible_crisis"):
                 terms = "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
                 return f"{label}　 留言「{m.title}」命中：{terms}"
+        if kind_of == "disclosure" and ident.isdigit():
+            from monitor.db.models import DisclosureRequest
+
+            request = session.get(DisclosureRequest, int(ident))
+            if request is not None:
+                if alert.kind == "disclosure_correction":
+                    return (f"{label}　 「{request.title}」{request.department or ''}：今天是补正告知的"
+                            f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}")
+                if alert.kind == "disclosure_overdue":
+                    return f"{label}　 「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
+                return f"{label}　 「{request.title}」：期限 {request.due_date.isoformat()} 24:00"
         if kind_of == "milestone" and ident.isdigit():
             ms = session.get(Milestone, int(ident))
             if ms is not None:
@@ -530,6 +545,19 @@ class Demo:
                               for m in event.milestones)
         self.say(f"突发事件 登记{EVENT_LEVEL_ZH[level]}事件「{title}」，"
                  f"发生于 {format_local(to_utc(started_at))[5:]}：{clocks}")
+
+    def register_disclosure(self, title: str, received: datetime, department: str,
+                            applicant: str) -> None:
+        from monitor.disclosure.register import Context, add_request
+
+        assert self.app is not None
+        with self.app.session() as session:
+            ctx = Context(self.app.config, self.app.calendar, self.clock(), actor="demo")
+            request = add_request(session, ctx, title, to_utc(received), applicant=applicant,
+                                  channel="信函", department=department)
+            due, correction = request.due_date, request.correction_due
+        self.say(f"依申请公开 登记「{title}」（{department}，信函）：20个工作日答复期限 "
+                 f"{due.isoformat()} 24:00；如需补正，最迟 {correction.isoformat()} 告知申请人")
 
     def milestone_done(self, name: str, done_at: datetime) -> None:
         from monitor.tracking import mark_milestone_done
@@ -575,6 +603,8 @@ class Demo:
             f"  opinion-monitor --config {config} status",
             f"  opinion-monitor --config {config} alerts list",
             f"  opinion-monitor --config {config} event list",
+            f"  opinion-monitor --config {config} disclosure list",
+            f"  opinion-monitor --config {config} report --period 2026 --out 报告.html",
         ]
         print("\n".join(lines), file=self.out, flush=True)
 
