@@ -80,10 +80,18 @@ def subject_labels(session: "Session", alerts: list[Any]) -> dict[int, str]:
     milestones = {m.id: m for m in session.scalars(
         select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
         if milestone_ids else {}
-    return {alert.id: _subject_label(alert, titles, milestones) or alert.subject for alert in alerts}
+    from monitor.db.models import DisclosureRequest
+
+    request_ids = ids_of(subjects, SubjectKind.DISCLOSURE)
+    requests = dict(session.execute(select(DisclosureRequest.id, DisclosureRequest.title)
+                                    .where(DisclosureRequest.id.in_(request_ids))).all()) \
+        if request_ids else {}
+    return {alert.id: _subject_label(alert, titles, milestones, requests) or alert.subject
+            for alert in alerts}
 
 
-def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any]) -> str | None:
+def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any],
+                   requests: dict[int, str] | None = None) -> str | None:
     subject = Subject.parse(alert.subject)
     if subject is None:
         return None
@@ -104,7 +112,8 @@ def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any
     if subject.kind is SubjectKind.SUMMARY:
         return f"{key} 汇总"
     if subject.kind is SubjectKind.DISCLOSURE:
-        return f"依申请公开 #{key}"
+        title = (requests or {}).get(number or 0)
+        return f"依申请公开·{_clip(title, SUBJECT_WIDTH - 6)}" if title else f"依申请公开 #{key}"
     return None
 
 

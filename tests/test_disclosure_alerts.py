@@ -74,3 +74,17 @@ def test_daily_summary_lists_overdue_and_due_requests(make_app) -> None:
     assert [r.title for r in summary.overdue].count("【依申请公开】申请公开某项目审计报告（联系电话13912345678）") == 2
     assert [r.title for r in summary.due_today] == ["【依申请公开】申请公开2025年度预算执行审计报告"]
     assert "13912345678" not in summary.text() and "依申请公开" in summary.text()
+
+
+def test_alerts_list_names_the_request(make_app) -> None:
+    from sqlalchemy import select
+
+    from alerts.labels import subject_labels
+    from monitor.db.models import Alert
+
+    app = make_app(now="2026-11-02T10:00")
+    _add(app)
+    sweep(at(app, "2026-11-11T09:00"))
+    with app.session() as session:
+        alerts = list(session.scalars(select(Alert).where(Alert.subject == "disclosure:1")))
+        assert list(subject_labels(session, alerts).values()) == ["依申请公开·申请公开某项目审计报告（联系电话1…"]
