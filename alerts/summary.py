@@ -277,8 +277,12 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         from monitor.db.models import DisclosureRequest
         from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 
+        # as for messages: the requests running at the summary's moment (one answered since
+        # was still open then)
+        running = or_(DisclosureRequest.state.in_(DISCLOSURE_RUNNING),
+                      and_(DisclosureRequest.done_at > moment, DisclosureRequest.correction_asked_at.is_(None)))
         for r in session.scalars(select(DisclosureRequest)
-                                 .where(DisclosureRequest.state.in_(DISCLOSURE_RUNNING))
+                                 .where(running, DisclosureRequest.first_received_at <= moment)
                                  .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
             entry = Row(r.department or NO_DEPARTMENT, f"【依申请公开】{r.title}", r.first_received_at,
                         r.due_date, None, "依申请公开", max(1, (day - r.due_date).days), bool(r.provisional))
