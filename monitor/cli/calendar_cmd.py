@@ -86,3 +86,55 @@ def is_workday(state, day: str, as_json: bool) -> None:
     if name:
         kind += f"（{name}）"
     click.echo(f"{parsed.isoformat()} 星期{weekday}：{kind}")
+
+
+def _read_notice(source: str) -> str:
+    """The notice's text from a file or stdin: UTF-8 (with or without BOM), else GB18030 (a
+    notice saved from a Windows editor is often GBK)."""
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()
+    except OSError as exc:
+        click.echo(f"错误：无法读取通知文件 {source}：{exc.strerror or exc}", err=True)
+        raise SystemExit(2) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    click.echo(f"错误：{source} 不是 UTF-8 或 GBK 编码的文本", err=True)
+    raise SystemExit(2)
+
+
+@calendar.command("import-notice")
+@click.argument("source", metavar="FILE|-")
+@click.option("--year", type=click.IntRange(1949, 2200), default=None,
+              help="通知的年份（通知标题缺失或有多个年份时指定）。")
+@click.option("--dry-run", is_flag=True, help="只显示找到的日期和差异，不写入 holidays.toml。")
+@json_option
+@pass_state
+def import_notice(state, source: str, year: int | None, dry_run: bool, as_json: bool) -> None:
+    """从国务院办公厅节假日安排通知导入一年的放假和调休上班日期（写入 holidays.toml）。
+
+    FILE 是粘贴下来的通知全文（简体或繁体均可，可含网页上的其他文字）；`-` 从标准输入读取。"""
+    from monitor.calendar_import import import_notice as run_import, summary_lines
+    from monitor.calendar_notice import NoticeError
+    from monitor.errors import ConfigError
+
+    text = _read_notice(source)
+    config = state.config(required=False)
+    path = config.holidays_path
+    try:
+        plan, written = run_import(text, path, year=year, dry_run=dry_run)
+    except NoticeError as exc:
+        click.echo(f"错误：{exc.message()}；未写入任何内容。", err=True)
+        raise SystemExit(2) from None
+    except ConfigError as exc:
+        click.echo(f"错误：{exc}；未写入任何内容。", err=True)
+        raise SystemExit(2) from None
+    if as_json:
+        emit_json(plan.to_json(written))
+        return
+    for line in summary_lines(plan, written):
+        click.echo(line)
