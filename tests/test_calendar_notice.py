@@ -1,0 +1,276 @@
+"""`calendar import-notice`: the State Council's notices 2019–2026 as pasted from real pages,
+imported into a holidays.toml, must agree with the installed chinese_calendar on every day."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import chinese_calendar
+import pytest
+
+from monitor.calendar import WorkCalendar, load_calendar
+from monitor.calendar_import import import_notice, plan_import, write_import
+from monitor.calendar_notice import NoticeError, parse_notice
+from tests.conftest import FIXTURES
+
+NOTICES = FIXTURES / "notices"
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "config" / "holidays.toml"
+
+# Each year: the notice, then the later notices that amended it (applied on top, in order).
+# 2019: the 劳动节 was lengthened to 5月1日至4日 by a notice of 2019-03-22 (4月28日 and 5月5日
+# became make-up workdays); 2020: the 春节 was extended to 2月2日 (2月1日, a make-up Saturday,
+# became a rest day). The package has both amendments, so only notice + amendment agree with it.
+YEARS = {
+    2019: ["2019.txt", "2019-labour-day-adjustment.txt"],
+    2020: ["2020.txt", "2020-extension.txt"],
+    2021: ["2021.txt"],
+    2022: ["2022.txt"],
+    2023: ["2023.txt"],
+    2024: ["2024.txt"],
+    2025: ["2025.txt"],
+    2026: ["2026.txt"],
+}
+VARIANTS = {  # the same notices as other sites print them
+    "2021-traditional.txt": 2021,   # Hong Kong page, traditional characters, full-width digits
+    "2024-traditional.txt": 2024,   # Taiwan page, traditional characters
+    "2022-halfwidth.txt": 2022,     # half-width punctuation: (星期六), 一,元旦: …
+}
+
+
+def holidays_file(tmp_path: Path, text: str | None = None) -> Path:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "holidays.toml"
+    if text is None:
+        shutil.copy(TEMPLATE, path)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def imported(path: Path, year: int) -> WorkCalendar:
+    """The calendar holidays.toml now gives for `year`, without the package behind it."""
+    calendar = load_calendar(path)
+    assert year in calendar.years
+    calendar.use_package = False
+    return calendar
+
+
+def differing_days(calendar: WorkCalendar, year: int) -> list[date]:
+    # What matters is whether a day works: chinese_calendar also names some weekend days of a
+    # span as holidays and some not, and its names are English, so names are not compared.
+    day, out = date(year, 1, 1), []
+    while day.year == year:
+        if calendar.is_workday(day) != chinese_calendar.is_workday(day):
+            out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_each_year_agrees_with_chinese_calendar_on_every_day(tmp_path: Path, year: int) -> None:
+    path = holidays_file(tmp_path)
+    for name in YEARS[year]:
+        plan, written = import_notice((NOTICES / name).read_text(encoding="utf-8"), path)
+        assert written and plan.year == year
+    calendar = imported(path, year)
+    assert differing_days(calendar, year) == []
+    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    assert days in (365, 366)
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_traditional_and_half_width_reprints_read_the_same(tmp_path: Path, name: str) -> None:
+    year = VARIANTS[name]
+    variant = parse_notice((NOTICES / name).read_text(encoding="utf-8"))
+    original = parse_notice((NOTICES / f"{year}.txt").read_text(encoding="utf-8"))
+    assert variant.year == year
+    assert variant.holidays == original.holidays and variant.workdays == original.workdays
+    path = holidays_file(tmp_path)
+    import_notice((NOTICES / name).read_text(encoding="utf-8"), path)
+    assert differing_days(imported(path, year), year) == []
+
+
+def test_without_the_amendment_the_year_differs_exactly_where_it_amended(tmp_path: Path) -> None:
+    path = holidays_file(tmp_path)
+    import_notice((NOTICES / "2020.txt").read_text(encoding="utf-8"), path)
+    assert differing_days(imported(path, 2020), 2020) == [date(2020, 1, 31), date(2020, 2, 1)]
+
+
+def test_the_extension_rests_the_make_up_workday_and_shows_it(tmp_path: Path) -> None:
+    path = holidays_file(tmp_path)
+    import_notice((NOTICES / "2020.txt").read_text(encoding="utf-8"), path)
+    plan, _ = import_notice((NOTICES / "2020-extension.txt").read_text(encoding="utf-8"), path)
+    doc = plan.to_json(True)
+    assert doc["added"] == [{"date": "2020-01-31", "kind": "holiday"},
+                            {"date": "2020-02-01", "kind": "holiday"},
+                            {"date": "2020-02-02", "kind": "holiday"}]
+    assert doc["removed"] == [{"date": "2020-02-01", "kind": "workday"}]
+    assert "2020-02-03" not in doc["holidays"] + doc["workdays"]  # 2月3日起正常上班: not a day
+    assert load_calendar(path).holiday_name(date(2020, 2, 1)) == "春节"
+
+
+def test_an_amendment_needs_its_year_imported_first(tmp_path: Path) -> None:
+    path = holidays_file(tmp_path)
+    before = path.read_bytes()
+    with pytest.raises(NoticeError, match=r"请先导入《国务院办公厅关于2020年部分节假日安排的通知》"):
+        import_notice((NOTICES / "2020-extension.txt").read_text(encoding="utf-8"), path)
+    assert path.read_bytes() == before
+
+
+def test_encouraged_new_years_eve_is_not_a_holiday(tmp_path: Path) -> None:
+    notice = parse_notice((NOTICES / "2024.txt").read_text(encoding="utf-8"))
+    assert date(2024, 2, 9) not in notice.holidays
+    assert any("除夕" in s for s in notice.ignored)
+    path = holidays_file(tmp_path)
+    import_notice((NOTICES / "2024.txt").read_text(encoding="utf-8"), path)
+    assert imported(path, 2024).is_workday(date(2024, 2, 9))
+
+
+def test_dates_of_another_year_belong_to_that_year(tmp_path: Path) -> None:
+    notice = parse_notice((NOTICES / "2019.txt").read_text(encoding="utf-8"))
+    assert notice.holidays[date(2018, 12, 31)] == "元旦" and date(2018, 12, 29) in notice.workdays
+    # the file declares 2018: the days go into [years.2018]
+    path = holidays_file(tmp_path, '[years.2018]\nholidays = ["2018-10-01"]\n')
+    plan, _ = import_notice((NOTICES / "2019.txt").read_text(encoding="utf-8"), path)
+    assert all(d.startswith("2019-") for d in plan.to_json(True)["holidays"])
+    calendar = load_calendar(path)
+    assert {date(2018, 12, 30), date(2018, 12, 31)} <= set(calendar.years[2018].holidays)
+    assert calendar.years[2018].workdays == {date(2018, 12, 29)}
+    assert {"date": "2018-12-29", "kind": "workday"} in plan.to_json(True)["added"]
+    # the file does not declare 2018 and the package agrees: nothing to write for 2018
+    other = holidays_file(tmp_path / "b")
+    import_notice((NOTICES / "2019.txt").read_text(encoding="utf-8"), other)
+    assert set(load_calendar(other).years) == {2019} and not load_calendar(other).extra_holidays
+    # nobody knows 2018: single-day overrides at the top of the file
+    third = holidays_file(tmp_path / "c")
+    plan = plan_import(notice, third, WorkCalendar(use_package=False))
+    write_import(plan)
+    calendar = load_calendar(third)
+    assert set(calendar.years) == {2019}
+    assert date(2018, 12, 31) in calendar.extra_holidays
+    assert calendar.extra_workdays == {date(2018, 12, 29)}
+
+
+def test_comments_and_other_years_are_kept(tmp_path: Path) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8") + (
+        "\n# 本地通知：2030年单位另行安排\n[years.2030]\nholidays = [\"2030-01-01\"]  # 元旦\n")
+    path = holidays_file(tmp_path, text)
+    import_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), path)
+    new = path.read_text(encoding="utf-8")
+    assert new.startswith(TEMPLATE.read_text(encoding="utf-8").rstrip("\n"))
+    assert "# 本地通知：2030年单位另行安排" in new and '"2030-01-01"]  # 元旦' in new
+    assert "# 国务院办公厅关于2026年部分节假日安排的通知" in new
+    calendar = load_calendar(path)
+    assert set(calendar.years) == {2026, 2030}
+    assert calendar.holiday_name(date(2026, 2, 17)) == "春节"
+    # importing the same notice again changes nothing
+    plan, _ = import_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), path)
+    assert not plan.changed and path.read_text(encoding="utf-8") == new
+
+
+def test_a_base_notice_replaces_what_the_year_had(tmp_path: Path) -> None:
+    path = holidays_file(tmp_path, '[years.2026]\nholidays = ["2026-03-02"]\nworkdays = ["2026-03-07"]\n')
+    plan, _ = import_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), path)
+    assert {"date": "2026-03-02", "kind": "holiday"} in plan.to_json(True)["removed"]
+    assert {"date": "2026-03-07", "kind": "workday"} in plan.to_json(True)["removed"]
+
+
+def test_non_days_are_not_written() -> None:
+    # a news lead (12月6日电) and the whole notice in one paragraph, as a news app prints it;
+    # the signing date and 起正常上班 are not schedule days either
+    text = ("国务院办公厅关于2019年部分节假日安排的通知\n"
+            "新华社北京12月6日电 经国务院批准，现将2019年元旦、春节放假调休日期的具体安排通知如下。"
+            "一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。"
+            "二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班，"
+            "2月11日（星期一）起正常上班。\n国务院办公厅\n2018年12月6日\n")
+    notice = parse_notice(text)
+    days = set(notice.holidays) | set(notice.workdays)
+    assert date(2018, 12, 6) not in days and date(2019, 2, 11) not in days
+    assert date(2019, 12, 6) not in days
+    assert [f.name for f in notice.festivals] == ["元旦", "春节"]
+    assert len(notice.holidays) == 10 and len(notice.workdays) == 3
+
+
+def test_related_links_of_other_years_do_not_confuse_the_year() -> None:
+    # 2019.txt ends with a link to the 2018 notice and a 2018 headline with 放假
+    notice = parse_notice((NOTICES / "2019.txt").read_text(encoding="utf-8"))
+    assert notice.year == 2019 and date(2019, 10, 1) in notice.holidays
+    assert date(2018, 10, 1) not in notice.holidays
+
+
+@pytest.mark.parametrize(("name", "reason", "quoted"), [
+    ("impossible-month.txt", "0月1日 不是有效日期", "一、元旦：0月1日至3日放假调休，共3天。"),
+    ("impossible-day.txt", "2月30日 不是有效日期", "2月14日（周六）、2月30日上班。"),
+    ("count-mismatch.txt", "写的是共 8 天，但 2026-10-01 至 2026-10-07 是 7 天",
+     "七、国庆节：10月1日（周四）至7日（周三）放假调休，共8天。"),
+    ("unknown-festival.txt", "无法识别的节日“端五节”", "五、端五节："),
+    ("weekday-mismatch.txt", "2026-05-10 是星期日，通知写的是星期六", "5月10日（周六）上班。"),
+    ("no-title.txt", "无法确定年份：请用 --year 指定", None),
+])
+def test_broken_copies_are_refused_with_the_line(tmp_path: Path, name: str, reason: str,
+                                                  quoted: str | None) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n',
+                                         encoding="utf-8")
+    path = holidays_file(folder)
+    before = path.read_bytes()
+    result = run_cli(folder, "calendar", "import-notice", str(NOTICES / "broken" / name))
+    assert result.returncode == 2
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert reason in result.stderr and "未写入任何内容" in result.stderr
+    if quoted:
+        assert quoted in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_no_title_imports_with_year(tmp_path: Path) -> None:
+    path = holidays_file(tmp_path)
+    plan, _ = import_notice((NOTICES / "broken" / "no-title.txt").read_text(encoding="utf-8"),
+                            path, year=2026)
+    assert differing_days(imported(path, 2026), 2026) == []
+    with pytest.raises(NoticeError, match="与 --year 2027 不符"):
+        parse_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), year=2027)
+
+
+def run_cli(folder: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    """The real command in a child process (stdin as bytes; stdout/stderr decoded)."""
+    done = subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
+                           *args], cwd=ROOT, input=stdin or b"", capture_output=True, timeout=60)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"),
+                                       done.stderr.decode("utf-8"))
+
+
+def test_cli_json_dry_run_and_stdin_in_gbk(tmp_path: Path) -> None:
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n',
+                                         encoding="utf-8")
+    path = holidays_file(folder)
+    before = path.read_bytes()
+    text = (NOTICES / "2025.txt").read_text(encoding="utf-8")
+    # a notice saved by a Windows editor: GBK, read from stdin
+    result = run_cli(folder, "calendar", "import-notice", "-", "--dry-run", "--json",
+                     stdin=text.encode("gb18030"))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert set(doc) >= {"year", "holidays", "workdays", "added", "removed", "written"}
+    assert doc["year"] == 2025 and doc["written"] is False and doc["removed"] == []
+    assert doc["workdays"] == ["2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"]
+    assert len(doc["holidays"]) == 28 and "2025-01-28" in doc["holidays"]
+    assert {"date": "2025-01-26", "kind": "workday"} in doc["added"]
+    assert path.read_bytes() == before
+    # the Chinese report, then written
+    result = run_cli(folder, "calendar", "import-notice", str(NOTICES / "2025.txt"))
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "春节：放假 2025-01-28（周二） 至 2025-02-04（周二）（8 天）" in out
+    assert "调休上班 2025-01-26（周日）、2025-02-08（周六）" in out
+    assert "已写入" in out and "逐日一致" in out
+    assert 2025 in load_calendar(path).years
