@@ -121,11 +121,32 @@ class _Line:
     text: str  # normalised: simplified, NFKC (half-width), no spaces
 
 
+def _simplified(text: str) -> str:
+    """Traditional characters → simplified. Text that GB2312 can encode has no traditional
+    characters (GB2312 has simplified ones only), so zhconv and its dictionary are skipped."""
+    try:
+        text.encode("gb2312")
+        return text
+    except UnicodeEncodeError:
+        pass
+    import sys
+
+    if "zhconv" not in sys.modules and "pkg_resources" not in sys.modules:
+        # zhconv reads its dictionary through pkg_resources when it can, and importing that
+        # takes about 0.4 s; without it zhconv reads the same file from its own folder
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+        try:
+            import zhconv
+        finally:
+            del sys.modules["pkg_resources"]
+    import zhconv
+
+    return str(zhconv.convert(text, "zh-cn"))
+
+
 def normalise(text: str) -> str:
     """Simplified characters, half-width digits and punctuation, no spaces."""
-    import zhconv  # a dictionary load: only when a notice is read
-
-    text = zhconv.convert(text, "zh-cn")
+    text = _simplified(unicodedata.normalize("NFKC", text))
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("〔", "[").replace("〕", "]").replace("【", "[").replace("】", "]")
     return re.sub(r"\s+", "", text)

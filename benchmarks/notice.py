@@ -1,0 +1,68 @@
+"""`calendar import-notice` figures: the whole command (process start to exit) on a real
+notice, simplified and traditional, and the in-process read + plan + write alone.
+
+    python benchmarks/notice.py [--runs 5]
+
+Prints figures; asserts nothing. Target (issue 12): under a second for the command."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+NOTICES = ROOT / "tests" / "fixtures" / "notices"
+
+
+def command(folder: Path, notice: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        shutil.copy(ROOT / "config" / "holidays.toml", folder / "holidays.toml")
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
+                        "calendar", "import-notice", str(notice)],
+                       check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def in_process(folder: Path, notice: Path, runs: int) -> list[float]:
+    from monitor.calendar_import import import_notice
+
+    text = notice.read_text(encoding="utf-8")
+    times = []
+    for _ in range(runs):
+        shutil.copy(ROOT / "config" / "holidays.toml", folder / "holidays.toml")
+        start = time.perf_counter()
+        import_notice(text, folder / "holidays.toml")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///bench.db"\n')
+        for label, notice in (("simplified (2026.txt)", NOTICES / "2026.txt"),
+                              ("traditional (2024-traditional.txt)",
+                               NOTICES / "2024-traditional.txt")):
+            times = command(folder, notice, args.runs)
+            print(f"import-notice {label}, whole command: median {statistics.median(times):.3f} s,"
+                  f" max {max(times):.3f} s ({args.runs} runs)")
+        times = in_process(folder, NOTICES / "2026.txt", args.runs)
+        print(f"read + plan + write in process (2026.txt): median "
+              f"{statistics.median(times) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
