@@ -105,6 +105,15 @@ class CalendarPayload(Payload):
     provisional: int = 0  # active messages whose deadline is provisional
 
 
+class CalendarKnownPayload(Payload):
+    """A year the working-day calendar now knows (holidays.toml gained or changed it)."""
+
+    year: int
+    holidays: int = 0     # days off listed for the year (weekends inside spans included)
+    workdays: int = 0     # make-up weekend workdays
+    provisional: int = 0  # active messages still provisional (they need another unknown year)
+
+
 class SummaryPayload(Payload):
     date: str | None = None    # YYYY-MM-DD (else the subject's)
     enqueued_at: str | None = None
@@ -161,6 +170,8 @@ class AlertKind(StrEnum):
                         RouteClass.DEPARTMENT, Lapse.NEVER, False, SourcePayload)
     CALENDAR_MISSING = ("calendar_missing", "日历缺失", "【节假日安排缺失】", Urgency.NORMAL,
                         RouteClass.DEPARTMENT, Lapse.NEVER, False, CalendarPayload)
+    CALENDAR_KNOWN = ("calendar_known", "日历已更新", "【节假日安排已生效】", Urgency.NORMAL,
+                      RouteClass.DEPARTMENT, Lapse.NEVER, False, CalendarKnownPayload)
     DAILY_SUMMARY = ("daily_summary", "每日汇总", "【每日超期汇总】", Urgency.ALWAYS, RouteClass.SUMMARY,
                      Lapse.NEVER, False, SummaryPayload)
     # 依申请公开 (DESIGN §12); the register produces them

@@ -13,7 +13,8 @@ from typing import Any, Iterable
 from urllib.parse import quote, urlsplit
 
 from alerts.masking import mask, mask_name
-from alerts.outbox import AlertKind, CalendarPayload, SourcePayload, Subject, WatchPayload, kind_heading, payload
+from alerts.outbox import (AlertKind, CalendarKnownPayload, CalendarPayload, SourcePayload, Subject,
+                           WatchPayload, kind_heading, payload)
 from monitor.timeutil import format_local
 from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
@@ -170,6 +171,8 @@ def data_item(alert: Any, now: datetime) -> Item:
         return _source_item(alert, payload(alert, SourcePayload))
     if kind is AlertKind.CALENDAR_MISSING:
         return _calendar_item(alert, payload(alert, CalendarPayload))
+    if kind is AlertKind.CALENDAR_KNOWN:
+        return _calendar_known_item(alert, payload(alert, CalendarKnownPayload))
     return Item(alert.id, alert.kind, bool(alert.crisis), alert.department, alert.subject,
                 [("阶段", alert.stage)], None, alert.stage)
 
@@ -220,8 +223,21 @@ def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
     fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
     if data.provisional:
         fields.append(("影响", f"{data.provisional} 条留言的截止日暂按周末推算"))
-    fields.append(("处理", f"请在 holidays.toml 中补充 [years.{year}]（国务院办公厅节假日安排）"))
+    fields.append(("处理", f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
+                         "运行 opinion-monitor calendar import-notice 通知.txt，"
+                         f"写入 holidays.toml 的 [years.{year}]"
+                         "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）"))
     return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
+
+
+def _calendar_known_item(alert: Any, data: CalendarKnownPayload) -> Item:
+    year = data.year
+    fields = [("说明", f"工作日日历已包含 {year} 年的节假日安排（放假 {data.holidays} 天，"
+                     f"调休上班 {data.workdays} 天）"),
+              ("影响", f"截止日涉及 {year} 年的留言已按新日历重新计算，不再是临时截止日")]
+    if data.provisional:
+        fields.append(("仍待补充", f"{data.provisional} 条留言的截止日仍涉及未知年份，暂按周末推算"))
+    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排已生效", fields, None, "")
 
 
 # ---------------------------------------------------------------------------------------

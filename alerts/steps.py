@@ -7,18 +7,22 @@
 - calendar_missing: at most once a day (subject `calendar:YEAR`, stage = the local date, made
   by the first sweep from the start of office hours) while
   an active message's deadline is provisional (it counts through a year the calendar does not
-  know), or from December 1 on when next year is not known yet."""
+  know), or from December 1 on when next year is not known yet.
+- calendar_known: once per content of a year declared in holidays.toml from this year on
+  (subject `calendar:YEAR`, stage `known-<digest of its days>`): after `calendar import-notice`
+  (or a hand edit) the office is told once that the year is now known — and once more only if
+  an amending notice changes it. Reminders about that year still waiting are cancelled."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from alerts.outbox import (AlertKind, AlertStatus, CalendarPayload, NewAlert, SourcePayload, Subject,
-                           enqueue)
+from alerts.outbox import (AlertKind, AlertStatus, CalendarKnownPayload, CalendarPayload, NewAlert,
+                           SourcePayload, Subject, enqueue)
 from monitor.db.models import Alert, Message, Source
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import format_local, local_date, parse_clock, to_local
@@ -83,3 +87,38 @@ def calendar_missing_alerts(session: Session, app: "App", now: datetime) -> int:
                                       payload=CalendarPayload(year=year, provisional=provisional))])
 
 
+
+
+def known_stage(holidays: object, workdays: object) -> str:
+    """`known-<digest>`: the same days give the same stage, so the notice is sent once."""
+    import hashlib
+
+    days = sorted(d.isoformat() for d in holidays) + ["/"] + sorted(d.isoformat() for d in workdays)
+    return "known-" + hashlib.sha1(",".join(days).encode()).hexdigest()[:10]
+
+
+def calendar_known_alerts(session: Session, app: "App", now: datetime) -> int:
+    today = local_date(now)
+    calendar = app.calendar
+    added = 0
+    provisional = None
+    for year, schedule in sorted(calendar.years.items()):
+        if year < today.year:
+            continue  # past years: nobody waits for them
+        subject = Subject.calendar(year)
+        stage = known_stage(schedule.holidays, schedule.workdays)
+        if session.scalar(select(func.count()).select_from(Alert).where(
+                Alert.subject == str(subject), Alert.stage == stage)):
+            continue
+        if provisional is None:
+            provisional = session.scalar(select(func.count()).select_from(Message).where(
+                Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))) or 0
+        # a reminder about this year still waiting in the outbox is no longer true
+        session.execute(update(Alert).where(
+            Alert.subject == str(subject), Alert.kind == AlertKind.CALENDAR_MISSING.value,
+            Alert.status == AlertStatus.PENDING.value).values(status=AlertStatus.SKIPPED.value))
+        added += enqueue(session, [NewAlert(
+            AlertKind.CALENDAR_KNOWN, subject, stage, now, payload=CalendarKnownPayload(
+                year=year, holidays=len(schedule.holidays), workdays=len(schedule.workdays),
+                provisional=provisional))])
+    return added

@@ -148,6 +148,7 @@ STEPS: list[tuple[str, SweepStep]] = [
     ("alerts.resolved", resolved_alerts),
     ("alerts.sources", alert_steps.source_unhealthy_alerts),
     ("alerts.calendar", alert_steps.calendar_missing_alerts),
+    ("alerts.calendar_known", alert_steps.calendar_known_alerts),
 ]
 
 
