@@ -223,17 +223,17 @@ def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
     fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
     if data.provisional:
         fields.append(("影响", f"{data.provisional} 条留言的截止日暂按周末推算"))
-    fields.append(("处理", f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
-                         "运行 opinion-monitor calendar import-notice 通知.txt，"
-                         f"写入 holidays.toml 的 [years.{year}]"
-                         "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）"))
+    fields.append(("处理", (f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
+                          "运行 opinion-monitor calendar import-notice 通知.txt，"
+                          f"写入 holidays.toml 的 [years.{year}]"
+                          "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）")))
     return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
 
 
 def _calendar_known_item(alert: Any, data: CalendarKnownPayload) -> Item:
     year = data.year
-    fields = [("说明", f"工作日日历已包含 {year} 年的节假日安排（放假 {data.holidays} 天，"
-                     f"调休上班 {data.workdays} 天）"),
+    fields = [("说明", (f"工作日日历已包含 {year} 年的节假日安排（放假 {data.holidays} 天，"
+                      f"调休上班 {data.workdays} 天）")),
               ("影响", f"截止日涉及 {year} 年的留言已按新日历重新计算，不再是临时截止日")]
     if data.provisional:
         fields.append(("仍待补充", f"{data.provisional} 条留言的截止日仍涉及未知年份，暂按周末推算"))

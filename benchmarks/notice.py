@@ -33,6 +33,18 @@ def command(folder: Path, notice: Path, runs: int) -> list[float]:
     return times
 
 
+def reference(folder: Path, runs: int) -> list[float]:
+    """`calendar is-workday`, the lightest command with a config: the shared start-up cost."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
+                        "calendar", "is-workday", "2026-10-01"],
+                       check=True, capture_output=True, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def in_process(folder: Path, notice: Path, runs: int) -> list[float]:
     from monitor.calendar_import import import_notice
 
@@ -59,6 +71,9 @@ def main() -> None:
             times = command(folder, notice, args.runs)
             print(f"import-notice {label}, whole command: median {statistics.median(times):.3f} s,"
                   f" max {max(times):.3f} s ({args.runs} runs)")
+        times = reference(folder, args.runs)
+        print(f"for reference, calendar is-workday (same start-up): median "
+              f"{statistics.median(times):.3f} s")
         times = in_process(folder, NOTICES / "2026.txt", args.runs)
         print(f"read + plan + write in process (2026.txt): median "
               f"{statistics.median(times) * 1000:.1f} ms")

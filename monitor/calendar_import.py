@@ -48,7 +48,7 @@ class _Days:
     holidays: dict[date, str | None] = field(default_factory=dict)
     workdays: set[date] = field(default_factory=set)
 
-    def copy(self) -> "_Days":
+    def copy(self) -> _Days:
         return _Days(dict(self.holidays), set(self.workdays))
 
     def rest(self, day: date, name: str | None) -> None:

@@ -136,10 +136,10 @@ def _simplified(text: str) -> str:
         # takes about 0.4 s; without it zhconv reads the same file from its own folder
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
         try:
-            import zhconv
+            import zhconv  # type: ignore[import-untyped]
         finally:
             del sys.modules["pkg_resources"]
-    import zhconv
+    import zhconv  # type: ignore[import-untyped]
 
     return str(zhconv.convert(text, "zh-cn"))
 
@@ -227,7 +227,7 @@ def _body(lines: list[_Line]) -> list[_Line]:
             lines = lines[:i] + [_Line(line.number, line.original, rest)] + lines[i + 1:]
             break
     body = lines[start:] if start is not None else lines
-    out = []
+    out: list[_Line] = []
     for line in body:
         if _SIGNATURE.match(line.text) or (start is not None and _SIGNING_DATE.match(line.text)):
             break
@@ -395,7 +395,7 @@ class _Reader:
                 raise NoticeError(f"调休上班日 {day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}"
                                   "，调休上班应为周六或周日（年份或日期有误）",
                                   line.original, line.number)
-        have_h, have_w, first = self.days.setdefault(name, ([], [], line.original))
+        have_h, have_w, _first = self.days.setdefault(name, ([], [], line.original))
         have_h.extend(d for d in holidays if d not in have_h)
         have_w.extend(d for d in workdays if d not in have_w)
 
@@ -427,8 +427,8 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
     workdays = {d for f in festivals for d in f.workdays}
     if holidays & workdays:
         day = min(holidays & workdays)
-        line = next(f.line for f in festivals if day in f.workdays)
-        raise NoticeError(f"{day.isoformat()} 既是放假又是上班", line)
+        quoted = next(f.line for f in festivals if day in f.workdays)
+        raise NoticeError(f"{day.isoformat()} 既是放假又是上班", quoted)
     if not festivals and not reader.extensions:
         raise NoticeError("通知里没有找到放假或调休上班的日期")
     if not amends and not any(d.year == chosen for d in holidays):

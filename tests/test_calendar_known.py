@@ -30,7 +30,7 @@ def kinds(app, kind: str) -> list[tuple[str, str, str]]:
     return [(r["subject"], r["stage"], r["status"]) for r in alert_rows(app) if r["kind"] == kind]
 
 
-def test_import_makes_deadlines_firm_and_tells_the_office_once(make_app, wecom: FakeWecom, timing) -> None:
+def test_import_makes_deadlines_firm_and_tells_the_office_once(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-12-28T10:00")
     mid = add_message(app, "nye", "2026-12-28T09:00")
     sweep(app)
@@ -76,7 +76,7 @@ def test_an_amendment_is_announced_once_more(make_app) -> None:
     assert not app.calendar.is_workday(date(2027, 1, 4))
 
 
-def test_missing_year_reminder_says_exactly_how_to_fix_it(make_app, wecom: FakeWecom, timing) -> None:
+def test_missing_year_reminder_says_exactly_how_to_fix_it(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-12-01T09:30")
     sweep(app)
     dispatch(app, timing=timing)

@@ -232,8 +232,8 @@ def test_broken_copies_are_refused_with_the_line(tmp_path: Path, name: str, reas
 
 def test_no_title_imports_with_year(tmp_path: Path) -> None:
     path = holidays_file(tmp_path)
-    plan, _ = import_notice((NOTICES / "broken" / "no-title.txt").read_text(encoding="utf-8"),
-                            path, year=2026)
+    import_notice((NOTICES / "broken" / "no-title.txt").read_text(encoding="utf-8"), path,
+                  year=2026)
     assert differing_days(imported(path, 2026), 2026) == []
     with pytest.raises(NoticeError, match="与 --year 2027 不符"):
         parse_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), year=2027)
@@ -242,7 +242,8 @@ def test_no_title_imports_with_year(tmp_path: Path) -> None:
 def run_cli(folder: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     """The real command in a child process (stdin as bytes; stdout/stderr decoded)."""
     done = subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
-                           *args], cwd=ROOT, input=stdin or b"", capture_output=True, timeout=60)
+                           *args], check=False, cwd=ROOT, input=stdin or b"",
+                          capture_output=True, timeout=60)
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"),
                                        done.stderr.decode("utf-8"))
 
@@ -274,3 +275,17 @@ def test_cli_json_dry_run_and_stdin_in_gbk(tmp_path: Path) -> None:
     assert "调休上班 2025-01-26（周日）、2025-02-08（周六）" in out
     assert "已写入" in out and "逐日一致" in out
     assert 2025 in load_calendar(path).years
+
+
+def test_older_forms_bu_xiu_and_a_label_on_its_own_line() -> None:
+    # forms of older notices (a 补休 day, 放假公休) and a reprint that breaks the line after the
+    # label; the days are made up for the test, not a real year's schedule
+    text = ("国务院办公厅关于2012年部分节假日安排的通知\n现将2012年元旦、国庆节放假调休日期的具体安排通知如下。\n"
+            "一、元旦：\n2012年1月1日至3日放假调休，共3天。2011年12月31日（星期六）上班。\n"
+            "七、中秋节、国庆节：\n9月30日至10月7日放假调休，共8天。9月29日（星期六）上班。\n"
+            "二、端午节：6月22日至24日放假公休，共3天。6月25日（星期一）补休。\n"
+            "国务院办公厅\n二〇一一年十二月六日\n")
+    notice = parse_notice(text)
+    assert [f.name for f in notice.festivals] == ["元旦", "中秋节、国庆节", "端午节"]
+    assert date(2012, 6, 25) in notice.holidays and notice.holidays[date(2012, 10, 7)] == "中秋节、国庆节"
+    assert notice.workdays == {date(2011, 12, 31): "元旦", date(2012, 9, 29): "中秋节、国庆节"}

@@ -92,9 +92,10 @@ def _read_notice(source: str) -> str:
     """The notice's text from a file or stdin: UTF-8 (with or without BOM), else GB18030 (a
     notice saved from a Windows editor is often GBK)."""
     import sys
+    from pathlib import Path
 
     try:
-        data = sys.stdin.buffer.read() if source == "-" else open(source, "rb").read()
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
         click.echo(f"错误：无法读取通知文件 {source}：{exc.strerror or exc}", err=True)
         raise SystemExit(2) from None
@@ -118,7 +119,8 @@ def import_notice(state, source: str, year: int | None, dry_run: bool, as_json: 
     """从国务院办公厅节假日安排通知导入一年的放假和调休上班日期（写入 holidays.toml）。
 
     FILE 是粘贴下来的通知全文（简体或繁体均可，可含网页上的其他文字）；`-` 从标准输入读取。"""
-    from monitor.calendar_import import import_notice as run_import, summary_lines
+    from monitor.calendar_import import import_notice as run_import
+    from monitor.calendar_import import summary_lines
     from monitor.calendar_notice import NoticeError
     from monitor.errors import ConfigError
 
