@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ def calendar_missing_alerts(session: Session, app: "App", now: datetime) -> int:
 
 
 
-def known_stage(holidays: object, workdays: object) -> str:
+def known_stage(holidays: Iterable[date], workdays: Iterable[date]) -> str:
     """`known-<digest>`: the same days give the same stage, so the notice is sent once."""
     import hashlib
 
