@@ -39,6 +39,9 @@ _NOTE = re.compile(r"\(([^()]*)\)")
 _NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电|\d{1,2}日电")
 _BACK_TO_WORK = re.compile(r"(?:\d{1,4}年)?\d{1,2}月\d{1,2}日(?:\([^()]*\))?起(?:正常)?上班")
 _LABEL = re.compile(r"^(?:[一二三四五六七八九十]+[、,.]|\d{1,2}[、,.])?([^:;]{2,40}?):")
+_ENDS_SENTENCE = re.compile(r"[。.;；:：]$")
+_STARTS_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,2}[、,.]|\d{1,2}[、.])")
+_LOOSE_DAY = re.compile(r"\d{1,2}日")
 # a whole notice pasted as one paragraph: each numbered item starts a new piece
 _ITEM_START = re.compile(r"(?<=[。.])(?=[一二三四五六七八九十]{1,2}[、,])")
 _COUNT = re.compile(r"(?:共|放假)([0-9一二三四五六七八九十]{1,3})天")
@@ -226,11 +229,19 @@ def _body(lines: list[_Line]) -> list[_Line]:
             rest = line.text[m.end():]
             lines = lines[:i] + [_Line(line.number, line.original, rest)] + lines[i + 1:]
             break
-    body = lines[start:] if start is not None else lines
-    out: list[_Line] = []
-    for line in body:
+    body: list[_Line] = []
+    for line in lines[start:] if start is not None else lines:
         if _SIGNATURE.match(line.text) or (start is not None and _SIGNING_DATE.match(line.text)):
             break
+        prev = body[-1] if body else None
+        if (prev is not None and prev.text and not _ENDS_SENTENCE.search(prev.text)
+                and not _STARTS_ITEM.match(line.text)):
+            # a sentence wrapped onto the next line (a PDF, a narrow page): read it whole
+            body[-1] = _Line(prev.number, f"{prev.original}{line.original}", prev.text + line.text)
+        else:
+            body.append(line)
+    out: list[_Line] = []
+    for line in body:
         pieces = _ITEM_START.split(line.text)
         if len(pieces) > 1:
             out.extend(_Line(line.number, line.original, p) for p in pieces if p)
@@ -330,7 +341,7 @@ class _Reader:
             self.sentence(sentence, line)
 
     def sentence(self, sentence: str, line: _Line) -> None:
-        if not _DATE.search(sentence):
+        if not _LOOSE_DAY.search(sentence):
             return
         if "鼓励" in sentence:
             # 鼓励…安排职工在除夕（2月9日）休息: encouraged, not a holiday
@@ -343,6 +354,8 @@ class _Reader:
             return
         if not re.search("放假|补休|上班", bare):
             return
+        if _LOOSE_DAY.search(_DATE.sub("", _SPAN.sub("", bare))):
+            raise NoticeError("日期不完整（缺少月份）", line.original, line.number)
         holidays: list[date] = []
         workdays: list[date] = []
         pending: list[date] = []

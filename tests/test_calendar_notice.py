@@ -289,3 +289,21 @@ def test_older_forms_bu_xiu_and_a_label_on_its_own_line() -> None:
     assert [f.name for f in notice.festivals] == ["元旦", "中秋节、国庆节", "端午节"]
     assert date(2012, 6, 25) in notice.holidays and notice.holidays[date(2012, 10, 7)] == "中秋节、国庆节"
     assert notice.workdays == {date(2011, 12, 31): "元旦", date(2012, 9, 29): "中秋节、国庆节"}
+
+
+def test_a_sentence_wrapped_across_lines_is_read_whole() -> None:
+    # copied from a PDF or a narrow page: lines break inside sentences and even inside a date
+    text = ("国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
+            "二、春节：2月\n4日至10日放假调休，共7\n天。2月2日（星期六）、\n2月3日（星期日）上班。\n"
+            "国务院办公厅\n2018年12月6日\n")
+    notice = parse_notice(text)
+    assert sorted(notice.holidays) == [date(2019, 2, d) for d in range(4, 11)]
+    assert sorted(notice.workdays) == [date(2019, 2, 2), date(2019, 2, 3)]
+
+
+def test_a_day_without_its_month_is_refused() -> None:
+    text = ("国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
+            "二、春节：4日至10日放假调休，共7天。\n国务院办公厅\n")
+    with pytest.raises(NoticeError, match="日期不完整") as caught:
+        parse_notice(text)
+    assert caught.value.line == "二、春节：4日至10日放假调休，共7天。" and caught.value.number == 3
