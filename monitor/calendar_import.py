@@ -382,7 +382,16 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
         lines.append(f"  未计入（仅为鼓励，不是放假）：{sentence}")
     other = sorted({d.year for f in notice.festivals for d in f.holidays + f.workdays} - {plan.year})
     for z in other:
-        lines.append(f"  注意：通知中写明 {z} 年的日期属于 {z} 年，不计入 {plan.year} 年")
+        days = sorted(d for d in list(notice.holidays) + list(notice.workdays) if d.year == z)
+        if z in plan.other_tables:
+            where = f"写入 [years.{z}]"
+        elif plan.overrides is not None and any(
+                d in plan.overrides.holidays or d in plan.overrides.workdays for d in days):
+            where = f"{z} 年的日历未知，作为单日调整写入文件开头的 holidays/workdays"
+        else:
+            where = "日历中已是如此，无需写入"
+        lines.append(f"  注意：{'、'.join(d.isoformat() for d in days)} 属于 {z} 年，"
+                     f"不计入 {plan.year} 年（{where}）")
     lines.append(f"{plan.year} 年共放假 {len(plan.holidays)} 天（含周末），调休上班 "
                  f"{len(plan.workdays)} 天。")
     if plan.changed:
@@ -391,7 +400,8 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
             for kind in (HOLIDAY, WORKDAY):
                 days = [c.day for c in changes if c.kind == kind]
                 if days:
-                    lines.append(f"  {sign} {label}{KIND_ZH[kind]} {len(days)} 天：" + "、".join(runs(days)))
+                    shown = runs(days) if kind == HOLIDAY else [day_zh(d) for d in sorted(days)]
+                    lines.append(f"  {sign} {label}{KIND_ZH[kind]} {len(days)} 天：" + "、".join(shown))
     else:
         lines.append(f"与 {plan.path} 相同，没有变化。")
     if plan.package_knows:
