@@ -89,7 +89,8 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
     cal = doc["calendar"]
     click.echo(f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
-               f"（请在 {cal['holidays_file']} 中补充）")
+               f"（通知发布后运行 opinion-monitor calendar import-notice 通知.txt，"
+               f"写入 {cal['holidays_file']}）")
     pending = doc["alerts"].get("pending", 0)
     failed = doc["alerts"].get("failed", 0)
     click.echo(f"提醒：待发送 {pending} 条，发送失败 {failed} 条")

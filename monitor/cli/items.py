@@ -95,4 +95,5 @@ def items(state, source: str | None, state_filter: str | None, limit: int | None
     click.echo(table(["来源", "编号", "标题", "来信时间", "部门", "状态", "截止日期", "回复时间"],
                      table_rows, max_width=30))
     if any(d["provisional"] for d in docs):
-        click.echo("* 临时期限：涉及尚未公布放假安排的年份，请补充 holidays.toml")
+        click.echo("* 临时期限：涉及尚未公布放假安排的年份；通知发布后请运行 "
+                   "opinion-monitor calendar import-notice 通知.txt 导入")
