@@ -8,8 +8,11 @@ from typing import Any
 
 import click
 
+from monitor.cli import zh
 from monitor.cli.common import State
 from monitor.errors import MonitorError
+
+zh.install()  # before the commands are built: click's own words in Chinese
 
 
 class _Group(click.Group):
@@ -20,17 +23,43 @@ class _Group(click.Group):
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            click.echo("error: 已中断", err=True)
             sys.exit(130)
+
+    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Click's usage errors (a usage line, a hint, then the error) become the one
+        `error: …` line every other problem prints, with where to find help."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "opinion-monitor"
+            click.echo(f"error: {_one_line(exc.format_message())}（用 {where} --help 查看用法）",
+                       err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("error: 已中止", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _one_line(text: str) -> str:
+    line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    return line[:-1] + "。" if line.endswith(".") else line
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_option", metavar="PATH", default=None,
-              help="monitor.toml to use (default: $OPINION_MONITOR_CONFIG, else config/monitor.toml).")
+              help="使用的 monitor.toml（默认：环境变量 $OPINION_MONITOR_CONFIG，否则 config/monitor.toml）。")
 @click.version_option(package_name="opinion-monitor")
 @click.pass_context
 def main(ctx: click.Context, config_option: str | None) -> None:
-    """opinion-monitor: 政务舆情回应时限监测 (citizen messages, crises, alerts)."""
+    """opinion-monitor：政务舆情回应时限监测（群众留言、突发事件、提醒）。"""
     import logging
 
     # commands report problems themselves, in one line; library warnings would repeat them
