@@ -294,7 +294,7 @@ def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None =
             notifier = notifiers.get(channel_name)
             if channel_name in unusable or notifier is None:
                 _fall_back(entries, unusable, notifiers, buckets,
-                           unusable.get(channel_name) or f"no channel named {channel_name!r}")
+                           unusable.get(channel_name) or f"没有名为 {channel_name!r} 的渠道")
                 continue
             try:
                 outgoing = _outgoing(app, entries, moment)
@@ -396,7 +396,7 @@ def _next_channel(w: _Work, target: str, route: list[str], notifiers: dict[str, 
         if notifier is not None and name not in unusable and not notifier.broken:
             return name
         w.error = unusable.get(name) or (f"channel {name!r} broken: {notifier.broken}" if notifier
-                                         else f"no channel named {name!r}")
+                                         else f"没有名为 {name!r} 的渠道")
         w.position[target] += 1
     return None
 

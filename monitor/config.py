@@ -30,7 +30,7 @@ def _durations(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ValueError("expected a list of durations such as [\"2wd\", \"1wd\"]")
+        raise ValueError("应为时长列表，如 [\"2wd\", \"1wd\"]")
     for item in value:
         parse_duration(item)
     return value
@@ -53,7 +53,7 @@ def resolve_secret(value: str | None, key: str, source: str = "config") -> str |
     name = value[4:]
     found = os.environ.get(name)
     if not found:
-        raise ConfigError(f"{source}: {key} = {value!r}: environment variable {name} is not set")
+        raise ConfigError(f"{source}: {key} = {value!r}：环境变量 {name} 未设置")
     return found
 
 
@@ -67,7 +67,7 @@ class MonitorSection(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+            raise ValueError(f"未知时区 {value!r}") from None
         return value
 
 
@@ -98,7 +98,7 @@ class CrisisRule(_Strict):
     def _wall_clock(cls, value: list[str]) -> list[str]:
         for item in value:
             if parse_duration(item).is_working_days:
-                raise ValueError(f"{item!r}: crisis limits are wall-clock hours; use h or m")
+                raise ValueError(f"{item!r}：突发事件时限按自然小时计，请用 h 或 m")
         return value
 
     @property
@@ -206,10 +206,10 @@ class DaemonConfig(_Strict):
             return value
         parts = value.split("-")
         if len(parts) != 2:
-            raise ValueError("expected a local time window such as \"08:00-20:00\"")
+            raise ValueError("应为本地时间段，如 \"08:00-20:00\"")
         start, end = (parse_clock(p) for p in parts)
         if end <= start:
-            raise ValueError("the window must end after it starts (same day)")
+            raise ValueError("时间段的结束须晚于开始（同一天内）")
         return value
 
 
@@ -279,8 +279,8 @@ class Config:
         for source in self.settings.sources:
             if source.name == name:
                 return source
-        known = ", ".join(s.name for s in self.settings.sources) or "none configured"
-        raise ConfigError(f"{self.path}: no source named {name!r} (known: {known})")
+        known = "、".join(s.name for s in self.settings.sources) or "无"
+        raise ConfigError(f"{self.path}: 没有名为 {name!r} 的数据源（已配置：{known}）")
 
 
 def _allowed_keys(loc: list[str], channel_kind: str | None) -> list[str]:
@@ -315,12 +315,41 @@ def _describe(error: dict[str, Any]) -> str:
     value = error.get("input")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc, channel_kind)
-        expected = f" (expected one of: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key {key!r}{expected}"
+        expected = f"（可用的键：{', '.join(allowed)}）" if allowed else ""
+        return f"未知的键 {key!r}{expected}"
     if kind == "missing":
-        return f"key {key!r} is required"
-    message = error["msg"].removeprefix("Value error, ")
-    return f"key {key!r} = {value!r}: {message}"
+        return f"缺少必填的键 {key!r}"
+    message = _message_zh(kind, error.get("ctx") or {}, error["msg"].removeprefix("Value error, "))
+    if isinstance(value, dict):  # a whole table was judged (e.g. office_hours start/end)
+        return f"[{key}]：{message}"
+    return f"键 {key!r} = {value!r}：{message}"
+
+
+# pydantic's English messages for the usual mistakes, in the office's language
+_TYPE_ZH = {
+    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
+    "float_type": "应为数字", "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
+    "string_type": "应为字符串（加英文双引号）", "list_type": "应为列表 [...]",
+    "dict_type": "应为表", "model_type": "应为表", "model_attributes_type": "应为表",
+}
+
+
+def _message_zh(kind: str, ctx: dict[str, Any], message: str) -> str:
+    if kind in _TYPE_ZH:
+        return _TYPE_ZH[kind]
+    if kind == "literal_error":
+        return f"应为以下之一：{ctx.get('expected', '')}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        words = {"greater_than_equal": "不能小于", "greater_than": "须大于",
+                 "less_than_equal": "不能大于", "less_than": "须小于"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"{words} {bound}"
+    if kind == "too_short":
+        return f"至少要有 {ctx.get('min_length', 1)} 项"
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return "kind 应为 \"wecom\" 或 \"email\""
+    return message
 
 
 def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
@@ -338,32 +367,32 @@ def config_path(option: str | None) -> Path:
 def load_config(path: Path) -> Config:
     """Read and validate `path`. Every problem is a ConfigError naming file and key."""
     if path.is_dir():
-        raise ConfigError(f"{path}: is a folder; --config takes the monitor.toml file itself")
+        raise ConfigError(f"{path}: 是文件夹；--config 应指向 monitor.toml 文件本身")
     if not path.exists():
-        raise ConfigError(f"{path}: configuration file not found (run `opinion-monitor init`, "
-                          f"or give --config / ${CONFIG_ENV})")
+        raise ConfigError(f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+                          f"或用 --config / ${CONFIG_ENV} 指定）")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
+        raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{path}: 无法读取：{exc.strerror}") from None
     settings = parse_settings(raw, path)
     names = [s.name for s in settings.sources]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise ConfigError(f"{path}: sources: the name {duplicate!r} is used twice")
+        raise ConfigError(f"{path}: sources：名称 {duplicate!r} 用了两次")
     for route_key, route in _routes(settings):
         for channel in route:
             if channel not in settings.channels:
-                raise ConfigError(f"{path}: {route_key}: no channel named {channel!r} "
-                                  f"(defined: {', '.join(settings.channels) or 'none'})")
+                raise ConfigError(f"{path}: {route_key}：没有名为 {channel!r} 的渠道"
+                                  f"（已定义：{', '.join(settings.channels) or '无'}）")
     for source in settings.sources:
         if not (path.parent / source.profile).exists() and not Path(source.profile).is_absolute():
-            raise ConfigError(f"{path}: sources {source.name!r}: profile file "
-                              f"{path.parent / source.profile} not found")
+            raise ConfigError(f"{path}: sources {source.name!r}：站点配置文件 "
+                              f"{path.parent / source.profile} 不存在")
     return Config(path.resolve(), settings)
 
 

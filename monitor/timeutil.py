@@ -51,7 +51,7 @@ def parse_iso(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise ValueError(f"not an ISO-8601 time: {text!r}") from exc
+        raise ValueError(f"不是 ISO-8601 时间：{text!r}") from exc
     return to_utc(moment, zone)
 
 
@@ -98,8 +98,8 @@ def parse_duration(text: str) -> Duration:
     match = _DURATION.match(str(text))
     if not match or int(match.group(1)) <= 0:
         raise ValueError(
-            f"{text!r} is not a duration: expected a positive number and a unit "
-            "(s, m, h, d, or wd for working days), e.g. \"30m\" or \"2wd\""
+            f"{text!r} 不是时长：应为正整数加单位（s 秒、m 分、h 小时、d 天、wd 工作日），"
+            "如 \"30m\" 或 \"2wd\""
         )
     return Duration(int(match.group(1)), match.group(2))
 
@@ -108,5 +108,5 @@ def parse_clock(text: str) -> tuple[int, int]:
     """`"08:30"` → (8, 30)."""
     match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", str(text))
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{text!r} is not a time of day: expected HH:MM, e.g. \"08:30\"")
+        raise ValueError(f"{text!r} 不是时刻：应为 HH:MM，如 \"08:30\"")
     return int(match.group(1)), int(match.group(2))

@@ -81,10 +81,12 @@ def test_alerts_test_sends_and_reports_errcode(make_app, wecom: FakeWecom) -> No
     assert ok.exit_code == 0 and "【测试消息】" in wecom.contents("office")[0]
     bad = run(app, "alerts", "test", "broken")
     assert bad.exit_code == 1
-    assert "channel 'broken' (wecom)" in bad.output and "errcode 93000" in bad.output
+    assert "渠道 'broken'（wecom）" in bad.output and "errcode 93000" in bad.output
+    [line] = bad.stderr.strip().splitlines()
+    assert line.count("'broken'") == 1 and line.count("93000") == 1  # said once, not repeated
     assert "Traceback" not in bad.output
     unknown = run(app, "alerts", "test", "nope")
-    assert unknown.exit_code == 2 and "no channel named 'nope'" in unknown.output
+    assert unknown.exit_code == 2 and "没有名为 'nope' 的渠道" in unknown.output
 
 
 def test_missing_webhook_variable_names_the_key(make_app, monkeypatch) -> None:

@@ -98,12 +98,12 @@ def test_config_errors_name_file_and_key_without_traceback(tmp_path: Path) -> No
     assert "Traceback" not in proc.stderr
     typo = write_config(tmp_path / "typo", "[rules.reply]\nwarn_before = [\"2wd\", \"1x\"]\n")
     proc = run_process("--config", str(typo), "status", cwd=tmp_path)
-    assert proc.returncode == 2 and "'1x' is not a duration" in proc.stderr
+    assert proc.returncode == 2 and "'1x' 不是时长" in proc.stderr
     unknown = write_config(tmp_path / "unknown", "[office_hour]\nstart = \"08:30\"\n")
     proc = run_process("--config", str(unknown), "status", cwd=tmp_path)
-    assert proc.returncode == 2 and "unknown key 'office_hour'" in proc.stderr
+    assert proc.returncode == 2 and "未知的键 'office_hour'" in proc.stderr
     proc = run_process("--config", str(tmp_path / "nowhere.toml"), "status", cwd=tmp_path)
-    assert proc.returncode == 2 and "nowhere.toml: configuration file not found" in proc.stderr
+    assert proc.returncode == 2 and "nowhere.toml: 配置文件不存在" in proc.stderr
     bad_source = write_config(tmp_path / "src", '[[sources]]\nname = "x"\nprofile = "sites/x.toml"\n'
                               'section = "bxcy"\nevery = "10 minutes"\n')
     proc = run_process("--config", str(bad_source), "status", cwd=tmp_path)
@@ -115,7 +115,7 @@ def test_missing_secret_is_reported_when_used(tmp_path: Path, monkeypatch) -> No
     path = write_config(tmp_path / "env", "")
     path.write_text('[monitor]\ndatabase = "env:OM_TEST_DB"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(path), "status"])
-    assert result.exit_code == 2 and "OM_TEST_DB is not set" in result.output
+    assert result.exit_code == 2 and "环境变量 OM_TEST_DB 未设置" in result.output
     # commands that do not need the secret still work
     result = CliRunner().invoke(main, ["--config", str(path), "calendar", "is-workday", "2026-11-26"])
     assert result.exit_code == 0
@@ -189,11 +189,11 @@ def test_event_inputs_are_checked(config: Path) -> None:
 
 def test_config_folder_and_every_problem_are_reported(tmp_path: Path) -> None:
     proc = run_process("--config", str(tmp_path), "status", cwd=tmp_path)
-    assert proc.returncode == 2 and "is a folder" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "是文件夹" in proc.stderr and "Traceback" not in proc.stderr
     bad = write_config(tmp_path / "two", '[rules.reply]\nworkingday = 5\n'
                        '[channels.mail]\nkind = "email"\nto = "a@b.c"\n')
     proc = run_process("--config", str(bad), "status", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "unknown key 'rules.reply.workingday' (expected one of: working_days" in proc.stderr
-    assert "channels.mail.smtp' is required" in proc.stderr
+    assert "未知的键 'rules.reply.workingday'（可用的键：working_days" in proc.stderr
+    assert "缺少必填的键 'channels.mail.smtp'" in proc.stderr
     assert "channels.mail.to' = 'a@b.c'" in proc.stderr

@@ -128,7 +128,7 @@ def test_summary_send_delivers_markdown_and_mail_with_csv(make_app, wecom: FakeW
 def test_bad_date_is_a_clear_error(make_app) -> None:
     app = make_app()
     result = CliRunner().invoke(main, ["--config", str(app.config.path), "summary", "--date", "26/11"])
-    assert result.exit_code == 2 and "not a date" in result.output
+    assert result.exit_code == 2 and "不是日期" in result.output
 
 
 def test_summary_date_is_evaluated_at_its_summary_time(make_app) -> None:
@@ -191,7 +191,7 @@ def test_summary_send_failure_names_the_channel(make_app, wecom: FakeWecom) -> N
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
     assert doc["status"] == "pending" and doc["failed_channels"] == ["office"] and "93000" in doc["error"]
-    assert "not delivered on channel(s) office" in result.stderr
+    assert "汇总未能通过渠道 office 发送" in result.stderr
 
 
 def test_a_past_summary_is_as_of_its_date(make_app) -> None:

@@ -23,8 +23,8 @@ def build_channel(name: str, config: "Config", timing: Timing | None = None) -> 
 
     settings = config.settings.channels.get(name)
     if settings is None:
-        known = ", ".join(config.settings.channels) or "none configured"
-        raise ConfigError(f"{config.path}: no channel named {name!r} (known: {known})")
+        known = "、".join(config.settings.channels) or "无"
+        raise ConfigError(f"{config.path}: 没有名为 {name!r} 的渠道（已配置：{known}）")
     timing = timing or SystemTiming()
     if settings.kind == "wecom":
         return WecomNotifier(name, settings, timing, source=str(config.path))
@@ -49,8 +49,8 @@ def check_channel_secret(name: str, config: "Config") -> None:
 
     settings = config.settings.channels.get(name)
     if settings is None:
-        known = ", ".join(config.settings.channels) or "none configured"
-        raise ConfigError(f"{config.path}: no channel named {name!r} (known: {known})")
+        known = "、".join(config.settings.channels) or "无"
+        raise ConfigError(f"{config.path}: 没有名为 {name!r} 的渠道（已配置：{known}）")
     for key in _secret_keys(settings):
         resolve_secret(getattr(settings, key, None), f"channels.{name}.{key}", str(config.path))
 

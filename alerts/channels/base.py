@@ -174,7 +174,7 @@ class Notifier(ABC):
         self.requests = 0               # pieces actually posted (for figures)
 
     def describe(self) -> str:
-        return f"channel {self.name!r} ({self.kind})"
+        return f"渠道 {self.name!r}（{self.kind}）"
 
     @abstractmethod
     def pieces(self, message: Outgoing) -> list[object]:
@@ -188,7 +188,8 @@ class Notifier(ABC):
         """Deliver every piece of `message`; returns the number of pieces sent.
         Raises ChannelBroken (fall back) or DeliveryFailed (retry later)."""
         if self.broken:
-            raise ChannelBroken(f"{self.describe()} is broken: {self.broken}")
+            # the caller names the channel once; the message says only what is wrong
+            raise ChannelBroken(f"已判定不可用：{self.broken}")
         pieces = self.pieces(message)
         for piece in pieces:
             self._deliver(piece)
@@ -224,4 +225,4 @@ class Notifier(ABC):
                 if attempt + 1 < self.max_attempts:
                     self.timing.sleep(delay)
         assert last is not None
-        raise DeliveryFailed(f"{self.describe()}: {last}", last.errcode)
+        raise DeliveryFailed(str(last), last.errcode)

@@ -23,7 +23,7 @@ def register(main: click.Group) -> None:
 @json_option
 @pass_state
 def dispatch(state, now: datetime | None, as_json: bool) -> None:
-    """Deliver pending alerts (exit 1 when any delivery failed)."""
+    """发送待发提醒（有发送失败时退出码为 1）。"""
     from sqlalchemy import func, select
 
     from alerts.dispatcher import dispatch as run_dispatch
@@ -57,18 +57,18 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (expected YYYY-MM-DD)", param_hint="--date")
+        raise click.BadParameter(f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date")
 
 
 @click.command()
 @click.option("--date", "day_text", metavar="YYYY-MM-DD", default=None,
-              help="The day to summarise (default: today, Asia/Shanghai), as of its [summary] at time.")
-@click.option("--send", is_flag=True, help="Put it in the outbox and deliver it now.")
+              help="汇总哪一天（默认：今天，北京时间），以当天 [summary] at 的时间为准。")
+@click.option("--send", is_flag=True, help="放入发件箱并立即发送。")
 @now_option
 @json_option
 @pass_state
 def summary(state, day_text: str | None, send: bool, now: datetime | None, as_json: bool) -> None:
-    """The daily overdue-reply summary (printed unless --send)."""
+    """每日超期汇总（不加 --send 时只打印）。"""
     from alerts.summary import build_summary, summary_time
     from monitor.timeutil import local_date
 
@@ -104,24 +104,23 @@ def _send_summary(app, day: date, moment: datetime, as_json: bool) -> None:
         how = "此前已发送，未重复发送" if sent.already_sent else "已发送"
         click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(sent.channels) or '无'}）")
     if not sent.ok:
-        channels = ", ".join(sent.failed_channels) or "none"
-        raise MonitorError(f"summary for {day.isoformat()} not delivered on channel(s) {channels}: "
-                           f"{sent.error or sent.status}")
+        channels = "、".join(sent.failed_channels) or "无"
+        raise MonitorError(f"{day.isoformat()} 汇总未能通过渠道 {channels} 发送：{sent.error or sent.status}")
 
 
 @click.group()
 def alerts() -> None:
-    """The outbox: list, acknowledge, test a channel."""
+    """提醒发件箱：列出、确认、测试通道。"""
 
 
 @alerts.command("list")
 @click.option("--status", "status_filter", type=click.Choice(sorted(STATUS_ZH)), default=None,
-              help="Only alerts in this status.")
-@click.option("--limit", type=int, default=200, show_default=True, help="Newest N alerts.")
+              help="只看这个状态的提醒。")
+@click.option("--limit", type=int, default=200, show_default=True, help="最新的 N 条提醒。")
 @json_option
 @pass_state
 def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> None:
-    """Alerts, newest first."""
+    """提醒列表，最新的在前。"""
     from sqlalchemy import select
 
     from alerts.labels import kind_label, stage_label, subject_labels
@@ -157,7 +156,7 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
 @now_option
 @pass_state
 def ack(state, alert_id: int, now: datetime | None) -> None:
-    """Acknowledge an alert: no more reminders for its subject."""
+    """确认一条提醒：同一事项不再提醒。"""
     from alerts.actions import acknowledge
 
     done = acknowledge(state.app(now), alert_id)
@@ -169,7 +168,7 @@ def ack(state, alert_id: int, now: datetime | None) -> None:
 @click.argument("channel")
 @pass_state
 def test_channel(state, channel: str) -> None:
-    """Send a test message on CHANNEL."""
+    """通过通道 CHANNEL 发送一条测试消息。"""
     from alerts.channels import ChannelError, build_channel, check_channel_secret
     from alerts.render import Outgoing
     from monitor.errors import MonitorError
@@ -186,6 +185,9 @@ def test_channel(state, channel: str) -> None:
     try:
         notifier.send(message)
     except ChannelError as exc:
-        code = f" (WeCom errcode {exc.errcode})" if exc.errcode is not None else ""
-        raise MonitorError(f"channel {channel!r} ({notifier.kind}): test message failed{code}: {exc}") from None
+        code = f"（企业微信 errcode {exc.errcode}）" if exc.errcode is not None else ""
+        detail = str(exc)
+        if exc.errcode is not None:
+            detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
+        raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
     click.echo(f"测试消息已通过渠道 {channel} 发送")

@@ -21,17 +21,17 @@ def calendar() -> None:
 
 
 @calendar.command("due")
-@click.option("--from", "received", type=ISO, required=True, help="Receipt time (ISO-8601).")
+@click.option("--from", "received", type=ISO, required=True, help="收到时间（ISO-8601）。")
 @click.option("--working-days", type=click.IntRange(1, 366), required=True)
 @click.option("--receipt-on-rest-day", type=click.Choice(["as-is", "next-workday"]), default=None,
-              help="Default: [rules.reply] receipt_on_rest_day of the config (as-is).")
+              help="默认取配置中 [rules.reply] receipt_on_rest_day（as-is：休息日收到的从下一个工作日起算第 1 天）。")
 @click.option("--allow-provisional", is_flag=True,
-              help="Count an unknown year on weekends only instead of failing.")
+              help="遇到未知年份时只按周末推算（暂定），而不是报错。")
 @json_option
 @pass_state
 def due(state, received: datetime, working_days: int, receipt_on_rest_day: str | None,
         allow_provisional: bool, as_json: bool) -> None:
-    """The due date N working days after receipt (receipt day not counted)."""
+    """收到后第 N 个工作日的截止日期（收到当天不计，次日起算）。"""
     from monitor.calendar import UnknownYear
     from monitor.deadlines import working_day_deadline
     from monitor.timeutil import format_local, iso
@@ -62,13 +62,13 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
 @json_option
 @pass_state
 def is_workday(state, day: str, as_json: bool) -> None:
-    """Whether DATE (YYYY-MM-DD) is a working day."""
+    """DATE（YYYY-MM-DD）是否为工作日。"""
     from monitor.calendar import UnknownYear
 
     try:
         parsed = date.fromisoformat(day)
     except ValueError:
-        raise click.BadParameter(f"{day!r} is not a date (expected YYYY-MM-DD)") from None
+        raise click.BadParameter(f"{day!r} 不是日期（应为 YYYY-MM-DD）") from None
     config = state.config(required=False)
     try:
         workday = config.calendar.is_workday(parsed)

@@ -61,8 +61,8 @@ class IsoTime(click.ParamType):
         try:
             return parse_iso(str(value))
         except ValueError:
-            self.fail(f"{value!r} is not an ISO-8601 time (e.g. 2026-11-26T09:30 or "
-                      "2026-11-26T01:30:00Z)", param, ctx)
+            self.fail(f"{value!r} 不是 ISO-8601 时间（例如 2026-11-26T09:30 或 "
+                      "2026-11-26T01:30:00Z）", param, ctx)
 
 
 ISO = IsoTime()
@@ -70,12 +70,12 @@ ISO = IsoTime()
 
 def now_option(func: F) -> F:
     return click.option("--now", type=ISO, default=None,
-                        help="Evaluate at this time instead of now (ISO-8601).")(func)
+                        help="按此时间而不是当前时间计算（ISO-8601）。")(func)
 
 
 def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True,
-                        help="Print one JSON document on stdout.")(func)
+                        help="在标准输出打印一个 JSON 文档。")(func)
 
 
 def emit_json(document: Any) -> None:

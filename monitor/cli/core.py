@@ -22,7 +22,7 @@ def register(main: click.Group) -> None:
 @click.command()
 @pass_state
 def init(state) -> None:
-    """Create the database (run migrations) and any missing config files."""
+    """创建数据库（执行迁移）及缺少的配置文件。"""
     from monitor.config import config_path, load_config
     from monitor.db.engine import make_engine, upgrade
 
@@ -53,7 +53,7 @@ def init(state) -> None:
 @json_option
 @pass_state
 def sweep(state, now: datetime | None, as_json: bool) -> None:
-    """Evaluate deadlines and watchlist hits now, enqueue alerts."""
+    """立即检查期限与关注词命中，生成提醒。"""
     from monitor.sweep import sweep as run_sweep
     from monitor.timeutil import format_local, iso
 
@@ -71,7 +71,7 @@ def sweep(state, now: datetime | None, as_json: bool) -> None:
 @json_option
 @pass_state
 def status(state, now: datetime | None, as_json: bool) -> None:
-    """Sources' health, last crawl, counts per state, calendar coverage."""
+    """数据源状态、最近抓取、各状态数量、日历覆盖范围。"""
     from monitor.status import status_document
 
     app = state.app(now)

@@ -16,13 +16,13 @@ def register(main: click.Group) -> None:
 @click.command()
 @click.argument("sources", nargs=-1)
 @click.option("--delay", type=float, default=None,
-              help="Seconds between requests, overriding the site profiles (testing only).")
+              help="请求间隔秒数，覆盖站点配置（仅供测试）。")
 @now_option
 @json_option
 @pass_state
 def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | None,
           as_json: bool) -> None:
-    """Crawl sources once and ingest what they yield (每个来源一个子进程)."""
+    """抓取一次数据源并入库（每个来源一个子进程）。"""
     from monitor.crawl import run_crawl
 
     import sys

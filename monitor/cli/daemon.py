@@ -16,12 +16,12 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.option("--log-file", metavar="PATH", default=None,
-              help="Also write the log here (default: [daemon] log_file, else stderr only).")
+              help="同时把日志写到这里（默认：[daemon] log_file，否则只写标准错误）。")
 @click.option("--standby", is_flag=True,
-              help="PostgreSQL: wait as standby while another daemon holds the lock.")
+              help="PostgreSQL：另一个守护进程持有锁时作为备用等待。")
 @pass_state
 def run(state, log_file: str | None, standby: bool) -> None:
-    """The daemon: crawls, sweeps, dispatches, daily summary, until SIGTERM."""
+    """守护进程：抓取、巡检、发送提醒、每日汇总，直到收到 SIGTERM。"""
     from monitor.daemon import run_daemon
 
     # only `init` creates the database
@@ -31,10 +31,10 @@ def run(state, log_file: str | None, standby: bool) -> None:
 
 @click.command()
 @click.option("--dir", "folder", metavar="PATH", default="demo-data", show_default=True,
-              help="Working folder for the demo's config and database (re-running starts fresh).")
-@click.option("--quiet", is_flag=True, help="Only the final summary.")
+              help="演示用的配置和数据库所在文件夹（重新运行会从头开始）。")
+@click.option("--quiet", is_flag=True, help="只显示最后的汇总。")
 def demo(folder: str, quiet: bool) -> None:
-    """The whole pipeline offline on bundled sample data, on a simulated clock (< 2 minutes)."""
+    """用自带样例数据离线演示整个流程，模拟时钟（不到 2 分钟）。"""
     from pathlib import Path
 
     from monitor.demo.run import run_demo

@@ -51,13 +51,13 @@ def event() -> None:
 @click.argument("title")
 @click.option("--level", type=click.Choice(["major", "especially_major"]), required=True)
 @click.option("--started-at", type=ISO, required=True,
-              help="When it happened or was found (ISO-8601; naive = Asia/Shanghai).")
+              help="事件发生或发现的时间（ISO-8601；不带时区按北京时间）。")
 @now_option
 @json_option
 @pass_state
 def declare(state, title: str, level: str, started_at: datetime, now: datetime | None,
             as_json: bool) -> None:
-    """Start a crisis clock."""
+    """宣布突发事件，开始计时。"""
     from monitor.tracking import declare_event
 
     app = state.app(now)
@@ -85,13 +85,13 @@ def _print_event(doc: dict[str, Any]) -> None:
 @event.command("done")
 @click.argument("event_id", type=int)
 @click.argument("milestone", type=click.Choice(["publish", "press_conference"]))
-@click.option("--at", type=ISO, default=None, help="When it was done (default: now).")
-@click.option("--correct", is_flag=True, help="Change the time of a milestone already done.")
+@click.option("--at", type=ISO, default=None, help="完成时间（默认：现在）。")
+@click.option("--correct", is_flag=True, help="更正已完成任务的完成时间。")
 @now_option
 @pass_state
 def done(state, event_id: int, milestone: str, at: datetime | None, correct: bool,
          now: datetime | None) -> None:
-    """Mark a milestone done."""
+    """标记一项时限任务已完成。"""
     from monitor.timeutil import format_local
     from monitor.tracking import MILESTONE_ZH, mark_milestone_done
 
@@ -109,7 +109,7 @@ def done(state, event_id: int, milestone: str, at: datetime | None, correct: boo
 @json_option
 @pass_state
 def list_events(state, now: datetime | None, as_json: bool) -> None:
-    """Crisis events and their milestones."""
+    """突发事件及其时限任务。"""
     from sqlalchemy import select
 
     from monitor.db.models import CrisisEvent

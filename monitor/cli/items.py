@@ -40,17 +40,17 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
 
 
 @click.command()
-@click.option("--source", default=None, help="Only this source.")
+@click.option("--source", default=None, help="只看这个数据源。")
 @click.option("--state", "state_filter", type=click.Choice(STATES), default=None,
-              help="Only this state (default: open, at_risk and overdue).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many rows.")
+              help="只看这个状态（默认：open 办理中、at_risk 临期、overdue 超期）。")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="最多显示这么多行。")
 @now_option
 @json_option
 @pass_state
 def items(state, source: str | None, state_filter: str | None, limit: int | None,
           now: datetime | None, as_json: bool) -> None:
-    """Tracked messages, soonest deadline first. With --now, open/at-risk/overdue are
-    evaluated at that time; without it, as of the last sweep."""
+    """跟踪的留言，截止时间最近的在前。给出 --now 时按该时间判断办理中/临期/超期；
+    否则按最近一次巡检的结果。"""
     from sqlalchemy import select
 
     from monitor.db.models import Message

@@ -37,7 +37,7 @@ def register(main: click.Group) -> None:
 
 @click.group()
 def watchlist() -> None:
-    """Manage watch terms (stored in the database; every change is kept in the history)."""
+    """管理关注词（存于数据库；每次修改都记入历史）。"""
 
 
 @watchlist.command("add")
@@ -75,7 +75,7 @@ def add(state, term: str, more: tuple[str, ...], level: str | None, category: st
 @now_option
 @pass_state
 def remove(state, term: str, now: datetime | None) -> None:
-    """Remove TERM (the history keeps it)."""
+    """删除关注词 TERM（历史中保留）。"""
     from monitor.watchlist.terms import actor_name, remove_term
 
     app = state.app(now)
@@ -88,7 +88,7 @@ def remove(state, term: str, now: datetime | None) -> None:
 @json_option
 @pass_state
 def list_(state, as_json: bool) -> None:
-    """The watch terms."""
+    """列出关注词。"""
     from monitor.watchlist.levels import LEVEL_ZH
     from monitor.watchlist.terms import list_terms
 
@@ -161,7 +161,7 @@ def _field(spec, name: str) -> str:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_state
 def export(state, file: Path) -> None:
-    """Write the terms to FILE in the import format."""
+    """按导入格式把关注词写入 FILE。"""
     from monitor.watchlist.terms import export_terms
 
     app = state.app()
@@ -171,11 +171,11 @@ def export(state, file: Path) -> None:
 
 
 @watchlist.command("history")
-@click.option("--limit", type=int, default=None, help="Only the newest N changes.")
+@click.option("--limit", type=int, default=None, help="只显示最新的 N 条修改。")
 @json_option
 @pass_state
 def history(state, limit: int | None, as_json: bool) -> None:
-    """Who changed which term, when, and how (newest first)."""
+    """谁在何时如何修改了哪个关注词（最新的在前）。"""
     from monitor.watchlist.terms import ACTION_ZH, history as load_history
 
     app = state.app()
@@ -197,7 +197,7 @@ def history(state, limit: int | None, as_json: bool) -> None:
 @json_option
 @pass_state
 def check(state, text: str, as_json: bool) -> None:
-    """Show which terms TEXT would hit, and how confidently (try out exclusions)."""
+    """显示 TEXT 会命中哪些关注词及其置信度（用于试验排除短语）。"""
     from monitor.watchlist.matcher import get_matcher
     from monitor.watchlist.levels import LEVEL_ZH
 
@@ -233,15 +233,15 @@ def _change(entry: dict) -> str:
 
 
 @click.command()
-@click.option("--matched", is_flag=True, help="Only items with watchlist hits.")
-@click.option("--source", default=None, help="Only this source.")
-@click.option("--limit", type=int, default=None, help="Only the newest N items.")
+@click.option("--matched", is_flag=True, help="只看命中关注词的新闻。")
+@click.option("--source", default=None, help="只看这个数据源。")
+@click.option("--limit", type=int, default=None, help="只显示最新的 N 条。")
 @now_option
 @json_option
 @pass_state
 def news(state, matched: bool, source: str | None, limit: int | None, now: datetime | None,
          as_json: bool) -> None:
-    """Outside news items (newest first) and their watchlist matches."""
+    """外部新闻（最新的在前）及其关注词命中。"""
     from monitor.watchlist.listing import news_document
     from monitor.watchlist.levels import LEVEL_ZH
 
