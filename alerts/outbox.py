@@ -98,6 +98,7 @@ class SourcePayload(Payload):
     since: str | None = None        # last success, local time for people
     last_error: str | None = None   # last failure, local time for people
     error: str = ""
+    kind: str = "messages"          # the source's kind: a news source finds news, not messages
 
 
 class CalendarPayload(Payload):

@@ -213,7 +213,8 @@ def _source_item(alert: Any, data: SourcePayload) -> Item:
         fields.append(("最近成功", data.since))
     if data.last_error:
         fields.append(("最近失败", data.last_error))
-    fields.append(("处理", "数据源异常期间不会发现新留言，请检查网站或配置"))
+    found = "新闻" if data.kind == "news" else "留言"
+    fields.append(("处理", f"数据源异常期间不会发现新的{found}，请检查网站或配置"))
     return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"数据源 {name} 异常", fields, None,
                 data.reason or "")
 
@@ -225,7 +226,7 @@ def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
         fields.append(("影响", f"{data.provisional} 条留言的截止日暂按周末推算"))
     fields.append(("处理", (f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
                           "运行 opinion-monitor calendar import-notice 通知.txt，"
-                          f"写入 holidays.toml 的 [years.{year}]"
+                          "写入 holidays.toml"
                           "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）")))
     return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
 

@@ -52,7 +52,7 @@ def source_unhealthy_alerts(session: Session, app: "App", now: datetime) -> int:
         rows.append(NewAlert(AlertKind.SOURCE_UNHEALTHY, subject, stage, now, payload=SourcePayload(
             reason=source.reason or "", since=format_local(source.last_success) or None,
             last_error=format_local(source.last_error) or None,
-            error=(source.last_error_text or "")[:500])))
+            error=(source.last_error_text or "")[:500], kind=source.kind or "messages")))
     return enqueue(session, rows)
 
 

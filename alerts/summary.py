@@ -351,10 +351,10 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
     year = day.year
     if not app.calendar.knows_year(year):
         summary.calendar_warning = (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
-                                    f"请在 holidays.toml 中补充 [years.{year}]")
+                                    f"请运行 opinion-monitor calendar import-notice 通知.txt 导入{year}年安排")
     elif not app.calendar.knows_year(year + 1):
         summary.calendar_warning = (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
-                                    f"请在 holidays.toml 中补充 [years.{year + 1}]")
+                                    f"请运行 opinion-monitor calendar import-notice 通知.txt 导入")
     return summary
 
 

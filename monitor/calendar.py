@@ -24,8 +24,7 @@ class UnknownYear(LookupError):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"the working-day calendar does not know the year {year}: add [years.{year}] "
-            "to config/holidays.toml (the State Council's holiday schedule for that year)"
+            f"工作日日历没有 {year} 年的节假日安排"
         )
         self.year = year
 

@@ -60,3 +60,33 @@ def test_config_errors_are_chinese(tmp_path: Path) -> None:
     for line in result.stderr.strip().splitlines():
         assert line.startswith(("error: ", str(path))) and str(path) in line
         assert english(line.replace(str(path), "")) == [], line
+
+
+def test_news_source_down_says_news_and_calendar_hint_can_be_pasted(make_app) -> None:
+    from alerts.render import _calendar_item, _source_item, md
+    from alerts.outbox import CalendarPayload, SourcePayload
+
+    class Row:
+        id, crisis, department = 1, False, None
+
+        def __init__(self, kind: str, subject: str) -> None:
+            self.kind, self.subject = kind, subject
+
+    news = _source_item(Row("source_unhealthy", "source:local-news"),
+                        SourcePayload(reason="DNS 解析失败", kind="news"))
+    portal = _source_item(Row("source_unhealthy", "source:bxcy"), SourcePayload(reason="HTTP 521"))
+    assert "不会发现新的新闻" in dict(news.fields)["处理"]
+    assert "留言" in dict(portal.fields)["处理"]
+    calendar = _calendar_item(Row("calendar_missing", "calendar:2027"), CalendarPayload(year=2027))
+    how = md(dict(calendar.fields)["处理"])  # as the WeCom markdown shows it
+    assert "opinion-monitor calendar import-notice 通知.txt" in how and "［" not in how
+
+
+def test_unknown_year_names_the_holidays_file_in_use(tmp_path: Path) -> None:
+    path = write_config(tmp_path / "office")
+    result = CliRunner().invoke(main, ["--config", str(path), "calendar", "due", "--from",
+                                       "2026-12-28", "--working-days", "5"])
+    assert result.exit_code == 3
+    [line] = result.stderr.strip().splitlines()
+    assert str(tmp_path / "office" / "holidays.toml") in line and "config/holidays.toml" not in line
+    assert "2027" in line and "calendar import-notice" in line

@@ -42,8 +42,10 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
         result = working_day_deadline(received, working_days, config.calendar, mode,
                                       allow_provisional=allow_provisional)
     except UnknownYear as exc:
-        click.echo(f"error: {exc} ({config.holidays_path}); or pass --allow-provisional",
-                   err=True)
+        # the file in use (beside the monitor.toml in use), not the template's path
+        click.echo(f"error: {exc}：请运行 opinion-monitor calendar import-notice 导入国务院通知，"
+                   f"或在 {config.holidays_path} 中补充 [years.{exc.year}]；"
+                   "也可加 --allow-provisional 暂按周末推算", err=True)
         raise SystemExit(3) from None
     if as_json:
         emit_json({"due_date": result.due_date.isoformat(), "deadline": iso(result.deadline),
