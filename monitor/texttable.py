@@ -28,14 +28,49 @@ def _clip(text: str, limit: int) -> str:
     return out + "…"
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 40) -> str:
-    """An aligned plain-text table; CJK characters count double so columns line up."""
-    cells = [[_clip("" if v is None else str(v), max_width) for v in row] for row in rows]
+def _wrap(text: str, limit: int) -> list[str]:
+    """`text` in lines of at most `limit` display columns (CJK counts double)."""
+    lines, line, used = [], "", 0
+    for ch in text:
+        w = display_width(ch)
+        if used + w > limit and line:
+            lines.append(line.rstrip())
+            line, used = "", 0
+            if ch == " ":
+                continue
+        line, used = line + ch, used + w
+    lines.append(line.rstrip())
+    return lines or [""]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 40,
+          wrap: Sequence[int] = (), total_width: int | None = None) -> str:
+    """An aligned plain-text table; CJK characters count double so columns line up. Columns
+    listed in `wrap` (reasons, errors) are never cut: they take the terminal's remaining width
+    (`total_width`, default the terminal's) and continue on further lines; others are clipped
+    at `max_width`."""
+    texts = [["" if v is None else str(v) for v in row] for row in rows]
+    cells = [[v if i in wrap else _clip(v, max_width) for i, v in enumerate(row)] for row in texts]
     widths = [display_width(h) for h in headers]
     for row in cells:
         for i, value in enumerate(row):
-            widths[i] = max(widths[i], display_width(value))
+            if i not in wrap:
+                widths[i] = max(widths[i], display_width(value))
+    if wrap:
+        if total_width is None:
+            import shutil
+
+            total_width = shutil.get_terminal_size((100, 24)).columns
+        fixed = sum(w for i, w in enumerate(widths) if i not in wrap) + 2 * (len(headers) - 1)
+        room = max(20, (total_width - fixed) // len(wrap))
+        for i in wrap:
+            longest = max((display_width(row[i]) for row in cells), default=0)
+            widths[i] = max(widths[i], min(room, longest))
     lines = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(_pad(v, widths[i]) for i, v in enumerate(row)).rstrip() for row in cells]
+    for row in cells:
+        parts = [_wrap(v, widths[i]) if i in wrap else [v] for i, v in enumerate(row)]
+        for n in range(max(len(p) for p in parts)):
+            lines.append("  ".join(_pad(p[n] if n < len(p) else "", widths[i])
+                                   for i, p in enumerate(parts)).rstrip())
     return "\n".join(lines)

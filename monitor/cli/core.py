@@ -84,7 +84,8 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     rows = [[s["name"], "正常" if s["healthy"] else "异常", s["reason"] or "",
              (s["last_success"] or "")[:16].replace("T", " "),
              (s["last_error"] or "")[:16].replace("T", " ")] for s in doc["sources"]]
-    click.echo(table(["名称", "状态", "原因", "最近成功", "最近失败"], rows) if rows else "  （未配置）")
+    click.echo(table(["名称", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[2])
+               if rows else "  （未配置）")  # the reason in full, wrapped
     click.echo("\n留言状态：")
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
     cal = doc["calendar"]

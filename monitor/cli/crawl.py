@@ -43,10 +43,10 @@ def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | 
         rows = [(r.source, "成功" if r.ok else "失败", "是" if r.complete else "否", r.new, r.updated,
                  r.replied, r.withdrawn, r.requests, r.error or "") for r in results]
         click.echo(table(["来源", "结果", "完整", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
-                         max_width=60))
+                         max_width=60, wrap=[8]))  # the error in full, wrapped
     failed = [r.source for r in results if not r.ok]
     if failed:
         # the results are printed in full above; the exit code tells scripts something failed
-        click.echo(f"error: crawl failed for {', '.join(failed)} (see `opinion-monitor status`)",
+        click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 opinion-monitor status）",
                    err=True)
         raise SystemExit(1)
