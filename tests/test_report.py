@@ -45,8 +45,11 @@ def _request(app: App, received: str, done: str | None = None, outcome: str = "�
 
 @pytest.fixture
 def history(make_app) -> App:
+    return build_history(make_app(now=NOW))
+
+
+def build_history(app: App) -> App:
     """A small history whose every figure is worked out by hand in the tests below."""
-    app = make_app(now=NOW)
     m1 = add_message(app, "m1", "2026-11-02T10:00", "综合科")   # replied 11-04: 2 wd, on time
     _reply(app, m1, "2026-11-04T10:00")
     m2 = add_message(app, "m2", "2026-11-02T10:00", "综合科")   # replied 11-12: 8 wd, late
