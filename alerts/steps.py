@@ -56,11 +56,21 @@ def source_unhealthy_alerts(session: Session, app: "App", now: datetime) -> int:
     return enqueue(session, rows)
 
 
+def provisional_requests(session: Session) -> int:
+    """依申请公开 requests not yet answered whose due date counts through an unknown year."""
+    from monitor.db.models import DisclosureRequest
+    from monitor.disclosure.deadlines import OPEN_VALUES
+
+    return session.scalar(select(func.count()).select_from(DisclosureRequest).where(
+        DisclosureRequest.state.in_(OPEN_VALUES), DisclosureRequest.provisional.is_(True))) or 0
+
+
 def missing_year(app: "App", session: Session, today: date) -> tuple[int, int] | None:
     """(year to add, provisional active messages) when the office must be told, else None."""
     calendar = app.calendar
     provisional = session.scalar(select(func.count()).select_from(Message).where(
         Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))) or 0
+    provisional += provisional_requests(session)
     if provisional:
         return calendar.next_unknown(today.year), provisional
     if today >= date(today.year, 12, 1) and not calendar.knows_year(today.year + 1):

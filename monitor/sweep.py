@@ -140,6 +140,7 @@ STEPS: list[tuple[str, SweepStep]] = [
     ("states", message_states),
     ("alerts.reply", message_stage_alerts),
     ("alerts.crisis", milestone_stage_alerts),
+    ("disclosure.provisional", disclosure_sweep.recheck_provisional),
     ("disclosure.states", disclosure_sweep.disclosure_states),
     ("alerts.disclosure", disclosure_sweep.disclosure_alerts),
     ("watch.scan", watch_scan.scan_watch),

@@ -181,3 +181,24 @@ def test_sweep_stages_correction_at_risk_overdue(make_app) -> None:
         assert alert.subject == "disclosure:1" and alert.department == "综合科"
         assert session.scalar(select(func.count()).select_from(DisclosureRequest)
                               .where(DisclosureRequest.state == "overdue")) == 1
+
+
+def test_provisional_due_date_becomes_firm_when_the_year_is_added(make_app) -> None:
+    from monitor.disclosure.register import Context, add_request
+
+    app = make_app(now="2026-12-10T11:00")
+    with app.session() as session:
+        request = add_request(session, Context(app.config, app.calendar, app.now()),
+                              "申请公开2026年度审计工作报告", at(app, "2026-12-10T10:00").now())
+        # 2027 is unknown: weekends only → 12-11 … 2027-01-07 counting 01-01 as a working day
+        assert request.provisional and request.due_date.isoformat() == "2027-01-07"
+    sweep(at(app, "2026-12-10T12:00"))
+    with app.session() as session:
+        assert session.scalar(select(func.count()).select_from(Alert)
+                              .where(Alert.kind == "calendar_missing")) == 1
+    (app.config.folder / "holidays.toml").write_text(
+        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', encoding="utf-8")
+    sweep(at(app, "2026-12-10T13:00"))
+    with app.session() as session:
+        request = session.get(DisclosureRequest, 1)
+        assert not request.provisional and request.due_date.isoformat() == "2027-01-08"

@@ -32,6 +32,24 @@ if TYPE_CHECKING:
 
 
 
+def recheck_provisional(session: Session, app: "App", now: datetime) -> int:
+    """Provisional due dates (through a year the calendar does not know) are recomputed on
+    every sweep: once holidays.toml gains the year they become firm. Few rows."""
+    from sqlalchemy.orm import selectinload
+
+    from monitor.disclosure.deadlines import OPEN_VALUES
+    from monitor.disclosure.register import Context, schedule
+
+    ctx = Context(app.config, app.calendar, now, actor="sweep")
+    count = 0
+    query = (select(DisclosureRequest).options(selectinload(DisclosureRequest.pauses))
+             .where(DisclosureRequest.provisional.is_(True), DisclosureRequest.state.in_(OPEN_VALUES)))
+    for request in session.scalars(query):
+        schedule(session, request, ctx)
+        count += 1
+    return count
+
+
 def disclosure_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
     overdue = session.execute(
