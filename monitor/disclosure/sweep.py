@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 
-def recheck_provisional(session: Session, app: "App", now: datetime) -> int:
+def recheck_provisional(session: Session, app: App, now: datetime) -> int:
     """Provisional due dates (through a year the calendar does not know) are recomputed on
     every sweep: once holidays.toml gains the year they become firm. Few rows."""
     from sqlalchemy.orm import selectinload
