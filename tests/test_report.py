@@ -197,6 +197,11 @@ def test_html_report_renders_chinese_in_chromium(history: App, tmp_path: Path) -
                    check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    # and it prints: the browser's own PDF of the page (print CSS, A4)
+    pdf = tmp_path / "r.pdf"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
     # the CJK font the page names is installed, so no label falls back to missing-glyph boxes
     fc = subprocess.run(["fc-match", "Noto Sans CJK SC"], capture_output=True, text=True, check=False)
     assert "NotoSansCJK" in fc.stdout.replace(" ", "")

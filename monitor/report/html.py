@@ -15,9 +15,10 @@ from monitor.report.charts import FONT, punctuality_bars, trend_lines
 from monitor.report.figures import Report, Timeliness
 from monitor.timeutil import format_local
 
-LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
-MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
-WATCH_LEVEL_ZH = {"info": "提示", "warning": "关注", "critical": "严重"}
+# one wording for levels and milestones everywhere
+from monitor.tracking import EVENT_LEVEL_ZH as LEVEL_ZH
+from monitor.tracking import MILESTONE_ZH
+from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH
 
 REPORT_CSS = f"""
 body {{ font-family: {FONT}; color: #222; margin: 24px auto; max-width: 960px; line-height: 1.5; }}
