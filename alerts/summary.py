@@ -284,14 +284,14 @@ def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary
         for r in session.scalars(select(DisclosureRequest)
                                  .where(running, DisclosureRequest.first_received_at <= moment)
                                  .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
-            entry = Row(r.department or NO_DEPARTMENT, f"【依申请公开】{r.title}", r.first_received_at,
+            request_row = Row(r.department or NO_DEPARTMENT, f"【依申请公开】{r.title}", r.first_received_at,
                         r.due_date, None, "依申请公开", max(1, (day - r.due_date).days), bool(r.provisional))
             if r.deadline <= moment:
-                summary.overdue.append(entry)
+                summary.overdue.append(request_row)
             elif r.due_date == day:
-                summary.due_today.append(entry)
+                summary.due_today.append(request_row)
             elif r.due_date == summary.next_day:
-                summary.due_next.append(entry)
+                summary.due_next.append(request_row)
         window = (start_of_day(summary.since), start_of_day(day))
         month = (start_of_day(day - timedelta(days=30)), start_of_day(day))
         for m in session.scalars(select(Message).where(
