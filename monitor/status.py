@@ -73,11 +73,19 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
         states[state] = n
     alerts = {status: n for status, n in session.execute(
         select(Alert.status, func.count()).group_by(Alert.status))}
+    from monitor.db.models import DisclosureRequest
+    from monitor.disclosure.register import STATES as DISCLOSURE_STATES
+
+    disclosures = dict.fromkeys(DISCLOSURE_STATES, 0)
+    for state, n in session.execute(select(DisclosureRequest.state, func.count())
+                                    .group_by(DisclosureRequest.state)):
+        disclosures[state] = n
     year = local_date(now).year
     calendar = config.calendar
     return {
         "sources": source_health(session, config),
         "states": states,
+        "disclosures": disclosures,
         "alerts": alerts,
         "calendar": {
             "known_until": calendar.known_until(year),

@@ -202,3 +202,10 @@ def test_provisional_due_date_becomes_firm_when_the_year_is_added(make_app) -> N
     with app.session() as session:
         request = session.get(DisclosureRequest, 1)
         assert not request.provisional and request.due_date.isoformat() == "2027-01-08"
+
+
+def test_status_counts_requests_per_state(config: Path) -> None:
+    add(config)
+    doc = json.loads(run(config, "status", "--json", "--now", "2026-10-29T10:00"))
+    assert doc["disclosures"]["open"] == 1 and doc["disclosures"]["paused"] == 0
+    assert "依申请公开：办理中 1 件" in run(config, "status", "--now", "2026-10-29T10:00")

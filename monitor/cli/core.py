@@ -88,6 +88,10 @@ def status(state, now: datetime | None, as_json: bool) -> None:
                if rows else "  （未配置）")  # the reason in full, wrapped
     click.echo("\n留言状态：")
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
+    from monitor.disclosure.register import STATE_ZH as DISCLOSURE_STATE_ZH
+
+    counts = [f"{DISCLOSURE_STATE_ZH.get(k, k)} {v} 件" for k, v in doc["disclosures"].items() if v]
+    click.echo("\n依申请公开：" + ("，".join(counts) or "无"))
     cal = doc["calendar"]
     click.echo(f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
                f"（通知发布后运行 opinion-monitor calendar import-notice 通知.txt，"
