@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,10 +31,17 @@ OUTCOMES = ["予以公开", "部分公开", "不予公开", "无法提供", "不
 def build_history(app, messages: int, requests: int) -> None:
     from sqlalchemy import insert
 
-    from monitor.db.models import CrisisEvent, DisclosureRequest, Message, Milestone, WatchHit, WatchTerm
+    from monitor.db.models import (
+        CrisisEvent,
+        DisclosureRequest,
+        Message,
+        Milestone,
+        WatchHit,
+        WatchTerm,
+    )
 
     rng = random.Random(20261201)
-    start = datetime(2025, 12, 31, 16, tzinfo=timezone.utc)  # 2026-01-01 00:00 in Shanghai
+    start = datetime(2025, 12, 31, 16, tzinfo=UTC)  # 2026-01-01 00:00 in Shanghai
     year = timedelta(days=365)
     rows = []
     for i in range(messages):
@@ -49,7 +56,7 @@ def build_history(app, messages: int, requests: int) -> None:
             replied, state = deadline + timedelta(hours=rng.uniform(1, 200)), "replied_late"
         elif roll < 0.95:
             state = "withdrawn"
-        elif deadline < datetime(2026, 12, 31, 16, tzinfo=timezone.utc):
+        elif deadline < datetime(2026, 12, 31, 16, tzinfo=UTC):
             state = "overdue"
         rows.append({"source": rng.choice(SOURCES), "external_id": f"b{i}", "kind": "reply",
                      "title": f"留言{i}", "posted_at": posted, "department": rng.choice(DEPARTMENTS),
@@ -108,7 +115,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         config = Path(folder) / "monitor.toml"
         config.write_text('[monitor]\ndatabase = "sqlite:///bench.db"\n', encoding="utf-8")
-        now = datetime(2027, 1, 5, 2, tzinfo=timezone.utc)
+        now = datetime(2027, 1, 5, 2, tzinfo=UTC)
         app = App(load_config(config), clock=fixed_clock(now))
         t0 = time.perf_counter()
         build_history(app, args.messages, args.requests)
