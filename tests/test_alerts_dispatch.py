@@ -260,7 +260,9 @@ def test_calendar_missing_once_a_day_when_deadlines_are_provisional(make_app, we
     assert rows == [("calendar:2027", "2026-11-26"), ("calendar:2027", "2026-11-27")]
     dispatch(app, timing=timing)
     assert "[years.2027]" not in wecom.contents()[0]  # escaped: no markdown link syntax
-    assert "［years.2027］" in wecom.contents()[0] and "1 条留言" in wecom.contents()[0]
+    # the office can act on it: the command to run, pasteable (no full-width escaping of it)
+    assert "opinion-monitor calendar import-notice" in wecom.contents()[0]
+    assert "［" not in wecom.contents()[0] and "1 条留言" in wecom.contents()[0]
 
 
 def test_calendar_missing_from_december_first(make_app) -> None:
