@@ -24,7 +24,7 @@ class UnknownYear(LookupError):
 
     def __init__(self, year: int) -> None:
         super().__init__(
-            f"工作日日历没有 {year} 年的节假日安排"
+            f"工作日日历没有 {year} 年的节假日安排，请在 holidays.toml 中补充 [years.{year}]"
         )
         self.year = year
 

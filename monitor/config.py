@@ -18,8 +18,7 @@ from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
 from monitor.timeutil import Duration, parse_clock, parse_duration
 
-DEFAULT_CONFIG = Path("config/monitor.toml")
-CONFIG_ENV = "OPINION_MONITOR_CONFIG"
+from monitor.quickconfig import CONFIG_ENV, DEFAULT_CONFIG, config_path  # noqa: F401  (one definition)
 
 
 class _Strict(BaseModel):
@@ -358,10 +357,6 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     except ValidationError as exc:
         problems = [_describe(e) for e in exc.errors()]
         raise ConfigError(f"{path}: " + f"\n{path}: ".join(problems)) from None
-
-
-def config_path(option: str | None) -> Path:
-    return Path(option or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
 def load_config(path: Path) -> Config:

@@ -36,16 +36,15 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
     from monitor.deadlines import working_day_deadline
     from monitor.timeutil import format_local, iso
 
-    config = state.config(required=False)
-    mode = receipt_on_rest_day or config.settings.rules.reply.receipt_on_rest_day
+    config = state.calendar_settings()  # not the whole monitor.toml: a fast answer
+    mode = receipt_on_rest_day or config.receipt_on_rest_day
     try:
         result = working_day_deadline(received, working_days, config.calendar, mode,
                                       allow_provisional=allow_provisional)
     except UnknownYear as exc:
         # the file in use (beside the monitor.toml in use), not the template's path
-        click.echo(f"error: {exc}：请运行 opinion-monitor calendar import-notice 导入国务院通知，"
-                   f"或在 {config.holidays_path} 中补充 [years.{exc.year}]；"
-                   "也可加 --allow-provisional 暂按周末推算", err=True)
+        click.echo(f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
+                   "import-notice 导入国务院通知；也可加 --allow-provisional 暂按周末推算", err=True)
         raise SystemExit(3) from None
     if as_json:
         emit_json({"due_date": result.due_date.isoformat(), "deadline": iso(result.deadline),
@@ -54,7 +53,9 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
         return
     note = "（临时：含未知年份，仅按周末计算）" if result.provisional else ""
     click.echo(f"收到时间：{format_local(received)}")
-    click.echo(f"办理时限：{working_days} 个工作日（次日起算，{mode}）")
+    rest_day = {"as-is": "休息日收到的从下一个工作日起算第 1 天",
+                "next-workday": "休息日收到的视为下一个工作日收到，该日不计"}[mode]
+    click.echo(f"办理时限：{working_days} 个工作日（收到当天不计，次日起算；{rest_day}）")
     click.echo(f"截止日期：{result.due_date.isoformat()}（{format_local(result.deadline)} 前，"
                f"即当日 24:00）{note}")
 
@@ -71,13 +72,15 @@ def is_workday(state, day: str, as_json: bool) -> None:
         parsed = date.fromisoformat(day)
     except ValueError:
         raise click.BadParameter(f"{day!r} 不是日期（应为 YYYY-MM-DD）") from None
-    config = state.config(required=False)
+    config = state.calendar_settings()  # not the whole monitor.toml: a fast answer
+    work_calendar = config.calendar
     try:
-        workday = config.calendar.is_workday(parsed)
+        workday = work_calendar.is_workday(parsed)
     except UnknownYear as exc:
-        click.echo(f"error: {exc} ({config.holidays_path})", err=True)
+        click.echo(f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
+                   "import-notice 导入国务院通知", err=True)
         raise SystemExit(3) from None
-    name = config.calendar.holiday_name(parsed)
+    name = work_calendar.holiday_name(parsed)
     if as_json:
         emit_json({"date": parsed.isoformat(), "workday": workday, "holiday_name": name})
         return

@@ -34,6 +34,12 @@ class State:
             return Config(path.resolve(), Settings())
         return load_config(path)
 
+    def calendar_settings(self) -> Any:
+        """What the calendar commands need, without validating the whole file (fast)."""
+        from monitor.quickconfig import calendar_settings
+
+        return calendar_settings(self.config_option)
+
     def app(self, now: datetime | None = None) -> Any:
         from monitor.app import App, fixed_clock
 
