@@ -72,6 +72,13 @@ def test_a_crisis_day_of_the_demo(tmp_path: Path) -> None:
     assert "每日汇总" in text and "已发送：企业微信" in text
     assert "opinion-monitor --config" in text and "items --state all" in text
     assert len(demo.wecom.messages) >= 5 and len(demo.smtp.messages) >= 1
+    # one wording: 还剩2小时 as in the alerts, never 还剩 2h
+    assert not re.search(r"还剩 ?\d+[hm]\b", text) and "还剩 2h" not in text
+    # the daemon's log runs on the story's simulated clock; the stand-ins log elsewhere
+    log = (folder / "daemon.log").read_text(encoding="utf-8").splitlines()
+    assert log and all(line.startswith("2026-09-29T") for line in log if line[:4].isdigit())
+    assert not any("mail.log" in line or "aiosmtpd" in line for line in log)
+    assert (folder / "standins.log").exists()
     # the database stays behind for exploring with the ordinary commands
     result = CliRunner().invoke(main, ["--config", str(folder / "monitor.toml"), "items",
                                        "--state", "all", "--json"])

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, TextIO
 
 from alerts.channels.base import Timing
+from alerts.labels import stage_label
 from alerts.outbox import kind_label
 from monitor.tracking import MILESTONE_ZH
 from monitor.daemon import CRAWL_WORKERS
@@ -135,6 +136,36 @@ def render_config(wecom_url: str, smtp_url: str) -> str:
 # ---------------------------------------------------------------------------------------
 # The scenario
 # ---------------------------------------------------------------------------------------
+
+
+# loggers of the stand-ins (SMTP sink, sample portal, fake WeCom): not the daemon's story
+STAND_IN_LOGGERS = ("mail.log", "aiosmtpd", "monitor.demo")
+
+
+class SimulatedTimeFormatter(logging.Formatter):
+    """Log lines stamped with the demo's simulated clock (the story runs on September's
+    dates), in the office's time with its offset, like the daemon's own log."""
+
+    def __init__(self, clock: Any) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.clock = clock
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return self.clock().astimezone(SHANGHAI).isoformat(timespec="seconds")
+
+
+def separate_logs(folder: Path, clock: Any) -> None:
+    """daemon.log on the simulated clock; the stand-ins' chatter in standins.log."""
+    formatter = SimulatedTimeFormatter(clock)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(formatter)
+    stand_ins = logging.FileHandler(folder / "standins.log", encoding="utf-8")
+    stand_ins.setFormatter(formatter)
+    for name in STAND_IN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [stand_ins]
+        logger.propagate = False
+
 
 @dataclass
 class Step:
@@ -373,6 +404,7 @@ class Demo:
         # the daemon's English log goes to a file; the screen gets the Chinese story
         log_file = self.folder / "daemon.log"
         setup_logging(log_file, stream=_NullStream())
+        separate_logs(self.folder, self.clock)
 
     def stop(self) -> None:
         for part in (self.portal, self.wecom, self.smtp):
@@ -385,6 +417,12 @@ class Demo:
         for handler in list(root.handlers):
             root.removeHandler(handler)
             handler.close()
+        for name in STAND_IN_LOGGERS:
+            logger = logging.getLogger(name)
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+                handler.close()
+            logger.propagate = True
 
     # -- printing -------------------------------------------------------------------------
     def say(self, text: str, moment: datetime | None = None) -> None:
@@ -485,7 +523,7 @@ class Demo:
             if m is None:
                 return f"{label}　 {alert.subject}"
             if alert.kind == "reply_at_risk":
-                left = "今天到期" if alert.stage == "1wd" else f"还剩 {alert.stage[:-2]} 个工作日"
+                left = stage_label(alert.kind, alert.stage)  # 今天到期 / 还剩2个工作日
                 return (f"{label} 「{m.title}」{m.department or ''}：{left}，"
                         f"期限 {m.due_date.isoformat()} 24:00")
             if alert.kind == "reply_overdue":
@@ -514,7 +552,7 @@ class Demo:
                 if alert.kind == "crisis_overdue":
                     return (f"{label}　 「{ms.event.title}」{what}已超时"
                             f"（时限 {format_local(ms.deadline)[5:]}）")
-                return (f"{label}　 「{ms.event.title}」{what}还剩 {alert.stage}"
+                return (f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
                         f"（时限 {format_local(ms.deadline)[5:]}）")
         if alert.kind == "daily_summary":
             from sqlalchemy import func, select
