@@ -544,7 +544,8 @@ class Demo:
                             f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}")
                 if alert.kind == "disclosure_overdue":
                     return f"{label}　 「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
-                return f"{label}　 「{request.title}」：期限 {request.due_date.isoformat()} 24:00"
+                return (f"{label}　 「{request.title}」{request.department or ''}："
+                        f"{stage_label(alert.kind, alert.stage)}，期限 {request.due_date.isoformat()} 24:00")
         if kind_of == "milestone" and ident.isdigit():
             ms = session.get(Milestone, int(ident))
             if ms is not None:
