@@ -38,7 +38,7 @@ def acknowledge(app: App, alert_id: int) -> Acknowledged:
     with app.session() as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
-            raise NotFound(f"no alert with id {alert_id} (see `opinion-monitor alerts list`)")
+            raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
         alert.status = AlertStatus.ACKED.value
         others = session.execute(
             update(Alert)

@@ -160,7 +160,7 @@ def _parse_day(value: object, where: str) -> date:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise ConfigError(f"{where}: {value!r} is not a date (expected YYYY-MM-DD)") from None
+        raise ConfigError(f"{where}：{value!r} 不是日期（应为 YYYY-MM-DD）") from None
 
 
 def _parse_days(raw: object, where: str) -> dict[date, str | None]:
@@ -171,12 +171,12 @@ def _parse_days(raw: object, where: str) -> dict[date, str | None]:
             days[_parse_day(key, where)] = str(name) if name else None
         return days
     if not isinstance(raw, list):
-        raise ConfigError(f"{where}: expected a list of dates, got {type(raw).__name__}")
+        raise ConfigError(f"{where}：应为日期列表，实际是 {type(raw).__name__}")
     for item in raw:
         if isinstance(item, dict):
             unknown = set(item) - {"date", "name"}
             if unknown or "date" not in item:
-                raise ConfigError(f"{where}: each entry is a date or {{date, name}}, got {item!r}")
+                raise ConfigError(f"{where}：每一项应为日期或 {{date, name}}，实际是 {item!r}")
             days[_parse_day(item["date"], where)] = item.get("name")
         else:
             days[_parse_day(item, where)] = None
@@ -190,34 +190,34 @@ def load_calendar(path: Path | None) -> WorkCalendar:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
     unknown = set(raw) - {"years", "holidays", "workdays"}
     if unknown:
         raise ConfigError(
-            f"{path}: unknown key {sorted(unknown)[0]!r} (expected years, holidays, workdays)"
+            f"{path}: 未知的键 {sorted(unknown)[0]!r}（可用的键：years, holidays, workdays）"
         )
     years: dict[int, YearSchedule] = {}
     for year_key, table in (raw.get("years") or {}).items():
         where = f"{path}: years.{year_key}"
         if not str(year_key).isdigit() or not isinstance(table, dict):
-            raise ConfigError(f"{where}: expected a table [years.YYYY]")
+            raise ConfigError(f"{where}：应为表 [years.YYYY]")
         extra = set(table) - {"holidays", "workdays"}
         if extra:
-            raise ConfigError(f"{where}: unknown key {sorted(extra)[0]!r} (expected holidays, workdays)")
+            raise ConfigError(f"{where}：未知的键 {sorted(extra)[0]!r}（可用的键：holidays, workdays）")
         year = int(year_key)
         holidays = _parse_days(table.get("holidays", []), f"{where}.holidays")
         workdays = frozenset(_parse_days(table.get("workdays", []), f"{where}.workdays"))
         for day in list(holidays) + list(workdays):
             if day.year != year:
-                raise ConfigError(f"{where}: {day.isoformat()} is not in {year}")
+                raise ConfigError(f"{where}：{day.isoformat()} 不在 {year} 年")
         for day in sorted(workdays):
             if day.weekday() < 5:  # in a declared year weekdays work anyway: surely a typo
-                raise ConfigError(f"{where}.workdays: {day.isoformat()} is a weekday; make-up "
-                                  "workdays are Saturdays or Sundays")
+                raise ConfigError(f"{where}.workdays：{day.isoformat()} 是周一至周五；"
+                                  "调休上班日应为周六或周日")
         years[year] = YearSchedule(holidays=holidays, workdays=workdays)
     extra_holidays = _parse_days(raw.get("holidays", []), f"{path}: holidays")
     extra_workdays = frozenset(_parse_days(raw.get("workdays", []), f"{path}: workdays"))
     both = set(extra_holidays) & extra_workdays
     if both:
-        raise ConfigError(f"{path}: {min(both).isoformat()} is listed as both holiday and workday")
+        raise ConfigError(f"{path}: {min(both).isoformat()} 同时列为放假日和上班日")
     return WorkCalendar(years=years, extra_holidays=extra_holidays, extra_workdays=extra_workdays)

@@ -124,12 +124,12 @@ def declare_event(
 ) -> CrisisEvent:
     """Start a crisis's 5 h / 24 h clocks (DESIGN §2). A person declares; nothing automatic."""
     if level not in EVENT_LEVELS:
-        raise MonitorError(f"event level {level!r}: expected one of {', '.join(EVENT_LEVELS)}")
+        raise MonitorError(f"事件级别 {level!r} 无效，应为 {'、'.join(EVENT_LEVELS)} 之一")
     if not title.strip():
-        raise MonitorError("an event needs a title")
+        raise MonitorError("事件需要标题")
     if started_at > now + CLOCK_SKEW:
-        raise MonitorError(f"--started-at {started_at.isoformat()} is in the future "
-                           "(the time the event happened or was found)")
+        raise MonitorError(f"--started-at {started_at.isoformat()} 在未来"
+                           "（应为事件发生或被发现的时间）")
     rule = config.settings.rules.crisis
     event = CrisisEvent(title=title.strip(), level=level, started_at=started_at, declared_at=now)
     session.add(event)
@@ -148,7 +148,7 @@ def declare_event(
 def get_event(session: Session, event_id: int) -> CrisisEvent:
     event = session.get(CrisisEvent, event_id)
     if event is None:
-        raise NotFound(f"no crisis event with id {event_id} (see `opinion-monitor event list`)")
+        raise NotFound(f"没有编号为 {event_id} 的突发事件（用 opinion-monitor event list 查看）")
     return event
 
 
@@ -160,17 +160,17 @@ def mark_milestone_done(
     from monitor.timeutil import format_local
 
     if name not in MILESTONES:
-        raise MonitorError(f"milestone {name!r}: expected one of {', '.join(MILESTONES)}")
+        raise MonitorError(f"时限任务 {name!r} 无效，应为 {'、'.join(MILESTONES)} 之一")
     event = get_event(session, event_id)
     milestone = next(m for m in event.milestones if m.name == name)
     if at < event.started_at:
-        raise MonitorError(f"--at {format_local(at)} is before the event started "
-                           f"({format_local(event.started_at)})")
+        raise MonitorError(f"--at {format_local(at)} 早于事件开始时间"
+                           f"（{format_local(event.started_at)}）")
     if at > now + CLOCK_SKEW:
-        raise MonitorError(f"--at {format_local(at)} is in the future")
+        raise MonitorError(f"--at {format_local(at)} 在未来")
     if milestone.done_at is not None and not correct:
-        raise MonitorError(f"event {event_id} {name} was already marked done at "
-                           f"{format_local(milestone.done_at)}; pass --correct to change it")
+        raise MonitorError(f"事件 {event_id} 的 {name} 已于 {format_local(milestone.done_at)} "
+                           "标记完成；如需更正请加 --correct")
     milestone.done_at = at
     return milestone
 

@@ -290,7 +290,7 @@ def test_acked_subject_gets_no_more_reminders(make_app, wecom: FakeWecom, timing
     assert [r["kind"] for r in alert_rows(app) if r["subject"].startswith("message:")] == ["reply_at_risk"]
     assert all("留言a1" not in c for c in wecom.contents())
     missing = CliRunner().invoke(main, ["--config", str(app.config.path), "alerts", "ack", "999"])
-    assert missing.exit_code == 4 and "no alert with id 999" in missing.output
+    assert missing.exit_code == 4 and "没有编号为 999 的提醒" in missing.output
 
 
 def test_claimed_alerts_are_not_sent_twice_and_a_dead_claim_expires(make_app, wecom: FakeWecom, timing) -> None:

@@ -117,13 +117,13 @@ def test_a_year_in_holidays_toml_replaces_the_package(tmp_path) -> None:
 
 
 @pytest.mark.parametrize("body, fragment", [
-    ('[years.2027]\nholidays = ["2027-13-01"]\n', "years.2027.holidays: '2027-13-01' is not a date"),
-    ('[years.2027]\nholidays = ["2028-01-01"]\n', "2028-01-01 is not in 2027"),
-    ('[years.2027]\nholiday = []\n', "unknown key 'holiday'"),
-    ('[years.2027]\nworkdays = ["2027-01-06"]\n', "2027-01-06 is a weekday"),
-    ('[year.2027]\n', "unknown key 'year'"),
-    ('holidays = ["2026-11-27"]\nworkdays = ["2026-11-27"]\n', "both holiday and workday"),
-    ('[years.2027\n', "not valid TOML"),
+    ('[years.2027]\nholidays = ["2027-13-01"]\n', "years.2027.holidays：'2027-13-01' 不是日期"),
+    ('[years.2027]\nholidays = ["2028-01-01"]\n', "2028-01-01 不在 2027 年"),
+    ('[years.2027]\nholiday = []\n', "未知的键 'holiday'"),
+    ('[years.2027]\nworkdays = ["2027-01-06"]\n', "2027-01-06 是周一至周五"),
+    ('[year.2027]\n', "未知的键 'year'"),
+    ('holidays = ["2026-11-27"]\nworkdays = ["2026-11-27"]\n', "同时列为放假日和上班日"),
+    ('[years.2027\n', "不是有效的 TOML"),
 ])
 def test_bad_holidays_toml_names_file_and_key(tmp_path, body: str, fragment: str) -> None:
     path = tmp_path / "holidays.toml"

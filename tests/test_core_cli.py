@@ -168,14 +168,14 @@ def test_event_inputs_are_checked(config: Path) -> None:
     eid = str(doc["id"])
     before = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
                                        "--at", "2026-11-26T07:00", "--now", "2026-11-26T09:00"])
-    assert before.exit_code == 1 and "before the event started" in before.output
+    assert before.exit_code == 1 and "早于事件开始时间" in before.output
     future = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
                                        "--at", "2031-01-01T00:00", "--now", "2026-11-26T09:00"])
-    assert future.exit_code == 1 and "in the future" in future.output
+    assert future.exit_code == 1 and "在未来" in future.output
     run(config, "event", "done", eid, "publish", "--at", "2026-11-26T09:00", "--now", "2026-11-26T09:00")
     again = CliRunner().invoke(main, ["--config", str(config), "event", "done", eid, "publish",
                                       "--at", "2026-11-26T09:30", "--now", "2026-11-26T10:00"])
-    assert again.exit_code == 1 and "already marked done" in again.output
+    assert again.exit_code == 1 and "标记完成" in again.output
     run(config, "event", "done", eid, "publish", "--at", "2026-11-26T09:30", "--correct",
         "--now", "2026-11-26T10:00")
     listed = json.loads(run(config, "event", "list", "--json", "--now", "2026-11-27T06:30"))
@@ -184,7 +184,7 @@ def test_event_inputs_are_checked(config: Path) -> None:
     assert press["state"] == "at_risk"  # inside the 2 h warning before 08:00
     late = CliRunner().invoke(main, ["--config", str(config), "event", "declare", "x", "--level",
                                      "major", "--started-at", "2030-01-01T08:00"])
-    assert late.exit_code == 1 and "in the future" in late.output
+    assert late.exit_code == 1 and "在未来" in late.output
 
 
 def test_config_folder_and_every_problem_are_reported(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_the_folder_is_fresh_each_time_and_a_foreign_folder_is_never_wiped(tmp_p
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(MonitorError, match="was not made by the demo"):
+    with pytest.raises(MonitorError, match="不是演示创建的"):
         prepare_folder(foreign)
     assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
 

@@ -54,7 +54,7 @@ def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
         except OSError as exc:
-            raise MonitorError(f"--log-file {path}: cannot write: {exc.strerror}") from None
+            raise MonitorError(f"--log-file {path}：无法写入：{exc.strerror}") from None
         handler.setFormatter(formatter)
         root.addHandler(handler)
     # APScheduler's own "Running job …" lines would double ours; keep its warnings

@@ -31,7 +31,7 @@ def make_engine(url: str) -> Engine:
     try:
         engine = create_engine(url, **kwargs)
     except (SQLAlchemyError, ImportError, ValueError) as exc:
-        raise DatabaseError(f"database URL {url!r}: {exc}") from None
+        raise DatabaseError(f"数据库地址 {url!r} 无效：{exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -82,14 +82,13 @@ def upgrade(engine: Engine) -> bool:
         script = ScriptDirectory.from_config(alembic_config(engine))
         if current is not None and current not in {r.revision for r in script.walk_revisions()}:
             raise DatabaseError(
-                f"{engine.url.render_as_string(hide_password=True)}: the database is at schema "
-                f"revision {current!r}, which this version of opinion-monitor does not know "
-                "(a newer version wrote it): install that version, or restore a backup")
+                f"{engine.url.render_as_string(hide_password=True)}：数据库结构版本为 {current!r}，"
+                "本版本的 opinion-monitor 不认识（由更新的版本写入）：请安装该版本，或恢复备份")
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
-        raise DatabaseError(f"cannot migrate the database: {exc.orig}") from None
+        raise DatabaseError(f"无法迁移数据库：{exc.orig}") from None
     except CommandError as exc:
-        raise DatabaseError(f"cannot migrate the database: {exc}") from None
+        raise DatabaseError(f"无法迁移数据库：{exc}") from None
     return True
 
 
@@ -100,7 +99,7 @@ def open_database(url: str, migrate: bool = True) -> sessionmaker[Session]:
         if migrate:
             upgrade(engine)
         elif not inspect(engine).has_table("messages"):
-            raise DatabaseError(f"{url}: no opinion-monitor database here; run `opinion-monitor init`")
+            raise DatabaseError(f"{url}：这里没有 opinion-monitor 的数据库；请运行 opinion-monitor init")
     except OperationalError as exc:
-        raise DatabaseError(f"cannot open the database {url}: {exc.orig}") from None
+        raise DatabaseError(f"无法打开数据库 {url}：{exc.orig}") from None
     return sessionmaker(engine, expire_on_commit=False)

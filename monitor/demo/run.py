@@ -339,10 +339,10 @@ def prepare_folder(folder: Path) -> None:
     """A fresh demo folder: refuse to wipe a folder the demo did not create."""
     if folder.exists():
         if not folder.is_dir():
-            raise MonitorError(f"--dir {folder}: exists and is not a folder")
+            raise MonitorError(f"--dir {folder}：已存在且不是文件夹")
         if any(folder.iterdir()) and not (folder / MARKER).exists():
-            raise MonitorError(f"--dir {folder}: the folder exists and was not made by the demo; "
-                               "choose another (the demo starts fresh and would delete it)")
+            raise MonitorError(f"--dir {folder}：该文件夹已存在且不是演示创建的；请换一个"
+                               "（演示每次从头开始，会删除文件夹中的内容）")
         shutil.rmtree(folder)
     (folder / "sites").mkdir(parents=True)
     (folder / MARKER).write_text("made by `opinion-monitor demo`; re-running deletes this folder\n",
