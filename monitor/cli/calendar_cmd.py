@@ -102,14 +102,14 @@ def _read_notice(source: str) -> str:
     try:
         data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     except OSError as exc:
-        click.echo(f"错误：无法读取通知文件 {source}：{exc.strerror or exc}", err=True)
+        click.echo(f"error: 无法读取通知文件 {source}：{exc.strerror or exc}", err=True)
         raise SystemExit(2) from None
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    click.echo(f"错误：{source} 不是 UTF-8 或 GBK 编码的文本", err=True)
+    click.echo(f"error: {source} 不是 UTF-8 或 GBK 编码的文本", err=True)
     raise SystemExit(2)
 
 
@@ -135,10 +135,10 @@ def import_notice(state, source: str, year: int | None, dry_run: bool, as_json: 
     try:
         plan, written = run_import(text, path, year=year, dry_run=dry_run)
     except NoticeError as exc:
-        click.echo(f"错误：{exc.message()}；未写入任何内容。", err=True)
+        click.echo(f"error: {exc.message()}；未写入任何内容。", err=True)
         raise SystemExit(2) from None
     except ConfigError as exc:
-        click.echo(f"错误：{exc}；未写入任何内容。", err=True)
+        click.echo(f"error: {exc}；未写入任何内容。", err=True)
         raise SystemExit(2) from None
     if as_json:
         emit_json(plan.to_json(written))
