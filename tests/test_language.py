@@ -90,3 +90,11 @@ def test_unknown_year_names_the_holidays_file_in_use(tmp_path: Path) -> None:
     [line] = result.stderr.strip().splitlines()
     assert str(tmp_path / "office" / "holidays.toml") in line and "config/holidays.toml" not in line
     assert "2027" in line and "calendar import-notice" in line
+
+
+def test_calendar_due_explains_the_rest_day_rule_in_chinese() -> None:
+    result = CliRunner().invoke(main, ["calendar", "due", "--from", "2025-12-20T10:00",
+                                       "--working-days", "5"])
+    assert result.exit_code == 0, result.output
+    assert "as-is" not in result.output and "次日起算" in result.output
+    assert "休息日收到的从下一个工作日起算第 1 天" in result.output
