@@ -112,5 +112,5 @@ def test_crawl_of_an_unknown_source_names_the_known_ones(tmp_path: Path) -> None
     config = write_config(tmp_path / "cfg", source("luan-bxcy") + source("luan-bmxx", section="bmxx"))
     result = cli(config, "crawl", "luan-bxcy", "nosuch", "--now", "2026-11-26T10:00")
     assert result.exit_code == 2, result.output
-    assert "nosuch" in result.output and "known: luan-bxcy, luan-bmxx" in result.output
+    assert "nosuch" in result.output and "已配置：luan-bxcy、luan-bmxx" in result.output
     assert "Traceback" not in result.output

@@ -106,7 +106,7 @@ def test_empty_watchlist_matches_nothing() -> None:
 def test_exclusion_must_contain_its_term() -> None:
     from monitor.errors import MonitorError
 
-    with pytest.raises(MonitorError, match="does not contain the term"):
+    with pytest.raises(MonitorError, match="不包含关注词"):
         make_spec("审计", exclude=["计划"])
 
 
