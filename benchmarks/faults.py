@@ -16,9 +16,9 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,7 +30,6 @@ from monitor.crawl import run_crawl  # noqa: E402
 from monitor.db.models import Message  # noqa: E402
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text  # noqa: E402
 from monitor.timeutil import parse_iso  # noqa: E402
-
 
 # ---- crawl: a bad list page 2 (the crawl helper's part) --------------------------------------
 CRAWL_FAULTS = ("404", "empty", "captcha", "login")

@@ -16,10 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,9 +108,8 @@ def run_crawl(app: App, names: Sequence[str] | None = None, now: datetime | None
 
     `delay` overrides every profile's per-request delay (benchmarks, the demo); `progress`
     receives a Chinese progress line about once a second while children run."""
-    from spiders.profile import load_profile
-
     from monitor.ingest import job_inputs
+    from spiders.profile import load_profile
 
     now = now or app.now()
     app.calendar  # a broken holidays.toml is a configuration error now, not a failed ingest

@@ -17,9 +17,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,7 +63,7 @@ class StatusLists:
         return bool(status) and str(status).strip() in self.replied
 
     @classmethod
-    def of(cls, section: SectionSpec) -> "StatusLists":
+    def of(cls, section: SectionSpec) -> StatusLists:
         return cls(tuple(section.status.replied), tuple(section.status.pending))
 
 

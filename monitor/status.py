@@ -42,10 +42,10 @@ def daemon_info(session: Session) -> dict[str, Any] | None:
 def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
     rows = {s.name: s for s in session.scalars(select(Source))}
     counts: dict[str, dict[str, int]] = {}
-    for source, state, n in session.execute(
+    for name, state, n in session.execute(
         select(Message.source, Message.state, func.count()).group_by(Message.source, Message.state)
     ):
-        counts.setdefault(source, {})[state] = n
+        counts.setdefault(name, {})[state] = n
     out = []
     for source in config.settings.sources:
         row = rows.get(source.name)

@@ -73,11 +73,11 @@ def _write_stages(session: Session, owner: str, owner_id: int, stages: list[tupl
         if name not in wanted and not row.fired:
             session.delete(row)
     for name, at in stages:
-        row = existing.get(name)
-        if row is None:
+        current = existing.get(name)
+        if current is None:
             session.add(DeadlineStage(**{owner: owner_id}, stage=name, at=at, fired=False))
-        elif not row.fired:
-            row.at = at
+        elif not current.fired:
+            current.at = at
 
 
 def _set_state(message: Message, state: MessageState, now: datetime) -> None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import datetime
-from typing import Any, AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urljoin
 
 import scrapy
@@ -36,10 +37,22 @@ from twisted.python.failure import Failure
 from spiders import health, paging
 from spiders.dates import DateError, parse_date
 from spiders.encoding import decode_body, other_decoding
-from spiders.extract import (ExtractError, extract_field, extract_fields, extract_rows,
-                             html_selector, load_json, parse_feed)
+from spiders.extract import (
+    ExtractError,
+    extract_field,
+    extract_fields,
+    extract_rows,
+    html_selector,
+    load_json,
+    parse_feed,
+)
 from spiders.limits import MAX_RESPONSE_BYTES, clip_text
-from spiders.profile import REQUIRED_MESSAGE_FIELDS, REQUIRED_NEWS_FIELDS, Profile, SectionSpec
+from spiders.profile import (
+    REQUIRED_MESSAGE_FIELDS,
+    REQUIRED_NEWS_FIELDS,
+    Profile,
+    SectionSpec,
+)
 
 DATE_FIELDS = ("posted_at", "replied_at", "published_at")
 NOT_FOUND = (404, 410)
@@ -121,7 +134,7 @@ class ProfileSpider(scrapy.Spider):
             and any(f in self.spec.detail.fields for f in (*reply_fields, "reply")))
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "ProfileSpider":
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ProfileSpider:
         spider: ProfileSpider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.bytes_received, signal=signals.bytes_received)
@@ -198,7 +211,11 @@ class ProfileSpider(scrapy.Spider):
 
     def failed(self, failure: Failure) -> None:
         from scrapy.exceptions import IgnoreRequest
-        from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+        from twisted.internet.error import (
+            ConnectionRefusedError,
+            DNSLookupError,
+            TimeoutError,
+        )
         from twisted.web._newclient import ResponseNeverReceived
 
         request = failure.request  # type: ignore[attr-defined]
@@ -233,7 +250,7 @@ class ProfileSpider(scrapy.Spider):
             return blocked
         if 300 <= response.status < 400:
             target = response.meta.get("offsite_redirect") or \
-                response.headers.get("Location", b"").decode("latin-1")
+                (response.headers.get("Location") or b"").decode("latin-1")
             return f"被跳转到其他站点（{target}）"
         if response.status >= 400 and response.status not in NOT_FOUND:
             return f"HTTP {response.status}"
@@ -247,8 +264,8 @@ class ProfileSpider(scrapy.Spider):
         return health.redirect_problem(chain[0], response.url, text)
 
     def _decode(self, response: Response, html: bool = True) -> tuple[str, str]:
-        text, used = decode_body(response.body, response.headers.get("Content-Type", b"")
-                                 .decode("latin-1") or None, self.site.encoding, html=html)
+        content_type = (response.headers.get("Content-Type") or b"").decode("latin-1") or None
+        text, used = decode_body(response.body, content_type, self.site.encoding, html=html)
         if response.meta.get("truncated"):
             text = text.rstrip("\ufffd")  # the cut fell inside a character
         return text, used
@@ -294,7 +311,8 @@ class ProfileSpider(scrapy.Spider):
             self._break(chain, page, problem, response.url, halt=health.blocked_status(response.status) is not None)
             return None
         if response.status in NOT_FOUND:
-            return self._empty_page(response, chain, page, f"HTTP {response.status}")
+            self._empty_page(response, chain, page, f"HTTP {response.status}")
+            return None
         fmt = self.spec.format
         text, _ = self._decode(response, html=fmt == "html")
         redirect = self._redirect_problem(response, text)
@@ -330,7 +348,8 @@ class ProfileSpider(scrapy.Spider):
             if not container and not first:
                 self._break(chain, page, "不是列表页（找不到列表）", response.url)
                 return None
-            return self._empty_page(response, chain, page, "列表为空")
+            self._empty_page(response, chain, page, "列表为空")
+            return None
         return raw_rows, self._portal_last_page(text, fmt, response.url)
 
     def _empty_page(self, response: Response, chain: paging.Chain, page: int, what: str) -> None:
@@ -345,7 +364,6 @@ class ProfileSpider(scrapy.Spider):
         else:
             self._break(chain, page, f"{what}（上次完整抓取共 {self.previous_last_page} 页）",
                         response.url)
-        return None
 
     def _portal_last_page(self, text: str, fmt: str, url: str) -> int | None:
         """The last page number the portal gives, where the profile names it."""
@@ -365,7 +383,7 @@ class ProfileSpider(scrapy.Spider):
             return None
 
     def _emit_rows(self, raw_rows: list[dict[str, Any]], response: Response, keyword: str,
-                   page: int) -> Iterator[Any]:
+                   page: int) -> Generator[Any, None, list[str] | None]:
         """Emit a page's rows (or their detail requests); returns the page's keys, or None when
         a row was unusable (the good rows are still emitted; the chain is broken)."""
         keys: list[str] = []
@@ -587,7 +605,7 @@ class ProfileSpider(scrapy.Spider):
             return
         self.checks_started = True
         done = self.pass_outcome()
-        requests = []
+        requests: list[Request] = []
         for external_id, info in self.candidates.items():
             if external_id in self.seen or len(requests) >= MAX_CHECKS:
                 continue

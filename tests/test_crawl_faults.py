@@ -8,9 +8,9 @@ that comes back is tracked again and its missed alert stage is sent."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +21,14 @@ from monitor.db.models import Alert
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.status import source_health
 from spiders.limits import CLIP_MARK, MAX_TEXT_BYTES
-from tests.test_crawl_portal import at, messages, one, source_row, sources_toml, write_profile
+from tests.test_crawl_portal import (
+    at,
+    messages,
+    one,
+    source_row,
+    sources_toml,
+    write_profile,
+)
 
 NOW = "2026-11-26T10:00"
 
@@ -36,11 +43,11 @@ def portal() -> Iterator[SamplePortal]:
 
 @pytest.fixture
 def app_for(make_app: Callable[..., App], tmp_path: Path) -> Callable[..., App]:
-    def factory(portal: SamplePortal, names: list[str] = ["bxcy"],
+    def factory(portal: SamplePortal, names: tuple[str, ...] = ("bxcy",),
                 edit: Callable[[str], str] | None = None) -> App:
         text = luan_profile_text(portal.base_url)
         write_profile(tmp_path, edit(text) if edit else text)
-        return make_app(sources_toml(names), now=NOW)
+        return make_app(sources_toml(list(names)), now=NOW)
 
     return factory
 
@@ -254,7 +261,37 @@ def test_a_department_in_the_list_counts_without_a_detail_page(app_for, portal: 
 
     portal.add_message("9101", "噪音扰民", at("2026-11-20T08:00"), section="json",
                        department="市生态环境局")
-    app = app_for(portal, ["json"], edit=list_department)
+    app = app_for(portal, ("json",), edit=list_department)
     result = one(run_crawl(app))
     assert result.ok and result.new == 1
     assert messages(app, "luan-json")["9101"].department == "市生态环境局"
+
+
+def test_the_portal_s_own_total_ends_the_list(app_for, portal: SamplePortal) -> None:
+    """`total` names the portal's row count: two full pages and no request for a third."""
+    def with_total(text: str) -> str:
+        start = text.index("[sections.json.detail]")
+        text = text[:start] + text[text.index("[sections.json.status]"):]
+        return text.replace('items = "data.list"', 'items = "data.list"\ntotal = { json = "data.total" }', 1)
+
+    portal.add_messages([{"external_id": f"{9200 + n}", "title": f"来信{n}", "section": "json",
+                          "posted_at": at("2026-11-20T08:00") + timedelta(minutes=n)} for n in range(40)])
+    app = app_for(portal, ("json",), edit=with_total)
+    result = one(run_crawl(app))
+    assert result.ok and result.complete and result.new == 40
+    assert not [p for p in portal.paths if "page=3" in p]
+    assert result.stats["full_pass"] is True and source_row(app, "luan-json").last_page == 2
+
+
+def test_the_portal_s_not_found_page_is_evidence_too(app_for, portal: SamplePortal) -> None:
+    portal.add_message("d1", "会被删除的来信", at("2026-11-25T09:00"))
+    portal.add_message("d2", "留下的来信", at("2026-11-24T09:00"))
+    app = app_for(portal)
+    assert one(run_crawl(app)).new == 2
+    portal.remove("d1")
+    portal.override("/nocache/supervision/detail/d1.html", 200,
+                    "<html><body><h1>该信息不存在或已被删除</h1></body></html>".encode())
+    assert one(run_crawl(app, now=at("2026-11-26T10:10"))).withdrawn == 0
+    assert messages(app)["d1"].absent_since == at("2026-11-26T10:10")
+    assert one(run_crawl(app, now=at("2026-11-26T11:10"))).withdrawn == 1
+    assert messages(app)["d1"].state == "withdrawn" and messages(app)["d2"].state != "withdrawn"

@@ -11,8 +11,8 @@ It serves the shapes the real Lu'an portal uses, from an in-memory, thread-safe,
   ``public=False`` is listed without a link and its detail page answers 404 (不公开).
   With ``encoding="gbk"`` the HTML is GBK-encoded and the charset is declared only in ``<meta>``.
 * the mobile JSON API (section ``json``): ``/index.php?c=ListJson&branchid=7&page=N`` →
-  a JSON *string* whose content is ``{"ret": 1, "data": {"list": [{id, columnId, title, name,
-  time (epoch seconds as a string), process_status ("0" open / "1" replied)}]}}``;
+  a JSON *string* whose content is ``{"ret": 1, "data": {"total": N, "list": [{id, columnId, title,
+  name, DEPTNAME, time (epoch seconds as a string), process_status ("0" open / "1" replied)}]}}``;
   ``/index.php?c=DetailJson&id=ID`` → ``{"ret": 1, "data": {id, title, post_time, post_text,
   source, reply_time, reply_text, reply_unit}}``.
 * an RSS 2.0 news feed ``/news/rss.xml`` (``?q=WORD`` filters by title/body), each item's page
@@ -479,9 +479,11 @@ class _Handler(BaseHTTPRequestHandler):
                   "DEPTNAME": m.department,
                   "time": "" if mode == "nodate" else str(int(m.posted_at.timestamp())),
                   "process_status": "1" if m.replied_at else "0"} for m in rows]
+        with self.portal._state.lock:
+            total = len(self.portal._state.order.get("json", []))
         document = json.dumps({"ret": 1, "msg": "ok", "data": {"columnTitle": "民生直通车",
                                                               "columnId": "7", "list": items,
-                                                              "page": page}},
+                                                              "page": page, "total": total}},
                               ensure_ascii=False)
         # the mobile API answers a JSON document that is itself a JSON-encoded string
         self._send(200, json.dumps(document, ensure_ascii=False).encode(),
