@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import datetime
 from typing import Any
@@ -606,15 +607,19 @@ class ProfileSpider(scrapy.Spider):
         self.checks_started = True
         done = self.pass_outcome()
         requests: list[Request] = []
-        for external_id, info in self.candidates.items():
+        # beyond MAX_CHECKS, a different share of the candidates is checked each pass
+        order = sorted(self.candidates)
+        random.Random(self.job["now"]).shuffle(order)
+        for external_id in order:
+            info = self.candidates[external_id]
             if external_id in self.seen or len(requests) >= MAX_CHECKS:
                 continue
             posted = datetime.fromisoformat(info["posted_at"]) if info.get("posted_at") else None
             if not paging.covers(posted, done.complete, done.full, done.complete_since):
                 continue
             url = self._detail_url({"external_id": external_id, "url": info.get("url")})
-            if url is None or external_id.startswith("nolink-"):
-                continue
+            if url is None or "{" in url or external_id.startswith("nolink-"):
+                continue  # a template needing list fields we no longer have: no check, no guess
             requests.append(Request(url, meta={"kind": "check", "external_id": external_id,
                                                "handle_httpstatus_list": HANDLED_STATUSES},
                                     callback=self.parse_check, errback=self.check_failed,
