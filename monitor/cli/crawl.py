@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from datetime import datetime
 
 import click
@@ -24,8 +26,6 @@ def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | 
           as_json: bool) -> None:
     """抓取一次数据源并入库（每个来源一个子进程）。"""
     from monitor.crawl import run_crawl
-
-    import sys
 
     app = state.app(now)
     progress = None
