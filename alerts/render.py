@@ -20,6 +20,8 @@ from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
 
 NO_DEPARTMENT = "未分配部门"
+TITLE_LIMIT = 100     # characters of a title in an alert, a digest or the summary
+SUBJECT_LIMIT = 60    # characters of an e-mail subject (the message title)
 # sections that are not departments, and where they sit in a grouped message
 CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
 _SECTION_ORDER = {CRISIS_SECTION: 0, WATCH_SECTION: 1, SYSTEM_SECTION: 3}
@@ -145,7 +147,7 @@ def message_item(alert: Any, message: Any, now: datetime) -> Item:
         fields += [("截止", due), ("时限", clock(message.deadline, now))]
         short = f"截止 {message.due_date.strftime('%m-%d')}"
     return Item(alert.id, alert.kind, bool(alert.crisis), message.department or NO_DEPARTMENT,
-                message.title or "（无标题）", fields, message.url, short)
+                cut_title(message.title or "（无标题）"), fields, message.url, short)
 
 
 def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
@@ -158,7 +160,7 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
         ("截止", format_local(milestone.deadline)),
         ("时限", clock(milestone.deadline, now, "已超时")),
     ]
-    return Item(alert.id, alert.kind, True, CRISIS_SECTION, event.title, fields, None,
+    return Item(alert.id, alert.kind, True, CRISIS_SECTION, cut_title(event.title), fields, None,
                 f"{name} 截止 {format_local(milestone.deadline)[5:]}")
 
 
@@ -201,7 +203,7 @@ def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
             fields.append(("原因", "；".join(reasons)))
         fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
     return Item(alert.id, alert.kind, bool(alert.crisis) or possible_crisis,
-                alert.department or WATCH_SECTION, data.title or "（无标题）", fields,
+                alert.department or WATCH_SECTION, cut_title(data.title or "（无标题）"), fields,
                 data.url, "、".join(terms[:3]))
 
 
@@ -260,6 +262,121 @@ def _section_name(department: str) -> str:
     return department or SYSTEM_SECTION
 
 
+class _Format:
+    """One output format of a grouped message; compose() walks the items once and each format
+    writes its own lines (markdown for WeCom, plain text, HTML for e-mail)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def title(self, text: str, grouped: bool) -> None: ...
+    def section(self, name: str, count: int, grouped: bool) -> None: ...
+    def detailed(self, item: Item, url: str | None) -> None: ...
+    def compact(self, item: Item, url: str | None) -> None: ...
+    def hidden(self, note: str) -> None: ...
+    def end_section(self) -> None: ...
+    def footer(self, note: str) -> None: ...
+
+    def result(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+class _Markdown(_Format):
+    def title(self, text: str, grouped: bool) -> None:
+        if grouped:
+            self.lines.append(f"**{md(text)}**")
+
+    def section(self, name: str, count: int, grouped: bool) -> None:
+        if grouped:
+            self.lines.append(f"### {md(name)}（{count} 条）")
+
+    def detailed(self, item: Item, url: str | None) -> None:
+        self.lines.append(f"**{item.heading}**{md(item.title)}")
+        self.lines += [f"> {label}：{md(value)}" for label, value in item.fields]
+        if url:
+            self.lines.append(f"> [查看原文]({url})")
+        self.lines.append("")
+
+    def compact(self, item: Item, url: str | None) -> None:
+        tail = f"（{md(item.short)}）" if item.short else ""
+        link = f" [原文]({url})" if url else ""
+        self.lines.append(f"- {item.heading}{md(_cut(item.title))}{tail}{link}")
+
+    def hidden(self, note: str) -> None:
+        self.lines.append(f"- {md(note)}")
+
+    def footer(self, note: str) -> None:
+        self.lines.append(md(note))
+
+
+class _Text(_Format):
+    def title(self, text: str, grouped: bool) -> None:
+        if grouped:
+            self.lines.append(plain(text))
+
+    def section(self, name: str, count: int, grouped: bool) -> None:
+        if grouped:
+            self.lines.append(f"—— {plain(name)}（{count} 条）——")
+
+    def detailed(self, item: Item, url: str | None) -> None:
+        self.lines.append(f"{item.heading}{plain(item.title)}")
+        self.lines += [f"{label}：{plain(value)}" for label, value in item.fields]
+        if url:
+            self.lines.append(f"链接：{url}")
+        self.lines.append("")
+
+    def compact(self, item: Item, url: str | None) -> None:
+        tail = f"（{plain(item.short)}）" if item.short else ""
+        self.lines.append(f"- {item.heading}{plain(_cut(item.title))}{tail}")
+
+    def hidden(self, note: str) -> None:
+        self.lines.append(f"- {plain(note)}")
+
+    def footer(self, note: str) -> None:
+        self.lines.append(plain(note))
+
+
+class _Html(_Format):
+    def title(self, text: str, grouped: bool) -> None:
+        self.lines.append(f"<h2>{_html.escape(text)}</h2>")
+
+    def section(self, name: str, count: int, grouped: bool) -> None:
+        if grouped:
+            self.lines.append(f"<h3>{html_text(name)}（{count} 条）</h3>")
+        self.lines.append("<ul>")
+
+    def detailed(self, item: Item, url: str | None) -> None:
+        fields = "".join(f"<br>{_html.escape(label)}：{html_text(value)}" for label, value in item.fields)
+        link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
+        self.lines.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
+
+    def compact(self, item: Item, url: str | None) -> None:
+        tail = f"（{html_text(item.short)}）" if item.short else ""
+        link = f' <a href="{_html.escape(url)}">原文</a>' if url else ""
+        self.lines.append(f"<li>{item.heading}{html_text(item.title)}{tail}{link}</li>")
+
+    def hidden(self, note: str) -> None:
+        self.lines.append(f"<li>{html_text(note)}</li>")
+
+    def end_section(self) -> None:
+        self.lines.append("</ul>")
+
+    def footer(self, note: str) -> None:
+        self.lines.append(f"<p>{html_text(note)}</p>")
+
+    def result(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _message_title(items: list[Item]) -> str:
+    if len(items) == 1:
+        return cut_title(f"{items[0].heading}{clean(items[0].title)}", SUBJECT_LIMIT)
+    kinds = {i.kind for i in items}
+    urgent = any(i.crisis for i in items)
+    head = kind_heading(next(iter(kinds))) if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
+    return f"{head}{len(items)} 条"
+
+
 def compose(items: list[Item], detailed_up_to: int | None = None,
             compact_lines: int | None = None) -> Outgoing:
     """One grouped message: a section per department; big groups become one line per alert
@@ -267,73 +384,44 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
     detailed_up_to = DETAILED_UP_TO if detailed_up_to is None else detailed_up_to
     compact_lines = COMPACT_LINES if compact_lines is None else compact_lines
     detailed = len(items) <= detailed_up_to
-    urgent = any(i.crisis for i in items)
-    kinds = {i.kind for i in items}
-    head = kind_heading(next(iter(kinds))) if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
-    title = f"{head}{len(items)} 条" if len(items) > 1 else f"{items[0].heading}{clean(items[0].title)}"
-    md_lines: list[str] = []
-    tx_lines: list[str] = []
-    ht: list[str] = [f"<h2>{_html.escape(title)}</h2>"]
-    if len(items) > 1:
-        md_lines.append(f"**{md(title)}**")
-        tx_lines.append(plain(title))
+    grouped = len(items) > 1
+    title = _message_title(items)
+    formats: list[_Format] = [_Markdown(), _Text(), _Html()]
+    for f in formats:
+        f.title(title, grouped)
     hidden_total = 0
     for department, group in _sections(items):
-        name = _section_name(department)
         # past `compact_lines`, each section keeps its share of lines (at least 3), so a
         # flood in one department cannot hide another department's alerts
         quota = len(group) if len(items) <= compact_lines else \
             max(3, compact_lines * len(group) // len(items))
-        shown = hidden = 0
-        if len(items) > 1:
-            md_lines.append(f"### {md(name)}（{len(group)} 条）")
-            tx_lines.append(f"—— {plain(name)}（{len(group)} 条）——")
-            ht.append(f"<h3>{html_text(name)}（{len(group)} 条）</h3>")
-        ht.append("<ul>")
-        for item in group:
+        for f in formats:
+            f.section(_section_name(department), len(group), grouped)
+        shown = [item for item in group][:len(group) if detailed else quota]
+        for item in shown:
             url = safe_url(item.url)
-            if detailed:
-                md_lines.append(f"**{item.heading}**{md(item.title)}")
-                tx_lines.append(f"{item.heading}{plain(item.title)}")
-                for label, value in item.fields:
-                    md_lines.append(f"> {label}：{md(value)}")
-                    tx_lines.append(f"{label}：{plain(value)}")
-                if url:
-                    md_lines.append(f"> [查看原文]({url})")
-                    tx_lines.append(f"链接：{url}")
-                fields = "".join(f"<br>{_html.escape(l)}：{html_text(v)}" for l, v in item.fields)
-                link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
-                ht.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
-                md_lines.append("")
-                tx_lines.append("")
-            elif shown < quota:
-                shown += 1
-                tail = f"（{md(item.short)}）" if item.short else ""
-                link = f" [原文]({url})" if url else ""
-                md_lines.append(f"- {item.heading}{md(_cut(item.title))}{tail}{link}")
-                tx_lines.append(f"- {item.heading}{plain(_cut(item.title))}"
-                                + (f"（{plain(item.short)}）" if item.short else ""))
-                ht.append(f"<li>{item.heading}{html_text(item.title)}"
-                          + (f"（{html_text(item.short)}）" if item.short else "")
-                          + (f' <a href="{_html.escape(url)}">原文</a>' if url else "") + "</li>")
-            else:
-                hidden += 1
+            for f in formats:
+                (f.detailed if detailed else f.compact)(item, url)
+        hidden = len(group) - len(shown)
         if hidden:
-            note = f"…… 另有 {hidden} 条未逐条列出"
-            md_lines.append(f"- {md(note)}")
-            tx_lines.append(f"- {plain(note)}")
-            ht.append(f"<li>{html_text(note)}</li>")
+            for f in formats:
+                f.hidden(f"…… 另有 {hidden} 条未逐条列出")
             hidden_total += hidden
-        ht.append("</ul>")
+        for f in formats:
+            f.end_section()
     if hidden_total:
-        note = f"共 {hidden_total} 条未逐条列出，请运行 opinion-monitor items 查看全部"
-        md_lines.append(md(note))
-        tx_lines.append(plain(note))
-        ht.append(f"<p>{html_text(note)}</p>")
-    return Outgoing(title=title, markdown="\n".join(md_lines).strip(), text="\n".join(tx_lines).strip(),
-                    html="\n".join(ht), urgent=urgent, alert_ids=[i.alert_id for i in items])
+        for f in formats:
+            f.footer(f"共 {hidden_total} 条未逐条列出，请运行 opinion-monitor items 查看全部")
+    markdown, text, html = (f.result() for f in formats)
+    return Outgoing(title=title, markdown=markdown, text=text, html=html,
+                    urgent=any(i.crisis for i in items), alert_ids=[i.alert_id for i in items])
 
 
 def _cut(text: str, limit: int = 40) -> str:
-    text = clean(text)
+    return cut_title(clean(text), limit)
+
+
+def cut_title(text: str, limit: int = TITLE_LIMIT) -> str:
+    """A title cut to `limit` characters, ending in … when cut (a 10,000-character title must
+    not turn one alert into eight messages or an e-mail subject into a page)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

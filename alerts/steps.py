@@ -31,9 +31,10 @@ from monitor.timeutil import format_local, local_date, parse_clock, to_local
 if TYPE_CHECKING:
     from monitor.app import App
 
+
 def _acked(session: Session, subject: Subject) -> bool:
-    return session.scalar(select(func.count()).select_from(Alert)
-                          .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)) > 0
+    return (session.scalar(select(func.count()).select_from(Alert)
+                           .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)) or 0) > 0
 
 
 def outage_stage(last_success: datetime | None) -> str:

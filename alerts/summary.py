@@ -19,12 +19,16 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from alerts.outbox import AlertKind, NewAlert, Subject, SummaryPayload, enqueue, payload
-from alerts.render import NO_DEPARTMENT, Attachment, Outgoing, clean, clock, html_text, md, safe_url
+from alerts.render import (NO_DEPARTMENT, Attachment, Outgoing, clean, clock, cut_title, html_text, md,
+                           safe_url)
 from monitor.deadlines import ACTIVE_STATE_VALUES
+from monitor.texttable import table
 from monitor.timeutil import format_local, iso, parse_iso, start_of_day
 from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from monitor.app import App
     from monitor.db.models import Alert
 
@@ -80,8 +84,6 @@ class Summary:
 
     # -- the terminal ---------------------------------------------------------------------
     def text(self) -> str:
-        from monitor.texttable import table
-
         out = [self.title, f"统计时间：{format_local(self.now)}", ""]
         out.append(f"一、超期未回复（{len(self.overdue)} 条）")
         if self.overdue:
@@ -247,115 +249,142 @@ def _next_workday(app: "App", day: date) -> date:
 
 def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary:
     """The summary for `day` (Asia/Shanghai) as of `now` (default: the app's clock)."""
-    from monitor.db.models import CrisisEvent, Message, Milestone, NewsItem, Source, WatchHit
-
     moment = now or app.now()
     summary = Summary(day=day, now=moment, next_day=_next_workday(app, day),
                       since=_previous_workday(app, day))
-
-    def row(m: Message) -> Row:
-        return Row(m.department or NO_DEPARTMENT, m.title or "（无标题）", m.posted_at, m.due_date, m.url,
-                   m.source, max(1, (day - m.due_date).days), bool(m.provisional))
-
     with app.session() as session:
-        # as of `moment`: posted by then, and not yet replied then (a past day's summary lists
-        # what was open that day, not what is open now)
-        active = list(session.scalars(
-            select(Message).where(
-                or_(Message.state.in_(ACTIVE_STATE_VALUES),
-                    and_(Message.state.in_(["replied", "replied_late"]), Message.replied_at > moment)),
-                Message.posted_at <= moment)
-            .order_by(Message.due_date, Message.posted_at)))
-        for m in active:
-            if m.deadline <= moment:
-                summary.overdue.append(row(m))
-            elif m.due_date == day:
-                summary.due_today.append(row(m))
-            elif m.due_date == summary.next_day:
-                summary.due_next.append(row(m))
-        # 依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such
-        from monitor.db.models import DisclosureRequest
-        from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
-
-        # as for messages: the requests running at the summary's moment (one answered since
-        # was still open then)
-        running = or_(DisclosureRequest.state.in_(DISCLOSURE_RUNNING),
-                      and_(DisclosureRequest.done_at > moment, DisclosureRequest.correction_asked_at.is_(None)))
-        for r in session.scalars(select(DisclosureRequest)
-                                 .where(running, DisclosureRequest.first_received_at <= moment)
-                                 .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
-            request_row = Row(r.department or NO_DEPARTMENT, f"【依申请公开】{r.title}", r.first_received_at,
-                        r.due_date, None, "依申请公开", max(1, (day - r.due_date).days), bool(r.provisional))
-            if r.deadline <= moment:
-                summary.overdue.append(request_row)
-            elif r.due_date == day:
-                summary.due_today.append(request_row)
-            elif r.due_date == summary.next_day:
-                summary.due_next.append(request_row)
-        window = (start_of_day(summary.since), start_of_day(day))
-        month = (start_of_day(day - timedelta(days=30)), start_of_day(day))
-        for m in session.scalars(select(Message).where(
-                Message.state.in_(["replied", "replied_late"]),
-                Message.replied_at >= month[0], Message.replied_at < month[1])):
-            p = summary.replied.setdefault(m.department or NO_DEPARTMENT, Punctuality())
-            on_time = m.state == "replied"
-            p.on_time_30 += on_time
-            p.late_30 += not on_time
-            if window[0] <= m.replied_at < window[1]:
-                p.on_time += on_time
-                p.late += not on_time
-        summary.replied = {d: p for d, p in summary.replied.items() if p.on_time + p.late}
-
-        events = session.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
-                                 .where(CrisisEvent.milestones.any(or_(Milestone.done_at.is_(None),
-                                                                       Milestone.done_at > moment)),
-                                        CrisisEvent.started_at <= moment)
-                                 .order_by(CrisisEvent.started_at))
-        for event in events:
-            for ms in event.milestones:
-                if ms.done_at is None or ms.done_at > moment:
-                    # the labels are for people; the codes and the instant for --json
-                    summary.crises.append({
-                        "id": event.id, "title": event.title, "level": EVENT_LEVEL_ZH.get(event.level, event.level),
-                        "milestone": MILESTONE_ZH.get(ms.name, ms.name),
-                        "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, moment, "已超时"),
-                        "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
-
-        hits = session.execute(
-            select(WatchHit.subject, WatchHit.term, WatchHit.level)
-            .where(WatchHit.found_at >= window[0], WatchHit.found_at < moment,
-                   WatchHit.level != "info", WatchHit.subject.like("news:%"))).all()
-        news_ids = {int(s.split(":", 1)[1]) for s, _, _ in hits if s.split(":", 1)[1].isdigit()}
-        news = {n.id: n for n in session.scalars(select(NewsItem).where(NewsItem.id.in_(news_ids)))} \
-            if news_ids else {}
-        clusters: dict[Any, dict[str, Any]] = {}
-        for subject, term, _level in hits:
-            item = news.get(int(subject.split(":", 1)[1])) if subject.split(":", 1)[1].isdigit() else None
-            if item is None:
-                continue
-            key = item.cluster if item.cluster is not None else f"n{item.id}"
-            entry = clusters.setdefault(key, {"title": item.title, "items": set(), "terms": []})
-            entry["items"].add(item.id)
-            if term not in entry["terms"]:
-                entry["terms"].append(term)
-        summary.watch = sorted(({"cluster": k, "title": v["title"], "count": len(v["items"]), "terms": v["terms"]}
-                                for k, v in clusters.items()), key=lambda w: -w["count"])
-
-        for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
-            if not problem_began_by(source, moment):
-                continue  # a past summary: the source still worked then
-            summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
-                                      "since": format_local(source.last_success) or None,
-                                      "last_success": source.last_success})
-
-    year = day.year
-    if not app.calendar.knows_year(year):
-        summary.calendar_warning = (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
-                                    f"请运行 opinion-monitor calendar import-notice 通知.txt 导入{year}年安排")
-    elif not app.calendar.knows_year(year + 1):
-        summary.calendar_warning = (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
-                                    f"请运行 opinion-monitor calendar import-notice 通知.txt 导入")
+        _deadlines(session, summary)
+        _replies(session, summary)
+        _crises(session, summary)
+        _watch(session, summary)
+        _unhealthy(session, summary)
+    summary.calendar_warning = _calendar_warning(app, day)
     return summary
+
+
+def _deadlines(session: "Session", summary: Summary) -> None:
+    """Active messages: overdue, due today, due on the next working day."""
+    from monitor.db.models import Message
+
+    day, moment = summary.day, summary.now
+    # as of `moment`: posted by then, and not yet replied then (a past day's summary lists
+    # what was open that day, not what is open now)
+    active = session.scalars(
+        select(Message).where(
+            or_(Message.state.in_(ACTIVE_STATE_VALUES),
+                and_(Message.state.in_(["replied", "replied_late"]), Message.replied_at > moment)),
+            Message.posted_at <= moment)
+        .order_by(Message.due_date, Message.posted_at))
+    for m in active:
+        row = Row(m.department or NO_DEPARTMENT, cut_title(m.title or "（无标题）"), m.posted_at, m.due_date, m.url,
+                  m.source, max(1, (day - m.due_date).days), bool(m.provisional))
+        if m.deadline <= summary.now:
+            summary.overdue.append(row)
+        elif m.due_date == day:
+            summary.due_today.append(row)
+        elif m.due_date == summary.next_day:
+            summary.due_next.append(row)
+    _disclosures(session, summary)
+
+
+def _disclosures(session: "Session", summary: Summary) -> None:
+    """依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such."""
+    from monitor.db.models import DisclosureRequest
+    from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+
+    day, moment = summary.day, summary.now
+    # as for messages: the requests running at the summary's moment (one answered since
+    # was still open then)
+    running = or_(DisclosureRequest.state.in_(DISCLOSURE_RUNNING),
+                  and_(DisclosureRequest.done_at > moment, DisclosureRequest.correction_asked_at.is_(None)))
+    for r in session.scalars(select(DisclosureRequest)
+                             .where(running, DisclosureRequest.first_received_at <= moment)
+                             .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
+        request_row = Row(r.department or NO_DEPARTMENT, cut_title(f"【依申请公开】{r.title}"),
+                          r.first_received_at, r.due_date, None, "依申请公开",
+                          max(1, (day - r.due_date).days), bool(r.provisional))
+        if r.deadline <= moment:
+            summary.overdue.append(request_row)
+        elif r.due_date == day:
+            summary.due_today.append(request_row)
+        elif r.due_date == summary.next_day:
+            summary.due_next.append(request_row)
+
+
+def _replies(session: "Session", summary: Summary) -> None:
+    """Replies since the previous working day, and over 30 days, per department."""
+    from monitor.db.models import Message
+
+    window = (start_of_day(summary.since), start_of_day(summary.day))
+    month = (start_of_day(summary.day - timedelta(days=30)), start_of_day(summary.day))
+    for m in session.scalars(select(Message).where(
+            Message.state.in_(["replied", "replied_late"]),
+            Message.replied_at >= month[0], Message.replied_at < month[1])):
+        p = summary.replied.setdefault(m.department or NO_DEPARTMENT, Punctuality())
+        on_time = m.state == "replied"
+        p.on_time_30 += on_time
+        p.late_30 += not on_time
+        if m.replied_at is not None and window[0] <= m.replied_at < window[1]:
+            p.on_time += on_time
+            p.late += not on_time
+    summary.replied = {d: p for d, p in summary.replied.items() if p.on_time + p.late}
+
+
+def _crises(session: "Session", summary: Summary) -> None:
+    """Crisis milestones not done yet, with their clocks."""
+    from monitor.db.models import CrisisEvent, Milestone
+
+    events = session.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
+                             .where(CrisisEvent.milestones.any(or_(Milestone.done_at.is_(None),
+                                                                   Milestone.done_at > summary.now)),
+                                    CrisisEvent.started_at <= summary.now)
+                             .order_by(CrisisEvent.started_at))
+    for event in events:
+        for ms in event.milestones:
+            if ms.done_at is None or ms.done_at > summary.now:
+                # the labels are for people; the codes and the instant for --json
+                summary.crises.append({
+                    "id": event.id, "title": cut_title(event.title),
+                    "level": EVENT_LEVEL_ZH.get(event.level, event.level),
+                    "milestone": MILESTONE_ZH.get(ms.name, ms.name),
+                    "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, summary.now, "已超时"),
+                    "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
+
+
+def _watch(session: "Session", summary: Summary) -> None:
+    """News stories with new (non-info) watch hits since the previous working day."""
+    from monitor.db.models import NewsItem, WatchHit
+
+    hits = session.execute(
+        select(WatchHit.subject, WatchHit.term, WatchHit.level)
+        .where(WatchHit.found_at >= start_of_day(summary.since), WatchHit.found_at < summary.now,
+               WatchHit.level != "info", WatchHit.subject.like("news:%"))).all()
+    news_ids = {int(s.split(":", 1)[1]) for s, _, _ in hits if s.split(":", 1)[1].isdigit()}
+    news = {n.id: n for n in session.scalars(select(NewsItem).where(NewsItem.id.in_(news_ids)))} \
+        if news_ids else {}
+    clusters: dict[Any, dict[str, Any]] = {}
+    for subject, term, _level in hits:
+        item = news.get(int(subject.split(":", 1)[1])) if subject.split(":", 1)[1].isdigit() else None
+        if item is None:
+            continue
+        key = item.cluster if item.cluster is not None else f"n{item.id}"
+        entry = clusters.setdefault(key, {"title": cut_title(item.title), "items": set(), "terms": []})
+        entry["items"].add(item.id)
+        if term not in entry["terms"]:
+            entry["terms"].append(term)
+    summary.watch = sorted(({"cluster": k, "title": v["title"], "count": len(v["items"]), "terms": v["terms"]}
+                            for k, v in clusters.items()), key=lambda w: -w["count"])
+
+
+def _unhealthy(session: "Session", summary: Summary) -> None:
+    from monitor.db.models import Source
+
+    for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
+        if not problem_began_by(source, summary.now):
+            continue  # a past summary: the source still worked then
+        summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
+                                  "since": format_local(source.last_success) or None,
+                                  "last_success": source.last_success})
 
 
 def problem_began_by(source: Any, moment: datetime) -> bool:
@@ -368,6 +397,17 @@ def problem_began_by(source: Any, moment: datetime) -> bool:
     if source.last_error is not None and (source.consecutive_failures or 0) <= 1:
         return source.last_error <= moment
     return True
+
+
+def _calendar_warning(app: "App", day: date) -> str | None:
+    year = day.year
+    if not app.calendar.knows_year(year):
+        return (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
+                f"请运行 opinion-monitor calendar import-notice 通知.txt 导入{year}年安排")
+    if not app.calendar.knows_year(year + 1):
+        return (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
+                f"请运行 opinion-monitor calendar import-notice 通知.txt 导入")
+    return None
 
 
 def summary_time(app: "App", day: date) -> datetime:

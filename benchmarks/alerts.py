@@ -90,7 +90,7 @@ def run(label: str, n: int, compact_lines: int) -> dict[str, object]:
 
 def ungrouped(n: int) -> dict[str, object]:
     """Baseline: one robot message per alert, through the same channel and limiter."""
-    from monitor.config import WecomChannel
+    from alerts.channels.wecom import WecomChannel
 
     timing = SimulatedTiming()
     wecom = FakeWecom(clock=timing.monotonic).start()

@@ -67,6 +67,13 @@ def source_health(session: Session, config: Config) -> list[dict[str, Any]]:
     return out
 
 
+def channel_status(session: Session, config: Config) -> list[dict[str, Any]]:
+    """Each channel: ok / failing since … / broken: reason (alerts/health.py)."""
+    from alerts.health import channel_health
+
+    return [h.as_dict() | {"label": h.label()} for h in channel_health(session, config)]
+
+
 def status_document(session: Session, config: Config, now: datetime) -> dict[str, Any]:
     states = {state.value: 0 for state in ALL_STATES}
     for state, n in session.execute(select(Message.state, func.count()).group_by(Message.state)):
@@ -93,6 +100,7 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
             "holidays_file": str(config.holidays_path),
         },
         "daemon": daemon_running(session, now),
+        "channels": channel_status(session, config),
         "daemon_info": daemon_info(session),
         "now": iso(now),
     }

@@ -88,8 +88,8 @@ leadership = ["lead"]
     assert "留言z1" in lead and "留言f1" in lead and "留言r1" not in lead  # overdue only
     with app.session() as session:
         targets = sorted(session.execute(select(AlertDelivery.target, AlertDelivery.channel)).all())
-    assert targets == sorted([("route", "zhk"), ("route", "office"), ("route", "office"),
-                              ("leadership", "lead"), ("leadership", "lead")])
+    assert targets == sorted([("route:zhk", "zhk"), ("route:office", "office"), ("route:office", "office"),
+                              ("leadership:lead", "lead"), ("leadership:lead", "lead")])
 
 
 def test_invalid_key_falls_back_to_email(make_app, wecom: FakeWecom, smtp: SmtpSink, timing) -> None:

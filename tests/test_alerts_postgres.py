@@ -34,3 +34,28 @@ def test_outbox_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
     assert dispatch(at(app, "2026-11-24T11:00"), timing=timing).messages_sent == 0
     summary = build_summary(app, date(2026, 11, 24))
     assert [r.title for r in summary.overdue] == ["供暖不足"] and summary.unhealthy[0]["name"] == "luan-bxcy"
+
+
+def test_per_piece_delivery_and_channel_health_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
+    """The outgoing message's pieces (JSON) and the count of accepted pieces, the released
+    claims and the channel's health, on PostgreSQL."""
+    from alerts.dispatcher import release_dead_claims
+    from alerts.health import channel_health
+
+    app = make_pg_app(channels_toml(wecom), now="2026-11-16T10:00")
+    long = "供暖不足导致室内温度长期偏低请相关部门尽快核查处理并答复群众诉求"
+    for n in range(60):
+        add_message(app, f"m{n:02d}", "2026-11-16T09:00", title=f"{long}{n:02d}")
+    sweep(at(app, "2026-11-24T10:00"))
+    wecom.script([0] + [500] * 5)
+    assert dispatch(app, timing=timing, claimant="daemon:1@old").failed == 60
+    with app.session() as session:
+        office = next(h for h in channel_health(session, app.config) if h.name == "office")
+        assert office.state == "failing" and "HTTP 500" in (office.reason or "")
+    assert release_dead_claims(app, me="daemon:2@new") == 0  # backed off, not claimed: nothing to release
+    result = dispatch(at(app, "2026-11-24T10:05"), timing=timing)
+    assert (result.sent, result.messages_sent) == (60, 2)
+    pieces = wecom.contents("office")
+    assert len(pieces) == 3 and len(set(pieces)) == 3
+    with app.session() as session:
+        assert next(h for h in channel_health(session, app.config) if h.name == "office").healthy

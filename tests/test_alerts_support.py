@@ -37,11 +37,14 @@ def smtp() -> Iterator[SmtpSink]:
 
 def channels_toml(wecom: FakeWecom, smtp: SmtpSink | None = None, extra: str = "",
                   routing: str | None = None, office_key: str = "office") -> str:
+    """Three robots and (with `smtp`) a mailbox that is the office robot's fallback; the
+    default and crisis routes go to the office robot."""
+    fallback = 'fallback = "office-mail"\n' if smtp is not None else ""
     body = f"""
 [channels.office]
 kind = "wecom"
 webhook = "{wecom.url(office_key)}"
-
+{fallback}
 [channels.lead]
 kind = "wecom"
 webhook = "{wecom.url('lead')}"
@@ -59,15 +62,12 @@ to = ["office@example.gov.cn"]
 """
     body += extra
     if routing is None:
-        fallback = '"office", "office-mail"' if smtp is not None else '"office"'
-        routing = f"""
+        routing = """
 [routing]
-default = [{fallback}]
-crisis = [{fallback}]
+default = ["office"]
+crisis = ["office"]
 """
     return body + routing
-
-
 
 
 def alert_rows(app: App) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from alerts.channels import DeliveryFailed, SimulatedTiming
 from alerts.channels.email import EmailNotifier
 from alerts.render import Attachment, Outgoing
 from monitor.demo.sinks import SmtpSink, free_port
-from monitor.config import EmailChannel
+from alerts.channels.email import EmailChannel
 from monitor.errors import ConfigError
 
 from tests.test_alerts_support import smtp, timing  # noqa: F401  (fixtures)

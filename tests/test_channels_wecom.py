@@ -13,7 +13,7 @@ from alerts.channels.base import split_lines
 from alerts.channels.wecom import WecomNotifier
 from alerts.render import Outgoing
 from monitor.demo.sinks import FakeWecom, free_port
-from monitor.config import WecomChannel
+from alerts.channels.wecom import WecomChannel
 
 from tests.test_alerts_support import timing, wecom  # noqa: F401  (fixtures)
 

@@ -2,33 +2,53 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
-from alerts.channels.base import (ChannelBroken, ChannelError, DeliveryFailed, Notifier, SystemTiming,
-                                  SimulatedTiming, Timing)
+from alerts.channels.base import (BrokenChannel, ChannelBroken, ChannelError, DeliveryFailed, Notifier,
+                                  SimulatedTiming, SystemTiming, Timing)
 
 if TYPE_CHECKING:
-    from monitor.config import Config
+    from monitor.config import ChannelSettings, Config
 
 __all__ = ["ChannelBroken", "ChannelError", "DeliveryFailed", "Notifier", "SimulatedTiming",
-           "SystemTiming", "Timing", "build_channel", "build_channels", "check_channel_secret",
-           "check_channel_secrets"]
+           "SystemTiming", "Timing", "build_channel", "build_channels", "channel_problems",
+           "check_channel_secret", "check_channel_secrets", "usable_channels"]
 
 
 def build_channel(name: str, config: "Config", timing: Timing | None = None) -> Notifier:
-    """The channel `name` of the config (secrets are resolved when it first sends)."""
-    from alerts.channels.email import EmailNotifier
-    from alerts.channels.wecom import WecomNotifier
+    """The channel `name` of the config. A channel that cannot work as configured (a missing
+    or malformed secret, a bad SMTP URL) comes back marked broken, never raises: its alerts go
+    to its fallback and the rest of the monitor goes on."""
+    from alerts.channels.registry import channel_types
+    from monitor.errors import ConfigError
+
+    settings = _settings(name, config)
+    timing = timing or SystemTiming()
+    channel_type = channel_types()[settings.kind]  # the config was validated against these
+    try:
+        # every channel type is built as (name, its settings, timing, source=the file)
+        notifier: Notifier = cast(Any, channel_type)(name, settings, timing, source=str(config.path))
+    except ConfigError as exc:
+        return BrokenChannel(name, settings.kind, _chinese(exc, name), timing)
+    problem = notifier.check()
+    if problem:
+        notifier.mark_broken(problem, permanent=True)
+    return notifier
+
+
+def _chinese(exc: Exception, name: str) -> str:
+    text = str(exc).split(": ", 1)[-1]  # drop the file name; the key is in the text
+    return f"channels.{name} 配置错误：{text}"
+
+
+def _settings(name: str, config: "Config") -> "ChannelSettings":
     from monitor.errors import ConfigError
 
     settings = config.settings.channels.get(name)
     if settings is None:
         known = "、".join(config.settings.channels) or "无"
         raise ConfigError(f"{config.path}: 没有名为 {name!r} 的渠道（已配置：{known}）")
-    timing = timing or SystemTiming()
-    if settings.kind == "wecom":
-        return WecomNotifier(name, settings, timing, source=str(config.path))
-    return EmailNotifier(name, settings, timing, source=str(config.path))
+    return settings
 
 
 def build_channels(config: "Config", timing: Timing | None = None) -> dict[str, Notifier]:
@@ -36,27 +56,41 @@ def build_channels(config: "Config", timing: Timing | None = None) -> dict[str, 
     return {name: build_channel(name, config, timing) for name in config.settings.channels}
 
 
-def _secret_keys(settings: object) -> list[str]:
-    """The fields of a channel that may be `env:NAME` secrets."""
-    return ["webhook"] if getattr(settings, "kind", None) == "wecom" else ["password"]
+def channel_problems(config: "Config") -> dict[str, str]:
+    """name → why it is broken, for every configured channel that cannot work as configured."""
+    channels = build_channels(config)
+    return {name: n.broken for name, n in channels.items() if n.broken}
+
+
+def usable_channels(config: "Config") -> list[str]:
+    """At daemon start: log one line per broken channel (its key and reason, never the secret)
+    and return the usable ones; a ConfigError only when channels exist and none is usable."""
+    import logging
+
+    from monitor.errors import ConfigError
+
+    log = logging.getLogger("alerts.channels")
+    problems = channel_problems(config)
+    for name, reason in problems.items():
+        fallback = getattr(config.settings.channels[name], "fallback", None)
+        where = f"its alerts go to {fallback!r}" if fallback else "it has no fallback"
+        log.error("channel %r is broken: %s; %s", name, reason, where)
+    usable = [name for name in config.settings.channels if name not in problems]
+    if config.settings.channels and not usable:
+        raise ConfigError(f"{config.path}: 没有可用的提醒渠道：" + "；".join(problems.values()))
+    return usable
 
 
 def check_channel_secret(name: str, config: "Config") -> None:
-    """Resolve the secrets of channel `name`; a missing `env:` variable is a ConfigError
-    naming the file, `channels.NAME.<key>` and the variable (exit 2, not a failed send)."""
-    from monitor.config import resolve_secret
+    """`alerts test NAME` on a channel that cannot work: one Chinese line (exit 2)."""
     from monitor.errors import ConfigError
 
-    settings = config.settings.channels.get(name)
-    if settings is None:
-        known = "、".join(config.settings.channels) or "无"
-        raise ConfigError(f"{config.path}: 没有名为 {name!r} 的渠道（已配置：{known}）")
-    for key in _secret_keys(settings):
-        resolve_secret(getattr(settings, key, None), f"channels.{name}.{key}", str(config.path))
+    notifier = build_channel(name, config)
+    if notifier.broken:
+        raise ConfigError(f"{config.path}: 渠道 {name}（{config.settings.channels[name].kind}）不可用："
+                          f"{notifier.broken}")
 
 
 def check_channel_secrets(config: "Config") -> None:
-    """Resolve every configured channel's secrets (daemon start-up): raises ConfigError on the
-    first missing `env:` variable instead of letting alerts fail one by one later."""
-    for name in config.settings.channels:
-        check_channel_secret(name, config)
+    """Daemon start-up: refuse only when no channel at all is usable (see usable_channels)."""
+    usable_channels(config)

@@ -10,9 +10,12 @@ import logging
 from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable, ClassVar
+
+from pydantic import ConfigDict
 
 from alerts.render import Outgoing
+from monitor.config import ChannelSettings
 from monitor.errors import ConfigError
 
 log = logging.getLogger("alerts.channels")
@@ -144,7 +147,9 @@ def split_lines(text: str, limit: int) -> list[str]:
 def _cut_bytes(line: str, limit: int) -> list[str]:
     if len(line.encode("utf-8")) <= limit:
         return [line]
-    out, buf, size = [], [], 0
+    out: list[str] = []
+    buf: list[str] = []
+    size = 0
     for ch in line:
         n = len(ch.encode("utf-8"))
         if size + n > limit:
@@ -157,13 +162,34 @@ def _cut_bytes(line: str, limit: int) -> list[str]:
     return out
 
 
-class Notifier(ABC):
-    """A named channel. Subclasses implement `pieces()` (the size limits) and `_send_piece()`
-    (one request; raise Transient / RateLimited / ChannelBroken)."""
+class ChannelConfig(ChannelSettings):
+    """Base of every channel type's settings model: unknown keys are errors. `fallback`: the
+    channel that gets this channel's alerts, once, while this one is broken or keeps failing."""
 
-    kind = "base"
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    fallback: str | None = None
+
+
+# kind → channel class; filled as the channel modules are imported (see registry.py)
+CHANNEL_TYPES: dict[str, type["Notifier"]] = {}
+
+
+class Notifier(ABC):
+    """A named channel. A channel type is one module in alerts/channels/ with a subclass that
+    sets `kind`, `settings_model` (its `[channels.NAME]` keys) and `secret_keys` (keys that may
+    be `env:NAME`), and implements `pieces()` (the size limits) and `_send_piece()` (one
+    request; raise Transient / RateLimited / ChannelBroken). Defining it registers it."""
+
+    kind: ClassVar[str] = "base"
+    settings_model: ClassVar[type[ChannelConfig]] = ChannelConfig
+    secret_keys: ClassVar[tuple[str, ...]] = ()
     max_attempts = 5
     backoff = (2.0, 5.0, 15.0, 30.0)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind != "base":
+            CHANNEL_TYPES[cls.kind] = cls
 
     def __init__(self, name: str, timing: Timing, per_minute: int | None = None) -> None:
         self.name = name
@@ -171,10 +197,20 @@ class Notifier(ABC):
         self.limiter = RateLimiter(per_minute, timing) if per_minute else None
         self.broken: str | None = None  # why, once a permanent error was seen
         self.broken_at = 0.0            # timing.monotonic() of that error
+        self.permanent = False          # broken by its configuration: no retry can help
         self.requests = 0               # pieces actually posted (for figures)
 
     def describe(self) -> str:
         return f"渠道 {self.name!r}（{self.kind}）"
+
+    def check(self) -> str | None:
+        """Why this channel cannot work as configured (a missing or malformed secret), in
+        Chinese, naming the key and never the secret; None when it looks usable."""
+        return None
+
+    def mark_broken(self, reason: str, permanent: bool = False) -> None:
+        self.broken, self.broken_at = reason, self.timing.monotonic()
+        self.permanent = self.permanent or permanent
 
     @abstractmethod
     def pieces(self, message: Outgoing) -> list[object]:
@@ -184,16 +220,27 @@ class Notifier(ABC):
     def _send_piece(self, piece: object) -> None:
         """Post one piece; raise ChannelBroken or DeliveryFailed from the answer."""
 
+    def encode_piece(self, piece: object) -> Any:
+        """A piece as JSON, to be kept until it was accepted (default: it is JSON already)."""
+        return piece
+
+    def decode_piece(self, data: Any) -> object:
+        return data
+
     def send(self, message: Outgoing) -> int:
         """Deliver every piece of `message`; returns the number of pieces sent.
         Raises ChannelBroken (fall back) or DeliveryFailed (retry later)."""
+        pieces = self.pieces(message)
+        for piece in pieces:
+            self.send_piece(piece)
+        return len(pieces)
+
+    def send_piece(self, piece: object) -> None:
+        """Deliver one piece, with the retries, backoff and rate limit."""
         if self.broken:
             # the caller names the channel once; the message says only what is wrong
             raise ChannelBroken(f"已判定不可用：{self.broken}")
-        pieces = self.pieces(message)
-        for piece in pieces:
-            self._deliver(piece)
-        return len(pieces)
+        self._deliver(piece)
 
     def _deliver(self, piece: object) -> None:
         last: ChannelError | None = None
@@ -205,10 +252,10 @@ class Notifier(ABC):
                 self._send_piece(piece)
                 return
             except ConfigError as exc:  # e.g. the env: variable of the webhook is unset
-                self.broken, self.broken_at = str(exc), self.timing.monotonic()
+                self.mark_broken(str(exc), permanent=True)
                 raise ChannelBroken(str(exc)) from None
             except ChannelBroken as exc:
-                self.broken, self.broken_at = str(exc), self.timing.monotonic()
+                self.mark_broken(str(exc))
                 log.warning("%s broken: %s", self.describe(), exc)
                 raise
             except RateLimited as exc:
@@ -226,3 +273,36 @@ class Notifier(ABC):
                     self.timing.sleep(delay)
         assert last is not None
         raise DeliveryFailed(str(last), last.errcode)
+
+
+def secret_problem(value: str | None, key: str) -> str | None:
+    """Why an `env:NAME` secret cannot be read (in Chinese, naming the key and the variable,
+    never a value); None when it is set or not a reference."""
+    import os
+
+    if value is None or not value.startswith("env:"):
+        return None
+    if not os.environ.get(value[4:]):
+        return f"{key} 所需的环境变量 {value[4:]} 未设置"
+    return None
+
+
+class BrokenChannel(Notifier):
+    """A configured channel that could not even be built (e.g. a malformed SMTP URL): it
+    exists so that its alerts go to its fallback and `status` can name the reason."""
+
+    kind = "base"
+
+    def __init__(self, name: str, kind: str, reason: str, timing: Timing) -> None:
+        super().__init__(name, timing)
+        self.broken_kind = kind
+        self.mark_broken(reason, permanent=True)
+
+    def describe(self) -> str:
+        return f"渠道 {self.name!r}（{self.broken_kind}）"
+
+    def pieces(self, message: Outgoing) -> list[object]:
+        return [message]
+
+    def _send_piece(self, piece: object) -> None:
+        raise ChannelBroken(self.broken or "broken")

@@ -10,18 +10,36 @@ import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
-from alerts.channels.base import ChannelBroken, Notifier, Timing, Transient
+from pydantic import ConfigDict, Field
+
+from alerts.channels.base import ChannelBroken, ChannelConfig, Notifier, Timing, Transient, secret_problem
 from alerts.render import Outgoing
-from monitor.config import EmailChannel, resolve_secret
+from monitor.config import resolve_secret
 from monitor.errors import ConfigError
 
 MAX_BYTES = 10 * 1024 * 1024  # most relays refuse larger mail; an alert never gets close
 
 
+class EmailChannel(ChannelConfig):
+    """`[channels.NAME] kind = "email"`: only `smtp` and `to` are required."""
+
+    kind: Literal["email"]
+    smtp: str
+    to: list[str] = Field(min_length=1)
+    password: str | None = None
+    from_: str | None = Field(None, alias="from")
+    starttls: bool | None = None  # None: STARTTLS on smtp:// when the server offers it
+    timeout: float = Field(20, gt=0)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
 class EmailNotifier(Notifier):
     kind = "email"
+    settings_model = EmailChannel
+    secret_keys = ("password",)
 
     def __init__(self, name: str, settings: EmailChannel, timing: Timing, source: str = "config") -> None:
         super().__init__(name, timing, per_minute=None)
@@ -37,6 +55,20 @@ class EmailNotifier(Notifier):
         self.user = unquote(parts.username) if parts.username else None
         self.sender = settings.from_ or (f"{self.user}@{self.host}" if self.user and "@" not in self.user
                                          else self.user) or f"opinion-monitor@{self.host}"
+
+    def check(self) -> str | None:
+        return secret_problem(self.settings.password, f"channels.{self.name}.password")
+
+    def encode_piece(self, piece: object) -> Any:
+        import base64
+
+        assert isinstance(piece, EmailMessage)
+        return base64.b64encode(piece.as_bytes(policy=email.policy.SMTP)).decode("ascii")
+
+    def decode_piece(self, data: Any) -> object:
+        import base64
+
+        return email.message_from_bytes(base64.b64decode(str(data)), policy=email.policy.default)
 
     def build(self, message: Outgoing) -> EmailMessage:
         mail = EmailMessage()

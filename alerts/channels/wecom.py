@@ -9,11 +9,14 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from typing import Any
+from typing import Any, Literal
 
-from alerts.channels.base import ChannelBroken, Notifier, RateLimited, Timing, Transient, split_lines
+from pydantic import Field
+
+from alerts.channels.base import (ChannelBroken, ChannelConfig, Notifier, RateLimited, Timing, Transient,
+                                  secret_problem, split_lines)
 from alerts.render import Outgoing
-from monitor.config import WecomChannel, resolve_secret
+from monitor.config import resolve_secret
 
 MARKDOWN_BYTES = 4096
 TEXT_BYTES = 2048
@@ -27,8 +30,21 @@ ERRCODE_ZH = {
 }
 
 
+class WecomChannel(ChannelConfig):
+    """`[channels.NAME] kind = "wecom"`."""
+
+    kind: Literal["wecom"]
+    webhook: str
+    format: Literal["markdown", "text"] = "markdown"
+    mentioned_mobile_list: list[str] = []
+    per_minute: int = Field(20, ge=1, le=20)
+    timeout: float = Field(10, gt=0)
+
+
 class WecomNotifier(Notifier):
     kind = "wecom"
+    settings_model = WecomChannel
+    secret_keys = ("webhook",)
 
     def __init__(self, name: str, settings: WecomChannel, timing: Timing, source: str = "config") -> None:
         super().__init__(name, timing, per_minute=settings.per_minute)
@@ -40,6 +56,13 @@ class WecomNotifier(Notifier):
         url = resolve_secret(self.settings.webhook, f"channels.{self.name}.webhook", self.source)
         assert url is not None
         return url
+
+    def check(self) -> str | None:
+        key = f"channels.{self.name}.webhook"
+        problem = secret_problem(self.settings.webhook, key)
+        if problem:
+            return problem
+        return webhook_problem(self.url, key)
 
     def pieces(self, message: Outgoing) -> list[object]:
         """Markdown by default; crisis alerts go as text when mobiles are to be @-mentioned
@@ -64,6 +87,11 @@ class WecomNotifier(Notifier):
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
                 raw = response.read()
+        except ValueError:
+            # http.client.InvalidURL and friends: the message would quote the secret URL
+            problem = webhook_problem(self.url, f"channels.{self.name}.webhook") or \
+                f"channels.{self.name}.webhook 不是有效的网址"
+            raise ChannelBroken(problem) from None
         except urllib.error.HTTPError as exc:
             if exc.code in (400, 401, 403, 404):
                 raise ChannelBroken(f"HTTP {exc.code} from the webhook") from None
@@ -85,3 +113,19 @@ class WecomNotifier(Notifier):
         if errcode in PERMANENT or 40000 <= errcode < 50000 and errcode != RATE_LIMITED:
             raise ChannelBroken(text, errcode)
         raise Transient(text, errcode)
+
+
+def webhook_problem(url: str, key: str) -> str | None:
+    """Why `url` cannot be a webhook (Chinese, naming the key, never quoting the URL)."""
+    from urllib.parse import urlsplit
+
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return f"{key} 不是有效的网址（含空格或控制字符）"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        return f"{key} 不是有效的网址"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{key} 不是有效的网址（应以 http:// 或 https:// 开头）"
+    return None

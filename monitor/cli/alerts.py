@@ -175,7 +175,7 @@ def test_channel(state, channel: str) -> None:
     from monitor.timeutil import format_local
 
     app = state.app()
-    check_channel_secret(channel, app.config)  # an unset env: secret is a config error (exit 2)
+    check_channel_secret(channel, app.config)  # a missing or malformed secret: one line, exit 2
     notifier = build_channel(channel, app.config)
     notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
     stamp = format_local(app.now())
@@ -190,4 +190,6 @@ def test_channel(state, channel: str) -> None:
         if exc.errcode is not None:
             detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
         raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
+    except Exception as exc:  # one line, never a traceback
+        raise MonitorError(f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}") from None
     click.echo(f"测试消息已通过渠道 {channel} 发送")

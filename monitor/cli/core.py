@@ -86,6 +86,9 @@ def status(state, now: datetime | None, as_json: bool) -> None:
              (s["last_error"] or "")[:16].replace("T", " ")] for s in doc["sources"]]
     click.echo(table(["名称", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[2])
                if rows else "  （未配置）")  # the reason in full, wrapped
+    click.echo("\n提醒渠道：")
+    rows = [[c["name"], c["kind"], c["label"]] for c in doc["channels"]]
+    click.echo(table(["名称", "类型", "状态"], rows, wrap=[2]) if rows else "  （未配置）")
     click.echo("\n留言状态：")
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
     from monitor.disclosure.register import STATE_ZH as DISCLOSURE_STATE_ZH

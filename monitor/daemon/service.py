@@ -133,7 +133,7 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         check_profiles(config)
         from alerts.channels import check_channel_secrets
 
-        check_channel_secrets(config)  # a missing env: secret is exit 2 now, not failed alerts
+        check_channel_secrets(config)  # a broken channel is logged; exit 2 only when none is usable
         config.calendar  # so is a broken holidays.toml
         if existing_database:
             from monitor.db.presence import require_database
@@ -148,6 +148,9 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
                         "delivered (README: Setting up a deployment)", config.path)
         app = App(config)
         app.sessions  # open and migrate now, before any job runs
+        from alerts.dispatcher import release_dead_claims
+
+        release_dead_claims(app)  # we hold the lock: a previous daemon's claims are dead
         jobs = DaemonJobs(app, started_at=app.now())
         daemon = config.settings.daemon
         specs = build_jobs(jobs, config, app.now())

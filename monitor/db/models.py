@@ -233,6 +233,9 @@ class Alert(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # who holds the dispatch lease (next_attempt_at) on it: "daemon:PID@HOST" or "cli:PID@HOST";
+    # a daemon that takes the lock releases a dead daemon's claims at start
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
 
 
 
@@ -247,6 +250,24 @@ class AlertDelivery(Base):
     target: Mapped[str] = mapped_column(String(120))  # "route" | "leadership" | "summary:NAME"
     channel: Mapped[str] = mapped_column(String(100))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+
+class OutgoingMessage(Base):
+    """One message for one channel, rendered once and kept with its pieces (a split message)
+    until every piece was accepted: `pieces_sent` moves right after each accepted piece, so a
+    retry or a restart sends only the pieces not yet accepted, exactly as they were."""
+
+    __tablename__ = "outgoing_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    entries: Mapped[list[Any]] = mapped_column(JSON)  # [[alert_id, target], ...] it delivers
+    pieces: Mapped[list[Any]] = mapped_column(JSON)   # each piece as the channel encodes it
+    pieces_sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # sent | abandoned (fell back)
+
 
 class CrawlRun(Base):
     __tablename__ = "crawl_runs"

@@ -95,6 +95,7 @@ every = "{news_every}"
 [channels.office]
 kind = "wecom"
 webhook = "{wecom_url}"
+fallback = "office-mail"                 # used while the robot is broken or keeps failing
 
 [channels.office-mail]
 kind = "email"
@@ -102,7 +103,7 @@ smtp = "{smtp_url}"
 to = ["office@example.gov.cn"]
 starttls = false
 
-[routing]
+[routing]                                  # a route delivers to every channel it lists
 default = ["office"]
 crisis = ["office", "office-mail"]
 
