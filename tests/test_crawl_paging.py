@@ -3,7 +3,7 @@ is (spiders.health), clipping (spiders.limits) and the second decoding (spiders.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 
 from spiders import health, paging
 from spiders.encoding import other_decoding
