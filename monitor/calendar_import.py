@@ -301,12 +301,14 @@ def render(plan: ImportPlan, text: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def write_import(plan: ImportPlan) -> None:
+def write_import(plan: ImportPlan, expected_digest: str | None = None) -> None:
     """Write the plan to its holidays.toml atomically. Refuses (NoticeError) when the file
-    changed since the plan; the result is checked by loading it before it replaces the file."""
+    changed since the plan — or since `expected_digest` (`plan.digest` of a preview shown
+    earlier, e.g. carried in the dashboard's form); the result is checked by loading it before
+    it replaces the file."""
     path = plan.path
     text = _read(path)
-    if _digest(text) != plan.digest:
+    if _digest(text) != (expected_digest or plan.digest):
         raise NoticeError(f"{path} 在预览之后被修改过：请重新导入预览后再写入")
     new = render(plan, text)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -307,3 +307,19 @@ def test_a_day_without_its_month_is_refused() -> None:
     with pytest.raises(NoticeError, match="日期不完整") as caught:
         parse_notice(text)
     assert caught.value.line == "二、春节：4日至10日放假调休，共7天。" and caught.value.number == 3
+
+
+def test_a_preview_is_not_applied_over_a_file_changed_since(tmp_path: Path) -> None:
+    # the dashboard previews, someone edits holidays.toml, then the preview is applied
+    path = holidays_file(tmp_path)
+    notice = parse_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"))
+    preview = plan_import(notice, path)
+    path.write_text(path.read_text(encoding="utf-8") + "\n# 有人改过\n", encoding="utf-8")
+    changed = path.read_bytes()
+    with pytest.raises(NoticeError, match="在预览之后被修改过"):
+        write_import(preview)
+    with pytest.raises(NoticeError, match="在预览之后被修改过"):
+        write_import(plan_import(notice, path), expected_digest=preview.digest)
+    assert path.read_bytes() == changed
+    write_import(plan_import(notice, path))
+    assert 2026 in load_calendar(path).years
