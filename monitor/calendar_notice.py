@@ -32,8 +32,9 @@ _BODY_START = re.compile(r"通知如下[:：.。]?")
 _SIGNATURE = re.compile(r"^国务院办公厅$")
 _SIGNING_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _DATE = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日")
-# the end of a span: 至10日 / 至2月4日 / 至2019年1月1日
-_SPAN = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日至(?:(\d{1,4})年)?(?:(\d{1,2})月)?"
+# the end of a span: 至10日 / 至2月4日 / 至2019年1月1日 (reprints also write ～ or a dash)
+_TO = r"(?:至|~|〜|—|–|-)"
+_SPAN = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日" + _TO + r"(?:(\d{1,4})年)?(?:(\d{1,2})月)?"
                    r"(\d{1,2})日")
 _NOTE = re.compile(r"\(([^()]*)\)")
 _NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电|\d{1,2}日电")
@@ -279,7 +280,7 @@ def _check_notes(text: str, year: int, line: _Line) -> None:
             raise NoticeError(f"{day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}，"
                               f"通知写的是星期{want}（年份或日期有误）", line.original, line.number)
     # 至23日（农历正月初七、周一）: the end of a span written without its month
-    for m in re.finditer(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日(?:\([^()]*\))?至"
+    for m in re.finditer(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日(?:\([^()]*\))?" + _TO +
                          r"(\d{1,2})日\(([^()]*)\)", text):
         note = _WEEKDAY_NOTE.search(m.group(5))
         if not note:

@@ -323,3 +323,12 @@ def test_a_preview_is_not_applied_over_a_file_changed_since(tmp_path: Path) -> N
     assert path.read_bytes() == changed
     write_import(plan_import(notice, path))
     assert 2026 in load_calendar(path).years
+
+
+def test_spans_written_with_a_tilde_or_dash() -> None:
+    text = ("国务院办公厅关于2026年部分节假日安排的通知\n现将2026年春节、国庆节放假调休日期的具体安排通知如下：\n"
+            "二、春节：2月15日～23日放假调休，共9天。2月14日（周六）、2月28日（周六）上班。\n"
+            "七、国庆节：10月1日（周四）-7日（周三）放假调休，共7天。\n国务院办公厅\n")
+    notice = parse_notice(text)
+    assert len([d for d, n in notice.holidays.items() if n == "春节"]) == 9
+    assert len([d for d, n in notice.holidays.items() if n == "国庆节"]) == 7
