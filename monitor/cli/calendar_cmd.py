@@ -130,9 +130,9 @@ def import_notice(state, source: str, year: int | None, dry_run: bool, as_json: 
     from monitor.errors import ConfigError
 
     text = _read_notice(source)
-    config = state.config(required=False)
-    path = config.holidays_path
     try:
+        # only where holidays.toml is: the rest of monitor.toml is not needed (nor validated)
+        path = state.calendar_settings().holidays_path
         plan, written = run_import(text, path, year=year, dry_run=dry_run)
     except NoticeError as exc:
         click.echo(f"error: {exc.message()}；未写入任何内容。", err=True)
