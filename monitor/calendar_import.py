@@ -273,7 +273,7 @@ def _year_table(days: _Days, comment: str | None) -> Any:
     return table
 
 
-def render(plan: ImportPlan, text: str) -> str:
+def render(plan: ImportPlan, text: str, via: str | None = None) -> str:
     """The new holidays.toml text: `text` with the plan's tables replaced, comments kept."""
     import tomlkit
 
@@ -282,7 +282,8 @@ def render(plan: ImportPlan, text: str) -> str:
         doc.add("years", tomlkit.table(is_super_table=True))
     years = doc["years"]
     how = "修订" if plan.notice.amends else "导入"
-    comment = f"{plan.notice.title}（opinion-monitor calendar import-notice {how}）"
+    # who wrote the table stays in the file: `via` names the dashboard user, say
+    comment = f"{plan.notice.title}（{via or 'opinion-monitor calendar import-notice'} {how}）"
     if plan.notice.amends and str(plan.year) in years:
         # keep the comment of the base import; the amendment adds its own line
         old = years[str(plan.year)]
@@ -301,16 +302,18 @@ def render(plan: ImportPlan, text: str) -> str:
     return tomlkit.dumps(doc)
 
 
-def write_import(plan: ImportPlan, expected_digest: str | None = None) -> None:
+def write_import(plan: ImportPlan, expected_digest: str | None = None,
+                 via: str | None = None) -> None:
     """Write the plan to its holidays.toml atomically. Refuses (NoticeError) when the file
     changed since the plan — or since `expected_digest` (`plan.digest` of a preview shown
     earlier, e.g. carried in the dashboard's form); the result is checked by loading it before
-    it replaces the file."""
+    it replaces the file. `via` is written in the table's comment (e.g. "值班看板 /calendar，
+    用户 张三"; default: the command)."""
     path = plan.path
     text = _read(path)
     if _digest(text) != (expected_digest or plan.digest):
         raise NoticeError(f"{path} 在预览之后被修改过：请重新导入预览后再写入")
-    new = render(plan, text)
+    new = render(plan, text, via)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".holidays.", suffix=".toml", dir=path.parent)
     tmp = Path(tmp_name)

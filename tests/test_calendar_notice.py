@@ -321,8 +321,10 @@ def test_a_preview_is_not_applied_over_a_file_changed_since(tmp_path: Path) -> N
     with pytest.raises(NoticeError, match="在预览之后被修改过"):
         write_import(plan_import(notice, path), expected_digest=preview.digest)
     assert path.read_bytes() == changed
-    write_import(plan_import(notice, path))
+    write_import(plan_import(notice, path), via="值班看板 /calendar，用户 张三")
     assert 2026 in load_calendar(path).years
+    assert "# 国务院办公厅关于2026年部分节假日安排的通知（值班看板 /calendar，用户 张三 导入）" in \
+        path.read_text(encoding="utf-8")
 
 
 def test_spans_written_with_a_tilde_or_dash() -> None:
