@@ -334,14 +334,15 @@ def write_import(plan: ImportPlan, expected_digest: str | None = None,
 
 
 def import_notice(text: str, path: Path, year: int | None = None, dry_run: bool = False,
-                  calendar: WorkCalendar | None = None) -> tuple[ImportPlan, bool]:
+                  calendar: WorkCalendar | None = None, via: str | None = None
+                  ) -> tuple[ImportPlan, bool]:
     """Read, plan and (unless dry_run) write. Returns (plan, written)."""
     from monitor.calendar_notice import parse_notice
 
     plan = plan_import(parse_notice(text, year), path, calendar)
     if dry_run:
         return plan, False
-    write_import(plan)
+    write_import(plan, via=via)
     return plan, True
 
 
