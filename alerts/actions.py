@@ -1,4 +1,5 @@
-"""What a person does to the outbox: acknowledge an alert, send the day's summary now.
+"""What a person does to the outbox: acknowledge an alert, send the day's summary now, send a
+channel a test message.
 
 The CLI (`alerts ack`, `summary --send`) and the dashboard call these and only print or show
 the result; the rules (an ack silences the subject's other waiting reminders; a summary sent
@@ -32,14 +33,16 @@ class Acknowledged:
     others: int  # the subject's other waiting reminders, silenced with it
 
 
-def acknowledge(app: App, alert_id: int) -> Acknowledged:
+def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledged:
     """Mark an alert acknowledged: no more reminders for its subject, so the subject's
-    other waiting alerts are acknowledged too. Unknown id: NotFound."""
+    other waiting alerts are acknowledged too. Unknown id: NotFound. `actor` (who, e.g.
+    `web:wang` or the shell user) and the time are kept on the alert for the timeline."""
     with app.session() as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
             raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
         alert.status = AlertStatus.ACKED.value
+        alert.acked_by, alert.acked_at = actor, app.now()
         others = session.execute(
             update(Alert)
             .where(Alert.subject == alert.subject, Alert.id != alert_id, Alert.status.in_(WAITING))
@@ -112,3 +115,32 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
                               "([summary] channels or [routing] default)")
         sent.failed_channels, sent.error = missing, error
     return sent
+
+
+def send_test(app: App, channel: str) -> None:
+    """Send a test message on `channel` now (`alerts test`, the dashboard's 发送测试消息).
+    An unset env: secret is a ConfigError; a refused message is a MonitorError naming the
+    channel and WeCom's errcode."""
+    from alerts.channels import ChannelError, build_channel, check_channel_secret
+    from alerts.render import Outgoing
+    from monitor.errors import MonitorError
+    from monitor.timeutil import format_local
+
+    check_channel_secret(channel, app.config)
+    notifier = build_channel(channel, app.config)
+    notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
+    stamp = format_local(app.now())
+    text = f"【测试消息】opinion-monitor 提醒渠道 {channel} 工作正常（{stamp}）"
+    message = Outgoing(title=text,
+                       markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
+                       text=text, html=f"<p>{text}</p>")
+    try:
+        notifier.send(message)
+    except ChannelError as exc:
+        code = f"（企业微信 errcode {exc.errcode}）" if exc.errcode is not None else ""
+        detail = str(exc)
+        if exc.errcode is not None:
+            detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
+        raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
+    except Exception as exc:  # one line, never a traceback
+        raise MonitorError(f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}") from None

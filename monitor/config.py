@@ -197,6 +197,22 @@ class DaemonConfig(_Strict):
         return value
 
 
+class WebSettings(_Strict):
+    # the dashboard's address as the office opens it (behind the reverse proxy): alerts link
+    # to {public_url}/messages/<id> when set
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// address, e.g. "
+                             "\"https://om.example.gov.cn\"")
+        return value.rstrip("/")
+
+
 class Settings(_Strict):
     monitor: MonitorSection = MonitorSection()
     rules: Rules = Rules()
@@ -207,6 +223,7 @@ class Settings(_Strict):
     office_hours: OfficeHours = OfficeHours()
     watch: WatchConfig = WatchConfig()
     daemon: DaemonConfig = DaemonConfig()
+    web: WebSettings = WebSettings()
 
 
 class Config:

@@ -70,7 +70,7 @@ def main(ctx: click.Context, config_option: str | None) -> None:
 
 # One module per command group, each with `register(main)`.
 COMMAND_MODULES = ("core", "calendar_cmd", "events", "items", "crawl", "watch", "alerts", "daemon",
-                   "disclosure", "report")
+                   "disclosure", "report", "web")
 
 
 def _register() -> None:

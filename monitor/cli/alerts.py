@@ -158,8 +158,9 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
 def ack(state, alert_id: int, now: datetime | None) -> None:
     """确认一条提醒：同一事项不再提醒。"""
     from alerts.actions import acknowledge
+    from monitor.watchlist.terms import actor_name
 
-    done = acknowledge(state.app(now), alert_id)
+    done = acknowledge(state.app(now), alert_id, actor_name())
     more = f"，同一对象另有 {done.others} 条待发提醒一并确认" if done.others else ""
     click.echo(f"已确认提醒 {alert_id}（{done.subject}）：不再就此发送提醒{more}")
 
@@ -169,27 +170,7 @@ def ack(state, alert_id: int, now: datetime | None) -> None:
 @pass_state
 def test_channel(state, channel: str) -> None:
     """通过通道 CHANNEL 发送一条测试消息。"""
-    from alerts.channels import ChannelError, build_channel, check_channel_secret
-    from alerts.render import Outgoing
-    from monitor.errors import MonitorError
-    from monitor.timeutil import format_local
+    from alerts.actions import send_test
 
-    app = state.app()
-    check_channel_secret(channel, app.config)  # a missing or malformed secret: one line, exit 2
-    notifier = build_channel(channel, app.config)
-    notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
-    stamp = format_local(app.now())
-    text = f"【测试消息】opinion-monitor 提醒渠道 {channel} 工作正常（{stamp}）"
-    message = Outgoing(title=text, markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
-                       text=text, html=f"<p>{text}</p>")
-    try:
-        notifier.send(message)
-    except ChannelError as exc:
-        code = f"（企业微信 errcode {exc.errcode}）" if exc.errcode is not None else ""
-        detail = str(exc)
-        if exc.errcode is not None:
-            detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
-        raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
-    except Exception as exc:  # one line, never a traceback
-        raise MonitorError(f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}") from None
+    send_test(state.app(), channel)
     click.echo(f"测试消息已通过渠道 {channel} 发送")

@@ -37,6 +37,10 @@ def init(state) -> None:
     config = load_config(path)
     engine = make_engine(config.database_url)
     migrated = upgrade(engine)
+    from monitor.web.secret import ensure_secret, secret_path
+
+    if ensure_secret(config):  # signs the dashboard's session cookies; mode 0600
+        created.append(str(secret_path(config)))
     for item in created:
         click.echo(f"已创建配置文件：{item}")
     click.echo(f"数据库：{config.database_url}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")

@@ -33,10 +33,17 @@ def run(state, log_file: str | None, standby: bool) -> None:
 @click.option("--dir", "folder", metavar="PATH", default="demo-data", show_default=True,
               help="演示用的配置和数据库所在文件夹（重新运行会从头开始）。")
 @click.option("--quiet", is_flag=True, help="只显示最后的汇总。")
-def demo(folder: str, quiet: bool) -> None:
+@click.option("--web", "web", is_flag=True, help="演示结束后继续在演示数据库上提供办公室看板。")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="--web 时看板的端口（仅 127.0.0.1）。")
+def demo(folder: str, quiet: bool, web: bool, port: int) -> None:
     """用自带样例数据离线演示整个流程，模拟时钟（不到 2 分钟）。"""
     from pathlib import Path
 
-    from monitor.demo.run import run_demo
+    from monitor.demo.run import END, run_demo
 
     run_demo(Path(folder), quiet=quiet)
+    if web:
+        from monitor.web.server import serve_demo
+
+        serve_demo(Path(folder), END, "127.0.0.1", port, sys.stdout)

@@ -84,6 +84,34 @@ def remove(state, term: str, now: datetime | None) -> None:
     click.echo(f"已删除关注词：{spec.term}")
 
 
+@watchlist.command("enable")
+@click.argument("term")
+@now_option
+@pass_state
+def enable(state, term: str, now: datetime | None) -> None:
+    """Switch TERM on again (as the dashboard's 启用)."""
+    _switch(state, term, True, now)
+
+
+@watchlist.command("disable")
+@click.argument("term")
+@now_option
+@pass_state
+def disable(state, term: str, now: datetime | None) -> None:
+    """Switch TERM off: kept on the list, not matched (as the dashboard's 停用)."""
+    _switch(state, term, False, now)
+
+
+def _switch(state, term: str, enabled: bool, now: datetime | None) -> None:
+    from monitor.watchlist.terms import actor_name, set_enabled
+
+    app = state.app(now)
+    with app.session() as session:
+        outcome, spec = set_enabled(session, term, enabled, app.now(), actor_name())
+    word = "启用" if enabled else "停用"
+    click.echo(f"关注词「{spec.term}」{'已' + word if outcome != 'same' else '本来就是' + word}")
+
+
 @watchlist.command("list")
 @json_option
 @pass_state

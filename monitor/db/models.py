@@ -76,6 +76,10 @@ class Message(Base):
         UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
         Index("ix_messages_state_deadline", "state", "deadline"),
         Index("ix_messages_state_first_warning", "state", "first_warning_at"),
+        # the dashboard's board: counts per department and state, index-only
+        Index("ix_messages_state_department", "state", "department"),
+        # "is any active deadline provisional?" (calendar gap banner, calendar_missing)
+        Index("ix_messages_provisional_state", "provisional", "state"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(100), index=True)
@@ -236,6 +240,8 @@ class Alert(Base):
     # who holds the dispatch lease (next_attempt_at) on it: "daemon:PID@HOST" or "cli:PID@HOST";
     # a daemon that takes the lock releases a dead daemon's claims at start
     claimed_by: Mapped[str | None] = mapped_column(String(100))
+    acked_by: Mapped[str | None] = mapped_column(String(100))  # who acknowledged it (web:NAME)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 
@@ -374,3 +380,16 @@ class DisclosureHistory(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(100))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class WebUser(Base):
+    """A dashboard account (`user add|list|passwd|remove`). The password is stored as an
+    argon2id hash only; `role` is viewer (reads), editor (edits) or admin (edits + accounts)."""
+
+    __tablename__ = "web_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

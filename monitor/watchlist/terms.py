@@ -321,6 +321,23 @@ def add_term(session: Session, term: str, now: datetime, actor: str, level: str 
     return outcome, spec
 
 
+def set_enabled(session: Session, term: str, enabled: bool, now: datetime,
+                actor: str) -> tuple[str, TermSpec]:
+    """Switch a term on or off (kept on the list and in the history either way)."""
+    from monitor.watchlist.normalize import normalize
+
+    existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
+    if existing is None:
+        raise NotFound(f"watch term {term.strip()!r} is not on the watchlist "
+                       "(see `opinion-monitor watchlist list`)")
+    wanted = TermSpec(existing.term, existing.level, existing.category, list(existing.exclude),
+                      enabled)
+    outcome, _before, spec = _upsert(session, wanted, actor, now, "update")
+    if outcome != "same":
+        bump_version(session, now)
+    return outcome, spec
+
+
 def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermSpec:
     from sqlalchemy import select
 

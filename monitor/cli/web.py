@@ -1,0 +1,124 @@
+"""`web` (the office dashboard, DESIGN §10) and `user add|list|passwd|remove` (its accounts)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from monitor.cli.common import emit_json, json_option, pass_state, table
+
+
+def register(main: click.Group) -> None:
+    main.add_command(web)
+    main.add_command(user)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (keep 127.0.0.1 behind a reverse proxy).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@pass_state
+def web(state, host: str, port: int) -> None:
+    """Serve the office dashboard (Chinese, server-rendered) until interrupted."""
+    from monitor.web.server import make_server
+
+    app = state.app()
+    server = make_server(app, host, port)
+    with app.session() as session:
+        from monitor.web.accounts import list_users
+
+        users = list_users(session)
+    click.echo(f"看板已启动：http://{host}:{port}/ （Ctrl+C 停止）")
+    if not users:
+        click.echo("尚无账号：请先运行 `opinion-monitor user add 用户名 --role admin` 创建", err=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@click.group()
+def user() -> None:
+    """Dashboard accounts (viewer / editor / admin). Passwords are read from stdin."""
+
+
+def _read_password(confirm: bool) -> str:
+    """From the terminal (asked twice), or one line of piped stdin: never an argument."""
+    if sys.stdin.isatty():
+        return click.prompt("密码", hide_input=True, confirmation_prompt=confirm and "再次输入密码")
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
+@pass_state
+def add(state, name: str, role: str) -> None:
+    """Create account NAME (the password is read from stdin)."""
+    from monitor.web.accounts import ROLE_ZH, add_user
+
+    password = _read_password(confirm=True)
+    app = state.app()
+    with app.session() as session:
+        add_user(session, name, role, password, app.now())
+    click.echo(f"已创建账号 {name}（{ROLE_ZH[role]}）")
+
+
+@user.command("list")
+@json_option
+@pass_state
+def list_(state, as_json: bool) -> None:
+    """The accounts and their roles."""
+    from monitor.web.accounts import ROLE_ZH, list_users
+
+    app = state.app()
+    with app.session() as session:
+        users = list_users(session)
+    if as_json:
+        emit_json(users)
+        return
+    if not users:
+        click.echo("（尚无账号）")
+        return
+    click.echo(table(["用户名", "角色", "创建时间", "修改时间"],
+                     [[u["name"], ROLE_ZH[u["role"]], (u["created_at"] or "")[:16].replace("T", " "),
+                       (u["updated_at"] or "")[:16].replace("T", " ")] for u in users]))
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), default=None,
+              help="Also change the role.")
+@pass_state
+def passwd(state, name: str, role: str | None) -> None:
+    """Set NAME's password (read from stdin); open sessions of NAME end."""
+    from monitor.web.accounts import get_user, set_password, set_role
+    from monitor.errors import NotFound
+
+    app = state.app()
+    with app.session() as session:  # an unknown name fails before the password is asked
+        if get_user(session, name) is None:
+            raise NotFound(f"没有名为 {name!r} 的账号（见 `opinion-monitor user list`）")
+    password = _read_password(confirm=True)
+    with app.session() as session:
+        set_password(session, name, password, app.now())
+        if role:
+            set_role(session, name, role, app.now())
+    click.echo(f"已修改账号 {name} 的密码" + ("及角色" if role else ""))
+
+
+@user.command("remove")
+@click.argument("name")
+@pass_state
+def remove(state, name: str) -> None:
+    """Delete account NAME (its sessions end at once)."""
+    from monitor.web.accounts import remove_user
+
+    app = state.app()
+    with app.session() as session:
+        remove_user(session, name)
+    click.echo(f"已删除账号 {name}")

@@ -1,0 +1,73 @@
+"""Serve the dashboard: waitress (a production WSGI server in pure Python) on 127.0.0.1
+unless told otherwise; TLS and the public name belong to the office's reverse proxy."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from monitor.app import App
+
+log = logging.getLogger(__name__)
+
+
+def build(app: App) -> Any:
+    from monitor.web import create_app
+    from monitor.web.secret import ensure_secret, read_secret
+
+    ensure_secret(app.config)
+    return create_app(app, read_secret(app.config))
+
+
+def make_server(app: App, host: str, port: int) -> Any:
+    """A waitress server bound now (so a busy port fails before anything prints)."""
+    from waitress.server import create_server
+
+    with app.session():  # the database must be there (init made it) before anything else
+        pass
+    web = build(app)
+    # forwarded headers are trusted from a proxy on this machine only
+    try:
+        return create_server(web, host=host, port=port, threads=4, ident="opinion-monitor",
+                             trusted_proxy="127.0.0.1" if host in ("127.0.0.1", "localhost")
+                             else None,
+                             trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-host"},
+                             clear_untrusted_proxy_headers=True)
+    except OSError as exc:
+        from monitor.errors import MonitorError
+
+        raise MonitorError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from None
+
+
+def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, str]:
+    """The dashboard on the demo's database, its clock held at the end of the simulated
+    fortnight (so 还剩/已超期 read as they did then), with a one-off admin account `demo`
+    whose fresh password is returned."""
+    import secrets
+    from pathlib import Path
+
+    from monitor.app import App, fixed_clock
+    from monitor.config import load_config
+    from monitor.web.accounts import add_user, get_user, set_password
+
+    app = App(load_config(Path(folder) / "monitor.toml"), clock=fixed_clock(moment))
+    password = secrets.token_urlsafe(9)
+    with app.session() as session:
+        if get_user(session, "demo") is None:
+            add_user(session, "demo", "admin", password, moment)
+        else:
+            set_password(session, "demo", password, moment)
+    return make_server(app, host, port), password
+
+
+def serve_demo(folder: Any, moment: Any, host: str, port: int, out: Any) -> None:
+    """`demo --web`: serve until Ctrl+C, after saying where and how to log in."""
+    server, password = demo_server(folder, moment, host, port)
+    print(f"\n看板：http://{host}:{server.effective_port}/ 用户名 demo，密码 {password}"
+          f"（页面时间停在演示结束时 {moment:%Y-%m-%d %H:%M}；Ctrl+C 停止）", file=out, flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()

@@ -1,0 +1,15 @@
+"""One blueprint per page family; `register` mounts them at the paths DESIGN §10 fixes."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+PAGES = ("auth", "health", "board", "messages", "watchlist", "events", "alerts", "sources",
+         "calendar", "register_pages")
+
+
+def register(web: Flask) -> None:
+    for name in PAGES:
+        web.register_blueprint(importlib.import_module(f"monitor.web.views.{name}").bp)

@@ -1,0 +1,65 @@
+"""/events: declare a crisis (title, level, started_at), mark milestones done (with the time),
+see the 5 h / 24 h clocks. The same core functions as `event declare|done`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from monitor.errors import MonitorError
+from monitor.web.views.common import actor, error, now, ok, om, parse_local
+
+bp = Blueprint("events", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.route("/events")
+def index() -> Any:
+    from monitor.web.views.board import crisis_clocks
+
+    with om().session() as db:
+        events = crisis_clocks(db, now(), active_only=False)
+    return render_template("events.html", events=events, refresh=300)
+
+
+@bp.route("/events", methods=["POST"])
+def declare() -> Any:
+    from monitor.tracking import declare_event
+
+    app = om()
+    try:
+        started = parse_local(request.form.get("started_at"), "发生/发现时间")
+        if started is None:
+            raise MonitorError("请填写事件发生或发现的时间")
+        with app.session() as db:
+            event = declare_event(db, request.form.get("title", ""), request.form.get("level", ""),
+                                  started, app.config, now())
+            event_id, title = event.id, event.title
+    except MonitorError as exc:
+        error(f"未登记：{exc}")
+        return redirect(url_for("events.index"), code=303)
+    log.info("event %s declared by %s", event_id, actor())
+    ok(f"已登记突发事件 #{event_id}「{title}」，开始计时")
+    return redirect(url_for("events.index") + f"#e{event_id}", code=303)
+
+
+@bp.route("/events/<int:event_id>/done", methods=["POST"])
+def done(event_id: int) -> Any:
+    from monitor.tracking import MILESTONE_ZH, mark_milestone_done
+
+    name = request.form.get("milestone", "")
+    try:
+        at = parse_local(request.form.get("at"), "完成时间") or now()
+        with om().session() as db:
+            row = mark_milestone_done(db, event_id, name, at, now(),
+                                      correct=request.form.get("correct") == "1")
+            late = row.done_at > row.deadline
+    except MonitorError as exc:
+        error(f"未标记：{exc}")
+        return redirect(url_for("events.index"), code=303)
+    log.info("event %s milestone %s marked done by %s", event_id, name, actor())
+    ok(f"事件 #{event_id}「{MILESTONE_ZH.get(name, name)}」已标记完成" +
+       ("（已超时限）" if late else "（在时限内）"))
+    return redirect(url_for("events.index") + f"#e{event_id}", code=303)
