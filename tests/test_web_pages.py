@@ -193,7 +193,9 @@ def test_register_pages_answer(web, path):
 EDITS = [("/watchlist", {"term": "审计"}), ("/watchlist/enable", {"term": "审计", "enabled": "0"}),
          ("/watchlist/remove", {"term": "审计"}), ("/watchlist/import", {"text": "审计"}),
          ("/events", {"title": "x", "level": "major", "started_at": "2026-11-26T08:00"}),
-         ("/events/1/done", {"milestone": "publish"}), ("/sources/test", {"channel": "office"})]
+         ("/events/1/done", {"milestone": "publish"}), ("/sources/test", {"channel": "office"}),
+         ("/alerts/1/ack", {}), ("/calendar/preview", {"text": "x"}),
+         ("/calendar/apply", {"text": "x", "digest": "x"})]
 
 
 @pytest.mark.parametrize("path,data", EDITS)
@@ -208,3 +210,38 @@ def test_a_viewers_post_is_403(web, path, data):
 def test_an_edit_without_csrf_token_is_403(web, path, data):
     client = client_as(web, "editor")
     assert client.post(path, data=data).status_code == 403
+
+
+# --- /calendar: the State Council notice ---------------------------------------------------
+
+NOTICES = __import__("pathlib").Path(__file__).parent / "fixtures" / "notices"
+
+
+def test_calendar_notice_preview_then_apply_writes_holidays_toml(app, web):
+    import re
+
+    client = client_as(web, "editor")
+    text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
+    page = post(client, "/calendar/preview", {"text": text}, page="/calendar").get_data(as_text=True)
+    assert "预览：2026 年" in page and "春节" in page
+    assert not app.config.holidays_path.exists() or "[years.2026]" not in app.config.holidays_path.read_text()
+    digest = re.search(r'name="digest" value="([^"]+)"', page).group(1)
+    response = post(client, "/calendar/apply", {"text": text, "digest": digest}, page="/calendar")
+    assert response.status_code == 303
+    assert "[years.2026]" in app.config.holidays_path.read_text(encoding="utf-8")
+    assert "已将 2026 年的放假安排写入" in client.get("/calendar").get_data(as_text=True)
+
+
+def test_calendar_apply_refuses_when_the_file_changed_since_the_preview(app, web):
+    client = client_as(web, "editor")
+    text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
+    post(client, "/calendar/apply", {"text": text, "digest": "stale"}, page="/calendar")
+    page = client.get("/calendar").get_data(as_text=True)
+    assert "未写入" in page and "预览之后被修改过" in page
+
+
+def test_calendar_notice_that_cannot_be_read_writes_nothing(app, web):
+    client = client_as(web, "editor")
+    page = post(client, "/calendar/preview", {"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：0月1日放假。"},
+                page="/calendar").get_data(as_text=True)
+    assert "未能读取通知（没有写入任何内容）" in page

@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 PAGES = ("auth", "health", "board", "messages", "watchlist", "events", "alerts", "sources",
-         "calendar", "register_pages")
+         "calendar", "calendar_notice", "register_pages")
 
 
 def register(web: Flask) -> None:
