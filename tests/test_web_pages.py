@@ -183,7 +183,7 @@ def test_calendar_page_shows_known_years(web):
     assert "连续已知至" in page and "holidays.toml" in page
 
 
-@pytest.mark.parametrize("path", ["/disclosures", "/reports"])
+@pytest.mark.parametrize("path", ["/disclosures", "/reports", "/reports?period=2026-Q4"])
 def test_register_pages_answer(web, path):
     assert client_as(web, "viewer").get(path).status_code == 200
 
@@ -195,7 +195,8 @@ EDITS = [("/watchlist", {"term": "审计"}), ("/watchlist/enable", {"term": "审
          ("/events", {"title": "x", "level": "major", "started_at": "2026-11-26T08:00"}),
          ("/events/1/done", {"milestone": "publish"}), ("/sources/test", {"channel": "office"}),
          ("/alerts/1/ack", {}), ("/calendar/preview", {"text": "x"}),
-         ("/calendar/apply", {"text": "x", "digest": "x"})]
+         ("/calendar/apply", {"text": "x", "digest": "x"}),
+         ("/disclosures", {"title": "x"}), ("/disclosures/1/done", {"outcome": "予以公开"})]
 
 
 @pytest.mark.parametrize("path,data", EDITS)
@@ -245,3 +246,44 @@ def test_calendar_notice_that_cannot_be_read_writes_nothing(app, web):
     page = post(client, "/calendar/preview", {"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：0月1日放假。"},
                 page="/calendar").get_data(as_text=True)
     assert "未能读取通知（没有写入任何内容）" in page
+
+
+# --- /disclosures and /reports ---------------------------------------------------------------
+
+def test_disclosure_register_through_the_pages(app, web):
+    client = client_as(web, "editor")
+    response = post(client, "/disclosures", {"title": "申请公开2025年度审计报告" + HOSTILE,
+                                             "received": "2026-11-20T09:00", "channel": "网上",
+                                             "department": "办公室", "applicant": "张三"},
+                    page="/disclosures")
+    assert response.status_code == 303
+    rid = int(response.headers["Location"].rsplit("/", 1)[1])
+    docs = json.loads(cli(app, "disclosure", "list", "--json"))
+    assert docs[0]["id"] == rid and docs[0]["due_date"] == "2026-12-18"
+    page = client.get(f"/disclosures/{rid}").get_data(as_text=True)
+    assert "已登记依申请公开申请" in page and HOSTILE not in page and "web:editor" in page
+    assert "申请公开2025年度审计报告" in client.get("/").get_data(as_text=True)  # on the board
+    post(client, f"/disclosures/{rid}/extend", {"reason": "需要调取档案"}, page="/disclosures")
+    post(client, f"/disclosures/{rid}/done", {"outcome": "予以公开", "at": "2026-11-26T09:30"},
+         page="/disclosures")
+    doc = json.loads(cli(app, "disclosure", "list", "--state", "all", "--json"))[0]
+    assert doc["outcome"] == "予以公开" and doc["extension_days"] == 20
+    bad = post(client, f"/disclosures/{rid}/done", {"outcome": "予以公开"}, page="/disclosures")
+    assert bad.status_code == 303
+    assert "未保存" in client.get(f"/disclosures/{rid}").get_data(as_text=True)
+
+
+def test_reports_page_and_downloads(app, web):
+    add_message(app, "r1", "2026-11-02T09:00", title="报表留言")
+    client = client_as(web, "viewer")
+    page = client.get("/reports", query_string={"period": "2026-11"}).get_data(as_text=True)
+    assert "政务舆情回应与依申请公开情况报告" in page and "<svg" in page
+    assert 'href="/reports/report.css"' in page
+    css = client.get("/reports/report.css").get_data(as_text=True)
+    assert ".report h1" in css and "\nbody" not in css
+    xlsx = client.get("/reports/download", query_string={"period": "2026-11", "format": "xlsx"})
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    csv = client.get("/reports/download", query_string={"period": "2026-11", "format": "csv"})
+    assert "报表留言" in csv.data.decode("utf-8-sig")
+    bad = client.get("/reports", query_string={"period": "2026-13"}).get_data(as_text=True)
+    assert "无效" in bad

@@ -55,6 +55,20 @@ def crisis_clocks(db: Any, moment: Any, active_only: bool = True) -> list[dict[s
     return [v for v in views if v["active"]] if active_only else views
 
 
+def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[str, Any]]:
+    """依申请公开 requests not yet answered (the register's own board query), soonest first."""
+    from monitor.disclosure.register import board_requests, request_document
+
+    if flt.kind == "reply" or flt.source:
+        return []
+    rows = [r for r in board_requests(db, moment)
+            if flt.department is None or (r.department or core.NO_DEPARTMENT) == flt.department]
+    docs = [request_document(r, moment, om().calendar) for r in rows[:PER_SECTION]]
+    if flt.state:
+        docs = [d for d in docs if d["state"] == flt.state]
+    return docs
+
+
 @bp.route("/")
 def index() -> Any:
     app, moment = om(), now()
@@ -86,6 +100,7 @@ def index() -> Any:
             "counts": counts, "sections": sections, "flt": flt, "page": page,
             "choices": core.filter_choices(all_counts, [s.name for s in app.config.settings.sources]), "problems": problems(db, moment),
             "crises": crisis_clocks(db, moment),
+            "disclosures": disclosure_rows(db, moment, flt),
             "totals": {s: sum(c[s] for c in counts) for s in core.BOARD_STATES},
         }
     return render_template("board.html", **context)
