@@ -89,7 +89,7 @@ def remove(state, term: str, now: datetime | None) -> None:
 @now_option
 @pass_state
 def enable(state, term: str, now: datetime | None) -> None:
-    """Switch TERM on again (as the dashboard's 启用)."""
+    """重新启用关注词 TERM（与看板的“启用”相同）。"""
     _switch(state, term, True, now)
 
 
@@ -98,7 +98,7 @@ def enable(state, term: str, now: datetime | None) -> None:
 @now_option
 @pass_state
 def disable(state, term: str, now: datetime | None) -> None:
-    """Switch TERM off: kept on the list, not matched (as the dashboard's 停用)."""
+    """停用关注词 TERM：保留在列表中但不再匹配（与看板的“停用”相同）。"""
     _switch(state, term, False, now)
 
 

@@ -16,11 +16,12 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind (keep 127.0.0.1 behind a reverse proxy).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+              help="监听地址（放在反向代理之后时保持 127.0.0.1）。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
+              help="监听端口。")
 @pass_state
 def web(state, host: str, port: int) -> None:
-    """Serve the office dashboard (Chinese, server-rendered) until interrupted."""
+    """提供办公室看板（网页），直到按 Ctrl+C 停止。"""
     from monitor.web.server import make_server
 
     app = state.app()
@@ -42,7 +43,7 @@ def web(state, host: str, port: int) -> None:
 
 @click.group()
 def user() -> None:
-    """Dashboard accounts (viewer / editor / admin). Passwords are read from stdin."""
+    """看板账号（viewer 只读 / editor 编辑 / admin 管理员）；密码从标准输入读取。"""
 
 
 def _read_password(confirm: bool) -> str:
@@ -58,7 +59,7 @@ def _read_password(confirm: bool) -> str:
 @click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), required=True)
 @pass_state
 def add(state, name: str, role: str) -> None:
-    """Create account NAME (the password is read from stdin)."""
+    """创建账号 NAME（密码从标准输入读取，不作为参数）。"""
     from monitor.web.accounts import ROLE_ZH, add_user
 
     password = _read_password(confirm=True)
@@ -72,7 +73,7 @@ def add(state, name: str, role: str) -> None:
 @json_option
 @pass_state
 def list_(state, as_json: bool) -> None:
-    """The accounts and their roles."""
+    """列出账号及其角色。"""
     from monitor.web.accounts import ROLE_ZH, list_users
 
     app = state.app()
@@ -92,10 +93,10 @@ def list_(state, as_json: bool) -> None:
 @user.command("passwd")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), default=None,
-              help="Also change the role.")
+              help="同时修改角色。")
 @pass_state
 def passwd(state, name: str, role: str | None) -> None:
-    """Set NAME's password (read from stdin); open sessions of NAME end."""
+    """修改 NAME 的密码（从标准输入读取）；该账号已登录的会话随即失效。"""
     from monitor.web.accounts import get_user, set_password, set_role
     from monitor.errors import NotFound
 
@@ -115,7 +116,7 @@ def passwd(state, name: str, role: str | None) -> None:
 @click.argument("name")
 @pass_state
 def remove(state, name: str) -> None:
-    """Delete account NAME (its sessions end at once)."""
+    """删除账号 NAME（其会话立即失效）。"""
     from monitor.web.accounts import remove_user
 
     app = state.app()
