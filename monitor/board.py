@@ -100,8 +100,8 @@ def department_counts(session: Session, now: datetime, flt: BoardFilter) -> list
                 .where(*flt.where(active=False), condition)):
             add(department, stored, -1)
             add(department, new, 1)
-    rows = [{"department": d, **c, "total": sum(c.values())} for d, c in out.items()
-            if any(c.values())]
+    rows: list[dict[str, Any]] = [{"department": d, **c, "total": sum(c.values())}
+                                  for d, c in out.items() if any(c.values())]
     rows.sort(key=lambda r: (-r["overdue"], -r["at_risk"], -r["total"], r["department"]))
     return rows
 

@@ -97,8 +97,8 @@ def list_(state, as_json: bool) -> None:
 @pass_state
 def passwd(state, name: str, role: str | None) -> None:
     """修改 NAME 的密码（从标准输入读取）；该账号已登录的会话随即失效。"""
-    from monitor.web.accounts import get_user, set_password, set_role
     from monitor.errors import NotFound
+    from monitor.web.accounts import get_user, set_password, set_role
 
     app = state.app()
     with app.session() as session:  # an unknown name fails before the password is asked

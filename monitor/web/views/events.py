@@ -55,7 +55,7 @@ def done(event_id: int) -> Any:
         with om().session() as db:
             row = mark_milestone_done(db, event_id, name, at, now(),
                                       correct=request.form.get("correct") == "1")
-            late = row.done_at > row.deadline
+            late = at > row.deadline  # row.done_at is `at` now
     except MonitorError as exc:
         error(f"未标记：{exc}")
         return redirect(url_for("events.index"), code=303)

@@ -39,8 +39,13 @@ def disclosures() -> Any:
 @bp.route("/disclosures/<int:request_id>")
 def disclosure(request_id: int) -> Any:
     from monitor.disclosure.deadlines import OUTCOMES
-    from monitor.disclosure.register import (ACTION_ZH, STATE_ZH, get_request, history,
-                                             request_document)
+    from monitor.disclosure.register import (
+        ACTION_ZH,
+        STATE_ZH,
+        get_request,
+        history,
+        request_document,
+    )
 
     app, moment = om(), now()
     with app.session() as db:
