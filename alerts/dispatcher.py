@@ -290,7 +290,7 @@ def _warning_codes() -> list[str]:
 
 
 def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
-          now: datetime) -> tuple[Item, Subjected]:
+          now: datetime, public_url: str | None = None) -> tuple[Item, Subjected]:
     """The alert ready to render, and its subject's row. Kinds without a payload are
     described by that row (the message, the milestone); the others by their payload."""
     kind = AlertKind.of(alert.kind)
@@ -299,7 +299,7 @@ def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Mile
     if row_kind and subject is not None and subject.id is not None:
         if subject.kind is SubjectKind.MESSAGE and subject.id in messages:
             message = messages[subject.id]
-            return message_item(alert, message, now), message
+            return message_item(alert, message, now, public_url), message
         if subject.kind is SubjectKind.MILESTONE and subject.id in milestones:
             milestone = milestones[subject.id]
             return milestone_item(alert, milestone, now), milestone
@@ -340,7 +340,7 @@ def _prepare(app: "App", session: Session, alerts: list[Alert], moment: datetime
                 alert.next_attempt_at, alert.claimed_by = min(opening, limit), None
                 continue
         item, subject_obj = (None, None) if _one_per_channel(alert) else \
-            _item(alert, messages, milestones, moment)
+            _item(alert, messages, milestones, moment, settings.web.public_url)
         why = _lapsed(alert, subject_obj, sent_warnings)
         if why:
             alert.status, alert.last_error, alert.next_attempt_at = AlertStatus.SKIPPED.value, why, None

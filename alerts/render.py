@@ -78,6 +78,7 @@ class Item:
     fields: list[tuple[str, str]] = field(default_factory=list)
     url: str | None = None
     short: str = ""  # the compact line's tail, e.g. "截止 11-26"
+    board_url: str | None = None  # its page on the dashboard, when [web] public_url is set
 
     @property
     def heading(self) -> str:
@@ -130,7 +131,7 @@ def clock(deadline: datetime, now: datetime, late_word: str = "已超期") -> st
 # ---------------------------------------------------------------------------------------
 # alerts → items
 
-def message_item(alert: Any, message: Any, now: datetime) -> Item:
+def message_item(alert: Any, message: Any, now: datetime, public_url: str | None = None) -> Item:
     fields = [("部门", message.department or NO_DEPARTMENT)]
     if message.author:
         fields.append(("来信人", mask_name(message.author)))
@@ -146,8 +147,11 @@ def message_item(alert: Any, message: Any, now: datetime) -> Item:
     else:
         fields += [("截止", due), ("时限", clock(message.deadline, now))]
         short = f"截止 {message.due_date.strftime('%m-%d')}"
-    return Item(alert.id, alert.kind, bool(alert.crisis), message.department or NO_DEPARTMENT,
+    item = Item(alert.id, alert.kind, bool(alert.crisis), message.department or NO_DEPARTMENT,
                 cut_title(message.title or "（无标题）"), fields, message.url, short)
+    if public_url:
+        item.board_url = f"{public_url}/messages/{message.id}"
+    return item
 
 
 def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
@@ -295,6 +299,8 @@ class _Markdown(_Format):
         self.lines += [f"> {label}：{md(value)}" for label, value in item.fields]
         if url:
             self.lines.append(f"> [查看原文]({url})")
+        if board := safe_url(item.board_url):
+            self.lines.append(f"> [在看板中查看]({board})")
         self.lines.append("")
 
     def compact(self, item: Item, url: str | None) -> None:
@@ -323,6 +329,8 @@ class _Text(_Format):
         self.lines += [f"{label}：{plain(value)}" for label, value in item.fields]
         if url:
             self.lines.append(f"链接：{url}")
+        if board := safe_url(item.board_url):
+            self.lines.append(f"看板：{board}")
         self.lines.append("")
 
     def compact(self, item: Item, url: str | None) -> None:
@@ -348,6 +356,8 @@ class _Html(_Format):
     def detailed(self, item: Item, url: str | None) -> None:
         fields = "".join(f"<br>{_html.escape(label)}：{html_text(value)}" for label, value in item.fields)
         link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
+        if board := safe_url(item.board_url):
+            link += f'<br><a href="{_html.escape(board)}">在看板中查看</a>'
         self.lines.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
 
     def compact(self, item: Item, url: str | None) -> None:

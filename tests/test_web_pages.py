@@ -287,3 +287,29 @@ def test_reports_page_and_downloads(app, web):
     assert "报表留言" in csv.data.decode("utf-8-sig")
     bad = client.get("/reports", query_string={"period": "2026-13"}).get_data(as_text=True)
     assert "无效" in bad
+
+
+# --- [web] public_url: alerts link to the message's page ------------------------------------
+
+def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
+    from alerts.channels import SimulatedTiming
+    from alerts.dispatcher import dispatch
+    from monitor.demo.sinks import FakeWecom
+    from monitor.sweep import sweep
+    from tests.conftest import at
+    from tests.test_alerts_support import channels_toml
+
+    timing = SimulatedTiming()
+    wecom = FakeWecom(clock=timing.monotonic).start()
+    try:
+        app = make_app(channels_toml(wecom) + '\n[web]\npublic_url = "https://om.example.gov.cn/"\n',
+                       now="2026-11-16T10:00")
+        mid = add_message(app, "a1", "2026-11-16T09:00", title="小区供暖不足")
+        at(app, "2026-11-24T10:00")
+        sweep(app)
+        dispatch(app, timing=timing)
+        [content] = wecom.contents("office")
+    finally:
+        wecom.stop()
+    assert f"[在看板中查看](https://om.example.gov.cn/messages/{mid})" in content
+    assert "(http://portal.example/detail/a1)" in content  # the portal link stays
