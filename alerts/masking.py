@@ -1,31 +1,81 @@
-"""Personal data never leaves in an alert: phone numbers, ID-card numbers and e-mail addresses
-are masked, and citizens' names are shown as 张**."""
+"""Personal data never leaves in an alert or a log line: phone numbers, ID-card numbers and
+e-mail addresses are masked, and citizens' names are shown as 张**.
+
+Citizens type on phones and in Chinese input methods, so the same number comes in many
+shapes: full-width digits (１３８１２３４５６７８), a full-width ＠, an ID number glued to the
+letters before it (ID34150119900101123X). Matching therefore runs on an NFKC-folded copy of
+the text (one character for one character, so positions line up with the original) and uses
+no word boundaries: only "no digit right before or after" delimits a number. Text that is not
+masked is returned exactly as it was (full-width punctuation included)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from typing import Callable
 
 # An 18-character resident ID (17 digits + digit/X) or the old 15-digit form; checked before
-# phone numbers because an ID contains 11-digit runs.
-_ID18 = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_ID15 = re.compile(r"(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])")
+# phone numbers because an ID contains 11-digit runs. Letters around it do not protect it.
+_ID18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)", re.ASCII)
+_ID15 = re.compile(r"(?<!\d)\d{15}(?!\d)", re.ASCII)
 # Mainland mobiles (optionally +86 / 86 prefixed, with spaces or dashes) and landlines
 # such as 0564-3371234 or (0564)3371234.
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[\s-]?)(\d{3,4})(\d{4})(?!\d)")
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ \t-]?)?(1[3-9]\d)[ \t-]?(\d{4})[ \t-]?(\d{4})(?!\d)", re.ASCII)
+_LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[ \t-]?)(\d{3,4})(\d{4})(?!\d)", re.ASCII)
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.ASCII)
+
+
+def _fold_char(ch: str) -> str:
+    """NFKC of one character when that is one ASCII character (１ → 1, ＠ → @, （ → ( ),
+    else the character itself, so the folded text has the original's length."""
+    if ch.isascii():
+        return ch
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 and folded.isascii() else ch
+
+
+def fold(text: str) -> str:
+    """The text as the masking patterns see it (same length as `text`)."""
+    return "".join(_fold_char(ch) for ch in text)
+
+
+def _sub(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str],
+         original: str, folded: str) -> tuple[str, str]:
+    """Replace the matches found in `folded` in both texts; unmatched text keeps its form."""
+    out_original: list[str] = []
+    out_folded: list[str] = []
+    last = 0
+    for match in pattern.finditer(folded):
+        out_original.append(original[last:match.start()])
+        out_folded.append(folded[last:match.start()])
+        masked = replace(match)
+        out_original.append(masked)
+        out_folded.append(masked)
+        last = match.end()
+    if not last:
+        return original, folded
+    out_original.append(original[last:])
+    out_folded.append(folded[last:])
+    return "".join(out_original), "".join(out_folded)
+
+
+_RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (_ID18, lambda m: m.group(0)[:2] + "*" * 14 + m.group(0)[-2:]),
+    (_ID15, lambda m: m.group(0)[:2] + "*" * 11 + m.group(0)[-2:]),
+    (_MOBILE, lambda m: f"{m.group(1)}****{m.group(3)}"),
+    (_LANDLINE, lambda m: f"{m.group(1)}****{m.group(3)}"),
+    (_EMAIL, lambda m: f"{m.group(1)}***@{m.group(2)}"),
+]
 
 
 def mask(text: str | None) -> str:
-    """The text with ID numbers, phone numbers and e-mail addresses masked."""
+    """The text with ID numbers, phone numbers and e-mail addresses masked (idempotent)."""
     if not text:
         return ""
-    out = _ID18.sub(lambda m: m.group(0)[:2] + "*" * 14 + m.group(0)[-2:], text)
-    out = _ID15.sub(lambda m: m.group(0)[:2] + "*" * 11 + m.group(0)[-2:], out)
-    out = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", out)
-    out = _LANDLINE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", out)
-    out = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", out)
-    return out
+    original, folded = text, fold(text)
+    for pattern, replace in _RULES:
+        original, folded = _sub(pattern, replace, original, folded)
+    return original
 
 
 def mask_name(name: str | None) -> str:

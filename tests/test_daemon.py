@@ -106,7 +106,7 @@ def test_sqlite_lock_refuses_a_second_holder_until_released(tmp_path: Path) -> N
     assert first.acquire()
     assert first.lock_path == tmp_path / "monitor.db.lock"
     assert first.lock_path.read_text().strip() == str(os.getpid())
-    with pytest.raises(DaemonAlreadyRunning, match=r"monitor\.db\.lock.*pid"):
+    with pytest.raises(DaemonAlreadyRunning, match=r"monitor\.db\.lock.*进程号"):
         second.acquire()
     first.release()
     assert second.acquire()
@@ -213,7 +213,7 @@ def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) ->
                 [sys.executable, "-m", "monitor", "--config", str(path), "run"],
                 cwd=ROOT, capture_output=True, text=True, timeout=120)
             assert second.returncode != 0
-            assert "already running" in second.stderr and "Traceback" not in second.stderr
+            assert "已有一个 opinion-monitor run" in second.stderr and "Traceback" not in second.stderr
             with app.session() as session:
                 assert status_document(session, app.config, datetime.now(UTC))["daemon"] is True
             first.send_signal(signal.SIGKILL)

@@ -20,11 +20,31 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MonitorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from monitor.redact import hide_passwords  # no URL password on a terminal
+
+            click.echo(f"error: {hide_passwords(str(exc))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("error: 已中断", err=True)
             sys.exit(130)
+        except Exception as exc:
+            # the database went away under a command (full disk, read-only file, server
+            # down): one line saying which, never a traceback
+            from sqlalchemy.exc import SQLAlchemyError
+
+            from monitor.db.engine import DatabaseError, explain, is_unavailable
+
+            if not (isinstance(exc, SQLAlchemyError) and is_unavailable(exc)):
+                raise
+            click.echo(f"error: {explain(_database_url(ctx), exc)}", err=True)
+            sys.exit(DatabaseError.exit_code)
+
+
+def _database_url(ctx: click.Context) -> str:
+    try:
+        return str(ctx.obj.config().database_url)
+    except Exception:  # noqa: BLE001 - only used to word an error about the database
+        return ""
 
     def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:

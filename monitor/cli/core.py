@@ -24,7 +24,7 @@ def register(main: click.Group) -> None:
 def init(state) -> None:
     """创建数据库（执行迁移）及缺少的配置文件。"""
     from monitor.config import config_path, load_config
-    from monitor.db.engine import make_engine, upgrade
+    from monitor.db.engine import make_engine, safe_url, upgrade
 
     path = config_path(state.config_option)
     created = []
@@ -43,7 +43,7 @@ def init(state) -> None:
         created.append(str(secret_path(config)))
     for item in created:
         click.echo(f"已创建配置文件：{item}")
-    click.echo(f"数据库：{config.database_url}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
+    click.echo(f"数据库：{safe_url(config.database_url)}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
     from monitor.app import App
     from monitor import seeding
 

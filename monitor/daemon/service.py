@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 from monitor.daemon.jobs import CRAWL_WORKERS, DaemonJobs, JobSpec, build_jobs, seconds, summary_trigger
 from monitor.daemon.lock import DaemonLock
+from monitor.daemon.resilience import DatabaseGuard
+from monitor.db.engine import safe_url
 
 log = logging.getLogger("monitor.daemon")
 
@@ -38,9 +40,31 @@ class OfficeTimeFormatter(logging.Formatter):
         return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}{moment:%z}"
 
 
+LOG_MODE = 0o640    # the office's admins may read the log; nobody else
+STOP_GRACE = 3.0    # seconds SIGTERM waits for running jobs before leaving them behind
+
+
+class SafeFormatter(OfficeTimeFormatter):
+    """Every log line leaves with personal data masked (alerts.masking, the rule alerts use)
+    and URL passwords / webhook keys hidden, whatever the message or traceback held."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from alerts.masking import mask
+        from monitor.redact import hide_passwords
+
+        return hide_passwords(mask(super().format(record)))
+
+
+def open_log_file(path: Path) -> logging.Handler:
+    """A FileHandler on `path`, created 0640 (not the umask's 0644) when new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, LOG_MODE))
+    return logging.FileHandler(path, encoding="utf-8")
+
+
 def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
     """One English line per event on stderr (journald picks it up) and optionally a file."""
-    formatter = OfficeTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for handler in list(root.handlers):
@@ -51,10 +75,9 @@ def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
     if log_file:
         path = Path(log_file)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+            handler = open_log_file(path)
         except OSError as exc:
-            raise MonitorError(f"--log-file {path}：无法写入：{exc.strerror}") from None
+            raise MonitorError(f"--log-file {path}：无法写入日志文件：{exc.strerror}") from None
         handler.setFormatter(formatter)
         root.addHandler(handler)
     # APScheduler's own "Running job …" lines would double ours; keep its warnings
@@ -103,14 +126,30 @@ def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: An
 def run_daemon(config: Config, log_file: str | None = None, standby: bool = False,
                existing_database: bool = False) -> int:
     """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop). With
-    `existing_database` (the `run` command) a database `init` did not create is refused."""
+    `existing_database` (the `run` command) a database `init` did not create is refused.
+
+    Start-up checks what must work (the lock, the database, the profiles, the calendar) and
+    fails with one line; everything slow (crawls, the first sweep and its deliveries) runs as
+    a scheduled job, so neither start-up nor SIGTERM ever waits for a delivery retry."""
     from monitor.app import App
+    from monitor.db.engine import DatabaseError, explain, is_unavailable
 
     setup_logging(log_file or _configured_log_file(config))
     stop = threading.Event()
     lock = DaemonLock(config.database_url)
-    stopper: list[threading.Thread] = []
+    guard = DatabaseGuard(config.database_url)
     scheduler: Any = None
+    stopper: list[threading.Thread] = []
+    outcome = {"code": 0}
+
+    def stop_scheduler() -> None:
+        # shutdown() takes the scheduler's locks, which the interrupted main loop may hold:
+        # call it from a thread. wait=False: running jobs are waited for below, with a limit
+        if scheduler is not None and scheduler.running and not stopper:
+            thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": False},
+                                      name="shutdown")
+            thread.start()
+            stopper.append(thread)
 
     def request_stop(signum: int, _frame: Any) -> None:
         if stop.is_set():
@@ -118,15 +157,10 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         stop.set()
         log.info("received %s: finishing the current step, then stopping",
                  signal.Signals(signum).name)
-        if scheduler is not None and scheduler.running:
-            # shutdown() takes the scheduler's locks, which the interrupted main loop may
-            # hold: call it from a thread; it waits for running jobs to finish
-            thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True},
-                                      name="shutdown")
-            thread.start()
-            stopper.append(thread)
+        stop_scheduler()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    left_running: list[str] = []
     try:
         if not lock.acquire(standby=standby, stop=stop):
             return 0
@@ -147,44 +181,106 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
             log.warning("%s: no [channels.NAME]: alerts and the daily summary cannot be "
                         "delivered (README: Setting up a deployment)", config.path)
         app = App(config)
-        app.sessions  # open and migrate now, before any job runs
-        from alerts.dispatcher import release_dead_claims
-
-        release_dead_claims(app)  # we hold the lock: a previous daemon's claims are dead
         jobs = DaemonJobs(app, started_at=app.now())
+        try:
+            app.sessions  # open and migrate now, before any job runs
+            from alerts.dispatcher import release_dead_claims
+
+            release_dead_claims(app)  # we hold the lock: a previous daemon's claims are dead
+            jobs.heartbeat()
+            jobs.calendar_check()
+            jobs.catch_up_summary()
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise DatabaseError(explain(config.database_url, exc)) from None
+            raise
+        _stoppable_channels(app, stop)
         daemon = config.settings.daemon
         specs = build_jobs(jobs, config, app.now())
+        for spec in specs:
+            spec.func = guard.wrap(spec.id, spec.func)
+            if spec.kind == "heartbeat":
+                spec.func = _with_lock_check(spec.func, lock, guard, outcome, stop, stop_scheduler)
         scheduler = assemble_scheduler(config, specs)
         from apscheduler.events import EVENT_SCHEDULER_STARTED
 
         def started(_event: Any) -> None:
+            log.info("scheduler running: %d jobs; the first sweep and dispatch run now", len(specs))
             # a signal that came after the check below but before start(): stop now
-            if stop.is_set() and not stopper:
-                thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
-                thread.start()
-                stopper.append(thread)
+            if stop.is_set():
+                stop_scheduler()
 
         scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
         enabled = sum(1 for s in specs if s.kind == "crawl")
         log.info("daemon started: pid %d, database %s, %d sources, sweep every %s, summary %s",
-                 os.getpid(), _safe_url(config.database_url), enabled, daemon.sweep_every,
+                 os.getpid(), safe_url(config.database_url), enabled, daemon.sweep_every,
                  summary_trigger(config))
-        jobs.heartbeat()
-        jobs.calendar_check()
-        jobs.catch_up_summary()
-        jobs.sweep()  # catch up at once on stages passed while down, and send what waits
         if stop.is_set():
+            jobs_cleanup(jobs, guard)
             return 0
+        # the sweep trigger fires at start-up: stages passed while down are caught up at once
         scheduler.start()  # blocks until shutdown
         for thread in stopper:
-            thread.join()
-        jobs.clear_heartbeat()
+            thread.join(STOP_GRACE)
+        left_running = guard.wait_idle(STOP_GRACE)
+        if left_running:
+            log.warning("stopping without waiting for %s (still running after %.0fs); what "
+                        "they delivered is recorded, the rest is done after the restart",
+                        ", ".join(left_running), STOP_GRACE)
+        jobs_cleanup(jobs, guard)
         log.info("daemon stopped")
-        return 0
+        return outcome["code"]
     finally:
         lock.release()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if left_running:
+            # a job thread blocked in a network call would hold up the interpreter's exit
+            # (it joins worker threads): the state is in the database, leave now
+            logging.shutdown()
+            os._exit(outcome["code"])
+
+
+def jobs_cleanup(jobs: DaemonJobs, guard: DatabaseGuard) -> None:
+    """On a clean stop `status` should say at once that no daemon runs."""
+    try:
+        jobs.clear_heartbeat()
+    except Exception as exc:  # noqa: BLE001 - stopping must not fail on a lost database
+        from monitor.db.engine import explain
+
+        log.warning("cannot clear the heartbeat: %s", explain(guard.url, exc))
+
+
+def _stoppable_channels(app: Any, stop: threading.Event) -> None:
+    """The channels the daemon's dispatches use, on a clock whose backoff sleeps end at
+    SIGTERM (cached on the app, like the demo's simulated clock)."""
+    from alerts.dispatcher import channels_for
+
+    from monitor.daemon.resilience import StoppableTiming
+
+    channels_for(app, StoppableTiming(stop))
+
+
+def _with_lock_check(func: Any, lock: DaemonLock, guard: DatabaseGuard, outcome: dict[str, int],
+                     stop: threading.Event, stop_scheduler: Any) -> Any:
+    """The heartbeat also checks that the daemon lock is still ours (PostgreSQL: the advisory
+    lock dies with its connection when the server restarts; it is taken again if free). If a
+    standby took over meanwhile this daemon stops (exit 1) instead of running twice."""
+
+    def beat() -> None:
+        def check() -> None:
+            if not lock.holds():
+                log.error("another daemon took the lock while the database was unreachable: "
+                          "stopping this one")
+                outcome["code"] = 1
+                stop.set()
+                stop_scheduler()
+
+        if guard.run("lock", check) and not stop.is_set():
+            func()
+
+    beat.__name__ = "heartbeat"
+    return beat
 
 
 def check_profiles(config: Config) -> None:
@@ -201,11 +297,3 @@ def check_profiles(config: Config) -> None:
 def _configured_log_file(config: Config) -> str | None:
     configured = config.settings.daemon.log_file
     return str(config.resolve(configured)) if configured else None
-
-
-def _safe_url(url: str) -> str:
-    """The database URL without its password, for the log."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url

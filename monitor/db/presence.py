@@ -6,17 +6,7 @@ refuses, naming the path and `opinion-monitor init` (exit 5)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from monitor.db.engine import DatabaseError
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a SQLite URL, None for another database or an in-memory one."""
-    if not url.startswith("sqlite"):
-        return None
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    return None if not path or path == ":memory:" else Path(path)
+from monitor.db.engine import DatabaseError, sqlite_path
 
 
 def require_database(url: str) -> None:
@@ -32,14 +22,13 @@ def require_database(url: str) -> None:
     from sqlalchemy import inspect
     from sqlalchemy.exc import OperationalError
 
-    from monitor.db.engine import make_engine
+    from monitor.db.engine import explain, make_engine
 
     engine = make_engine(url)
     try:
         created = inspect(engine).has_table("alembic_version")
     except OperationalError as exc:
-        raise DatabaseError(f"无法打开数据库 {engine.url.render_as_string(hide_password=True)}："
-                            f"{exc.orig}") from None
+        raise DatabaseError(explain(url, exc)) from None
     finally:
         engine.dispose()
     if not created:
