@@ -21,7 +21,7 @@ from typing import Iterator
 
 import pytest
 
-from alerts.sinks import free_port
+from monitor.demo.sinks import free_port
 from monitor.app import App
 from monitor.config import load_config
 from monitor.daemon import DaemonAlreadyRunning, DaemonJobs, DaemonLock
@@ -265,14 +265,3 @@ def test_database_log_and_lock_are_private(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
-
-
-def test_start_up_does_not_wait_for_the_first_sweep(tmp_path: Path) -> None:
-    """The first sweep is the scheduler's first job, not a step before it starts."""
-    from monitor.daemon import build_jobs
-
-    path = write_config(tmp_path)
-    config = load_config(path)
-    start = datetime.now(UTC)
-    specs = {s.id: s for s in build_jobs(DaemonJobs(App(config)), config, start)}
-    assert specs["sweep"].trigger.get_next_fire_time(None, start) == start

@@ -16,7 +16,7 @@ import pytest
 
 from alerts.dispatcher import dispatch
 from alerts.masking import mask
-from alerts.sinks import FakeWecom, SmtpSink, free_port
+from monitor.demo.sinks import FakeWecom, SmtpSink, free_port
 from alerts.summary import build_summary
 from monitor.sweep import sweep
 from tests.test_alerts_support import add_message, at, channels_toml, smtp, timing, wecom  # noqa: F401
