@@ -7,29 +7,53 @@ Each part is one function printing its figures; `--only NAME` runs one part.
   requests and wall time of that crawl against a healthy recrawl, whether the pass counted as
   complete (it must not), and how many messages were withdrawn (goal 0).
 
+* kill9 — `kill -9` at random points during a 60-alert dispatch, 20 times. A real
+  `opinion-monitor run` delivers to a fake WeCom robot on loopback; each round enqueues 60
+  crisis alerts (60 declared events, publish limit passed), the daemon is killed at a random
+  moment within the time an undisturbed dispatch takes (measured in a first round),
+  restarted at once and left to finish. The robot takes `--transit` seconds to receive each
+  request (a request whose sender died meanwhile never arrives), then accepts and answers at
+  once. Counted from what the robot received: alerts delivered, alerts and pieces delivered
+  twice, alerts not delivered, and the recovery time from the restart (process spawn) to the
+  round's last alert delivered.
+
     python benchmarks/faults.py [--only crawl] [--messages 200]
+    python benchmarks/faults.py --only kill9 [--kills 20] [--alerts 60] [--seed 1]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import random
+import select as select_io
+import signal
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select  # noqa: E402
 
 from monitor.app import App, fixed_clock  # noqa: E402
 from monitor.config import load_config  # noqa: E402
 from monitor.crawl import run_crawl  # noqa: E402
-from monitor.db.models import Message  # noqa: E402
+from monitor.db.models import Alert, CrisisEvent, Message, Milestone  # noqa: E402
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text  # noqa: E402
-from monitor.timeutil import parse_iso  # noqa: E402
+from monitor.demo.sinks import FakeWecom  # noqa: E402
+from monitor.timeutil import UTC, parse_iso  # noqa: E402
 
 # ---- crawl: a bad list page 2 (the crawl helper's part) --------------------------------------
 CRAWL_FAULTS = ("404", "empty", "captcha", "login")
@@ -81,8 +105,253 @@ def _crawl_row(app: App, portal: SamplePortal, case: str, fault: str | None,
     return case, result.requests, seconds, result.complete, result.withdrawn, result.error or ""
 
 
+# ---- kill9: kill -9 during a dispatch (the hardening helper's part) -----------------------
+
+def wait_until(condition: Callable[[], bool], limit: float, step: float = 0.1) -> float | None:
+    """Seconds until `condition` held, or None after `limit` seconds."""
+    begun = time.monotonic()
+    while not condition():
+        if time.monotonic() - begun > limit:
+            return None
+        time.sleep(step)
+    return time.monotonic() - begun
+
+
+def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run",
+                             "--log-file", str(log)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+class TransitWecom(FakeWecom):
+    """The fake robot, with `transit` seconds between a request leaving the daemon and the
+    robot taking it: a request whose sender was killed meanwhile (its connection closed)
+    never arrives. Once taken, it is accepted and answered at once."""
+
+    def __init__(self, transit: float) -> None:
+        super().__init__()
+        self.transit = transit
+        self.dropped = 0
+
+    def start(self) -> TransitWecom:
+        import json
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs, urlsplit
+
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                time.sleep(fake.transit)
+                if _closed(self.connection):
+                    fake.dropped += 1
+                    return
+                key = parse_qs(urlsplit(self.path).query).get("key", [""])[0]
+                status, answer = fake._answer(urlsplit(self.path).path, key, raw)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread.start()
+        return self
+
+
+def _closed(connection: socket.socket) -> bool:
+    readable, _, _ = select_io.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except OSError:
+        return True
+
+
+@dataclass
+class Kill9Figures:
+    rounds: int = 0
+    kills: int = 0
+    alerts: int = 0
+    delivered: int = 0
+    lost: int = 0
+    alerts_twice: int = 0
+    pieces: int = 0
+    pieces_twice: int = 0
+    in_flight_dropped: int = 0
+    undisturbed: float = 0.0
+    kill_points: Counter[str] = field(default_factory=Counter)
+    recovery: list[float] = field(default_factory=list)
+    not_recovered: int = 0
+
+
+def _kill9_config(folder: Path, wecom: FakeWecom) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "monitor.toml"
+    # crisis alerts go to the robot under test; the daily summary and calendar notices
+    # (which also list the events) go to another key, so only the crisis digests are counted
+    path.write_text(f"""[monitor]
+database = "sqlite:///monitor.db"
+
+[channels.office]
+kind = "wecom"
+webhook = "{wecom.url('office')}"
+[channels.other]
+kind = "wecom"
+webhook = "{wecom.url('other')}"
+
+[routing]
+default = ["other"]
+crisis = ["office"]
+
+[summary]
+channels = ["other"]
+
+[daemon]
+dispatch_every = "1s"
+sweep_every = "10m"
+""", encoding="utf-8")
+    return path
+
+
+def _enqueue_round(app: App, round_no: int, count: int) -> list[str]:
+    """`count` crises that started 6 h ago (publish limit of 5 h passed), swept into the
+    outbox now; returns their markers (unique titles)."""
+    from monitor.sweep import sweep
+    from monitor.tracking import declare_event
+
+    now = datetime.now(UTC)
+    markers = [f"故障R{round_no:02d}E{i:02d}" for i in range(count)]
+    with app.session() as session:
+        for marker in markers:
+            declare_event(session, marker, "major", now - timedelta(hours=6), app.config, now)
+    sweep(app, now)
+    return markers
+
+
+def _round_alerts(app: App, markers: list[str]) -> dict[str, list[str]]:
+    """marker → statuses of its alerts."""
+    wanted = set(markers)
+    out: dict[str, list[str]] = {m: [] for m in markers}
+    with app.session() as session:
+        rows = session.execute(select(Alert.subject, Alert.status)
+                               .where(Alert.subject.like("milestone:%"))).all()
+        titles = dict(session.execute(select(Milestone.id, CrisisEvent.title)
+                                      .join(CrisisEvent, Milestone.event_id == CrisisEvent.id)).all())
+    for subject, status in rows:
+        title = titles.get(int(subject.split(":", 1)[1]))
+        if title in wanted:
+            out[title].append(status)
+    return out
+
+
+def _all_sent(app: App, markers: list[str]) -> bool:
+    statuses = _round_alerts(app, markers)
+    return all(s and all(x in ("sent", "skipped") for x in s) for s in statuses.values())
+
+
+def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4,
+          limit: float = 120.0) -> Kill9Figures:
+    rng = random.Random(seed)
+    figures = Kill9Figures(kills=kills)
+    wecom = TransitWecom(transit).start()
+    with tempfile.TemporaryDirectory(prefix="om-faults-") as tmp:
+        folder = Path(tmp)
+        config = _kill9_config(folder / "cfg", wecom)
+        app = App(load_config(config))
+        app.sessions  # the schema, before the first daemon
+        log = folder / "run.log"
+        daemon = start_daemon(config, log)
+        rounds: list[list[str]] = []
+        try:
+            if wait_until(lambda: log.exists() and "scheduler running" in log.read_text("utf-8"), 120) is None:
+                raise SystemExit(f"the daemon did not start; see {log}")
+            # round 0: an undisturbed dispatch, to know when to kill
+            markers = _enqueue_round(app, 0, alerts)
+            rounds.append(markers)
+            took = wait_until(lambda m=markers: _all_sent(app, m), limit)
+            if took is None:
+                raise SystemExit("round 0 was not delivered")
+            figures.undisturbed = took
+            for round_no in range(1, kills + 1):
+                markers = _enqueue_round(app, round_no, alerts)
+                rounds.append(markers)
+                time.sleep(rng.uniform(0, figures.undisturbed))
+                daemon.send_signal(signal.SIGKILL)
+                daemon.wait()
+                received = "\n".join(wecom.contents("office"))
+                seen = sum(1 for m in markers if m in received)
+                figures.kill_points["before the first piece" if seen == 0 else
+                                    "after the last piece" if seen == len(markers) else
+                                    "between pieces"] += 1
+                restarted = time.monotonic()
+                daemon = start_daemon(config, log)
+                took = wait_until(lambda m=markers: _all_sent(app, m), limit, step=0.2)
+                if took is None:
+                    figures.not_recovered += 1
+                else:
+                    figures.recovery.append(time.monotonic() - restarted)
+                print(f"\r  kill {round_no}/{kills}", end="", file=sys.stderr, flush=True)
+            print(file=sys.stderr)
+            # a last wait for anything still pending, then a clean stop
+            wait_until(lambda: all(_all_sent(app, m) for m in rounds), limit)
+            daemon.send_signal(signal.SIGTERM)
+            daemon.wait(60)
+        finally:
+            if daemon.poll() is None:
+                daemon.kill()
+                daemon.wait()
+            wecom.stop()
+        pieces = wecom.contents("office")
+        figures.rounds = len(rounds)
+        figures.pieces = len(pieces)
+        figures.pieces_twice = sum(n - 1 for n in Counter(pieces).values() if n > 1)
+        figures.in_flight_dropped = wecom.dropped
+        text_lines = [line for piece in pieces for line in piece.splitlines()]
+        for markers in rounds:
+            expected = _round_alerts(app, markers)
+            for marker in markers:
+                want = sum(1 for s in expected[marker] if s != "skipped")
+                got = sum(1 for line in text_lines if marker in line)
+                figures.alerts += want
+                figures.delivered += min(got, want)
+                figures.lost += max(0, want - got)
+                figures.alerts_twice += max(0, got - want)
+    return figures
+
+
+def print_kill9(f: Kill9Figures) -> None:
+    print(f"kill -9 during dispatch: {f.kills} kills, {f.rounds} rounds of alerts "
+          f"(an undisturbed dispatch took {f.undisturbed:.1f} s)")
+    print("  kill points: " + ", ".join(f"{k} {v}" for k, v in sorted(f.kill_points.items())))
+    print(f"  alerts delivered: {f.delivered}/{f.alerts}; lost {f.lost}; delivered twice {f.alerts_twice}")
+    print(f"  pieces received: {f.pieces}; pieces duplicated: {f.pieces_twice}; "
+          f"requests cut off in transit by a kill: {f.in_flight_dropped}")
+    if f.recovery:
+        print(f"  recovery after restart (spawn → the round's last alert delivered): median "
+              f"{statistics.median(f.recovery):.1f} s, max {max(f.recovery):.1f} s "
+              f"(goal < 30 s); not recovered within the limit: {f.not_recovered}")
+    else:
+        print(f"  recovery after restart: none within the limit ({f.not_recovered} rounds)")
+
+
+def kill9_part(args: argparse.Namespace) -> None:
+    print_kill9(kill9(args.kills, args.alerts, args.seed, args.transit, args.limit))
+
+
 # ---- the parts -----------------------------------------------------------------------------
-PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"crawl": crawl_bad_page}
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"crawl": crawl_bad_page, "kill9": kill9_part}
 
 
 def main() -> None:
@@ -90,6 +359,13 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=sorted(PARTS), help="run one part")
     parser.add_argument("--messages", type=int, default=200, help="crawl: messages on the portal")
+    parser.add_argument("--kills", type=int, default=20, help="kill9: kills")
+    parser.add_argument("--alerts", type=int, default=60, help="kill9: alerts per dispatch")
+    parser.add_argument("--seed", type=int, default=1, help="kill9: random seed of the kill points")
+    parser.add_argument("--transit", type=float, default=0.4,
+                        help="kill9: seconds a request to the robot is on its way")
+    parser.add_argument("--limit", type=float, default=120.0,
+                        help="kill9: seconds to wait for a round's delivery after a restart")
     args = parser.parse_args()
     for name, part in PARTS.items():
         if args.only in (None, name):

@@ -265,3 +265,29 @@ def test_database_log_and_lock_are_private(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_postgres_lock_lost_with_its_connection_is_taken_again_or_given_up(make_pg_app) -> None:
+    """A PostgreSQL restart ends the advisory lock's session: the heartbeat's check takes the
+    lock again when it is free, and says so when a standby got it first (that daemon stops)."""
+    from sqlalchemy import text
+
+    app = make_pg_app()
+    url = app.config.database_url
+    first = DaemonLock(url)
+    assert first.acquire() and first.holds()
+
+    def end_lock_sessions() -> None:
+        with app.sessions() as session:
+            session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                                 "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"))
+            session.commit()
+
+    end_lock_sessions()
+    assert first.holds()                      # free again: taken again
+    end_lock_sessions()
+    standby = DaemonLock(url)
+    assert standby.acquire()                  # a standby got in first
+    assert first.holds() is False             # so the first must stop
+    standby.release()
+    first.release()

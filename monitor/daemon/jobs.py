@@ -33,7 +33,7 @@ HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
 CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
 
-_NOTABLE = re.compile(r"(WARNING|ERROR|CRITICAL)|Traceback|Error:")
+_NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
 
 
 def seconds(text: str) -> float:
