@@ -181,6 +181,7 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
             log.warning("%s: no [channels.NAME]: alerts and the daily summary cannot be "
                         "delivered (README: Setting up a deployment)", config.path)
         app = App(config)
+        _stoppable_channels(app, stop)  # a malformed channel setting fails here, before any write
         jobs = DaemonJobs(app, started_at=app.now())
         try:
             app.sessions  # open and migrate now, before any job runs
@@ -194,7 +195,6 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
             if is_unavailable(exc):
                 raise DatabaseError(explain(config.database_url, exc)) from None
             raise
-        _stoppable_channels(app, stop)
         daemon = config.settings.daemon
         specs = build_jobs(jobs, config, app.now())
         for spec in specs:
@@ -221,7 +221,7 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         # the sweep trigger fires at start-up: stages passed while down are caught up at once
         scheduler.start()  # blocks until shutdown
         for thread in stopper:
-            thread.join(STOP_GRACE)
+            thread.join(1.0)
         left_running = guard.wait_idle(STOP_GRACE)
         if left_running:
             log.warning("stopping without waiting for %s (still running after %.0fs); what "
