@@ -39,13 +39,6 @@ class _Group(click.Group):
             click.echo(f"error: {explain(_database_url(ctx), exc)}", err=True)
             sys.exit(DatabaseError.exit_code)
 
-
-def _database_url(ctx: click.Context) -> str:
-    try:
-        return str(ctx.obj.config().database_url)
-    except Exception:  # noqa: BLE001 - only used to word an error about the database
-        return ""
-
     def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Click's usage errors (a usage line, a hint, then the error) become the one
@@ -66,6 +59,13 @@ def _database_url(ctx: click.Context) -> str:
             click.echo("error: 已中止", err=True)
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _database_url(ctx: click.Context) -> str:
+    try:
+        return str(ctx.obj.config().database_url)
+    except Exception:  # noqa: BLE001 - only used to word an error about the database
+        return ""
 
 
 def _one_line(text: str) -> str:
