@@ -186,6 +186,7 @@ class Kill9Figures:
     alerts: int = 0
     delivered: int = 0
     lost: int = 0
+    still_pending: int = 0
     alerts_twice: int = 0
     pieces: int = 0
     pieces_twice: int = 0
@@ -322,6 +323,7 @@ def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4
         for markers in rounds:
             expected = _round_alerts(app, markers)
             for marker in markers:
+                figures.still_pending += sum(1 for s in expected[marker] if s == "pending")
                 want = sum(1 for s in expected[marker] if s != "skipped")
                 got = sum(1 for line in text_lines if marker in line)
                 figures.alerts += want
@@ -335,7 +337,9 @@ def print_kill9(f: Kill9Figures) -> None:
     print(f"kill -9 during dispatch: {f.kills} kills, {f.rounds} rounds of alerts "
           f"(an undisturbed dispatch took {f.undisturbed:.1f} s)")
     print("  kill points: " + ", ".join(f"{k} {v}" for k, v in sorted(f.kill_points.items())))
-    print(f"  alerts delivered: {f.delivered}/{f.alerts}; lost {f.lost}; delivered twice {f.alerts_twice}")
+    print(f"  alerts delivered: {f.delivered}/{f.alerts}; delivered twice {f.alerts_twice}; "
+          f"not delivered by the end {f.lost} (of which still pending in the outbox, i.e. "
+          f"delayed, not lost: {f.still_pending})")
     print(f"  pieces received: {f.pieces}; pieces duplicated: {f.pieces_twice}; "
           f"requests cut off in transit by a kill: {f.in_flight_dropped}")
     if f.recovery:
