@@ -10,13 +10,13 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
-from monitor.timeutil import Duration, parse_clock, parse_duration
+from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
 
 from monitor.quickconfig import CONFIG_ENV, DEFAULT_CONFIG, config_path  # noqa: F401  (one definition)
 
@@ -63,10 +63,12 @@ class MonitorSection(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"未知时区 {value!r}") from None
+        # The limits are Beijing time by rule (DESIGN §2: the State Council calendar, 24:00 of
+        # the due date, office hours), so the key states that and nothing else: another zone
+        # would shift some times and not others. Kept so existing files stay valid.
+        if value != OFFICE_ZONE_NAME:
+            raise ValueError(f"时区只能是 {OFFICE_ZONE_NAME!r}（北京时间），不支持 {value!r}："
+                             "答复期限、工作日和突发事件时限均按北京时间计算")
         return value
 
 
@@ -238,7 +240,7 @@ class Config:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.settings.monitor.timezone)
+        return SHANGHAI  # the only zone `[monitor] timezone` accepts
 
     @property
     def holidays_path(self) -> Path:

@@ -30,6 +30,15 @@ class MessageState(StrEnum):
 ACTIVE_STATES = (MessageState.OPEN, MessageState.AT_RISK, MessageState.OVERDUE)
 ACTIVE_STATE_VALUES = [s.value for s in ACTIVE_STATES]  # for SQL IN (…) filters
 ALL_STATES = tuple(MessageState)
+# what people read (CLI tables, the dashboard, the demo)
+STATE_ZH = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "已按时回复",
+            "replied_late": "逾期回复", "withdrawn": "已撤回"}
+
+# crisis events (DESIGN §2): their levels and the two milestones each one is clocked on
+EVENT_LEVELS = ("major", "especially_major")
+EVENT_LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
+MILESTONES = ("publish", "press_conference")
+MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
 
 
 class MilestoneState(StrEnum):
@@ -40,6 +49,10 @@ class MilestoneState(StrEnum):
     OVERDUE = "overdue"
     AT_RISK = "at_risk"
     OPEN = "open"
+
+
+MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时",
+                      "at_risk": "临近时限", "open": "进行中"}
 
 
 @dataclass(frozen=True)
@@ -123,9 +136,10 @@ def crisis_deadlines(
 ) -> dict[str, datetime]:
     """Milestone → deadline (UTC): wall-clock hours; working days do not matter here."""
     start = to_utc(started_at, SHANGHAI)
+    publish, press_conference = MILESTONES
     return {
-        "publish": start + timedelta(hours=publish_hours),
-        "press_conference": start + timedelta(hours=press_conference_hours),
+        publish: start + timedelta(hours=publish_hours),
+        press_conference: start + timedelta(hours=press_conference_hours),
     }
 
 

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The office's zone, fixed: the limits are Beijing time by rule (DESIGN §2), so
+# `[monitor] timezone` accepts only this name and every helper below defaults to it.
+OFFICE_ZONE_NAME = "Asia/Shanghai"
+SHANGHAI = ZoneInfo(OFFICE_ZONE_NAME)
 UTC = timezone.utc
 
 

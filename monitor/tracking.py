@@ -12,8 +12,12 @@ from sqlalchemy.orm import Session
 from monitor.calendar import WorkCalendar
 from monitor.config import Config, ReplyRule
 from monitor.db.models import CrisisEvent, DeadlineStage, Message, Milestone
-from monitor.deadlines import (
+from monitor.deadlines import (  # noqa: F401  (the crisis vocabulary is re-exported)
     ACTIVE_STATES,
+    EVENT_LEVEL_ZH,
+    EVENT_LEVELS,
+    MILESTONE_ZH,
+    MILESTONES,
     MessageState,
     clock_stages,
     crisis_deadlines,
@@ -23,10 +27,6 @@ from monitor.deadlines import (
 )
 from monitor.errors import MonitorError, NotFound
 
-MILESTONES = ("publish", "press_conference")
-MILESTONE_ZH = {"publish": "发布权威信息", "press_conference": "召开新闻发布会"}
-EVENT_LEVELS = ("major", "especially_major")
-EVENT_LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
 # a person's clock may run a little ahead of ours; beyond this a time "in the future" is a typo
 CLOCK_SKEW = timedelta(minutes=10)
 

@@ -10,12 +10,10 @@ milliseconds (number or digit string), and the relative forms ``刚刚``, ``N秒
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+from monitor.timeutil import SHANGHAI, UTC
 
 _FULL = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"

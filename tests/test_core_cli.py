@@ -110,6 +110,20 @@ def test_config_errors_name_file_and_key_without_traceback(tmp_path: Path) -> No
     assert proc.returncode == 2 and "sources.0.every" in proc.stderr
 
 
+def test_timezone_is_beijing_time_only(tmp_path: Path) -> None:
+    """`[monitor] timezone` states the office's zone; the limits are Beijing time by rule, so
+    another zone is refused instead of shifting some times and not others."""
+    path = write_config(tmp_path / "tz", "")
+    path.write_text('[monitor]\ntimezone = "Europe/Berlin"\ndatabase = "sqlite:///m.db"\n',
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(path), "status"])
+    assert result.exit_code == 2 and "monitor.timezone" in result.output
+    assert "Asia/Shanghai" in result.output and "Europe/Berlin" in result.output
+    path.write_text('[monitor]\ntimezone = "Asia/Shanghai"\ndatabase = "sqlite:///m.db"\n',
+                    encoding="utf-8")
+    assert CliRunner().invoke(main, ["--config", str(path), "init"]).exit_code == 0
+
+
 def test_missing_secret_is_reported_when_used(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("OM_TEST_DB", raising=False)
     path = write_config(tmp_path / "env", "")

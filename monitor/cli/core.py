@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.deadlines import STATE_ZH
 
-STATE_ZH = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "已按时回复",
-            "replied_late": "逾期回复", "withdrawn": "已撤回"}
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 

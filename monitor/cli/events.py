@@ -8,6 +8,15 @@ from typing import Any
 import click
 
 from monitor.cli.common import ISO, emit_json, json_option, now_option, pass_state, table
+from monitor.deadlines import (
+    EVENT_LEVEL_ZH,
+    EVENT_LEVELS,
+    MILESTONE_STATE_ZH,
+    MILESTONE_ZH,
+    MILESTONES,
+    first_warning as widest_warning,
+    milestone_state,
+)
 
 
 def register(main: click.Group) -> None:
@@ -15,7 +24,6 @@ def register(main: click.Group) -> None:
 
 
 def event_document(event: Any, now: datetime, warn_before: timedelta | None = None) -> dict[str, Any]:
-    from monitor.deadlines import milestone_state
     from monitor.timeutil import iso
 
     return {
@@ -33,13 +41,7 @@ def event_document(event: Any, now: datetime, warn_before: timedelta | None = No
 
 
 def first_warning(app: Any) -> timedelta | None:
-    from monitor.deadlines import first_warning as widest
-
-    return widest(app.config.settings.rules.crisis.thresholds)
-
-
-MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时",
-                      "at_risk": "临近时限", "open": "进行中"}
+    return widest_warning(app.config.settings.rules.crisis.thresholds)
 
 
 @click.group()
@@ -49,7 +51,7 @@ def event() -> None:
 
 @event.command("declare")
 @click.argument("title")
-@click.option("--level", type=click.Choice(["major", "especially_major"]), required=True)
+@click.option("--level", type=click.Choice(EVENT_LEVELS), required=True)
 @click.option("--started-at", type=ISO, required=True,
               help="事件发生或发现的时间（ISO-8601；不带时区按北京时间）。")
 @now_option
@@ -72,7 +74,6 @@ def declare(state, title: str, level: str, started_at: datetime, now: datetime |
 
 def _print_event(doc: dict[str, Any]) -> None:
     from monitor.timeutil import format_local, parse_iso
-    from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 
     click.echo(f"事件 #{doc['id']}：{doc['title']}（{EVENT_LEVEL_ZH[doc['level']]}）")
     click.echo(f"发生/发现时间：{format_local(parse_iso(doc['started_at']))}")
@@ -84,7 +85,7 @@ def _print_event(doc: dict[str, Any]) -> None:
 
 @event.command("done")
 @click.argument("event_id", type=int)
-@click.argument("milestone", type=click.Choice(["publish", "press_conference"]))
+@click.argument("milestone", type=click.Choice(MILESTONES))
 @click.option("--at", type=ISO, default=None, help="完成时间（默认：现在）。")
 @click.option("--correct", is_flag=True, help="更正已完成任务的完成时间。")
 @now_option
@@ -93,7 +94,7 @@ def done(state, event_id: int, milestone: str, at: datetime | None, correct: boo
          now: datetime | None) -> None:
     """标记一项时限任务已完成。"""
     from monitor.timeutil import format_local
-    from monitor.tracking import MILESTONE_ZH, mark_milestone_done
+    from monitor.tracking import mark_milestone_done
 
     app = state.app(now)
     with app.session() as session:

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
-from monitor.cli.core import STATE_ZH
+from monitor.deadlines import ALL_STATES, STATE_ZH
 
-STATES = ["open", "at_risk", "overdue", "replied", "replied_late", "withdrawn", "all"]
+STATES = [*(s.value for s in ALL_STATES), "all"]
 
 
 def register(main: click.Group) -> None:

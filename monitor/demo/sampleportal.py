@@ -59,9 +59,8 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from monitor.timeutil import SHANGHAI
 PAGE_SIZE = 20
 PRODUCT_IDS = {"3": "bxcy", "4": "bmxx"}
 SECTION_TITLES = {"bxcy": "百姓畅言", "bmxx": "部门信箱", "json": "民生直通车"}
