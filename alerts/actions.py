@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from alerts.dispatcher import DispatchResult, dispatch, targets
 from alerts.outbox import DELIVERED, AlertStatus
 from alerts.summary import enqueue_summary, summary_subject
+from monitor.db import rowcount
 from monitor.db.models import Alert, AlertDelivery
 from monitor.errors import NotFound
 from monitor.timeutil import iso
@@ -43,11 +44,11 @@ def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledg
             raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
         alert.status = AlertStatus.ACKED.value
         alert.acked_by, alert.acked_at = actor, app.now()
-        others = session.execute(
+        others = rowcount(session.execute(
             update(Alert)
             .where(Alert.subject == alert.subject, Alert.id != alert_id, Alert.status.in_(WAITING))
             .values(status=AlertStatus.ACKED.value)
-        ).rowcount or 0
+        )) or 0
         return Acknowledged(alert_id, alert.subject, max(others, 0))
 
 

@@ -97,7 +97,7 @@ class WorkCalendar:
                 return False
             return day.weekday() < 5
         if self.use_package and day.year in _PACKAGE_YEARS:
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))
         if provisional:
             return day.weekday() < 5
         raise UnknownYear(day.year)
@@ -112,7 +112,7 @@ class WorkCalendar:
         if self.use_package and day.year in _PACKAGE_YEARS:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
             if on_holiday and name:
-                return HOLIDAY_NAMES_ZH.get(name, name)
+                return HOLIDAY_NAMES_ZH.get(str(name), str(name))
         return None
 
     # -- counting ------------------------------------------------------------------------

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import and_, case, exists, false, select, true, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.selectable import Exists
 
+from monitor.db import rowcount
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.disclosure import sweep as disclosure_sweep
@@ -37,7 +40,7 @@ class SweepResult:
         return sum(v for k, v in self.counts.items() if k.startswith("alerts"))
 
 
-def _acked(subject: object) -> object:
+def _acked(subject: ColumnElement[str]) -> Exists:
     return exists().where(and_(Alert.subject == subject, Alert.status == AlertStatus.ACKED.value))
 
 
@@ -56,21 +59,21 @@ def recheck_provisional(session: Session, app: App, now: datetime) -> int:
 
 def message_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
-    overdue = session.execute(
+    overdue = rowcount(session.execute(
         update(Message)
         .where(Message.state.in_([MessageState.OPEN.value, MessageState.AT_RISK.value]),
                Message.deadline <= now)
         .values(state=MessageState.OVERDUE.value, state_changed_at=now)
-    ).rowcount
-    at_risk = session.execute(
+    ))
+    at_risk = rowcount(session.execute(
         update(Message)
         .where(Message.state == MessageState.OPEN.value, Message.first_warning_at <= now)
         .values(state=MessageState.AT_RISK.value, state_changed_at=now)
-    ).rowcount
+    ))
     return (overdue or 0) + (at_risk or 0)
 
 
-def _latest_due(now: datetime, owner: str) -> object:
+def _latest_due(now: datetime, owner: str) -> ColumnElement[bool]:
     """No later stage of the same owner is also due: only the newest reached stage alerts,
     so a message first seen already overdue sends one alert, not three."""
     later = aliased(DeadlineStage)
@@ -114,10 +117,10 @@ def milestone_stage_alerts(session: Session, app: App, now: datetime) -> int:
 
 def fire_due_stages(session: Session, app: App, now: datetime) -> int:
     """Mark every due stage fired (alerted or not): each stage is looked at once."""
-    return session.execute(
+    return rowcount(session.execute(
         update(DeadlineStage).where(DeadlineStage.fired == false(), DeadlineStage.at <= now)
         .values(fired=True)
-    ).rowcount or 0
+    )) or 0
 
 
 def resolved_alerts(session: Session, app: App, now: datetime) -> int:

@@ -116,7 +116,7 @@ def refine(values: Iterable[str], spec: FieldSpec) -> str | None:
     for candidate in candidates:
         value: str | None = candidate
         if spec.label is not None:
-            value = after_label(value, spec.label)
+            value = after_label(candidate, spec.label)
         if value is not None and spec.regex is not None:
             match = re.search(spec.regex, value, re.S)
             value = None if match is None else (match.group(1) if match.groups() else match.group(0))

@@ -20,8 +20,8 @@ class JsonLinesPipeline:
     """One JSON object per line in the spider's `items_path`, flushed on close."""
 
     def open_spider(self, spider: Spider | None = None) -> None:
-        spider = spider or self.crawler.spider  # type: ignore[attr-defined]
-        path = Path(spider.items_path)
+        target: Any = spider or self.crawler.spider  # type: ignore[attr-defined]
+        path = Path(target.items_path)
         self._file = path.open("w", encoding="utf-8")
 
     @classmethod

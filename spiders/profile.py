@@ -174,9 +174,9 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_location(e['loc']) or '(top)'}: {e['msg']}"
-                             for e in exc.errors()[:5])
-        raise ConfigError(f"{path}: {problems}") from None
+        details = "; ".join(f"{_location(e['loc']) or '(top)'}: {e['msg']}"
+                            for e in exc.errors()[:5])
+        raise ConfigError(f"{path}: {details}") from None
     problems = expression_problems(profile)
     if problems:
         raise ConfigError(f"{path}: " + "; ".join(problems[:5]))

@@ -234,7 +234,7 @@ class ProfileSpider(scrapy.Spider):
         elif failure.check(ResponseNeverReceived):
             reason = "连接中断，未收到响应"
         else:
-            reason = f"请求失败：{failure.type.__name__}: {failure.value}"
+            reason = f"请求失败：{type(failure.value).__name__}: {failure.value}"
         self.fail(self._where(request.meta) + reason, request.url)
 
     def _where(self, meta: dict[str, Any]) -> str:

@@ -184,7 +184,7 @@ class Notifier(ABC):
     settings_model: ClassVar[type[ChannelConfig]] = ChannelConfig
     secret_keys: ClassVar[tuple[str, ...]] = ()
     max_attempts = 5
-    backoff = (2.0, 5.0, 15.0, 30.0)
+    backoff: tuple[float, ...] = (2.0, 5.0, 15.0, 30.0)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -5,10 +5,14 @@ Kept light (no database, no SQLAlchemy import) so it answers in well under half 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from monitor.cli.common import ISO, emit_json, json_option, pass_state
+
+if TYPE_CHECKING:
+    from monitor.deadlines import ReceiptMode
 
 
 def register(main: click.Group) -> None:

@@ -100,6 +100,7 @@ def done(state, event_id: int, milestone: str, at: datetime | None, correct: boo
     with app.session() as session:
         row = mark_milestone_done(session, event_id, milestone, at or app.now(), app.now(),
                                   correct=correct)
+        assert row.done_at is not None  # just marked
         late = row.done_at > row.deadline
     click.echo(f"事件 #{event_id}「{MILESTONE_ZH[milestone]}」已于 {format_local(row.done_at)} 完成"
                + ("（已超时限）" if late else "（在时限内）"))

@@ -243,12 +243,13 @@ def check(state, text: str, as_json: bool) -> None:
     click.echo(table(["关注词", "级别", "分类", "次数", "置信度"], rows))
 
 
-def _describe(spec: dict | None) -> str:
+def _describe(spec: dict[str, Any] | None) -> str:
     if not spec:
         return "（无）"
     from monitor.watchlist.levels import LEVEL_ZH
 
-    text = LEVEL_ZH.get(spec.get("level"), spec.get("level"))
+    level = str(spec.get("level"))
+    text = LEVEL_ZH.get(level, level)
     if spec.get("category"):
         text += f"/{spec['category']}"
     if spec.get("exclude"):

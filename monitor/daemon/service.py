@@ -67,8 +67,8 @@ def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
     formatter = SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     root = logging.getLogger()
     root.setLevel(logging.INFO)
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in list(root.handlers):
+        root.removeHandler(old)
     console = logging.StreamHandler(stream)
     console.setFormatter(formatter)
     root.addHandler(console)

@@ -158,6 +158,7 @@ class SamplePortal:
         if self._server is None:
             raise RuntimeError("the sample portal is not started")
         host, port = self._server.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET server
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
@@ -360,10 +361,10 @@ class _Handler(BaseHTTPRequestHandler):
         if mode in ("403", "412", "521", "500"):
             return self._send(int(mode), b"<html><body>Forbidden</body></html>", "text/html")
         if mode == "challenge":
-            body = ('<html><head><meta charset="utf-8"><script>var $_ts=window["$_ts"];'
-                    'if(!$_ts)$_ts={};$_ts.nsd=84412;</script></head><body>'
-                    '<noscript>请开启JavaScript并刷新该页</noscript></body></html>')
-            return self._send(200, body.encode(), "text/html; charset=utf-8")
+            challenge = ('<html><head><meta charset="utf-8"><script>var $_ts=window["$_ts"];'
+                         'if(!$_ts)$_ts={};$_ts.nsd=84412;</script></head><body>'
+                         '<noscript>请开启JavaScript并刷新该页</noscript></body></html>')
+            return self._send(200, challenge.encode(), "text/html; charset=utf-8")
         if mode == "tiny":
             return self._send(200, b"<html><body>ok</body></html>", "text/html")
         try:
@@ -388,10 +389,10 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 news = next((n for n in state.news if n.url_path == parts.path), None)
             if news is not None:
-                body = (f'<div class="article"><h1>{html.escape(news.title)}</h1>'
-                        f'<p class="meta">{html.escape(news.outlet)} {_stamp(news.published_at)}</p>'
-                        f'<div class="content">{html.escape(news.body)}</div></div>')
-                return self._send(200, _html_page(news.title, body, "utf-8"),
+                article = (f'<div class="article"><h1>{html.escape(news.title)}</h1>'
+                           f'<p class="meta">{html.escape(news.outlet)} {_stamp(news.published_at)}</p>'
+                           f'<div class="content">{html.escape(news.body)}</div></div>')
+                return self._send(200, _html_page(news.title, article, "utf-8"),
                                   "text/html; charset=utf-8")
         except ValueError:
             return self._send(400, b"bad request", "text/plain")

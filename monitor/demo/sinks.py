@@ -166,7 +166,7 @@ class FakeWecom:
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
         sock.bind((host, 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
 
 
 class SmtpSink:
@@ -209,7 +209,7 @@ class SmtpSink:
                 raw = envelope.original_content or envelope.content
                 sink.raw.append(raw)
                 message = email.message_from_bytes(raw, policy=email.policy.default)
-                sink.messages.append(message)  # type: ignore[arg-type]
+                sink.messages.append(message)
                 sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
                 return "250 Message accepted for delivery"
 

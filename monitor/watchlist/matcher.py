@@ -262,7 +262,7 @@ def watchlist_version(session: Session) -> tuple[Any, ...]:
     token = session.scalar(select(Meta.value).where(Meta.key == VERSION_KEY))
     count, newest = session.execute(
         select(func.count(WatchTerm.id), func.max(WatchTerm.updated_at))).one()
-    url = str(session.get_bind().url)
+    url = str(session.get_bind().engine.url)
     return (url, token, count, str(newest))
 
 

@@ -172,6 +172,7 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
         members: dict[int, list[Any]] = {}
         for item in session.scalars(select(NewsItem).where(NewsItem.cluster.in_(chunk))
                                     .order_by(NewsItem.id)):
+            assert item.cluster is not None  # selected by cluster
             members.setdefault(item.cluster, []).append(item)
         hits = _hits_by_subject(session, [f"news:{i.id}" for m in members.values() for i in m])
         for cluster, items in members.items():
