@@ -77,19 +77,19 @@ class DispatchResult:
 # ---------------------------------------------------------------------------------------
 # office hours
 
-def _hours(settings: "Settings") -> tuple[dtime, dtime]:
+def _hours(settings: Settings) -> tuple[dtime, dtime]:
     start, end = parse_clock(settings.office_hours.start), parse_clock(settings.office_hours.end)
     return dtime(*start), dtime(*end)
 
 
-def in_office_hours(app: "App", now: datetime) -> bool:
+def in_office_hours(app: App, now: datetime) -> bool:
     start, end = _hours(app.config.settings)
     local = to_local(now, SHANGHAI)
     return (app.calendar.is_workday(local.date(), provisional=True)
             and start <= local.time().replace(tzinfo=None) < end)
 
 
-def next_opening(app: "App", now: datetime) -> datetime:
+def next_opening(app: App, now: datetime) -> datetime:
     """When office hours next begin (now, if they are on)."""
     if in_office_hours(app, now):
         return now
@@ -103,7 +103,7 @@ def next_opening(app: "App", now: datetime) -> datetime:
     return to_utc(datetime.combine(day, start))
 
 
-def hold_limit(app: "App", created_at: datetime) -> datetime:
+def hold_limit(app: App, created_at: datetime) -> datetime:
     """The latest a non-crisis alert waits for office hours: 24:00 of the first working day
     after the day it was made. Whatever the settings or the calendar say, an alert is never
     held longer than that."""

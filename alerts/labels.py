@@ -4,10 +4,10 @@ stay in the database and in `--json` (DESIGN §3); these are for the office's ey
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from alerts.outbox import AlertKind, SubjectKind, Subject, WatchPayload, ids_of, kind_label, payload
+from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, ids_of, kind_label, payload
 from alerts.render import clean
 from monitor.tracking import MILESTONE_ZH
 
@@ -49,7 +49,7 @@ def stage_label(kind: str, stage: str) -> str:
         if since == "never":
             return "数据源异常（从未成功）"
         try:
-            moment = datetime.strptime(since, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            moment = datetime.strptime(since, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         except ValueError:
             return "数据源异常"
         from monitor.timeutil import format_local
@@ -65,7 +65,7 @@ def _clip(text: str, width: int = SUBJECT_WIDTH) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def subject_labels(session: "Session", alerts: list[Any]) -> dict[int, str]:
+def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
     the source, the calendar year, the summary's day (titles masked and clipped)."""
     from sqlalchemy import select

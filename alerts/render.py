@@ -7,17 +7,28 @@ from __future__ import annotations
 
 import html as _html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from alerts.masking import mask, mask_name
-from alerts.outbox import (AlertKind, CalendarKnownPayload, CalendarPayload, SourcePayload, Subject,
-                           WatchPayload, kind_heading, payload)
+from alerts.outbox import (
+    AlertKind,
+    CalendarKnownPayload,
+    CalendarPayload,
+    SourcePayload,
+    Subject,
+    WatchPayload,
+    kind_heading,
+    payload,
+)
 from monitor.timeutil import format_local
 from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
-from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH  # one wording for watch levels everywhere
+from monitor.watchlist.levels import (
+    LEVEL_ZH as WATCH_LEVEL_ZH,  # one wording for watch levels everywhere
+)
 
 NO_DEPARTMENT = "未分配部门"
 TITLE_LIMIT = 100     # characters of a title in an alert, a digest or the summary

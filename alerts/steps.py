@@ -22,8 +22,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from alerts.outbox import (AlertKind, AlertStatus, CalendarKnownPayload, CalendarPayload, NewAlert,
-                           SourcePayload, Subject, enqueue)
+from alerts.outbox import (
+    AlertKind,
+    AlertStatus,
+    CalendarKnownPayload,
+    CalendarPayload,
+    NewAlert,
+    SourcePayload,
+    Subject,
+    enqueue,
+)
 from monitor.db.models import Alert, Message, Source
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.timeutil import format_local, local_date, parse_clock, to_local
@@ -41,7 +49,7 @@ def outage_stage(last_success: datetime | None) -> str:
     return "unhealthy@" + (last_success.strftime("%Y%m%dT%H%M%SZ") if last_success else "never")
 
 
-def source_unhealthy_alerts(session: Session, app: "App", now: datetime) -> int:
+def source_unhealthy_alerts(session: Session, app: App, now: datetime) -> int:
     rows = []
     for source in session.scalars(select(Source).where(Source.healthy.is_(False))):
         stage = outage_stage(source.last_success)
@@ -81,7 +89,7 @@ def missing_year(app: "App", session: Session, today: date) -> tuple[int, int] |
     return None
 
 
-def calendar_missing_alerts(session: Session, app: "App", now: datetime) -> int:
+def calendar_missing_alerts(session: Session, app: App, now: datetime) -> int:
     today = local_date(now)
     # one reminder a day, made by the first sweep from the start of office hours: it arrives
     # with the morning's work instead of waiting in the outbox overnight
@@ -109,7 +117,7 @@ def known_stage(holidays: Iterable[date], workdays: Iterable[date]) -> str:
     return "known-" + hashlib.sha1(",".join(days).encode()).hexdigest()[:10]
 
 
-def calendar_known_alerts(session: Session, app: "App", now: datetime) -> int:
+def calendar_known_alerts(session: Session, app: App, now: datetime) -> int:
     today = local_date(now)
     calendar = app.calendar
     added = 0

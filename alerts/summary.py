@@ -233,21 +233,21 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _previous_workday(app: "App", day: date) -> date:
+def _previous_workday(app: App, day: date) -> date:
     prev = day - timedelta(days=1)
     while not app.calendar.is_workday(prev, provisional=True):
         prev -= timedelta(days=1)
     return prev
 
 
-def _next_workday(app: "App", day: date) -> date:
+def _next_workday(app: App, day: date) -> date:
     nxt = day + timedelta(days=1)
     while not app.calendar.is_workday(nxt, provisional=True):
         nxt += timedelta(days=1)
     return nxt
 
 
-def build_summary(app: "App", day: date, now: datetime | None = None) -> Summary:
+def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
     """The summary for `day` (Asia/Shanghai) as of `now` (default: the app's clock)."""
     moment = now or app.now()
     summary = Summary(day=day, now=moment, next_day=_next_workday(app, day),
@@ -423,7 +423,7 @@ def summary_subject(day: date) -> str:
     return str(Subject.summary(day))
 
 
-def enqueue_summary(app: "App", day: date) -> bool:
+def enqueue_summary(app: App, day: date) -> bool:
     """Put the day's summary in the outbox once (subject summary:YYYY-MM-DD, stage daily).
     True when it was added now, False when it was already there."""
     moment = app.now()
@@ -433,7 +433,7 @@ def enqueue_summary(app: "App", day: date) -> bool:
             payload=SummaryPayload(date=day.isoformat(), enqueued_at=iso(moment)))]) == 1
 
 
-def summary_for_alert(app: "App", alert: "Alert", now: datetime) -> Outgoing:
+def summary_for_alert(app: App, alert: Alert, now: datetime) -> Outgoing:
     data = payload(alert, SummaryPayload)
     day = date.fromisoformat(data.date or str(Subject.parse(alert.subject).key))  # type: ignore[union-attr]
     # `summary --send --date D` fixes the moment the summary describes; the daemon's

@@ -25,10 +25,10 @@ from alerts.channels import SimulatedTiming  # noqa: E402
 from alerts.channels.wecom import WecomNotifier  # noqa: E402
 from alerts.dispatcher import dispatch  # noqa: E402
 from alerts.render import Outgoing  # noqa: E402
-from monitor.demo.sinks import FakeWecom  # noqa: E402
 from monitor.app import App, fixed_clock  # noqa: E402
 from monitor.config import load_config  # noqa: E402
 from monitor.db.models import Alert, Message  # noqa: E402
+from monitor.demo.sinks import FakeWecom  # noqa: E402
 from monitor.timeutil import parse_iso  # noqa: E402
 
 DEPARTMENTS = ["办公室", "综合科", "财政审计科", "经济责任审计科", "固定资产投资审计科", "法规科", "社保审计科", "农业农村审计科"]

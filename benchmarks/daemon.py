@@ -66,18 +66,18 @@ def main() -> None:
     args = parser.parse_args()
 
     import psutil
+    from sqlalchemy import select
 
     from alerts.dispatcher import channels_for
-    from monitor.demo.sinks import FakeWecom, SmtpSink
     from monitor.app import App
     from monitor.config import load_config
     from monitor.daemon import DaemonJobs, build_jobs, setup_logging
     from monitor.db.models import Alert, DeadlineStage, Message
     from monitor.demo.run import DEMO_JOB_KINDS, DemoTiming, SimClock, Simulation, Step
     from monitor.demo.sampleportal import SamplePortal, luan_profile_text
+    from monitor.demo.sinks import FakeWecom, SmtpSink
     from monitor.timeutil import SHANGHAI, parse_duration, to_utc
     from monitor.tracking import declare_event
-    from sqlalchemy import select
 
     rng = random.Random(args.seed)
     start = datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)   # a Tuesday

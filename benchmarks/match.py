@@ -341,7 +341,7 @@ def pair_scores(story_of: list[str], clusters: list[int]) -> tuple[float, float,
 
     together = sum(comb(n, 2) for n in Counter(clusters).values())
     true = sum(comb(n, 2) for n in Counter(story_of).values())
-    both = sum(comb(n, 2) for n in Counter(zip(clusters, story_of)).values())
+    both = sum(comb(n, 2) for n in Counter(zip(clusters, story_of, strict=False)).values())
     return (both / together if together else 1.0), (both / true if true else 1.0), true
 
 

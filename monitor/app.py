@@ -5,10 +5,10 @@ wall clock directly."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterator
 
 from sqlalchemy.orm import Session, sessionmaker
 

@@ -156,7 +156,7 @@ class OfficeHours(_Strict):
     _start = field_validator("start", "end")(_clock)
 
     @model_validator(mode="after")
-    def _order(self) -> "OfficeHours":
+    def _order(self) -> OfficeHours:
         # start >= end would hold every ordinary alert forever: never inside office hours
         if parse_clock(self.start) >= parse_clock(self.end):
             raise ValueError(f"start = {self.start!r} 不早于 end = {self.end!r}：上班时间须早于下班时间"

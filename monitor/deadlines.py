@@ -7,10 +7,11 @@ wall-clock hours from `started_at`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Protocol, Sequence
+from typing import Literal, Protocol
 
 from monitor.calendar import WorkCalendar
 from monitor.timeutil import SHANGHAI, Duration, end_of_day, local_date, start_of_day, to_utc

@@ -6,22 +6,23 @@ messages cost the same handful of statements as ten. Other areas add their steps
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, exists, false, select, true, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.selectable import Exists
 
+from alerts import steps as alert_steps
+from alerts.outbox import AlertKind, AlertStatus, Subject, SubjectKind, enqueue, new_alerts_select
 from monitor.db import rowcount
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.disclosure import sweep as disclosure_sweep
 from monitor.watchlist import scan as watch_scan
-from alerts import steps as alert_steps
-from alerts.outbox import AlertKind, AlertStatus, Subject, SubjectKind, enqueue, new_alerts_select
 
 if TYPE_CHECKING:
     from monitor.app import App

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 # The office's zone, fixed: the limits are Beijing time by rule (DESIGN §2), so
 # `[monitor] timezone` accepts only this name and every helper below defaults to it.
 OFFICE_ZONE_NAME = "Asia/Shanghai"
 SHANGHAI = ZoneInfo(OFFICE_ZONE_NAME)
-UTC = timezone.utc
+UTC = UTC
 
 
 def to_utc(moment: datetime, naive_zone: ZoneInfo = SHANGHAI) -> datetime:

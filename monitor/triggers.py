@@ -8,8 +8,8 @@ all step it the same way."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Callable, Union
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -21,7 +21,7 @@ _log = logging.getLogger("monitor.daemon")
 
 # A calendar, or a function returning the current one: the daemon passes
 # `lambda: config.calendar`, which re-reads holidays.toml when it changes.
-CalendarSource = Union[WorkCalendar, Callable[[], WorkCalendar]]
+CalendarSource = WorkCalendar | Callable[[], WorkCalendar]
 
 
 def _calendar(source: CalendarSource) -> WorkCalendar:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import urljoin
 
 from parsel import Selector
 
-from spiders.expressions import JSON_STEP as _INDEX, is_xpath
+from spiders.expressions import JSON_STEP as _INDEX
+from spiders.expressions import is_xpath
 from spiders.profile import FieldSpec
 
 Node = Any  # a parsel Selector (html/xml) or a JSON value
@@ -201,11 +203,11 @@ def parse_feed(text: str, page_url: str) -> list[dict[str, str | None]]:
     feed_title = selector.xpath("normalize-space(/rss/channel/title | /feed/title | //channel/title)").get()
     rows = []
     for entry in selector.xpath("//item | //entry"):
-        def first(*paths: str) -> str | None:
+        def first(*paths: str, entry: Any = entry) -> str | None:  # this entry, not the last
             for path in paths:
                 value = entry.xpath(path).get()
                 if value and value.strip():
-                    return value.strip()
+                    return str(value.strip())
             return None
 
         link = first("link/@href", "link/text()", "guid/text()", "id/text()")

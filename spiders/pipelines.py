@@ -25,7 +25,7 @@ class JsonLinesPipeline:
         self._file = path.open("w", encoding="utf-8")
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "JsonLinesPipeline":
+    def from_crawler(cls, crawler: Any) -> JsonLinesPipeline:
         pipeline = cls()
         pipeline.crawler = crawler  # type: ignore[attr-defined]
         return pipeline
@@ -46,7 +46,7 @@ class BackoffMiddleware:
         self.base = base
 
     @classmethod
-    def from_crawler(cls, crawler: Any) -> "BackoffMiddleware":
+    def from_crawler(cls, crawler: Any) -> BackoffMiddleware:
         return cls(crawler.settings.getfloat("BACKOFF_BASE", 1.0))
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:

@@ -49,7 +49,7 @@ class FieldSpec(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _one_source(self) -> "FieldSpec":
+    def _one_source(self) -> FieldSpec:
         given = [k for k in ("xpath", "css", "json_path", "const") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of xpath, css, json, const"
@@ -86,7 +86,7 @@ class ListSpec(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _body(self) -> "ListSpec":
+    def _body(self) -> ListSpec:
         if self.form is not None and self.json_body is not None:
             raise ValueError("give form or json, not both")
         return self
@@ -114,7 +114,7 @@ class SectionSpec(_Strict):
     date_format: str | None = None
 
     @model_validator(mode="after")
-    def _fields(self) -> "SectionSpec":
+    def _fields(self) -> SectionSpec:
         if self.format != "feed":
             if not self.list.items:
                 raise ValueError("list.items is required for html and json sections")
@@ -232,7 +232,7 @@ def load_profile(path: Path | str) -> Profile:
 _CHECKED: dict[tuple[str, int, int], Profile | str] = {}
 
 
-def check_profile(config: "Config", source: "SourceConfig") -> str | None:
+def check_profile(config: Config, source: SourceConfig) -> str | None:
     """Why `source`'s site profile cannot be used (not found, not TOML, invalid, a bad selector,
     no such section), or None. Cheap: no scrapy, no network; one parse per file version."""
     path = config.resolve(source.profile)

@@ -6,11 +6,10 @@ import json
 
 from click.testing import CliRunner
 
-from monitor.demo.sinks import FakeWecom
 from monitor.cli import main
+from monitor.demo.sinks import FakeWecom
 from monitor.sweep import sweep
-
-from tests.test_alerts_support import add_message, at, channels_toml, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml
 
 
 def run(app, *args: str):

@@ -9,15 +9,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from alerts.dispatcher import dispatch, next_opening
-from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.app import App, fixed_clock
 from monitor.db.models import Alert, AlertDelivery, Message, Source
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_replied
-
-from tests.test_alerts_support import (add_message, alert_rows, at, channels_toml, smtp,  # noqa: F401
-                                       timing, wecom)
+from tests.conftest import add_message, at, channels_toml, outbox_rows
 
 
 def test_overdue_alert_is_delivered_once_across_sweeps_and_a_restart(make_app, wecom: FakeWecom, timing) -> None:
@@ -37,7 +35,7 @@ def test_overdue_alert_is_delivered_once_across_sweeps_and_a_restart(make_app, w
     sweep(restarted)
     assert dispatch(restarted, timing=timing).messages_sent == 0
     assert len(wecom.messages) == 1
-    [row] = alert_rows(restarted)
+    [row] = outbox_rows(restarted)
     assert (row["subject"], row["status"], row["channel"]) == (f"message:{mid}", "sent", "office")
 
 
@@ -101,7 +99,7 @@ def test_invalid_key_falls_back_to_email(make_app, wecom: FakeWecom, smtp: SmtpS
     assert "93000" in result.errors[0] and "'office'" in result.errors[0]
     assert wecom.messages == []
     assert len(smtp.messages) == 1 and smtp.messages[0]["Subject"] == "【超期提醒】噪音扰民"
-    assert alert_rows(app)[0]["channel"] == "office-mail"
+    assert outbox_rows(app)[0]["channel"] == "office-mail"
     # the broken robot is left alone for ten minutes, then tried again
     add_message(app, "a2", "2026-11-16T09:00")
     sweep(at(app, "2026-11-24T10:05"))
@@ -119,14 +117,14 @@ def test_server_errors_keep_the_alert_for_a_later_dispatch(make_app, wecom: Fake
     wecom.fail_with(500)
     result = dispatch(app, timing=timing)
     assert (result.sent, result.failed) == (0, 1)
-    [row] = alert_rows(app)
+    [row] = outbox_rows(app)
     assert row["status"] == "pending" and row["attempts"] == 1 and "HTTP 500" in row["last_error"]
     assert row["next_attempt_at"] == parse_iso("2026-11-24T10:01")
     wecom.fail_with(None)
     assert dispatch(app, timing=timing).sent == 0  # backoff: not yet
     result = dispatch(at(app, "2026-11-24T10:01"), timing=timing)
     assert result.sent == 1 and len(wecom.messages) == 1
-    assert alert_rows(app)[0]["status"] == "sent"
+    assert outbox_rows(app)[0]["status"] == "sent"
 
 
 def test_partial_delivery_is_not_repeated(make_app, wecom: FakeWecom, timing) -> None:
@@ -141,7 +139,7 @@ def test_partial_delivery_is_not_repeated(make_app, wecom: FakeWecom, timing) ->
     result = dispatch(at(app, "2026-11-24T10:05"), timing=timing)
     assert result.sent == 1
     assert len(wecom.contents("office")) == 1 and len(wecom.contents("lead")) == 1
-    assert alert_rows(app)[0]["channel"] == "lead,office"
+    assert outbox_rows(app)[0]["channel"] == "lead,office"
 
 
 def test_outside_office_hours_non_crisis_waits_crisis_does_not(make_app, wecom: FakeWecom, timing) -> None:
@@ -158,7 +156,7 @@ def test_outside_office_hours_non_crisis_waits_crisis_does_not(make_app, wecom: 
     assert "化工厂异味" in content and "发布权威信息" in content and "留言a1" not in content
     assert next_opening(app, app.now()) == parse_iso("2026-11-30T08:30")
     assert result.held_until == parse_iso("2026-11-30T08:30")
-    assert [r["next_attempt_at"] for r in alert_rows(app) if r["kind"] == "reply_overdue"] == [
+    assert [r["next_attempt_at"] for r in outbox_rows(app) if r["kind"] == "reply_overdue"] == [
         parse_iso("2026-11-30T08:30")]
     saturday = dispatch(at(app, "2026-11-28T10:00"), timing=timing)  # not even looked at
     assert (saturday.held, saturday.sent) == (1, 0)  # but still reported as waiting
@@ -204,12 +202,12 @@ def test_resolved_after_a_delivered_warning(make_app, wecom: FakeWecom, timing) 
 
 
 def test_crisis_alert_mentions_by_mobile(make_app, wecom: FakeWecom, timing) -> None:
-    extra = """
+    extra = f"""
 [channels.crisis]
 kind = "wecom"
-webhook = "%s"
+webhook = "{wecom.url("crisis")}"
 mentioned_mobile_list = ["13900000000"]
-""" % wecom.url("crisis")
+"""
     routing = '[routing]\ndefault = ["office"]\ncrisis = ["crisis"]\n'
     app = make_app(channels_toml(wecom, extra=extra, routing=routing), now="2026-11-27T22:00")
     with app.session() as session:
@@ -230,7 +228,7 @@ def test_unhealthy_source_alerts_once_per_outage(make_app, wecom: FakeWecom, tim
                            last_success=parse_iso("2026-11-24T09:00"), consecutive_failures=2))
     for minute in ("10:00", "10:10", "10:20"):
         sweep(at(app, f"2026-11-24T{minute}"))
-    rows = [r for r in alert_rows(app) if r["kind"] == "source_unhealthy"]
+    rows = [r for r in outbox_rows(app) if r["kind"] == "source_unhealthy"]
     assert [(r["subject"], r["stage"]) for r in rows] == [("source:luan-bxcy", "unhealthy@20261124T010000Z")]
     dispatch(app, timing=timing)
     assert "【数据源异常】" in wecom.contents()[0] and "HTTP 403" in wecom.contents()[0]
@@ -241,14 +239,14 @@ def test_unhealthy_source_alerts_once_per_outage(make_app, wecom: FakeWecom, tim
         session.execute(update(Source).values(healthy=False))
     sweep(at(app, "2026-11-24T11:30"))
     sweep(at(app, "2026-11-24T11:40"))
-    rows = [r for r in alert_rows(app) if r["kind"] == "source_unhealthy"]
+    rows = [r for r in outbox_rows(app) if r["kind"] == "source_unhealthy"]
     assert [r["stage"] for r in rows] == ["unhealthy@20261124T010000Z", "unhealthy@20261124T030000Z"]
 
 
 def test_calendar_missing_once_a_day_when_deadlines_are_provisional(make_app, wecom: FakeWecom, timing) -> None:
     app = make_app(channels_toml(wecom), now="2026-11-26T10:00")
     sweep(app)
-    assert [r for r in alert_rows(app) if r["kind"] == "calendar_missing"] == []  # November: quiet
+    assert [r for r in outbox_rows(app) if r["kind"] == "calendar_missing"] == []  # November: quiet
     add_message(app, "p1", "2026-11-26T09:00")  # due 2026-12-03, known
     with app.session() as session:  # a deadline that counts through 2027 (unknown)
         session.add(Message(source="portal", external_id="p2", title="t", posted_at=parse_iso("2026-12-28T09:00"),
@@ -256,7 +254,7 @@ def test_calendar_missing_once_a_day_when_deadlines_are_provisional(make_app, we
                             provisional=True, state="open", first_seen=app.now(), last_seen=app.now()))
     for when in ("2026-11-26T10:00", "2026-11-26T15:00", "2026-11-27T07:00", "2026-11-27T09:00"):
         sweep(at(app, when))
-    rows = [(r["subject"], r["stage"]) for r in alert_rows(app) if r["kind"] == "calendar_missing"]
+    rows = [(r["subject"], r["stage"]) for r in outbox_rows(app) if r["kind"] == "calendar_missing"]
     assert rows == [("calendar:2027", "2026-11-26"), ("calendar:2027", "2026-11-27")]
     dispatch(app, timing=timing)
     assert "[years.2027]" not in wecom.contents()[0]  # escaped: no markdown link syntax
@@ -269,7 +267,7 @@ def test_calendar_missing_from_december_first(make_app) -> None:
     app = make_app(now="2026-11-30T10:00")
     sweep(app)
     sweep(at(app, "2026-12-01T09:00"))
-    rows = [(r["subject"], r["stage"]) for r in alert_rows(app) if r["kind"] == "calendar_missing"]
+    rows = [(r["subject"], r["stage"]) for r in outbox_rows(app) if r["kind"] == "calendar_missing"]
     assert rows == [("calendar:2027", "2026-12-01")]
 
 
@@ -281,13 +279,13 @@ def test_acked_subject_gets_no_more_reminders(make_app, wecom: FakeWecom, timing
     app = make_app(channels_toml(wecom), now="2026-11-23T10:00")
     add_message(app, "a1", "2026-11-23T09:00")  # due Mon 11-30; 2wd at Fri 11-27
     sweep(at(app, "2026-11-27T09:00"))
-    [row] = alert_rows(app)
+    [row] = outbox_rows(app)
     result = CliRunner().invoke(main, ["--config", str(app.config.path), "alerts", "ack", str(row["id"])])
     assert result.exit_code == 0, result.output
-    assert alert_rows(app)[0]["status"] == "acked"
+    assert outbox_rows(app)[0]["status"] == "acked"
     sweep(at(app, "2026-11-30T09:00"))
     sweep(at(app, "2026-12-01T09:00"))
-    assert [r["kind"] for r in alert_rows(app) if r["subject"].startswith("message:")] == ["reply_at_risk"]
+    assert [r["kind"] for r in outbox_rows(app) if r["subject"].startswith("message:")] == ["reply_at_risk"]
     assert all("留言a1" not in c for c in wecom.contents())
     missing = CliRunner().invoke(main, ["--config", str(app.config.path), "alerts", "ack", "999"])
     assert missing.exit_code == 4 and "没有编号为 999 的提醒" in missing.output
@@ -305,7 +303,7 @@ def test_claimed_alerts_are_not_sent_twice_and_a_dead_claim_expires(make_app, we
     assert dispatch(other, timing=timing).sent == 0 and wecom.messages == []
     result = dispatch(at(other, "2026-11-24T10:10"), timing=timing)  # the lease is over
     assert result.sent == 1 and len(wecom.messages) == 1
-    assert alert_rows(other)[0]["next_attempt_at"] is None
+    assert outbox_rows(other)[0]["next_attempt_at"] is None
 
 
 def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(make_app, wecom: FakeWecom, timing) -> None:
@@ -317,7 +315,7 @@ def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(make_app, wec
                           status="pending", attempts=0, created_at=app.now()))
     result = dispatch(app, timing=timing)
     assert (result.sent, result.failed) == (1, 1) and "cannot render" in result.errors[0]
-    bad = [r for r in alert_rows(app) if r["subject"] == "summary:not-a-date"][0]
+    bad = [r for r in outbox_rows(app) if r["subject"] == "summary:not-a-date"][0]
     assert bad["status"] == "pending" and bad["attempts"] == 1 and "cannot render" in bad["last_error"]
 
 
@@ -333,7 +331,7 @@ def test_no_alert_is_held_longer_than_one_working_day_whatever_the_settings(
     add_message(app, "a1", "2026-11-16T09:00")
     sweep(at(app, "2026-11-27T19:30"))  # Fri evening: the overdue alert is made now
     assert dispatch(app, timing=timing).sent == 0
-    [row] = [r for r in alert_rows(app) if r["kind"] == "reply_overdue"]
+    [row] = [r for r in outbox_rows(app) if r["kind"] == "reply_overdue"]
     # Monday is the first working day after Friday: held until its end at the latest
     assert hold_limit(app, parse_iso("2026-11-27T19:30")) == parse_iso("2026-12-01T00:00")
     assert row["next_attempt_at"] <= parse_iso("2026-12-01T00:00")

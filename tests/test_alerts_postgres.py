@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.db.models import Source
-from monitor.sweep import sweep
-
 from alerts.dispatcher import dispatch
-from monitor.demo.sinks import FakeWecom
 from alerts.summary import build_summary, enqueue_summary
-from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, timing, wecom  # noqa: F401
+from monitor.db.models import Source
+from monitor.demo.sinks import FakeWecom
+from monitor.sweep import sweep
+from tests.conftest import add_message, at, channels_toml, outbox_rows
 
 
 def test_outbox_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
@@ -23,7 +22,7 @@ def test_outbox_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
         session.add(Source(name="luan-bxcy", healthy=False, reason="HTTP 403", last_success=None))
     for when in ("2026-11-24T10:00", "2026-11-24T10:01"):
         sweep(at(app, when))
-    assert sorted((r["kind"], r["stage"]) for r in alert_rows(app)) == [
+    assert sorted((r["kind"], r["stage"]) for r in outbox_rows(app)) == [
         ("reply_overdue", "overdue"), ("source_unhealthy", "unhealthy@never")]
     assert enqueue_summary(app, date(2026, 11, 24)) and not enqueue_summary(app, date(2026, 11, 24))
     result = dispatch(app, timing=timing)

@@ -10,8 +10,7 @@ from alerts.masking import mask, mask_name
 from alerts.render import md, safe_url
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep
-
-from tests.test_alerts_support import add_message, at, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml
 
 
 def test_phone_id_card_and_email_are_masked() -> None:

@@ -12,8 +12,6 @@ from monitor.demo.sinks import SmtpSink, free_port
 from alerts.channels.email import EmailChannel
 from monitor.errors import ConfigError
 
-from tests.test_alerts_support import smtp, timing  # noqa: F401  (fixtures)
-
 
 def mailer(url: str, timing: SimulatedTiming, **kw) -> EmailNotifier:
     return EmailNotifier("office-mail", EmailChannel(kind="email", smtp=url, to=["a@example.gov.cn", "b@example.gov.cn"], **kw), timing)

@@ -5,9 +5,10 @@ Each `run_crawl` starts a Scrapy child (about a second), so scenarios are groupe
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -359,7 +360,8 @@ def test_robots_txt_is_obeyed_unless_the_profile_says_not(make_app, tmp_path) ->
 
 
 def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) -> None:
-    from werkzeug import Request as WRequest, Response as WResponse
+    from werkzeug import Request as WRequest
+    from werkzeug import Response as WResponse
 
     fixture = json.loads((Path(__file__).parent / "fixtures" / "portal" / "people_threads.json")
                          .read_text(encoding="utf-8"))
@@ -393,7 +395,7 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
     assert seen[0]["ua"].startswith("opinion-monitor/0.1 (")
     found = messages(app, "people")
     assert found["18000123"].state in ("replied", "replied_late")
-    assert found["18000123"].replied_at == datetime.fromtimestamp(1700300000, tz=timezone.utc)
+    assert found["18000123"].replied_at == datetime.fromtimestamp(1700300000, tz=UTC)
     assert found["18000123"].reply_department == "六安市住建局"
     assert found["18000100"].replied_at is None and found["18000100"].status_text == "办理中"
 

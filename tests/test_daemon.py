@@ -8,18 +8,18 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 from sqlalchemy import or_, select
 
-from monitor.demo.sinks import FakeWecom
 from monitor.app import App, fixed_clock
 from monitor.config import load_config
 from monitor.daemon import DaemonAlreadyRunning, DaemonJobs, DaemonLock, build_jobs
 from monitor.db.models import Alert, Meta
+from monitor.demo.sinks import FakeWecom
 from monitor.status import status_document
 from monitor.timeutil import SHANGHAI, UTC
 from monitor.triggers import WindowedIntervalTrigger, WorkdayTrigger

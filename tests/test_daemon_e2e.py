@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select
 
 from alerts.dispatcher import channels_for
-from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.app import App
 from monitor.config import load_config
 from monitor.daemon import DaemonJobs, build_jobs
 from monitor.db.models import Alert, Message
 from monitor.demo.run import DEMO_JOB_KINDS, DemoTiming, SimClock, Simulation, Step
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.timeutil import SHANGHAI, format_local
 from tests.conftest import write_config
 

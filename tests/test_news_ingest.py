@@ -4,7 +4,7 @@ command's JSON shape (DESIGN §3) and Chinese table."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -83,7 +83,7 @@ def test_times_outlets_and_bad_rows(make_app) -> None:
             {"url": "", "title": "无链接"}, {"url": "http://e.example/5", "title": ""}]
     assert ingest(app, rows) == (3, 0)
     a, b, c = items(app)
-    assert a.published_at == datetime(2026, 11, 26, 1, 0, tzinfo=timezone.utc)
+    assert a.published_at == datetime(2026, 11, 26, 1, 0, tzinfo=UTC)
     assert b.published_at is None and b.body is None and c.published_at is None
     assert a.outlet == "a.example"  # no outlet given: the link's host
 

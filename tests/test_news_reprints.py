@@ -114,7 +114,7 @@ def test_body_decides_reprints_under_new_headlines_and_series_stay_apart(make_ap
     app = make_app()
     got = clusters(app, [row(n, r["title"], r["body"]) for n, r in enumerate(labelled, 1)])
     first: dict[str, int] = {}
-    for label, cluster in zip([r["story"] for r in labelled], got):
+    for label, cluster in zip([r["story"] for r in labelled], got, strict=False):
         first.setdefault(label, cluster)
     assert got == [first[r["story"]] for r in labelled]
     assert len(set(got)) == len(first)  # no two labelled stories share a cluster

@@ -9,8 +9,21 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from alerts.outbox import (AlertKind, AlertStatus, CalendarPayload, NewAlert, RouteClass, SourcePayload,
-                           Subject, SubjectKind, Urgency, WatchPayload, enqueue, kind_label, new_alerts_select)
+from alerts.outbox import (
+    AlertKind,
+    AlertStatus,
+    CalendarPayload,
+    NewAlert,
+    RouteClass,
+    SourcePayload,
+    Subject,
+    SubjectKind,
+    Urgency,
+    WatchPayload,
+    enqueue,
+    kind_label,
+    new_alerts_select,
+)
 from alerts.render import compose, data_item
 from monitor.db.models import Alert
 

@@ -7,9 +7,9 @@ from sqlalchemy import inspect
 
 from monitor.db.engine import current_revision, head_revision
 from monitor.sweep import sweep
-from monitor.tracking import declare_event
 from monitor.timeutil import parse_iso
-from tests.test_sweep import add_message, alerts, at, state_of
+from monitor.tracking import declare_event
+from tests.conftest import add_message, at, deadline_alerts, state_of
 
 
 def test_migrations_run_on_postgresql(make_pg_app) -> None:
@@ -28,7 +28,7 @@ def test_sweep_transitions_and_dedup_on_postgresql(make_pg_app) -> None:
     sweep(at(app, "2026-11-27T00:01"))
     sweep(at(app, "2026-12-01T00:00"))
     assert state_of(app, mid) == "overdue"
-    assert alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
+    assert deadline_alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
                            ("reply_overdue", f"message:{mid}", "overdue")]
 
 
@@ -40,4 +40,4 @@ def test_crisis_clock_on_postgresql(make_pg_app) -> None:
         publish = event.milestones[0]
         assert publish.deadline == parse_iso("2026-11-26T14:00")
     sweep(at(app, "2026-11-26T14:00"))
-    assert alerts(app) == [("crisis_overdue", f"milestone:{publish.id}", "overdue")]
+    assert deadline_alerts(app) == [("crisis_overdue", f"milestone:{publish.id}", "overdue")]

@@ -3,29 +3,36 @@ encodings and block detection, on saved response fixtures."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from monitor.errors import ConfigError
 from monitor.demo.sampleportal import luan_profile_text
+from monitor.errors import ConfigError
 from spiders import health
 from spiders.dates import DateError, parse_date
 from spiders.encoding import decode_body
-from spiders.extract import (after_label, extract_fields, extract_rows, html_selector, json_path,
-                             list_nodes, load_json, parse_feed)
+from spiders.extract import (
+    after_label,
+    extract_fields,
+    extract_rows,
+    html_selector,
+    json_path,
+    list_nodes,
+    load_json,
+    parse_feed,
+)
 from spiders.profile import FieldSpec, load_profile, parse_profile
-
 from tests.conftest import FIXTURES
 
 PORTAL = FIXTURES / "portal"
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 11, 26, 2, 0, tzinfo=timezone.utc)  # 10:00 in Asia/Shanghai
+NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)  # 10:00 in Asia/Shanghai
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 # ---- dates --------------------------------------------------------------------------------
@@ -140,7 +147,7 @@ def test_gbk_list_page_with_meta_charset_only_and_a_non_public_row() -> None:
 
 def test_encodings_without_any_declaration() -> None:
     assert decode_body("审计局欠薪".encode("gbk"), None) == ("审计局欠薪", "gb18030")
-    assert decode_body("审计局".encode("utf-8"), None) == ("审计局", "utf-8")
+    assert decode_body("审计局".encode(), None) == ("审计局", "utf-8")
     assert decode_body("审计".encode("gbk"), "text/html; charset=GB2312")[0] == "审计"
     assert decode_body("审计".encode("gbk"), None, encoding="gbk")[0] == "审计"
 

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from monitor.cli import main
 from monitor.errors import ConfigError
 from spiders.profile import load_profile, parse_profile
-
 from tests.conftest import write_config
 
 HTML = """[site]

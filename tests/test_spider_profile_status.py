@@ -10,7 +10,6 @@ from monitor.config import load_config
 from monitor.db.models import Source
 from monitor.demo.sampleportal import luan_profile_text
 from monitor.timeutil import parse_iso
-
 from tests.conftest import write_config
 from tests.test_spider_profile_check import cli, html, source
 

@@ -5,9 +5,9 @@ relative dates and detail pages, a missing first page."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import select
 from werkzeug import Request, Response
@@ -129,7 +129,7 @@ status_text = {{ json = "info.state", default = "未知" }}
     assert bodies[0]["channel"] == "hotline"
     with app.session() as s:
         found = {m.external_id: m for m in s.scalars(select(Message))}
-        assert found["X1"].posted_at == datetime(2026, 11, 20, 0, 1, tzinfo=timezone.utc)
+        assert found["X1"].posted_at == datetime(2026, 11, 20, 0, 1, tzinfo=UTC)
         assert found["X0"].replied_at == parse_iso("2026-11-21T10:00") and found["X0"].state == "replied"
         assert found["X1"].category == "热线" and found["X1"].status_text == "未知"
 

@@ -6,20 +6,19 @@ delivers WeCom markdown and an e-mail with the CSV attachment."""
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from datetime import date
 
 from click.testing import CliRunner
 
-from monitor.demo.sinks import FakeWecom, SmtpSink
 from alerts.summary import build_summary, enqueue_summary
 from monitor.cli import main
 from monitor.db.models import Message, NewsItem, Source, WatchHit
+from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_replied
-
-from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml, outbox_rows
 
 DAY = date(2026, 11, 26)  # Thursday
 
@@ -98,7 +97,7 @@ def test_enqueue_summary_once_a_day(make_app) -> None:
     app = make_app(now="2026-11-26T08:30")
     assert enqueue_summary(app, DAY) is True
     assert enqueue_summary(app, DAY) is False
-    [row] = alert_rows(app)
+    [row] = outbox_rows(app)
     assert (row["kind"], row["subject"], row["stage"]) == ("daily_summary", "summary:2026-11-26", "daily")
 
 

@@ -10,22 +10,7 @@ from monitor.db.models import Alert, Message
 from monitor.sweep import sweep
 from monitor.timeutil import parse_iso
 from monitor.tracking import declare_event, mark_replied
-from tests.conftest import add_message, at  # noqa: F401  (also used by test_postgres)
-
-
-
-
-def state_of(app: App, message_id: int) -> str:
-    with app.session() as session:
-        return session.get(Message, message_id).state
-
-
-def alerts(app: App) -> list[tuple[str, str, str]]:
-    """Alerts about messages and crisis milestones (not calendar or source health)."""
-    with app.session() as session:
-        rows = session.scalars(select(Alert).order_by(Alert.id)).all()
-        return [(a.kind, a.subject, a.stage) for a in rows
-                if a.subject.startswith(("message:", "milestone:"))]
+from tests.conftest import add_message, at, deadline_alerts, state_of
 
 
 def test_open_at_risk_overdue_with_one_alert_per_stage(make_app) -> None:
@@ -35,19 +20,19 @@ def test_open_at_risk_overdue_with_one_alert_per_stage(make_app) -> None:
     subject = f"message:{mid}"
     assert state_of(app, mid) == "open"
     sweep(at(app, "2026-11-26T23:59"))
-    assert state_of(app, mid) == "open" and alerts(app) == []
+    assert state_of(app, mid) == "open" and deadline_alerts(app) == []
     sweep(at(app, "2026-11-27T00:00"))
     assert state_of(app, mid) == "at_risk"
-    assert alerts(app) == [("reply_at_risk", subject, "2wd")]
+    assert deadline_alerts(app) == [("reply_at_risk", subject, "2wd")]
     for _ in range(3):  # repeated sweeps add nothing
         sweep(at(app, "2026-11-28T12:00"))
-    assert len(alerts(app)) == 1
+    assert len(deadline_alerts(app)) == 1
     sweep(at(app, "2026-11-30T08:00"))
-    assert alerts(app)[-1] == ("reply_at_risk", subject, "1wd")
+    assert deadline_alerts(app)[-1] == ("reply_at_risk", subject, "1wd")
     sweep(at(app, "2026-12-01T00:00"))
     assert state_of(app, mid) == "overdue"
-    assert alerts(app)[-1] == ("reply_overdue", subject, "overdue")
-    assert len(alerts(app)) == 3
+    assert deadline_alerts(app)[-1] == ("reply_overdue", subject, "overdue")
+    assert len(deadline_alerts(app)) == 3
 
 
 def test_dedup_survives_a_restart_on_the_same_file(make_app) -> None:
@@ -56,7 +41,7 @@ def test_dedup_survives_a_restart_on_the_same_file(make_app) -> None:
     sweep(at(app, "2026-12-02T10:00"))
     restarted = App(app.config, clock=fixed_clock(parse_iso("2026-12-02T10:05")))
     sweep(restarted)
-    assert len(alerts(restarted)) == 1
+    assert len(deadline_alerts(restarted)) == 1
 
 
 def test_message_first_seen_overdue_sends_only_the_overdue_alert(make_app) -> None:
@@ -64,7 +49,7 @@ def test_message_first_seen_overdue_sends_only_the_overdue_alert(make_app) -> No
     mid = add_message(app, "late", "2026-11-10T09:00")
     assert state_of(app, mid) == "overdue"  # computed at ingest
     sweep(app)
-    assert alerts(app) == [("reply_overdue", f"message:{mid}", "overdue")]
+    assert deadline_alerts(app) == [("reply_overdue", f"message:{mid}", "overdue")]
 
 
 def test_reply_after_an_alert_is_resolved_once(make_app) -> None:
@@ -76,10 +61,10 @@ def test_reply_after_an_alert_is_resolved_once(make_app) -> None:
     sweep(at(app, "2026-11-27T10:01"))
     sweep(at(app, "2026-11-27T10:02"))
     assert state_of(app, mid) == "replied"
-    assert alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
+    assert deadline_alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
                            ("reply_resolved", f"message:{mid}", "resolved")]
     sweep(at(app, "2026-12-05T10:00"))  # no overdue alert for a replied message
-    assert len(alerts(app)) == 2
+    assert len(deadline_alerts(app)) == 2
 
 
 def test_reply_without_alert_is_quiet_and_late_reply_is_replied_late(make_app) -> None:
@@ -91,7 +76,7 @@ def test_reply_without_alert_is_quiet_and_late_reply_is_replied_late(make_app) -
         mark_replied(session.get(Message, late), parse_iso("2026-12-01T10:00"), False, app.now())
     sweep(at(app, "2026-12-02T10:00"))
     assert state_of(app, quiet) == "replied" and state_of(app, late) == "replied_late"
-    assert alerts(app) == []
+    assert deadline_alerts(app) == []
 
 
 def test_acked_subject_gets_no_further_reminders(make_app) -> None:
@@ -101,7 +86,7 @@ def test_acked_subject_gets_no_further_reminders(make_app) -> None:
     with app.session() as session:
         session.scalars(select(Alert).where(Alert.subject == f"message:{mid}")).one().status = "acked"
     sweep(at(app, "2026-12-02T09:00"))
-    assert len(alerts(app)) == 1
+    assert len(deadline_alerts(app)) == 1
     assert state_of(app, mid) == "overdue"  # the state still tells the truth
 
 
@@ -112,16 +97,16 @@ def test_crisis_milestones_alert_until_done(make_app) -> None:
                               app.config, app.now())
         publish, press = (m.id for m in event.milestones)
     sweep(at(app, "2026-11-26T12:00"))  # 2 h before publish (14:00)
-    assert alerts(app) == [("crisis_at_risk", f"milestone:{publish}", "2h")]
+    assert deadline_alerts(app) == [("crisis_at_risk", f"milestone:{publish}", "2h")]
     with app.session() as session:
         from monitor.tracking import mark_milestone_done
 
         mark_milestone_done(session, event.id, "publish", parse_iso("2026-11-26T12:30"),
                             parse_iso("2026-11-26T12:30"))
     sweep(at(app, "2026-11-26T15:00"))
-    assert len(alerts(app)) == 1  # done: no 1h/30m/overdue for publish
+    assert len(deadline_alerts(app)) == 1  # done: no 1h/30m/overdue for publish
     sweep(at(app, "2026-11-27T09:00"))
-    assert alerts(app)[-1] == ("crisis_overdue", f"milestone:{press}", "overdue")
+    assert deadline_alerts(app)[-1] == ("crisis_overdue", f"milestone:{press}", "overdue")
     with app.session() as session:
         assert all(a.crisis for a in session.scalars(
             select(Alert).where(Alert.subject.startswith("milestone:"))))

@@ -9,7 +9,7 @@ from monitor.db.models import NewsItem
 from monitor.sweep import sweep
 from monitor.watchlist.matcher import get_matcher
 from monitor.watchlist.terms import add_term
-from tests.test_watch_sweep import add_message, alert_rows, ingest, reprint, setup_terms
+from tests.conftest import add_watched_message, ingest, reprint, setup_terms, watch_alerts
 
 
 def test_news_clusters_and_alerts_once_on_postgresql(make_pg_app) -> None:
@@ -20,14 +20,14 @@ def test_news_clusters_and_alerts_once_on_postgresql(make_pg_app) -> None:
         rows = session.scalars(select(NewsItem).order_by(NewsItem.id)).all()
         assert len({r.cluster for r in rows}) == 1
         assert all(-(1 << 63) <= r.simhash < (1 << 63) for r in rows)
-    wage = add_message(app, "工地坍塌", "工地坍塌，还拖欠工资")
+    wage = add_watched_message(app, "工地坍塌", "工地坍塌，还拖欠工资")
     first, second = sweep(app), sweep(app)
     # psycopg reports rowcount -1 for ON CONFLICT inserts: the count comes from RETURNING
     assert first.counts["alerts.watch"] == 3 and second.counts["alerts.watch"] == 0
-    kinds = [(a.kind, a.subject.split(":")[0]) for a in alert_rows(app)]
+    kinds = [(a.kind, a.subject.split(":")[0]) for a in watch_alerts(app)]
     assert kinds == [("watch_hit", "news-cluster"), ("watch_hit", "message"),
                      ("possible_crisis", "message")]
-    assert alert_rows(app)[1].subject == f"message:{wage}"
+    assert watch_alerts(app)[1].subject == f"message:{wage}"
 
 
 def test_watchlist_edit_seen_on_postgresql(make_pg_app) -> None:

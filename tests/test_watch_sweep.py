@@ -7,50 +7,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from monitor.app import App, fixed_clock
-from monitor.db.models import Alert, Message, WatchHit
-from monitor.news import ingest_news
+from monitor.db.models import Message, WatchHit
 from monitor.sweep import sweep
 from monitor.timeutil import parse_iso
-from monitor.tracking import schedule_message
 from monitor.watchlist.scan import spread_within
 from monitor.watchlist.terms import add_term
-
-STORY = ("记者从六安市审计局获悉，某建筑工地拖欠工资问题已查实，涉及农民工八十余人。市审计局"
-         "要求施工单位限期整改，并将有关线索移送相关部门依法处理。")
-
-
-def setup_terms(app: App, *terms: tuple[str, str]) -> None:
-    with app.session() as session:
-        for term, level in terms:
-            add_term(session, term, app.now(), "test", level=level)
-
-
-def ingest(app: App, rows: list[dict], source: str = "news") -> tuple[int, int]:
-    with app.session() as session:
-        return ingest_news(session, app, source, rows, app.now())
-
-
-def reprint(n: int, title: str = "六安一工地拖欠工资问题查实", body: str = STORY,
-            at: str = "2026-11-26T09:00:00+08:00") -> dict:
-    return {"url": f"http://outlet{n}.example/news/1.html", "title": title,
-            "body": body + f"（来源：媒体{n}）", "outlet": f"媒体{n}", "published_at": at}
-
-
-def add_message(app: App, title: str, body: str, posted: str = "2026-11-26T09:00",
-                department: str = "综合科") -> int:
-    now = app.now()
-    with app.session() as session:
-        message = Message(source="portal", external_id=title, title=title, body=body,
-                          posted_at=parse_iso(posted), department=department,
-                          first_seen=now, last_seen=now)
-        schedule_message(session, message, app.config, app.calendar, now)
-        return message.id
-
-
-def alert_rows(app: App) -> list[Alert]:
-    with app.session() as session:
-        return list(session.scalars(select(Alert).where(
-            Alert.kind.in_(["watch_hit", "possible_crisis"])).order_by(Alert.id)))
+from tests.conftest import add_watched_message, ingest, reprint, setup_terms, watch_alerts
 
 
 def test_one_watch_hit_per_story_cluster_exactly_once(make_app) -> None:
@@ -59,7 +21,7 @@ def test_one_watch_hit_per_story_cluster_exactly_once(make_app) -> None:
     assert ingest(app, [reprint(1), reprint(2)]) == (2, 0)
     sweep(app)
     sweep(app)
-    rows = alert_rows(app)
+    rows = watch_alerts(app)
     assert [(a.kind, a.stage, a.crisis) for a in rows] == [("watch_hit", "watch", False)]
     data = rows[0].data
     assert rows[0].subject == f"news-cluster:{data['cluster']}"
@@ -68,7 +30,7 @@ def test_one_watch_hit_per_story_cluster_exactly_once(make_app) -> None:
     # a third reprint later joins the story: still one alert
     ingest(app, [reprint(3)])
     sweep(app)
-    assert len(alert_rows(app)) == 1
+    assert len(watch_alerts(app)) == 1
 
 
 def test_distinct_stories_alert_separately(make_app) -> None:
@@ -80,16 +42,16 @@ def test_distinct_stories_alert_separately(make_app) -> None:
              "published_at": "2026-11-26T08:00:00+08:00"}
     ingest(app, [reprint(1), other])
     sweep(app)
-    assert len([a for a in alert_rows(app) if a.kind == "watch_hit"]) == 2
+    assert len([a for a in watch_alerts(app) if a.kind == "watch_hit"]) == 2
 
 
 def test_info_hits_are_stored_and_listed_but_never_alerted(make_app) -> None:
     app = make_app()
     setup_terms(app, ("审计", "info"))
     ingest(app, [reprint(1)])
-    add_message(app, "关于审计的咨询", "想了解市审计局的办事流程")
+    add_watched_message(app, "关于审计的咨询", "想了解市审计局的办事流程")
     sweep(app)
-    assert alert_rows(app) == []
+    assert watch_alerts(app) == []
     with app.session() as session:
         subjects = sorted(h.subject.split(":")[0] for h in session.scalars(select(WatchHit)))
     assert subjects == ["message", "news"]
@@ -104,7 +66,7 @@ def test_critical_term_suggests_a_possible_crisis_without_starting_a_clock(make_
                                                         "现场正在救援。")])
     sweep(app)
     sweep(app)
-    rows = alert_rows(app)
+    rows = watch_alerts(app)
     assert [(a.kind, a.stage, a.crisis) for a in rows] == [
         ("watch_hit", "watch", False), ("possible_crisis", "possible_crisis", True)]
     assert rows[1].data["reasons"] == ["critical_term"]
@@ -118,12 +80,12 @@ def test_fast_spread_suggests_a_possible_crisis(make_app) -> None:
     ingest(app, [reprint(1, at="2026-11-26T06:00:00+08:00"),
                  reprint(2, at="2026-11-26T09:00:00+08:00")])
     sweep(app)
-    assert [a.kind for a in alert_rows(app)] == ["watch_hit"]  # 2 outlets, 3 hours apart
+    assert [a.kind for a in watch_alerts(app)] == ["watch_hit"]  # 2 outlets, 3 hours apart
     ingest(app, [reprint(3, at="2026-11-26T09:30:00+08:00"),
                  reprint(4, at="2026-11-26T09:40:00+08:00")])
     sweep(app)
     sweep(app)
-    rows = alert_rows(app)
+    rows = watch_alerts(app)
     assert [a.kind for a in rows] == ["watch_hit", "possible_crisis"]
     assert rows[1].data["reasons"] == ["fast_spread"] and rows[1].data["spread"] == 3
     assert rows[1].data["outlets"] == 4 and rows[1].crisis
@@ -132,12 +94,12 @@ def test_fast_spread_suggests_a_possible_crisis(make_app) -> None:
 def test_message_hits_alert_with_the_department(make_app) -> None:
     app = make_app()
     setup_terms(app, ("欠薪", "warning"), ("腐败", "critical"), ("审计", "info"))
-    quiet = add_message(app, "咨询", "请问如何办理社保")
-    wage = add_message(app, "工资问题", "工地拖欠薪资半年了", department="劳动科")
-    graft = add_message(app, "反映问题", "某干部涉嫌腐败", department="纪检组")
+    quiet = add_watched_message(app, "咨询", "请问如何办理社保")
+    wage = add_watched_message(app, "工资问题", "工地拖欠薪资半年了", department="劳动科")
+    graft = add_watched_message(app, "反映问题", "某干部涉嫌腐败", department="纪检组")
     assert sweep(app).counts["alerts.watch"] == 3
     assert sweep(app).counts["alerts.watch"] == 0
-    rows = alert_rows(app)
+    rows = watch_alerts(app)
     assert [(a.kind, a.subject, a.department) for a in rows] == [
         ("watch_hit", f"message:{wage}", "劳动科"),
         ("watch_hit", f"message:{graft}", "纪检组"),
@@ -151,28 +113,28 @@ def test_exclusion_prevents_the_alert(make_app) -> None:
     app = make_app()
     with app.session() as session:
         add_term(session, "审计", app.now(), "test", level="warning", exclude=["评审计划"])
-    add_message(app, "评审计划", "请公布年度评审计划")
+    add_watched_message(app, "评审计划", "请公布年度评审计划")
     sweep(app)
-    assert alert_rows(app) == []
+    assert watch_alerts(app) == []
 
 
 def test_term_added_between_sweeps_applies_to_the_next_items(make_app) -> None:
     app = make_app()
     setup_terms(app, ("腐败", "critical"))
-    add_message(app, "工资", "拖欠工资三个月")
+    add_watched_message(app, "工资", "拖欠工资三个月")
     sweep(app)
-    assert alert_rows(app) == []
+    assert watch_alerts(app) == []
     setup_terms(app, ("拖欠工资", "warning"))  # same process, no restart
-    later = add_message(app, "工资2", "又拖欠工资了")
+    later = add_watched_message(app, "工资2", "又拖欠工资了")
     sweep(app)
-    assert [a.subject for a in alert_rows(app)] == [f"message:{later}"]
+    assert [a.subject for a in watch_alerts(app)] == [f"message:{later}"]
 
 
 def test_old_items_are_scanned_but_not_alerted(make_app) -> None:
     app = make_app()
     setup_terms(app, ("拖欠工资", "warning"))
     ingest(app, [reprint(1, at="2026-10-01T09:00:00+08:00")])
-    add_message(app, "旧留言", "拖欠工资", posted="2026-10-01T09:00")
+    add_watched_message(app, "旧留言", "拖欠工资", posted="2026-10-01T09:00")
     counts = sweep(app).counts
     assert counts["watch.scan"] == 2 and counts["alerts.watch"] == 0
     with app.session() as session:
@@ -186,7 +148,7 @@ def test_restart_on_same_file_does_not_realert(make_app) -> None:
     sweep(app)
     again = App(app.config, clock=fixed_clock(app.now()))  # a new App: fresh caches
     assert sweep(again).counts["alerts.watch"] == 0
-    assert len(alert_rows(again)) == 1
+    assert len(watch_alerts(again)) == 1
 
 
 def test_spread_window() -> None:
@@ -200,9 +162,9 @@ def test_spread_window() -> None:
 def test_backlog_is_worked_off_over_several_sweeps(make_app) -> None:
     app = make_app(body="[watch]\nscan_per_sweep = 2\n")
     setup_terms(app, ("拖欠工资", "warning"))
-    ids = [add_message(app, f"留言{n}", f"第{n}条：拖欠工资") for n in range(5)]
+    ids = [add_watched_message(app, f"留言{n}", f"第{n}条：拖欠工资") for n in range(5)]
     assert [sweep(app).counts["watch.scan"] for _ in range(4)] == [2, 2, 1, 0]
-    assert sorted(a.subject for a in alert_rows(app)) == sorted(f"message:{i}" for i in ids)
+    assert sorted(a.subject for a in watch_alerts(app)) == sorted(f"message:{i}" for i in ids)
 
 
 def test_a_row_committed_late_with_a_lower_id_is_still_scanned(make_app) -> None:
@@ -222,4 +184,4 @@ def test_a_row_committed_late_with_a_lower_id_is_still_scanned(make_app) -> None
     sweep(app)
     insert(5)
     assert sweep(app).counts["watch.scan"] == 1
-    assert sorted(a.subject for a in alert_rows(app)) == ["message:5", "message:9"]
+    assert sorted(a.subject for a in watch_alerts(app)) == ["message:5", "message:9"]

@@ -51,7 +51,7 @@ def _settings(name: str, config: "Config") -> "ChannelSettings":
     return settings
 
 
-def build_channels(config: "Config", timing: Timing | None = None) -> dict[str, Notifier]:
+def build_channels(config: Config, timing: Timing | None = None) -> dict[str, Notifier]:
     timing = timing or SystemTiming()
     return {name: build_channel(name, config, timing) for name in config.settings.channels}
 

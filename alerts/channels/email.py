@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email.policy
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -133,7 +132,7 @@ class EmailNotifier(Notifier):
             raise Transient(message) from None
         except ssl.SSLError as exc:
             raise ChannelBroken(f"TLS with {self.host}:{self.port} failed: {exc}") from None
-        except (smtplib.SMTPException, socket.timeout, OSError) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise Transient(f"SMTP {self.host}:{self.port}: {exc}") from None
 
 

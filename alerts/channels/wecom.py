@@ -6,7 +6,6 @@ split at 4,096 UTF-8 bytes and text at 2,048, on line boundaries."""
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from typing import Any, Literal
@@ -96,7 +95,7 @@ class WecomNotifier(Notifier):
             if exc.code in (400, 401, 403, 404):
                 raise ChannelBroken(f"HTTP {exc.code} from the webhook") from None
             raise Transient(f"HTTP {exc.code} from the webhook") from None
-        except (urllib.error.URLError, socket.timeout, ConnectionError, OSError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise Transient(f"cannot reach the webhook: {reason}") from None
         try:

@@ -57,7 +57,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date")
+        raise click.BadParameter(f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date") from None
 
 
 @click.command()

@@ -45,6 +45,7 @@ def init(state) -> None:
     click.echo(f"数据库：{safe_url(config.database_url)}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
     from monitor.app import App
     from monitor import seeding
+    from monitor.app import App
 
     app = App(config)
     for line in seeding.seed(app):

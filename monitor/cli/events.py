@@ -14,8 +14,10 @@ from monitor.deadlines import (
     MILESTONE_STATE_ZH,
     MILESTONE_ZH,
     MILESTONES,
-    first_warning as widest_warning,
     milestone_state,
+)
+from monitor.deadlines import (
+    first_warning as widest_warning,
 )
 
 

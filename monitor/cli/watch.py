@@ -13,6 +13,7 @@ import click
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
 
+
 class LevelType(click.ParamType):
     """A watch level: the code or its Chinese name (提示/警示/严重), as shown everywhere."""
 
@@ -204,7 +205,8 @@ def export(state, file: Path) -> None:
 @pass_state
 def history(state, limit: int | None, as_json: bool) -> None:
     """谁在何时如何修改了哪个关注词（最新的在前）。"""
-    from monitor.watchlist.terms import ACTION_ZH, history as load_history
+    from monitor.watchlist.terms import ACTION_ZH
+    from monitor.watchlist.terms import history as load_history
 
     app = state.app()
     with app.session() as session:
@@ -226,8 +228,8 @@ def history(state, limit: int | None, as_json: bool) -> None:
 @pass_state
 def check(state, text: str, as_json: bool) -> None:
     """显示 TEXT 会命中哪些关注词及其置信度（用于试验排除短语）。"""
-    from monitor.watchlist.matcher import get_matcher
     from monitor.watchlist.levels import LEVEL_ZH
+    from monitor.watchlist.matcher import get_matcher
 
     app = state.app()
     with app.session() as session:
@@ -271,8 +273,8 @@ def _change(entry: dict) -> str:
 def news(state, matched: bool, source: str | None, limit: int | None, now: datetime | None,
          as_json: bool) -> None:
     """外部新闻（最新的在前）及其关注词命中。"""
-    from monitor.watchlist.listing import news_document
     from monitor.watchlist.levels import LEVEL_ZH
+    from monitor.watchlist.listing import news_document
 
     app = state.app(now)
     with app.session() as session:

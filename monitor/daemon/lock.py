@@ -15,10 +15,7 @@ import zlib
 from pathlib import Path
 from typing import IO, Any
 
-
 from monitor.errors import MonitorError
-
-
 
 log = logging.getLogger("monitor.daemon")
 

@@ -9,7 +9,6 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from monitor.errors import MonitorError
 from monitor.timeutil import format_local
 
@@ -17,7 +16,14 @@ if TYPE_CHECKING:
     from monitor.config import Config
 
 
-from monitor.daemon.jobs import CRAWL_WORKERS, DaemonJobs, JobSpec, build_jobs, seconds, summary_trigger
+from monitor.daemon.jobs import (
+    CRAWL_WORKERS,
+    DaemonJobs,
+    JobSpec,
+    build_jobs,
+    seconds,
+    summary_trigger,
+)
 from monitor.daemon.lock import DaemonLock
 from monitor.daemon.resilience import DatabaseGuard
 from monitor.db.engine import safe_url

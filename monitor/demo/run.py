@@ -18,19 +18,20 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from alerts.channels.base import Timing
 from alerts.labels import stage_label
 from alerts.outbox import kind_label
-from monitor.tracking import MILESTONE_ZH
 from monitor.daemon import CRAWL_WORKERS
 from monitor.errors import MonitorError
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
+from monitor.tracking import MILESTONE_ZH
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -171,7 +172,7 @@ def separate_logs(folder: Path, clock: Any) -> None:
 @dataclass
 class Step:
     at: datetime
-    action: Callable[["Demo"], None]
+    action: Callable[[Demo], None]
 
 
 def scenario() -> list[Step]:
@@ -372,10 +373,10 @@ class Demo:
 
     # -- set-up ---------------------------------------------------------------------------
     def start(self) -> None:
-        from monitor.demo.sinks import FakeWecom, SmtpSink
         from monitor.app import App
         from monitor.config import load_config
         from monitor.demo.sampleportal import SamplePortal, luan_profile_text
+        from monitor.demo.sinks import FakeWecom, SmtpSink
 
         prepare_folder(self.folder)
         self.portal = SamplePortal()

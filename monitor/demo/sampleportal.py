@@ -61,6 +61,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.timeutil import SHANGHAI
+
 PAGE_SIZE = 20
 PRODUCT_IDS = {"3": "bxcy", "4": "bmxx"}
 SECTION_TITLES = {"bxcy": "百姓畅言", "bmxx": "部门信箱", "json": "民生直通车"}
@@ -168,7 +169,7 @@ class SamplePortal:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "SamplePortal":
+    def __enter__(self) -> SamplePortal:
         self.start()
         return self
 

@@ -11,9 +11,10 @@ import socket
 import ssl
 import threading
 from collections import deque
+from collections.abc import Callable
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 ERRMSG = {
@@ -51,12 +52,12 @@ class FakeWecom:
         self._thread: threading.Thread | None = None
 
     # -- scripting ------------------------------------------------------------------------
-    def script(self, codes: list[int]) -> "FakeWecom":
+    def script(self, codes: list[int]) -> FakeWecom:
         with self._lock:
             self._script.extend(codes)
         return self
 
-    def fail_with(self, code: int | None) -> "FakeWecom":
+    def fail_with(self, code: int | None) -> FakeWecom:
         """Answer every request with `code` (None: back to normal)."""
         with self._lock:
             self._always = code
@@ -89,7 +90,7 @@ class FakeWecom:
     def url(self, key: str = "demo") -> str:
         return f"http://{self.host}:{self.port}/cgi-bin/webhook/send?key={key}"
 
-    def start(self) -> "FakeWecom":
+    def start(self) -> FakeWecom:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -121,7 +122,7 @@ class FakeWecom:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeWecom":
+    def __enter__(self) -> FakeWecom:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -191,13 +192,13 @@ class SmtpSink:
         self.raw: list[bytes] = []  # as received on the wire
         self._controller: Any = None
 
-    def script(self, replies: list[str]) -> "SmtpSink":
+    def script(self, replies: list[str]) -> SmtpSink:
         """Answer the next DATA commands with these replies (e.g. "451 4.3.0 try later")
         instead of accepting the message."""
         self._script.extend(replies)
         return self
 
-    def start(self) -> "SmtpSink":
+    def start(self) -> SmtpSink:
         from aiosmtpd.controller import Controller
 
         sink = self
@@ -243,7 +244,7 @@ class SmtpSink:
         scheme = "smtps" if self.implicit_tls is not None else "smtp"
         return f"{scheme}://{user}@{host or self.host}:{self.port}"
 
-    def __enter__(self) -> "SmtpSink":
+    def __enter__(self) -> SmtpSink:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

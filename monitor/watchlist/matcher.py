@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from monitor.watchlist.levels import LEVEL_RANK
 from monitor.watchlist.terms import VERSION_KEY, TermSpec

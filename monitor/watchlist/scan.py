@@ -17,8 +17,9 @@ Flags, hits and alerts change in the sweep's one transaction, and alerts are uni
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from alerts.outbox import AlertKind, NewAlert, Subject, WatchPayload, enqueue
 from monitor.watchlist.levels import LEVEL_RANK

@@ -21,10 +21,11 @@ import getpass
 import os
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError, NotFound
 from monitor.watchlist.levels import LEVEL_HELP, LEVEL_ZH, LEVELS, parse_level  # noqa: F401  (LEVEL_ZH re-exported)

@@ -1,13 +1,13 @@
 """core schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 12:05:29.492377
 """
-from alembic import op
 import sqlalchemy as sa
-from monitor.db.models import UTCDateTime
+from alembic import op
 
+from monitor.db.models import UTCDateTime
 
 revision = '0001'
 down_revision = None

@@ -5,8 +5,8 @@ clustering window and hot terms by period
 Revision ID: 0003
 Revises: 0001
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0001"
