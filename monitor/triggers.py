@@ -7,8 +7,7 @@ all step it the same way."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,8 +15,6 @@ from apscheduler.triggers.base import BaseTrigger
 
 from monitor.calendar import WorkCalendar
 from monitor.timeutil import SHANGHAI
-
-_log = logging.getLogger("monitor.daemon")
 
 # A calendar, or a function returning the current one: the daemon passes
 # `lambda: config.calendar`, which re-reads holidays.toml when it changes.
@@ -139,19 +136,26 @@ class WindowedIntervalTrigger(BaseTrigger):
 
 class SweepTrigger(BaseTrigger):
     """The deadline sweep: every `interval` on a grid anchored at `start`, and also exactly
-    when the next deadline stage is reached (`next_stage(after)` → the earliest unfired stage
-    strictly after `after`, or None), so a crisis stage is alerted within moments instead of
-    up to one interval later. A stage created between two fires is caught by the grid."""
+    when an upcoming deadline stage is reached, so a crisis stage is alerted within moments
+    instead of up to one interval later.
+
+    Pure like the others: the upcoming stage instants are data (`expect_stages`), handed over
+    by the sweep job after each sweep; the trigger never reads the database. A stage created
+    after that hand-over is caught by the grid."""
 
     def __init__(self, interval: timedelta, start: datetime,
-                 next_stage: Callable[[datetime], datetime | None] | None = None,
                  timezone: ZoneInfo = SHANGHAI) -> None:
         if interval <= timedelta(0):
             raise ValueError("the interval must be positive")
         self.interval = interval
         self.start = start
-        self.next_stage = next_stage
         self.timezone = timezone
+        self.stages: tuple[datetime, ...] = ()
+
+    def expect_stages(self, stages: Iterable[datetime]) -> None:
+        """The instants of the next unfired deadline stages (replaces the previous ones;
+        one tuple assignment, so the scheduler thread sees the old or the new set)."""
+        self.stages = tuple(sorted(stages))
 
     def _grid_after(self, moment: datetime, inclusive: bool) -> datetime:
         if moment < self.start or (inclusive and moment == self.start):
@@ -170,13 +174,8 @@ class SweepTrigger(BaseTrigger):
         else:
             regular = self._grid_after(previous_fire_time, inclusive=False)
             after = previous_fire_time
-        stage = None
-        if self.next_stage is not None:
-            try:
-                stage = self.next_stage(after)
-            except Exception:  # noqa: BLE001 - a failed look-up must not stop the scheduler
-                _log.exception("sweep trigger: cannot read the next deadline stage")
-        best = min(regular, stage) if stage is not None and stage > after else regular
+        stage = next((s for s in self.stages if s > after), None)
+        best = min(regular, stage) if stage is not None else regular
         return best.astimezone(self.timezone)
 
     def __str__(self) -> str:

@@ -112,22 +112,16 @@ def test_windowed_interval_every_day_with_jitter_stays_on_the_grid() -> None:
 def test_sweep_trigger_keeps_its_grid_and_wakes_at_each_stage() -> None:
     from monitor.triggers import SweepTrigger
 
-    stages = [local("2026-09-29T11:00:17"), local("2026-09-29T12:00:17")]
-
-    def next_stage(after: datetime) -> datetime | None:
-        return min((s for s in stages if s > after), default=None)
-
     start = local("2026-09-29T10:00")
-    trigger = SweepTrigger(timedelta(minutes=30), start, next_stage=next_stage)
+    trigger = SweepTrigger(timedelta(minutes=30), start)
+    trigger.expect_stages([local("2026-09-29T12:00:17"), local("2026-09-29T11:00:17")])
     got = [f.strftime("%H:%M:%S") for f in fires(trigger, start, 7)]
     assert got == ["10:00:00", "10:30:00", "11:00:00", "11:00:17", "11:30:00", "12:00:00",
                    "12:00:17"]
     # without stages it is a plain grid, resumed on the grid after a late start
     plain = SweepTrigger(timedelta(minutes=30), start)
     assert plain.get_next_fire_time(None, local("2026-09-29T10:40")) == local("2026-09-29T11:00")
-    # a failing look-up (database gone) falls back to the grid instead of stopping the daemon
-    def broken(_after: datetime) -> datetime | None:
-        raise RuntimeError("database is locked")
-
-    shaky = SweepTrigger(timedelta(minutes=30), start, next_stage=broken)
-    assert shaky.get_next_fire_time(start, start) == local("2026-09-29T10:30")
+    # pure: the same question gets the same answer, and stages already passed are ignored
+    assert trigger.get_next_fire_time(start, start) == trigger.get_next_fire_time(start, start)
+    assert trigger.get_next_fire_time(local("2026-09-29T12:00:17"),
+                                      local("2026-09-29T12:00:17")) == local("2026-09-29T12:30")

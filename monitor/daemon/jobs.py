@@ -33,6 +33,7 @@ log = logging.getLogger("monitor.daemon")
 HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
 CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
+STAGE_LOOKAHEAD = 50                # upcoming stage instants the sweep trigger is told about
 
 _NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
 
@@ -55,6 +56,7 @@ class DaemonJobs:
     on_dispatch: Callable[[Any], None] | None = None
     on_summary: Callable[[Any, bool], None] | None = None
     started_at: datetime | None = None
+    sweep_trigger: SweepTrigger | None = None  # told the upcoming stages after each sweep
     _sweep_lock: threading.Lock = field(default_factory=threading.Lock)
     _dispatch_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,18 +103,22 @@ class DaemonJobs:
                      f" ({counts})" if counts else "")
             if self.on_sweep is not None:
                 self.on_sweep(result)
+            if self.sweep_trigger is not None:
+                self.sweep_trigger.expect_stages(self.upcoming_stages(self.app.now()))
         self.dispatch()
 
-    def next_stage_at(self, after: datetime) -> datetime | None:
-        """The earliest deadline stage not yet fired, strictly after `after` (one indexed
-        MIN on (fired, at)): the sweep trigger wakes up exactly then."""
-        from sqlalchemy import false, func, select
+    def upcoming_stages(self, after: datetime, limit: int = STAGE_LOOKAHEAD) -> list[datetime]:
+        """The next unfired deadline stages strictly after `after`, soonest first (one
+        indexed range scan on (fired, at)): the sweep trigger wakes up exactly then."""
+        from sqlalchemy import false, select
 
         from monitor.db.models import DeadlineStage
 
         with self.app.session() as session:
-            return session.scalar(select(func.min(DeadlineStage.at)).where(
-                DeadlineStage.fired == false(), DeadlineStage.at > after))
+            return list(session.scalars(
+                select(DeadlineStage.at).where(DeadlineStage.fired == false(),
+                                               DeadlineStage.at > after)
+                .order_by(DeadlineStage.at).limit(limit)))
 
     def alerts_due(self) -> int:
         """Pending alerts whose attempt time has come (cheap: one indexed count)."""
@@ -268,9 +274,8 @@ def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpe
     daemon = config.settings.daemon
     specs: list[JobSpec] = []
     sweep_every = seconds(daemon.sweep_every)
-    specs.append(JobSpec("sweep", "sweep", jobs.sweep,
-                         SweepTrigger(timedelta(seconds=sweep_every), start,
-                                      next_stage=jobs.next_stage_at, timezone=zone)))
+    jobs.sweep_trigger = SweepTrigger(timedelta(seconds=sweep_every), start, timezone=zone)
+    specs.append(JobSpec("sweep", "sweep", jobs.sweep, jobs.sweep_trigger))
     enabled = [s for s in config.settings.sources if s.enabled]
     for index, source in enumerate(enabled):
         specs.append(JobSpec(f"crawl:{source.name}", "crawl", _bind(jobs.crawl, source.name),
