@@ -37,10 +37,24 @@ from alerts.health import ChannelHealth
 from alerts.outbox import (DELIVERED, AlertKind, AlertStatus, Lapse, NoPayload, RouteClass, Subject,
                            SubjectKind, Urgency, ids_of, never_held_codes)
 from alerts.disclosure import disclosure_item
+from alerts.outbox import (
+    DELIVERED,
+    AlertKind,
+    AlertStatus,
+    Lapse,
+    NoPayload,
+    RouteClass,
+    Subject,
+    SubjectKind,
+    Urgency,
+    ids_of,
+    never_held_codes,
+)
 from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
 from monitor.db.models import Alert, AlertDelivery, DisclosureRequest, Message, Milestone, OutgoingMessage
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.deadlines import ACTIVE_STATE_VALUES
+from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from alerts.labels import stage_label
 from monitor.demo.sinks import FakeWecom
 from monitor.disclosure.register import Context, add_request, done_request
 from monitor.sweep import sweep
-from tests.test_alerts_support import at, channels_toml, timing, wecom  # noqa: F401
+from tests.conftest import at, channels_toml
 
 
 def _add(app, department: str = "综合科") -> int:

@@ -306,7 +306,9 @@ def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetim
     def count(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    not_done_at = lambda moment: or_(d.done_at.is_(None), d.done_at >= moment)
+    def not_done_at(moment: datetime) -> Any:
+        return or_(d.done_at.is_(None), d.done_at >= moment)
+
     row = session.execute(select(
         count(and_(d.first_received_at >= start, d.first_received_at < end)),
         count(and_(d.first_received_at < start, not_done_at(start))),
