@@ -140,10 +140,10 @@ def _simplified(text: str) -> str:
         # takes about 0.4 s; without it zhconv reads the same file from its own folder
         sys.modules["pkg_resources"] = None  # type: ignore[assignment]
         try:
-            import zhconv  # type: ignore[import-untyped]
+            import zhconv
         finally:
             del sys.modules["pkg_resources"]
-    import zhconv  # type: ignore[import-untyped]
+    import zhconv
 
     return str(zhconv.convert(text, "zh-cn"))
 

@@ -4,8 +4,8 @@ keys, option names, JSON stay ASCII)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import click
 import pytest
@@ -63,8 +63,8 @@ def test_config_errors_are_chinese(tmp_path: Path) -> None:
 
 
 def test_news_source_down_says_news_and_calendar_hint_can_be_pasted(make_app) -> None:
-    from alerts.render import _calendar_item, _source_item, md
     from alerts.outbox import CalendarPayload, SourcePayload
+    from alerts.render import _calendar_item, _source_item, md
 
     class Row:
         id, crisis, department = 1, False, None

@@ -39,7 +39,7 @@ class _Group(click.Group):
             click.echo(f"error: {explain(_database_url(ctx), exc)}", err=True)
             sys.exit(DatabaseError.exit_code)
 
-    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
         """Click's usage errors (a usage line, a hint, then the error) become the one
         `error: …` line every other problem prints, with where to find help."""
