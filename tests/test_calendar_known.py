@@ -12,8 +12,7 @@ from monitor.calendar_import import import_notice
 from monitor.db.models import Message
 from monitor.demo.sinks import FakeWecom
 from monitor.sweep import sweep
-from tests.conftest import add_message, at
-from tests.test_alerts_support import alert_rows, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml, outbox_rows
 
 # Invented for these tests (the real 2027 schedule is not asserted anywhere): a notice in the
 # State Council's form whose 元旦 makes Friday 2027-01-01 a holiday.
@@ -27,7 +26,7 @@ NOTICE_2027 = """国务院办公厅关于2027年部分节假日安排的通知
 
 
 def kinds(app, kind: str) -> list[tuple[str, str, str]]:
-    return [(r["subject"], r["stage"], r["status"]) for r in alert_rows(app) if r["kind"] == kind]
+    return [(r["subject"], r["stage"], r["status"]) for r in outbox_rows(app) if r["kind"] == kind]
 
 
 def test_import_makes_deadlines_firm_and_tells_the_office_once(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
