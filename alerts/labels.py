@@ -7,8 +7,13 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, ids_of, kind_label, payload
 from alerts.render import clean
+from monitor.db.models import DisclosureRequest, Message, Milestone
+from monitor.timeutil import format_local
 from monitor.tracking import MILESTONE_ZH
 
 if TYPE_CHECKING:
@@ -52,8 +57,6 @@ def stage_label(kind: str, stage: str) -> str:
             moment = datetime.strptime(since, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         except ValueError:
             return "数据源异常"
-        from monitor.timeutil import format_local
-
         return f"数据源异常（自 {format_local(moment)[5:]} 起）"
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", stage):
         return f"{stage[5:]} 提醒"
@@ -68,11 +71,6 @@ def _clip(text: str, width: int = SUBJECT_WIDTH) -> str:
 def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
     the source, the calendar year, the summary's day (titles masked and clipped)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from monitor.db.models import Message, Milestone
-
     subjects = [a.subject for a in alerts]
     message_ids, milestone_ids = ids_of(subjects, SubjectKind.MESSAGE), ids_of(subjects, SubjectKind.MILESTONE)
     titles = dict(session.execute(select(Message.id, Message.title).where(Message.id.in_(message_ids))).all()) \
@@ -80,8 +78,6 @@ def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     milestones = {m.id: m for m in session.scalars(
         select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
         if milestone_ids else {}
-    from monitor.db.models import DisclosureRequest
-
     request_ids = ids_of(subjects, SubjectKind.DISCLOSURE)
     requests = dict(session.execute(select(DisclosureRequest.id, DisclosureRequest.title)
                                     .where(DisclosureRequest.id.in_(request_ids))).all()) \

@@ -14,6 +14,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
+from sqlalchemy import select
+
+from monitor.db.models import NewsItem
+from monitor.timeutil import parse_iso, to_utc
+from monitor.watchlist.cluster import StoryIndex, story_keys, story_simhash, to_signed, to_unsigned
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -34,8 +40,6 @@ def outlet_of(outlet: str | None, url: str) -> str:
 
 
 def _published(value: Any, url: str) -> datetime | None:
-    from monitor.timeutil import parse_iso, to_utc
-
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -51,11 +55,6 @@ def _published(value: Any, url: str) -> datetime | None:
 def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
                 now: datetime) -> tuple[int, int]:
     """Store news rows; returns (new, updated)."""
-    from sqlalchemy import select
-
-    from monitor.db.models import NewsItem
-    from monitor.watchlist.cluster import StoryIndex, story_keys, story_simhash, to_signed
-
     new = updated = 0
     index: StoryIndex | None = None
     seen: set[tuple[str, str]] = set()
@@ -101,11 +100,6 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
 
 
 def _recent_index(session: Session, now: datetime) -> Any:
-    from sqlalchemy import select
-
-    from monitor.db.models import NewsItem
-    from monitor.watchlist.cluster import StoryIndex, to_unsigned
-
     index = StoryIndex()
     query = (select(NewsItem.id, NewsItem.title, NewsItem.body, NewsItem.content_hash,
                     NewsItem.simhash, NewsItem.cluster)
@@ -126,8 +120,6 @@ _KEYS_CACHE_MAX = 100_000
 def _keys_of(digest: str, title: str, body: str | None) -> Any:
     """Exact story keys of a stored item, cached in the process: the daemon rebuilds the
     week's index on every crawl and should normalise each title once, not each time."""
-    from monitor.watchlist.cluster import story_keys
-
     keys = _KEYS_CACHE.get(digest)
     if keys is None:
         if len(_KEYS_CACHE) >= _KEYS_CACHE_MAX:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from monitor.watchlist.terms import seed_watchlist
+
 if TYPE_CHECKING:
     from monitor.app import App
 
@@ -13,8 +15,6 @@ SEEDERS: list[Seeder] = []
 
 
 def _seed_watchlist(app: App) -> Iterable[str]:
-    from monitor.watchlist.terms import seed_watchlist
-
     return seed_watchlist(app)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,8 +27,6 @@ def daemon_running(session: Session, now: datetime) -> bool:
 
 def daemon_info(session: Session) -> dict[str, Any] | None:
     """The last heartbeat: pid, host, start and beat times (None: no daemon since a clean stop)."""
-    import json
-
     row = session.get(Meta, HEARTBEAT_KEY)
     if row is None:
         return None

@@ -22,6 +22,7 @@ from monitor.db import rowcount
 from monitor.db.models import Alert, DeadlineStage, Message, Milestone
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.disclosure import sweep as disclosure_sweep
+from monitor.tracking import schedule_message
 from monitor.watchlist import scan as watch_scan
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ def _acked(subject: ColumnElement[str]) -> Exists:
 def recheck_provisional(session: Session, app: App, now: datetime) -> int:
     """Provisional deadlines are recomputed on every sweep: once holidays.toml gains the
     missing year they become firm (and move, if the new schedule says so). Few rows."""
-    from monitor.tracking import schedule_message
-
     count = 0
     query = select(Message).where(Message.provisional == true(), Message.state.in_(_ACTIVE))
     for message in session.scalars(query):

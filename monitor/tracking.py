@@ -26,6 +26,7 @@ from monitor.deadlines import (  # noqa: F401  (the crisis vocabulary is re-expo
     working_day_deadline,
 )
 from monitor.errors import MonitorError, NotFound
+from monitor.timeutil import format_local
 
 # a person's clock may run a little ahead of ours; beyond this a time "in the future" is a typo
 CLOCK_SKEW = timedelta(minutes=10)
@@ -157,8 +158,6 @@ def mark_milestone_done(
 ) -> Milestone:
     """A person marks a milestone done. A second marking is refused unless it is an explicit
     correction, so a slip of the keyboard cannot silently rewrite the record."""
-    from monitor.timeutil import format_local
-
     if name not in MILESTONES:
         raise MonitorError(f"时限任务 {name!r} 无效，应为 {'、'.join(MILESTONES)} 之一")
     event = get_event(session, event_id)

@@ -10,11 +10,15 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from monitor.texttable import table as table  # re-exported: every command prints tables
+
+if TYPE_CHECKING:  # monitor.app loads SQLAlchemy: imported when a command needs the database
+    from monitor.app import App
+    from monitor.config import Config
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -24,9 +28,9 @@ class State:
 
     def __init__(self, config_option: str | None) -> None:
         self.config_option = config_option
-        self._app: Any = None
+        self._app: App | None = None
 
-    def config(self, required: bool = True) -> Any:
+    def config(self, required: bool = True) -> Config:
         from monitor.config import Config, Settings, config_path, load_config
 
         path = config_path(self.config_option)
@@ -41,7 +45,7 @@ class State:
 
         return calendar_settings(self.config_option)
 
-    def app(self, now: datetime | None = None) -> Any:
+    def app(self, now: datetime | None = None) -> App:
         from monitor.app import App, fixed_clock
 
         if self._app is None:

@@ -25,13 +25,23 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sqlalchemy import func, select
+
 from alerts.channels.base import Timing
+from alerts.dispatcher import channels_for
 from alerts.labels import stage_label
 from alerts.outbox import kind_label
-from monitor.daemon import CRAWL_WORKERS
+from monitor import seeding
+from monitor.app import App
+from monitor.config import load_config
+from monitor.daemon import CRAWL_WORKERS, DaemonJobs, build_jobs, setup_logging
+from monitor.db.models import Alert, DisclosureRequest, Message, Milestone, NewsItem
+from monitor.demo.sampleportal import SamplePortal, luan_profile_text
+from monitor.demo.sinks import FakeWecom, SmtpSink
+from monitor.disclosure.register import Context, add_request
 from monitor.errors import MonitorError
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
-from monitor.tracking import MILESTONE_ZH
+from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH, declare_event, mark_milestone_done
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -373,11 +383,6 @@ class Demo:
 
     # -- set-up ---------------------------------------------------------------------------
     def start(self) -> None:
-        from monitor.app import App
-        from monitor.config import load_config
-        from monitor.demo.sampleportal import SamplePortal, luan_profile_text
-        from monitor.demo.sinks import FakeWecom, SmtpSink
-
         prepare_folder(self.folder)
         self.portal = SamplePortal()
         base_url = self.portal.start()
@@ -395,14 +400,8 @@ class Demo:
                                encoding="utf-8")
         self.app = App(load_config(config_path), clock=self.clock)
         self.app.sessions  # create and migrate the database
-        from monitor import seeding
-
         seeding.seed(self.app)
-        from alerts.dispatcher import channels_for
-
         channels_for(self.app, self.timing)  # cached on the app: every dispatch uses it
-        from monitor.daemon import setup_logging
-
         # the daemon's English log goes to a file; the screen gets the Chinese story
         log_file = self.folder / "daemon.log"
         setup_logging(log_file, stream=_NullStream())
@@ -454,10 +453,6 @@ class Demo:
               file=self.out, flush=True)
 
     def on_crawl(self, result: Any) -> None:
-        from sqlalchemy import select
-
-        from monitor.db.models import Message, NewsItem
-
         assert self.app is not None
         now = self.clock()
         if not result.ok:
@@ -489,10 +484,6 @@ class Demo:
                     self.say(f"已撤回　 「{m.title}」从门户消失")
 
     def on_dispatch(self, _result: Any) -> None:
-        from sqlalchemy import select
-
-        from monitor.db.models import Alert
-
         assert self.app is not None
         now = self.clock()
         with self.app.session() as session:
@@ -515,8 +506,6 @@ class Demo:
             self.say(f"　　　　 → 已发送：企业微信 {wecom} 条，邮件 {mail} 封")
 
     def describe(self, session: Any, alert: Any) -> str:
-        from monitor.db.models import Message, Milestone
-
         label = kind_label(alert.kind)
         kind_of, _, ident = alert.subject.partition(":")
         data = alert.data or {}
@@ -537,8 +526,6 @@ class Demo:
                 terms = "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
                 return f"{label}　 留言「{m.title}」命中：{terms}"
         if kind_of == "disclosure" and ident.isdigit():
-            from monitor.db.models import DisclosureRequest
-
             request = session.get(DisclosureRequest, int(ident))
             if request is not None:
                 if alert.kind == "disclosure_correction":
@@ -558,14 +545,12 @@ class Demo:
                 return (f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
                         f"（时限 {format_local(ms.deadline)[5:]}）")
         if alert.kind == "daily_summary":
-            from sqlalchemy import func, select
-
             overdue = session.scalar(select(func.count()).select_from(Message)
                                      .where(Message.state == "overdue")) or 0
             return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
         if alert.kind in ("watch_hit", "possible_crisis"):
-            listed = data.get("terms")
-            terms_text = "、".join(listed) if isinstance(listed, list) else ""
+            terms = data.get("terms")
+            terms_text = "、".join(terms) if isinstance(terms, list) else ""
             extra = f"，{data.get('spread')} 家媒体转载" if data.get("spread") else ""
             return f"{label}　 《{data.get('title', alert.subject)}》命中：{terms_text}{extra}"
         return f"{label}　 {alert.subject} {alert.stage}"
@@ -575,8 +560,6 @@ class Demo:
 
     # -- scenario actions -----------------------------------------------------------------
     def declare_crisis(self, title: str, level: str, started_at: datetime) -> None:
-        from monitor.tracking import EVENT_LEVEL_ZH, declare_event
-
         assert self.app is not None
         with self.app.session() as session:
             event = declare_event(session, title, level, to_utc(started_at), self.app.config,
@@ -589,8 +572,6 @@ class Demo:
 
     def register_disclosure(self, title: str, received: datetime, department: str,
                             applicant: str) -> None:
-        from monitor.disclosure.register import Context, add_request
-
         assert self.app is not None
         with self.app.session() as session:
             ctx = Context(self.app.config, self.app.calendar, self.clock(), actor="demo")
@@ -601,23 +582,16 @@ class Demo:
                  f"{due.isoformat()} 24:00；如需补正，最迟 {correction.isoformat()} 告知申请人")
 
     def milestone_done(self, name: str, done_at: datetime) -> None:
-        from monitor.tracking import mark_milestone_done
-
         assert self.app is not None and self.event_id is not None
         with self.app.session() as session:
             ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at), self.app.now())
-            assert ms.done_at is not None  # just marked
-            late = ms.done_at - ms.deadline
+            late = ms.done_at > ms.deadline
         self.say(f"突发事件 {MILESTONE_ZH[name]}已完成"
-                 f"{'（超时 ' + _span(late) + '）' if late > timedelta(0) else '（按时）'}")
+                 f"{'（超时 ' + _span(ms.done_at - ms.deadline) + '）' if late else '（按时）'}")
 
     # -- the end --------------------------------------------------------------------------
     def report(self, elapsed: float, runs: dict[str, int], start: datetime = START,
                end: datetime = END) -> None:
-        from sqlalchemy import func, select
-
-        from monitor.db.models import Alert, Message
-
         assert self.app is not None
         with self.app.session() as session:
             states = dict(session.execute(select(Message.state, func.count())
@@ -683,8 +657,6 @@ class _NullStream:
 def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
              start: datetime = START, end: datetime = END) -> Demo:
     """Run the whole demo; returns the Demo (its sinks hold what was sent)."""
-    from monitor.daemon import DaemonJobs, build_jobs
-
     begun = time.monotonic()
     # everything talks to 127.0.0.1: never through a proxy the user's environment names
     # (the crawl children inherit this)

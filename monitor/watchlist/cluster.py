@@ -33,6 +33,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.watchlist.matcher import tokenizer
+from monitor.watchlist.normalize import normalize
+
 BITS = 64
 MAX_DISTANCE = 3
 BANDS = 4
@@ -62,8 +65,6 @@ def strip_credits(text: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """jieba tokens of normalised text, credit lines, punctuation and whitespace dropped."""
-    from monitor.watchlist.matcher import tokenizer
-
     text = strip_credits(text)
     words = [t for t in tokenizer().cut(text, HMM=False) if _WORD.search(t)]
     # Single characters are mostly particles, and an edited character breaks a word into
@@ -291,8 +292,6 @@ class StoryKeys:
 def story_keys(title: str, body: str | None) -> StoryKeys:
     """Exact keys and the body sketch of a news item (raw title and body: normalised here).
     A long body gets no exact key: the sketch and SimHash judge it."""
-    from monitor.watchlist.normalize import normalize
-
     raw = (body or "").strip()
     long_body = len(raw) > LONG_BODY
     text = normalize(raw) if raw else ""
@@ -304,8 +303,6 @@ def story_keys(title: str, body: str | None) -> StoryKeys:
 def story_simhash(title: str, body: str | None) -> int | None:
     """SimHash of a news item: tokens of the cleaned title and the body (both normalised), so
     a reprint's title suffix does not count as content."""
-    from monitor.watchlist.normalize import normalize
-
     return text_simhash(clean_title(normalize(title)) + "\n" + normalize(body or ""))
 
 

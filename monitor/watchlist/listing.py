@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
+
+from monitor.db.models import NewsItem, WatchHit
+from monitor.timeutil import iso
+from monitor.watchlist.levels import LEVEL_RANK
+from monitor.watchlist.matcher import get_matcher
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
 def news_document(session: Session, matched: bool = False, source: str | None = None,
                   limit: int | None = None) -> list[dict[str, Any]]:
-    from sqlalchemy import func, select
-
-    from monitor.db.models import NewsItem, WatchHit
-    from monitor.timeutil import iso
-    from monitor.watchlist.levels import LEVEL_RANK
-
     latest = select(func.max(NewsItem.id)).group_by(NewsItem.url)
     query = select(NewsItem).where(NewsItem.id.in_(latest))
     if source:
@@ -46,8 +47,6 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
             hits.sort(key=lambda h: (-LEVEL_RANK.get(h["level"], 0), -h["confidence"], h["term"]))
         else:
             if matcher is None:
-                from monitor.watchlist.matcher import get_matcher
-
                 matcher = get_matcher(session)
             hits = [h.as_dict() for h in matcher.match(f"{item.title}\n{item.body or ''}")]
         if matched and not hits:
@@ -67,10 +66,6 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
 def hot_terms(session: Session, since: Any, until: Any, limit: int = 10) -> list[dict[str, Any]]:
     """Watch terms by how many news items and messages they hit in [since, until) (by when
     the sweep found them): the daily summary's hot words."""
-    from sqlalchemy import func, select
-
-    from monitor.db.models import WatchHit
-
     rows = session.execute(
         select(WatchHit.term, func.max(WatchHit.level), func.count(WatchHit.id))
         .where(WatchHit.found_at >= since, WatchHit.found_at < until)

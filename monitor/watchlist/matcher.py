@@ -23,8 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import ahocorasick
+from sqlalchemy import func, select
+
+from monitor.db.models import Meta, WatchTerm
 from monitor.watchlist.levels import LEVEL_RANK
-from monitor.watchlist.terms import VERSION_KEY, TermSpec
+from monitor.watchlist.normalize import normalize
+from monitor.watchlist.terms import VERSION_KEY, TermSpec, list_terms
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -171,8 +176,6 @@ class Matcher:
     """All enabled terms of one watchlist version."""
 
     def __init__(self, specs: Iterable[TermSpec]) -> None:
-        import ahocorasick
-
         self.specs = [s for s in specs if s.enabled]
         self.automaton = ahocorasick.Automaton()
         # per term: (exclusion phrase, byte offset of the term inside it), every occurrence
@@ -219,8 +222,6 @@ class Matcher:
         """Every term found in `text`, with its best confidence; most severe first.
         Positions (start/end) are character offsets in the normalised text."""
         if not normalized:
-            from monitor.watchlist.normalize import normalize
-
             text = normalize(text)
         view = _view(text)
         found = self.find_view(view)
@@ -256,10 +257,6 @@ _cache: dict[str, Any] = {"key": None, "matcher": None}
 def watchlist_version(session: Session) -> tuple[Any, ...]:
     """Cheap fingerprint of the watchlist: the Meta token bumped on each edit, plus count and
     newest updated_at (so even an edit that forgot the bump is seen)."""
-    from sqlalchemy import func, select
-
-    from monitor.db.models import Meta, WatchTerm
-
     token = session.scalar(select(Meta.value).where(Meta.key == VERSION_KEY))
     count, newest = session.execute(
         select(func.count(WatchTerm.id), func.max(WatchTerm.updated_at))).one()
@@ -269,8 +266,6 @@ def watchlist_version(session: Session) -> tuple[Any, ...]:
 
 def get_matcher(session: Session) -> Matcher:
     """The matcher for the watchlist as it is now; rebuilt only when the version changed."""
-    from monitor.watchlist.terms import list_terms
-
     key = watchlist_version(session)
     with _lock:
         if _cache["key"] == key:

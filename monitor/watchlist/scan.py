@@ -21,8 +21,14 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import false, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
 from alerts.outbox import AlertKind, NewAlert, Subject, WatchPayload, enqueue
+from monitor.db.models import Message, NewsItem, WatchHit
+from monitor.timeutil import iso
 from monitor.watchlist.levels import LEVEL_RANK
+from monitor.watchlist.matcher import get_matcher
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,10 +45,6 @@ SCANNED_KEY = "watch.scanned"  # session.info: ids this sweep scanned, per kind
 # --- scanning -------------------------------------------------------------------------------
 
 def _store_hits(session: Session, subject: str, hits: Iterable[Any], now: datetime) -> int:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    from monitor.db.models import WatchHit
-
     rows = [{"subject": subject, "term": h.term, "level": h.level,
              "confidence": h.confidence, "found_at": now} for h in hits]
     if not rows:
@@ -57,11 +59,6 @@ def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> list[i
     SQLite's write lock, so a backlog (a first crawl brings hundreds of items) is worked off
     over a few sweeps ([watch] scan_per_sweep, ~2 ms an item) instead of blocking the
     crawler's ingest for minutes."""
-    from sqlalchemy import false, select, update
-
-    from monitor.db.models import Message, NewsItem
-    from monitor.watchlist.matcher import get_matcher
-
     model = NewsItem if kind == "news" else Message
     scanned: list[int] = []
     while len(scanned) < limit:
@@ -113,10 +110,6 @@ def _watch_alerts(subject: Subject, department: str | None, data: WatchPayload,
 
 
 def _hits_by_subject(session: Session, subjects: list[str]) -> dict[str, list[Any]]:
-    from sqlalchemy import select
-
-    from monitor.db.models import WatchHit
-
     found: dict[str, list[Any]] = {}
     for start in range(0, len(subjects), BATCH):
         chunk = subjects[start:start + BATCH]
@@ -153,11 +146,6 @@ def spread_within(items: list[tuple[datetime, str]], hours: float) -> int:
 
 
 def _news_alerts(session: Session, app: App, now: datetime) -> int:
-    from sqlalchemy import select
-
-    from monitor.db.models import NewsItem
-    from monitor.timeutil import iso
-
     watch = app.config.settings.watch
     scanned = _scanned_now(session, "news")
     clusters: set[int] = set()
@@ -203,11 +191,6 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
 
 
 def _message_alerts(session: Session, app: App, now: datetime) -> int:
-    from sqlalchemy import select
-
-    from monitor.db.models import Message
-    from monitor.timeutil import iso
-
     watch = app.config.settings.watch
     scanned = sorted(_scanned_now(session, "message"))
     max_age = timedelta(hours=watch.alert_max_age_hours)

@@ -27,8 +27,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
+
+from monitor.db.models import Meta, WatchTerm, WatchTermHistory
 from monitor.errors import MonitorError, NotFound
+from monitor.timeutil import iso
 from monitor.watchlist.levels import LEVEL_HELP, LEVEL_ZH, LEVELS, parse_level  # noqa: F401  (LEVEL_ZH re-exported)
+from monitor.watchlist.normalize import normalize
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -73,8 +78,6 @@ def actor_name() -> str:
 def make_spec(term: str, level: str | None = "warning", category: str | None = None,
               exclude: Iterable[str] = (), where: str = "") -> TermSpec:
     """Validate and normalise a term; `where` prefixes error messages (file:line)."""
-    from monitor.watchlist.normalize import normalize
-
     prefix = f"{where}：" if where else ""
     key = normalize(term.strip())
     if not key:
@@ -235,18 +238,12 @@ def _spec_of(row: Any) -> TermSpec:
 
 
 def list_terms(session: Session) -> list[TermSpec]:
-    from sqlalchemy import select
-
-    from monitor.db.models import WatchTerm
-
     rows = session.scalars(select(WatchTerm).order_by(WatchTerm.id))
     return [_spec_of(r) for r in rows]
 
 
 def bump_version(session: Session, now: datetime) -> None:
     """A fresh random token per edit: caches keyed by it can never confuse two databases."""
-    from monitor.db.models import Meta
-
     row = session.get(Meta, VERSION_KEY)
     if row is None:
         session.add(Meta(key=VERSION_KEY, value=uuid.uuid4().hex, updated_at=now))
@@ -256,8 +253,6 @@ def bump_version(session: Session, now: datetime) -> None:
 
 def _history(session: Session, term: str, action: str, before: TermSpec | None,
              after: TermSpec | None, actor: str, now: datetime) -> None:
-    from monitor.db.models import WatchTermHistory
-
     session.add(WatchTermHistory(term=term, action=action,
                                  before=before.as_dict() if before else None,
                                  after=after.as_dict() if after else None, actor=actor, at=now))
@@ -267,10 +262,6 @@ def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action:
             merge: bool = False) -> tuple[str, TermSpec | None, TermSpec]:
     """Insert or update one term; returns ("add" | "update" | "same", before, after). With
     `merge`, fields the spec was not given keep the stored value."""
-    from sqlalchemy import select
-
-    from monitor.db.models import WatchTerm
-
     row = session.scalars(select(WatchTerm).where(WatchTerm.term == spec.term)).first()
     if row is None:
         session.add(WatchTerm(term=spec.term, level=spec.level, category=spec.category,
@@ -306,8 +297,6 @@ def add_term(session: Session, term: str, now: datetime, actor: str, level: str 
              category: str | None = None,
              exclude: Iterable[str] | None = None) -> tuple[str, TermSpec]:
     """Add a term, or update it when it exists: options not given keep their old value."""
-    from monitor.watchlist.normalize import normalize
-
     existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
     if existing is not None:
         level = level or existing.level
@@ -340,11 +329,6 @@ def set_enabled(session: Session, term: str, enabled: bool, now: datetime,
 
 
 def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermSpec:
-    from sqlalchemy import select
-
-    from monitor.db.models import WatchTerm
-    from monitor.watchlist.normalize import normalize
-
     key = normalize(term.strip())
     row = session.scalars(select(WatchTerm).where(WatchTerm.term == key)).first()
     if row is None:
@@ -409,11 +393,6 @@ def export_terms(session: Session, path: Path) -> int:
 
 
 def history(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
-    from sqlalchemy import select
-
-    from monitor.db.models import WatchTermHistory
-    from monitor.timeutil import iso
-
     query = select(WatchTermHistory).order_by(WatchTermHistory.id.desc())
     if limit:
         query = query.limit(limit)
@@ -423,10 +402,6 @@ def history(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
 
 def seed_watchlist(app: App) -> list[str]:
     """`init`: fill an empty watchlist from watchlist.txt beside monitor.toml."""
-    from sqlalchemy import func, select
-
-    from monitor.db.models import WatchTerm
-
     path = app.config.watchlist_path
     with app.session() as session:
         if session.scalar(select(func.count(WatchTerm.id))):
