@@ -74,7 +74,7 @@ def provisional_requests(session: Session) -> int:
         DisclosureRequest.state.in_(OPEN_VALUES), DisclosureRequest.provisional.is_(True))) or 0
 
 
-def missing_year(app: "App", session: Session, today: date) -> tuple[int, int] | None:
+def missing_year(app: App, session: Session, today: date) -> tuple[int, int] | None:
     """(year to add, provisional active messages) when the office must be told, else None."""
     calendar = app.calendar
     provisional = session.scalar(select(func.count()).select_from(Message).where(

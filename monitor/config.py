@@ -16,9 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
-from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
-
 from monitor.quickconfig import CONFIG_ENV, DEFAULT_CONFIG, config_path  # noqa: F401  (one definition)
+from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
 
 
 class _Strict(BaseModel):

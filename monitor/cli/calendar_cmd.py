@@ -41,7 +41,8 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
     from monitor.timeutil import format_local, iso
 
     config = state.calendar_settings()  # not the whole monitor.toml: a fast answer
-    mode = receipt_on_rest_day or config.receipt_on_rest_day
+    # click.Choice and the file check give one of the two values
+    mode = cast("ReceiptMode", receipt_on_rest_day or config.receipt_on_rest_day)
     try:
         result = working_day_deadline(received, working_days, config.calendar, mode,
                                       allow_provisional=allow_provisional)

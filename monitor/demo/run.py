@@ -549,8 +549,8 @@ class Demo:
                                      .where(Message.state == "overdue")) or 0
             return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
         if alert.kind in ("watch_hit", "possible_crisis"):
-            terms = data.get("terms")
-            terms_text = "、".join(terms) if isinstance(terms, list) else ""
+            listed = data.get("terms")
+            terms_text = "、".join(listed) if isinstance(listed, list) else ""
             extra = f"，{data.get('spread')} 家媒体转载" if data.get("spread") else ""
             return f"{label}　 《{data.get('title', alert.subject)}》命中：{terms_text}{extra}"
         return f"{label}　 {alert.subject} {alert.stage}"
@@ -585,9 +585,10 @@ class Demo:
         assert self.app is not None and self.event_id is not None
         with self.app.session() as session:
             ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at), self.app.now())
-            late = ms.done_at > ms.deadline
+            assert ms.done_at is not None  # just marked
+            late = ms.done_at - ms.deadline
         self.say(f"突发事件 {MILESTONE_ZH[name]}已完成"
-                 f"{'（超时 ' + _span(ms.done_at - ms.deadline) + '）' if late else '（按时）'}")
+                 f"{'（超时 ' + _span(late) + '）' if late > timedelta(0) else '（按时）'}")
 
     # -- the end --------------------------------------------------------------------------
     def report(self, elapsed: float, runs: dict[str, int], start: datetime = START,
