@@ -24,19 +24,19 @@ kills the process there)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time as dtime, timedelta
-from typing import TYPE_CHECKING, Any, Callable
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, object_session, selectinload
 
 from alerts.channels import Notifier, Timing, build_channels
 from alerts.channels.base import ChannelBroken, ChannelError
-from alerts.health import ChannelHealth
-from alerts.outbox import (DELIVERED, AlertKind, AlertStatus, Lapse, NoPayload, RouteClass, Subject,
-                           SubjectKind, Urgency, ids_of, never_held_codes)
 from alerts.disclosure import disclosure_item
+from alerts.health import ChannelHealth
 from alerts.outbox import (
     DELIVERED,
     AlertKind,
@@ -51,8 +51,14 @@ from alerts.outbox import (
     never_held_codes,
 )
 from alerts.render import Item, Outgoing, compose, data_item, message_item, milestone_item
-from monitor.db.models import Alert, AlertDelivery, DisclosureRequest, Message, Milestone, OutgoingMessage
-from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+from monitor.db.models import (
+    Alert,
+    AlertDelivery,
+    DisclosureRequest,
+    Message,
+    Milestone,
+    OutgoingMessage,
+)
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.timeutil import SHANGHAI, parse_clock, to_local, to_utc
@@ -144,7 +150,7 @@ def _one_per_channel(alert: Alert) -> bool:
     return kind is not None and kind.route is RouteClass.SUMMARY
 
 
-def targets(alert: Alert, settings: "Settings") -> list[tuple[str, list[str]]]:
+def targets(alert: Alert, settings: Settings) -> list[tuple[str, list[str]]]:
     """(target, channels) for the alert: one target per channel its route lists (and per
     leadership or summary channel), each with its channel and that channel's fallback."""
     routing = settings.routing
@@ -163,12 +169,12 @@ def targets(alert: Alert, settings: "Settings") -> list[tuple[str, list[str]]]:
     return out
 
 
-def _with_fallback(channel: str, settings: "Settings") -> list[str]:
+def _with_fallback(channel: str, settings: Settings) -> list[str]:
     fallback = getattr(settings.channels.get(channel), "fallback", None)
     return [channel, fallback] if fallback and fallback != channel else [channel]
 
 
-def channels_for(app: "App", timing: Timing | None = None) -> dict[str, Notifier]:
+def channels_for(app: App, timing: Timing | None = None) -> dict[str, Notifier]:
     """The app's channels, kept across dispatches so each robot's 20-a-minute window holds
     (the daemon dispatches every few seconds)."""
     cached = getattr(app, "_alert_channels", None)
@@ -192,7 +198,7 @@ def owner() -> str:
     return f"{_ROLE[0]}:{os.getpid()}@{socket.gethostname()}"[:100]
 
 
-def release_dead_claims(app: "App", me: str | None = None) -> int:
+def release_dead_claims(app: App, me: str | None = None) -> int:
     """Called by a daemon that just took the lock: any alert still claimed by a daemon belongs
     to one that is gone (killed), so it is due again now instead of after the lease. Without
     `me`, this process becomes the daemon (its later dispatches claim as `daemon:…`)."""
@@ -325,7 +331,7 @@ def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Mile
     return data_item(alert, now), None
 
 
-def _prepare(app: "App", session: Session, alerts: list[Alert], moment: datetime, office: bool,
+def _prepare(app: App, session: Session, alerts: list[Alert], moment: datetime, office: bool,
              result: DispatchResult) -> list[_Work]:
     """Hold non-urgent alerts outside office hours, skip lapsed ones, and give the rest their
     targets and what was already delivered."""
@@ -374,7 +380,7 @@ def _prepare(app: "App", session: Session, alerts: list[Alert], moment: datetime
 AfterPiece = Callable[[str, int, int], None]  # (channel, piece index, pieces in the message)
 
 
-def dispatch(app: "App", now: datetime | None = None, *, timing: Timing | None = None,
+def dispatch(app: App, now: datetime | None = None, *, timing: Timing | None = None,
              channels: dict[str, Notifier] | None = None, only: list[int] | None = None,
              after_piece: AfterPiece | None = None, claimant: str | None = None) -> DispatchResult:
     """Deliver the pending alerts that are due at `now` (default: the app's clock); with
@@ -431,7 +437,7 @@ def _settle(session: Session, work: list[_Work], moment: datetime, result: Dispa
     session.commit()
 
 
-def _count_held(app: "App", session: Session, moment: datetime, office: bool, result: DispatchResult) -> None:
+def _count_held(app: App, session: Session, moment: datetime, office: bool, result: DispatchResult) -> None:
     """The alerts waiting for office hours now — those held by an earlier dispatch too, so a
     later dispatch outside hours does not report 0 while they still wait. Outside office hours
     every pending non-urgent alert waits (at least) until the next opening."""
@@ -472,7 +478,7 @@ class _Delivery:
     """The delivery of one dispatch: buckets of entries per channel, each sent as one message
     whose pieces are recorded one by one; a failing channel's entries move to its fallback."""
 
-    def __init__(self, app: "App", session: Session, work: list[_Work], notifiers: dict[str, Notifier],
+    def __init__(self, app: App, session: Session, work: list[_Work], notifiers: dict[str, Notifier],
                  moment: datetime, result: DispatchResult, health: ChannelHealth,
                  after_piece: AfterPiece | None) -> None:
         self.app, self.session, self.work, self.notifiers = app, session, work, notifiers
@@ -656,7 +662,7 @@ class _Delivery:
                                            sent_at=self.moment))
 
 
-def _outgoing(app: "App", entries: list[Entry], now: datetime) -> Outgoing:
+def _outgoing(app: App, entries: list[Entry], now: datetime) -> Outgoing:
     first = entries[0][0].alert
     if _one_per_channel(first):
         from alerts.summary import summary_for_alert

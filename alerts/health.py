@@ -92,7 +92,7 @@ def _state(value: str | None) -> tuple[str, str | None]:
         return "ok", None
 
 
-def channel_health(session: Session, config: "Config") -> list[Health]:
+def channel_health(session: Session, config: Config) -> list[Health]:
     """Every configured channel's health: what the dispatcher saw last, and broken at once
     when its configuration cannot work (a missing or malformed secret)."""
     from alerts.channels import build_channels

@@ -19,8 +19,17 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from alerts.outbox import AlertKind, NewAlert, Subject, SummaryPayload, enqueue, payload
-from alerts.render import (NO_DEPARTMENT, Attachment, Outgoing, clean, clock, cut_title, html_text, md,
-                           safe_url)
+from alerts.render import (
+    NO_DEPARTMENT,
+    Attachment,
+    Outgoing,
+    clean,
+    clock,
+    cut_title,
+    html_text,
+    md,
+    safe_url,
+)
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.texttable import table
 from monitor.timeutil import format_local, iso, parse_iso, start_of_day
@@ -262,7 +271,7 @@ def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
     return summary
 
 
-def _deadlines(session: "Session", summary: Summary) -> None:
+def _deadlines(session: Session, summary: Summary) -> None:
     """Active messages: overdue, due today, due on the next working day."""
     from monitor.db.models import Message
 
@@ -287,7 +296,7 @@ def _deadlines(session: "Session", summary: Summary) -> None:
     _disclosures(session, summary)
 
 
-def _disclosures(session: "Session", summary: Summary) -> None:
+def _disclosures(session: Session, summary: Summary) -> None:
     """依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such."""
     from monitor.db.models import DisclosureRequest
     from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
@@ -311,7 +320,7 @@ def _disclosures(session: "Session", summary: Summary) -> None:
             summary.due_next.append(request_row)
 
 
-def _replies(session: "Session", summary: Summary) -> None:
+def _replies(session: Session, summary: Summary) -> None:
     """Replies since the previous working day, and over 30 days, per department."""
     from monitor.db.models import Message
 
@@ -330,7 +339,7 @@ def _replies(session: "Session", summary: Summary) -> None:
     summary.replied = {d: p for d, p in summary.replied.items() if p.on_time + p.late}
 
 
-def _crises(session: "Session", summary: Summary) -> None:
+def _crises(session: Session, summary: Summary) -> None:
     """Crisis milestones not done yet, with their clocks."""
     from monitor.db.models import CrisisEvent, Milestone
 
@@ -351,7 +360,7 @@ def _crises(session: "Session", summary: Summary) -> None:
                     "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
 
 
-def _watch(session: "Session", summary: Summary) -> None:
+def _watch(session: Session, summary: Summary) -> None:
     """News stories with new (non-info) watch hits since the previous working day."""
     from monitor.db.models import NewsItem, WatchHit
 
@@ -376,7 +385,7 @@ def _watch(session: "Session", summary: Summary) -> None:
                             for k, v in clusters.items()), key=lambda w: -w["count"])
 
 
-def _unhealthy(session: "Session", summary: Summary) -> None:
+def _unhealthy(session: Session, summary: Summary) -> None:
     from monitor.db.models import Source
 
     for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
@@ -399,7 +408,7 @@ def problem_began_by(source: Any, moment: datetime) -> bool:
     return True
 
 
-def _calendar_warning(app: "App", day: date) -> str | None:
+def _calendar_warning(app: App, day: date) -> str | None:
     year = day.year
     if not app.calendar.knows_year(year):
         return (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
@@ -410,7 +419,7 @@ def _calendar_warning(app: "App", day: date) -> str | None:
     return None
 
 
-def summary_time(app: "App", day: date) -> datetime:
+def summary_time(app: App, day: date) -> datetime:
     """The moment a summary of `day` is made: `[summary] at` (local) on that day."""
     from datetime import time
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -302,7 +303,7 @@ def _allowed_keys(loc: list[str], root: Any = None) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _describe(error: dict[str, Any], prefix: tuple[str, ...] = (), root: Any = None) -> str:
+def _describe(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root: Any = None) -> str:
     """One line for a pydantic error; `prefix` and `root` place an error of a nested model
     validated on its own (a channel's settings) at its key in the file."""
     loc = [str(p) for p in error["loc"]]
@@ -414,8 +415,8 @@ def load_config(path: Path) -> Config:
             if channel not in settings.channels:
                 raise ConfigError(f"{path}: {route_key}：没有名为 {channel!r} 的渠道"
                                   f"（已定义：{', '.join(settings.channels) or '无'}）")
-    for name, channel in settings.channels.items():
-        fallback = getattr(channel, "fallback", None)
+    for name, settings_of_channel in settings.channels.items():
+        fallback = getattr(settings_of_channel, "fallback", None)
         if fallback is not None and (fallback == name or fallback not in settings.channels):
             raise ConfigError(f"{path}: channels.{name}.fallback = {fallback!r}：应为另一个渠道的名称"
                               f"（已定义：{', '.join(settings.channels)}）")

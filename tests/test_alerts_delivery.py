@@ -18,7 +18,7 @@ from alerts.dispatcher import dispatch, release_dead_claims
 from monitor.cli import main
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep
-from tests.test_alerts_support import add_message, alert_rows, at, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml, outbox_rows
 
 
 class Killed(BaseException):
@@ -49,7 +49,7 @@ def test_a_digest_whose_second_piece_fails_does_not_resend_the_first(make_app, w
     pieces = _pieces(wecom)
     assert len(pieces) == 3 and len(set(pieces)) == 3  # piece 1 once, then 2 and 3
     assert all(f"{n:02d}" in "".join(pieces) for n in range(60))
-    assert {r["status"] for r in alert_rows(app)} == {"sent"}
+    assert {r["status"] for r in outbox_rows(app)} == {"sent"}
 
 
 def test_killed_between_pieces_the_next_daemon_resumes_at_the_next_piece(make_app, wecom: FakeWecom,
@@ -81,7 +81,7 @@ def test_a_route_delivers_to_every_channel_it_lists(make_app, wecom: FakeWecom, 
     sweep(at(app, "2026-11-24T10:00"))
     assert dispatch(app, timing=timing).sent == 1
     assert len(_pieces(wecom)) == 1 and len(smtp.messages) == 1  # both, not the first usable
-    assert alert_rows(app)[0]["channel"] == "office,office-mail"
+    assert outbox_rows(app)[0]["channel"] == "office,office-mail"
 
 
 def test_a_broken_channel_falls_back_once_and_is_not_doubled(make_app, wecom: FakeWecom, smtp: SmtpSink,
@@ -128,7 +128,7 @@ def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(make_app, we
     sweep(at(app, "2026-11-24T10:00"))
     result = dispatch(app, timing=timing)
     assert (result.sent, result.failed) == (1, 0)
-    assert wecom.requests == [] and len(smtp.messages) == 1 and alert_rows(app)[0]["channel"] == "office-mail"
+    assert wecom.requests == [] and len(smtp.messages) == 1 and outbox_rows(app)[0]["channel"] == "office-mail"
 
     runner = CliRunner()
     status = runner.invoke(main, ["--config", str(app.config.path), "status", "--json"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from alerts.channels import DeliveryFailed, SimulatedTiming
-from alerts.channels.email import EmailNotifier
+from alerts.channels.email import EmailChannel, EmailNotifier
 from alerts.render import Attachment, Outgoing
 from monitor.demo.sinks import SmtpSink, free_port
-from alerts.channels.email import EmailChannel
 from monitor.errors import ConfigError
 
 

@@ -10,12 +10,9 @@ import pytest
 
 from alerts.channels import ChannelBroken, DeliveryFailed, SimulatedTiming
 from alerts.channels.base import split_lines
-from alerts.channels.wecom import WecomNotifier
+from alerts.channels.wecom import WecomChannel, WecomNotifier
 from alerts.render import Outgoing
 from monitor.demo.sinks import FakeWecom, free_port
-from alerts.channels.wecom import WecomChannel
-
-from tests.test_alerts_support import timing, wecom  # noqa: F401  (fixtures)
 
 
 def notifier(url: str, timing: SimulatedTiming, **kw) -> WecomNotifier:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from alerts.channels.base import (BrokenChannel, ChannelBroken, ChannelError, DeliveryFailed, Notifier,
-                                  SimulatedTiming, SystemTiming, Timing)
+from alerts.channels.base import (
+    BrokenChannel,
+    ChannelBroken,
+    ChannelError,
+    DeliveryFailed,
+    Notifier,
+    SimulatedTiming,
+    SystemTiming,
+    Timing,
+)
 
 if TYPE_CHECKING:
     from monitor.config import ChannelSettings, Config
@@ -15,7 +23,7 @@ __all__ = ["ChannelBroken", "ChannelError", "DeliveryFailed", "Notifier", "Simul
            "check_channel_secret", "check_channel_secrets", "usable_channels"]
 
 
-def build_channel(name: str, config: "Config", timing: Timing | None = None) -> Notifier:
+def build_channel(name: str, config: Config, timing: Timing | None = None) -> Notifier:
     """The channel `name` of the config. A channel that cannot work as configured (a missing
     or malformed secret, a bad SMTP URL) comes back marked broken, never raises: its alerts go
     to its fallback and the rest of the monitor goes on."""
@@ -41,7 +49,7 @@ def _chinese(exc: Exception, name: str) -> str:
     return f"channels.{name} 配置错误：{text}"
 
 
-def _settings(name: str, config: "Config") -> "ChannelSettings":
+def _settings(name: str, config: Config) -> ChannelSettings:
     from monitor.errors import ConfigError
 
     settings = config.settings.channels.get(name)
@@ -56,13 +64,13 @@ def build_channels(config: Config, timing: Timing | None = None) -> dict[str, No
     return {name: build_channel(name, config, timing) for name in config.settings.channels}
 
 
-def channel_problems(config: "Config") -> dict[str, str]:
+def channel_problems(config: Config) -> dict[str, str]:
     """name → why it is broken, for every configured channel that cannot work as configured."""
     channels = build_channels(config)
     return {name: n.broken for name, n in channels.items() if n.broken}
 
 
-def usable_channels(config: "Config") -> list[str]:
+def usable_channels(config: Config) -> list[str]:
     """At daemon start: log one line per broken channel (its key and reason, never the secret)
     and return the usable ones; a ConfigError only when channels exist and none is usable."""
     import logging
@@ -81,7 +89,7 @@ def usable_channels(config: "Config") -> list[str]:
     return usable
 
 
-def check_channel_secret(name: str, config: "Config") -> None:
+def check_channel_secret(name: str, config: Config) -> None:
     """`alerts test NAME` on a channel that cannot work: one Chinese line (exit 2)."""
     from monitor.errors import ConfigError
 
@@ -91,6 +99,6 @@ def check_channel_secret(name: str, config: "Config") -> None:
                           f"{notifier.broken}")
 
 
-def check_channel_secrets(config: "Config") -> None:
+def check_channel_secrets(config: Config) -> None:
     """Daemon start-up: refuse only when no channel at all is usable (see usable_channels)."""
     usable_channels(config)

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict
 
@@ -172,7 +172,7 @@ class ChannelConfig(ChannelSettings):
 
 
 # kind → channel class; filled as the channel modules are imported (see registry.py)
-CHANNEL_TYPES: dict[str, type["Notifier"]] = {}
+CHANNEL_TYPES: dict[str, type[Notifier]] = {}
 
 
 class Notifier(ABC):

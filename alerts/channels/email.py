@@ -14,7 +14,14 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import ConfigDict, Field
 
-from alerts.channels.base import ChannelBroken, ChannelConfig, Notifier, Timing, Transient, secret_problem
+from alerts.channels.base import (
+    ChannelBroken,
+    ChannelConfig,
+    Notifier,
+    Timing,
+    Transient,
+    secret_problem,
+)
 from alerts.render import Outgoing
 from monitor.config import resolve_secret
 from monitor.errors import ConfigError

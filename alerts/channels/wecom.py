@@ -12,8 +12,16 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from alerts.channels.base import (ChannelBroken, ChannelConfig, Notifier, RateLimited, Timing, Transient,
-                                  secret_problem, split_lines)
+from alerts.channels.base import (
+    ChannelBroken,
+    ChannelConfig,
+    Notifier,
+    RateLimited,
+    Timing,
+    Transient,
+    secret_problem,
+    split_lines,
+)
 from alerts.render import Outgoing
 from monitor.config import resolve_secret
 

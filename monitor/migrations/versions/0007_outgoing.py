@@ -3,8 +3,9 @@
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
+
 from monitor.db.models import UTCDateTime
 
 revision = "0007"
