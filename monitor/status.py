@@ -43,10 +43,10 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
     every message: the dashboard's board asks without)."""
     rows = {s.name: s for s in session.scalars(select(Source))}
     per_state: dict[str, dict[str, int]] = {}
-    for source, state, n in session.execute(
+    for name, state, n in session.execute(
         select(Message.source, Message.state, func.count()).group_by(Message.source, Message.state)
     ) if counts else ():
-        per_state.setdefault(source, {})[state] = n
+        per_state.setdefault(name, {})[state] = n
     out = []
     for source in config.settings.sources:
         row = rows.get(source.name)
