@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
+from collections.abc import Callable
 
 # An 18-character resident ID (17 digits + digit/X) or the old 15-digit form; checked before
 # phone numbers because an ID contains 11-digit runs. Letters around it do not protect it.

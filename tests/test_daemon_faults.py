@@ -15,17 +15,17 @@ import stat
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from monitor.demo.sinks import free_port
 from monitor.app import App
 from monitor.config import load_config
 from monitor.daemon import DaemonAlreadyRunning, DaemonJobs, DaemonLock
 from monitor.db.models import Meta
+from monitor.demo.sinks import free_port
 from monitor.timeutil import UTC
 from tests.conftest import write_config
 from tests.test_daemon import declare, start_run, wait_for

@@ -16,10 +16,10 @@ import pytest
 
 from alerts.dispatcher import dispatch
 from alerts.masking import mask
-from monitor.demo.sinks import FakeWecom, SmtpSink, free_port
 from alerts.summary import build_summary
+from monitor.demo.sinks import FakeWecom, SmtpSink, free_port
 from monitor.sweep import sweep
-from tests.test_alerts_support import add_message, at, channels_toml, smtp, timing, wecom  # noqa: F401
+from tests.conftest import add_message, at, channels_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -296,8 +296,7 @@ def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
     from alerts.dispatcher import dispatch
     from monitor.demo.sinks import FakeWecom
     from monitor.sweep import sweep
-    from tests.conftest import at
-    from tests.test_alerts_support import channels_toml
+    from tests.conftest import at, channels_toml
 
     timing = SimulatedTiming()
     wecom = FakeWecom(clock=timing.monotonic).start()

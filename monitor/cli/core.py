@@ -43,7 +43,6 @@ def init(state) -> None:
     for item in created:
         click.echo(f"已创建配置文件：{item}")
     click.echo(f"数据库：{safe_url(config.database_url)}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
-    from monitor.app import App
     from monitor import seeding
     from monitor.app import App
 

@@ -261,7 +261,6 @@ def _stoppable_channels(app: Any, stop: threading.Event) -> None:
     """The channels the daemon's dispatches use, on a clock whose backoff sleeps end at
     SIGTERM (cached on the app, like the demo's simulated clock)."""
     from alerts.dispatcher import channels_for
-
     from monitor.daemon.resilience import StoppableTiming
 
     channels_for(app, StoppableTiming(stop))
