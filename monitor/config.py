@@ -303,7 +303,7 @@ def _allowed_keys(loc: list[str], root: Any = None) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def _describe(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root: Any = None) -> str:
+def describe_error(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root: Any = None) -> str:
     """One line for a pydantic error; `prefix` and `root` place an error of a nested model
     validated on its own (a channel's settings) at its key in the file."""
     loc = [str(p) for p in error["loc"]]
@@ -355,7 +355,7 @@ def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        problems = [_describe(e) for e in exc.errors()]
+        problems = [describe_error(e) for e in exc.errors()]
     channels = raw.get("channels")
     typed, channel_problems = _typed_channels(channels if isinstance(channels, dict) else {})
     problems += channel_problems
@@ -386,7 +386,7 @@ def _typed_channels(channels: dict[str, Any]) -> tuple[dict[str, ChannelSettings
         try:
             typed[name] = model.model_validate(body)
         except ValidationError as exc:
-            problems += [_describe(e, ("channels", name), model) for e in exc.errors()]
+            problems += [describe_error(e, ("channels", name), model) for e in exc.errors()]
     return typed, problems
 
 

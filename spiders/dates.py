@@ -40,7 +40,7 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
     if value is None:
         return None
     if isinstance(value, bool):
-        raise DateError(f"not a date: {value!r}")
+        raise DateError(f"不是日期：{value!r}")
     if isinstance(value, (int, float)):
         # APIs write 0 for "no time yet" (e.g. an unanswered thread's answerDateline)
         return _epoch(float(value)) if value > 0 else None
@@ -52,7 +52,7 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
         try:
             moment = datetime.strptime(text, date_format)
         except ValueError as exc:
-            raise DateError(f"{text!r} does not match date_format {date_format!r}") from exc
+            raise DateError(f"{text!r} 不符合 date_format {date_format!r}") from exc
         return _aware(moment)
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         return _epoch(float(text))
@@ -86,7 +86,7 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
             moment = datetime(int(full["y"]), int(full["m"]), int(full["d"]), int(full["H"] or 0),
                               int(full["M"] or 0), int(full["S"] or 0))
         except ValueError as exc:
-            raise DateError(f"not a date: {text!r} ({exc})") from exc
+            raise DateError(f"不是日期：{text!r}（{exc}）") from exc
         return _aware(moment)
     short = _SHORT.match(text)
     if short:
@@ -99,7 +99,7 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
         return _aware(parsedate_to_datetime(text))  # RSS pubDate (RFC 822)
     except (TypeError, ValueError, IndexError):
         pass
-    raise DateError(f"not a date: {text!r}")
+    raise DateError(f"不是日期：{text!r}")
 
 
 def _aware(moment: datetime) -> datetime:

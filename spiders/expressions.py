@@ -24,7 +24,7 @@ def xpath_problem(expression: str) -> str | None:
     try:
         etree.XPath(expression)
     except etree.XPathError as exc:
-        return f"XPath {expression!r} does not compile: {exc}"
+        return f"XPath {expression!r} 无法编译：{exc}"
     return None
 
 
@@ -34,11 +34,11 @@ def css_problem(expression: str) -> str | None:
     from parsel.csstranslator import css2xpath
 
     if not expression.strip():
-        return "CSS selector is empty"
+        return "CSS 选择器为空"
     try:
         css2xpath(expression)
     except (SelectorError, ValueError) as exc:
-        return f"CSS selector {expression!r} is not valid: {exc}"
+        return f"CSS 选择器 {expression!r} 无效：{exc}"
     return None
 
 
@@ -48,7 +48,7 @@ def json_path_problem(path: str) -> str | None:
         return None
     for step in path.split("."):
         if not step:
-            return f"JSON path {path!r} has an empty step (use a.b[0].c)"
+            return f"JSON 路径 {path!r} 有空的一步（写法如 a.b[0].c）"
         if JSON_STEP.match(step) is None:
-            return f"JSON path {path!r}: step {step!r} is not key or key[N] (use a.b[0].c)"
+            return f"JSON 路径 {path!r}：{step!r} 不是 键 或 键[N]（写法如 a.b[0].c）"
     return None

@@ -38,7 +38,7 @@ def load_json(text: str) -> Any:
             if isinstance(document, str) and document.strip()[:1] in ("{", "["):
                 document = json.loads(document)
     except json.JSONDecodeError as exc:
-        raise ExtractError(f"not JSON: {exc.msg} at character {exc.pos}") from None
+        raise ExtractError(f"不是 JSON：第 {exc.pos} 个字符处 {exc.msg}") from None
     return document
 
 
@@ -91,11 +91,11 @@ def _raw_values(node: Node, spec: FieldSpec) -> list[str]:
                        ("" if isinstance(v, bool) and not v else str(v)))
         return out
     if not isinstance(node, Selector):
-        raise ExtractError("xpath/css fields need an HTML or XML page, not JSON")
+        raise ExtractError("xpath/css 字段需要 HTML 或 XML 页面，而页面是 JSON")
     try:
         found = node.xpath(spec.xpath) if spec.xpath is not None else node.css(spec.css or "")
     except ValueError as exc:
-        raise ExtractError(f"selector {spec.xpath or spec.css!r}: {exc}") from None
+        raise ExtractError(f"选择器 {spec.xpath or spec.css!r}：{exc}") from None
     return [_text_of(s) for s in found]
 
 
@@ -174,13 +174,13 @@ def list_nodes(text: str, fmt: str, items: str) -> tuple[list[Node], bool]:
         if isinstance(rows, Mapping):  # {id: row, …}
             rows = list(rows.values())
         if not isinstance(rows, list):
-            raise ExtractError(f"items {items!r} is a {type(rows).__name__}, not a list")
+            raise ExtractError(f"items {items!r} 指向的是 {type(rows).__name__}，不是列表")
         return rows, True
     selector = html_selector(text)
     try:
         nodes = list(selector.xpath(items)) if is_xpath(items) else list(selector.css(items))
     except ValueError as exc:
-        raise ExtractError(f"items {items!r}: {exc}") from None
+        raise ExtractError(f"items {items!r}：{exc}") from None
     if nodes:
         return nodes, True
     # Was the container there? Strip the last step of the row path and look for it.

@@ -52,8 +52,8 @@ class FieldSpec(_Strict):
     def _one_source(self) -> FieldSpec:
         given = [k for k in ("xpath", "css", "json_path", "const") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of xpath, css, json, const"
-                             + (f" (got {', '.join(g.replace('json_path', 'json') for g in given)})"
+            raise ValueError("xpath、css、json、const 须恰好给出一个"
+                             + (f"（给出了 {'、'.join(g.replace('json_path', 'json') for g in given)}）"
                                 if given else ""))
         return self
 
@@ -64,7 +64,7 @@ class FieldSpec(_Strict):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"regex {value!r} does not compile: {exc}") from exc
+                raise ValueError(f"regex {value!r} 无法编译：{exc}") from exc
         return value
 
 
@@ -88,7 +88,7 @@ class ListSpec(_Strict):
     @model_validator(mode="after")
     def _body(self) -> ListSpec:
         if self.form is not None and self.json_body is not None:
-            raise ValueError("give form or json, not both")
+            raise ValueError("form 和 json 只能给出一个")
         return self
 
 
@@ -117,11 +117,11 @@ class SectionSpec(_Strict):
     def _fields(self) -> SectionSpec:
         if self.format != "feed":
             if not self.list.items:
-                raise ValueError("list.items is required for html and json sections")
+                raise ValueError("html 和 json 栏目必须给出 list.items")
             required = REQUIRED_MESSAGE_FIELDS if self.kind == "messages" else REQUIRED_NEWS_FIELDS
             missing = [f for f in required if f not in self.list.fields]
             if missing:
-                raise ValueError(f"list.fields lacks {', '.join(missing)}")
+                raise ValueError(f"list.fields 缺少 {'、'.join(missing)}")
         return self
 
 
@@ -145,7 +145,7 @@ class SiteSpec(_Strict):
             try:
                 codecs.lookup(value)
             except LookupError as exc:
-                raise ValueError(f"unknown encoding {value!r} (use auto or a codec name such as gbk)") from exc
+                raise ValueError(f"未知的编码 {value!r}（用 auto 或编码名，如 gbk）") from exc
         return value
 
 
@@ -157,29 +157,25 @@ class Profile(_Strict):
         try:
             return self.sections[name]
         except KeyError:
-            raise ConfigError(f"{path}: no section {name!r} (sections: "
-                              f"{', '.join(sorted(self.sections)) or 'none'})") from None
-
-
-def _location(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not str(p).startswith("function-")]
-    return ".".join(p.replace("json_body", "json").replace("json_path", "json") for p in parts)
+            raise ConfigError(f"{path}: 没有栏目 {name!r}（已有栏目："
+                              f"{'、'.join(sorted(self.sections)) or '无'}）") from None
 
 
 def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:
-        details = "; ".join(f"{_location(e['loc']) or '(top)'}: {e['msg']}"
-                            for e in exc.errors()[:5])
-        raise ConfigError(f"{path}: {details}") from None
+        from monitor.config import describe_error  # the same Chinese wording as monitor.toml's
+
+        problems = "；".join(describe_error(e, root=Profile) for e in exc.errors()[:5])
+        raise ConfigError(f"{path}: {problems}") from None
     problems = expression_problems(profile)
     if problems:
-        raise ConfigError(f"{path}: " + "; ".join(problems[:5]))
+        raise ConfigError(f"{path}: " + "；".join(problems[:5]))
     return profile
 
 
@@ -221,9 +217,9 @@ def load_profile(path: Path | str) -> Profile:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: site profile not found") from None
+        raise ConfigError(f"{path}: 找不到站点配置文件") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the site profile: {exc}") from None
+        raise ConfigError(f"{path}: 无法读取站点配置文件：{exc}") from None
     return parse_profile(text, path)
 
 
@@ -239,7 +235,7 @@ def check_profile(config: Config, source: SourceConfig) -> str | None:
     try:
         stat = path.stat()
     except OSError:
-        return f"{path}: site profile not found"
+        return f"{path}: 找不到站点配置文件"
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _CHECKED:
         try:

@@ -208,10 +208,10 @@ def test_shipped_profiles_are_valid() -> None:
      '[sections.a.list.fields]\nexternal_id={xpath="a", css="b"}\ntitle={const="t"}\nposted_at={const="x"}',
      "sections.a.list.fields.external_id"),
     ('[site]\nname="x"\nbase_url="http://x"\n[sections.a.list]\nurl="/"\nitems="//tr"\n'
-     '[sections.a.list.fields]\ntitle={const="t"}', "lacks external_id"),
+     '[sections.a.list.fields]\ntitle={const="t"}', "缺少 external_id"),
     ('[site]\nname="x"\nbase_url="http://x"\nencoding="klingon"\n[sections]', "site.encoding"),
     ('[site]\nname="x"\nbase_url="http://x"\nspeed=3\n[sections]', "site.speed"),
-    ('[site\n', "not valid TOML"),
+    ('[site\n', "不是有效的 TOML"),
 ])
 def test_profile_errors_name_file_and_key(tmp_path: Path, body: str, where: str) -> None:
     path = tmp_path / "bad.toml"
@@ -219,7 +219,7 @@ def test_profile_errors_name_file_and_key(tmp_path: Path, body: str, where: str)
     with pytest.raises(ConfigError) as info:
         load_profile(path)
     assert str(path) in str(info.value) and where in str(info.value)
-    with pytest.raises(ConfigError, match="site profile not found"):
+    with pytest.raises(ConfigError, match="找不到站点配置文件"):
         load_profile(tmp_path / "missing.toml")
 
 

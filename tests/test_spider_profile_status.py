@@ -33,8 +33,8 @@ def test_status_reports_a_profile_that_does_not_load(tmp_path) -> None:
     assert result.exit_code == 0, result.output
     sources = {s["name"]: s for s in json.loads(result.stdout)["sources"]}
     assert sources["good"]["healthy"] is True and sources["good"]["reason"] == "尚未抓取"
-    expected = {"not-toml": ("broken.toml", "not valid TOML"),
-                "no-section": ("good.toml", "no section 'nosuch'"),
+    expected = {"not-toml": ("broken.toml", "不是有效的 TOML"),
+                "no-section": ("good.toml", "没有栏目 'nosuch'"),
                 "bad-xpath": ("xpath.toml", "sections.bxcy.list.fields.title.xpath")}
     for name, (file, text) in expected.items():
         reason = sources[name]["reason"]
