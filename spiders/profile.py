@@ -171,8 +171,8 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     except ValidationError as exc:
         from monitor.config import describe_error  # the same Chinese wording as monitor.toml's
 
-        problems = "；".join(describe_error(e, root=Profile) for e in exc.errors()[:5])
-        raise ConfigError(f"{path}: {problems}") from None
+        details = "；".join(describe_error(e, root=Profile) for e in exc.errors()[:5])
+        raise ConfigError(f"{path}: {details}") from None
     problems = expression_problems(profile)
     if problems:
         raise ConfigError(f"{path}: " + "；".join(problems[:5]))
