@@ -44,11 +44,20 @@ def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledg
             raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
         alert.status = AlertStatus.ACKED.value
         alert.acked_by, alert.acked_at = actor, app.now()
-        others = rowcount(session.execute(
-            update(Alert)
-            .where(Alert.subject == alert.subject, Alert.id != alert_id, Alert.status.in_(WAITING))
-            .values(status=AlertStatus.ACKED.value)
-        )) or 0
+        others = (
+            rowcount(
+                session.execute(
+                    update(Alert)
+                    .where(
+                        Alert.subject == alert.subject,
+                        Alert.id != alert_id,
+                        Alert.status.in_(WAITING),
+                    )
+                    .values(status=AlertStatus.ACKED.value)
+                )
+            )
+            or 0
+        )
         return Acknowledged(alert_id, alert.subject, max(others, 0))
 
 
@@ -59,8 +68,8 @@ class SummarySent:
 
     day: date
     as_of: datetime
-    enqueued: bool         # the summary was put in the outbox by this call
-    already_sent: bool     # it had been delivered before: nothing was sent again
+    enqueued: bool  # the summary was put in the outbox by this call
+    already_sent: bool  # it had been delivered before: nothing was sent again
     status: str
     channels: list[str] = field(default_factory=list)
     failed_channels: list[str] = field(default_factory=list)
@@ -72,11 +81,17 @@ class SummarySent:
         return self.status in DELIVERED
 
     def as_dict(self) -> dict[str, Any]:
-        return {"date": self.day.isoformat(), "as_of": iso(self.as_of), "enqueued": self.enqueued,
-                "status": self.status, "already_sent": self.already_sent,
-                "channels": self.channels, "failed_channels": self.failed_channels,
-                "error": self.error,
-                "dispatch": self.dispatch.as_dict() if self.dispatch is not None else None}
+        return {
+            "date": self.day.isoformat(),
+            "as_of": iso(self.as_of),
+            "enqueued": self.enqueued,
+            "status": self.status,
+            "already_sent": self.already_sent,
+            "channels": self.channels,
+            "failed_channels": self.failed_channels,
+            "error": self.error,
+            "dispatch": self.dispatch.as_dict() if self.dispatch is not None else None,
+        }
 
 
 def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
@@ -85,8 +100,9 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
     be reported again). A summary already delivered is not sent twice."""
     queued = enqueue_summary(app, day)
     with app.session() as session:
-        row = session.scalar(select(Alert).where(Alert.subject == summary_subject(day),
-                                                 Alert.stage == "daily"))
+        row = session.scalar(
+            select(Alert).where(Alert.subject == summary_subject(day), Alert.stage == "daily")
+        )
         assert row is not None  # enqueue_summary just made sure of it
         alert_id, before = row.id, row.status
         if before not in DELIVERED:
@@ -100,20 +116,27 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
         assert row is not None
         status, error = row.status, row.last_error
         wanted = [t for t, _ in targets(row, app.config.settings)]
-        done = dict(session.execute(select(AlertDelivery.target, AlertDelivery.channel)
-                                    .where(AlertDelivery.alert_id == alert_id)).all())
+        done = dict(
+            session.execute(
+                select(AlertDelivery.target, AlertDelivery.channel).where(
+                    AlertDelivery.alert_id == alert_id
+                )
+            ).all()
+        )
     delivered = sorted({done[t] for t in wanted if t in done})
     missing = [t.split(":", 1)[1] for t in wanted if t not in done]
-    sent = SummarySent(day, moment, queued, before in DELIVERED, status, delivered,
-                       dispatch=result)
+    sent = SummarySent(day, moment, queued, before in DELIVERED, status, delivered, dispatch=result)
     if not sent.ok:
         if result is not None and result.errors:
             error = "; ".join(result.errors)
         elif result is not None and result.sent + result.failed == 0:
-            error = "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
+            error = (
+                "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
+            )
         elif not wanted:
-            error = error or ("no channel is configured for the summary "
-                              "([summary] channels or [routing] default)")
+            error = error or (
+                "no channel is configured for the summary ([summary] channels or [routing] default)"
+            )
         sent.failed_channels, sent.error = missing, error
     return sent
 
@@ -132,9 +155,12 @@ def send_test(app: App, channel: str) -> None:
     notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
     stamp = format_local(app.now())
     text = f"【测试消息】opinion-monitor 提醒渠道 {channel} 工作正常（{stamp}）"
-    message = Outgoing(title=text,
-                       markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
-                       text=text, html=f"<p>{text}</p>")
+    message = Outgoing(
+        title=text,
+        markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
+        text=text,
+        html=f"<p>{text}</p>",
+    )
     try:
         notifier.send(message)
     except ChannelError as exc:
@@ -144,4 +170,6 @@ def send_test(app: App, channel: str) -> None:
             detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
         raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
     except Exception as exc:  # one line, never a traceback
-        raise MonitorError(f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}") from None
+        raise MonitorError(
+            f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}"
+        ) from None

@@ -27,8 +27,10 @@ def disclosure_item(alert: Any, request: Any, now: datetime) -> Item:
     if request.corrected_at is not None:
         fields.append(("补正后收到", format_local(request.corrected_at)))
     if alert.kind == "disclosure_correction":
-        fields += [("补正告知最迟", f"{request.correction_due.isoformat()} 24:00"),
-                   ("说明", "申请内容不明确的，须在今日内一次性告知申请人补正；逾期不得再要求补正")]
+        fields += [
+            ("补正告知最迟", f"{request.correction_due.isoformat()} 24:00"),
+            ("说明", "申请内容不明确的，须在今日内一次性告知申请人补正；逾期不得再要求补正"),
+        ]
         short = f"补正告知 {request.correction_due.strftime('%m-%d')} 截止"
     else:
         due = f"{request.due_date.isoformat()} 24:00"
@@ -38,7 +40,9 @@ def disclosure_item(alert: Any, request: Any, now: datetime) -> Item:
             due += "（暂按周末推算，节假日安排待补充）"
         fields += [("答复期限", due), ("时限", clock(request.deadline, now))]
         short = f"截止 {request.due_date.strftime('%m-%d')}"
-    return Item(alert.id, alert.kind, False, department, request.title or "（无标题）", fields, None, short)
+    return Item(
+        alert.id, alert.kind, False, department, request.title or "（无标题）", fields, None, short
+    )
 
 
 def _mask_contact(contact: str) -> str:

@@ -72,30 +72,38 @@ log = logging.getLogger("alerts.dispatch")
 MAX_ATTEMPTS = 20
 BROKEN_RETRY_SECONDS = 600.0  # a broken channel is tried again after ten minutes
 LEASE = timedelta(minutes=10)  # a claimed alert is someone's for this long
-BATCH = 5000                   # alerts per dispatch; the rest go on the next one
+BATCH = 5000  # alerts per dispatch; the rest go on the next one
 
 
 @dataclass
 class DispatchResult:
     at: datetime
-    sent: int = 0            # alerts fully delivered
-    failed: int = 0          # alerts not (fully) delivered this time; retried later
-    held: int = 0            # non-crisis alerts waiting for office hours (all of them, after this dispatch)
-    skipped: int = 0         # obsolete before delivery (the message was replied meanwhile)
-    messages_sent: int = 0   # messages posted (after splitting)
+    sent: int = 0  # alerts fully delivered
+    failed: int = 0  # alerts not (fully) delivered this time; retried later
+    held: int = 0  # non-crisis alerts waiting for office hours (all of them, after this dispatch)
+    skipped: int = 0  # obsolete before delivery (the message was replied meanwhile)
+    messages_sent: int = 0  # messages posted (after splitting)
     held_until: datetime | None = None  # when the first held alert goes out
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         from monitor.timeutil import iso
 
-        return {"at": iso(self.at), "sent": self.sent, "failed": self.failed, "held": self.held,
-                "skipped": self.skipped, "messages_sent": self.messages_sent,
-                "held_until": iso(self.held_until), "errors": self.errors}
+        return {
+            "at": iso(self.at),
+            "sent": self.sent,
+            "failed": self.failed,
+            "held": self.held,
+            "skipped": self.skipped,
+            "messages_sent": self.messages_sent,
+            "held_until": iso(self.held_until),
+            "errors": self.errors,
+        }
 
 
 # ---------------------------------------------------------------------------------------
 # office hours
+
 
 def _hours(settings: Settings) -> tuple[dtime, dtime]:
     start, end = parse_clock(settings.office_hours.start), parse_clock(settings.office_hours.end)
@@ -105,8 +113,10 @@ def _hours(settings: Settings) -> tuple[dtime, dtime]:
 def in_office_hours(app: App, now: datetime) -> bool:
     start, end = _hours(app.config.settings)
     local = to_local(now, SHANGHAI)
-    return (app.calendar.is_workday(local.date(), provisional=True)
-            and start <= local.time().replace(tzinfo=None) < end)
+    return (
+        app.calendar.is_workday(local.date(), provisional=True)
+        and start <= local.time().replace(tzinfo=None) < end
+    )
 
 
 def next_opening(app: App, now: datetime) -> datetime:
@@ -135,6 +145,7 @@ def hold_limit(app: App, created_at: datetime) -> datetime:
 # ---------------------------------------------------------------------------------------
 # routing
 
+
 def is_urgent(alert: Alert) -> bool:
     kind = AlertKind.of(alert.kind)
     return bool(alert.crisis) or (kind is not None and kind.urgent)
@@ -156,7 +167,9 @@ def targets(alert: Alert, settings: Settings) -> list[tuple[str, list[str]]]:
     routing = settings.routing
     kind = AlertKind.of(alert.kind)
     if kind is not None and kind.route is RouteClass.SUMMARY:
-        channels = settings.summary.channels if settings.summary.channels is not None else routing.default
+        channels = (
+            settings.summary.channels if settings.summary.channels is not None else routing.default
+        )
         return [(f"summary:{c}", _with_fallback(c, settings)) for c in channels]
     if is_urgent(alert):
         route = routing.crisis or routing.default
@@ -164,8 +177,11 @@ def targets(alert: Alert, settings: Settings) -> list[tuple[str, list[str]]]:
         route = routing.departments.get(alert.department or "") or routing.default
     out = [(f"route:{c}", _with_fallback(c, settings)) for c in dict.fromkeys(route)]
     if kind is not None and kind.leadership:
-        out += [(f"leadership:{c}", _with_fallback(c, settings))
-                for c in dict.fromkeys(routing.leadership) if c not in route]
+        out += [
+            (f"leadership:{c}", _with_fallback(c, settings))
+            for c in dict.fromkeys(routing.leadership)
+            if c not in route
+        ]
     return out
 
 
@@ -206,65 +222,100 @@ def release_dead_claims(app: App, me: str | None = None) -> int:
         _ROLE[0] = "daemon"
     mine = me or owner()
     with app.session() as session:
-        released = len(session.scalars(
-            update(Alert).where(Alert.status == AlertStatus.PENDING.value, Alert.claimed_by.like("daemon:%"),
-                                Alert.claimed_by != mine)
-            .values(next_attempt_at=None, claimed_by=None).returning(Alert.id)).all())
+        released = len(
+            session.scalars(
+                update(Alert)
+                .where(
+                    Alert.status == AlertStatus.PENDING.value,
+                    Alert.claimed_by.like("daemon:%"),
+                    Alert.claimed_by != mine,
+                )
+                .values(next_attempt_at=None, claimed_by=None)
+                .returning(Alert.id)
+            ).all()
+        )
     if released:
         log.info("released %d alerts claimed by a previous daemon", released)
     return int(released)
 
 
-def _claim(session: Session, now: datetime, only: list[int] | None = None,
-           claimant: str | None = None) -> list[Alert]:
+def _claim(
+    session: Session, now: datetime, only: list[int] | None = None, claimant: str | None = None
+) -> list[Alert]:
     """Take the due alerts with a lease (next_attempt_at = now + LEASE) in one UPDATE, so a
     second dispatcher (the CLI beside the daemon) skips them, and a dispatcher that dies
     mid-way leaves them to be retried when the lease ends (or when the next daemon starts).
     Every claimed alert leaves with its own next state: sent, held until the office opens,
     backed off, or skipped."""
-    due = (select(Alert.id).where(Alert.status == AlertStatus.PENDING.value,
-                                  or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))
-           .order_by(Alert.created_at, Alert.id).limit(BATCH))
+    due = (
+        select(Alert.id)
+        .where(
+            Alert.status == AlertStatus.PENDING.value,
+            or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now),
+        )
+        .order_by(Alert.created_at, Alert.id)
+        .limit(BATCH)
+    )
     if only is not None:
         due = due.where(Alert.id.in_(only))
-    ids = list(session.scalars(
-        update(Alert).where(Alert.id.in_(due)).values(next_attempt_at=now + LEASE, claimed_by=claimant or owner())
-        .returning(Alert.id)))
+    ids = list(
+        session.scalars(
+            update(Alert)
+            .where(Alert.id.in_(due))
+            .values(next_attempt_at=now + LEASE, claimed_by=claimant or owner())
+            .returning(Alert.id)
+        )
+    )
     if ids and only is None:
         ids += _claim_partners(session, now, set(ids), claimant or owner())
     session.commit()
     if not ids:
         return []
-    return list(session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.created_at, Alert.id)))
+    return list(
+        session.scalars(select(Alert).where(Alert.id.in_(ids)).order_by(Alert.created_at, Alert.id))
+    )
 
 
 def _claim_partners(session: Session, now: datetime, claimed: set[int], claimant: str) -> list[int]:
     """Alerts that share a message begun earlier with a claimed one are claimed with it (if no
     one holds them), so that message can go on from its next piece instead of starting over."""
     partners: set[int] = set()
-    for entries in session.scalars(select(OutgoingMessage.entries).where(OutgoingMessage.finished_at.is_(None))):
+    for entries in session.scalars(
+        select(OutgoingMessage.entries).where(OutgoingMessage.finished_at.is_(None))
+    ):
         ids = {int(a) for a, _ in entries}
         if ids & claimed:
             partners |= ids - claimed
     if not partners:
         return []
-    return list(session.scalars(
-        update(Alert).where(Alert.id.in_(sorted(partners)), Alert.status == AlertStatus.PENDING.value,
-                            Alert.claimed_by.is_(None))
-        .values(next_attempt_at=now + LEASE, claimed_by=claimant).returning(Alert.id)))
+    return list(
+        session.scalars(
+            update(Alert)
+            .where(
+                Alert.id.in_(sorted(partners)),
+                Alert.status == AlertStatus.PENDING.value,
+                Alert.claimed_by.is_(None),
+            )
+            .values(next_attempt_at=now + LEASE, claimed_by=claimant)
+            .returning(Alert.id)
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # preparing the claimed alerts
+
 
 @dataclass
 class _Work:
     alert: Alert
     item: Item | None
     targets: list[tuple[str, list[str]]]
-    done: dict[str, str]                  # target → channel that delivered it
+    done: dict[str, str]  # target → channel that delivered it
     position: dict[str, int] = field(default_factory=dict)  # target → index in its channels
-    covered: dict[str, str] = field(default_factory=dict)   # target → the target whose channel is its fallback
+    covered: dict[str, str] = field(
+        default_factory=dict
+    )  # target → the target whose channel is its fallback
     error: str | None = None
 
     def route(self, target: str) -> list[str]:
@@ -274,14 +325,31 @@ class _Work:
         return target in self.done or self.covered.get(target, "") in self.done
 
 
-def _context(session: Session, alerts: list[Alert]) -> tuple[dict[int, Message], dict[int, Milestone]]:
+def _context(
+    session: Session, alerts: list[Alert]
+) -> tuple[dict[int, Message], dict[int, Milestone]]:
     subjects = [a.subject for a in alerts]
-    message_ids, milestone_ids = ids_of(subjects, SubjectKind.MESSAGE), ids_of(subjects, SubjectKind.MILESTONE)
-    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))} \
-        if message_ids else {}
-    milestones = {m.id: m for m in session.scalars(
-        select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
-        if milestone_ids else {}
+    message_ids, milestone_ids = (
+        ids_of(subjects, SubjectKind.MESSAGE),
+        ids_of(subjects, SubjectKind.MILESTONE),
+    )
+    messages = (
+        {m.id: m for m in session.scalars(select(Message).where(Message.id.in_(message_ids)))}
+        if message_ids
+        else {}
+    )
+    milestones = (
+        {
+            m.id: m
+            for m in session.scalars(
+                select(Milestone)
+                .where(Milestone.id.in_(milestone_ids))
+                .options(selectinload(Milestone.event))
+            )
+        }
+        if milestone_ids
+        else {}
+    )
     return messages, milestones
 
 
@@ -297,7 +365,10 @@ def _lapsed(alert: Alert, subject_obj: Subjected, sent_warnings: set[str]) -> st
             return f"message already {subject_obj.state} before delivery"
         if isinstance(subject_obj, Milestone) and subject_obj.done_at is not None:
             return "milestone already done before delivery"
-        if isinstance(subject_obj, DisclosureRequest) and subject_obj.state not in DISCLOSURE_RUNNING:
+        if (
+            isinstance(subject_obj, DisclosureRequest)
+            and subject_obj.state not in DISCLOSURE_RUNNING
+        ):
             return f"disclosure request already {subject_obj.state} before delivery"
     if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
@@ -309,8 +380,13 @@ def _warning_codes() -> list[str]:
     return sorted(k.value for k in AlertKind if k.lapse is Lapse.SUBJECT_SETTLED)
 
 
-def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Milestone],
-          now: datetime, public_url: str | None = None) -> tuple[Item, Subjected]:
+def _item(
+    alert: Alert,
+    messages: dict[int, Message],
+    milestones: dict[int, Milestone],
+    now: datetime,
+    public_url: str | None = None,
+) -> tuple[Item, Subjected]:
     """The alert ready to render, and its subject's row. Kinds without a payload are
     described by that row (the message, the milestone); the others by their payload."""
     kind = AlertKind.of(alert.kind)
@@ -331,22 +407,42 @@ def _item(alert: Alert, messages: dict[int, Message], milestones: dict[int, Mile
     return data_item(alert, now), None
 
 
-def _prepare(app: App, session: Session, alerts: list[Alert], moment: datetime, office: bool,
-             result: DispatchResult) -> list[_Work]:
+def _prepare(
+    app: App,
+    session: Session,
+    alerts: list[Alert],
+    moment: datetime,
+    office: bool,
+    result: DispatchResult,
+) -> list[_Work]:
     """Hold non-urgent alerts outside office hours, skip lapsed ones, and give the rest their
     targets and what was already delivered."""
     settings = app.config.settings
     messages, milestones = _context(session, alerts)
-    resolved_subjects = [a.subject for a in alerts
-                         if getattr(AlertKind.of(a.kind), "lapse", None) is Lapse.NO_WARNING_SENT]
-    sent_warnings = set(session.scalars(
-        select(Alert.subject).where(Alert.subject.in_(resolved_subjects),
-                                    Alert.kind.in_(_warning_codes()),
-                                    Alert.status.in_(DELIVERED)))) if resolved_subjects else set()
+    resolved_subjects = [
+        a.subject
+        for a in alerts
+        if getattr(AlertKind.of(a.kind), "lapse", None) is Lapse.NO_WARNING_SENT
+    ]
+    sent_warnings = (
+        set(
+            session.scalars(
+                select(Alert.subject).where(
+                    Alert.subject.in_(resolved_subjects),
+                    Alert.kind.in_(_warning_codes()),
+                    Alert.status.in_(DELIVERED),
+                )
+            )
+        )
+        if resolved_subjects
+        else set()
+    )
     done: dict[int, dict[str, str]] = {}
     for alert_id, target, channel in session.execute(
-            select(AlertDelivery.alert_id, AlertDelivery.target, AlertDelivery.channel)
-            .where(AlertDelivery.alert_id.in_([a.id for a in alerts]))).all():
+        select(AlertDelivery.alert_id, AlertDelivery.target, AlertDelivery.channel).where(
+            AlertDelivery.alert_id.in_([a.id for a in alerts])
+        )
+    ).all():
         done.setdefault(alert_id, {})[target] = channel
 
     work: list[_Work] = []
@@ -359,11 +455,18 @@ def _prepare(app: App, session: Session, alerts: list[Alert], moment: datetime, 
                 # seconds), or until the hold limit if that comes first
                 alert.next_attempt_at, alert.claimed_by = min(opening, limit), None
                 continue
-        item, subject_obj = (None, None) if _one_per_channel(alert) else \
-            _item(alert, messages, milestones, moment, settings.web.public_url)
+        item, subject_obj = (
+            (None, None)
+            if _one_per_channel(alert)
+            else _item(alert, messages, milestones, moment, settings.web.public_url)
+        )
         why = _lapsed(alert, subject_obj, sent_warnings)
         if why:
-            alert.status, alert.last_error, alert.next_attempt_at = AlertStatus.SKIPPED.value, why, None
+            alert.status, alert.last_error, alert.next_attempt_at = (
+                AlertStatus.SKIPPED.value,
+                why,
+                None,
+            )
             alert.claimed_by = None
             result.skipped += 1
             continue
@@ -380,9 +483,16 @@ def _prepare(app: App, session: Session, alerts: list[Alert], moment: datetime, 
 AfterPiece = Callable[[str, int, int], None]  # (channel, piece index, pieces in the message)
 
 
-def dispatch(app: App, now: datetime | None = None, *, timing: Timing | None = None,
-             channels: dict[str, Notifier] | None = None, only: list[int] | None = None,
-             after_piece: AfterPiece | None = None, claimant: str | None = None) -> DispatchResult:
+def dispatch(
+    app: App,
+    now: datetime | None = None,
+    *,
+    timing: Timing | None = None,
+    channels: dict[str, Notifier] | None = None,
+    only: list[int] | None = None,
+    after_piece: AfterPiece | None = None,
+    claimant: str | None = None,
+) -> DispatchResult:
     """Deliver the pending alerts that are due at `now` (default: the app's clock); with
     `only`, just those alert ids (`summary --send` delivers its one summary). `claimant` names
     who holds the claims (default: this process, see owner())."""
@@ -390,8 +500,11 @@ def dispatch(app: App, now: datetime | None = None, *, timing: Timing | None = N
     result = DispatchResult(at=moment)
     notifiers = channels if channels is not None else channels_for(app, timing)
     for notifier in notifiers.values():
-        if notifier.broken and not notifier.permanent and \
-                notifier.timing.monotonic() - notifier.broken_at > BROKEN_RETRY_SECONDS:
+        if (
+            notifier.broken
+            and not notifier.permanent
+            and notifier.timing.monotonic() - notifier.broken_at > BROKEN_RETRY_SECONDS
+        ):
             notifier.broken = None
     office = in_office_hours(app, moment)
 
@@ -425,9 +538,11 @@ def _settle(session: Session, work: list[_Work], moment: datetime, result: Dispa
             result.sent += 1
             continue
         alert.attempts = (alert.attempts or 0) + 1
-        alert.last_error = w.error or ("no channel is routed for this alert (set [routing] "
-                                       "default in monitor.toml)" if not w.targets else
-                                       f"not delivered to: {', '.join(missing)}")
+        alert.last_error = w.error or (
+            "no channel is routed for this alert (set [routing] default in monitor.toml)"
+            if not w.targets
+            else f"not delivered to: {', '.join(missing)}"
+        )
         alert.next_attempt_at = moment + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
         if alert.attempts >= MAX_ATTEMPTS:
             alert.status = AlertStatus.FAILED.value
@@ -437,7 +552,9 @@ def _settle(session: Session, work: list[_Work], moment: datetime, result: Dispa
     session.commit()
 
 
-def _count_held(app: App, session: Session, moment: datetime, office: bool, result: DispatchResult) -> None:
+def _count_held(
+    app: App, session: Session, moment: datetime, office: bool, result: DispatchResult
+) -> None:
     """The alerts waiting for office hours now — those held by an earlier dispatch too, so a
     later dispatch outside hours does not report 0 while they still wait. Outside office hours
     every pending non-urgent alert waits (at least) until the next opening."""
@@ -446,9 +563,14 @@ def _count_held(app: App, session: Session, moment: datetime, office: bool, resu
     if office:
         return
     opening = next_opening(app, moment)
-    waiting = (Alert.status == AlertStatus.PENDING.value, or_(Alert.crisis.is_(False), Alert.crisis.is_(None)),
-               Alert.kind.not_in(never_held_codes()))
-    count, first = session.execute(select(func.count(), func.min(Alert.next_attempt_at)).where(*waiting)).one()
+    waiting = (
+        Alert.status == AlertStatus.PENDING.value,
+        or_(Alert.crisis.is_(False), Alert.crisis.is_(None)),
+        Alert.kind.not_in(never_held_codes()),
+    )
+    count, first = session.execute(
+        select(func.count(), func.min(Alert.next_attempt_at)).where(*waiting)
+    ).one()
     result.held = int(count or 0)
     if result.held:
         # a held alert that also backs off after a failure goes at the later of the two
@@ -459,15 +581,15 @@ def _count_held(app: App, session: Session, moment: datetime, office: bool, resu
 # ---------------------------------------------------------------------------------------
 # delivery: per channel, per piece
 
-Entry = tuple[_Work, str]                 # an alert and one of its targets
-BucketKey = tuple[str, bool, int]         # channel, urgent, summary alert id (else 0)
+Entry = tuple[_Work, str]  # an alert and one of its targets
+BucketKey = tuple[str, bool, int]  # channel, urgent, summary alert id (else 0)
 
 
 @dataclass
 class _Bucket:
     key: BucketKey
     entries: list[Entry]
-    row: OutgoingMessage | None = None    # a message begun earlier: resume its pieces
+    row: OutgoingMessage | None = None  # a message begun earlier: resume its pieces
 
     @property
     def channel(self) -> str:
@@ -478,11 +600,24 @@ class _Delivery:
     """The delivery of one dispatch: buckets of entries per channel, each sent as one message
     whose pieces are recorded one by one; a failing channel's entries move to its fallback."""
 
-    def __init__(self, app: App, session: Session, work: list[_Work], notifiers: dict[str, Notifier],
-                 moment: datetime, result: DispatchResult, health: ChannelHealth,
-                 after_piece: AfterPiece | None) -> None:
+    def __init__(
+        self,
+        app: App,
+        session: Session,
+        work: list[_Work],
+        notifiers: dict[str, Notifier],
+        moment: datetime,
+        result: DispatchResult,
+        health: ChannelHealth,
+        after_piece: AfterPiece | None,
+    ) -> None:
         self.app, self.session, self.work, self.notifiers = app, session, work, notifiers
-        self.moment, self.result, self.health, self.after_piece = moment, result, health, after_piece
+        self.moment, self.result, self.health, self.after_piece = (
+            moment,
+            result,
+            health,
+            after_piece,
+        )
         self.unusable: dict[str, str] = {}  # channel → why, for the rest of this dispatch
         self.buckets: list[_Bucket] = []
 
@@ -507,8 +642,11 @@ class _Delivery:
         if not by_id:
             return set()
         taken: set[tuple[int, str]] = set()
-        rows = self.session.scalars(select(OutgoingMessage).where(OutgoingMessage.finished_at.is_(None))
-                                    .order_by(OutgoingMessage.id))
+        rows = self.session.scalars(
+            select(OutgoingMessage)
+            .where(OutgoingMessage.finished_at.is_(None))
+            .order_by(OutgoingMessage.id)
+        )
         waiting: list[OutgoingMessage] = []
         for row in rows:
             entries = [(int(a), str(t)) for a, t in row.entries]
@@ -535,8 +673,13 @@ class _Delivery:
         ids = {int(a) for row in rows for a, _ in row.entries}
         if not ids:
             return
-        pending = set(self.session.scalars(select(Alert.id).where(
-            Alert.id.in_(sorted(ids)), Alert.status == AlertStatus.PENDING.value)))
+        pending = set(
+            self.session.scalars(
+                select(Alert.id).where(
+                    Alert.id.in_(sorted(ids)), Alert.status == AlertStatus.PENDING.value
+                )
+            )
+        )
         for row in rows:
             if not any(int(a) in pending for a, _ in row.entries):
                 row.finished_at, row.outcome = self.moment, "abandoned"
@@ -564,8 +707,11 @@ class _Delivery:
             notifier = self.notifiers.get(name)
             if notifier is not None and name not in self.unusable and not notifier.broken:
                 return name
-            w.error = self.unusable.get(name) or (f"channel {name!r} broken: {notifier.broken}" if notifier
-                                                  else f"没有名为 {name!r} 的渠道")
+            w.error = self.unusable.get(name) or (
+                f"channel {name!r} broken: {notifier.broken}"
+                if notifier
+                else f"没有名为 {name!r} 的渠道"
+            )
             w.position[target] += 1
         return None
 
@@ -586,8 +732,11 @@ class _Delivery:
         name = bucket.channel
         notifier = self.notifiers.get(name)
         if name in self.unusable or notifier is None or notifier.broken:
-            why = self.unusable.get(name) or (f"{notifier.describe()}: {notifier.broken}" if notifier
-                                              else f"没有名为 {name!r} 的渠道")
+            why = self.unusable.get(name) or (
+                f"{notifier.describe()}: {notifier.broken}"
+                if notifier
+                else f"没有名为 {name!r} 的渠道"
+            )
             self._failed(bucket, why)
             return
         try:
@@ -631,9 +780,13 @@ class _Delivery:
             self.result.errors.append(f"cannot render alerts {ids}: {exc}")
             return None
         pieces = notifier.pieces(outgoing)
-        row = OutgoingMessage(channel=bucket.channel, entries=[[w.alert.id, t] for w, t in bucket.entries],
-                              pieces=[notifier.encode_piece(p) for p in pieces], pieces_sent=0,
-                              created_at=self.moment)
+        row = OutgoingMessage(
+            channel=bucket.channel,
+            entries=[[w.alert.id, t] for w, t in bucket.entries],
+            pieces=[notifier.encode_piece(p) for p in pieces],
+            pieces_sent=0,
+            created_at=self.moment,
+        )
         self.session.add(row)
         self.session.commit()
         return row
@@ -658,8 +811,11 @@ class _Delivery:
         row.finished_at, row.outcome = self.moment, "sent"
         for w, target in bucket.entries:
             w.done[target] = bucket.channel
-            self.session.add(AlertDelivery(alert_id=w.alert.id, target=target, channel=bucket.channel,
-                                           sent_at=self.moment))
+            self.session.add(
+                AlertDelivery(
+                    alert_id=w.alert.id, target=target, channel=bucket.channel, sent_at=self.moment
+                )
+            )
 
 
 def _outgoing(app: App, entries: list[Entry], now: datetime) -> Outgoing:

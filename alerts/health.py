@@ -24,7 +24,7 @@ PREFIX = "channel."
 class Health:
     name: str
     kind: str
-    state: str                 # ok | failing | broken
+    state: str  # ok | failing | broken
     since: datetime | None
     reason: str | None
 
@@ -46,9 +46,14 @@ class Health:
     def as_dict(self) -> dict[str, Any]:
         from monitor.timeutil import iso
 
-        return {"name": self.name, "kind": self.kind, "healthy": self.healthy,
-                "reason": None if self.healthy else self.label(), "state": self.state,
-                "since": iso(self.since)}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "healthy": self.healthy,
+            "reason": None if self.healthy else self.label(),
+            "state": self.state,
+            "since": iso(self.since),
+        }
 
 
 class ChannelHealth:
@@ -57,8 +62,9 @@ class ChannelHealth:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.known: dict[str, tuple[str, str | None]] = {
-            row.key[len(PREFIX):]: _state(row.value) for row in
-            session.scalars(select(Meta).where(Meta.key.like(PREFIX + "%")))}
+            row.key[len(PREFIX) :]: _state(row.value)
+            for row in session.scalars(select(Meta).where(Meta.key.like(PREFIX + "%")))
+        }
 
     def ok(self, name: str, now: datetime) -> None:
         self._set(name, "ok", None, now)
@@ -97,8 +103,10 @@ def channel_health(session: Session, config: Config) -> list[Health]:
     when its configuration cannot work (a missing or malformed secret)."""
     from alerts.channels import build_channels
 
-    rows = {row.key[len(PREFIX):]: row for row in
-            session.scalars(select(Meta).where(Meta.key.like(PREFIX + "%")))}
+    rows = {
+        row.key[len(PREFIX) :]: row
+        for row in session.scalars(select(Meta).where(Meta.key.like(PREFIX + "%")))
+    }
     out = []
     for name, notifier in build_channels(config).items():
         kind = config.settings.channels[name].kind

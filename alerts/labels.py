@@ -72,22 +72,55 @@ def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
     the source, the calendar year, the summary's day (titles masked and clipped)."""
     subjects = [a.subject for a in alerts]
-    message_ids, milestone_ids = ids_of(subjects, SubjectKind.MESSAGE), ids_of(subjects, SubjectKind.MILESTONE)
-    titles = dict(session.execute(select(Message.id, Message.title).where(Message.id.in_(message_ids))).all()) \
-        if message_ids else {}
-    milestones = {m.id: m for m in session.scalars(
-        select(Milestone).where(Milestone.id.in_(milestone_ids)).options(selectinload(Milestone.event)))} \
-        if milestone_ids else {}
+    message_ids, milestone_ids = (
+        ids_of(subjects, SubjectKind.MESSAGE),
+        ids_of(subjects, SubjectKind.MILESTONE),
+    )
+    titles = (
+        dict(
+            session.execute(
+                select(Message.id, Message.title).where(Message.id.in_(message_ids))
+            ).all()
+        )
+        if message_ids
+        else {}
+    )
+    milestones = (
+        {
+            m.id: m
+            for m in session.scalars(
+                select(Milestone)
+                .where(Milestone.id.in_(milestone_ids))
+                .options(selectinload(Milestone.event))
+            )
+        }
+        if milestone_ids
+        else {}
+    )
     request_ids = ids_of(subjects, SubjectKind.DISCLOSURE)
-    requests = dict(session.execute(select(DisclosureRequest.id, DisclosureRequest.title)
-                                    .where(DisclosureRequest.id.in_(request_ids))).all()) \
-        if request_ids else {}
-    return {alert.id: _subject_label(alert, titles, milestones, requests) or alert.subject
-            for alert in alerts}
+    requests = (
+        dict(
+            session.execute(
+                select(DisclosureRequest.id, DisclosureRequest.title).where(
+                    DisclosureRequest.id.in_(request_ids)
+                )
+            ).all()
+        )
+        if request_ids
+        else {}
+    )
+    return {
+        alert.id: _subject_label(alert, titles, milestones, requests) or alert.subject
+        for alert in alerts
+    }
 
 
-def _subject_label(alert: Any, titles: dict[int, str], milestones: dict[int, Any],
-                   requests: dict[int, str] | None = None) -> str | None:
+def _subject_label(
+    alert: Any,
+    titles: dict[int, str],
+    milestones: dict[int, Any],
+    requests: dict[int, str] | None = None,
+) -> str | None:
     subject = Subject.parse(alert.subject)
     if subject is None:
         return None

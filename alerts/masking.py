@@ -20,7 +20,9 @@ _ID18 = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)", re.ASCII)
 _ID15 = re.compile(r"(?<!\d)\d{15}(?!\d)", re.ASCII)
 # Mainland mobiles (optionally +86 / 86 prefixed, with spaces or dashes) and landlines
 # such as 0564-3371234 or (0564)3371234.
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[ \t-]?)?(1[3-9]\d)[ \t-]?(\d{4})[ \t-]?(\d{4})(?!\d)", re.ASCII)
+_MOBILE = re.compile(
+    r"(?<!\d)(?:\+?86[ \t-]?)?(1[3-9]\d)[ \t-]?(\d{4})[ \t-]?(\d{4})(?!\d)", re.ASCII
+)
 _LANDLINE = re.compile(r"(?<!\d)(\(?0\d{2,3}\)?[ \t-]?)(\d{3,4})(\d{4})(?!\d)", re.ASCII)
 _EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})", re.ASCII)
 
@@ -39,15 +41,16 @@ def fold(text: str) -> str:
     return "".join(_fold_char(ch) for ch in text)
 
 
-def _sub(pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str],
-         original: str, folded: str) -> tuple[str, str]:
+def _sub(
+    pattern: re.Pattern[str], replace: Callable[[re.Match[str]], str], original: str, folded: str
+) -> tuple[str, str]:
     """Replace the matches found in `folded` in both texts; unmatched text keeps its form."""
     out_original: list[str] = []
     out_folded: list[str] = []
     last = 0
     for match in pattern.finditer(folded):
-        out_original.append(original[last:match.start()])
-        out_folded.append(folded[last:match.start()])
+        out_original.append(original[last : match.start()])
+        out_folded.append(folded[last : match.start()])
         masked = replace(match)
         out_original.append(masked)
         out_folded.append(masked)

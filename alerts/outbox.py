@@ -37,8 +37,8 @@ class Urgency(Enum):
 
 class RouteClass(Enum):
     DEPARTMENT = "department"  # the department's route, else [routing] default
-    CRISIS = "crisis"          # [routing] crisis, else default
-    SUMMARY = "summary"        # [summary] channels, else default; one message per channel
+    CRISIS = "crisis"  # [routing] crisis, else default
+    SUMMARY = "summary"  # [summary] channels, else default; one message per channel
 
 
 class Lapse(Enum):
@@ -95,10 +95,10 @@ class WatchPayload(Payload):
 
 class SourcePayload(Payload):
     reason: str = ""
-    since: str | None = None        # last success, local time for people
-    last_error: str | None = None   # last failure, local time for people
+    since: str | None = None  # last success, local time for people
+    last_error: str | None = None  # last failure, local time for people
     error: str = ""
-    kind: str = "messages"          # the source's kind: a news source finds news, not messages
+    kind: str = "messages"  # the source's kind: a news source finds news, not messages
 
 
 class CalendarPayload(Payload):
@@ -110,15 +110,15 @@ class CalendarKnownPayload(Payload):
     """A year the working-day calendar now knows (holidays.toml gained or changed it)."""
 
     year: int
-    holidays: int = 0     # days off listed for the year (weekends inside spans included)
-    workdays: int = 0     # make-up weekend workdays
+    holidays: int = 0  # days off listed for the year (weekends inside spans included)
+    workdays: int = 0  # make-up weekend workdays
     provisional: int = 0  # active messages still provisional (they need another unknown year)
 
 
 class SummaryPayload(Payload):
-    date: str | None = None    # YYYY-MM-DD (else the subject's)
+    date: str | None = None  # YYYY-MM-DD (else the subject's)
     enqueued_at: str | None = None
-    as_of: str | None = None   # `summary --send --date D` fixes the moment described
+    as_of: str | None = None  # `summary --send --date D` fixes the moment described
 
 
 class NoPayload(Payload):
@@ -136,53 +136,159 @@ class AlertKind(StrEnum):
     """Every kind of alert (DESIGN §7). A member is (code, label, heading, urgency, route,
     lapse, leadership copy, payload class). Add a kind by adding a member here."""
 
-    label: str          # short Chinese name (tables, the demo narration)
-    heading: str        # the message heading, 【…】
+    label: str  # short Chinese name (tables, the demo narration)
+    heading: str  # the message heading, 【…】
     urgency: Urgency
     route: RouteClass
     lapse: Lapse
-    leadership: bool    # also copied to [routing] leadership
+    leadership: bool  # also copied to [routing] leadership
     payload_type: type[Payload]
 
-    def __new__(cls, code: str, label: str, heading: str, urgency: Urgency, route: RouteClass,
-                lapse: Lapse = Lapse.NEVER, leadership: bool = False,
-                payload_type: type[Payload] = NoPayload) -> Self:
+    def __new__(
+        cls,
+        code: str,
+        label: str,
+        heading: str,
+        urgency: Urgency,
+        route: RouteClass,
+        lapse: Lapse = Lapse.NEVER,
+        leadership: bool = False,
+        payload_type: type[Payload] = NoPayload,
+    ) -> Self:
         member = str.__new__(cls, code)
         member._value_ = code
         member.label, member.heading, member.urgency, member.route = label, heading, urgency, route
         member.lapse, member.leadership, member.payload_type = lapse, leadership, payload_type
         return member
 
-    REPLY_AT_RISK = ("reply_at_risk", "临期提醒", "【临期提醒】", Urgency.NORMAL, RouteClass.DEPARTMENT,
-                     Lapse.SUBJECT_SETTLED)
-    REPLY_OVERDUE = ("reply_overdue", "超期提醒", "【超期提醒】", Urgency.NORMAL, RouteClass.DEPARTMENT,
-                     Lapse.SUBJECT_SETTLED, True)
-    REPLY_RESOLVED = ("reply_resolved", "已回复", "【已回复】", Urgency.NORMAL, RouteClass.DEPARTMENT,
-                      Lapse.NO_WARNING_SENT)
-    CRISIS_AT_RISK = ("crisis_at_risk", "突发临期", "【舆情事件临期】", Urgency.URGENT,
-                      RouteClass.CRISIS, Lapse.SUBJECT_SETTLED)
-    CRISIS_OVERDUE = ("crisis_overdue", "突发超时", "【舆情事件超时】", Urgency.URGENT,
-                      RouteClass.CRISIS, Lapse.SUBJECT_SETTLED)
-    WATCH_HIT = ("watch_hit", "关注词", "【舆情关注】", Urgency.NORMAL, RouteClass.DEPARTMENT,
-                 Lapse.NEVER, False, WatchPayload)
-    POSSIBLE_CRISIS = ("possible_crisis", "疑似突发", "【疑似舆情事件】", Urgency.URGENT,
-                       RouteClass.CRISIS, Lapse.NEVER, False, WatchPayload)
-    SOURCE_UNHEALTHY = ("source_unhealthy", "数据源异常", "【数据源异常】", Urgency.NORMAL,
-                        RouteClass.DEPARTMENT, Lapse.NEVER, False, SourcePayload)
-    CALENDAR_MISSING = ("calendar_missing", "日历缺失", "【节假日安排缺失】", Urgency.NORMAL,
-                        RouteClass.DEPARTMENT, Lapse.NEVER, False, CalendarPayload)
-    CALENDAR_KNOWN = ("calendar_known", "日历已更新", "【节假日安排已生效】", Urgency.NORMAL,
-                      RouteClass.DEPARTMENT, Lapse.NEVER, False, CalendarKnownPayload)
-    DAILY_SUMMARY = ("daily_summary", "每日汇总", "【每日超期汇总】", Urgency.ALWAYS, RouteClass.SUMMARY,
-                     Lapse.NEVER, False, SummaryPayload)
+    REPLY_AT_RISK = (
+        "reply_at_risk",
+        "临期提醒",
+        "【临期提醒】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.SUBJECT_SETTLED,
+    )
+    REPLY_OVERDUE = (
+        "reply_overdue",
+        "超期提醒",
+        "【超期提醒】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.SUBJECT_SETTLED,
+        True,
+    )
+    REPLY_RESOLVED = (
+        "reply_resolved",
+        "已回复",
+        "【已回复】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.NO_WARNING_SENT,
+    )
+    CRISIS_AT_RISK = (
+        "crisis_at_risk",
+        "突发临期",
+        "【舆情事件临期】",
+        Urgency.URGENT,
+        RouteClass.CRISIS,
+        Lapse.SUBJECT_SETTLED,
+    )
+    CRISIS_OVERDUE = (
+        "crisis_overdue",
+        "突发超时",
+        "【舆情事件超时】",
+        Urgency.URGENT,
+        RouteClass.CRISIS,
+        Lapse.SUBJECT_SETTLED,
+    )
+    WATCH_HIT = (
+        "watch_hit",
+        "关注词",
+        "【舆情关注】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.NEVER,
+        False,
+        WatchPayload,
+    )
+    POSSIBLE_CRISIS = (
+        "possible_crisis",
+        "疑似突发",
+        "【疑似舆情事件】",
+        Urgency.URGENT,
+        RouteClass.CRISIS,
+        Lapse.NEVER,
+        False,
+        WatchPayload,
+    )
+    SOURCE_UNHEALTHY = (
+        "source_unhealthy",
+        "数据源异常",
+        "【数据源异常】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.NEVER,
+        False,
+        SourcePayload,
+    )
+    CALENDAR_MISSING = (
+        "calendar_missing",
+        "日历缺失",
+        "【节假日安排缺失】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.NEVER,
+        False,
+        CalendarPayload,
+    )
+    CALENDAR_KNOWN = (
+        "calendar_known",
+        "日历已更新",
+        "【节假日安排已生效】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.NEVER,
+        False,
+        CalendarKnownPayload,
+    )
+    DAILY_SUMMARY = (
+        "daily_summary",
+        "每日汇总",
+        "【每日超期汇总】",
+        Urgency.ALWAYS,
+        RouteClass.SUMMARY,
+        Lapse.NEVER,
+        False,
+        SummaryPayload,
+    )
     # 依申请公开 (DESIGN §12); the register produces them
-    DISCLOSURE_AT_RISK = ("disclosure_at_risk", "依申请公开临期", "【依申请公开临期】", Urgency.NORMAL,
-                          RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED)
-    DISCLOSURE_OVERDUE = ("disclosure_overdue", "依申请公开超期", "【依申请公开超期】", Urgency.NORMAL,
-                          RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED, True)
+    DISCLOSURE_AT_RISK = (
+        "disclosure_at_risk",
+        "依申请公开临期",
+        "【依申请公开临期】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.SUBJECT_SETTLED,
+    )
+    DISCLOSURE_OVERDUE = (
+        "disclosure_overdue",
+        "依申请公开超期",
+        "【依申请公开超期】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.SUBJECT_SETTLED,
+        True,
+    )
     # the 7th working day after receipt: the last day to send a request back for 补正 (art. 30)
-    DISCLOSURE_CORRECTION = ("disclosure_correction", "补正告知截止", "【补正告知今日截止】",
-                             Urgency.NORMAL, RouteClass.DEPARTMENT, Lapse.SUBJECT_SETTLED)
+    DISCLOSURE_CORRECTION = (
+        "disclosure_correction",
+        "补正告知截止",
+        "【补正告知今日截止】",
+        Urgency.NORMAL,
+        RouteClass.DEPARTMENT,
+        Lapse.SUBJECT_SETTLED,
+    )
     # new kinds go here
 
     @property
@@ -342,21 +448,39 @@ class NewAlert:
 
     def row(self) -> dict[str, Any]:
         if self.payload is not None and not isinstance(self.payload, self.kind.payload_type):
-            raise TypeError(f"{self.kind.value} carries {self.kind.payload_type.__name__}, "
-                            f"not {type(self.payload).__name__}")
-        return {"kind": self.kind.value, "subject": str(self.subject), "stage": self.stage,
-                "crisis": self.kind.urgent if self.crisis is None else self.crisis,
-                "department": self.department,
-                "data": self.payload.to_json() if self.payload is not None else null(),
-                "status": AlertStatus.PENDING.value, "attempts": 0, "created_at": self.created_at}
+            raise TypeError(
+                f"{self.kind.value} carries {self.kind.payload_type.__name__}, "
+                f"not {type(self.payload).__name__}"
+            )
+        return {
+            "kind": self.kind.value,
+            "subject": str(self.subject),
+            "stage": self.stage,
+            "crisis": self.kind.urgent if self.crisis is None else self.crisis,
+            "department": self.department,
+            "data": self.payload.to_json() if self.payload is not None else null(),
+            "status": AlertStatus.PENDING.value,
+            "attempts": 0,
+            "created_at": self.created_at,
+        }
 
 
 # the columns of a set-based enqueue, in this order (see new_alerts_select)
-SELECT_COLUMNS = ("kind", "subject", "stage", "crisis", "department", "status", "attempts", "created_at")
+SELECT_COLUMNS = (
+    "kind",
+    "subject",
+    "stage",
+    "crisis",
+    "department",
+    "status",
+    "attempts",
+    "created_at",
+)
 
 
-def new_alerts_select(kind: Any, subject: Any, stage: Any, crisis: Any, department: Any,
-                      now: datetime) -> Select[Any]:
+def new_alerts_select(
+    kind: Any, subject: Any, stage: Any, crisis: Any, department: Any, now: datetime
+) -> Select[Any]:
     """A SELECT of new alert rows for `enqueue` (kind/subject/stage/crisis/department are SQL
     expressions or constants); chain `.join(...)` / `.where(...)` onto it."""
     from sqlalchemy import select
@@ -366,10 +490,16 @@ def new_alerts_select(kind: Any, subject: Any, stage: Any, crisis: Any, departme
             return literal(value.value)
         return literal(value) if isinstance(value, (str, bool)) or value is None else value
 
-    return select(expr(kind), expr(subject), expr(stage), expr(crisis),
-                  expr(department) if department is not None else literal(None, type_=String),
-                  literal(AlertStatus.PENDING.value), literal(0),
-                  literal(now, type_=Alert.created_at.type))
+    return select(
+        expr(kind),
+        expr(subject),
+        expr(stage),
+        expr(crisis),
+        expr(department) if department is not None else literal(None, type_=String),
+        literal(AlertStatus.PENDING.value),
+        literal(0),
+        literal(now, type_=Alert.created_at.type),
+    )
 
 
 _CHUNK = 500  # rows per INSERT: well inside SQLite's bound-parameter limit
@@ -381,11 +511,13 @@ def enqueue(session: Session, alerts: Sequence[NewAlert] | Select[Any]) -> int:
     -1 for INSERT … ON CONFLICT DO NOTHING."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     if isinstance(alerts, Select):
-        stmt = dialect.insert(Alert).from_select(list(SELECT_COLUMNS), alerts).on_conflict_do_nothing()
+        stmt = (
+            dialect.insert(Alert).from_select(list(SELECT_COLUMNS), alerts).on_conflict_do_nothing()
+        )
         return len(session.execute(stmt.returning(Alert.id)).all())
     rows = [a.row() for a in alerts]
     added = 0
     for start in range(0, len(rows), _CHUNK):
-        stmt = dialect.insert(Alert).values(rows[start:start + _CHUNK]).on_conflict_do_nothing()
+        stmt = dialect.insert(Alert).values(rows[start : start + _CHUNK]).on_conflict_do_nothing()
         added += len(session.execute(stmt.returning(Alert.id)).all())
     return added

@@ -31,17 +31,32 @@ from monitor.watchlist.levels import (
 )
 
 NO_DEPARTMENT = "未分配部门"
-TITLE_LIMIT = 100     # characters of a title in an alert, a digest or the summary
-SUBJECT_LIMIT = 60    # characters of an e-mail subject (the message title)
+TITLE_LIMIT = 100  # characters of a title in an alert, a digest or the summary
+SUBJECT_LIMIT = 60  # characters of an e-mail subject (the message title)
 # sections that are not departments, and where they sit in a grouped message
 CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
 _SECTION_ORDER = {CRISIS_SECTION: 0, WATCH_SECTION: 1, SYSTEM_SECTION: 3}
 
 # Characters that carry meaning in WeCom markdown (or mentions) → harmless full-width forms.
-_MD_TABLE = str.maketrans({
-    "[": "［", "]": "］", "(": "（", ")": "）", "<": "＜", ">": "＞", "@": "＠", "`": "'",
-    "*": "＊", "#": "＃", "_": "＿", "~": "～", "|": "｜", "\\": "＼", "!": "！",
-})
+_MD_TABLE = str.maketrans(
+    {
+        "[": "［",
+        "]": "］",
+        "(": "（",
+        ")": "）",
+        "<": "＜",
+        ">": "＞",
+        "@": "＠",
+        "`": "'",
+        "*": "＊",
+        "#": "＃",
+        "_": "＿",
+        "~": "～",
+        "|": "｜",
+        "\\": "＼",
+        "!": "！",
+    }
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -119,6 +134,7 @@ class Outgoing:
 # ---------------------------------------------------------------------------------------
 # durations for people
 
+
 def span(delta: timedelta) -> str:
     minutes = int(abs(delta).total_seconds() // 60)
     days, rest = divmod(minutes, 1440)
@@ -142,6 +158,7 @@ def clock(deadline: datetime, now: datetime, late_word: str = "已超期") -> st
 # ---------------------------------------------------------------------------------------
 # alerts → items
 
+
 def message_item(alert: Any, message: Any, now: datetime, public_url: str | None = None) -> Item:
     fields = [("部门", message.department or NO_DEPARTMENT)]
     if message.author:
@@ -158,8 +175,16 @@ def message_item(alert: Any, message: Any, now: datetime, public_url: str | None
     else:
         fields += [("截止", due), ("时限", clock(message.deadline, now))]
         short = f"截止 {message.due_date.strftime('%m-%d')}"
-    item = Item(alert.id, alert.kind, bool(alert.crisis), message.department or NO_DEPARTMENT,
-                cut_title(message.title or "（无标题）"), fields, message.url, short)
+    item = Item(
+        alert.id,
+        alert.kind,
+        bool(alert.crisis),
+        message.department or NO_DEPARTMENT,
+        cut_title(message.title or "（无标题）"),
+        fields,
+        message.url,
+        short,
+    )
     if public_url:
         item.board_url = f"{public_url}/messages/{message.id}"
     return item
@@ -175,8 +200,16 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
         ("截止", format_local(milestone.deadline)),
         ("时限", clock(milestone.deadline, now, "已超时")),
     ]
-    return Item(alert.id, alert.kind, True, CRISIS_SECTION, cut_title(event.title), fields, None,
-                f"{name} 截止 {format_local(milestone.deadline)[5:]}")
+    return Item(
+        alert.id,
+        alert.kind,
+        True,
+        CRISIS_SECTION,
+        cut_title(event.title),
+        fields,
+        None,
+        f"{name} 截止 {format_local(milestone.deadline)[5:]}",
+    )
 
 
 def data_item(alert: Any, now: datetime) -> Item:
@@ -190,8 +223,16 @@ def data_item(alert: Any, now: datetime) -> Item:
         return _calendar_item(alert, payload(alert, CalendarPayload))
     if kind is AlertKind.CALENDAR_KNOWN:
         return _calendar_known_item(alert, payload(alert, CalendarKnownPayload))
-    return Item(alert.id, alert.kind, bool(alert.crisis), alert.department, alert.subject,
-                [("阶段", alert.stage)], None, alert.stage)
+    return Item(
+        alert.id,
+        alert.kind,
+        bool(alert.crisis),
+        alert.department,
+        alert.subject,
+        [("阶段", alert.stage)],
+        None,
+        alert.stage,
+    )
 
 
 def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
@@ -213,13 +254,22 @@ def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
             reasons.append("命中严重级关注词")
         if "fast_spread" in data.reasons:
             hours = "" if data.spread_hours is None else f"{data.spread_hours:g}"
-            reasons.append(f"{hours} 小时内 {data.spread if data.spread is not None else ''} 家媒体转载")
+            reasons.append(
+                f"{hours} 小时内 {data.spread if data.spread is not None else ''} 家媒体转载"
+            )
         if reasons:
             fields.append(("原因", "；".join(reasons)))
         fields.append(("建议", "请研判是否启动舆情事件应对（event declare）"))
-    return Item(alert.id, alert.kind, bool(alert.crisis) or possible_crisis,
-                alert.department or WATCH_SECTION, cut_title(data.title or "（无标题）"), fields,
-                data.url, "、".join(terms[:3]))
+    return Item(
+        alert.id,
+        alert.kind,
+        bool(alert.crisis) or possible_crisis,
+        alert.department or WATCH_SECTION,
+        cut_title(data.title or "（无标题）"),
+        fields,
+        data.url,
+        "、".join(terms[:3]),
+    )
 
 
 def _source_item(alert: Any, data: SourcePayload) -> Item:
@@ -232,8 +282,16 @@ def _source_item(alert: Any, data: SourcePayload) -> Item:
         fields.append(("最近失败", data.last_error))
     found = "新闻" if data.kind == "news" else "留言"
     fields.append(("处理", f"数据源异常期间不会发现新的{found}，请检查网站或配置"))
-    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"数据源 {name} 异常", fields, None,
-                data.reason or "")
+    return Item(
+        alert.id,
+        alert.kind,
+        False,
+        SYSTEM_SECTION,
+        f"数据源 {name} 异常",
+        fields,
+        None,
+        data.reason or "",
+    )
 
 
 def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
@@ -241,28 +299,48 @@ def _calendar_item(alert: Any, data: CalendarPayload) -> Item:
     fields = [("说明", f"工作日日历缺少 {year} 年的节假日安排")]
     if data.provisional:
         fields.append(("影响", f"{data.provisional} 条留言的截止日暂按周末推算"))
-    fields.append(("处理", (f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
-                          "运行 opinion-monitor calendar import-notice 通知.txt，"
-                          "写入 holidays.toml"
-                          "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）")))
-    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, "")
+    fields.append(
+        (
+            "处理",
+            (
+                f"把《国务院办公厅关于{year}年部分节假日安排的通知》全文存为 通知.txt，"
+                "运行 opinion-monitor calendar import-notice 通知.txt，"
+                "写入 holidays.toml"
+                "（或在值班看板的 /calendar 页面粘贴通知全文，预览后导入）"
+            ),
+        )
+    )
+    return Item(
+        alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排未配置", fields, None, ""
+    )
 
 
 def _calendar_known_item(alert: Any, data: CalendarKnownPayload) -> Item:
     year = data.year
-    fields = [("说明", (f"工作日日历已包含 {year} 年的节假日安排（放假 {data.holidays} 天，"
-                      f"调休上班 {data.workdays} 天）")),
-              ("影响", f"截止日涉及 {year} 年的留言已按新日历重新计算，不再是临时截止日")]
+    fields = [
+        (
+            "说明",
+            (
+                f"工作日日历已包含 {year} 年的节假日安排（放假 {data.holidays} 天，"
+                f"调休上班 {data.workdays} 天）"
+            ),
+        ),
+        ("影响", f"截止日涉及 {year} 年的留言已按新日历重新计算，不再是临时截止日"),
+    ]
     if data.provisional:
-        fields.append(("仍待补充", f"{data.provisional} 条留言的截止日仍涉及未知年份，暂按周末推算"))
-    return Item(alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排已生效", fields, None, "")
+        fields.append(
+            ("仍待补充", f"{data.provisional} 条留言的截止日仍涉及未知年份，暂按周末推算")
+        )
+    return Item(
+        alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排已生效", fields, None, ""
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # items → one message
 
-DETAILED_UP_TO = 10     # a group this small shows every field of every alert
-COMPACT_LINES = 150     # beyond this, the rest of a large group is counted per department
+DETAILED_UP_TO = 10  # a group this small shows every field of every alert
+COMPACT_LINES = 150  # beyond this, the rest of a large group is counted per department
 
 
 def _sections(items: Iterable[Item]) -> list[tuple[str, list[Item]]]:
@@ -365,7 +443,9 @@ class _Html(_Format):
         self.lines.append("<ul>")
 
     def detailed(self, item: Item, url: str | None) -> None:
-        fields = "".join(f"<br>{_html.escape(label)}：{html_text(value)}" for label, value in item.fields)
+        fields = "".join(
+            f"<br>{_html.escape(label)}：{html_text(value)}" for label, value in item.fields
+        )
         link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
         if board := safe_url(item.board_url):
             link += f'<br><a href="{_html.escape(board)}">在看板中查看</a>'
@@ -394,12 +474,17 @@ def _message_title(items: list[Item]) -> str:
         return cut_title(f"{items[0].heading}{clean(items[0].title)}", SUBJECT_LIMIT)
     kinds = {i.kind for i in items}
     urgent = any(i.crisis for i in items)
-    head = kind_heading(next(iter(kinds))) if len(kinds) == 1 else ("【舆情事件提醒】" if urgent else "【监测提醒】")
+    head = (
+        kind_heading(next(iter(kinds)))
+        if len(kinds) == 1
+        else ("【舆情事件提醒】" if urgent else "【监测提醒】")
+    )
     return f"{head}{len(items)} 条"
 
 
-def compose(items: list[Item], detailed_up_to: int | None = None,
-            compact_lines: int | None = None) -> Outgoing:
+def compose(
+    items: list[Item], detailed_up_to: int | None = None, compact_lines: int | None = None
+) -> Outgoing:
     """One grouped message: a section per department; big groups become one line per alert
     and, past `compact_lines`, a count per department (every alert is still accounted for)."""
     detailed_up_to = DETAILED_UP_TO if detailed_up_to is None else detailed_up_to
@@ -414,11 +499,14 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
     for department, group in _sections(items):
         # past `compact_lines`, each section keeps its share of lines (at least 3), so a
         # flood in one department cannot hide another department's alerts
-        quota = len(group) if len(items) <= compact_lines else \
-            max(3, compact_lines * len(group) // len(items))
+        quota = (
+            len(group)
+            if len(items) <= compact_lines
+            else max(3, compact_lines * len(group) // len(items))
+        )
         for f in formats:
             f.section(_section_name(department), len(group), grouped)
-        shown = [item for item in group][:len(group) if detailed else quota]
+        shown = [item for item in group][: len(group) if detailed else quota]
         for item in shown:
             url = safe_url(item.url)
             for f in formats:
@@ -434,8 +522,14 @@ def compose(items: list[Item], detailed_up_to: int | None = None,
         for f in formats:
             f.footer(f"共 {hidden_total} 条未逐条列出，请运行 opinion-monitor items 查看全部")
     markdown, text, html = (f.result() for f in formats)
-    return Outgoing(title=title, markdown=markdown, text=text, html=html,
-                    urgent=any(i.crisis for i in items), alert_ids=[i.alert_id for i in items])
+    return Outgoing(
+        title=title,
+        markdown=markdown,
+        text=text,
+        html=html,
+        urgent=any(i.crisis for i in items),
+        alert_ids=[i.alert_id for i in items],
+    )
 
 
 def _cut(text: str, limit: int = 40) -> str:

@@ -41,8 +41,14 @@ if TYPE_CHECKING:
 
 
 def _acked(session: Session, subject: Subject) -> bool:
-    return (session.scalar(select(func.count()).select_from(Alert)
-                           .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)) or 0) > 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)
+        )
+        or 0
+    ) > 0
 
 
 def outage_stage(last_success: datetime | None) -> str:
@@ -55,13 +61,27 @@ def source_unhealthy_alerts(session: Session, app: App, now: datetime) -> int:
         stage = outage_stage(source.last_success)
         subject = Subject.source(source.name)
         # an ack silences this outage only: the next one has a new stage
-        if session.scalar(select(func.count()).select_from(Alert).where(
-                Alert.subject == str(subject), Alert.stage == stage)):
+        if session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.subject == str(subject), Alert.stage == stage)
+        ):
             continue
-        rows.append(NewAlert(AlertKind.SOURCE_UNHEALTHY, subject, stage, now, payload=SourcePayload(
-            reason=source.reason or "", since=format_local(source.last_success) or None,
-            last_error=format_local(source.last_error) or None,
-            error=(source.last_error_text or "")[:500], kind=source.kind or "messages")))
+        rows.append(
+            NewAlert(
+                AlertKind.SOURCE_UNHEALTHY,
+                subject,
+                stage,
+                now,
+                payload=SourcePayload(
+                    reason=source.reason or "",
+                    since=format_local(source.last_success) or None,
+                    last_error=format_local(source.last_error) or None,
+                    error=(source.last_error_text or "")[:500],
+                    kind=source.kind or "messages",
+                ),
+            )
+        )
     return enqueue(session, rows)
 
 
@@ -70,15 +90,29 @@ def provisional_requests(session: Session) -> int:
     from monitor.db.models import DisclosureRequest
     from monitor.disclosure.deadlines import OPEN_VALUES
 
-    return session.scalar(select(func.count()).select_from(DisclosureRequest).where(
-        DisclosureRequest.state.in_(OPEN_VALUES), DisclosureRequest.provisional.is_(True))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(DisclosureRequest)
+            .where(
+                DisclosureRequest.state.in_(OPEN_VALUES), DisclosureRequest.provisional.is_(True)
+            )
+        )
+        or 0
+    )
 
 
 def missing_year(app: App, session: Session, today: date) -> tuple[int, int] | None:
     """(year to add, provisional active messages) when the office must be told, else None."""
     calendar = app.calendar
-    provisional = session.scalar(select(func.count()).select_from(Message).where(
-        Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))) or 0
+    provisional = (
+        session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))
+        )
+        or 0
+    )
     provisional += provisional_requests(session)
     if provisional:
         return calendar.next_unknown(today.year), provisional
@@ -103,10 +137,18 @@ def calendar_missing_alerts(session: Session, app: App, now: datetime) -> int:
     subject = Subject.calendar(year)
     if _acked(session, subject):
         return 0
-    return enqueue(session, [NewAlert(AlertKind.CALENDAR_MISSING, subject, today.isoformat(), now,
-                                      payload=CalendarPayload(year=year, provisional=provisional))])
-
-
+    return enqueue(
+        session,
+        [
+            NewAlert(
+                AlertKind.CALENDAR_MISSING,
+                subject,
+                today.isoformat(),
+                now,
+                payload=CalendarPayload(year=year, provisional=provisional),
+            )
+        ],
+    )
 
 
 def known_stage(holidays: Iterable[date], workdays: Iterable[date]) -> str:
@@ -127,18 +169,46 @@ def calendar_known_alerts(session: Session, app: App, now: datetime) -> int:
             continue  # past years: nobody waits for them
         subject = Subject.calendar(year)
         stage = known_stage(schedule.holidays, schedule.workdays)
-        if session.scalar(select(func.count()).select_from(Alert).where(
-                Alert.subject == str(subject), Alert.stage == stage)):
+        if session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.subject == str(subject), Alert.stage == stage)
+        ):
             continue
         if provisional is None:
-            provisional = session.scalar(select(func.count()).select_from(Message).where(
-                Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))) or 0
+            provisional = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Message)
+                    .where(Message.state.in_(ACTIVE_STATE_VALUES), Message.provisional.is_(True))
+                )
+                or 0
+            )
         # a reminder about this year still waiting in the outbox is no longer true
-        session.execute(update(Alert).where(
-            Alert.subject == str(subject), Alert.kind == AlertKind.CALENDAR_MISSING.value,
-            Alert.status == AlertStatus.PENDING.value).values(status=AlertStatus.SKIPPED.value))
-        added += enqueue(session, [NewAlert(
-            AlertKind.CALENDAR_KNOWN, subject, stage, now, payload=CalendarKnownPayload(
-                year=year, holidays=len(schedule.holidays), workdays=len(schedule.workdays),
-                provisional=provisional))])
+        session.execute(
+            update(Alert)
+            .where(
+                Alert.subject == str(subject),
+                Alert.kind == AlertKind.CALENDAR_MISSING.value,
+                Alert.status == AlertStatus.PENDING.value,
+            )
+            .values(status=AlertStatus.SKIPPED.value)
+        )
+        added += enqueue(
+            session,
+            [
+                NewAlert(
+                    AlertKind.CALENDAR_KNOWN,
+                    subject,
+                    stage,
+                    now,
+                    payload=CalendarKnownPayload(
+                        year=year,
+                        holidays=len(schedule.holidays),
+                        workdays=len(schedule.workdays),
+                        provisional=provisional,
+                    ),
+                )
+            ],
+        )
     return added

@@ -96,31 +96,72 @@ class Summary:
         out = [self.title, f"统计时间：{format_local(self.now)}", ""]
         out.append(f"一、超期未回复（{len(self.overdue)} 条）")
         if self.overdue:
-            out.append(table(["部门", "超期天数", "截止", "标题"],
-                             [[clean(r.department), r.days_overdue, r.due_date.isoformat(), clean(r.title)]
-                              for _, rows in self.by_department(self.overdue) for r in rows]))
+            out.append(
+                table(
+                    ["部门", "超期天数", "截止", "标题"],
+                    [
+                        [
+                            clean(r.department),
+                            r.days_overdue,
+                            r.due_date.isoformat(),
+                            clean(r.title),
+                        ]
+                        for _, rows in self.by_department(self.overdue)
+                        for r in rows
+                    ],
+                )
+            )
         else:
             out.append("  无")
-        for label, rows in ((f"二、今日（{self.day.isoformat()}）到期", self.due_today),
-                            (f"三、下一工作日（{self.next_day.isoformat()}）到期", self.due_next)):
+        for label, rows in (
+            (f"二、今日（{self.day.isoformat()}）到期", self.due_today),
+            (f"三、下一工作日（{self.next_day.isoformat()}）到期", self.due_next),
+        ):
             out += ["", f"{label}（{len(rows)} 条）"]
-            out.append(table(["部门", "来信时间", "标题"],
-                             [[clean(r.department), format_local(r.posted_at), clean(r.title)] for r in rows])
-                       if rows else "  无")
+            out.append(
+                table(
+                    ["部门", "来信时间", "标题"],
+                    [
+                        [clean(r.department), format_local(r.posted_at), clean(r.title)]
+                        for r in rows
+                    ],
+                )
+                if rows
+                else "  无"
+            )
         out += ["", f"四、{self.since.isoformat()} 以来回复情况"]
         if self.replied:
-            out.append(table(["部门", "按时", "逾期", "按时率", "近30天按时率"],
-                             [[clean(d), p.on_time, p.late, p.rate(p.on_time, p.late), p.rate(p.on_time_30, p.late_30)]
-                              for d, p in sorted(self.replied.items())]))
+            out.append(
+                table(
+                    ["部门", "按时", "逾期", "按时率", "近30天按时率"],
+                    [
+                        [
+                            clean(d),
+                            p.on_time,
+                            p.late,
+                            p.rate(p.on_time, p.late),
+                            p.rate(p.on_time_30, p.late_30),
+                        ]
+                        for d, p in sorted(self.replied.items())
+                    ],
+                )
+            )
         else:
             out.append("  无")
         out += ["", f"五、未完成的舆情事件（{len(self.crises)} 项）"]
-        out += [f"  {clean(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
-                for c in self.crises] or ["  无"]
+        out += [
+            f"  {clean(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
+            for c in self.crises
+        ] or ["  无"]
         out += ["", f"六、新增舆情关注（{len(self.watch)} 组）"]
-        out += [f"  {clean(w['title'])}（{w['count']} 篇；{'、'.join(w['terms'])}）" for w in self.watch] or ["  无"]
+        out += [
+            f"  {clean(w['title'])}（{w['count']} 篇；{'、'.join(w['terms'])}）" for w in self.watch
+        ] or ["  无"]
         out += ["", f"七、异常数据源（{len(self.unhealthy)} 个）"]
-        out += [f"  {s['name']}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）" for s in self.unhealthy] or ["  无"]
+        out += [
+            f"  {s['name']}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）"
+            for s in self.unhealthy
+        ] or ["  无"]
         if self.calendar_warning:
             out += ["", f"注意：{self.calendar_warning}"]
         return "\n".join(out)
@@ -134,25 +175,40 @@ class Summary:
             for r in rows:
                 url = safe_url(r.url)
                 link = f" [原文]({url})" if url else ""
-                out.append(f"- {md(r.title)}（超期 <font color=\"warning\">{r.days_overdue}</font> 天，"
-                           f"截止 {r.due_date.strftime('%m-%d')}）{link}")
+                out.append(
+                    f'- {md(r.title)}（超期 <font color="warning">{r.days_overdue}</font> 天，'
+                    f"截止 {r.due_date.strftime('%m-%d')}）{link}"
+                )
         if not self.overdue:
             out.append("无")
-        for label, rows in ((f"今日到期（{len(self.due_today)} 条）", self.due_today),
-                            (f"下一工作日 {self.next_day.strftime('%m-%d')} 到期（{len(self.due_next)} 条）",
-                             self.due_next)):
+        for label, rows in (
+            (f"今日到期（{len(self.due_today)} 条）", self.due_today),
+            (
+                f"下一工作日 {self.next_day.strftime('%m-%d')} 到期（{len(self.due_next)} 条）",
+                self.due_next,
+            ),
+        ):
             out.append(f"### {label}")
             out += [f"- {md(r.department)}：{md(r.title)}" for r in rows] or ["无"]
         out.append(f"### {self.since.strftime('%m-%d')} 以来回复")
-        out += [f"- {md(d)}：按时 {p.on_time}，逾期 {p.late}，按时率 {p.rate(p.on_time, p.late)}"
-                f"（近30天 {p.rate(p.on_time_30, p.late_30)}）" for d, p in sorted(self.replied.items())] or ["无"]
+        out += [
+            f"- {md(d)}：按时 {p.on_time}，逾期 {p.late}，按时率 {p.rate(p.on_time, p.late)}"
+            f"（近30天 {p.rate(p.on_time_30, p.late_30)}）"
+            for d, p in sorted(self.replied.items())
+        ] or ["无"]
         if self.crises:
             out.append(f"### 未完成的舆情事件（{len(self.crises)} 项）")
-            out += [f"- {md(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，"
-                    f"<font color=\"warning\">{c['clock']}</font>" for c in self.crises]
+            out += [
+                f"- {md(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，"
+                f'<font color="warning">{c["clock"]}</font>'
+                for c in self.crises
+            ]
         if self.watch:
             out.append(f"### 新增舆情关注（{len(self.watch)} 组）")
-            out += [f"- {md(w['title'])}（{w['count']} 篇；{md('、'.join(w['terms']))}）" for w in self.watch]
+            out += [
+                f"- {md(w['title'])}（{w['count']} 篇；{md('、'.join(w['terms']))}）"
+                for w in self.watch
+            ]
         if self.unhealthy:
             out.append(f"### 异常数据源（{len(self.unhealthy)} 个）")
             out += [f"- {md(s['name'])}：{md(s['reason'])}" for s in self.unhealthy]
@@ -172,35 +228,77 @@ class Summary:
                 return "<p>无</p>"
             head = "".join(f"<th>{_html.escape(h)}</th>" for h in headers)
             body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-            return f'<table border="1" cellspacing="0" cellpadding="4"><tr>{head}</tr>{body}</table>'
+            return (
+                f'<table border="1" cellspacing="0" cellpadding="4"><tr>{head}</tr>{body}</table>'
+            )
 
         def link(r: Row) -> str:
             url = safe_url(r.url)
-            return f'<a href="{_html.escape(url)}">{html_text(r.title)}</a>' if url else html_text(r.title)
+            return (
+                f'<a href="{_html.escape(url)}">{html_text(r.title)}</a>'
+                if url
+                else html_text(r.title)
+            )
 
-        parts = [f"<h2>{html_text(self.title)}</h2>", f"<p>统计时间：{format_local(self.now)}</p>",
-                 f"<h3>超期未回复（{len(self.overdue)} 条）</h3>",
-                 rows_table(["部门", "超期天数", "截止", "标题"],
-                            [[html_text(r.department), r.days_overdue, r.due_date.isoformat(), link(r)]
-                             for _, rows in self.by_department(self.overdue) for r in rows]),
-                 f"<h3>今日到期（{len(self.due_today)} 条）</h3>",
-                 rows_table(["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_today]),
-                 f"<h3>下一工作日 {self.next_day.isoformat()} 到期（{len(self.due_next)} 条）</h3>",
-                 rows_table(["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_next]),
-                 f"<h3>{self.since.isoformat()} 以来回复</h3>",
-                 rows_table(["部门", "按时", "逾期", "按时率", "近30天按时率"],
-                            [[html_text(d), p.on_time, p.late, p.rate(p.on_time, p.late),
-                              p.rate(p.on_time_30, p.late_30)] for d, p in sorted(self.replied.items())]),
-                 f"<h3>未完成的舆情事件（{len(self.crises)} 项）</h3>",
-                 rows_table(["事件", "级别", "节点", "截止", "时限"],
-                            [[html_text(c["title"]), c["level"], c["milestone"], c["deadline"], c["clock"]]
-                             for c in self.crises]),
-                 f"<h3>新增舆情关注（{len(self.watch)} 组）</h3>",
-                 rows_table(["报道", "篇数", "关注词"],
-                            [[html_text(w["title"]), w["count"], html_text("、".join(w["terms"]))] for w in self.watch]),
-                 f"<h3>异常数据源（{len(self.unhealthy)} 个）</h3>",
-                 rows_table(["数据源", "原因", "最近成功"],
-                            [[html_text(s["name"]), html_text(s["reason"]), s["since"] or "无"] for s in self.unhealthy])]
+        parts = [
+            f"<h2>{html_text(self.title)}</h2>",
+            f"<p>统计时间：{format_local(self.now)}</p>",
+            f"<h3>超期未回复（{len(self.overdue)} 条）</h3>",
+            rows_table(
+                ["部门", "超期天数", "截止", "标题"],
+                [
+                    [html_text(r.department), r.days_overdue, r.due_date.isoformat(), link(r)]
+                    for _, rows in self.by_department(self.overdue)
+                    for r in rows
+                ],
+            ),
+            f"<h3>今日到期（{len(self.due_today)} 条）</h3>",
+            rows_table(
+                ["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_today]
+            ),
+            f"<h3>下一工作日 {self.next_day.isoformat()} 到期（{len(self.due_next)} 条）</h3>",
+            rows_table(
+                ["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_next]
+            ),
+            f"<h3>{self.since.isoformat()} 以来回复</h3>",
+            rows_table(
+                ["部门", "按时", "逾期", "按时率", "近30天按时率"],
+                [
+                    [
+                        html_text(d),
+                        p.on_time,
+                        p.late,
+                        p.rate(p.on_time, p.late),
+                        p.rate(p.on_time_30, p.late_30),
+                    ]
+                    for d, p in sorted(self.replied.items())
+                ],
+            ),
+            f"<h3>未完成的舆情事件（{len(self.crises)} 项）</h3>",
+            rows_table(
+                ["事件", "级别", "节点", "截止", "时限"],
+                [
+                    [html_text(c["title"]), c["level"], c["milestone"], c["deadline"], c["clock"]]
+                    for c in self.crises
+                ],
+            ),
+            f"<h3>新增舆情关注（{len(self.watch)} 组）</h3>",
+            rows_table(
+                ["报道", "篇数", "关注词"],
+                [
+                    [html_text(w["title"]), w["count"], html_text("、".join(w["terms"]))]
+                    for w in self.watch
+                ],
+            ),
+            f"<h3>异常数据源（{len(self.unhealthy)} 个）</h3>",
+            rows_table(
+                ["数据源", "原因", "最近成功"],
+                [
+                    [html_text(s["name"]), html_text(s["reason"]), s["since"] or "无"]
+                    for s in self.unhealthy
+                ],
+            ),
+        ]
         if self.calendar_warning:
             parts.append(f"<p><b>注意：</b>{html_text(self.calendar_warning)}</p>")
         return "\n".join(parts)
@@ -209,17 +307,40 @@ class Summary:
         """For `summary --json`: times ISO-8601, levels and milestones as codes (DESIGN §3);
         the Chinese wording is in `text` only."""
         return {
-            "date": self.day.isoformat(), "as_of": iso(self.now), "next_workday": self.next_day.isoformat(),
-            "since": self.since.isoformat(), "overdue": len(self.overdue), "due_today": len(self.due_today),
+            "date": self.day.isoformat(),
+            "as_of": iso(self.now),
+            "next_workday": self.next_day.isoformat(),
+            "since": self.since.isoformat(),
+            "overdue": len(self.overdue),
+            "due_today": len(self.due_today),
             "due_next": len(self.due_next),
-            "crises": [{"id": c["id"], "title": c["title"], "level": c["level_code"],
-                        "milestone": c["milestone_code"], "deadline": iso(c["deadline_at"]),
-                        "overdue": c["deadline_at"] <= self.now} for c in self.crises],
-            "watch": [{"cluster": w["cluster"], "title": w["title"], "count": w["count"], "terms": w["terms"]}
-                      for w in self.watch],
-            "unhealthy": [{"name": u["name"], "reason": u["reason"], "last_success": iso(u["last_success"])}
-                          for u in self.unhealthy],
-            "calendar_warning": self.calendar_warning, "text": self.text()}
+            "crises": [
+                {
+                    "id": c["id"],
+                    "title": c["title"],
+                    "level": c["level_code"],
+                    "milestone": c["milestone_code"],
+                    "deadline": iso(c["deadline_at"]),
+                    "overdue": c["deadline_at"] <= self.now,
+                }
+                for c in self.crises
+            ],
+            "watch": [
+                {
+                    "cluster": w["cluster"],
+                    "title": w["title"],
+                    "count": w["count"],
+                    "terms": w["terms"],
+                }
+                for w in self.watch
+            ],
+            "unhealthy": [
+                {"name": u["name"], "reason": u["reason"], "last_success": iso(u["last_success"])}
+                for u in self.unhealthy
+            ],
+            "calendar_warning": self.calendar_warning,
+            "text": self.text(),
+        }
 
     def csv(self) -> str:
         """The overdue list; cells that a spreadsheet would run as formulas are defused."""
@@ -228,14 +349,30 @@ class Summary:
         writer.writerow(["部门", "标题", "来信时间", "截止日期", "超期天数", "数据源", "链接"])
         for _, rows in self.by_department(self.overdue):
             for r in rows:
-                writer.writerow([_cell(r.department), _cell(clean(r.title)), format_local(r.posted_at),
-                                 r.due_date.isoformat(), r.days_overdue, _cell(r.source), safe_url(r.url) or ""])
+                writer.writerow(
+                    [
+                        _cell(r.department),
+                        _cell(clean(r.title)),
+                        format_local(r.posted_at),
+                        r.due_date.isoformat(),
+                        r.days_overdue,
+                        _cell(r.source),
+                        safe_url(r.url) or "",
+                    ]
+                )
         return buffer.getvalue()
 
     def outgoing(self) -> Outgoing:
-        attachment = Attachment(f"overdue-{self.day.isoformat()}.csv", self.csv().encode("utf-8-sig"))
-        return Outgoing(title=self.title, markdown=self.markdown(), text=self.plain(), html=self.html(),
-                        attachments=[attachment])
+        attachment = Attachment(
+            f"overdue-{self.day.isoformat()}.csv", self.csv().encode("utf-8-sig")
+        )
+        return Outgoing(
+            title=self.title,
+            markdown=self.markdown(),
+            text=self.plain(),
+            html=self.html(),
+            attachments=[attachment],
+        )
 
 
 def _cell(value: str) -> str:
@@ -259,8 +396,9 @@ def _next_workday(app: App, day: date) -> date:
 def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
     """The summary for `day` (Asia/Shanghai) as of `now` (default: the app's clock)."""
     moment = now or app.now()
-    summary = Summary(day=day, now=moment, next_day=_next_workday(app, day),
-                      since=_previous_workday(app, day))
+    summary = Summary(
+        day=day, now=moment, next_day=_next_workday(app, day), since=_previous_workday(app, day)
+    )
     with app.session() as session:
         _deadlines(session, summary)
         _replies(session, summary)
@@ -279,14 +417,27 @@ def _deadlines(session: Session, summary: Summary) -> None:
     # as of `moment`: posted by then, and not yet replied then (a past day's summary lists
     # what was open that day, not what is open now)
     active = session.scalars(
-        select(Message).where(
-            or_(Message.state.in_(ACTIVE_STATE_VALUES),
-                and_(Message.state.in_(["replied", "replied_late"]), Message.replied_at > moment)),
-            Message.posted_at <= moment)
-        .order_by(Message.due_date, Message.posted_at))
+        select(Message)
+        .where(
+            or_(
+                Message.state.in_(ACTIVE_STATE_VALUES),
+                and_(Message.state.in_(["replied", "replied_late"]), Message.replied_at > moment),
+            ),
+            Message.posted_at <= moment,
+        )
+        .order_by(Message.due_date, Message.posted_at)
+    )
     for m in active:
-        row = Row(m.department or NO_DEPARTMENT, cut_title(m.title or "（无标题）"), m.posted_at, m.due_date, m.url,
-                  m.source, max(1, (day - m.due_date).days), bool(m.provisional))
+        row = Row(
+            m.department or NO_DEPARTMENT,
+            cut_title(m.title or "（无标题）"),
+            m.posted_at,
+            m.due_date,
+            m.url,
+            m.source,
+            max(1, (day - m.due_date).days),
+            bool(m.provisional),
+        )
         if m.deadline <= summary.now:
             summary.overdue.append(row)
         elif m.due_date == day:
@@ -304,14 +455,25 @@ def _disclosures(session: Session, summary: Summary) -> None:
     day, moment = summary.day, summary.now
     # as for messages: the requests running at the summary's moment (one answered since
     # was still open then)
-    running = or_(DisclosureRequest.state.in_(DISCLOSURE_RUNNING),
-                  and_(DisclosureRequest.done_at > moment, DisclosureRequest.correction_asked_at.is_(None)))
-    for r in session.scalars(select(DisclosureRequest)
-                             .where(running, DisclosureRequest.first_received_at <= moment)
-                             .order_by(DisclosureRequest.due_date, DisclosureRequest.id)):
-        request_row = Row(r.department or NO_DEPARTMENT, cut_title(f"【依申请公开】{r.title}"),
-                          r.first_received_at, r.due_date, None, "依申请公开",
-                          max(1, (day - r.due_date).days), bool(r.provisional))
+    running = or_(
+        DisclosureRequest.state.in_(DISCLOSURE_RUNNING),
+        and_(DisclosureRequest.done_at > moment, DisclosureRequest.correction_asked_at.is_(None)),
+    )
+    for r in session.scalars(
+        select(DisclosureRequest)
+        .where(running, DisclosureRequest.first_received_at <= moment)
+        .order_by(DisclosureRequest.due_date, DisclosureRequest.id)
+    ):
+        request_row = Row(
+            r.department or NO_DEPARTMENT,
+            cut_title(f"【依申请公开】{r.title}"),
+            r.first_received_at,
+            r.due_date,
+            None,
+            "依申请公开",
+            max(1, (day - r.due_date).days),
+            bool(r.provisional),
+        )
         if r.deadline <= moment:
             summary.overdue.append(request_row)
         elif r.due_date == day:
@@ -326,9 +488,13 @@ def _replies(session: Session, summary: Summary) -> None:
 
     window = (start_of_day(summary.since), start_of_day(summary.day))
     month = (start_of_day(summary.day - timedelta(days=30)), start_of_day(summary.day))
-    for m in session.scalars(select(Message).where(
+    for m in session.scalars(
+        select(Message).where(
             Message.state.in_(["replied", "replied_late"]),
-            Message.replied_at >= month[0], Message.replied_at < month[1])):
+            Message.replied_at >= month[0],
+            Message.replied_at < month[1],
+        )
+    ):
         p = summary.replied.setdefault(m.department or NO_DEPARTMENT, Punctuality())
         on_time = m.state == "replied"
         p.on_time_30 += on_time
@@ -343,21 +509,34 @@ def _crises(session: Session, summary: Summary) -> None:
     """Crisis milestones not done yet, with their clocks."""
     from monitor.db.models import CrisisEvent, Milestone
 
-    events = session.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
-                             .where(CrisisEvent.milestones.any(or_(Milestone.done_at.is_(None),
-                                                                   Milestone.done_at > summary.now)),
-                                    CrisisEvent.started_at <= summary.now)
-                             .order_by(CrisisEvent.started_at))
+    events = session.scalars(
+        select(CrisisEvent)
+        .options(selectinload(CrisisEvent.milestones))
+        .where(
+            CrisisEvent.milestones.any(
+                or_(Milestone.done_at.is_(None), Milestone.done_at > summary.now)
+            ),
+            CrisisEvent.started_at <= summary.now,
+        )
+        .order_by(CrisisEvent.started_at)
+    )
     for event in events:
         for ms in event.milestones:
             if ms.done_at is None or ms.done_at > summary.now:
                 # the labels are for people; the codes and the instant for --json
-                summary.crises.append({
-                    "id": event.id, "title": cut_title(event.title),
-                    "level": EVENT_LEVEL_ZH.get(event.level, event.level),
-                    "milestone": MILESTONE_ZH.get(ms.name, ms.name),
-                    "deadline": format_local(ms.deadline), "clock": clock(ms.deadline, summary.now, "已超时"),
-                    "level_code": event.level, "milestone_code": ms.name, "deadline_at": ms.deadline})
+                summary.crises.append(
+                    {
+                        "id": event.id,
+                        "title": cut_title(event.title),
+                        "level": EVENT_LEVEL_ZH.get(event.level, event.level),
+                        "milestone": MILESTONE_ZH.get(ms.name, ms.name),
+                        "deadline": format_local(ms.deadline),
+                        "clock": clock(ms.deadline, summary.now, "已超时"),
+                        "level_code": event.level,
+                        "milestone_code": ms.name,
+                        "deadline_at": ms.deadline,
+                    }
+                )
 
 
 def _watch(session: Session, summary: Summary) -> None:
@@ -365,35 +544,58 @@ def _watch(session: Session, summary: Summary) -> None:
     from monitor.db.models import NewsItem, WatchHit
 
     hits = session.execute(
-        select(WatchHit.subject, WatchHit.term, WatchHit.level)
-        .where(WatchHit.found_at >= start_of_day(summary.since), WatchHit.found_at < summary.now,
-               WatchHit.level != "info", WatchHit.subject.like("news:%"))).all()
+        select(WatchHit.subject, WatchHit.term, WatchHit.level).where(
+            WatchHit.found_at >= start_of_day(summary.since),
+            WatchHit.found_at < summary.now,
+            WatchHit.level != "info",
+            WatchHit.subject.like("news:%"),
+        )
+    ).all()
     news_ids = {int(s.split(":", 1)[1]) for s, _, _ in hits if s.split(":", 1)[1].isdigit()}
-    news = {n.id: n for n in session.scalars(select(NewsItem).where(NewsItem.id.in_(news_ids)))} \
-        if news_ids else {}
+    news = (
+        {n.id: n for n in session.scalars(select(NewsItem).where(NewsItem.id.in_(news_ids)))}
+        if news_ids
+        else {}
+    )
     clusters: dict[Any, dict[str, Any]] = {}
     for subject, term, _level in hits:
-        item = news.get(int(subject.split(":", 1)[1])) if subject.split(":", 1)[1].isdigit() else None
+        item = (
+            news.get(int(subject.split(":", 1)[1])) if subject.split(":", 1)[1].isdigit() else None
+        )
         if item is None:
             continue
         key = item.cluster if item.cluster is not None else f"n{item.id}"
-        entry = clusters.setdefault(key, {"title": cut_title(item.title), "items": set(), "terms": []})
+        entry = clusters.setdefault(
+            key, {"title": cut_title(item.title), "items": set(), "terms": []}
+        )
         entry["items"].add(item.id)
         if term not in entry["terms"]:
             entry["terms"].append(term)
-    summary.watch = sorted(({"cluster": k, "title": v["title"], "count": len(v["items"]), "terms": v["terms"]}
-                            for k, v in clusters.items()), key=lambda w: -w["count"])
+    summary.watch = sorted(
+        (
+            {"cluster": k, "title": v["title"], "count": len(v["items"]), "terms": v["terms"]}
+            for k, v in clusters.items()
+        ),
+        key=lambda w: -w["count"],
+    )
 
 
 def _unhealthy(session: Session, summary: Summary) -> None:
     from monitor.db.models import Source
 
-    for source in session.scalars(select(Source).where(Source.healthy.is_(False)).order_by(Source.name)):
+    for source in session.scalars(
+        select(Source).where(Source.healthy.is_(False)).order_by(Source.name)
+    ):
         if not problem_began_by(source, summary.now):
             continue  # a past summary: the source still worked then
-        summary.unhealthy.append({"name": source.name, "reason": source.reason or "未知",
-                                  "since": format_local(source.last_success) or None,
-                                  "last_success": source.last_success})
+        summary.unhealthy.append(
+            {
+                "name": source.name,
+                "reason": source.reason or "未知",
+                "since": format_local(source.last_success) or None,
+                "last_success": source.last_success,
+            }
+        )
 
 
 def problem_began_by(source: Any, moment: datetime) -> bool:
@@ -411,11 +613,15 @@ def problem_began_by(source: Any, moment: datetime) -> bool:
 def _calendar_warning(app: App, day: date) -> str | None:
     year = day.year
     if not app.calendar.knows_year(year):
-        return (f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
-                f"请运行 opinion-monitor calendar import-notice 通知.txt 导入{year}年安排")
+        return (
+            f"工作日日历缺少 {year} 年节假日安排，截止日暂按周末推算；"
+            f"请运行 opinion-monitor calendar import-notice 通知.txt 导入{year}年安排"
+        )
     if not app.calendar.knows_year(year + 1):
-        return (f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
-                f"请运行 opinion-monitor calendar import-notice 通知.txt 导入")
+        return (
+            f"工作日日历尚无 {year + 1} 年节假日安排；国务院办公厅发布后"
+            f"请运行 opinion-monitor calendar import-notice 通知.txt 导入"
+        )
     return None
 
 
@@ -437,9 +643,21 @@ def enqueue_summary(app: App, day: date) -> bool:
     True when it was added now, False when it was already there."""
     moment = app.now()
     with app.session() as session:
-        return enqueue(session, [NewAlert(
-            AlertKind.DAILY_SUMMARY, Subject.summary(day), "daily", moment,
-            payload=SummaryPayload(date=day.isoformat(), enqueued_at=iso(moment)))]) == 1
+        return (
+            enqueue(
+                session,
+                [
+                    NewAlert(
+                        AlertKind.DAILY_SUMMARY,
+                        Subject.summary(day),
+                        "daily",
+                        moment,
+                        payload=SummaryPayload(date=day.isoformat(), enqueued_at=iso(moment)),
+                    )
+                ],
+            )
+            == 1
+        )
 
 
 def summary_for_alert(app: App, alert: Alert, now: datetime) -> Outgoing:

@@ -29,9 +29,25 @@ def cold_start(runs: int, config: Path | None = None) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "monitor", *option, "calendar", "due", "--from",
-                        "2024-09-27T10:00", "--working-days", "5", "--json"],
-                       check=True, capture_output=True, cwd=tempfile.gettempdir(), env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                *option,
+                "calendar",
+                "due",
+                "--from",
+                "2024-09-27T10:00",
+                "--working-days",
+                "5",
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=tempfile.gettempdir(),
+            env=env,
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -65,18 +81,34 @@ def build_database(folder: Path, count: int):
         posted = base + timedelta(minutes=(i * 37) % (60 * 24 * 26))
         due = working_day_deadline(posted, rule.working_days, app.calendar)
         st = reply_stages(due.due_date, rule.thresholds, app.calendar)
-        messages.append(dict(id=i + 1, source="bench", external_id=str(i), title=f"留言{i}",
-                             posted_at=posted, state="open", due_date=due.due_date,
-                             deadline=st[-1].at, first_warning_at=st[0].at, provisional=False,
-                             first_seen=posted, last_seen=posted, department=f"科室{i % 12}",
-                             kind="reply", extension_days=0, replied_at_approx=False,
-                             missed_passes=0, alerted=False))
+        messages.append(
+            dict(
+                id=i + 1,
+                source="bench",
+                external_id=str(i),
+                title=f"留言{i}",
+                posted_at=posted,
+                state="open",
+                due_date=due.due_date,
+                deadline=st[-1].at,
+                first_warning_at=st[0].at,
+                provisional=False,
+                first_seen=posted,
+                last_seen=posted,
+                department=f"科室{i % 12}",
+                kind="reply",
+                extension_days=0,
+                replied_at_approx=False,
+                missed_passes=0,
+                alerted=False,
+            )
+        )
         stages += [dict(message_id=i + 1, stage=s.name, at=s.at, fired=False) for s in st]
     with app.session() as session:
         for chunk in range(0, count, 20_000):
-            session.execute(insert(Message), messages[chunk:chunk + 20_000])
+            session.execute(insert(Message), messages[chunk : chunk + 20_000])
         for chunk in range(0, len(stages), 50_000):
-            session.execute(insert(DeadlineStage), stages[chunk:chunk + 50_000])
+            session.execute(insert(DeadlineStage), stages[chunk : chunk + 50_000])
     return app, now
 
 
@@ -88,11 +120,15 @@ def main() -> None:
     args = parser.parse_args()
 
     times = cold_start(args.runs)
-    print(f"calendar due cold start: median {statistics.median(times):.3f} s, "
-          f"max {max(times):.3f} s over {args.runs} runs (bare python: {bare_python(args.runs):.3f} s)")
+    print(
+        f"calendar due cold start: median {statistics.median(times):.3f} s, "
+        f"max {max(times):.3f} s over {args.runs} runs (bare python: {bare_python(args.runs):.3f} s)"
+    )
     times = cold_start(args.runs, ROOT / "config" / "monitor.toml")
-    print(f"calendar due --config config/monitor.toml cold start: median "
-          f"{statistics.median(times):.3f} s, max {max(times):.3f} s over {args.runs} runs")
+    print(
+        f"calendar due --config config/monitor.toml cold start: median "
+        f"{statistics.median(times):.3f} s, max {max(times):.3f} s over {args.runs} runs"
+    )
     if args.only_cold_start:
         return
 
@@ -111,13 +147,17 @@ def main() -> None:
                 counts[name] = step(session, app, now)
                 timings[name] = time.perf_counter() - t
         first = time.perf_counter() - started
-        print(f"first sweep over {args.messages:,} open messages: {first:.2f} s in all "
-              f"(transitions {counts['states']:,}, reply alerts {counts['alerts.reply']:,})")
+        print(
+            f"first sweep over {args.messages:,} open messages: {first:.2f} s in all "
+            f"(transitions {counts['states']:,}, reply alerts {counts['alerts.reply']:,})"
+        )
         for name in timings:
             print(f"  step {name:<16} {timings[name]:6.3f} s  ({counts[name]:,} rows)")
         deadline_steps = sum(t for n, t in timings.items() if not n.startswith("watch"))
-        print(f"  deadline steps (all but the watchlist scan, which is capped per sweep): "
-              f"{deadline_steps:.2f} s")
+        print(
+            f"  deadline steps (all but the watchlist scan, which is capped per sweep): "
+            f"{deadline_steps:.2f} s"
+        )
         started = time.perf_counter()
         sweep(app, now + timedelta(minutes=1))
         print(f"next minute's sweep: {time.perf_counter() - started:.2f} s")

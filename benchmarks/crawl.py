@@ -30,7 +30,9 @@ from monitor.timeutil import parse_iso  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--open", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=8)
@@ -43,9 +45,16 @@ def main() -> None:
     step = (now - timedelta(hours=1) - start) / args.messages
     batch = []
     for n in range(args.messages):
-        batch.append({"external_id": f"b{n:06d}", "title": f"关于第{n}号小区物业管理问题的反映",
-                      "posted_at": start + step * n, "department": ("综合科", "审计一科", "审计二科")[n % 3],
-                      "body": f"第{n}号小区物业服务不到位，请相关部门督促整改。" * 3, "author": f"市民{n}"})
+        batch.append(
+            {
+                "external_id": f"b{n:06d}",
+                "title": f"关于第{n}号小区物业管理问题的反映",
+                "posted_at": start + step * n,
+                "department": ("综合科", "审计一科", "审计二科")[n % 3],
+                "body": f"第{n}号小区物业服务不到位，请相关部门督促整改。" * 3,
+                "author": f"市民{n}",
+            }
+        )
     portal.add_messages(batch)
     for n in range(args.messages - args.open):  # all but the newest K are answered
         portal.reply(f"b{n:06d}", start + step * n + timedelta(days=2), text="已转相关部门办理。")
@@ -53,11 +62,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="om-bench-") as folder:
         root = Path(folder)
         (root / "sites").mkdir()
-        profile = luan_profile_text(base).replace("retries = 1", f"retries = 1\nconcurrency = {args.concurrency}")
+        profile = luan_profile_text(base).replace(
+            "retries = 1", f"retries = 1\nconcurrency = {args.concurrency}"
+        )
         (root / "sites" / "sample.toml").write_text(profile, encoding="utf-8")
         (root / "monitor.toml").write_text(
             '[monitor]\ndatabase = "sqlite:///monitor.db"\n\n[[sources]]\nname = "bench"\n'
-            'profile = "sites/sample.toml"\nsection = "bxcy"\nevery = "1h"\n', encoding="utf-8")
+            'profile = "sites/sample.toml"\nsection = "bxcy"\nevery = "1h"\n',
+            encoding="utf-8",
+        )
         app = App(load_config(root / "monitor.toml"), clock=fixed_clock(now))
         with app.session():
             pass  # create the schema outside the measurement
@@ -81,21 +94,31 @@ def main() -> None:
         parent_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     portal.stop()
 
-    print(f"portal: {args.messages} messages ({args.messages // PAGE_SIZE} list pages), "
-          f"{args.open} open, delay 0, concurrency {args.concurrency}")
-    print(f"first crawl: {first.new} new, {first.requests} requests in {total:.1f} s "
-          f"→ {first.new / total:.0f} messages/s end to end")
+    print(
+        f"portal: {args.messages} messages ({args.messages // PAGE_SIZE} list pages), "
+        f"{args.open} open, delay 0, concurrency {args.concurrency}"
+    )
+    print(
+        f"first crawl: {first.new} new, {first.requests} requests in {total:.1f} s "
+        f"→ {first.new / total:.0f} messages/s end to end"
+    )
     ingest = float(first.stats.get("ingest_seconds") or 0)
-    print(f"  crawl child {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest "
-          f"(read JSON lines, insert, deadlines, commit) {ingest:.1f} s → "
-          f"{first.new / max(ingest, 1e-9):.0f} messages/s; child start-up and the rest "
-          f"{total - child - ingest:.1f} s")
-    print(f"no-change recrawl ({args.open} open): {again.requests} requests "
-          f"(target {pages_holding} pages holding them + 1 = {pages_holding + 1}), "
-          f"{details} detail requests, {again.new} new, {again.updated} updated, {recrawl:.1f} s")
-    print(f"peak memory: crawl child {child_rss / 1024:.0f} MiB max RSS (its own getrusage; "
-          f"RUSAGE_CHILDREN says {children_rss / 1024:.0f} MiB), parent with the portal "
-          f"{parent_rss / 1024:.0f} MiB")
+    print(
+        f"  crawl child {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest "
+        f"(read JSON lines, insert, deadlines, commit) {ingest:.1f} s → "
+        f"{first.new / max(ingest, 1e-9):.0f} messages/s; child start-up and the rest "
+        f"{total - child - ingest:.1f} s"
+    )
+    print(
+        f"no-change recrawl ({args.open} open): {again.requests} requests "
+        f"(target {pages_holding} pages holding them + 1 = {pages_holding + 1}), "
+        f"{details} detail requests, {again.new} new, {again.updated} updated, {recrawl:.1f} s"
+    )
+    print(
+        f"peak memory: crawl child {child_rss / 1024:.0f} MiB max RSS (its own getrusage; "
+        f"RUSAGE_CHILDREN says {children_rss / 1024:.0f} MiB), parent with the portal "
+        f"{parent_rss / 1024:.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,10 @@ SECTIONS = ["bxcy", "bmxx", "json", "news"]
 def config_text(sources: int, every: str, sweep_every: str, wecom: str, smtp: str) -> str:
     parts = ['[monitor]\ndatabase = "sqlite:///monitor.db"\n']
     for n in range(sources):
-        parts.append(f'[[sources]]\nname = "s{n:02d}"\nprofile = "site.toml"\n'
-                     f'section = "{SECTIONS[n % len(SECTIONS)]}"\nevery = "{every}"\n')
+        parts.append(
+            f'[[sources]]\nname = "s{n:02d}"\nprofile = "site.toml"\n'
+            f'section = "{SECTIONS[n % len(SECTIONS)]}"\nevery = "{every}"\n'
+        )
     parts.append(f"""
 [channels.office]
 kind = "wecom"
@@ -80,7 +82,7 @@ def main() -> None:
     from monitor.tracking import declare_event
 
     rng = random.Random(args.seed)
-    start = datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)   # a Tuesday
+    start = datetime(2026, 11, 24, 0, 0, tzinfo=SHANGHAI)  # a Tuesday
     end = start + timedelta(hours=args.hours)
     folder = Path(tempfile.mkdtemp(prefix="om-bench-daemon-"))
     clock = SimClock(start)
@@ -93,8 +95,11 @@ def main() -> None:
     try:
         (folder / "site.toml").write_text(luan_profile_text(base), encoding="utf-8")
         (folder / "monitor.toml").write_text(
-            config_text(args.sources, args.every, args.sweep_every, wecom.url("bench"),
-                        smtp.url("bench")), encoding="utf-8")
+            config_text(
+                args.sources, args.every, args.sweep_every, wecom.url("bench"), smtp.url("bench")
+            ),
+            encoding="utf-8",
+        )
         setup_logging(folder / "daemon.log", stream=open("/dev/null", "w"))
         app = App(load_config(folder / "monitor.toml"), clock=clock)
         app.sessions
@@ -102,22 +107,40 @@ def main() -> None:
         # a backlog of 40 messages per message section, a few news items
         backlog = start - timedelta(days=3)
         for n in range(120):
-            portal.add_message(f"old{n}", f"历史留言{n}：关于小区物业管理的问题",
-                               backlog + timedelta(minutes=17 * n),
-                               section=SECTIONS[n % 3], department="综合科")
+            portal.add_message(
+                f"old{n}",
+                f"历史留言{n}：关于小区物业管理的问题",
+                backlog + timedelta(minutes=17 * n),
+                section=SECTIONS[n % 3],
+                department="综合科",
+            )
         for n in range(10):
-            portal.add_news(f"/news/old{n}.html", f"本地新闻{n}", backlog + timedelta(hours=n),
-                            "正文。", "六安新闻网")
+            portal.add_news(
+                f"/news/old{n}.html",
+                f"本地新闻{n}",
+                backlog + timedelta(hours=n),
+                "正文。",
+                "六安新闻网",
+            )
 
         posted: dict[str, datetime] = {}
         steps: list[Step] = []
-        for n in range(int(args.hours * 3)):          # a new message every ~20 minutes
+        for n in range(int(args.hours * 3)):  # a new message every ~20 minutes
             when = start + timedelta(seconds=rng.uniform(0, args.hours * 3600))
             ext = f"new{n}"
             posted[ext] = when
-            steps.append(Step(when, lambda _d, e=ext, w=when: portal.add_message(
-                e, f"新留言{e}：反映道路积水", w, section=SECTIONS[int(e[3:]) % 3],
-                department="综合科")))
+            steps.append(
+                Step(
+                    when,
+                    lambda _d, e=ext, w=when: portal.add_message(
+                        e,
+                        f"新留言{e}：反映道路积水",
+                        w,
+                        section=SECTIONS[int(e[3:]) % 3],
+                        department="综合科",
+                    ),
+                )
+            )
         for n in range(max(1, int(args.hours // 4))):  # crises with stages at odd seconds
             when = start + timedelta(seconds=rng.uniform(0, args.hours * 3600 - 6 * 3600))
 
@@ -179,6 +202,7 @@ def main() -> None:
             """Real seconds from the moment `at` was due until job `job_id` finished."""
             found = wall.get((at, job_id))
             return found[1] - batch_start[at] if found else 0.0
+
         with app.session() as session:
             rows = {m.external_id: m for m in session.scalars(select(Message))}
             message_delays = []
@@ -189,12 +213,18 @@ def main() -> None:
                     message_delays.append(wait + real(m.first_seen, f"crawl:{m.source}"))
             missing = sum(1 for ext in posted if ext not in rows)
             stage_delays = []
-            for alert in session.scalars(select(Alert).where(Alert.kind.in_(
-                    ["crisis_at_risk", "crisis_overdue"]), Alert.sent_at.is_not(None))):
+            for alert in session.scalars(
+                select(Alert).where(
+                    Alert.kind.in_(["crisis_at_risk", "crisis_overdue"]), Alert.sent_at.is_not(None)
+                )
+            ):
                 milestone_id = int(alert.subject.split(":")[1])
-                stage = session.scalars(select(DeadlineStage).where(
-                    DeadlineStage.milestone_id == milestone_id,
-                    DeadlineStage.stage == alert.stage)).one()
+                stage = session.scalars(
+                    select(DeadlineStage).where(
+                        DeadlineStage.milestone_id == milestone_id,
+                        DeadlineStage.stage == alert.stage,
+                    )
+                ).one()
                 wait = (alert.sent_at - stage.at).total_seconds()
                 stage_delays.append(wait + real(alert.sent_at, "sweep"))
             alerts = session.query(Alert).count()
@@ -204,22 +234,36 @@ def main() -> None:
         def describe(values: list[float]) -> str:
             if not values:
                 return "none"
-            return (f"median {statistics.median(values):.1f} s, max {max(values):.1f} s "
-                    f"(n={len(values)})")
+            return (
+                f"median {statistics.median(values):.1f} s, max {max(values):.1f} s "
+                f"(n={len(values)})"
+            )
 
-        print(f"daemon benchmark: {args.sources} sources every {args.every}, sweep every "
-              f"{args.sweep_every}, {args.hours:g} simulated hours in {elapsed:.0f} s real")
-        print(f"  jobs run: {simulation.runs}; alerts in outbox: {alerts}; failures: "
-              f"{len(simulation.failures)}")
-        print(f"  daemon resident memory: max {max(rss) / 2**20:.0f} MB, at end "
-              f"{rss[-1] / 2**20:.0f} MB (target < 200 MB)")
+        print(
+            f"daemon benchmark: {args.sources} sources every {args.every}, sweep every "
+            f"{args.sweep_every}, {args.hours:g} simulated hours in {elapsed:.0f} s real"
+        )
+        print(
+            f"  jobs run: {simulation.runs}; alerts in outbox: {alerts}; failures: "
+            f"{len(simulation.failures)}"
+        )
+        print(
+            f"  daemon resident memory: max {max(rss) / 2**20:.0f} MB, at end "
+            f"{rss[-1] / 2**20:.0f} MB (target < 200 MB)"
+        )
         if child_peaks:
-            print(f"  crawl child memory: max {max(child_peaks) / 2**20:.0f} MB each, "
-                  f"{min(4, args.sources)} at a time")
-        print(f"  new message on the portal -> its row: {describe(message_delays)}; "
-              f"target <= interval + 30 s = {interval + 30:.0f} s; not found: {missing}")
-        print(f"  crisis stage reached -> alert sent: {describe(stage_delays)}; "
-              f"target <= 60 s (sweep every {sweep_interval:.0f} s)")
+            print(
+                f"  crawl child memory: max {max(child_peaks) / 2**20:.0f} MB each, "
+                f"{min(4, args.sources)} at a time"
+            )
+        print(
+            f"  new message on the portal -> its row: {describe(message_delays)}; "
+            f"target <= interval + 30 s = {interval + 30:.0f} s; not found: {missing}"
+        )
+        print(
+            f"  crisis stage reached -> alert sent: {describe(stage_delays)}; "
+            f"target <= 60 s (sweep every {sweep_interval:.0f} s)"
+        )
     finally:
         portal.stop()
         wecom.stop()

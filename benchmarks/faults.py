@@ -64,9 +64,17 @@ def crawl_bad_page(args: argparse.Namespace) -> None:
     base = portal.start()
     now = parse_iso("2026-11-26T10:00")
     start = now - timedelta(days=2)
-    portal.add_messages([{"external_id": f"f{n:05d}", "title": f"关于第{n}号路灯的问题",
-                          "posted_at": start + timedelta(minutes=n), "department": "城建科"}
-                         for n in range(args.messages)])
+    portal.add_messages(
+        [
+            {
+                "external_id": f"f{n:05d}",
+                "title": f"关于第{n}号路灯的问题",
+                "posted_at": start + timedelta(minutes=n),
+                "department": "城建科",
+            }
+            for n in range(args.messages)
+        ]
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="om-faults-") as folder:
             root = Path(folder)
@@ -74,18 +82,24 @@ def crawl_bad_page(args: argparse.Namespace) -> None:
             (root / "sites" / "sample.toml").write_text(luan_profile_text(base), encoding="utf-8")
             (root / "monitor.toml").write_text(
                 '[monitor]\ndatabase = "sqlite:///monitor.db"\n\n[[sources]]\nname = "faults"\n'
-                'profile = "sites/sample.toml"\nsection = "bxcy"\nevery = "1h"\n', encoding="utf-8")
+                'profile = "sites/sample.toml"\nsection = "bxcy"\nevery = "1h"\n',
+                encoding="utf-8",
+            )
             app = App(load_config(root / "monitor.toml"), clock=fixed_clock(now))
             first = run_crawl(app, delay=0.0)[0]
             if not (first.ok and first.complete):
                 raise SystemExit(f"first crawl failed: {first.error}")
             rows = [_crawl_row(app, portal, "健康（对照）", None, now + timedelta(minutes=10))]
             for n, fault in enumerate(CRAWL_FAULTS, start=2):
-                rows.append(_crawl_row(app, portal, f"第 2 页 {fault}", fault,
-                                       now + timedelta(minutes=10 * n)))
+                rows.append(
+                    _crawl_row(
+                        app, portal, f"第 2 页 {fault}", fault, now + timedelta(minutes=10 * n)
+                    )
+                )
             with app.session() as session:
-                withdrawn = session.scalar(select(func.count()).select_from(Message)
-                                           .where(Message.state == "withdrawn"))
+                withdrawn = session.scalar(
+                    select(func.count()).select_from(Message).where(Message.state == "withdrawn")
+                )
     finally:
         portal.stop()
     print(f"crawl: {args.messages} open messages, {-(-args.messages // 20)} list pages, delay 0")
@@ -95,8 +109,9 @@ def crawl_bad_page(args: argparse.Namespace) -> None:
     print(f"withdrawn after all faulty crawls: {withdrawn} (goal 0)")
 
 
-def _crawl_row(app: App, portal: SamplePortal, case: str, fault: str | None,
-               when: object) -> tuple[str, int, float, bool, int, str]:
+def _crawl_row(
+    app: App, portal: SamplePortal, case: str, fault: str | None, when: object
+) -> tuple[str, int, float, bool, int, str]:
     portal.break_page("bxcy", 2, fault)
     began = time.perf_counter()
     result = run_crawl(app, now=when, delay=0.0)[0]  # type: ignore[arg-type]
@@ -106,6 +121,7 @@ def _crawl_row(app: App, portal: SamplePortal, case: str, fault: str | None,
 
 
 # ---- kill9: kill -9 during a dispatch (the hardening helper's part) -----------------------
+
 
 def wait_until(condition: Callable[[], bool], limit: float, step: float = 0.1) -> float | None:
     """Seconds until `condition` held, or None after `limit` seconds."""
@@ -120,9 +136,13 @@ def wait_until(condition: Callable[[], bool], limit: float, step: float = 0.1) -
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "run",
-                             "--log-file", str(log)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run", "--log-file", str(log)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 class TransitWecom(FakeWecom):
@@ -164,7 +184,9 @@ class TransitWecom(FakeWecom):
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -202,15 +224,16 @@ def _kill9_config(folder: Path, wecom: FakeWecom) -> Path:
     path = folder / "monitor.toml"
     # crisis alerts go to the robot under test; the daily summary and calendar notices
     # (which also list the events) go to another key, so only the crisis digests are counted
-    path.write_text(f"""[monitor]
+    path.write_text(
+        f"""[monitor]
 database = "sqlite:///monitor.db"
 
 [channels.office]
 kind = "wecom"
-webhook = "{wecom.url('office')}"
+webhook = "{wecom.url("office")}"
 [channels.other]
 kind = "wecom"
-webhook = "{wecom.url('other')}"
+webhook = "{wecom.url("other")}"
 
 [routing]
 default = ["other"]
@@ -222,7 +245,9 @@ channels = ["other"]
 [daemon]
 dispatch_every = "1s"
 sweep_every = "10m"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -246,10 +271,16 @@ def _round_alerts(app: App, markers: list[str]) -> dict[str, list[str]]:
     wanted = set(markers)
     out: dict[str, list[str]] = {m: [] for m in markers}
     with app.session() as session:
-        rows = session.execute(select(Alert.subject, Alert.status)
-                               .where(Alert.subject.like("milestone:%"))).all()
-        titles = dict(session.execute(select(Milestone.id, CrisisEvent.title)
-                                      .join(CrisisEvent, Milestone.event_id == CrisisEvent.id)).all())
+        rows = session.execute(
+            select(Alert.subject, Alert.status).where(Alert.subject.like("milestone:%"))
+        ).all()
+        titles = dict(
+            session.execute(
+                select(Milestone.id, CrisisEvent.title).join(
+                    CrisisEvent, Milestone.event_id == CrisisEvent.id
+                )
+            ).all()
+        )
     for subject, status in rows:
         title = titles.get(int(subject.split(":", 1)[1]))
         if title in wanted:
@@ -262,8 +293,9 @@ def _all_sent(app: App, markers: list[str]) -> bool:
     return all(s and all(x in ("sent", "skipped") for x in s) for s in statuses.values())
 
 
-def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4,
-          limit: float = 120.0) -> Kill9Figures:
+def kill9(
+    kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4, limit: float = 120.0
+) -> Kill9Figures:
     rng = random.Random(seed)
     figures = Kill9Figures(kills=kills)
     wecom = TransitWecom(transit).start()
@@ -276,7 +308,12 @@ def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4
         daemon = start_daemon(config, log)
         rounds: list[list[str]] = []
         try:
-            if wait_until(lambda: log.exists() and "scheduler running" in log.read_text("utf-8"), 120) is None:
+            if (
+                wait_until(
+                    lambda: log.exists() and "scheduler running" in log.read_text("utf-8"), 120
+                )
+                is None
+            ):
                 raise SystemExit(f"the daemon did not start; see {log}")
             # round 0: an undisturbed dispatch, to know when to kill
             markers = _enqueue_round(app, 0, alerts)
@@ -293,9 +330,13 @@ def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4
                 daemon.wait()
                 received = "\n".join(wecom.contents("office"))
                 seen = sum(1 for m in markers if m in received)
-                figures.kill_points["before the first piece" if seen == 0 else
-                                    "after the last piece" if seen == len(markers) else
-                                    "between pieces"] += 1
+                figures.kill_points[
+                    "before the first piece"
+                    if seen == 0
+                    else "after the last piece"
+                    if seen == len(markers)
+                    else "between pieces"
+                ] += 1
                 restarted = time.monotonic()
                 daemon = start_daemon(config, log)
                 took = wait_until(lambda m=markers: _all_sent(app, m), limit, step=0.2)
@@ -334,18 +375,26 @@ def kill9(kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4
 
 
 def print_kill9(f: Kill9Figures) -> None:
-    print(f"kill -9 during dispatch: {f.kills} kills, {f.rounds} rounds of alerts "
-          f"(an undisturbed dispatch took {f.undisturbed:.1f} s)")
+    print(
+        f"kill -9 during dispatch: {f.kills} kills, {f.rounds} rounds of alerts "
+        f"(an undisturbed dispatch took {f.undisturbed:.1f} s)"
+    )
     print("  kill points: " + ", ".join(f"{k} {v}" for k, v in sorted(f.kill_points.items())))
-    print(f"  alerts delivered: {f.delivered}/{f.alerts}; delivered twice {f.alerts_twice}; "
-          f"not delivered by the end {f.lost} (of which still pending in the outbox, i.e. "
-          f"delayed, not lost: {f.still_pending})")
-    print(f"  pieces received: {f.pieces}; pieces duplicated: {f.pieces_twice}; "
-          f"requests cut off in transit by a kill: {f.in_flight_dropped}")
+    print(
+        f"  alerts delivered: {f.delivered}/{f.alerts}; delivered twice {f.alerts_twice}; "
+        f"not delivered by the end {f.lost} (of which still pending in the outbox, i.e. "
+        f"delayed, not lost: {f.still_pending})"
+    )
+    print(
+        f"  pieces received: {f.pieces}; pieces duplicated: {f.pieces_twice}; "
+        f"requests cut off in transit by a kill: {f.in_flight_dropped}"
+    )
     if f.recovery:
-        print(f"  recovery after restart (spawn → the round's last alert delivered): median "
-              f"{statistics.median(f.recovery):.1f} s, max {max(f.recovery):.1f} s "
-              f"(goal < 30 s); not recovered within the limit: {f.not_recovered}")
+        print(
+            f"  recovery after restart (spawn → the round's last alert delivered): median "
+            f"{statistics.median(f.recovery):.1f} s, max {max(f.recovery):.1f} s "
+            f"(goal < 30 s); not recovered within the limit: {f.not_recovered}"
+        )
     else:
         print(f"  recovery after restart: none within the limit ({f.not_recovered} rounds)")
 
@@ -355,21 +404,33 @@ def kill9_part(args: argparse.Namespace) -> None:
 
 
 # ---- the parts -----------------------------------------------------------------------------
-PARTS: dict[str, Callable[[argparse.Namespace], None]] = {"crawl": crawl_bad_page, "kill9": kill9_part}
+PARTS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "crawl": crawl_bad_page,
+    "kill9": kill9_part,
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--only", choices=sorted(PARTS), help="run one part")
     parser.add_argument("--messages", type=int, default=200, help="crawl: messages on the portal")
     parser.add_argument("--kills", type=int, default=20, help="kill9: kills")
     parser.add_argument("--alerts", type=int, default=60, help="kill9: alerts per dispatch")
     parser.add_argument("--seed", type=int, default=1, help="kill9: random seed of the kill points")
-    parser.add_argument("--transit", type=float, default=0.4,
-                        help="kill9: seconds a request to the robot is on its way")
-    parser.add_argument("--limit", type=float, default=120.0,
-                        help="kill9: seconds to wait for a round's delivery after a restart")
+    parser.add_argument(
+        "--transit",
+        type=float,
+        default=0.4,
+        help="kill9: seconds a request to the robot is on its way",
+    )
+    parser.add_argument(
+        "--limit",
+        type=float,
+        default=120.0,
+        help="kill9: seconds to wait for a round's delivery after a restart",
+    )
     args = parser.parse_args()
     for name, part in PARTS.items():
         if args.only in (None, name):

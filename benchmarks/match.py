@@ -38,8 +38,10 @@ from monitor.watchlist.matcher import build_matcher, tokenizer  # noqa: E402
 from monitor.watchlist.normalize import normalize  # noqa: E402
 from monitor.watchlist.terms import TermSpec  # noqa: E402
 
-SEED_GLOBS = ["/work/shared/seed/*.txt", str(Path(__file__).resolve().parent.parent
-                                             / "tests" / "fixtures" / "**" / "*.txt")]
+SEED_GLOBS = [
+    "/work/shared/seed/*.txt",
+    str(Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "**" / "*.txt"),
+]
 DOC_BYTES = 2048
 COMMON = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自"
@@ -79,15 +81,20 @@ def build_documents(sentences: list[str], megabytes: float, rng: random.Random) 
     return docs
 
 
-def build_terms(sentences: list[str], count: int, real_count: int,
-                rng: random.Random) -> list[TermSpec]:
+def build_terms(
+    sentences: list[str], count: int, real_count: int, rng: random.Random
+) -> list[TermSpec]:
     """`real_count` words of the text (skipping its 300 most frequent, which no watchlist
     would hold: 工作, 政务, 公开 …) so there are hits, the rest generated 2–4 character
     terms (a few occur by chance); 1 in 10 has an exclusion phrase."""
     from collections import Counter
 
-    frequency = Counter(w for s in sentences for w in tokenizer().cut(s, HMM=False)
-                        if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w))
+    frequency = Counter(
+        w
+        for s in sentences
+        for w in tokenizer().cut(s, HMM=False)
+        if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+    )
     words = [w for w, _ in frequency.most_common()[300:]]
     rng.shuffle(words)
     real = words[:real_count]
@@ -114,11 +121,19 @@ def main() -> None:
     parser.add_argument("--jieba-mb", type=float, default=5)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--short-items", type=int, default=3_000)
-    parser.add_argument("--labelled", type=int, default=2_000,
-                        help="generated items in the labelled precision/recall set")
+    parser.add_argument(
+        "--labelled",
+        type=int,
+        default=2_000,
+        help="generated items in the labelled precision/recall set",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs of the find measurement")
-    parser.add_argument("--real-terms", type=int, default=100,
-                        help="terms taken from the text itself (the rest are generated)")
+    parser.add_argument(
+        "--real-terms",
+        type=int,
+        default=100,
+        help="terms taken from the text itself (the rest are generated)",
+    )
     parser.add_argument("--only-cluster", action="store_true", help="skip the matching part")
     args = parser.parse_args()
     rng = random.Random(20261126)
@@ -132,10 +147,12 @@ def main() -> None:
     total_mb = sum(len(d.encode("utf-8")) for d in docs) / 1e6
     specs = build_terms(sentences, args.terms, args.real_terms, rng)
     matcher, build_s = timed(build_matcher, specs)
-    print(f"text: {total_mb:.1f} MB UTF-8 in {len(docs):,} documents of ~{DOC_BYTES} bytes "
-          f"({len(sentences)} distinct seed sentences); {len(specs)} terms "
-          f"({sum(1 for s in specs if s.exclude)} with exclusions); automaton built in "
-          f"{build_s * 1000:.0f} ms")
+    print(
+        f"text: {total_mb:.1f} MB UTF-8 in {len(docs):,} documents of ~{DOC_BYTES} bytes "
+        f"({len(sentences)} distinct seed sentences); {len(specs)} terms "
+        f"({sum(1 for s in specs if s.exclude)} with exclusions); automaton built in "
+        f"{build_s * 1000:.0f} ms"
+    )
 
     def find_all() -> int:
         return sum(sum(len(v) for v in matcher.find(d).values()) for d in docs)
@@ -144,19 +161,23 @@ def main() -> None:
     runs = [timed(find_all) for _ in range(args.repeat)]
     hits, find_s = min(runs, key=lambda r: r[1])
     median_s = sorted(r[1] for r in runs)[len(runs) // 2]
-    print(f"find  (automaton + exclusions): {total_mb / find_s:6.1f} MB/s best of {args.repeat}, "
-          f"{total_mb / median_s:.1f} MB/s median  "
-          f"({find_s:.2f} s, {hits:,} hits = one per {total_mb * 1e6 / 3 / max(hits, 1):.0f} "
-          "characters)")
+    print(
+        f"find  (automaton + exclusions): {total_mb / find_s:6.1f} MB/s best of {args.repeat}, "
+        f"{total_mb / median_s:.1f} MB/s median  "
+        f"({find_s:.2f} s, {hits:,} hits = one per {total_mb * 1e6 / 3 / max(hits, 1):.0f} "
+        "characters)"
+    )
 
     def match_all() -> int:
         return sum(len(matcher.match(d, normalized=True)) for d in docs)
 
     terms_hit, match_s = timed(match_all)
-    print(f"match (+ jieba confidence):     {total_mb / match_s:6.1f} MB/s  "
-          f"({match_s:.2f} s, {terms_hit:,} term-document hits: confidence costs "
-          f"{(match_s - median_s) / max(terms_hit, 1) * 1e6:.0f} µs per term and document, "
-          "so it scales with hits, not text)")
+    print(
+        f"match (+ jieba confidence):     {total_mb / match_s:6.1f} MB/s  "
+        f"({match_s:.2f} s, {terms_hit:,} term-document hits: confidence costs "
+        f"{(match_s - median_s) / max(terms_hit, 1) * 1e6:.0f} µs per term and document, "
+        "so it scales with hits, not text)"
+    )
 
     sample, sample_mb = [], 0.0
     for d in docs:
@@ -165,15 +186,21 @@ def main() -> None:
         sample.append(d)
         sample_mb += len(d.encode("utf-8")) / 1e6
     _, norm_s = timed(lambda: [normalize(d) for d in sample])
-    print(f"normalise (NFKC + zhconv zh-cn + casefold): {sample_mb / norm_s:6.1f} MB/s "
-          f"(on a {sample_mb:.1f} MB sample)")
+    print(
+        f"normalise (NFKC + zhconv zh-cn + casefold): {sample_mb / norm_s:6.1f} MB/s "
+        f"(on a {sample_mb:.1f} MB sample)"
+    )
     tk = tokenizer()
     _, cut_s = timed(lambda: [list(tk.cut(d)) for d in sample])
     jieba_rate = sample_mb / cut_s
-    print(f"jieba precise cut (HMM on):    {jieba_rate:6.2f} MB/s measured on a {sample_mb:.1f} MB "
-          f"sample; extrapolated to {total_mb:.0f} MB: {total_mb / jieba_rate:.0f} s")
-    print(f"ratio: find is {total_mb / find_s / jieba_rate:.1f}x jieba's cut, "
-          f"match {total_mb / match_s / jieba_rate:.1f}x")
+    print(
+        f"jieba precise cut (HMM on):    {jieba_rate:6.2f} MB/s measured on a {sample_mb:.1f} MB "
+        f"sample; extrapolated to {total_mb:.0f} MB: {total_mb / jieba_rate:.0f} s"
+    )
+    print(
+        f"ratio: find is {total_mb / find_s / jieba_rate:.1f}x jieba's cut, "
+        f"match {total_mb / match_s / jieba_rate:.1f}x"
+    )
 
     cluster_figures(sentences, args, rng)
     short_cluster_figures(sentences, args, rng)
@@ -210,27 +237,44 @@ def cluster_figures(sentences: list[str], args: argparse.Namespace, rng: random.
     reprints = [i for i, st in enumerate(story_of, start=1) if first_of_story[st] != i]
     joined = sum(1 for i in reprints if clusters[i] == clusters[first_of_story[story_of[i - 1]]])
     merged = sum(1 for i, st in enumerate(story_of, start=1) if story_of[clusters[i] - 1] != st)
-    print(f"clustering {len(items):,} items (~300 characters, {stories:,} stories): SimHash over "
-          f"jieba tokens {hash_s:.2f} s ({hash_s / len(items) * 1e3:.2f} ms an item), "
-          f"4x16-bit band index {index_s * 1000:.0f} ms; {len(set(clusters.values())):,} "
-          f"clusters; {joined:,} of {len(reprints):,} reprints joined their story, "
-          f"{merged} items put in another story's cluster")
+    print(
+        f"clustering {len(items):,} items (~300 characters, {stories:,} stories): SimHash over "
+        f"jieba tokens {hash_s:.2f} s ({hash_s / len(items) * 1e3:.2f} ms an item), "
+        f"4x16-bit band index {index_s * 1000:.0f} ms; {len(set(clusters.values())):,} "
+        f"clusters; {joined:,} of {len(reprints):,} reprints joined their story, "
+        f"{merged} items put in another story's cluster"
+    )
 
 
-REPRINT_TITLES = ["{t}（转载）", "【转】{t}", "[转]{t} - 媒体{n}", "{t}_媒体{n}", "{t} | 来源：媒体{n}",
-                  "转：{t}", "{t}——媒体{n}", "{new}"]
+REPRINT_TITLES = [
+    "{t}（转载）",
+    "【转】{t}",
+    "[转]{t} - 媒体{n}",
+    "{t}_媒体{n}",
+    "{t} | 来源：媒体{n}",
+    "转：{t}",
+    "{t}——媒体{n}",
+    "{new}",
+]
 
 
-def short_cluster_figures(sentences: list[str], args: argparse.Namespace,
-                          rng: random.Random) -> None:
+def short_cluster_figures(
+    sentences: list[str], args: argparse.Namespace, rng: random.Random
+) -> None:
     """Short items (a title of 4-7 words and a body of 8-16 words), some reprinted
     with a title suffix/prefix/outlet or under a new title: how many reprints each method
     joins to their story, and how many items it puts in another story's cluster."""
     from monitor.watchlist.cluster import SimHashIndex, StoryIndex, story_keys, story_simhash
 
     # words of the seed text, so titles and bodies are real words yet (almost) never repeat
-    words = sorted({w for x in sentences for w in tokenizer().cut(x) if len(w) >= 2
-                    and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
+    words = sorted(
+        {
+            w
+            for x in sentences
+            for w in tokenizer().cut(x)
+            if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+        }
+    )
 
     def phrase(low: int, high: int) -> str:
         return "".join(rng.choice(words) for _ in range(rng.randint(low, high)))
@@ -242,8 +286,11 @@ def short_cluster_figures(sentences: list[str], args: argparse.Namespace,
         title, body = phrase(4, 7), phrase(8, 16) + "。"
         stories += 1
         for copy in range(min(rng.choice([1, 1, 2, 3]), args.short_items - len(rows))):
-            shown = title if not copy else rng.choice(REPRINT_TITLES).format(
-                t=title, n=copy, new=phrase(4, 7))
+            shown = (
+                title
+                if not copy
+                else rng.choice(REPRINT_TITLES).format(t=title, n=copy, new=phrase(4, 7))
+            )
             rows.append((shown, body))
             story_of.append(stories)
 
@@ -278,25 +325,40 @@ def short_cluster_figures(sentences: list[str], args: argparse.Namespace,
     for name, method in [("SimHash only", simhash_only), ("story index", story_index)]:
         clusters, took = timed(method)
         joined, reprints, merged = score(clusters)
-        print(f"short items ({len(rows):,}, {stories:,} stories), {name}: {joined:,} of "
-              f"{reprints:,} reprints joined their story, {merged} items put in another "
-              f"story's cluster ({took:.2f} s)")
+        print(
+            f"short items ({len(rows):,}, {stories:,} stories), {name}: {joined:,} of "
+            f"{reprints:,} reprints joined their story, {merged} items put in another "
+            f"story's cluster ({took:.2f} s)"
+        )
 
 
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "news" / "reprints.jsonl"
-BYLINES = ["本报讯 ", "本报讯（记者 王敏）", "本报11月26日讯（记者 李强 通讯员 陈晓）", "本台消息 ",
-           "（记者 孙悦）", ""]
+BYLINES = [
+    "本报讯 ",
+    "本报讯（记者 王敏）",
+    "本报11月26日讯（记者 李强 通讯员 陈晓）",
+    "本台消息 ",
+    "（记者 孙悦）",
+    "",
+]
 CREDITS = ["", "（来源：六安日报）", "\n责任编辑：赵磊", "（记者 周洁 摄）"]
 
 
-def generated_labelled(sentences: list[str], count: int,
-                       rng: random.Random) -> list[tuple[str, str, str]]:
+def generated_labelled(
+    sentences: list[str], count: int, rng: random.Random
+) -> list[tuple[str, str, str]]:
     """(story, title, body) rows: stories of ~400 characters of the seed text's words (so no
     two stories share a sentence by chance: the seed text is small); 1 in 3 reprinted 1-3
     times under a new headline with a byline, a credit line and up to 4 characters edited;
     1 in 4 a series of 2-4 instalments sharing a title prefix and an editor's note."""
-    words = sorted({w for x in sentences for w in tokenizer().cut(x) if len(w) >= 2
-                    and re.fullmatch(r"[\u4e00-\u9fff]+", w)})
+    words = sorted(
+        {
+            w
+            for x in sentences
+            for w in tokenizer().cut(x)
+            if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+        }
+    )
 
     def body(length: int) -> str:
         parts: list[str] = []
@@ -318,8 +380,13 @@ def generated_labelled(sentences: list[str], count: int,
             prefix, note = headline()[:8], "编者按：" + body(60)
             for n in range(rng.randint(2, 4)):
                 stories += 1
-                rows.append((f"s{stories}", f"{prefix}系列报道之{'一二三四'[n]}：{headline()}",
-                             note + body(340)))
+                rows.append(
+                    (
+                        f"s{stories}",
+                        f"{prefix}系列报道之{'一二三四'[n]}：{headline()}",
+                        note + body(340),
+                    )
+                )
             continue
         stories += 1
         text = body(400)
@@ -329,8 +396,13 @@ def generated_labelled(sentences: list[str], count: int,
                 chars = list(text)
                 for _ in range(rng.randint(0, 4)):
                     chars[rng.randrange(len(chars))] = rng.choice(COMMON)
-                rows.append((f"s{stories}", headline(),
-                             rng.choice(BYLINES) + "".join(chars) + rng.choice(CREDITS)))
+                rows.append(
+                    (
+                        f"s{stories}",
+                        headline(),
+                        rng.choice(BYLINES) + "".join(chars) + rng.choice(CREDITS),
+                    )
+                )
     return rows[:count]
 
 
@@ -345,19 +417,27 @@ def pair_scores(story_of: list[str], clusters: list[int]) -> tuple[float, float,
     return (both / together if together else 1.0), (both / true if true else 1.0), true
 
 
-def labelled_figures(sentences: list[str], args: argparse.Namespace,
-                     rng: random.Random) -> None:
+def labelled_figures(sentences: list[str], args: argparse.Namespace, rng: random.Random) -> None:
     import dataclasses
     import json
 
     from monitor.watchlist.cluster import SimHashIndex, StoryIndex, story_keys, story_simhash
 
-    hand = [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    sets = [(f"{LABELLED.name} ({len(hand)} items)",
-             [(r["story"], r["title"], r["body"]) for r in hand]),
-            (f"generated ({args.labelled:,} items of ~400 characters)",
-             generated_labelled(sentences, args.labelled, rng))]
+    hand = [
+        json.loads(line)
+        for line in LABELLED.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    sets = [
+        (
+            f"{LABELLED.name} ({len(hand)} items)",
+            [(r["story"], r["title"], r["body"]) for r in hand],
+        ),
+        (
+            f"generated ({args.labelled:,} items of ~400 characters)",
+            generated_labelled(sentences, args.labelled, rng),
+        ),
+    ]
 
     def simhash_only(rows: list[tuple[str, str, str]]) -> list[int]:
         index, clusters = SimHashIndex(), []
@@ -380,16 +460,20 @@ def labelled_figures(sentences: list[str], args: argparse.Namespace,
             index.add(i, keys, value, clusters[-1])
         return clusters
 
-    methods = [("SimHash only", simhash_only),
-               ("story index without the body sketch", lambda r: story_index(r, False)),
-               ("story index with the body sketch", story_index)]
+    methods = [
+        ("SimHash only", simhash_only),
+        ("story index without the body sketch", lambda r: story_index(r, False)),
+        ("story index with the body sketch", story_index),
+    ]
     for set_name, rows in sets:
         story_of = [story for story, _t, _b in rows]
         for name, method in methods:
             clusters, took = timed(method, rows)
             precision, recall, pairs = pair_scores(story_of, clusters)
-            print(f"labelled {set_name}, {name}: precision {precision:.3f}, recall "
-                  f"{recall:.3f} over {pairs:,} pairs of one story ({took:.2f} s)")
+            print(
+                f"labelled {set_name}, {name}: precision {precision:.3f}, recall "
+                f"{recall:.3f} over {pairs:,} pairs of one story ({took:.2f} s)"
+            )
 
 
 if __name__ == "__main__":

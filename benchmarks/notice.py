@@ -35,9 +35,21 @@ def command(folder: Path, notice: Path, runs: int) -> tuple[list[float], list[fl
     for _ in range(runs):
         shutil.copy(ROOT / "config" / "holidays.toml", folder / "holidays.toml")
         start, start_cpu = time.perf_counter(), _cpu()
-        subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
-                        "calendar", "import-notice", str(notice)],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(folder / "monitor.toml"),
+                "calendar",
+                "import-notice",
+                str(notice),
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         times.append(time.perf_counter() - start)
         cpu.append(_cpu() - start_cpu)
     return times, cpu
@@ -48,9 +60,21 @@ def reference(folder: Path, runs: int) -> list[float]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
-                        "calendar", "is-workday", "2026-10-01"],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(folder / "monitor.toml"),
+                "calendar",
+                "is-workday",
+                "2026-10-01",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         times.append(time.perf_counter() - start)
     return times
 
@@ -80,19 +104,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///bench.db"\n')
-        for label, notice in (("simplified (2026.txt)", NOTICES / "2026.txt"),
-                              ("traditional (2024-traditional.txt)",
-                               NOTICES / "2024-traditional.txt")):
+        for label, notice in (
+            ("simplified (2026.txt)", NOTICES / "2026.txt"),
+            ("traditional (2024-traditional.txt)", NOTICES / "2024-traditional.txt"),
+        ):
             times, cpu = command(folder, notice, args.runs)
-            print(f"import-notice {label}, whole command: median {statistics.median(times):.3f} s"
-                  f" wall, {statistics.median(cpu):.3f} s CPU; max {max(times):.3f} s wall"
-                  f" ({args.runs} runs)")
+            print(
+                f"import-notice {label}, whole command: median {statistics.median(times):.3f} s"
+                f" wall, {statistics.median(cpu):.3f} s CPU; max {max(times):.3f} s wall"
+                f" ({args.runs} runs)"
+            )
         times = reference(folder, args.runs)
-        print(f"for reference, calendar is-workday (same start-up): median "
-              f"{statistics.median(times):.3f} s")
+        print(
+            f"for reference, calendar is-workday (same start-up): median "
+            f"{statistics.median(times):.3f} s"
+        )
         times = in_process(folder, NOTICES / "2026.txt", args.runs)
-        print(f"read + plan + write in process (2026.txt): median "
-              f"{statistics.median(times) * 1000:.1f} ms")
+        print(
+            f"read + plan + write in process (2026.txt): median "
+            f"{statistics.median(times) * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -58,42 +58,102 @@ def build_history(app, messages: int, requests: int) -> None:
             state = "withdrawn"
         elif deadline < datetime(2026, 12, 31, 16, tzinfo=UTC):
             state = "overdue"
-        rows.append({"source": rng.choice(SOURCES), "external_id": f"b{i}", "kind": "reply",
-                     "title": f"留言{i}", "posted_at": posted, "department": rng.choice(DEPARTMENTS),
-                     "state": state, "due_date": deadline.date(), "deadline": deadline,
-                     "provisional": False, "extension_days": 0, "replied_at": replied,
-                     "replied_at_approx": False, "first_seen": posted, "last_seen": posted,
-                     "missed_passes": 0, "alerted": False, "watch_scanned": True})
+        rows.append(
+            {
+                "source": rng.choice(SOURCES),
+                "external_id": f"b{i}",
+                "kind": "reply",
+                "title": f"留言{i}",
+                "posted_at": posted,
+                "department": rng.choice(DEPARTMENTS),
+                "state": state,
+                "due_date": deadline.date(),
+                "deadline": deadline,
+                "provisional": False,
+                "extension_days": 0,
+                "replied_at": replied,
+                "replied_at_approx": False,
+                "first_seen": posted,
+                "last_seen": posted,
+                "missed_passes": 0,
+                "alerted": False,
+                "watch_scanned": True,
+            }
+        )
     with app.session() as session:
         for chunk in range(0, len(rows), 5000):
-            session.execute(insert(Message), rows[chunk:chunk + 5000])
+            session.execute(insert(Message), rows[chunk : chunk + 5000])
         reqs = []
         for i in range(requests):
             received = start - timedelta(days=30) + (year + timedelta(days=30)) * rng.random()
             deadline = received + timedelta(days=28)
             done = received + timedelta(days=rng.uniform(3, 40)) if rng.random() < 0.9 else None
-            reqs.append({"title": f"申请公开{i}", "department": rng.choice(DEPARTMENTS),
-                         "first_received_at": received, "received_at": received,
-                         "correction_due": (received + timedelta(days=9)).date(), "extension_days": 0,
-                         "state": ("replied" if done and done <= deadline else "replied_late") if done else "open",
-                         "due_date": deadline.date(), "deadline": deadline, "provisional": False,
-                         "outcome": rng.choice(OUTCOMES) if done else None, "done_at": done,
-                         "created_at": received, "updated_at": received})
+            reqs.append(
+                {
+                    "title": f"申请公开{i}",
+                    "department": rng.choice(DEPARTMENTS),
+                    "first_received_at": received,
+                    "received_at": received,
+                    "correction_due": (received + timedelta(days=9)).date(),
+                    "extension_days": 0,
+                    "state": ("replied" if done and done <= deadline else "replied_late")
+                    if done
+                    else "open",
+                    "due_date": deadline.date(),
+                    "deadline": deadline,
+                    "provisional": False,
+                    "outcome": rng.choice(OUTCOMES) if done else None,
+                    "done_at": done,
+                    "created_at": received,
+                    "updated_at": received,
+                }
+            )
         session.execute(insert(DisclosureRequest), reqs)
         terms = [("审计", "审计监督"), ("欠薪", "民生"), ("拆迁", "民生"), ("造假", "廉政")]
-        session.execute(insert(WatchTerm), [{"term": t, "level": "warning", "category": c, "exclude": [],
-                                             "enabled": True, "updated_at": start} for t, c in terms])
-        session.execute(insert(WatchHit), [
-            {"subject": f"news:{i}", "term": rng.choice(terms)[0], "level": "warning", "confidence": 1.0,
-             "found_at": start + year * rng.random()} for i in range(messages // 20)])
+        session.execute(
+            insert(WatchTerm),
+            [
+                {
+                    "term": t,
+                    "level": "warning",
+                    "category": c,
+                    "exclude": [],
+                    "enabled": True,
+                    "updated_at": start,
+                }
+                for t, c in terms
+            ],
+        )
+        session.execute(
+            insert(WatchHit),
+            [
+                {
+                    "subject": f"news:{i}",
+                    "term": rng.choice(terms)[0],
+                    "level": "warning",
+                    "confidence": 1.0,
+                    "found_at": start + year * rng.random(),
+                }
+                for i in range(messages // 20)
+            ],
+        )
         for i in range(12):
             started = start + timedelta(days=30 * i + 3)
-            event = CrisisEvent(title=f"舆情事件{i + 1}", level="major", started_at=started, declared_at=started)
+            event = CrisisEvent(
+                title=f"舆情事件{i + 1}", level="major", started_at=started, declared_at=started
+            )
             event.milestones = [
-                Milestone(name="publish", deadline=started + timedelta(hours=5),
-                          done_at=started + timedelta(hours=rng.uniform(1, 7))),
-                Milestone(name="press_conference", deadline=started + timedelta(hours=24),
-                          done_at=started + timedelta(hours=rng.uniform(10, 30)))]
+                Milestone(
+                    name="publish",
+                    deadline=started + timedelta(hours=5),
+                    done_at=started + timedelta(hours=rng.uniform(1, 7)),
+                ),
+                Milestone(
+                    name="press_conference",
+                    deadline=started + timedelta(hours=24),
+                    done_at=started + timedelta(hours=rng.uniform(10, 30)),
+                ),
+            ]
             session.add(event)
 
 
@@ -119,9 +179,12 @@ def main() -> None:
         app = App(load_config(config), clock=fixed_clock(now))
         t0 = time.perf_counter()
         build_history(app, args.messages, args.requests)
-        print(f"history: {args.messages:,} messages, {args.requests:,} 依申请公开 requests, "
-              f"{args.messages // 20:,} watch hits, 12 crisis events "
-              f"(built in {time.perf_counter() - t0:.1f} s)", flush=True)
+        print(
+            f"history: {args.messages:,} messages, {args.requests:,} 依申请公开 requests, "
+            f"{args.messages // 20:,} watch hits, 12 crisis events "
+            f"(built in {time.perf_counter() - t0:.1f} s)",
+            flush=True,
+        )
         period = parse_period("2026")
         times, report = [], None
         for _ in range(args.runs):
@@ -130,10 +193,12 @@ def main() -> None:
                 report = build_report(session, app.config, app.calendar, period, now)
             times.append(time.perf_counter() - t0)
         assert report is not None
-        print(f"annual report 2026 (build_report, all figures in SQL): median {statistics.median(times):.2f} s, "
-              f"best {min(times):.2f} s over {args.runs} runs; total received {report.total.received:,}, "
-              f"punctuality {report.total.rate * 100:.1f}%, median {report.total.median_wd:g} wd, "
-              f"p90 {report.total.p90_wd:g} wd")
+        print(
+            f"annual report 2026 (build_report, all figures in SQL): median {statistics.median(times):.2f} s, "
+            f"best {min(times):.2f} s over {args.runs} runs; total received {report.total.received:,}, "
+            f"punctuality {report.total.rate * 100:.1f}%, median {report.total.median_wd:g} wd, "
+            f"p90 {report.total.p90_wd:g} wd"
+        )
         tracemalloc.start()
         with app.session() as session:
             build_report(session, app.config, app.calendar, period, now)

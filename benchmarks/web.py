@@ -26,8 +26,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEPARTMENTS = ["办公室", "综合科", "审计一科", "审计二科", "财政审计科", "经济责任审计科",
-               "固定资产投资审计科", "社会保障审计科", "法规科", "内审指导科"]
+DEPARTMENTS = [
+    "办公室",
+    "综合科",
+    "审计一科",
+    "审计二科",
+    "财政审计科",
+    "经济责任审计科",
+    "固定资产投资审计科",
+    "社会保障审计科",
+    "法规科",
+    "内审指导科",
+]
 PASSWORD = "bench-password-1"
 
 
@@ -58,17 +68,28 @@ def fill(url: str, count: int, folder: Path) -> Path:
             stages = reply_stages(due.due_date, rule.thresholds, app.calendar)
             per_day[day] = (due, stages[0].at)
         due, first = per_day[day]
-        rows.append({"source": "bench-bxcy" if i % 3 else "bench-bmxx", "external_id": str(i),
-                     "kind": "reply", "url": f"http://portal.example/detail/{i}",
-                     "title": f"关于第{i}号问题的留言", "posted_at": posted,
-                     "department": DEPARTMENTS[i % len(DEPARTMENTS)],
-                     # as the daemon's sweep (every minute) leaves them
-                     "state": message_state(due.deadline, first, now).value,
-                     "due_date": due.due_date, "deadline": due.deadline, "first_warning_at": first,
-                     "provisional": False, "first_seen": posted, "last_seen": now})
+        rows.append(
+            {
+                "source": "bench-bxcy" if i % 3 else "bench-bmxx",
+                "external_id": str(i),
+                "kind": "reply",
+                "url": f"http://portal.example/detail/{i}",
+                "title": f"关于第{i}号问题的留言",
+                "posted_at": posted,
+                "department": DEPARTMENTS[i % len(DEPARTMENTS)],
+                # as the daemon's sweep (every minute) leaves them
+                "state": message_state(due.deadline, first, now).value,
+                "due_date": due.due_date,
+                "deadline": due.deadline,
+                "first_warning_at": first,
+                "provisional": False,
+                "first_seen": posted,
+                "last_seen": now,
+            }
+        )
     with app.session() as session:
         for start in range(0, len(rows), 5000):
-            session.execute(insert(Message), rows[start:start + 5000])
+            session.execute(insert(Message), rows[start : start + 5000])
         add_user(session, "bench", "viewer", PASSWORD, now)
     if url.startswith("postgresql"):
         # VACUUM as autovacuum would by now: index-only scans need the visibility map
@@ -92,9 +113,12 @@ def measure(config: Path, requests: int) -> dict[str, float]:
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config), "web",
-                              "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "web", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -106,8 +130,12 @@ def measure(config: Path, requests: int) -> dict[str, float]:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         form = opener.open(base + "/login").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
-        opener.open(base + "/login", data=urllib.parse.urlencode(
-            {"username": "bench", "password": PASSWORD, "csrf_token": token}).encode()).read()
+        opener.open(
+            base + "/login",
+            data=urllib.parse.urlencode(
+                {"username": "bench", "password": PASSWORD, "csrf_token": token}
+            ).encode(),
+        ).read()
         times = []
         for _ in range(requests + 2):
             start = time.perf_counter()
@@ -116,8 +144,12 @@ def measure(config: Path, requests: int) -> dict[str, float]:
         assert "待办留言".encode() in body
         times = times[2:]  # the first requests warm caches (jieba is not involved here)
         rss = psutil.Process(child.pid).memory_info().rss
-        return {"median_ms": statistics.median(times) * 1000, "p90_ms": sorted(times)[int(len(times) * 0.9) - 1] * 1000,
-                "rss_mb": rss / 1e6, "bytes": len(body)}
+        return {
+            "median_ms": statistics.median(times) * 1000,
+            "p90_ms": sorted(times)[int(len(times) * 0.9) - 1] * 1000,
+            "rss_mb": rss / 1e6,
+            "bytes": len(body),
+        }
     finally:
         child.terminate()
         child.wait(10)
@@ -130,8 +162,10 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     backends = ["sqlite"] + ([] if args.no_postgres else ["postgresql"])
-    print(f"{'database':<11}{'open messages':>14}{'median ms':>11}{'p90 ms':>9}{'page KB':>9}"
-          f"{'web RSS MB':>12}")
+    print(
+        f"{'database':<11}{'open messages':>14}{'median ms':>11}{'p90 ms':>9}{'page KB':>9}"
+        f"{'web RSS MB':>12}"
+    )
     server = None
     for backend in backends:
         for size in args.sizes:
@@ -149,8 +183,11 @@ def main() -> None:
                     url = create_database(server, f"om_bench_web_{size}")
                 config = fill(url, size, Path(tmp))
                 figures = measure(config, args.requests)
-                print(f"{backend:<11}{size:>14,}{figures['median_ms']:>11.0f}{figures['p90_ms']:>9.0f}"
-                      f"{figures['bytes'] / 1024:>9.0f}{figures['rss_mb']:>12.0f}", flush=True)
+                print(
+                    f"{backend:<11}{size:>14,}{figures['median_ms']:>11.0f}{figures['p90_ms']:>9.0f}"
+                    f"{figures['bytes'] / 1024:>9.0f}{figures['rss_mb']:>12.0f}",
+                    flush=True,
+                )
     if server is not None:
         server_gen.close()
 

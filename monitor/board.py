@@ -32,26 +32,30 @@ def state_condition(state: str, now: datetime) -> ColumnElement[bool]:
     if state == MessageState.AT_RISK.value:
         return and_(Message.deadline > now, Message.first_warning_at <= now)
     if state == MessageState.OPEN.value:
-        return and_(Message.deadline > now,
-                    or_(Message.first_warning_at.is_(None), Message.first_warning_at > now))
+        return and_(
+            Message.deadline > now,
+            or_(Message.first_warning_at.is_(None), Message.first_warning_at > now),
+        )
     raise ValueError(f"not an active state: {state!r}")
 
 
 def state_case(now: datetime) -> Any:
-    return case(*[(state_condition(s, now), s) for s in BOARD_STATES[:2]],
-                else_=MessageState.OPEN.value)
+    return case(
+        *[(state_condition(s, now), s) for s in BOARD_STATES[:2]], else_=MessageState.OPEN.value
+    )
 
 
 @dataclass(frozen=True)
 class BoardFilter:
     source: str | None = None
     department: str | None = None  # NO_DEPARTMENT selects messages without one
-    state: str | None = None       # one of BOARD_STATES, or None for all three
-    kind: str | None = None        # reply | disclosure
+    state: str | None = None  # one of BOARD_STATES, or None for all three
+    kind: str | None = None  # reply | disclosure
 
     def where(self, active: bool = True) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = (
-            [Message.state.in_(ACTIVE_STATE_VALUES)] if active else [])
+            [Message.state.in_(ACTIVE_STATE_VALUES)] if active else []
+        )
         if self.source:
             clauses.append(Message.source == self.source)
         if self.department == NO_DEPARTMENT:
@@ -78,12 +82,17 @@ def department_counts(session: Session, now: datetime, flt: BoardFilter) -> list
         row[state] += n
 
     for department, stored, n in session.execute(
-            select(Message.department, Message.state, func.count())
-            .where(*flt.where()).group_by(Message.state, Message.department)):
+        select(Message.department, Message.state, func.count())
+        .where(*flt.where())
+        .group_by(Message.state, Message.department)
+    ):
         add(department, stored, n)
     fresh = state_case(now).label("fresh")
-    open_, at_risk, overdue = (MessageState.OPEN.value, MessageState.AT_RISK.value,
-                               MessageState.OVERDUE.value)
+    open_, at_risk, overdue = (
+        MessageState.OPEN.value,
+        MessageState.AT_RISK.value,
+        MessageState.OVERDUE.value,
+    )
     # each a range on one index (state, deadline) or (state, first_warning_at)
     stale = [
         and_(Message.state.in_([open_, at_risk]), Message.deadline <= now),
@@ -96,29 +105,35 @@ def department_counts(session: Session, now: datetime, flt: BoardFilter) -> list
     # index and a scan of the whole state; the stale rows are few (the sweep runs each minute)
     for condition in stale:
         for department, stored, new in session.execute(
-                select(Message.department, Message.state, fresh)
-                .where(*flt.where(active=False), condition)):
+            select(Message.department, Message.state, fresh).where(
+                *flt.where(active=False), condition
+            )
+        ):
             add(department, stored, -1)
             add(department, new, 1)
-    rows: list[dict[str, Any]] = [{"department": d, **c, "total": sum(c.values())}
-                                  for d, c in out.items() if any(c.values())]
+    rows: list[dict[str, Any]] = [
+        {"department": d, **c, "total": sum(c.values())} for d, c in out.items() if any(c.values())
+    ]
     rows.sort(key=lambda r: (-r["overdue"], -r["at_risk"], -r["total"], r["department"]))
     return rows
 
 
-def items_in_state(session: Session, now: datetime, flt: BoardFilter, state: str,
-                   limit: int, offset: int = 0) -> list[Message]:
+def items_in_state(
+    session: Session, now: datetime, flt: BoardFilter, state: str, limit: int, offset: int = 0
+) -> list[Message]:
     """The state's messages, soonest deadline first (one page). One query per stored state,
     each walking the (state, deadline) index in order and stopping at the page's end, then
     merged: no sort of every overdue message for the first fifty."""
     rows: list[Message] = []
     for stored in ACTIVE_STATE_VALUES:
         rows += session.scalars(
-            select(Message).where(*flt.where(active=False), Message.state == stored,
-                                  state_condition(state, now))
-            .order_by(Message.deadline, Message.id).limit(limit + offset))
+            select(Message)
+            .where(*flt.where(active=False), Message.state == stored, state_condition(state, now))
+            .order_by(Message.deadline, Message.id)
+            .limit(limit + offset)
+        )
     rows.sort(key=lambda m: (m.deadline, m.id))
-    return rows[offset:offset + limit]
+    return rows[offset : offset + limit]
 
 
 def filter_choices(counts: list[dict[str, Any]], sources: list[str]) -> dict[str, list[str]]:
@@ -158,11 +173,14 @@ def _hours(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
         return f"{max(minutes, 1)} 分钟"
-    return f"{minutes // 60} 小时" + (f" {minutes % 60} 分" if minutes % 60 and minutes < 600 else "")
+    return f"{minutes // 60} 小时" + (
+        f" {minutes % 60} 分" if minutes % 60 and minutes < 600 else ""
+    )
 
 
-def time_left(deadline: datetime, due_date: date | None, now: datetime,
-              calendar: WorkCalendar | WorkingDays) -> str:
+def time_left(
+    deadline: datetime, due_date: date | None, now: datetime, calendar: WorkCalendar | WorkingDays
+) -> str:
     """`还剩 3 个工作日`, `还剩 5 小时`, `已超期 2 小时`, `已超期 4 个工作日`: hours inside a day
     of the deadline, working days beyond (as the alert stages count them: 2wd = 还剩2个工作日)."""
     days_of = calendar if isinstance(calendar, WorkingDays) else WorkingDays(calendar)

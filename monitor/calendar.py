@@ -203,7 +203,9 @@ def load_calendar(path: Path | None) -> WorkCalendar:
             raise ConfigError(f"{where}：应为表 [years.YYYY]")
         extra = set(table) - {"holidays", "workdays"}
         if extra:
-            raise ConfigError(f"{where}：未知的键 {sorted(extra)[0]!r}（可用的键：holidays, workdays）")
+            raise ConfigError(
+                f"{where}：未知的键 {sorted(extra)[0]!r}（可用的键：holidays, workdays）"
+            )
         year = int(year_key)
         holidays = _parse_days(table.get("holidays", []), f"{where}.holidays")
         workdays = frozenset(_parse_days(table.get("workdays", []), f"{where}.workdays"))
@@ -212,8 +214,9 @@ def load_calendar(path: Path | None) -> WorkCalendar:
                 raise ConfigError(f"{where}：{day.isoformat()} 不在 {year} 年")
         for day in sorted(workdays):
             if day.weekday() < 5:  # in a declared year weekdays work anyway: surely a typo
-                raise ConfigError(f"{where}.workdays：{day.isoformat()} 是周一至周五；"
-                                  "调休上班日应为周六或周日")
+                raise ConfigError(
+                    f"{where}.workdays：{day.isoformat()} 是周一至周五；调休上班日应为周六或周日"
+                )
         years[year] = YearSchedule(holidays=holidays, workdays=workdays)
     extra_holidays = _parse_days(raw.get("holidays", []), f"{path}: holidays")
     extra_workdays = frozenset(_parse_days(raw.get("workdays", []), f"{path}: workdays"))

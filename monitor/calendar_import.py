@@ -67,7 +67,7 @@ class ImportPlan:
     notice: Notice
     path: Path
     year: int
-    holidays: dict[date, str | None]      # the notice's whole year after the import
+    holidays: dict[date, str | None]  # the notice's whole year after the import
     workdays: list[date]
     added: list[Change]
     removed: list[Change]
@@ -94,12 +94,18 @@ class ImportPlan:
             "written": written,
             "title": self.notice.title,
             "amends": self.notice.amends,
-            "festivals": [{"name": f.name,
-                           "holidays": [d.isoformat() for d in f.holidays],
-                           "workdays": [d.isoformat() for d in f.workdays]}
-                          for f in self.notice.festivals],
-            "extensions": [{"festival": e.festival, "until": e.until.isoformat()}
-                           for e in self.notice.extensions],
+            "festivals": [
+                {
+                    "name": f.name,
+                    "holidays": [d.isoformat() for d in f.holidays],
+                    "workdays": [d.isoformat() for d in f.workdays],
+                }
+                for f in self.notice.festivals
+            ],
+            "extensions": [
+                {"festival": e.festival, "until": e.until.isoformat()}
+                for e in self.notice.extensions
+            ],
             "ignored": list(self.notice.ignored),
             "path": str(self.path),
         }
@@ -156,7 +162,8 @@ def plan_import(notice: Notice, path: Path, calendar: WorkCalendar | None = None
         if year not in current.years:
             raise NoticeError(
                 f"{path} 里还没有 [years.{year}]：这是修订通知，要叠加在 {year} 年的安排上，"
-                f"请先导入《国务院办公厅关于{year}年部分节假日安排的通知》")
+                f"请先导入《国务院办公厅关于{year}年部分节假日安排的通知》"
+            )
         after = before.copy()
     else:
         after = _Days()
@@ -203,21 +210,32 @@ def plan_import(notice: Notice, path: Path, calendar: WorkCalendar | None = None
     if knows:
         import chinese_calendar
 
-        mine = WorkCalendar(years={year: YearSchedule(after.holidays, frozenset(after.workdays))},
-                            use_package=False)
+        mine = WorkCalendar(
+            years={year: YearSchedule(after.holidays, frozenset(after.workdays))}, use_package=False
+        )
         day = date(year, 1, 1)
         while day.year == year:
             if mine.is_workday(day) != chinese_calendar.is_workday(day):
                 differs.append(day)
             day += timedelta(days=1)
     return ImportPlan(
-        notice=notice, path=path, year=year,
-        holidays=dict(sorted(after.holidays.items())), workdays=sorted(after.workdays),
-        added=added, removed=removed,
-        other_tables={z: t for z, t in others.items()
-                      if _diff(_schedule_days(current.years[z]), t) != ([], [])},
+        notice=notice,
+        path=path,
+        year=year,
+        holidays=dict(sorted(after.holidays.items())),
+        workdays=sorted(after.workdays),
+        added=added,
+        removed=removed,
+        other_tables={
+            z: t
+            for z, t in others.items()
+            if _diff(_schedule_days(current.years[z]), t) != ([], [])
+        },
         overrides=overrides if _diff(overrides_before, overrides) != ([], []) else None,
-        package_differs=differs, package_knows=knows, digest=_digest(text))
+        package_differs=differs,
+        package_knows=knows,
+        digest=_digest(text),
+    )
 
 
 def _package_years() -> frozenset[int]:
@@ -228,8 +246,11 @@ def _package_years() -> frozenset[int]:
 
 def _rests(calendar: WorkCalendar, day: date) -> bool | None:
     """Whether the calendar has `day` as a rest day; None when it does not know the year."""
-    if not calendar.knows_year(day.year) and day not in calendar.extra_holidays \
-            and day not in calendar.extra_workdays:
+    if (
+        not calendar.knows_year(day.year)
+        and day not in calendar.extra_holidays
+        and day not in calendar.extra_workdays
+    ):
         return None
     return not calendar.is_workday(day)
 
@@ -302,8 +323,9 @@ def render(plan: ImportPlan, text: str, via: str | None = None) -> str:
     return tomlkit.dumps(doc)
 
 
-def write_import(plan: ImportPlan, expected_digest: str | None = None,
-                 via: str | None = None) -> None:
+def write_import(
+    plan: ImportPlan, expected_digest: str | None = None, via: str | None = None
+) -> None:
     """Write the plan to its holidays.toml atomically. Refuses (NoticeError) when the file
     changed since the plan — or since `expected_digest` (`plan.digest` of a preview shown
     earlier, e.g. carried in the dashboard's form); the result is checked by loading it before
@@ -333,9 +355,14 @@ def write_import(plan: ImportPlan, expected_digest: str | None = None,
             tmp.unlink()
 
 
-def import_notice(text: str, path: Path, year: int | None = None, dry_run: bool = False,
-                  calendar: WorkCalendar | None = None, via: str | None = None
-                  ) -> tuple[ImportPlan, bool]:
+def import_notice(
+    text: str,
+    path: Path,
+    year: int | None = None,
+    dry_run: bool = False,
+    calendar: WorkCalendar | None = None,
+    via: str | None = None,
+) -> tuple[ImportPlan, bool]:
     """Read, plan and (unless dry_run) write. Returns (plan, written)."""
     from monitor.calendar_notice import parse_notice
 
@@ -374,11 +401,16 @@ def runs(days: list[date] | tuple[date, ...]) -> list[str]:
 def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
     """What the import found and changed, in Chinese, one line each."""
     notice = plan.notice
-    lines = [f"《{notice.title}》：{plan.year} 年" + ("（修订通知，叠加在已导入的安排上）"
-                                                   if notice.amends else "")]
+    lines = [
+        f"《{notice.title}》：{plan.year} 年"
+        + ("（修订通知，叠加在已导入的安排上）" if notice.amends else "")
+    ]
     for fest in notice.festivals:
-        text = f"  {fest.name}：放假 " + "、".join(runs(fest.holidays)) if fest.holidays \
+        text = (
+            f"  {fest.name}：放假 " + "、".join(runs(fest.holidays))
+            if fest.holidays
             else f"  {fest.name}："
+        )
         if fest.workdays:
             text += "；调休上班 " + "、".join(day_zh(d) for d in fest.workdays)
         lines.append(text)
@@ -386,20 +418,27 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
         lines.append(f"  {ext.festival}：假期延长至 {day_zh(ext.until)}")
     for sentence in notice.ignored:
         lines.append(f"  未计入（仅为鼓励，不是放假）：{sentence}")
-    other = sorted({d.year for f in notice.festivals for d in f.holidays + f.workdays} - {plan.year})
+    other = sorted(
+        {d.year for f in notice.festivals for d in f.holidays + f.workdays} - {plan.year}
+    )
     for z in other:
         days = sorted(d for d in list(notice.holidays) + list(notice.workdays) if d.year == z)
         if z in plan.other_tables:
             where = f"写入 [years.{z}]"
         elif plan.overrides is not None and any(
-                d in plan.overrides.holidays or d in plan.overrides.workdays for d in days):
+            d in plan.overrides.holidays or d in plan.overrides.workdays for d in days
+        ):
             where = f"{z} 年的日历未知，作为单日调整写入文件开头的 holidays/workdays"
         else:
             where = "日历中已是如此，无需写入"
-        lines.append(f"  注意：{'、'.join(d.isoformat() for d in days)} 属于 {z} 年，"
-                     f"不计入 {plan.year} 年（{where}）")
-    lines.append(f"{plan.year} 年共放假 {len(plan.holidays)} 天（含周末），调休上班 "
-                 f"{len(plan.workdays)} 天。")
+        lines.append(
+            f"  注意：{'、'.join(d.isoformat() for d in days)} 属于 {z} 年，"
+            f"不计入 {plan.year} 年（{where}）"
+        )
+    lines.append(
+        f"{plan.year} 年共放假 {len(plan.holidays)} 天（含周末），调休上班 "
+        f"{len(plan.workdays)} 天。"
+    )
     if plan.changed:
         lines.append(f"与 {plan.path} 相比：")
         for sign, label, changes in (("+", "新增", plan.added), ("-", "删除", plan.removed)):
@@ -407,20 +446,30 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
                 days = [c.day for c in changes if c.kind == kind]
                 if days:
                     shown = runs(days) if kind == HOLIDAY else [day_zh(d) for d in sorted(days)]
-                    lines.append(f"  {sign} {label}{KIND_ZH[kind]} {len(days)} 天：" + "、".join(shown))
+                    lines.append(
+                        f"  {sign} {label}{KIND_ZH[kind]} {len(days)} 天：" + "、".join(shown)
+                    )
     else:
         lines.append(f"与 {plan.path} 相同，没有变化。")
     if plan.package_knows:
         if plan.package_differs:
-            lines.append(f"与已安装的 chinese_calendar 的 {plan.year} 年有 "
-                         f"{len(plan.package_differs)} 天不同（以通知为准）："
-                         + "、".join(day_zh(d) for d in plan.package_differs[:10])
-                         + ("" if notice.amends else "；若该年后来有修订通知（如延长假期），请再导入修订通知"))
+            lines.append(
+                f"与已安装的 chinese_calendar 的 {plan.year} 年有 "
+                f"{len(plan.package_differs)} 天不同（以通知为准）："
+                + "、".join(day_zh(d) for d in plan.package_differs[:10])
+                + (
+                    ""
+                    if notice.amends
+                    else "；若该年后来有修订通知（如延长假期），请再导入修订通知"
+                )
+            )
         else:
             lines.append(f"与已安装的 chinese_calendar 的 {plan.year} 年逐日一致。")
     if written:
-        lines.append(f"已写入 {plan.path} 的 [years.{plan.year}]；守护进程会自动读取，"
-                     "临时截止日将在下一次巡检时按新日历确定。")
+        lines.append(
+            f"已写入 {plan.path} 的 [years.{plan.year}]；守护进程会自动读取，"
+            "临时截止日将在下一次巡检时按新日历确定。"
+        )
     else:
         lines.append("试运行：未写入任何文件。")
     return lines

@@ -19,11 +19,30 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 # The festivals a notice names (after traditional → simplified). 抗战胜利纪念日 was 2015's.
-FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节",
-             "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日", "抗战胜利纪念日")
+FESTIVALS = (
+    "元旦",
+    "春节",
+    "清明节",
+    "劳动节",
+    "端午节",
+    "中秋节",
+    "国庆节",
+    "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+    "抗战胜利纪念日",
+)
 WEEKDAYS_ZH = "一二三四五六日"
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-              "十": 10}
+_CN_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 
 _BASE_TITLE = re.compile(r"关于(\d{4})年部分节假日安排的通知")
 _AMEND_TITLE = re.compile(r"关于(延长|调整)(\d{4})年(.{2,12}?)(?:假期|放假)(?:安排)?的通知")
@@ -34,8 +53,10 @@ _SIGNING_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _DATE = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日")
 # the end of a span: 至10日 / 至2月4日 / 至2019年1月1日 (reprints also write ～ or a dash)
 _TO = r"(?:至|~|〜|—|–|-)"
-_SPAN = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日" + _TO + r"(?:(\d{1,4})年)?(?:(\d{1,2})月)?"
-                   r"(\d{1,2})日")
+_SPAN = re.compile(
+    r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日" + _TO + r"(?:(\d{1,4})年)?(?:(\d{1,2})月)?"
+    r"(\d{1,2})日"
+)
 _NOTE = re.compile(r"\(([^()]*)\)")
 _NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电|\d{1,2}日电")
 _BACK_TO_WORK = re.compile(r"(?:\d{1,4}年)?\d{1,2}月\d{1,2}日(?:\([^()]*\))?起(?:正常)?上班")
@@ -207,11 +228,15 @@ def _find_year(lines: list[_Line], year: int | None) -> tuple[int, str, bool, st
         if len(announced) == 1:
             candidates = set(announced)
         else:
-            raise NoticeError("找不到通知标题（国务院办公厅关于YYYY年部分节假日安排的通知），"
-                              "无法确定年份：请用 --year 指定")
+            raise NoticeError(
+                "找不到通知标题（国务院办公厅关于YYYY年部分节假日安排的通知），"
+                "无法确定年份：请用 --year 指定"
+            )
     if len(candidates) > 1:
         found = "、".join(str(y) for y in sorted(candidates))
-        raise NoticeError(f"文中有几个年份的通知标题（{found}），无法确定是哪一年：请用 --year 指定")
+        raise NoticeError(
+            f"文中有几个年份的通知标题（{found}），无法确定是哪一年：请用 --year 指定"
+        )
     (chosen,) = candidates
     if chosen in amend:
         title, festival = amend[chosen]
@@ -227,16 +252,20 @@ def _body(lines: list[_Line]) -> list[_Line]:
         m = _BODY_START.search(line.text)
         if m:
             start = i
-            rest = line.text[m.end():]
-            lines = lines[:i] + [_Line(line.number, line.original, rest)] + lines[i + 1:]
+            rest = line.text[m.end() :]
+            lines = lines[:i] + [_Line(line.number, line.original, rest)] + lines[i + 1 :]
             break
     body: list[_Line] = []
     for line in lines[start:] if start is not None else lines:
         if _SIGNATURE.match(line.text) or (start is not None and _SIGNING_DATE.match(line.text)):
             break
         prev = body[-1] if body else None
-        if (prev is not None and prev.text and not _ENDS_SENTENCE.search(prev.text)
-                and not _STARTS_ITEM.match(line.text)):
+        if (
+            prev is not None
+            and prev.text
+            and not _ENDS_SENTENCE.search(prev.text)
+            and not _STARTS_ITEM.match(line.text)
+        ):
             # a sentence wrapped onto the next line (a PDF, a narrow page): read it whole
             body[-1] = _Line(prev.number, f"{prev.original}{line.original}", prev.text + line.text)
         else:
@@ -277,11 +306,17 @@ def _check_notes(text: str, year: int, line: _Line) -> None:
         day = _make_date(y, int(m.group(2)), int(m.group(3)), line, m.group(0).split("(")[0])
         want = "日" if note.group(1) == "天" else note.group(1)
         if WEEKDAYS_ZH[day.weekday()] != want:
-            raise NoticeError(f"{day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}，"
-                              f"通知写的是星期{want}（年份或日期有误）", line.original, line.number)
+            raise NoticeError(
+                f"{day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}，"
+                f"通知写的是星期{want}（年份或日期有误）",
+                line.original,
+                line.number,
+            )
     # 至23日（农历正月初七、周一）: the end of a span written without its month
-    for m in re.finditer(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日(?:\([^()]*\))?" + _TO +
-                         r"(\d{1,2})日\(([^()]*)\)", text):
+    for m in re.finditer(
+        r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日(?:\([^()]*\))?" + _TO + r"(\d{1,2})日\(([^()]*)\)",
+        text,
+    ):
         note = _WEEKDAY_NOTE.search(m.group(5))
         if not note:
             continue
@@ -289,8 +324,12 @@ def _check_notes(text: str, year: int, line: _Line) -> None:
         day = _make_date(y, int(m.group(2)), int(m.group(4)), line, f"{m.group(2)}月{m.group(4)}日")
         want = "日" if note.group(1) == "天" else note.group(1)
         if WEEKDAYS_ZH[day.weekday()] != want:
-            raise NoticeError(f"{day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}，"
-                              f"通知写的是星期{want}（年份或日期有误）", line.original, line.number)
+            raise NoticeError(
+                f"{day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}，"
+                f"通知写的是星期{want}（年份或日期有误）",
+                line.original,
+                line.number,
+            )
 
 
 def _span(m: re.Match[str], year: int, line: _Line) -> list[date]:
@@ -305,8 +344,9 @@ def _span(m: re.Match[str], year: int, line: _Line) -> list[date]:
         y2 = y1 + 1 if m2 < m1 else y1  # 12月31日至1月2日 crosses the year
     end = _make_date(y2, m2, d2, line, f"{m2}月{d2}日")
     if end < start or (end - start).days > 31:
-        raise NoticeError(f"{start.isoformat()} 至 {end.isoformat()} 不是可信的假期",
-                          line.original, line.number)
+        raise NoticeError(
+            f"{start.isoformat()} 至 {end.isoformat()} 不是可信的假期", line.original, line.number
+        )
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
@@ -332,7 +372,7 @@ class _Reader:
             names = [n for n in re.split(r"[、,和及与]", label.group(1)) if n]
             if all(n in FESTIVALS for n in names):
                 self.current = "、".join(names)
-                text = text[label.end():]
+                text = text[label.end() :]
             elif _DATE.search(text) and re.search("放假|补休|上班", text):
                 raise NoticeError(f"无法识别的节日“{label.group(1)}”", line.original, line.number)
         text = _NEWS_LEAD.sub("", text)
@@ -390,12 +430,16 @@ class _Reader:
             if count:
                 n = _int(count.group(1))
                 if last_span is None:
-                    raise NoticeError(f"“共{count.group(1)}天”前没有假期日期", line.original,
-                                      line.number)
+                    raise NoticeError(
+                        f"“共{count.group(1)}天”前没有假期日期", line.original, line.number
+                    )
                 if n != len(last_span):
-                    raise NoticeError(f"写的是共 {n} 天，但 {last_span[0].isoformat()} 至 "
-                                      f"{last_span[-1].isoformat()} 是 {len(last_span)} 天",
-                                      line.original, line.number)
+                    raise NoticeError(
+                        f"写的是共 {n} 天，但 {last_span[0].isoformat()} 至 "
+                        f"{last_span[-1].isoformat()} 是 {len(last_span)} 天",
+                        line.original,
+                        line.number,
+                    )
         if pending:
             raise NoticeError("日期没有说放假还是上班", line.original, line.number)
         if not holidays and not workdays:
@@ -403,12 +447,17 @@ class _Reader:
         name = self.festival_for(line)
         both = set(holidays) & set(workdays)
         if both:
-            raise NoticeError(f"{min(both).isoformat()} 既是放假又是上班", line.original, line.number)
+            raise NoticeError(
+                f"{min(both).isoformat()} 既是放假又是上班", line.original, line.number
+            )
         for day in workdays:
             if day.weekday() < 5:
-                raise NoticeError(f"调休上班日 {day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}"
-                                  "，调休上班应为周六或周日（年份或日期有误）",
-                                  line.original, line.number)
+                raise NoticeError(
+                    f"调休上班日 {day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}"
+                    "，调休上班应为周六或周日（年份或日期有误）",
+                    line.original,
+                    line.number,
+                )
         have_h, have_w, _first = self.days.setdefault(name, ([], [], line.original))
         have_h.extend(d for d in holidays if d not in have_h)
         have_w.extend(d for d in workdays if d not in have_w)
@@ -434,8 +483,10 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
     reader = _Reader(chosen, festival)
     for line in _body(lines):
         reader.read(line)
-    festivals = tuple(FestivalDays(name, tuple(sorted(h)), tuple(sorted(w)), first)
-                      for name, (h, w, first) in reader.days.items())
+    festivals = tuple(
+        FestivalDays(name, tuple(sorted(h)), tuple(sorted(w)), first)
+        for name, (h, w, first) in reader.days.items()
+    )
     # a day claimed by two festivals as holiday and workday is a contradiction
     holidays = {d for f in festivals for d in f.holidays}
     workdays = {d for f in festivals for d in f.workdays}
@@ -447,5 +498,11 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
         raise NoticeError("通知里没有找到放假或调休上班的日期")
     if not amends and not any(d.year == chosen for d in holidays):
         raise NoticeError(f"通知里没有 {chosen} 年的放假日期")
-    return Notice(year=chosen, title=title, amends=amends, festivals=festivals,
-                  extensions=tuple(reader.extensions), ignored=tuple(reader.ignored))
+    return Notice(
+        year=chosen,
+        title=title,
+        amends=amends,
+        festivals=festivals,
+        extensions=tuple(reader.extensions),
+        ignored=tuple(reader.ignored),
+    )

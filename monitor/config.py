@@ -29,7 +29,7 @@ def _durations(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ValueError("应为时长列表，如 [\"2wd\", \"1wd\"]")
+        raise ValueError('应为时长列表，如 ["2wd", "1wd"]')
     for item in value:
         parse_duration(item)
     return value
@@ -67,8 +67,10 @@ class MonitorSection(_Strict):
         # the due date, office hours), so the key states that and nothing else: another zone
         # would shift some times and not others. Kept so existing files stay valid.
         if value != OFFICE_ZONE_NAME:
-            raise ValueError(f"时区只能是 {OFFICE_ZONE_NAME!r}（北京时间），不支持 {value!r}："
-                             "答复期限、工作日和突发事件时限均按北京时间计算")
+            raise ValueError(
+                f"时区只能是 {OFFICE_ZONE_NAME!r}（北京时间），不支持 {value!r}："
+                "答复期限、工作日和突发事件时限均按北京时间计算"
+            )
         return value
 
 
@@ -159,8 +161,10 @@ class OfficeHours(_Strict):
     def _order(self) -> OfficeHours:
         # start >= end would hold every ordinary alert forever: never inside office hours
         if parse_clock(self.start) >= parse_clock(self.end):
-            raise ValueError(f"start = {self.start!r} 不早于 end = {self.end!r}：上班时间须早于下班时间"
-                             "（同一天内）")
+            raise ValueError(
+                f"start = {self.start!r} 不早于 end = {self.end!r}：上班时间须早于下班时间"
+                "（同一天内）"
+            )
         return self
 
 
@@ -192,7 +196,7 @@ class DaemonConfig(_Strict):
             return value
         parts = value.split("-")
         if len(parts) != 2:
-            raise ValueError("应为本地时间段，如 \"08:00-20:00\"")
+            raise ValueError('应为本地时间段，如 "08:00-20:00"')
         start, end = (parse_clock(p) for p in parts)
         if end <= start:
             raise ValueError("时间段的结束须晚于开始（同一天内）")
@@ -210,8 +214,9 @@ class WebSettings(_Strict):
         if value is None:
             return value
         if not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// address, e.g. "
-                             "\"https://om.example.gov.cn\"")
+            raise ValueError(
+                'expected an http:// or https:// address, e.g. "https://om.example.gov.cn"'
+            )
         return value.rstrip("/")
 
 
@@ -271,7 +276,7 @@ class Config:
         assert url is not None
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
-            url = prefix + str((self.folder / url[len(prefix):]).resolve())
+            url = prefix + str((self.folder / url[len(prefix) :]).resolve())
         return url
 
     def resolve(self, relative: str) -> Path:
@@ -324,11 +329,18 @@ def describe_error(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root:
 
 # pydantic's English messages for the usual mistakes, in the office's language
 _TYPE_ZH = {
-    "int_type": "应为整数", "int_parsing": "应为整数", "int_from_float": "应为整数",
-    "float_type": "应为数字", "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false", "bool_parsing": "应为 true 或 false",
-    "string_type": "应为字符串（加英文双引号）", "list_type": "应为列表 [...]",
-    "dict_type": "应为表", "model_type": "应为表", "model_attributes_type": "应为表",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为 true 或 false",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为字符串（加英文双引号）",
+    "list_type": "应为列表 [...]",
+    "dict_type": "应为表",
+    "model_type": "应为表",
+    "model_attributes_type": "应为表",
 }
 
 
@@ -338,14 +350,18 @@ def _message_zh(kind: str, ctx: dict[str, Any], message: str) -> str:
     if kind == "literal_error":
         return f"应为以下之一：{ctx.get('expected', '')}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        words = {"greater_than_equal": "不能小于", "greater_than": "须大于",
-                 "less_than_equal": "不能大于", "less_than": "须小于"}[kind]
+        words = {
+            "greater_than_equal": "不能小于",
+            "greater_than": "须大于",
+            "less_than_equal": "不能大于",
+            "less_than": "须小于",
+        }[kind]
         bound = next(iter(ctx.values()), "")
         return f"{words} {bound}"
     if kind == "too_short":
         return f"至少要有 {ctx.get('min_length', 1)} 项"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "kind 应为 \"wecom\" 或 \"email\""
+        return 'kind 应为 "wecom" 或 "email"'
     return message
 
 
@@ -379,8 +395,10 @@ def _typed_channels(channels: dict[str, Any]) -> tuple[dict[str, ChannelSettings
             continue
         notifier = types.get(body["kind"])
         if notifier is None:
-            problems.append(f"键 'channels.{name}.kind' = {body['kind']!r}：应为以下之一："
-                            f"{'、'.join(sorted(types))}")
+            problems.append(
+                f"键 'channels.{name}.kind' = {body['kind']!r}：应为以下之一："
+                f"{'、'.join(sorted(types))}"
+            )
             continue
         model = notifier.settings_model
         try:
@@ -395,8 +413,10 @@ def load_config(path: Path) -> Config:
     if path.is_dir():
         raise ConfigError(f"{path}: 是文件夹；--config 应指向 monitor.toml 文件本身")
     if not path.exists():
-        raise ConfigError(f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
-                          f"或用 --config / ${CONFIG_ENV} 指定）")
+        raise ConfigError(
+            f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+            f"或用 --config / ${CONFIG_ENV} 指定）"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -413,24 +433,32 @@ def load_config(path: Path) -> Config:
     for route_key, route in _routes(settings):
         for channel in route:
             if channel not in settings.channels:
-                raise ConfigError(f"{path}: {route_key}：没有名为 {channel!r} 的渠道"
-                                  f"（已定义：{', '.join(settings.channels) or '无'}）")
+                raise ConfigError(
+                    f"{path}: {route_key}：没有名为 {channel!r} 的渠道"
+                    f"（已定义：{', '.join(settings.channels) or '无'}）"
+                )
     for name, settings_of_channel in settings.channels.items():
         fallback = getattr(settings_of_channel, "fallback", None)
         if fallback is not None and (fallback == name or fallback not in settings.channels):
-            raise ConfigError(f"{path}: channels.{name}.fallback = {fallback!r}：应为另一个渠道的名称"
-                              f"（已定义：{', '.join(settings.channels)}）")
+            raise ConfigError(
+                f"{path}: channels.{name}.fallback = {fallback!r}：应为另一个渠道的名称"
+                f"（已定义：{', '.join(settings.channels)}）"
+            )
     for source in settings.sources:
         if not (path.parent / source.profile).exists() and not Path(source.profile).is_absolute():
-            raise ConfigError(f"{path}: sources {source.name!r}：站点配置文件 "
-                              f"{path.parent / source.profile} 不存在")
+            raise ConfigError(
+                f"{path}: sources {source.name!r}：站点配置文件 "
+                f"{path.parent / source.profile} 不存在"
+            )
     return Config(path.resolve(), settings)
 
 
 def _routes(settings: Settings) -> list[tuple[str, list[str]]]:
-    routes = [("routing.default", settings.routing.default),
-              ("routing.crisis", settings.routing.crisis),
-              ("routing.leadership", settings.routing.leadership)]
+    routes = [
+        ("routing.default", settings.routing.default),
+        ("routing.crisis", settings.routing.crisis),
+        ("routing.leadership", settings.routing.leadership),
+    ]
     routes += [(f"routing.departments.{d!r}", r) for d, r in settings.routing.departments.items()]
     if settings.summary.channels is not None:
         routes.append(("summary.channels", settings.summary.channels))

@@ -36,8 +36,8 @@ if TYPE_CHECKING:  # Scrapy-side types: the parent never imports Scrapy itself
 
 log = logging.getLogger(__name__)
 
-MIN_TIMEOUT = 30.0          # seconds: a child always gets at least this long
-INTERVAL_SHARE = 0.8        # default limit: this share of the source's interval
+MIN_TIMEOUT = 30.0  # seconds: a child always gets at least this long
+INTERVAL_SHARE = 0.8  # default limit: this share of the source's interval
 
 
 @dataclass
@@ -87,8 +87,11 @@ def _selected(app: App, names: Sequence[str] | None) -> list[SourceConfig]:
 
 
 def _keywords(session: Session) -> list[str]:
-    return list(session.scalars(select(WatchTerm.term).where(WatchTerm.enabled.is_(True))
-                                .order_by(WatchTerm.term)))
+    return list(
+        session.scalars(
+            select(WatchTerm.term).where(WatchTerm.enabled.is_(True)).order_by(WatchTerm.term)
+        )
+    )
 
 
 def _child_env() -> dict[str, str]:
@@ -102,8 +105,13 @@ def _child_env() -> dict[str, str]:
 Progress = Callable[[str], None]
 
 
-def run_crawl(app: App, names: Sequence[str] | None = None, now: datetime | None = None,
-              delay: float | None = None, progress: Progress | None = None) -> list[CrawlResult]:
+def run_crawl(
+    app: App,
+    names: Sequence[str] | None = None,
+    now: datetime | None = None,
+    delay: float | None = None,
+    progress: Progress | None = None,
+) -> list[CrawlResult]:
     """Crawl the named (default: all enabled) sources once and ingest what they yield.
 
     `delay` overrides every profile's per-request delay (benchmarks, the demo); `progress`
@@ -127,18 +135,27 @@ def run_crawl(app: App, names: Sequence[str] | None = None, now: datetime | None
             keywords = _keywords(session)
             for job in jobs:
                 job.folder.mkdir(parents=True)
-                document = {"source": job.source.name, "profile": str(job.profile_path),
-                            "section": job.source.section, "now": iso(now),
-                            "keywords": keywords, "out": str(job.folder), "delay": delay,
-                            "timeout": job.timeout,
-                            **job_inputs(session, job.source, job.section.kind)}
-                (job.folder / "job.json").write_text(json.dumps(document, ensure_ascii=False),
-                                                    encoding="utf-8")
+                document = {
+                    "source": job.source.name,
+                    "profile": str(job.profile_path),
+                    "section": job.source.section,
+                    "now": iso(now),
+                    "keywords": keywords,
+                    "out": str(job.folder),
+                    "delay": delay,
+                    "timeout": job.timeout,
+                    **job_inputs(session, job.source, job.section.kind),
+                }
+                (job.folder / "job.json").write_text(
+                    json.dumps(document, ensure_ascii=False), encoding="utf-8"
+                )
         _run_children(_queues(jobs, profiles, delay), progress)
         return [_finish_safely(app, job, now) for job in jobs]
 
 
-def _queues(jobs: list[_Job], profiles: dict[Path, Profile], delay: float | None) -> list[list[_Job]]:
+def _queues(
+    jobs: list[_Job], profiles: dict[Path, Profile], delay: float | None
+) -> list[list[_Job]]:
     """Children that may run side by side. Sections of one polite site (delay > 0) queue one
     after another, so the site sees one request per `delay`, not one per section; other sites
     (and sites crawled with delay 0) run in parallel."""
@@ -158,7 +175,11 @@ def _start(job: _Job) -> None:
     with open(job.folder / "child.err", "wb") as err:
         job.process = subprocess.Popen(
             [sys.executable, "-m", "spiders.run", "--job", str(job.folder / "job.json")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=_child_env())
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            env=_child_env(),
+        )
 
 
 def _rows_so_far(job: _Job) -> int:
@@ -169,7 +190,9 @@ def _rows_so_far(job: _Job) -> int:
         return 0
 
 
-def _report(progress: Progress, running: list[tuple[_Job, list[_Job]]], done: int, total: int) -> None:
+def _report(
+    progress: Progress, running: list[tuple[_Job, list[_Job]]], done: int, total: int
+) -> None:
     busy = "，".join(f"{job.source.name} 已得 {_rows_so_far(job)} 条" for job, _ in running)
     progress(f"抓取中：{done}/{total} 个来源完成" + (f"；{busy}" if busy else ""))
 
@@ -238,8 +261,10 @@ def _read_stats(job: _Job) -> dict[str, Any]:
     try:
         return json.loads((job.folder / "stats.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        err = (job.folder / "child.err")
-        tail = err.read_text(encoding="utf-8", errors="replace")[-500:].strip() if err.exists() else ""
+        err = job.folder / "child.err"
+        tail = (
+            err.read_text(encoding="utf-8", errors="replace")[-500:].strip() if err.exists() else ""
+        )
         code = job.process.returncode if job.process else None
         return {"ok": False, "error": f"抓取进程异常退出（代码 {code}）{tail}", "requests": 0}
 
@@ -292,17 +317,36 @@ def _finish(app: App, job: _Job, now: datetime) -> CrawlResult:
             kept["log_tail"] = _log_tail(job)  # the child's folder is gone after this call
         if ingested.notes:
             kept["notes"] = ingested.notes
-        kept.update(replied=ingested.replied, withdrawn=ingested.withdrawn,
-                    ingest_seconds=round(time.perf_counter() - began, 3))
-        session.add(CrawlRun(source=source.name, started_at=now, finished_at=app.now(),
-                             ok=bool(stats.get("ok")), new=ingested.new, updated=ingested.updated,
-                             requests=int(stats.get("requests") or 0), error=stats.get("error"),
-                             stats=kept))
-    return CrawlResult(source=source.name, ok=bool(stats.get("ok")),
-                       complete=bool(stats.get("complete")), new=ingested.new,
-                       updated=ingested.updated, requests=int(stats.get("requests") or 0),
-                       error=stats.get("error"), replied=ingested.replied,
-                       withdrawn=ingested.withdrawn, stats=kept)
+        kept.update(
+            replied=ingested.replied,
+            withdrawn=ingested.withdrawn,
+            ingest_seconds=round(time.perf_counter() - began, 3),
+        )
+        session.add(
+            CrawlRun(
+                source=source.name,
+                started_at=now,
+                finished_at=app.now(),
+                ok=bool(stats.get("ok")),
+                new=ingested.new,
+                updated=ingested.updated,
+                requests=int(stats.get("requests") or 0),
+                error=stats.get("error"),
+                stats=kept,
+            )
+        )
+    return CrawlResult(
+        source=source.name,
+        ok=bool(stats.get("ok")),
+        complete=bool(stats.get("complete")),
+        new=ingested.new,
+        updated=ingested.updated,
+        requests=int(stats.get("requests") or 0),
+        error=stats.get("error"),
+        replied=ingested.replied,
+        withdrawn=ingested.withdrawn,
+        stats=kept,
+    )
 
 
 __all__ = ["CrawlResult", "run_crawl", "child_timeout", "ConfigError"]

@@ -32,8 +32,14 @@ ACTIVE_STATES = (MessageState.OPEN, MessageState.AT_RISK, MessageState.OVERDUE)
 ACTIVE_STATE_VALUES = [s.value for s in ACTIVE_STATES]  # for SQL IN (…) filters
 ALL_STATES = tuple(MessageState)
 # what people read (CLI tables, the dashboard, the demo)
-STATE_ZH = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "已按时回复",
-            "replied_late": "逾期回复", "withdrawn": "已撤回"}
+STATE_ZH = {
+    "open": "办理中",
+    "at_risk": "临期",
+    "overdue": "超期",
+    "replied": "已按时回复",
+    "replied_late": "逾期回复",
+    "withdrawn": "已撤回",
+}
 
 # crisis events (DESIGN §2): their levels and the two milestones each one is clocked on
 EVENT_LEVELS = ("major", "especially_major")
@@ -52,15 +58,20 @@ class MilestoneState(StrEnum):
     OPEN = "open"
 
 
-MILESTONE_STATE_ZH = {"done": "已完成", "done_late": "逾期完成", "overdue": "已超时",
-                      "at_risk": "临近时限", "open": "进行中"}
+MILESTONE_STATE_ZH = {
+    "done": "已完成",
+    "done_late": "逾期完成",
+    "overdue": "已超时",
+    "at_risk": "临近时限",
+    "open": "进行中",
+}
 
 
 @dataclass(frozen=True)
 class Deadline:
     due_date: date
     deadline: datetime  # aware UTC: 24:00 of due_date in Asia/Shanghai
-    provisional: bool   # an unknown year was counted on weekends only
+    provisional: bool  # an unknown year was counted on weekends only
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,9 @@ def working_day_deadline(
     start, unknown = received_day, False
     if receipt_on_rest_day == "next-workday":
         start, unknown = calendar.next_workday(received_day, provisional=allow_provisional)
-    due, more_unknown = calendar.add_working_days(start, working_days, provisional=allow_provisional)
+    due, more_unknown = calendar.add_working_days(
+        start, working_days, provisional=allow_provisional
+    )
     return Deadline(due_date=due, deadline=end_of_day(due), provisional=unknown or more_unknown)
 
 

@@ -80,8 +80,14 @@ def job_inputs(session: Session, source: SourceConfig, kind: str) -> dict[str, A
         known: dict[str, str] = {}
         candidates: dict[str, dict[str, Any]] = {}
         for external_id, content_hash, state, url, posted_at in session.execute(
-                select(Message.external_id, Message.content_hash, Message.state, Message.url,
-                       Message.posted_at).where(Message.source == source.name)):
+            select(
+                Message.external_id,
+                Message.content_hash,
+                Message.state,
+                Message.url,
+                Message.posted_at,
+            ).where(Message.source == source.name)
+        ):
             if content_hash:
                 known[external_id] = content_hash
             if state in _ACTIVE:
@@ -112,7 +118,7 @@ def _clip(value: Any, limit: int) -> str | None:
 
 
 def _long_text(value: Any) -> str | None:
-    text = _clip(value, 10 ** 9)
+    text = _clip(value, 10**9)
     return clip_text(text)[0]
 
 
@@ -127,7 +133,8 @@ def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -
         "category": _clip(row.get("category"), 100),
         "author": _clip(row.get("author"), 200),
         "body": _long_text(row.get("body")),
-        "department": _clip(row.get("department"), 200) or message.department
+        "department": _clip(row.get("department"), 200)
+        or message.department
         or source.department_default,
     }
     for name, value in values.items():
@@ -137,8 +144,9 @@ def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -
     return changed
 
 
-def _detect_reply(message: Message, row: dict[str, Any], statuses: StatusLists,
-                  now: datetime) -> bool:
+def _detect_reply(
+    message: Message, row: dict[str, Any], statuses: StatusLists, now: datetime
+) -> bool:
     """Mark the message replied when the portal says so; True if it was marked now."""
     replied_at = _time(row.get("replied_at"))
     by_status = statuses.says_replied(row.get("status_text"))
@@ -170,12 +178,14 @@ def _load_existing(session: Session, source: str, external_ids: list[str]) -> di
     source's whole history, which a no-change recrawl would otherwise load every cycle."""
     found: dict[str, Message] = {}
     for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start:start + 500]
-        for m in session.scalars(select(Message).where(Message.source == source,
-                                                       Message.external_id.in_(chunk))):
+        chunk = external_ids[start : start + 500]
+        for m in session.scalars(
+            select(Message).where(Message.source == source, Message.external_id.in_(chunk))
+        ):
             found[m.external_id] = m
-    for m in session.scalars(select(Message).where(Message.source == source,
-                                                   Message.state.in_(_ACTIVE))):
+    for m in session.scalars(
+        select(Message).where(Message.source == source, Message.state.in_(_ACTIVE))
+    ):
         found.setdefault(m.external_id, m)
     return found
 
@@ -194,8 +204,15 @@ def _split(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], d
     return by_id, checks
 
 
-def ingest_messages(session: Session, app: App, source: SourceConfig, section: SectionSpec,
-                    rows: Iterable[dict[str, Any]], stats: dict[str, Any], now: datetime) -> IngestResult:
+def ingest_messages(
+    session: Session,
+    app: App,
+    source: SourceConfig,
+    section: SectionSpec,
+    rows: Iterable[dict[str, Any]],
+    stats: dict[str, Any],
+    now: datetime,
+) -> IngestResult:
     """Write one crawl's rows. `stats` is the child's: complete, full_pass, complete_since."""
     statuses = StatusLists.of(section)
     result = IngestResult()
@@ -207,9 +224,16 @@ def ingest_messages(session: Session, app: App, source: SourceConfig, section: S
     return result
 
 
-def _add_new(session: Session, app: App, source: SourceConfig, statuses: StatusLists,
-             by_id: dict[str, dict[str, Any]], existing: dict[str, Message], now: datetime,
-             result: IngestResult) -> None:
+def _add_new(
+    session: Session,
+    app: App,
+    source: SourceConfig,
+    statuses: StatusLists,
+    by_id: dict[str, dict[str, Any]],
+    existing: dict[str, Message],
+    now: datetime,
+    result: IngestResult,
+) -> None:
     fresh: list[tuple[Message, dict[str, Any]]] = []
     for external_id, row in by_id.items():
         if external_id in existing:
@@ -218,10 +242,20 @@ def _add_new(session: Session, app: App, source: SourceConfig, statuses: StatusL
         if posted_at is None:
             continue
         # due_date/deadline are placeholders until schedule_message below, in this transaction
-        message = Message(source=source.name, external_id=external_id[:200], kind="reply",
-                          title="", posted_at=posted_at, first_seen=now, last_seen=now,
-                          missed_passes=0, department=source.department_default,
-                          due_date=posted_at.date(), deadline=posted_at, state="open")
+        message = Message(
+            source=source.name,
+            external_id=external_id[:200],
+            kind="reply",
+            title="",
+            posted_at=posted_at,
+            first_seen=now,
+            last_seen=now,
+            missed_passes=0,
+            department=source.department_default,
+            due_date=posted_at.date(),
+            deadline=posted_at,
+            state="open",
+        )
         _apply_fields(message, row, source)
         message.content_hash = row.get("fingerprint")
         fresh.append((message, row))
@@ -239,9 +273,16 @@ def _add_new(session: Session, app: App, source: SourceConfig, statuses: StatusL
             result.new += 1
 
 
-def _update_seen(session: Session, app: App, source: SourceConfig, statuses: StatusLists,
-                 by_id: dict[str, dict[str, Any]], existing: dict[str, Message], now: datetime,
-                 result: IngestResult) -> None:
+def _update_seen(
+    session: Session,
+    app: App,
+    source: SourceConfig,
+    statuses: StatusLists,
+    by_id: dict[str, dict[str, Any]],
+    existing: dict[str, Message],
+    now: datetime,
+    result: IngestResult,
+) -> None:
     for external_id, row in by_id.items():
         message = existing.get(external_id)
         if message is None:
@@ -263,9 +304,15 @@ def _update_seen(session: Session, app: App, source: SourceConfig, statuses: Sta
             result.updated += 1
 
 
-def _conclude_absences(section: SectionSpec, by_id: dict[str, dict[str, Any]],
-                       checks: dict[str, bool], existing: dict[str, Message],
-                       stats: dict[str, Any], now: datetime, result: IngestResult) -> None:
+def _conclude_absences(
+    section: SectionSpec,
+    by_id: dict[str, dict[str, Any]],
+    checks: dict[str, bool],
+    existing: dict[str, Message],
+    stats: dict[str, Any],
+    now: datetime,
+    result: IngestResult,
+) -> None:
     """Withdraw on positive evidence only (see the module docstring)."""
     complete, full = bool(stats.get("complete")), bool(stats.get("full_pass"))
     since = _time(stats.get("complete_since"))
@@ -273,8 +320,9 @@ def _conclude_absences(section: SectionSpec, by_id: dict[str, dict[str, Any]],
     for external_id, message in existing.items():
         if external_id in by_id or message.state not in _ACTIVE:
             continue
-        own_page = has_detail_page(external_id, message.url, detail is not None,
-                                   detail.url if detail else None)
+        own_page = has_detail_page(
+            external_id, message.url, detail is not None, detail.url if detail else None
+        )
         if own_page:
             if external_id not in checks:
                 continue
@@ -295,20 +343,31 @@ def _conclude_absences(section: SectionSpec, by_id: dict[str, dict[str, Any]],
             result.updated += 1
 
 
-def ingest_news(session: Session, app: App, source: SourceConfig, rows: list[dict[str, Any]],
-                now: datetime) -> IngestResult:
+def ingest_news(
+    session: Session, app: App, source: SourceConfig, rows: list[dict[str, Any]], now: datetime
+) -> IngestResult:
     """Hand news rows to `monitor.news.ingest_news` (clustering, dedup)."""
     result = IngestResult()
-    clean = [{"url": r.get("url"), "title": r.get("title") or "", "body": _long_text(r.get("body")),
-              "published_at": r.get("published_at"), "outlet": r.get("outlet"),
-              "keyword": r.get("keyword")} for r in rows if r.get("url")]
+    clean = [
+        {
+            "url": r.get("url"),
+            "title": r.get("title") or "",
+            "body": _long_text(r.get("body")),
+            "published_at": r.get("published_at"),
+            "outlet": r.get("outlet"),
+            "keyword": r.get("keyword"),
+        }
+        for r in rows
+        if r.get("url")
+    ]
     new, updated = store_news(session, app, source.name, clean, now)
     result.new, result.updated = int(new), int(updated)
     return result
 
 
-def record_health(session: Session, source: SourceConfig, kind: str, stats: dict[str, Any],
-                  now: datetime) -> Source:
+def record_health(
+    session: Session, source: SourceConfig, kind: str, stats: dict[str, Any], now: datetime
+) -> Source:
     """Update the source's health row from one crawl's stats."""
     row = session.scalar(select(Source).where(Source.name == source.name))
     if row is None:
@@ -330,13 +389,16 @@ def record_health(session: Session, source: SourceConfig, kind: str, stats: dict
             row.last_rows = int(rows)
         if rows and size:
             usual = row.usual_body_size
-            row.usual_body_size = int(size if not usual else
-                                      usual * (1 - USUAL_SIZE_WEIGHT) + size * USUAL_SIZE_WEIGHT)
+            row.usual_body_size = int(
+                size if not usual else usual * (1 - USUAL_SIZE_WEIGHT) + size * USUAL_SIZE_WEIGHT
+            )
     else:
         reason = str(stats.get("error") or "抓取失败")
         row.healthy = False
         row.reason = reason[:500]
         row.last_error = now
-        row.last_error_text = f"{reason} ({stats['error_url']})" if stats.get("error_url") else reason
+        row.last_error_text = (
+            f"{reason} ({stats['error_url']})" if stats.get("error_url") else reason
+        )
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
     return row

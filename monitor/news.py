@@ -52,8 +52,9 @@ def _published(value: Any, url: str) -> datetime | None:
         return None
 
 
-def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
-                now: datetime) -> tuple[int, int]:
+def ingest_news(
+    session: Session, app: App, source_name: str, rows: list[dict], now: datetime
+) -> tuple[int, int]:
     """Store news rows; returns (new, updated)."""
     new = updated = 0
     index: StoryIndex | None = None
@@ -70,20 +71,28 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
         if (url, digest) in seen:
             continue
         seen.add((url, digest))
-        if session.scalar(select(NewsItem.id).where(NewsItem.url == url,
-                                                    NewsItem.content_hash == digest)):
+        if session.scalar(
+            select(NewsItem.id).where(NewsItem.url == url, NewsItem.content_hash == digest)
+        ):
             continue
-        earlier = session.scalars(select(NewsItem).where(NewsItem.url == url)
-                                  .order_by(NewsItem.id.desc()).limit(1)).first()
+        earlier = session.scalars(
+            select(NewsItem).where(NewsItem.url == url).order_by(NewsItem.id.desc()).limit(1)
+        ).first()
         value = story_simhash(title, body)
         keys = story_keys(title, body)
         if index is None and earlier is None:
             index = _recent_index(session, now)  # before this item is added: not its own match
-        item = NewsItem(source=source_name, url=url, title=title, body=body,
-                        outlet=outlet_of(row.get("outlet"), url),
-                        published_at=_published(row.get("published_at"), url),
-                        content_hash=digest, first_seen=now,
-                        simhash=None if value is None else to_signed(value))
+        item = NewsItem(
+            source=source_name,
+            url=url,
+            title=title,
+            body=body,
+            outlet=outlet_of(row.get("outlet"), url),
+            published_at=_published(row.get("published_at"), url),
+            content_hash=digest,
+            first_seen=now,
+            simhash=None if value is None else to_signed(value),
+        )
         session.add(item)
         session.flush()  # the id: a new story's cluster is its first item
         if earlier is not None:
@@ -101,13 +110,25 @@ def ingest_news(session: Session, app: App, source_name: str, rows: list[dict],
 
 def _recent_index(session: Session, now: datetime) -> Any:
     index = StoryIndex()
-    query = (select(NewsItem.id, NewsItem.title, NewsItem.body, NewsItem.content_hash,
-                    NewsItem.simhash, NewsItem.cluster)
-             .where(NewsItem.first_seen >= now - timedelta(days=CLUSTER_DAYS))
-             .order_by(NewsItem.id))
+    query = (
+        select(
+            NewsItem.id,
+            NewsItem.title,
+            NewsItem.body,
+            NewsItem.content_hash,
+            NewsItem.simhash,
+            NewsItem.cluster,
+        )
+        .where(NewsItem.first_seen >= now - timedelta(days=CLUSTER_DAYS))
+        .order_by(NewsItem.id)
+    )
     for item_id, title, body, digest, value, cluster in session.execute(query):
-        index.add(item_id, _keys_of(digest, title, body),
-                  None if value is None else to_unsigned(value), cluster or item_id)
+        index.add(
+            item_id,
+            _keys_of(digest, title, body),
+            None if value is None else to_unsigned(value),
+            cluster or item_id,
+        )
     return index
 
 

@@ -57,8 +57,10 @@ def calendar_settings(option: str | None) -> CalendarSettings:
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
-                          f"或用 --config / ${CONFIG_ENV} 指定）") from None
+        raise ConfigError(
+            f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+            f"或用 --config / ${CONFIG_ENV} 指定）"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
     except UnicodeDecodeError:
@@ -66,6 +68,8 @@ def calendar_settings(option: str | None) -> CalendarSettings:
     reply = raw.get("rules", {}).get("reply", {}) if isinstance(raw.get("rules"), dict) else {}
     mode = reply.get("receipt_on_rest_day", "as-is") if isinstance(reply, dict) else "as-is"
     if mode not in RECEIPT_MODES:
-        raise ConfigError(f"{path}: 键 'rules.reply.receipt_on_rest_day' = {mode!r}："
-                          f"应为以下之一：{', '.join(repr(m) for m in RECEIPT_MODES)}")
+        raise ConfigError(
+            f"{path}: 键 'rules.reply.receipt_on_rest_day' = {mode!r}："
+            f"应为以下之一：{', '.join(repr(m) for m in RECEIPT_MODES)}"
+        )
     return CalendarSettings(path.resolve(), mode)

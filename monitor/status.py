@@ -34,8 +34,12 @@ def daemon_info(session: Session) -> dict[str, Any] | None:
         info = json.loads(row.value or "{}")
     except ValueError:
         info = {}
-    return {"pid": info.get("pid"), "host": info.get("host"), "started_at": info.get("started_at"),
-            "heartbeat": iso(row.updated_at)}
+    return {
+        "pid": info.get("pid"),
+        "host": info.get("host"),
+        "started_at": info.get("started_at"),
+        "heartbeat": iso(row.updated_at),
+    }
 
 
 def source_health(session: Session, config: Config, counts: bool = True) -> list[dict[str, Any]]:
@@ -43,28 +47,40 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
     every message: the dashboard's board asks without)."""
     rows = {s.name: s for s in session.scalars(select(Source))}
     per_state: dict[str, dict[str, int]] = {}
-    for name, state, n in session.execute(
-        select(Message.source, Message.state, func.count()).group_by(Message.source, Message.state)
-    ) if counts else ():
+    for name, state, n in (
+        session.execute(
+            select(Message.source, Message.state, func.count()).group_by(
+                Message.source, Message.state
+            )
+        )
+        if counts
+        else ()
+    ):
         per_state.setdefault(name, {})[state] = n
     out = []
     for source in config.settings.sources:
         row = rows.get(source.name)
         problem = check_profile(config, source)  # a broken profile is unhealthy before any crawl
-        out.append({
-            "name": source.name,
-            "section": source.section,
-            "enabled": source.enabled,
-            "healthy": (bool(row.healthy) if row else True) and problem is None,
-            "reason": (f"站点配置错误：{problem}" if problem
-                       else row.reason or (f"注意：{row.warning}" if row.warning else None)
-                       if row else "尚未抓取"),
-            "warning": row.warning if row else None,
-            "last_success": iso(row.last_success) if row else None,
-            "last_error": iso(row.last_error) if row else None,
-            "last_error_text": row.last_error_text if row else None,
-            "states": per_state.get(source.name, {}),
-        })
+        out.append(
+            {
+                "name": source.name,
+                "section": source.section,
+                "enabled": source.enabled,
+                "healthy": (bool(row.healthy) if row else True) and problem is None,
+                "reason": (
+                    f"站点配置错误：{problem}"
+                    if problem
+                    else row.reason or (f"注意：{row.warning}" if row.warning else None)
+                    if row
+                    else "尚未抓取"
+                ),
+                "warning": row.warning if row else None,
+                "last_success": iso(row.last_success) if row else None,
+                "last_error": iso(row.last_error) if row else None,
+                "last_error_text": row.last_error_text if row else None,
+                "states": per_state.get(source.name, {}),
+            }
+        )
     return out
 
 
@@ -79,14 +95,17 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
     states = {state.value: 0 for state in ALL_STATES}
     for state, n in session.execute(select(Message.state, func.count()).group_by(Message.state)):
         states[state] = n
-    alerts = {status: n for status, n in session.execute(
-        select(Alert.status, func.count()).group_by(Alert.status))}
+    alerts = {
+        status: n
+        for status, n in session.execute(select(Alert.status, func.count()).group_by(Alert.status))
+    }
     from monitor.db.models import DisclosureRequest
     from monitor.disclosure.register import STATES as DISCLOSURE_STATES
 
     disclosures = dict.fromkeys(DISCLOSURE_STATES, 0)
-    for state, n in session.execute(select(DisclosureRequest.state, func.count())
-                                    .group_by(DisclosureRequest.state)):
+    for state, n in session.execute(
+        select(DisclosureRequest.state, func.count()).group_by(DisclosureRequest.state)
+    ):
         disclosures[state] = n
     year = local_date(now).year
     calendar = config.calendar

@@ -59,17 +59,23 @@ def recheck_provisional(session: Session, app: App, now: datetime) -> int:
 
 def message_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
-    overdue = rowcount(session.execute(
-        update(Message)
-        .where(Message.state.in_([MessageState.OPEN.value, MessageState.AT_RISK.value]),
-               Message.deadline <= now)
-        .values(state=MessageState.OVERDUE.value, state_changed_at=now)
-    ))
-    at_risk = rowcount(session.execute(
-        update(Message)
-        .where(Message.state == MessageState.OPEN.value, Message.first_warning_at <= now)
-        .values(state=MessageState.AT_RISK.value, state_changed_at=now)
-    ))
+    overdue = rowcount(
+        session.execute(
+            update(Message)
+            .where(
+                Message.state.in_([MessageState.OPEN.value, MessageState.AT_RISK.value]),
+                Message.deadline <= now,
+            )
+            .values(state=MessageState.OVERDUE.value, state_changed_at=now)
+        )
+    )
+    at_risk = rowcount(
+        session.execute(
+            update(Message)
+            .where(Message.state == MessageState.OPEN.value, Message.first_warning_at <= now)
+            .values(state=MessageState.AT_RISK.value, state_changed_at=now)
+        )
+    )
     return (overdue or 0) + (at_risk or 0)
 
 
@@ -86,54 +92,86 @@ def _latest_due(now: datetime, owner: str) -> ColumnElement[bool]:
 
 def message_stage_alerts(session: Session, app: App, now: datetime) -> int:
     subject = Subject.sql(SubjectKind.MESSAGE, Message.id)
-    kind = case((DeadlineStage.stage == "overdue", AlertKind.REPLY_OVERDUE.value),
-                else_=AlertKind.REPLY_AT_RISK.value)
+    kind = case(
+        (DeadlineStage.stage == "overdue", AlertKind.REPLY_OVERDUE.value),
+        else_=AlertKind.REPLY_AT_RISK.value,
+    )
     query = (
         new_alerts_select(kind, subject, DeadlineStage.stage, false(), Message.department, now)
         .join(Message, Message.id == DeadlineStage.message_id)
-        .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
-               Message.state.in_(_ACTIVE), _latest_due(now, "message_id"), ~_acked(subject))
+        .where(
+            DeadlineStage.fired == false(),
+            DeadlineStage.at <= now,
+            Message.state.in_(_ACTIVE),
+            _latest_due(now, "message_id"),
+            ~_acked(subject),
+        )
     )
     count = enqueue(session, query)
     due_ids = select(DeadlineStage.message_id).where(
-        DeadlineStage.fired == false(), DeadlineStage.at <= now, DeadlineStage.message_id.is_not(None))
-    session.execute(update(Message).where(Message.id.in_(due_ids), Message.state.in_(_ACTIVE))
-                    .values(alerted=True))
+        DeadlineStage.fired == false(),
+        DeadlineStage.at <= now,
+        DeadlineStage.message_id.is_not(None),
+    )
+    session.execute(
+        update(Message)
+        .where(Message.id.in_(due_ids), Message.state.in_(_ACTIVE))
+        .values(alerted=True)
+    )
     return count
 
 
 def milestone_stage_alerts(session: Session, app: App, now: datetime) -> int:
     subject = Subject.sql(SubjectKind.MILESTONE, Milestone.id)
-    kind = case((DeadlineStage.stage == "overdue", AlertKind.CRISIS_OVERDUE.value),
-                else_=AlertKind.CRISIS_AT_RISK.value)
+    kind = case(
+        (DeadlineStage.stage == "overdue", AlertKind.CRISIS_OVERDUE.value),
+        else_=AlertKind.CRISIS_AT_RISK.value,
+    )
     query = (
         new_alerts_select(kind, subject, DeadlineStage.stage, true(), None, now)
         .join(Milestone, Milestone.id == DeadlineStage.milestone_id)
-        .where(DeadlineStage.fired == false(), DeadlineStage.at <= now,
-               Milestone.done_at.is_(None), _latest_due(now, "milestone_id"), ~_acked(subject))
+        .where(
+            DeadlineStage.fired == false(),
+            DeadlineStage.at <= now,
+            Milestone.done_at.is_(None),
+            _latest_due(now, "milestone_id"),
+            ~_acked(subject),
+        )
     )
     return enqueue(session, query)
 
 
 def fire_due_stages(session: Session, app: App, now: datetime) -> int:
     """Mark every due stage fired (alerted or not): each stage is looked at once."""
-    return rowcount(session.execute(
-        update(DeadlineStage).where(DeadlineStage.fired == false(), DeadlineStage.at <= now)
-        .values(fired=True)
-    )) or 0
+    return (
+        rowcount(
+            session.execute(
+                update(DeadlineStage)
+                .where(DeadlineStage.fired == false(), DeadlineStage.at <= now)
+                .values(fired=True)
+            )
+        )
+        or 0
+    )
 
 
 def resolved_alerts(session: Session, app: App, now: datetime) -> int:
     """A reply came after an at-risk/overdue alert: tell the office it is resolved."""
     replied = [MessageState.REPLIED.value, MessageState.REPLIED_LATE.value]
-    query = (
-        new_alerts_select(AlertKind.REPLY_RESOLVED, Subject.sql(SubjectKind.MESSAGE, Message.id),
-                          "resolved", false(), Message.department, now)
-        .where(Message.alerted == true(), Message.state.in_(replied))
-    )
+    query = new_alerts_select(
+        AlertKind.REPLY_RESOLVED,
+        Subject.sql(SubjectKind.MESSAGE, Message.id),
+        "resolved",
+        false(),
+        Message.department,
+        now,
+    ).where(Message.alerted == true(), Message.state.in_(replied))
     count = enqueue(session, query)
-    session.execute(update(Message).where(Message.alerted == true(), Message.state.in_(replied))
-                    .values(alerted=False))
+    session.execute(
+        update(Message)
+        .where(Message.alerted == true(), Message.state.in_(replied))
+        .values(alerted=False)
+    )
     return count
 
 

@@ -43,8 +43,13 @@ def _wrap(text: str, limit: int) -> list[str]:
     return lines or [""]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 40,
-          wrap: Sequence[int] = (), total_width: int | None = None) -> str:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    max_width: int = 40,
+    wrap: Sequence[int] = (),
+    total_width: int | None = None,
+) -> str:
     """An aligned plain-text table; CJK characters count double so columns line up. Columns
     listed in `wrap` (reasons, errors) are never cut: they take the terminal's remaining width
     (`total_width`, default the terminal's) and continue on further lines; others are clipped
@@ -66,11 +71,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int 
         for i in wrap:
             longest = max((display_width(row[i]) for row in cells), default=0)
             widths[i] = max(widths[i], min(room, longest))
-    lines = ["  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
-             "  ".join("-" * w for w in widths)]
+    lines = [
+        "  ".join(_pad(h, widths[i]) for i, h in enumerate(headers)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
     for row in cells:
         parts = [_wrap(v, widths[i]) if i in wrap else [v] for i, v in enumerate(row)]
         for n in range(max(len(p) for p in parts)):
-            lines.append("  ".join(_pad(p[n] if n < len(p) else "", widths[i])
-                                   for i, p in enumerate(parts)).rstrip())
+            lines.append(
+                "  ".join(
+                    _pad(p[n] if n < len(p) else "", widths[i]) for i, p in enumerate(parts)
+                ).rstrip()
+            )
     return "\n".join(lines)

@@ -102,7 +102,7 @@ def parse_duration(text: str) -> Duration:
     if not match or int(match.group(1)) <= 0:
         raise ValueError(
             f"{text!r} 不是时长：应为正整数加单位（s 秒、m 分、h 小时、d 天、wd 工作日），"
-            "如 \"30m\" 或 \"2wd\""
+            '如 "30m" 或 "2wd"'
         )
     return Duration(int(match.group(1)), match.group(2))
 
@@ -111,5 +111,5 @@ def parse_clock(text: str) -> tuple[int, int]:
     """`"08:30"` → (8, 30)."""
     match = re.match(r"^\s*(\d{1,2}):(\d{2})\s*$", str(text))
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise ValueError(f"{text!r} 不是时刻：应为 HH:MM，如 \"08:30\"")
+        raise ValueError(f'{text!r} 不是时刻：应为 HH:MM，如 "08:30"')
     return int(match.group(1)), int(match.group(2))

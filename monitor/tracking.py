@@ -50,7 +50,9 @@ def schedule_message(
     )
     due_date, provisional = due.due_date, due.provisional
     if message.extension_days:
-        due_date, more = calendar.add_working_days(due_date, message.extension_days, provisional=True)
+        due_date, more = calendar.add_working_days(
+            due_date, message.extension_days, provisional=True
+        )
         provisional = provisional or more
     stages = reply_stages(due_date, rule.thresholds, calendar)
     message.due_date = due_date
@@ -58,17 +60,24 @@ def schedule_message(
     message.provisional = provisional
     message.first_warning_at = stages[0].at if len(stages) > 1 else None
     if message.state != MessageState.WITHDRAWN:
-        _set_state(message, message_state(message.deadline, message.first_warning_at, now,
-                                          message.replied_at), now)
+        _set_state(
+            message,
+            message_state(message.deadline, message.first_warning_at, now, message.replied_at),
+            now,
+        )
     if message.id is None:
         session.add(message)
         session.flush()
     _write_stages(session, "message_id", message.id, [(s.name, s.at) for s in stages])
 
 
-def _write_stages(session: Session, owner: str, owner_id: int, stages: list[tuple[str, datetime]]) -> None:
+def _write_stages(
+    session: Session, owner: str, owner_id: int, stages: list[tuple[str, datetime]]
+) -> None:
     column = getattr(DeadlineStage, owner)
-    existing = {row.stage: row for row in session.scalars(select(DeadlineStage).where(column == owner_id))}
+    existing = {
+        row.stage: row for row in session.scalars(select(DeadlineStage).where(column == owner_id))
+    }
     wanted = {name for name, _ in stages}
     for name, row in existing.items():
         if name not in wanted and not row.fired:
@@ -91,7 +100,9 @@ def mark_replied(message: Message, replied_at: datetime, approximate: bool, now:
     """A reply was found: replied (on time) or replied_late, by the reply's own time."""
     message.replied_at = replied_at
     message.replied_at_approx = approximate
-    _set_state(message, message_state(message.deadline, message.first_warning_at, now, replied_at), now)
+    _set_state(
+        message, message_state(message.deadline, message.first_warning_at, now, replied_at), now
+    )
 
 
 def mark_withdrawn(message: Message, now: datetime) -> None:
@@ -129,8 +140,9 @@ def declare_event(
     if not title.strip():
         raise MonitorError("事件需要标题")
     if started_at > now + CLOCK_SKEW:
-        raise MonitorError(f"--started-at {started_at.isoformat()} 在未来"
-                           "（应为事件发生或被发现的时间）")
+        raise MonitorError(
+            f"--started-at {started_at.isoformat()} 在未来（应为事件发生或被发现的时间）"
+        )
     rule = config.settings.rules.crisis
     event = CrisisEvent(title=title.strip(), level=level, started_at=started_at, declared_at=now)
     session.add(event)
@@ -163,13 +175,16 @@ def mark_milestone_done(
     event = get_event(session, event_id)
     milestone = next(m for m in event.milestones if m.name == name)
     if at < event.started_at:
-        raise MonitorError(f"--at {format_local(at)} 早于事件开始时间"
-                           f"（{format_local(event.started_at)}）")
+        raise MonitorError(
+            f"--at {format_local(at)} 早于事件开始时间（{format_local(event.started_at)}）"
+        )
     if at > now + CLOCK_SKEW:
         raise MonitorError(f"--at {format_local(at)} 在未来")
     if milestone.done_at is not None and not correct:
-        raise MonitorError(f"事件 {event_id} 的 {name} 已于 {format_local(milestone.done_at)} "
-                           "标记完成；如需更正请加 --correct")
+        raise MonitorError(
+            f"事件 {event_id} 的 {name} 已于 {format_local(milestone.done_at)} "
+            "标记完成；如需更正请加 --correct"
+        )
     milestone.done_at = at
     return milestone
 

@@ -24,6 +24,7 @@ CalendarSource = WorkCalendar | Callable[[], WorkCalendar]
 def _calendar(source: CalendarSource) -> WorkCalendar:
     return source if isinstance(source, WorkCalendar) else source()
 
+
 # How far ahead a trigger looks for the next working day before giving up (a calendar with
 # no working day for over a year is a broken holidays.toml, not a long holiday).
 HORIZON_DAYS = 400
@@ -35,8 +36,14 @@ class WorkdayTrigger(BaseTrigger):
     A year the calendar does not know is counted provisionally (weekdays work) so the daily
     summary keeps going while the calendar_missing alert asks the office to add the year."""
 
-    def __init__(self, calendar: CalendarSource, hour: int, minute: int,
-                 timezone: ZoneInfo = SHANGHAI, jitter: int | None = None) -> None:
+    def __init__(
+        self,
+        calendar: CalendarSource,
+        hour: int,
+        minute: int,
+        timezone: ZoneInfo = SHANGHAI,
+        jitter: int | None = None,
+    ) -> None:
         if not (0 <= hour <= 23 and 0 <= minute <= 59):
             raise ValueError(f"{hour:02d}:{minute:02d} is not a time of day")
         self.calendar = calendar
@@ -48,8 +55,9 @@ class WorkdayTrigger(BaseTrigger):
     def fire_time_on(self, day: date) -> datetime:
         return datetime.combine(day, time(self.hour, self.minute), tzinfo=self.timezone)
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None,
-                           now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         # Same contract as APScheduler's CronTrigger: after a previous fire, start just after
         # it (but never later than now, so the scheduler can see and coalesce missed runs).
         if previous_fire_time is not None:
@@ -71,8 +79,9 @@ class WorkdayTrigger(BaseTrigger):
         return f"workdays at {self.hour:02d}:{self.minute:02d}"
 
     def __repr__(self) -> str:
-        return (f"<WorkdayTrigger (hour={self.hour}, minute={self.minute}, "
-                f"timezone='{self.timezone}')>")
+        return (
+            f"<WorkdayTrigger (hour={self.hour}, minute={self.minute}, timezone='{self.timezone}')>"
+        )
 
 
 class WindowedIntervalTrigger(BaseTrigger):
@@ -83,14 +92,22 @@ class WindowedIntervalTrigger(BaseTrigger):
     window_end inclusive; nothing fires outside. Used for crawls when the office wants the
     portal left alone at night (and by the demo, so two simulated weeks need few crawls)."""
 
-    def __init__(self, interval: timedelta, window_start: time, window_end: time,
-                 calendar: CalendarSource | None = None, timezone: ZoneInfo = SHANGHAI,
-                 jitter: int | None = None) -> None:
+    def __init__(
+        self,
+        interval: timedelta,
+        window_start: time,
+        window_end: time,
+        calendar: CalendarSource | None = None,
+        timezone: ZoneInfo = SHANGHAI,
+        jitter: int | None = None,
+    ) -> None:
         if interval <= timedelta(0):
             raise ValueError("the interval must be positive")
         if window_end <= window_start:
-            raise ValueError(f"crawl window {window_start:%H:%M}-{window_end:%H:%M}: "
-                             "the end must be after the start")
+            raise ValueError(
+                f"crawl window {window_start:%H:%M}-{window_end:%H:%M}: "
+                "the end must be after the start"
+            )
         self.interval = interval
         self.window_start = window_start
         self.window_end = window_end
@@ -101,8 +118,9 @@ class WindowedIntervalTrigger(BaseTrigger):
     def _eligible(self, day: date) -> bool:
         return self.calendar is None or _calendar(self.calendar).is_workday(day, provisional=True)
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None,
-                           now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         if previous_fire_time is not None:
             # the grid is fixed (window start + k × interval), so a jittered previous fire
             # (a few seconds past its grid point) still leads to the next grid point
@@ -130,8 +148,10 @@ class WindowedIntervalTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         days = "working days" if self.calendar is not None else "every day"
-        return (f"every {self.interval} from {self.window_start:%H:%M} to "
-                f"{self.window_end:%H:%M}, {days}")
+        return (
+            f"every {self.interval} from {self.window_start:%H:%M} to "
+            f"{self.window_end:%H:%M}, {days}"
+        )
 
 
 class SweepTrigger(BaseTrigger):
@@ -143,8 +163,7 @@ class SweepTrigger(BaseTrigger):
     by the sweep job after each sweep; the trigger never reads the database. A stage created
     after that hand-over is caught by the grid."""
 
-    def __init__(self, interval: timedelta, start: datetime,
-                 timezone: ZoneInfo = SHANGHAI) -> None:
+    def __init__(self, interval: timedelta, start: datetime, timezone: ZoneInfo = SHANGHAI) -> None:
         if interval <= timedelta(0):
             raise ValueError("the interval must be positive")
         self.interval = interval
@@ -166,8 +185,9 @@ class SweepTrigger(BaseTrigger):
             candidate += self.interval
         return candidate
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None,
-                           now: datetime) -> datetime | None:
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
         if previous_fire_time is None:
             regular = self._grid_after(now, inclusive=True)
             after = now

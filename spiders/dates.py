@@ -17,9 +17,12 @@ from monitor.timeutil import SHANGHAI, UTC
 
 _FULL = re.compile(
     r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:[\sT]*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?")
-_SHORT = re.compile(r"^(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?"
-                    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?$")
+    r"(?:[\sT]*(?P<H>\d{1,2})\s*[:时点]\s*(?P<M>\d{1,2})(?:\s*[:分]\s*(?P<S>\d{1,2}))?)?"
+)
+_SHORT = re.compile(
+    r"^(?P<m>\d{1,2})\s*[-/月]\s*(?P<d>\d{1,2})\s*日?"
+    r"(?:\s+(?P<H>\d{1,2}):(?P<M>\d{2}))?$"
+)
 _CLOCK = re.compile(r"(?P<H>\d{1,2})[:：](?P<M>\d{2})(?:[:：](?P<S>\d{2}))?")
 _AGO = re.compile(r"^(\d+)\s*(秒|分钟|分|小时|个小时|天|日)前$")
 _DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2}
@@ -63,16 +66,25 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
     ago = _AGO.match(text)
     if ago:
         n, unit = int(ago.group(1)), ago.group(2)
-        delta = {"秒": timedelta(seconds=n), "分钟": timedelta(minutes=n), "分": timedelta(minutes=n),
-                 "小时": timedelta(hours=n), "个小时": timedelta(hours=n), "天": timedelta(days=n),
-                 "日": timedelta(days=n)}[unit]
+        delta = {
+            "秒": timedelta(seconds=n),
+            "分钟": timedelta(minutes=n),
+            "分": timedelta(minutes=n),
+            "小时": timedelta(hours=n),
+            "个小时": timedelta(hours=n),
+            "天": timedelta(days=n),
+            "日": timedelta(days=n),
+        }[unit]
         return (now - delta).astimezone(UTC)
     for word, back in _DAY_WORDS.items():
         if text.startswith(word):
             day = (local_now - timedelta(days=back)).date()
-            clock = _CLOCK.search(text[len(word):])
-            h, m, s = (int(clock.group("H")), int(clock.group("M")), int(clock.group("S") or 0)) \
-                if clock else (0, 0, 0)
+            clock = _CLOCK.search(text[len(word) :])
+            h, m, s = (
+                (int(clock.group("H")), int(clock.group("M")), int(clock.group("S") or 0))
+                if clock
+                else (0, 0, 0)
+            )
             return datetime(day.year, day.month, day.day, h, m, s, tzinfo=SHANGHAI).astimezone(UTC)
     iso = text.replace("Z", "+00:00") if text.endswith("Z") else text
     if re.match(r"\d{4}-\d{2}-\d{2}T", iso) or re.search(r"[+-]\d{2}:\d{2}$", iso):
@@ -83,15 +95,26 @@ def parse_date(value: object, now: datetime, date_format: str | None = None) -> 
     full = _FULL.search(text)
     if full:
         try:
-            moment = datetime(int(full["y"]), int(full["m"]), int(full["d"]), int(full["H"] or 0),
-                              int(full["M"] or 0), int(full["S"] or 0))
+            moment = datetime(
+                int(full["y"]),
+                int(full["m"]),
+                int(full["d"]),
+                int(full["H"] or 0),
+                int(full["M"] or 0),
+                int(full["S"] or 0),
+            )
         except ValueError as exc:
             raise DateError(f"不是日期：{text!r}（{exc}）") from exc
         return _aware(moment)
     short = _SHORT.match(text)
     if short:
-        moment = datetime(local_now.year, int(short["m"]), int(short["d"]), int(short["H"] or 0),
-                          int(short["M"] or 0))
+        moment = datetime(
+            local_now.year,
+            int(short["m"]),
+            int(short["d"]),
+            int(short["H"] or 0),
+            int(short["M"] or 0),
+        )
         if moment.replace(tzinfo=SHANGHAI) > local_now + timedelta(days=1):
             moment = moment.replace(year=local_now.year - 1)  # "12-30" read in January
         return _aware(moment)

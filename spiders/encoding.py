@@ -35,8 +35,9 @@ def _sniff(body: bytes) -> str:
             return "utf-8"
 
 
-def decode_body(body: bytes, content_type: str | None = None, encoding: str = "auto",
-                html: bool = True) -> tuple[str, str]:
+def decode_body(
+    body: bytes, content_type: str | None = None, encoding: str = "auto", html: bool = True
+) -> tuple[str, str]:
     """(text, encoding used). `encoding` is a codec name or "auto" (header, BOM, meta, sniff)."""
     if encoding != "auto":
         codec = normalise(encoding)

@@ -87,8 +87,11 @@ def _raw_values(node: Node, spec: FieldSpec) -> list[str]:
         for v in values:
             if v is None:
                 continue
-            out.append(json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else
-                       ("" if isinstance(v, bool) and not v else str(v)))
+            out.append(
+                json.dumps(v, ensure_ascii=False)
+                if isinstance(v, (dict, list))
+                else ("" if isinstance(v, bool) and not v else str(v))
+            )
         return out
     if not isinstance(node, Selector):
         raise ExtractError("xpath/css 字段需要 HTML 或 XML 页面，而页面是 JSON")
@@ -121,7 +124,9 @@ def refine(values: Iterable[str], spec: FieldSpec) -> str | None:
             value = after_label(candidate, spec.label)
         if value is not None and spec.regex is not None:
             match = re.search(spec.regex, value, re.S)
-            value = None if match is None else (match.group(1) if match.groups() else match.group(0))
+            value = (
+                None if match is None else (match.group(1) if match.groups() else match.group(0))
+            )
         if value is not None:
             value = value.strip()
         if value:
@@ -141,19 +146,26 @@ def extract_field(node: Node, name: str, spec: FieldSpec, page_url: str) -> str 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def extract_fields(node: Node, fields: Mapping[str, FieldSpec], page_url: str) -> dict[str, str | None]:
+def extract_fields(
+    node: Node, fields: Mapping[str, FieldSpec], page_url: str
+) -> dict[str, str | None]:
     """All fields of one row or page. A `const` may name other fields of the same row,
     e.g. ``url = { const = "/threads/content?tid={external_id}" }``; it is empty when one of
     them is."""
-    values = {name: extract_field(node, name, spec, page_url) for name, spec in fields.items()
-              if not (spec.const and _PLACEHOLDER.search(spec.const))}
+    values = {
+        name: extract_field(node, name, spec, page_url)
+        for name, spec in fields.items()
+        if not (spec.const and _PLACEHOLDER.search(spec.const))
+    }
     for name, spec in fields.items():
         if name in values:
             continue
         names = _PLACEHOLDER.findall(spec.const or "")
         if all(values.get(n) for n in names):
             text = _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), spec.const or "")
-            values[name] = extract_field(node, name, spec.model_copy(update={"const": text}), page_url)
+            values[name] = extract_field(
+                node, name, spec.model_copy(update={"const": text}), page_url
+            )
         else:
             values[name] = spec.default
     return {name: values[name] for name in fields}
@@ -190,8 +202,9 @@ def list_nodes(text: str, fmt: str, items: str) -> tuple[list[Node], bool]:
     return [], bool(selector.xpath(container))
 
 
-def extract_rows(text: str, fmt: str, items: str, fields: Mapping[str, FieldSpec],
-                 page_url: str) -> tuple[list[dict[str, str | None]], bool]:
+def extract_rows(
+    text: str, fmt: str, items: str, fields: Mapping[str, FieldSpec], page_url: str
+) -> tuple[list[dict[str, str | None]], bool]:
     nodes, container = list_nodes(text, fmt, items)
     return [extract_fields(node, fields, page_url) for node in nodes], container
 
@@ -200,9 +213,12 @@ def parse_feed(text: str, page_url: str) -> list[dict[str, str | None]]:
     """RSS 2.0 / RSS 1.0 / Atom entries → url, title, body, published_at (raw), outlet."""
     selector = Selector(text=text.encode("utf-8").decode("utf-8"), type="xml")
     selector.remove_namespaces()
-    feed_title = selector.xpath("normalize-space(/rss/channel/title | /feed/title | //channel/title)").get()
+    feed_title = selector.xpath(
+        "normalize-space(/rss/channel/title | /feed/title | //channel/title)"
+    ).get()
     rows = []
     for entry in selector.xpath("//item | //entry"):
+
         def first(*paths: str, entry: Any = entry) -> str | None:  # this entry, not the last
             for path in paths:
                 value = entry.xpath(path).get()
@@ -214,13 +230,26 @@ def parse_feed(text: str, page_url: str) -> list[dict[str, str | None]]:
         body = first("encoded/text()", "description/text()", "content/text()", "summary/text()")
         if body and "<" in body:
             body = _text_of(html_selector(body)) or body
-        rows.append({
-            "url": urljoin(page_url, link) if link else None,
-            "title": first("normalize-space(title)"),
-            "body": body,
-            "published_at": first("pubDate/text()", "published/text()", "updated/text()",
-                                  "date/text()", "issued/text()"),
-            "outlet": first("normalize-space(source)", "normalize-space(author/name)",
-                            "normalize-space(author)", "normalize-space(creator)") or feed_title or None,
-        })
+        rows.append(
+            {
+                "url": urljoin(page_url, link) if link else None,
+                "title": first("normalize-space(title)"),
+                "body": body,
+                "published_at": first(
+                    "pubDate/text()",
+                    "published/text()",
+                    "updated/text()",
+                    "date/text()",
+                    "issued/text()",
+                ),
+                "outlet": first(
+                    "normalize-space(source)",
+                    "normalize-space(author/name)",
+                    "normalize-space(author)",
+                    "normalize-space(creator)",
+                )
+                or feed_title
+                or None,
+            }
+        )
     return rows

@@ -12,19 +12,49 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-BLOCK_STATUSES = {403: "访问被拒绝 (HTTP 403)", 412: "被反爬拦截 (HTTP 412)",
-                  521: "被反爬拦截 (HTTP 521)", 429: "请求过多被限流 (HTTP 429)"}
-CHALLENGE_MARKERS = ("$_ts", "请开启JavaScript", "请启用JavaScript", "开启JavaScript", "__jsl_clearance",
-                     "acw_sc__v2", "challenge-platform", "enable JavaScript", "Enable JavaScript")
+BLOCK_STATUSES = {
+    403: "访问被拒绝 (HTTP 403)",
+    412: "被反爬拦截 (HTTP 412)",
+    521: "被反爬拦截 (HTTP 521)",
+    429: "请求过多被限流 (HTTP 429)",
+}
+CHALLENGE_MARKERS = (
+    "$_ts",
+    "请开启JavaScript",
+    "请启用JavaScript",
+    "开启JavaScript",
+    "__jsl_clearance",
+    "acw_sc__v2",
+    "challenge-platform",
+    "enable JavaScript",
+    "Enable JavaScript",
+)
 # a captcha or rate-limit page: only looked for on pages without rows (a list page may carry a
 # message form with its own 验证码 field)
-CAPTCHA_MARKERS = ("访问过于频繁", "请输入验证码", "输入验证码", "滑动验证", "人机验证", "安全验证",
-                   "captcha")
+CAPTCHA_MARKERS = (
+    "访问过于频繁",
+    "请输入验证码",
+    "输入验证码",
+    "滑动验证",
+    "人机验证",
+    "安全验证",
+    "captcha",
+)
 LOGIN_PATH = re.compile(r"(login|logon|signin|sign-in|passport|/sso|/cas/|/auth)", re.I)
-NOT_FOUND_MARKERS = ("信息不存在", "页面不存在", "内容不存在", "留言不存在", "信件不存在", "已被删除",
-                     "已删除", "您访问的页面不存在", "找不到该页面", "404 Not Found")
-TINY_RATIO = 0.25      # a first page under a quarter of the usual size is not the list page
-TINY_FLOOR = 200       # bytes; below this any first page is suspect once a usual size is known
+NOT_FOUND_MARKERS = (
+    "信息不存在",
+    "页面不存在",
+    "内容不存在",
+    "留言不存在",
+    "信件不存在",
+    "已被删除",
+    "已删除",
+    "您访问的页面不存在",
+    "找不到该页面",
+    "404 Not Found",
+)
+TINY_RATIO = 0.25  # a first page under a quarter of the usual size is not the list page
+TINY_FLOOR = 200  # bytes; below this any first page is suspect once a usual size is known
 
 
 def blocked_status(status: int) -> str | None:
@@ -69,7 +99,9 @@ def redirect_problem(start_url: str, final_url: str, text: str) -> str | None:
 
 def offsite(start_url: str, target_url: str) -> bool:
     """A redirect to another host (following it would leave the portal)."""
-    return (urlsplit(start_url).hostname or "").lower() != (urlsplit(target_url).hostname or "").lower()
+    return (urlsplit(start_url).hostname or "").lower() != (
+        urlsplit(target_url).hostname or ""
+    ).lower()
 
 
 def not_found_page(text: str) -> bool:
@@ -84,8 +116,15 @@ def too_small(size: int, usual: int | None) -> str | None:
     return None
 
 
-def first_page_problem(status: int, text: str, size: int, rows: int, container: bool,
-                       usual_size: int | None, last_rows: int | None) -> str | None:
+def first_page_problem(
+    status: int,
+    text: str,
+    size: int,
+    rows: int,
+    container: bool,
+    usual_size: int | None,
+    last_rows: int | None,
+) -> str | None:
     """Why a first list page (status 200) is not trustworthy, or None if it is."""
     if rows:
         return None

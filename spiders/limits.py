@@ -19,5 +19,5 @@ def clip_text(text: str | None, limit: int = MAX_TEXT_BYTES) -> tuple[str | None
         return text, False
     if text.endswith(CLIP_MARK):
         return text, True  # clipped before (by the spider): keep it as is
-    kept = text.encode("utf-8")[:limit - len(CLIP_MARK.encode("utf-8"))].decode("utf-8", "ignore")
+    kept = text.encode("utf-8")[: limit - len(CLIP_MARK.encode("utf-8"))].decode("utf-8", "ignore")
     return kept + CLIP_MARK, True

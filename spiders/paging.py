@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 # why a chain ended with evidence of the last page
-SHORT, LAST_PAGE, PAST_END, REPEAT, FEED, CURSOR = "short", "last_page", "past_end", "repeat", "feed", "cursor"
+SHORT, LAST_PAGE, PAST_END, REPEAT, FEED, CURSOR = (
+    "short",
+    "last_page",
+    "past_end",
+    "repeat",
+    "feed",
+    "cursor",
+)
 # why a chain stopped without that evidence
 MAX_PAGES, CAUGHT_UP = "max_pages", "caught_up"
 
@@ -23,9 +30,9 @@ MAX_PAGES, CAUGHT_UP = "max_pages", "caught_up"
 @dataclass
 class Chain:
     keyword: str = ""
-    ended: str | None = None     # evidence of the last page
-    stopped: str | None = None   # stopped early on purpose
-    broken: str | None = None    # a bad page: the reason, naming the page
+    ended: str | None = None  # evidence of the last page
+    stopped: str | None = None  # stopped early on purpose
+    broken: str | None = None  # a bad page: the reason, naming the page
     last_page: int | None = None  # the highest page number that held rows
 
 
@@ -37,18 +44,20 @@ def past_end(page: int, previous_last: int | None) -> bool:
 
 @dataclass(frozen=True)
 class PassOutcome:
-    complete: bool                 # every chain ended or stopped on purpose, no bad page
-    full: bool                     # every chain ended on evidence of the last page
+    complete: bool  # every chain ended or stopped on purpose, no bad page
+    full: bool  # every chain ended on evidence of the last page
     complete_since: datetime | None  # a stopped pass covers rows newer than this only
-    last_page: int | None          # the list's last page as this pass knows it
-    broken: str | None             # the first bad page's reason
+    last_page: int | None  # the list's last page as this pass knows it
+    broken: str | None  # the first bad page's reason
 
 
-def outcome(chains: list[Chain], oldest_seen: datetime | None, failed: bool,
-            previous_last: int | None) -> PassOutcome:
+def outcome(
+    chains: list[Chain], oldest_seen: datetime | None, failed: bool, previous_last: int | None
+) -> PassOutcome:
     broken = next((c.broken for c in chains if c.broken), None)
-    complete = bool(chains) and not failed and broken is None and \
-        all(c.ended or c.stopped for c in chains)
+    complete = (
+        bool(chains) and not failed and broken is None and all(c.ended or c.stopped for c in chains)
+    )
     full = complete and all(c.ended for c in chains)
     pages = [c.last_page for c in chains if c.last_page is not None]
     seen_last = max(pages) if pages else None
@@ -59,8 +68,9 @@ def outcome(chains: list[Chain], oldest_seen: datetime | None, failed: bool,
     return PassOutcome(complete, full, None if full or not complete else oldest_seen, last, broken)
 
 
-def covers(posted_at: datetime | None, complete: bool, full: bool,
-           complete_since: datetime | None) -> bool:
+def covers(
+    posted_at: datetime | None, complete: bool, full: bool, complete_since: datetime | None
+) -> bool:
     """Did a pass look at the part of the list where a message posted at `posted_at` is?"""
     if not complete:
         return False
@@ -69,8 +79,9 @@ def covers(posted_at: datetime | None, complete: bool, full: bool,
     return posted_at is not None and complete_since is not None and posted_at > complete_since
 
 
-def has_detail_page(external_id: str, url: str | None, section_has_detail: bool,
-                    detail_url_template: str | None) -> bool:
+def has_detail_page(
+    external_id: str, url: str | None, section_has_detail: bool, detail_url_template: str | None
+) -> bool:
     """Is a message followed on its own detail page (else it is tracked from the list alone)?"""
     if not section_has_detail or external_id.startswith("nolink-"):
         return False

@@ -62,8 +62,9 @@ class SameSiteRedirectMiddleware:
     so it is reported as what it is instead of being fetched. Sits after RedirectMiddleware
     (a higher order), so it sees the response first."""
 
-    def process_response(self, request: Request, response: Response,
-                         spider: Spider | None = None) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         location = response.headers.get("Location")
         if 300 <= response.status < 400 and location:
             from urllib.parse import urljoin

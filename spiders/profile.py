@@ -52,9 +52,14 @@ class FieldSpec(_Strict):
     def _one_source(self) -> FieldSpec:
         given = [k for k in ("xpath", "css", "json_path", "const") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("xpath、css、json、const 须恰好给出一个"
-                             + (f"（给出了 {'、'.join(g.replace('json_path', 'json') for g in given)}）"
-                                if given else ""))
+            raise ValueError(
+                "xpath、css、json、const 须恰好给出一个"
+                + (
+                    f"（给出了 {'、'.join(g.replace('json_path', 'json') for g in given)}）"
+                    if given
+                    else ""
+                )
+            )
         return self
 
     @field_validator("regex")
@@ -80,7 +85,7 @@ class ListSpec(_Strict):
     items: str = ""
     cursor: str | None = None
     last_page: FieldSpec | None = None  # the portal's last page number, read from each page
-    total: FieldSpec | None = None      # or its total row count (last page = ceil(total/size))
+    total: FieldSpec | None = None  # or its total row count (last page = ceil(total/size))
     fields: dict[str, FieldSpec] = {}
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -157,8 +162,9 @@ class Profile(_Strict):
         try:
             return self.sections[name]
         except KeyError:
-            raise ConfigError(f"{path}: 没有栏目 {name!r}（已有栏目："
-                              f"{'、'.join(sorted(self.sections)) or '无'}）") from None
+            raise ConfigError(
+                f"{path}: 没有栏目 {name!r}（已有栏目：{'、'.join(sorted(self.sections)) or '无'}）"
+            ) from None
 
 
 def parse_profile(text: str, path: Path | str = "profile") -> Profile:
@@ -182,8 +188,11 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
 def _field_problems(prefix: str, fields: dict[str, FieldSpec]) -> list[str]:
     out = []
     for name, spec in fields.items():
-        for key, value, check in (("xpath", spec.xpath, xpath_problem), ("css", spec.css, css_problem),
-                                  ("json", spec.json_path, json_path_problem)):
+        for key, value, check in (
+            ("xpath", spec.xpath, xpath_problem),
+            ("css", spec.css, css_problem),
+            ("json", spec.json_path, json_path_problem),
+        ):
             problem = None if value is None else check(value)
             if problem:
                 out.append(f"{prefix}.{name}.{key}: {problem}")
@@ -204,8 +213,11 @@ def expression_problems(profile: Profile) -> list[str]:
         if problem:
             out.append(f"sections.{name}.list.items: {problem}")
         out += _field_problems(f"sections.{name}.list.fields", section.list.fields)
-        pager = {k: v for k, v in (("last_page", section.list.last_page),
-                                   ("total", section.list.total)) if v is not None}
+        pager = {
+            k: v
+            for k, v in (("last_page", section.list.last_page), ("total", section.list.total))
+            if v is not None
+        }
         out += _field_problems(f"sections.{name}.list", pager)
         if section.detail is not None:
             out += _field_problems(f"sections.{name}.detail.fields", section.detail.fields)

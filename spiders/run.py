@@ -28,12 +28,19 @@ def run_job(job_path: Path) -> dict[str, Any]:
     job = json.loads(job_path.read_text(encoding="utf-8"))
     out = Path(job.get("out") or job_path.parent)
     out.mkdir(parents=True, exist_ok=True)
-    profile = parse_profile(job["profile_text"], job["profile"]) if job.get("profile_text") \
+    profile = (
+        parse_profile(job["profile_text"], job["profile"])
+        if job.get("profile_text")
         else load_profile(job["profile"])
+    )
     section = job["section"]
     profile.section(section, job["profile"])
-    settings = crawl_settings(profile.site, log_file=str(out / "crawl.log"),
-                              delay=job.get("delay"), backoff=job.get("backoff"))
+    settings = crawl_settings(
+        profile.site,
+        log_file=str(out / "crawl.log"),
+        delay=job.get("delay"),
+        backoff=job.get("backoff"),
+    )
     limit = job.get("timeout")
     if limit:
         # close cleanly (keeping what was found) a little before the parent's hard kill
@@ -41,32 +48,46 @@ def run_job(job_path: Path) -> dict[str, Any]:
     started = time.monotonic()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ProfileSpider)
-    process.crawl(crawler, profile=profile, section=section, job=job,
-                  items_path=str(out / "items.jsonl"))
+    process.crawl(
+        crawler, profile=profile, section=section, job=job, items_path=str(out / "items.jsonl")
+    )
     process.start()
     spider: ProfileSpider = crawler.spider  # type: ignore[assignment]
-    scrapy_stats = {k: (v.isoformat() if hasattr(v, "isoformat") else v)
-                    for k, v in (crawler.stats.get_stats() or {}).items()}
+    scrapy_stats = {
+        k: (v.isoformat() if hasattr(v, "isoformat") else v)
+        for k, v in (crawler.stats.get_stats() or {}).items()
+    }
     stats = spider.summary()
     if scrapy_stats.get("finish_reason") == "closespider_timeout" and stats["ok"]:
-        stats.update(ok=False, full_pass=False, complete=False, complete_since=None,
-                     error=f"抓取超时（{settings['CLOSESPIDER_TIMEOUT']:g} 秒内未完成）")
-    stats.update({
-        "requests": int(scrapy_stats.get("downloader/request_count", 0)),
-        "seconds": round(time.monotonic() - started, 3),
-        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        "finish_reason": scrapy_stats.get("finish_reason"),
-        "scrapy": scrapy_stats,
-    })
+        stats.update(
+            ok=False,
+            full_pass=False,
+            complete=False,
+            complete_since=None,
+            error=f"抓取超时（{settings['CLOSESPIDER_TIMEOUT']:g} 秒内未完成）",
+        )
+    stats.update(
+        {
+            "requests": int(scrapy_stats.get("downloader/request_count", 0)),
+            "seconds": round(time.monotonic() - started, 3),
+            "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "finish_reason": scrapy_stats.get("finish_reason"),
+            "scrapy": scrapy_stats,
+        }
+    )
     if not (out / "items.jsonl").exists():
         (out / "items.jsonl").write_text("", encoding="utf-8")
-    (out / "stats.json").write_text(json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8")
+    (out / "stats.json").write_text(
+        json.dumps(stats, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     return stats
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m spiders.run", description=__doc__)
-    parser.add_argument("--job", required=True, type=Path, help="the job file written by the parent")
+    parser.add_argument(
+        "--job", required=True, type=Path, help="the job file written by the parent"
+    )
     args = parser.parse_args(argv)
     try:
         run_job(args.job)
@@ -76,9 +97,17 @@ def main(argv: list[str] | None = None) -> int:
         reason = str(exc) if isinstance(exc, MonitorError) else f"{type(exc).__name__}: {exc}"
         try:
             (args.job.parent / "stats.json").write_text(
-                json.dumps({"ok": False, "complete": False, "error": f"抓取进程出错：{reason}",
-                            "requests": 0},
-                           ensure_ascii=False), encoding="utf-8")
+                json.dumps(
+                    {
+                        "ok": False,
+                        "complete": False,
+                        "error": f"抓取进程出错：{reason}",
+                        "requests": 0,
+                    },
+                    ensure_ascii=False,
+                ),
+                encoding="utf-8",
+            )
         except OSError:
             pass  # no job folder: stderr is all there is
         print(f"error: {reason}", file=sys.stderr)

@@ -17,8 +17,12 @@ BACKOFF_BASE = 1.0  # seconds; doubled on every retry of the same request
 REDIRECT_MAX_TIMES = 5  # a portal's http→https→/index→… chain is short; a loop is not
 
 
-def crawl_settings(site: SiteSpec, log_file: str | None = None, delay: float | None = None,
-                   backoff: float | None = None) -> dict[str, Any]:
+def crawl_settings(
+    site: SiteSpec,
+    log_file: str | None = None,
+    delay: float | None = None,
+    backoff: float | None = None,
+) -> dict[str, Any]:
     delay = site.delay if delay is None else delay
     return {
         "BOT_NAME": "opinion-monitor",
@@ -60,15 +64,21 @@ def crawl_settings(site: SiteSpec, log_file: str | None = None, delay: float | N
         # is larger, losing the whole row
         "DOWNLOAD_MAXSIZE": 0,
         "DOWNLOAD_WARNSIZE": MAX_RESPONSE_BYTES,
-        "DOWNLOADER_MIDDLEWARES": {"spiders.pipelines.BackoffMiddleware": 560,
-                                   "spiders.pipelines.SameSiteRedirectMiddleware": 610},
+        "DOWNLOADER_MIDDLEWARES": {
+            "spiders.pipelines.BackoffMiddleware": 560,
+            "spiders.pipelines.SameSiteRedirectMiddleware": 610,
+        },
         "ITEM_PIPELINES": {"spiders.pipelines.JsonLinesPipeline": 300},
         # no listening ports in the child (telnet, remote control); no periodic log lines
-        "EXTENSIONS": {"scrapy.extensions.telnet.TelnetConsole": None,
-                       "scrapy.extensions.remote_control.RemoteControl": None,
-                       "scrapy.extensions.logstats.LogStats": None,
-                       "scrapy.extensions.memdebug.MemoryDebugger": None},
-        "SPIDER_MIDDLEWARES": {"scrapy.spidermiddlewares.depth.DepthMiddleware": None,
-                               "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None},
+        "EXTENSIONS": {
+            "scrapy.extensions.telnet.TelnetConsole": None,
+            "scrapy.extensions.remote_control.RemoteControl": None,
+            "scrapy.extensions.logstats.LogStats": None,
+            "scrapy.extensions.memdebug.MemoryDebugger": None,
+        },
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+        },
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
     }

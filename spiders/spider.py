@@ -67,7 +67,9 @@ MAX_CHECKS = 50  # detail pages of unseen open messages checked per pass
 def fingerprint(row: dict[str, Any]) -> str:
     """What a list row says, hashed: a change means the detail is worth fetching again."""
     stable = {k: v for k, v in sorted(row.items()) if k not in ("page",)}
-    return hashlib.sha1(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
+    return hashlib.sha1(
+        json.dumps(stable, ensure_ascii=False, sort_keys=True).encode()
+    ).hexdigest()[:20]
 
 
 def _substitute(template: Any, values: dict[str, str]) -> Any:
@@ -91,8 +93,15 @@ class ProfileSpider(scrapy.Spider):
     name = "profile"
     custom_settings: dict[str, Any] = {}
 
-    def __init__(self, profile: Profile, section: str, job: dict[str, Any], items_path: str,
-                 *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        section: str,
+        job: dict[str, Any],
+        items_path: str,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.profile = profile
         self.site = profile.site
@@ -123,16 +132,20 @@ class ProfileSpider(scrapy.Spider):
         self.rows = 0
         self.details = 0
         self.missing: dict[str, int] = {}
-        self.notes: list[str] = []      # for the log and the crawl record
-        self.warnings: list[str] = []   # for `status`: data that could not be read right
+        self.notes: list[str] = []  # for the log and the crawl record
+        self.warnings: list[str] = []  # for `status`: data that could not be read right
         self.first_page_rows: int | None = None
         self.first_page_size: int | None = None
-        self.required = REQUIRED_MESSAGE_FIELDS if self.spec.kind == "messages" else REQUIRED_NEWS_FIELDS
+        self.required = (
+            REQUIRED_MESSAGE_FIELDS if self.spec.kind == "messages" else REQUIRED_NEWS_FIELDS
+        )
         reply_fields = ("status_text", "replied_at")
         self.reply_only_in_detail = (
-            self.spec.kind == "messages" and self.spec.detail is not None
+            self.spec.kind == "messages"
+            and self.spec.detail is not None
             and not any(f in self.spec.list.fields for f in reply_fields)
-            and any(f in self.spec.detail.fields for f in (*reply_fields, "reply")))
+            and any(f in self.spec.detail.fields for f in (*reply_fields, "reply"))
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ProfileSpider:
@@ -148,23 +161,46 @@ class ProfileSpider(scrapy.Spider):
     # ---- requests ----------------------------------------------------------------------------
     def _values(self, page: int, keyword: str, cursor: str) -> dict[str, str]:
         spec = self.spec.list
-        return {"page": str(page), "offset": str((page - spec.first_page) * spec.page_size),
-                "keyword": keyword, "cursor": cursor, "page_size": str(spec.page_size)}
+        return {
+            "page": str(page),
+            "offset": str((page - spec.first_page) * spec.page_size),
+            "keyword": keyword,
+            "cursor": cursor,
+            "page_size": str(spec.page_size),
+        }
 
     def list_request(self, page: int, keyword: str = "", cursor: str = "") -> Request:
         spec = self.spec.list
         values = self._values(page, keyword, cursor)
         template = spec.first_url if (page == spec.first_page and spec.first_url) else spec.url
         url = self._absolute(_substitute(template, values))
-        meta = {"kind": "list", "page": page, "keyword": keyword,
-                "handle_httpstatus_list": HANDLED_STATUSES}
+        meta = {
+            "kind": "list",
+            "page": page,
+            "keyword": keyword,
+            "handle_httpstatus_list": HANDLED_STATUSES,
+        }
         if spec.method == "POST" and spec.json_body is not None:
-            return JsonRequest(url, data=_substitute(spec.json_body, values), meta=meta,
-                               callback=self.parse_list, errback=self.failed, dont_filter=True)
+            return JsonRequest(
+                url,
+                data=_substitute(spec.json_body, values),
+                meta=meta,
+                callback=self.parse_list,
+                errback=self.failed,
+                dont_filter=True,
+            )
         if spec.method == "POST":
-            return FormRequest(url, formdata=_substitute(spec.form or {}, values), meta=meta,
-                               callback=self.parse_list, errback=self.failed, dont_filter=True)
-        return Request(url, meta=meta, callback=self.parse_list, errback=self.failed, dont_filter=True)
+            return FormRequest(
+                url,
+                formdata=_substitute(spec.form or {}, values),
+                meta=meta,
+                callback=self.parse_list,
+                errback=self.failed,
+                dont_filter=True,
+            )
+        return Request(
+            url, meta=meta, callback=self.parse_list, errback=self.failed, dont_filter=True
+        )
 
     def _absolute(self, url: str) -> str:
         return urljoin(self.site.base_url.rstrip("/") + "/", url)
@@ -174,8 +210,9 @@ class ProfileSpider(scrapy.Spider):
         if detail is None:
             return None
         if detail.url:
-            return self._absolute(_substitute(detail.url, {k: str(v) for k, v in row.items()
-                                                           if v is not None}))
+            return self._absolute(
+                _substitute(detail.url, {k: str(v) for k, v in row.items() if v is not None})
+            )
         url = row.get("url")
         return str(url) if url else None
 
@@ -185,7 +222,9 @@ class ProfileSpider(scrapy.Spider):
 
     def start_requests(self) -> Iterator[Request]:
         spec = self.spec.list
-        uses_keyword = "{keyword}" in spec.url + spec.first_url + json.dumps(spec.form or spec.json_body or {})
+        uses_keyword = "{keyword}" in spec.url + spec.first_url + json.dumps(
+            spec.form or spec.json_body or {}
+        )
         keywords = self.keywords if uses_keyword else [""]
         for keyword in keywords:
             self.chains[keyword] = paging.Chain(keyword)
@@ -225,8 +264,11 @@ class ProfileSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest) and "redirect" in str(failure.value).lower():
             reason = "跳转次数过多（循环跳转）"
         elif failure.check(IgnoreRequest):
-            reason = "robots.txt 禁止抓取" if "robots" in str(failure.value).lower() or \
-                self.site.obey_robots else f"请求被忽略：{failure.value}"
+            reason = (
+                "robots.txt 禁止抓取"
+                if "robots" in str(failure.value).lower() or self.site.obey_robots
+                else f"请求被忽略：{failure.value}"
+            )
         elif failure.check(DNSLookupError):
             reason = "域名解析失败"
         elif failure.check(ConnectionRefusedError):
@@ -238,7 +280,7 @@ class ProfileSpider(scrapy.Spider):
         self.fail(self._where(request.meta) + reason, request.url)
 
     def _where(self, meta: dict[str, Any]) -> str:
-        """"第 3 页：" for list pages after the first, "详情页：" for details."""
+        """ "第 3 页：" for list pages after the first, "详情页：" for details."""
         if meta.get("kind") == "list" and meta.get("page") != self.spec.list.first_page:
             return f"第 {meta['page']} 页："
         if meta.get("kind") in ("detail", "check"):
@@ -250,8 +292,9 @@ class ProfileSpider(scrapy.Spider):
         if blocked:
             return blocked
         if 300 <= response.status < 400:
-            target = response.meta.get("offsite_redirect") or \
-                (response.headers.get("Location") or b"").decode("latin-1")
+            target = response.meta.get("offsite_redirect") or (
+                response.headers.get("Location") or b""
+            ).decode("latin-1")
             return f"被跳转到其他站点（{target}）"
         if response.status >= 400 and response.status not in NOT_FOUND:
             return f"HTTP {response.status}"
@@ -295,21 +338,30 @@ class ProfileSpider(scrapy.Spider):
         if request is not None:
             yield request
 
-    def _break(self, chain: paging.Chain, page: int, reason: str, url: str, halt: bool = False) -> None:
+    def _break(
+        self, chain: paging.Chain, page: int, reason: str, url: str, halt: bool = False
+    ) -> None:
         """A bad list page: the chain stops without evidence of its end (the pass is incomplete)."""
         first = page == self.spec.list.first_page and not chain.keyword
         where = "" if first else f"第 {page} 页："
         chain.broken = where + reason
         self.fail(where + reason, url, halt=halt or first)
 
-    def _read_list(self, response: Response, chain: paging.Chain,
-                   page: int) -> tuple[list[dict[str, Any]], int | None] | None:
+    def _read_list(
+        self, response: Response, chain: paging.Chain, page: int
+    ) -> tuple[list[dict[str, Any]], int | None] | None:
         """The rows of a list page and the portal's last page number, or None when the page is
         the end of the list (the chain is marked ended) or a bad page (marked broken)."""
         first = page == self.spec.list.first_page
         problem = self._status_problem(response)
         if problem:
-            self._break(chain, page, problem, response.url, halt=health.blocked_status(response.status) is not None)
+            self._break(
+                chain,
+                page,
+                problem,
+                response.url,
+                halt=health.blocked_status(response.status) is not None,
+            )
             return None
         if response.status in NOT_FOUND:
             self._empty_page(response, chain, page, f"HTTP {response.status}")
@@ -324,11 +376,14 @@ class ProfileSpider(scrapy.Spider):
             if fmt == "feed":
                 raw_rows, container = parse_feed(text, response.url), True
             else:
-                raw_rows, container = extract_rows(text, fmt, self.spec.list.items,
-                                                   self.spec.list.fields, response.url)
+                raw_rows, container = extract_rows(
+                    text, fmt, self.spec.list.items, self.spec.list.fields, response.url
+                )
         except ExtractError as exc:
             blocked = health.challenge(text) or health.captcha(text)
-            self._break(chain, page, blocked or f"页面格式不符：{exc}", response.url, halt=bool(blocked))
+            self._break(
+                chain, page, blocked or f"页面格式不符：{exc}", response.url, halt=bool(blocked)
+            )
             return None
         if raw_rows and fmt != "json" and health.challenge(text) and len(response.body) < 4096:
             raw_rows = []
@@ -338,9 +393,15 @@ class ProfileSpider(scrapy.Spider):
                 self._break(chain, page, blocked, response.url, halt=True)
                 return None
         if first and not chain.keyword:
-            problem = health.first_page_problem(response.status, text, len(response.body),
-                                                len(raw_rows), container, self.usual_size,
-                                                self.last_rows)
+            problem = health.first_page_problem(
+                response.status,
+                text,
+                len(response.body),
+                len(raw_rows),
+                container,
+                self.usual_size,
+                self.last_rows,
+            )
             if problem:
                 self._break(chain, page, problem, response.url, halt=True)
                 return None
@@ -359,12 +420,15 @@ class ProfileSpider(scrapy.Spider):
         first = page == self.spec.list.first_page
         if first and not chain.keyword and response.status in NOT_FOUND:
             before = f"，此前有 {self.last_rows} 条" if self.last_rows else ""
-            self._break(chain, page, f"列表首页不存在 (HTTP {response.status}{before})", response.url)
+            self._break(
+                chain, page, f"列表首页不存在 (HTTP {response.status}{before})", response.url
+            )
         elif first or paging.past_end(page, self.previous_last_page):
             chain.ended = paging.PAST_END
         else:
-            self._break(chain, page, f"{what}（上次完整抓取共 {self.previous_last_page} 页）",
-                        response.url)
+            self._break(
+                chain, page, f"{what}（上次完整抓取共 {self.previous_last_page} 页）", response.url
+            )
 
     def _portal_last_page(self, text: str, fmt: str, url: str) -> int | None:
         """The last page number the portal gives, where the profile names it."""
@@ -383,8 +447,9 @@ class ProfileSpider(scrapy.Spider):
         except (ExtractError, ValueError):
             return None
 
-    def _emit_rows(self, raw_rows: list[dict[str, Any]], response: Response, keyword: str,
-                   page: int) -> Generator[Any, None, list[str] | None]:
+    def _emit_rows(
+        self, raw_rows: list[dict[str, Any]], response: Response, keyword: str, page: int
+    ) -> Generator[Any, None, list[str] | None]:
         """Emit a page's rows (or their detail requests); returns the page's keys, or None when
         a row was unusable (the good rows are still emitted; the chain is broken)."""
         keys: list[str] = []
@@ -409,8 +474,14 @@ class ProfileSpider(scrapy.Spider):
             return None
         return keys
 
-    def _next_page(self, raw_rows: list[dict[str, Any]], keys: list[str], chain: paging.Chain,
-                   page: int, last_page: int | None) -> Request | None:
+    def _next_page(
+        self,
+        raw_rows: list[dict[str, Any]],
+        keys: list[str],
+        chain: paging.Chain,
+        page: int,
+        last_page: int | None,
+    ) -> Request | None:
         """The next list request, or None with the chain marked ended or stopped."""
         spec = self.spec.list
         if self._repeats(keys, chain, page):
@@ -452,10 +523,16 @@ class ProfileSpider(scrapy.Spider):
         if self.first_page_rows is None:
             self.first_page_rows, self.first_page_size = rows, size
 
-    def _row(self, raw: dict[str, Any], response: Response, keyword: str, page: int) -> dict[str, Any] | None:
+    def _row(
+        self, raw: dict[str, Any], response: Response, keyword: str, page: int
+    ) -> dict[str, Any] | None:
         row: dict[str, Any] = dict(raw)
-        if self.spec.kind == "messages" and not row.get("external_id") and not row.get("url") \
-                and row.get("title"):
+        if (
+            self.spec.kind == "messages"
+            and not row.get("external_id")
+            and not row.get("url")
+            and row.get("title")
+        ):
             # a 不公开 row: no link, no detail; tracked from the list alone under a stable id
             basis = f"{row.get('title')}|{row.get('posted_at')}|{row.get('author') or ''}"
             row["external_id"] = "nolink-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
@@ -476,8 +553,14 @@ class ProfileSpider(scrapy.Spider):
         if moment:
             when = datetime.fromisoformat(moment)
             self.oldest_seen = when if self.oldest_seen is None else min(self.oldest_seen, when)
-        row.update({"fingerprint": list_fingerprint, "page": page, "keyword": keyword or None,
-                    "list_url": response.url})
+        row.update(
+            {
+                "fingerprint": list_fingerprint,
+                "page": page,
+                "keyword": keyword or None,
+                "list_url": response.url,
+            }
+        )
         return row
 
     def _parse_dates(self, row: dict[str, Any], url: str | None = None) -> bool:
@@ -502,7 +585,7 @@ class ProfileSpider(scrapy.Spider):
         # an open message whose list row cannot show a reply (no status or reply time in the
         # list fields) is looked at on its detail page every cycle; otherwise its reply would
         # never be seen
-        watch_detail = (self.reply_only_in_detail and key is not None and str(key) in self.open_ids)
+        watch_detail = self.reply_only_in_detail and key is not None and str(key) in self.open_ids
         url = None
         if (not unchanged or watch_detail) and row.get("public", True):
             url = self._detail_url(row)
@@ -511,8 +594,14 @@ class ProfileSpider(scrapy.Spider):
             return
         meta = {"kind": "detail", "row": row, "handle_httpstatus_list": HANDLED_STATUSES}
         method = self.spec.detail.method if self.spec.detail else "GET"
-        yield Request(url, method=method, meta=meta, callback=self.parse_detail,
-                      errback=self.failed, dont_filter=True)
+        yield Request(
+            url,
+            method=method,
+            meta=meta,
+            callback=self.parse_detail,
+            errback=self.failed,
+            dont_filter=True,
+        )
 
     # ---- detail pages ------------------------------------------------------------------------
     def parse_detail(self, response: Response) -> list[Any]:
@@ -554,7 +643,9 @@ class ProfileSpider(scrapy.Spider):
         try:
             values = self._extract_detail(text, fmt, response.url)
         except ExtractError as exc:
-            self.fail("详情页：" + (health.challenge(text) or f"详情页格式不符：{exc}"), response.url)
+            self.fail(
+                "详情页：" + (health.challenge(text) or f"详情页格式不符：{exc}"), response.url
+            )
             return None
         if fmt == "html" and not any(values.values()):
             blocked = health.challenge(text) or health.captcha(text)
@@ -568,7 +659,9 @@ class ProfileSpider(scrapy.Spider):
                 values[name] = clipped
                 self.note(f"详情页正文过长，已截断保存：{response.url}")
         if response.meta.get("truncated"):
-            self.note(f"详情页超过 {MAX_RESPONSE_BYTES // (1024 * 1024)} MB，只读取了前面部分：{response.url}")
+            self.note(
+                f"详情页超过 {MAX_RESPONSE_BYTES // (1024 * 1024)} MB，只读取了前面部分：{response.url}"
+            )
         return values
 
     def _extract_detail(self, text: str, fmt: str, url: str) -> dict[str, Any]:
@@ -576,8 +669,9 @@ class ProfileSpider(scrapy.Spider):
         node = load_json(text) if fmt == "json" else html_selector(text)
         return extract_fields(node, self.spec.detail.fields, url)
 
-    def _undo_misdecoding(self, response: Response, values: dict[str, Any], fmt: str,
-                          used: str) -> dict[str, Any]:
+    def _undo_misdecoding(
+        self, response: Response, values: dict[str, Any], fmt: str, used: str
+    ) -> dict[str, Any]:
         """U+FFFD in a field means the page was decoded with the wrong charset (a GBK page served
         as UTF-8): read it with the other decoding; if that is no better, drop the garbled
         values (so routing falls back to the default department) and say so."""
@@ -620,10 +714,19 @@ class ProfileSpider(scrapy.Spider):
             url = self._detail_url({"external_id": external_id, "url": info.get("url")})
             if url is None or "{" in url or external_id.startswith("nolink-"):
                 continue  # a template needing list fields we no longer have: no check, no guess
-            requests.append(Request(url, meta={"kind": "check", "external_id": external_id,
-                                               "handle_httpstatus_list": HANDLED_STATUSES},
-                                    callback=self.parse_check, errback=self.check_failed,
-                                    dont_filter=True))
+            requests.append(
+                Request(
+                    url,
+                    meta={
+                        "kind": "check",
+                        "external_id": external_id,
+                        "handle_httpstatus_list": HANDLED_STATUSES,
+                    },
+                    callback=self.parse_check,
+                    errback=self.check_failed,
+                    dont_filter=True,
+                )
+            )
         if not requests:
             return
         for request in requests:
@@ -640,8 +743,9 @@ class ProfileSpider(scrapy.Spider):
             return [{"check": external_id, "gone": True, "status": response.status}]
         if self._status_problem(response):
             return []  # no evidence either way
-        fmt = (self.spec.detail.format if self.spec.detail else None) or \
-            ("json" if self.spec.format == "json" else "html")
+        fmt = (self.spec.detail.format if self.spec.detail else None) or (
+            "json" if self.spec.format == "json" else "html"
+        )
         text, _ = self._decode(response, html=fmt == "html")
         if self._redirect_problem(response, text):
             return []
@@ -661,8 +765,12 @@ class ProfileSpider(scrapy.Spider):
 
     # ---- the end -----------------------------------------------------------------------------
     def pass_outcome(self) -> paging.PassOutcome:
-        return paging.outcome(list(self.chains.values()), self.oldest_seen,
-                              self.halted or self.error is not None, self.previous_last_page)
+        return paging.outcome(
+            list(self.chains.values()),
+            self.oldest_seen,
+            self.halted or self.error is not None,
+            self.previous_last_page,
+        )
 
     def summary(self) -> dict[str, Any]:
         done = self.pass_outcome()

@@ -32,26 +32,40 @@ def write_config(folder: Path, body: str = "", holidays: str | None = None) -> P
     """A monitor.toml in `folder` using a SQLite file there; `body` is appended TOML."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "monitor.toml"
-    path.write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n\n'
-                    + textwrap.dedent(body), encoding="utf-8")
+    path.write_text(
+        '[monitor]\ndatabase = "sqlite:///monitor.db"\n\n' + textwrap.dedent(body), encoding="utf-8"
+    )
     if holidays is not None:
         (folder / "holidays.toml").write_text(textwrap.dedent(holidays), encoding="utf-8")
     return path
 
 
-def add_message(app: App, external_id: str, posted: str, department: str | None = "综合科",
-                title: str | None = None, author: str | None = None, url: str | None = None) -> int:
+def add_message(
+    app: App,
+    external_id: str,
+    posted: str,
+    department: str | None = "综合科",
+    title: str | None = None,
+    author: str | None = None,
+    url: str | None = None,
+) -> int:
     """A tracked message received at `posted` (naive = Asia/Shanghai), scheduled at app.now()."""
     from monitor.db.models import Message
     from monitor.tracking import schedule_message
 
     now = app.now()
     with app.session() as session:
-        message = Message(source="portal", external_id=external_id,
-                          title=title if title is not None else f"留言{external_id}",
-                          posted_at=parse_iso(posted), department=department, author=author,
-                          url=url or f"http://portal.example/detail/{external_id}",
-                          first_seen=now, last_seen=now)
+        message = Message(
+            source="portal",
+            external_id=external_id,
+            title=title if title is not None else f"留言{external_id}",
+            posted_at=parse_iso(posted),
+            department=department,
+            author=author,
+            url=url or f"http://portal.example/detail/{external_id}",
+            first_seen=now,
+            last_seen=now,
+        )
         schedule_message(session, message, app.config, app.calendar, now)
         return message.id
 
@@ -66,8 +80,9 @@ def at(app: App, when: str) -> App:
 def make_app(tmp_path: Path) -> Callable[..., App]:
     """make_app(body="", now="2026-11-26T10:00", holidays=None) → an App on a fresh database."""
 
-    def factory(body: str = "", now: str | datetime = "2026-11-26T10:00",
-                holidays: str | None = None) -> App:
+    def factory(
+        body: str = "", now: str | datetime = "2026-11-26T10:00", holidays: str | None = None
+    ) -> App:
         path = write_config(tmp_path / "cfg", body, holidays)
         moment = parse_iso(now) if isinstance(now, str) else now
         return App(load_config(path), clock=fixed_clock(moment))
@@ -94,8 +109,9 @@ def make_pg_app(tmp_path: Path, postgres_server_url: str, request) -> Callable[.
         folder = tmp_path / "pgcfg"
         folder.mkdir(exist_ok=True)
         path = folder / "monitor.toml"
-        path.write_text(f'[monitor]\ndatabase = "{url}"\n\n' + textwrap.dedent(body),
-                        encoding="utf-8")
+        path.write_text(
+            f'[monitor]\ndatabase = "{url}"\n\n' + textwrap.dedent(body), encoding="utf-8"
+        )
         moment = parse_iso(now) if isinstance(now, str) else now
         return App(load_config(path), clock=fixed_clock(moment))
 
@@ -103,6 +119,7 @@ def make_pg_app(tmp_path: Path, postgres_server_url: str, request) -> Callable[.
 
 
 # --- the loopback stand-ins on a simulated clock -------------------------------------
+
 
 @pytest.fixture
 def timing() -> SimulatedTiming:
@@ -123,8 +140,13 @@ def smtp() -> Iterator[SmtpSink]:
     sink.stop()
 
 
-def channels_toml(wecom: FakeWecom, smtp: SmtpSink | None = None, extra: str = "",
-                  routing: str | None = None, office_key: str = "office") -> str:
+def channels_toml(
+    wecom: FakeWecom,
+    smtp: SmtpSink | None = None,
+    extra: str = "",
+    routing: str | None = None,
+    office_key: str = "office",
+) -> str:
     """Three robots and (with `smtp`) a mailbox that is the office robot's fallback; the
     default and crisis routes go to the office robot."""
     fallback = 'fallback = "office-mail"\n' if smtp is not None else ""
@@ -135,11 +157,11 @@ webhook = "{wecom.url(office_key)}"
 {fallback}
 [channels.lead]
 kind = "wecom"
-webhook = "{wecom.url('lead')}"
+webhook = "{wecom.url("lead")}"
 
 [channels.zhk]
 kind = "wecom"
-webhook = "{wecom.url('zhk')}"
+webhook = "{wecom.url("zhk")}"
 """
     if smtp is not None:
         body += f"""
@@ -160,13 +182,24 @@ crisis = ["office"]
 
 # --- the outbox, deadlines and the watchlist --------------------------------------------
 
+
 def outbox_rows(app: App) -> list[dict[str, Any]]:
     """Every alert in the outbox, oldest first, as plain dicts."""
     with app.session() as session:
-        return [{"id": a.id, "kind": a.kind, "subject": a.subject, "stage": a.stage,
-                 "status": a.status, "channel": a.channel, "attempts": a.attempts,
-                 "last_error": a.last_error, "next_attempt_at": a.next_attempt_at}
-                for a in session.scalars(select(Alert).order_by(Alert.id))]
+        return [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "subject": a.subject,
+                "stage": a.stage,
+                "status": a.status,
+                "channel": a.channel,
+                "attempts": a.attempts,
+                "last_error": a.last_error,
+                "next_attempt_at": a.next_attempt_at,
+            }
+            for a in session.scalars(select(Alert).order_by(Alert.id))
+        ]
 
 
 def state_of(app: App, message_id: int) -> str:
@@ -178,12 +211,17 @@ def deadline_alerts(app: App) -> list[tuple[str, str, str]]:
     """Alerts about messages and crisis milestones (not calendar or source health)."""
     with app.session() as session:
         rows = session.scalars(select(Alert).order_by(Alert.id)).all()
-        return [(a.kind, a.subject, a.stage) for a in rows
-                if a.subject.startswith(("message:", "milestone:"))]
+        return [
+            (a.kind, a.subject, a.stage)
+            for a in rows
+            if a.subject.startswith(("message:", "milestone:"))
+        ]
 
 
-STORY = ("记者从六安市审计局获悉，某建筑工地拖欠工资问题已查实，涉及农民工八十余人。市审计局"
-         "要求施工单位限期整改，并将有关线索移送相关部门依法处理。")
+STORY = (
+    "记者从六安市审计局获悉，某建筑工地拖欠工资问题已查实，涉及农民工八十余人。市审计局"
+    "要求施工单位限期整改，并将有关线索移送相关部门依法处理。"
+)
 
 
 def setup_terms(app: App, *terms: tuple[str, str]) -> None:
@@ -197,20 +235,37 @@ def ingest(app: App, rows: list[dict[str, Any]], source: str = "news") -> tuple[
         return ingest_news(session, app, source, rows, app.now())
 
 
-def reprint(n: int, title: str = "六安一工地拖欠工资问题查实", body: str = STORY,
-            at: str = "2026-11-26T09:00:00+08:00") -> dict[str, Any]:
-    return {"url": f"http://outlet{n}.example/news/1.html", "title": title,
-            "body": body + f"（来源：媒体{n}）", "outlet": f"媒体{n}", "published_at": at}
+def reprint(
+    n: int,
+    title: str = "六安一工地拖欠工资问题查实",
+    body: str = STORY,
+    at: str = "2026-11-26T09:00:00+08:00",
+) -> dict[str, Any]:
+    return {
+        "url": f"http://outlet{n}.example/news/1.html",
+        "title": title,
+        "body": body + f"（来源：媒体{n}）",
+        "outlet": f"媒体{n}",
+        "published_at": at,
+    }
 
 
-def add_watched_message(app: App, title: str, body: str, posted: str = "2026-11-26T09:00",
-                        department: str = "综合科") -> int:
+def add_watched_message(
+    app: App, title: str, body: str, posted: str = "2026-11-26T09:00", department: str = "综合科"
+) -> int:
     """A tracked message with a body (the watch scan reads it), titled and keyed `title`."""
     now = app.now()
     with app.session() as session:
-        message = Message(source="portal", external_id=title, title=title, body=body,
-                          posted_at=parse_iso(posted), department=department,
-                          first_seen=now, last_seen=now)
+        message = Message(
+            source="portal",
+            external_id=title,
+            title=title,
+            body=body,
+            posted_at=parse_iso(posted),
+            department=department,
+            first_seen=now,
+            last_seen=now,
+        )
         schedule_message(session, message, app.config, app.calendar, now)
         return message.id
 
@@ -218,5 +273,10 @@ def add_watched_message(app: App, title: str, body: str, posted: str = "2026-11-
 def watch_alerts(app: App) -> list[Alert]:
     """The watch_hit and possible_crisis alerts, oldest first."""
     with app.session() as session:
-        return list(session.scalars(select(Alert).where(
-            Alert.kind.in_(["watch_hit", "possible_crisis"])).order_by(Alert.id)))
+        return list(
+            session.scalars(
+                select(Alert)
+                .where(Alert.kind.in_(["watch_hit", "possible_crisis"]))
+                .order_by(Alert.id)
+            )
+        )

@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pytest
 
-CANDIDATE_BINS = ["/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin",
-                  "/usr/lib/postgresql/17/bin"]
+CANDIDATE_BINS = [
+    "/usr/lib/postgresql/15/bin",
+    "/usr/lib/postgresql/16/bin",
+    "/usr/lib/postgresql/17/bin",
+]
 
 
 def _find(tool: str) -> str | None:
@@ -58,17 +61,36 @@ def postgres_server() -> Iterator[str]:
         shutil.chown(folder, "postgres")
     user = "postgres" if os.geteuid() == 0 else os.environ.get("USER", "postgres")
     port = _free_port()
-    subprocess.run(_as_postgres([initdb, "-D", str(data), "-U", user, "--auth=trust",
-                                 "--encoding=UTF8", "--no-sync"]),
-                   check=True, capture_output=True)
-    subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-w", "-l", str(folder / "log"),
-                                 "-o", f"-p {port} -k {folder} -h 127.0.0.1 -F", "start"]),
-                   check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [initdb, "-D", str(data), "-U", user, "--auth=trust", "--encoding=UTF8", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        _as_postgres(
+            [
+                pg_ctl,
+                "-D",
+                str(data),
+                "-w",
+                "-l",
+                str(folder / "log"),
+                "-o",
+                f"-p {port} -k {folder} -h 127.0.0.1 -F",
+                "start",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}"
     finally:
-        subprocess.run(_as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_postgres([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -36,8 +36,9 @@ def _pieces(wecom: FakeWecom, key: str = "office") -> list[str]:
     return wecom.contents(key)
 
 
-def test_a_digest_whose_second_piece_fails_does_not_resend_the_first(make_app, wecom: FakeWecom,
-                                                                      timing: SimulatedTiming) -> None:
+def test_a_digest_whose_second_piece_fails_does_not_resend_the_first(
+    make_app, wecom: FakeWecom, timing: SimulatedTiming
+) -> None:
     app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
     _sixty_overdue(app)
     wecom.script([0] + [500] * 5)  # piece 1 accepted, piece 2 fails through every retry
@@ -52,8 +53,9 @@ def test_a_digest_whose_second_piece_fails_does_not_resend_the_first(make_app, w
     assert {r["status"] for r in outbox_rows(app)} == {"sent"}
 
 
-def test_killed_between_pieces_the_next_daemon_resumes_at_the_next_piece(make_app, wecom: FakeWecom,
-                                                                          timing: SimulatedTiming) -> None:
+def test_killed_between_pieces_the_next_daemon_resumes_at_the_next_piece(
+    make_app, wecom: FakeWecom, timing: SimulatedTiming
+) -> None:
     app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
     _sixty_overdue(app)
 
@@ -73,8 +75,9 @@ def test_killed_between_pieces_the_next_daemon_resumes_at_the_next_piece(make_ap
     assert len(pieces) == 3 and len(set(pieces)) == 3
 
 
-def test_a_route_delivers_to_every_channel_it_lists(make_app, wecom: FakeWecom, smtp: SmtpSink,
-                                                     timing: SimulatedTiming) -> None:
+def test_a_route_delivers_to_every_channel_it_lists(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming
+) -> None:
     routing = '[routing]\ndefault = ["office", "office-mail"]\ncrisis = ["office"]\n'
     app = make_app(channels_toml(wecom, smtp, routing=routing), now="2026-11-16T10:00")
     add_message(app, "a1", "2026-11-16T09:00", title="噪音扰民")
@@ -84,11 +87,15 @@ def test_a_route_delivers_to_every_channel_it_lists(make_app, wecom: FakeWecom, 
     assert outbox_rows(app)[0]["channel"] == "office,office-mail"
 
 
-def test_a_broken_channel_falls_back_once_and_is_not_doubled(make_app, wecom: FakeWecom, smtp: SmtpSink,
-                                                             timing: SimulatedTiming) -> None:
+def test_a_broken_channel_falls_back_once_and_is_not_doubled(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming
+) -> None:
     # office falls back to office-mail, which the route lists too: the mailbox gets it once
     routing = '[routing]\ndefault = ["office", "office-mail"]\ncrisis = ["office"]\n'
-    app = make_app(channels_toml(wecom, smtp, routing=routing, office_key="invalid-key"), now="2026-11-16T10:00")
+    app = make_app(
+        channels_toml(wecom, smtp, routing=routing, office_key="invalid-key"),
+        now="2026-11-16T10:00",
+    )
     add_message(app, "a1", "2026-11-16T09:00", title="噪音扰民")
     sweep(at(app, "2026-11-24T10:00"))
     result = dispatch(app, timing=timing)
@@ -115,8 +122,9 @@ crisis = ["office"]
 """
 
 
-def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(make_app, wecom: FakeWecom, smtp: SmtpSink,
-                                                                    timing: SimulatedTiming, caplog) -> None:
+def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming, caplog
+) -> None:
     from alerts.channels import usable_channels
 
     app = make_app(_space_in_webhook(wecom, smtp), now="2026-11-16T10:00")
@@ -128,7 +136,11 @@ def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(make_app, we
     sweep(at(app, "2026-11-24T10:00"))
     result = dispatch(app, timing=timing)
     assert (result.sent, result.failed) == (1, 0)
-    assert wecom.requests == [] and len(smtp.messages) == 1 and outbox_rows(app)[0]["channel"] == "office-mail"
+    assert (
+        wecom.requests == []
+        and len(smtp.messages) == 1
+        and outbox_rows(app)[0]["channel"] == "office-mail"
+    )
 
     runner = CliRunner()
     status = runner.invoke(main, ["--config", str(app.config.path), "status", "--json"])
@@ -136,7 +148,9 @@ def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(make_app, we
     channels = {c["name"]: c for c in json.loads(status.output)["channels"]}
     assert set(channels["office"]) >= {"name", "kind", "healthy", "reason"}
     assert channels["office"]["healthy"] is False and channels["office"]["kind"] == "wecom"
-    assert "channels.office.webhook" in channels["office"]["reason"] and "sec ret" not in status.output
+    assert (
+        "channels.office.webhook" in channels["office"]["reason"] and "sec ret" not in status.output
+    )
     assert channels["office-mail"]["healthy"] is True
     text = runner.invoke(main, ["--config", str(app.config.path), "status"]).output
     assert "不可用" in text
@@ -146,9 +160,9 @@ def test_a_webhook_with_a_space_breaks_that_channel_not_the_monitor(make_app, we
     assert "不可用" in test.output and len(test.output.strip().splitlines()) == 1
 
 
-def test_an_unexpected_error_in_one_channel_marks_it_failing_and_moves_on(make_app, wecom: FakeWecom,
-                                                                          smtp: SmtpSink,
-                                                                          timing: SimulatedTiming) -> None:
+def test_an_unexpected_error_in_one_channel_marks_it_failing_and_moves_on(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming
+) -> None:
     app = make_app(channels_toml(wecom, smtp), now="2026-11-16T10:00")
     add_message(app, "a1", "2026-11-16T09:00", title="噪音扰民")
     sweep(at(app, "2026-11-24T10:00"))
@@ -161,10 +175,18 @@ def test_an_unexpected_error_in_one_channel_marks_it_failing_and_moves_on(make_a
     result = dispatch(app, timing=timing, channels=channels)
     assert (result.sent, result.failed) == (1, 0) and "RuntimeError" in result.errors[0]
     assert len(smtp.messages) == 1
-    status = CliRunner().invoke(main, ["--config", str(app.config.path), "--json"] if False else
-                                ["--config", str(app.config.path), "status", "--json"])
+    status = CliRunner().invoke(
+        main,
+        ["--config", str(app.config.path), "--json"]
+        if False
+        else ["--config", str(app.config.path), "status", "--json"],
+    )
     office = next(c for c in json.loads(status.output)["channels"] if c["name"] == "office")
-    assert office["healthy"] is False and office["state"] == "failing" and "RuntimeError" in office["reason"]
+    assert (
+        office["healthy"] is False
+        and office["state"] == "failing"
+        and "RuntimeError" in office["reason"]
+    )
     # the next good delivery makes it ok again
     add_message(app, "a2", "2026-11-16T09:00")
     sweep(at(app, "2026-11-24T10:30"))
@@ -178,11 +200,14 @@ def test_a_fallback_must_name_another_channel(make_app) -> None:
     from monitor.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"channels\.office\.fallback = 'nowhere'"):
-        make_app('[channels.office]\nkind = "wecom"\nwebhook = "http://127.0.0.1:9/x"\nfallback = "nowhere"\n')
+        make_app(
+            '[channels.office]\nkind = "wecom"\nwebhook = "http://127.0.0.1:9/x"\nfallback = "nowhere"\n'
+        )
 
 
-def test_a_very_long_title_is_cut_in_alerts_subjects_and_the_summary(make_app, wecom: FakeWecom, smtp: SmtpSink,
-                                                                      timing: SimulatedTiming) -> None:
+def test_a_very_long_title_is_cut_in_alerts_subjects_and_the_summary(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming
+) -> None:
     from datetime import date
 
     from alerts.summary import build_summary

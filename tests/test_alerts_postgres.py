@@ -23,19 +23,27 @@ def test_outbox_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
     for when in ("2026-11-24T10:00", "2026-11-24T10:01"):
         sweep(at(app, when))
     assert sorted((r["kind"], r["stage"]) for r in outbox_rows(app)) == [
-        ("reply_overdue", "overdue"), ("source_unhealthy", "unhealthy@never")]
+        ("reply_overdue", "overdue"),
+        ("source_unhealthy", "unhealthy@never"),
+    ]
     assert enqueue_summary(app, date(2026, 11, 24)) and not enqueue_summary(app, date(2026, 11, 24))
     result = dispatch(app, timing=timing)
     assert (result.sent, result.failed) == (3, 0)
-    assert len(wecom.contents("lead")) == 1 and "供暖不足" in wecom.contents("lead")[0]  # leadership copy
+    assert (
+        len(wecom.contents("lead")) == 1 and "供暖不足" in wecom.contents("lead")[0]
+    )  # leadership copy
     assert any(c.startswith("## 【每日超期汇总】") for c in wecom.contents("office"))
     assert any("供暖不足" in c for c in wecom.contents("office"))
     assert dispatch(at(app, "2026-11-24T11:00"), timing=timing).messages_sent == 0
     summary = build_summary(app, date(2026, 11, 24))
-    assert [r.title for r in summary.overdue] == ["供暖不足"] and summary.unhealthy[0]["name"] == "luan-bxcy"
+    assert [r.title for r in summary.overdue] == ["供暖不足"] and summary.unhealthy[0][
+        "name"
+    ] == "luan-bxcy"
 
 
-def test_per_piece_delivery_and_channel_health_on_postgresql(make_pg_app, wecom: FakeWecom, timing) -> None:
+def test_per_piece_delivery_and_channel_health_on_postgresql(
+    make_pg_app, wecom: FakeWecom, timing
+) -> None:
     """The outgoing message's pieces (JSON) and the count of accepted pieces, the released
     claims and the channel's health, on PostgreSQL."""
     from alerts.dispatcher import release_dead_claims
@@ -51,7 +59,9 @@ def test_per_piece_delivery_and_channel_health_on_postgresql(make_pg_app, wecom:
     with app.session() as session:
         office = next(h for h in channel_health(session, app.config) if h.name == "office")
         assert office.state == "failing" and "HTTP 500" in (office.reason or "")
-    assert release_dead_claims(app, me="daemon:2@new") == 0  # backed off, not claimed: nothing to release
+    assert (
+        release_dead_claims(app, me="daemon:2@new") == 0
+    )  # backed off, not claimed: nothing to release
     result = dispatch(at(app, "2026-11-24T10:05"), timing=timing)
     assert (result.sent, result.messages_sent) == (60, 2)
     pieces = wecom.contents("office")

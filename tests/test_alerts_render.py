@@ -14,13 +14,17 @@ from tests.conftest import add_message, at, channels_toml
 
 
 def test_phone_id_card_and_email_are_masked() -> None:
-    text = ("电话13812345678，座机0564-3371234，+86 139 1234 5678，身份证34150219900101123X，"
-            "旧证341502900101123，邮箱zhang.san@example.com")
+    text = (
+        "电话13812345678，座机0564-3371234，+86 139 1234 5678，身份证34150219900101123X，"
+        "旧证341502900101123，邮箱zhang.san@example.com"
+    )
     out = mask(text)
     for secret in ("13812345678", "3371234", "139 1234 5678", "19900101", "900101123", "zhang.san"):
         assert secret not in out
     assert "138****5678" in out and "34**************3X" in out and "z***@example.com" in out
-    assert mask("编号 2026112612 的事项，共 3 件") == "编号 2026112612 的事项，共 3 件"  # 10 digits: no phone
+    assert (
+        mask("编号 2026112612 的事项，共 3 件") == "编号 2026112612 的事项，共 3 件"
+    )  # 10 digits: no phone
 
 
 def test_names_are_shown_as_surname_and_stars() -> None:
@@ -28,25 +32,41 @@ def test_names_are_shown_as_surname_and_stars() -> None:
 
 
 def test_markdown_injection_is_neutralised() -> None:
-    attack = "[点我领补贴](http://evil.example) <@all> @all `code` **粗体** # 标题\n> 引用 <font color=\"red\">x</font>"
+    attack = '[点我领补贴](http://evil.example) <@all> @all `code` **粗体** # 标题\n> 引用 <font color="red">x</font>'
     out = md(attack)
     assert "](" not in out and "[" not in out and "<" not in out and "@" not in out
-    assert "`" not in out and "*" not in out and "#" not in out and ">" not in out and "\n" not in out
+    assert (
+        "`" not in out and "*" not in out and "#" not in out and ">" not in out and "\n" not in out
+    )
     assert "http://" not in out  # no bare link for the client to auto-link
     assert "点我领补贴" in out and "标题" in out  # still readable
 
 
 def test_only_http_links_survive() -> None:
     assert safe_url("javascript:alert(1)") is None
-    assert safe_url("http://a.example/x) [y](http://evil") == "http://a.example/x%29%20%5By%5D%28http://evil"
+    assert (
+        safe_url("http://a.example/x) [y](http://evil")
+        == "http://a.example/x%29%20%5By%5D%28http://evil"
+    )
 
 
 def test_alert_from_a_hostile_message(make_app, wecom: FakeWecom, smtp: SmtpSink, timing) -> None:
     title = "投诉 <@all> [官网](http://evil.example) 电话13812345678 身份证34150219900101123X `rm` **急** # 置顶"
-    app = make_app(channels_toml(wecom, smtp, routing='[routing]\ndefault = ["office"]\nleadership = ["office-mail"]\n'),
-                   now="2026-11-16T10:00")
-    add_message(app, "x1", "2026-11-16T09:00", title=title, author="王小明", department="综合科 @all",
-                url="http://portal.example/detail/x1")
+    app = make_app(
+        channels_toml(
+            wecom, smtp, routing='[routing]\ndefault = ["office"]\nleadership = ["office-mail"]\n'
+        ),
+        now="2026-11-16T10:00",
+    )
+    add_message(
+        app,
+        "x1",
+        "2026-11-16T09:00",
+        title=title,
+        author="王小明",
+        department="综合科 @all",
+        url="http://portal.example/detail/x1",
+    )
     sweep(at(app, "2026-11-24T10:00"))
     assert dispatch(app, timing=timing).sent == 1
     [content] = wecom.contents()
@@ -67,17 +87,52 @@ def test_watch_alerts_render_terms_outlets_and_reasons(make_app, wecom: FakeWeco
     from monitor.db.models import Alert
 
     app = make_app(channels_toml(wecom), now="2026-11-24T10:00")
-    data = {"title": "某区拖欠薪资 [详情](http://evil)", "url": "http://news.example/1", "terms": ["欠薪"],
-            "level": "critical", "outlets": 6, "outlet_names": ["甲报", "乙网"], "cluster_size": 9,
-            "reasons": ["critical_term", "fast_spread"], "spread": 6, "spread_hours": 6}
+    data = {
+        "title": "某区拖欠薪资 [详情](http://evil)",
+        "url": "http://news.example/1",
+        "terms": ["欠薪"],
+        "level": "critical",
+        "outlets": 6,
+        "outlet_names": ["甲报", "乙网"],
+        "cluster_size": 9,
+        "reasons": ["critical_term", "fast_spread"],
+        "spread": 6,
+        "spread_hours": 6,
+    }
     with app.session() as session:
-        session.add(Alert(kind="possible_crisis", subject="news-cluster:3", stage="possible_crisis", crisis=True,
-                          data=data, status="pending", attempts=0, created_at=app.now()))
-        session.add(Alert(kind="watch_hit", subject="news-cluster:3", stage="watch", crisis=False,
-                          data=data, status="pending", attempts=0, created_at=app.now()))
-    assert dispatch(at(app, "2026-11-24T22:00"), timing=timing).sent == 1  # crisis kind: night is no bar
+        session.add(
+            Alert(
+                kind="possible_crisis",
+                subject="news-cluster:3",
+                stage="possible_crisis",
+                crisis=True,
+                data=data,
+                status="pending",
+                attempts=0,
+                created_at=app.now(),
+            )
+        )
+        session.add(
+            Alert(
+                kind="watch_hit",
+                subject="news-cluster:3",
+                stage="watch",
+                crisis=False,
+                data=data,
+                status="pending",
+                attempts=0,
+                created_at=app.now(),
+            )
+        )
+    assert (
+        dispatch(at(app, "2026-11-24T22:00"), timing=timing).sent == 1
+    )  # crisis kind: night is no bar
     urgent = wecom.contents()[0]
-    assert "【疑似舆情事件】" in urgent and "甲报、乙网 等 6 家" in urgent and "相关报道：9 篇" in urgent
+    assert (
+        "【疑似舆情事件】" in urgent
+        and "甲报、乙网 等 6 家" in urgent
+        and "相关报道：9 篇" in urgent
+    )
     assert "6 小时内 6 家媒体转载" in urgent and "](http://evil)" not in urgent
     assert dispatch(at(app, "2026-11-25T09:00"), timing=timing).sent == 1
     assert "【舆情关注】" in wecom.contents()[1] and "关注词：欠薪" in wecom.contents()[1]
@@ -86,9 +141,11 @@ def test_watch_alerts_render_terms_outlets_and_reasons(make_app, wecom: FakeWeco
 def test_mixed_group_sections_in_order() -> None:
     from alerts.render import Item, compose
 
-    items = [Item(1, "source_unhealthy", False, "系统运行", "数据源 a 异常"),
-             Item(2, "reply_overdue", False, "综合科", "留言"),
-             Item(3, "watch_hit", False, "舆情监测", "报道")]
+    items = [
+        Item(1, "source_unhealthy", False, "系统运行", "数据源 a 异常"),
+        Item(2, "reply_overdue", False, "综合科", "留言"),
+        Item(3, "watch_hit", False, "舆情监测", "报道"),
+    ]
     out = compose(items)
     order = [out.markdown.index(f"### {name}") for name in ("舆情监测", "综合科", "系统运行")]
     assert order == sorted(order) and out.title == "【监测提醒】3 条" and not out.urgent
@@ -113,6 +170,13 @@ def test_watch_level_wording_is_the_watchlist_one() -> None:
 
     assert LEVEL_ZH == {"info": "提示", "warning": "警示", "critical": "严重"}
     for level, word in LEVEL_ZH.items():
-        alert = SimpleNamespace(id=1, kind="watch_hit", crisis=False, department=None, subject="news-cluster:3",
-                                stage="hit", data={"title": "某区欠薪", "terms": ["欠薪"], "level": level})
+        alert = SimpleNamespace(
+            id=1,
+            kind="watch_hit",
+            crisis=False,
+            department=None,
+            subject="news-cluster:3",
+            stage="hit",
+            data={"title": "某区欠薪", "terms": ["欠薪"], "level": level},
+        )
         assert ("级别", word) in data_item(alert, None).fields

@@ -29,7 +29,9 @@ def kinds(app, kind: str) -> list[tuple[str, str, str]]:
     return [(r["subject"], r["stage"], r["status"]) for r in outbox_rows(app) if r["kind"] == kind]
 
 
-def test_import_makes_deadlines_firm_and_tells_the_office_once(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
+def test_import_makes_deadlines_firm_and_tells_the_office_once(
+    make_app, wecom: FakeWecom, timing
+) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-12-28T10:00")
     mid = add_message(app, "nye", "2026-12-28T09:00")
     sweep(app)
@@ -64,18 +66,24 @@ def test_an_amendment_is_announced_once_more(make_app) -> None:
     app = make_app(now="2026-12-28T10:00")
     import_notice(NOTICE_2027, app.config.holidays_path)
     sweep(app)
-    import_notice(NOTICE_2027.replace("关于2027年部分节假日安排", "关于延长2027年元旦假期")
-                  .replace("一、元旦：1月1日（周五）至3日（周日）放假，共3天。",
-                           "一、延长2027年元旦假期至1月4日（周一），1月5日起正常上班。")
-                  .replace("二、清明节：4月3日（周六）至5日（周一）放假，共3天。", ""),
-                  app.config.holidays_path)
+    import_notice(
+        NOTICE_2027.replace("关于2027年部分节假日安排", "关于延长2027年元旦假期")
+        .replace(
+            "一、元旦：1月1日（周五）至3日（周日）放假，共3天。",
+            "一、延长2027年元旦假期至1月4日（周一），1月5日起正常上班。",
+        )
+        .replace("二、清明节：4月3日（周六）至5日（周一）放假，共3天。", ""),
+        app.config.holidays_path,
+    )
     sweep(at(app, "2026-12-28T10:05"))
     sweep(at(app, "2026-12-28T11:00"))
     assert len(kinds(app, "calendar_known")) == 2
     assert not app.calendar.is_workday(date(2027, 1, 4))
 
 
-def test_missing_year_reminder_says_exactly_how_to_fix_it(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
+def test_missing_year_reminder_says_exactly_how_to_fix_it(
+    make_app, wecom: FakeWecom, timing
+) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-12-01T09:30")
     sweep(app)
     dispatch(app, timing=timing)
@@ -85,8 +93,7 @@ def test_missing_year_reminder_says_exactly_how_to_fix_it(make_app, wecom: FakeW
 
 
 def test_past_years_in_the_file_are_not_announced(make_app) -> None:
-    app = make_app(now="2026-12-28T10:00",
-                   holidays='[years.2025]\nholidays = ["2025-01-01"]\n')
+    app = make_app(now="2026-12-28T10:00", holidays='[years.2025]\nholidays = ["2025-01-01"]\n')
     sweep(app)
     assert kinds(app, "calendar_known") == []
     with app.session() as session:

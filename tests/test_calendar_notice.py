@@ -37,9 +37,9 @@ YEARS = {
     2026: ["2026.txt"],
 }
 VARIANTS = {  # the same notices as other sites print them
-    "2021-traditional.txt": 2021,   # Hong Kong page, traditional characters, full-width digits
-    "2024-traditional.txt": 2024,   # Taiwan page, traditional characters
-    "2022-halfwidth.txt": 2022,     # half-width punctuation: (星期六), 一,元旦: …
+    "2021-traditional.txt": 2021,  # Hong Kong page, traditional characters, full-width digits
+    "2024-traditional.txt": 2024,  # Taiwan page, traditional characters
+    "2022-halfwidth.txt": 2022,  # half-width punctuation: (星期六), 一,元旦: …
 }
 
 
@@ -107,9 +107,11 @@ def test_the_extension_rests_the_make_up_workday_and_shows_it(tmp_path: Path) ->
     import_notice((NOTICES / "2020.txt").read_text(encoding="utf-8"), path)
     plan, _ = import_notice((NOTICES / "2020-extension.txt").read_text(encoding="utf-8"), path)
     doc = plan.to_json(True)
-    assert doc["added"] == [{"date": "2020-01-31", "kind": "holiday"},
-                            {"date": "2020-02-01", "kind": "holiday"},
-                            {"date": "2020-02-02", "kind": "holiday"}]
+    assert doc["added"] == [
+        {"date": "2020-01-31", "kind": "holiday"},
+        {"date": "2020-02-01", "kind": "holiday"},
+        {"date": "2020-02-02", "kind": "holiday"},
+    ]
     assert doc["removed"] == [{"date": "2020-02-01", "kind": "workday"}]
     assert "2020-02-03" not in doc["holidays"] + doc["workdays"]  # 2月3日起正常上班: not a day
     assert load_calendar(path).holiday_name(date(2020, 2, 1)) == "春节"
@@ -118,7 +120,9 @@ def test_the_extension_rests_the_make_up_workday_and_shows_it(tmp_path: Path) ->
 def test_an_amendment_needs_its_year_imported_first(tmp_path: Path) -> None:
     path = holidays_file(tmp_path)
     before = path.read_bytes()
-    with pytest.raises(NoticeError, match=r"请先导入《国务院办公厅关于2020年部分节假日安排的通知》"):
+    with pytest.raises(
+        NoticeError, match=r"请先导入《国务院办公厅关于2020年部分节假日安排的通知》"
+    ):
         import_notice((NOTICES / "2020-extension.txt").read_text(encoding="utf-8"), path)
     assert path.read_bytes() == before
 
@@ -159,7 +163,8 @@ def test_dates_of_another_year_belong_to_that_year(tmp_path: Path) -> None:
 
 def test_comments_and_other_years_are_kept(tmp_path: Path) -> None:
     text = TEMPLATE.read_text(encoding="utf-8") + (
-        "\n# 本地通知：2030年单位另行安排\n[years.2030]\nholidays = [\"2030-01-01\"]  # 元旦\n")
+        '\n# 本地通知：2030年单位另行安排\n[years.2030]\nholidays = ["2030-01-01"]  # 元旦\n'
+    )
     path = holidays_file(tmp_path, text)
     import_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), path)
     new = path.read_text(encoding="utf-8")
@@ -175,7 +180,9 @@ def test_comments_and_other_years_are_kept(tmp_path: Path) -> None:
 
 
 def test_a_base_notice_replaces_what_the_year_had(tmp_path: Path) -> None:
-    path = holidays_file(tmp_path, '[years.2026]\nholidays = ["2026-03-02"]\nworkdays = ["2026-03-07"]\n')
+    path = holidays_file(
+        tmp_path, '[years.2026]\nholidays = ["2026-03-02"]\nworkdays = ["2026-03-07"]\n'
+    )
     plan, _ = import_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), path)
     assert {"date": "2026-03-02", "kind": "holiday"} in plan.to_json(True)["removed"]
     assert {"date": "2026-03-07", "kind": "workday"} in plan.to_json(True)["removed"]
@@ -184,11 +191,13 @@ def test_a_base_notice_replaces_what_the_year_had(tmp_path: Path) -> None:
 def test_non_days_are_not_written() -> None:
     # a news lead (12月6日电) and the whole notice in one paragraph, as a news app prints it;
     # the signing date and 起正常上班 are not schedule days either
-    text = ("国务院办公厅关于2019年部分节假日安排的通知\n"
-            "新华社北京12月6日电 经国务院批准，现将2019年元旦、春节放假调休日期的具体安排通知如下。"
-            "一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。"
-            "二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班，"
-            "2月11日（星期一）起正常上班。\n国务院办公厅\n2018年12月6日\n")
+    text = (
+        "国务院办公厅关于2019年部分节假日安排的通知\n"
+        "新华社北京12月6日电 经国务院批准，现将2019年元旦、春节放假调休日期的具体安排通知如下。"
+        "一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。"
+        "二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班，"
+        "2月11日（星期一）起正常上班。\n国务院办公厅\n2018年12月6日\n"
+    )
     notice = parse_notice(text)
     days = set(notice.holidays) | set(notice.workdays)
     assert date(2018, 12, 6) not in days and date(2019, 2, 11) not in days
@@ -204,21 +213,29 @@ def test_related_links_of_other_years_do_not_confuse_the_year() -> None:
     assert date(2018, 10, 1) not in notice.holidays
 
 
-@pytest.mark.parametrize(("name", "reason", "quoted"), [
-    ("impossible-month.txt", "0月1日 不是有效日期", "一、元旦：0月1日至3日放假调休，共3天。"),
-    ("impossible-day.txt", "2月30日 不是有效日期", "2月14日（周六）、2月30日上班。"),
-    ("count-mismatch.txt", "写的是共 8 天，但 2026-10-01 至 2026-10-07 是 7 天",
-     "七、国庆节：10月1日（周四）至7日（周三）放假调休，共8天。"),
-    ("unknown-festival.txt", "无法识别的节日“端五节”", "五、端五节："),
-    ("weekday-mismatch.txt", "2026-05-10 是星期日，通知写的是星期六", "5月10日（周六）上班。"),
-    ("no-title.txt", "无法确定年份：请用 --year 指定", None),
-])
-def test_broken_copies_are_refused_with_the_line(tmp_path: Path, name: str, reason: str,
-                                                  quoted: str | None) -> None:
+@pytest.mark.parametrize(
+    ("name", "reason", "quoted"),
+    [
+        ("impossible-month.txt", "0月1日 不是有效日期", "一、元旦：0月1日至3日放假调休，共3天。"),
+        ("impossible-day.txt", "2月30日 不是有效日期", "2月14日（周六）、2月30日上班。"),
+        (
+            "count-mismatch.txt",
+            "写的是共 8 天，但 2026-10-01 至 2026-10-07 是 7 天",
+            "七、国庆节：10月1日（周四）至7日（周三）放假调休，共8天。",
+        ),
+        ("unknown-festival.txt", "无法识别的节日“端五节”", "五、端五节："),
+        ("weekday-mismatch.txt", "2026-05-10 是星期日，通知写的是星期六", "5月10日（周六）上班。"),
+        ("no-title.txt", "无法确定年份：请用 --year 指定", None),
+    ],
+)
+def test_broken_copies_are_refused_with_the_line(
+    tmp_path: Path, name: str, reason: str, quoted: str | None
+) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
-    (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n',
-                                         encoding="utf-8")
+    (folder / "monitor.toml").write_text(
+        '[monitor]\ndatabase = "sqlite:///monitor.db"\n', encoding="utf-8"
+    )
     path = holidays_file(folder)
     before = path.read_bytes()
     result = run_cli(folder, "calendar", "import-notice", str(NOTICES / "broken" / name))
@@ -232,8 +249,9 @@ def test_broken_copies_are_refused_with_the_line(tmp_path: Path, name: str, reas
 
 def test_no_title_imports_with_year(tmp_path: Path) -> None:
     path = holidays_file(tmp_path)
-    import_notice((NOTICES / "broken" / "no-title.txt").read_text(encoding="utf-8"), path,
-                  year=2026)
+    import_notice(
+        (NOTICES / "broken" / "no-title.txt").read_text(encoding="utf-8"), path, year=2026
+    )
     assert differing_days(imported(path, 2026), 2026) == []
     with pytest.raises(NoticeError, match="与 --year 2027 不符"):
         parse_notice((NOTICES / "2026.txt").read_text(encoding="utf-8"), year=2027)
@@ -241,24 +259,38 @@ def test_no_title_imports_with_year(tmp_path: Path) -> None:
 
 def run_cli(folder: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     """The real command in a child process (stdin as bytes; stdout/stderr decoded)."""
-    done = subprocess.run([sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"),
-                           *args], check=False, cwd=ROOT, input=stdin or b"",
-                          capture_output=True, timeout=60)
-    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"),
-                                       done.stderr.decode("utf-8"))
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(folder / "monitor.toml"), *args],
+        check=False,
+        cwd=ROOT,
+        input=stdin or b"",
+        capture_output=True,
+        timeout=60,
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    )
 
 
 def test_cli_json_dry_run_and_stdin_in_gbk(tmp_path: Path) -> None:
     folder = tmp_path / "cfg"
     folder.mkdir()
-    (folder / "monitor.toml").write_text('[monitor]\ndatabase = "sqlite:///monitor.db"\n',
-                                         encoding="utf-8")
+    (folder / "monitor.toml").write_text(
+        '[monitor]\ndatabase = "sqlite:///monitor.db"\n', encoding="utf-8"
+    )
     path = holidays_file(folder)
     before = path.read_bytes()
     text = (NOTICES / "2025.txt").read_text(encoding="utf-8")
     # a notice saved by a Windows editor: GBK, read from stdin
-    result = run_cli(folder, "calendar", "import-notice", "-", "--dry-run", "--json",
-                     stdin=text.encode("gb18030"))
+    result = run_cli(
+        folder,
+        "calendar",
+        "import-notice",
+        "-",
+        "--dry-run",
+        "--json",
+        stdin=text.encode("gb18030"),
+    )
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     assert set(doc) >= {"year", "holidays", "workdays", "added", "removed", "written"}
@@ -280,30 +312,39 @@ def test_cli_json_dry_run_and_stdin_in_gbk(tmp_path: Path) -> None:
 def test_older_forms_bu_xiu_and_a_label_on_its_own_line() -> None:
     # forms of older notices (a 补休 day, 放假公休) and a reprint that breaks the line after the
     # label; the days are made up for the test, not a real year's schedule
-    text = ("国务院办公厅关于2012年部分节假日安排的通知\n现将2012年元旦、国庆节放假调休日期的具体安排通知如下。\n"
-            "一、元旦：\n2012年1月1日至3日放假调休，共3天。2011年12月31日（星期六）上班。\n"
-            "七、中秋节、国庆节：\n9月30日至10月7日放假调休，共8天。9月29日（星期六）上班。\n"
-            "二、端午节：6月22日至24日放假公休，共3天。6月25日（星期一）补休。\n"
-            "国务院办公厅\n二〇一一年十二月六日\n")
+    text = (
+        "国务院办公厅关于2012年部分节假日安排的通知\n现将2012年元旦、国庆节放假调休日期的具体安排通知如下。\n"
+        "一、元旦：\n2012年1月1日至3日放假调休，共3天。2011年12月31日（星期六）上班。\n"
+        "七、中秋节、国庆节：\n9月30日至10月7日放假调休，共8天。9月29日（星期六）上班。\n"
+        "二、端午节：6月22日至24日放假公休，共3天。6月25日（星期一）补休。\n"
+        "国务院办公厅\n二〇一一年十二月六日\n"
+    )
     notice = parse_notice(text)
     assert [f.name for f in notice.festivals] == ["元旦", "中秋节、国庆节", "端午节"]
-    assert date(2012, 6, 25) in notice.holidays and notice.holidays[date(2012, 10, 7)] == "中秋节、国庆节"
+    assert (
+        date(2012, 6, 25) in notice.holidays
+        and notice.holidays[date(2012, 10, 7)] == "中秋节、国庆节"
+    )
     assert notice.workdays == {date(2011, 12, 31): "元旦", date(2012, 9, 29): "中秋节、国庆节"}
 
 
 def test_a_sentence_wrapped_across_lines_is_read_whole() -> None:
     # copied from a PDF or a narrow page: lines break inside sentences and even inside a date
-    text = ("国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
-            "二、春节：2月\n4日至10日放假调休，共7\n天。2月2日（星期六）、\n2月3日（星期日）上班。\n"
-            "国务院办公厅\n2018年12月6日\n")
+    text = (
+        "国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
+        "二、春节：2月\n4日至10日放假调休，共7\n天。2月2日（星期六）、\n2月3日（星期日）上班。\n"
+        "国务院办公厅\n2018年12月6日\n"
+    )
     notice = parse_notice(text)
     assert sorted(notice.holidays) == [date(2019, 2, d) for d in range(4, 11)]
     assert sorted(notice.workdays) == [date(2019, 2, 2), date(2019, 2, 3)]
 
 
 def test_a_day_without_its_month_is_refused() -> None:
-    text = ("国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
-            "二、春节：4日至10日放假调休，共7天。\n国务院办公厅\n")
+    text = (
+        "国务院办公厅关于2019年部分节假日安排的通知\n现将2019年春节放假调休日期的具体安排通知如下。\n"
+        "二、春节：4日至10日放假调休，共7天。\n国务院办公厅\n"
+    )
     with pytest.raises(NoticeError, match="日期不完整") as caught:
         parse_notice(text)
     assert caught.value.line == "二、春节：4日至10日放假调休，共7天。" and caught.value.number == 3
@@ -323,14 +364,18 @@ def test_a_preview_is_not_applied_over_a_file_changed_since(tmp_path: Path) -> N
     assert path.read_bytes() == changed
     write_import(plan_import(notice, path), via="值班看板 /calendar，用户 张三")
     assert 2026 in load_calendar(path).years
-    assert "# 国务院办公厅关于2026年部分节假日安排的通知（值班看板 /calendar，用户 张三 导入）" in \
-        path.read_text(encoding="utf-8")
+    assert (
+        "# 国务院办公厅关于2026年部分节假日安排的通知（值班看板 /calendar，用户 张三 导入）"
+        in path.read_text(encoding="utf-8")
+    )
 
 
 def test_spans_written_with_a_tilde_or_dash() -> None:
-    text = ("国务院办公厅关于2026年部分节假日安排的通知\n现将2026年春节、国庆节放假调休日期的具体安排通知如下：\n"
-            "二、春节：2月15日～23日放假调休，共9天。2月14日（周六）、2月28日（周六）上班。\n"
-            "七、国庆节：10月1日（周四）-7日（周三）放假调休，共7天。\n国务院办公厅\n")
+    text = (
+        "国务院办公厅关于2026年部分节假日安排的通知\n现将2026年春节、国庆节放假调休日期的具体安排通知如下：\n"
+        "二、春节：2月15日～23日放假调休，共9天。2月14日（周六）、2月28日（周六）上班。\n"
+        "七、国庆节：10月1日（周四）-7日（周三）放假调休，共7天。\n国务院办公厅\n"
+    )
     notice = parse_notice(text)
     assert len([d for d, n in notice.holidays.items() if n == "春节"]) == 9
     assert len([d for d, n in notice.holidays.items() if n == "国庆节"]) == 7

@@ -13,13 +13,23 @@ from monitor.errors import ConfigError
 
 
 def mailer(url: str, timing: SimulatedTiming, **kw) -> EmailNotifier:
-    return EmailNotifier("office-mail", EmailChannel(kind="email", smtp=url, to=["a@example.gov.cn", "b@example.gov.cn"], **kw), timing)
+    return EmailNotifier(
+        "office-mail",
+        EmailChannel(kind="email", smtp=url, to=["a@example.gov.cn", "b@example.gov.cn"], **kw),
+        timing,
+    )
 
 
 def test_mail_has_utf8_subject_plain_html_and_attachment(smtp: SmtpSink, timing) -> None:
-    out = Outgoing(title="【每日超期汇总】2026-11-26：超期 3 条", markdown="", text="超期 3 条\n综合科 2 条",
-                   html="<h2>超期 3 条</h2>", attachments=[Attachment("overdue-2026-11-26.csv",
-                                                                       "部门,标题\n综合科,供暖\n".encode("utf-8-sig"))])
+    out = Outgoing(
+        title="【每日超期汇总】2026-11-26：超期 3 条",
+        markdown="",
+        text="超期 3 条\n综合科 2 条",
+        html="<h2>超期 3 条</h2>",
+        attachments=[
+            Attachment("overdue-2026-11-26.csv", "部门,标题\n综合科,供暖\n".encode("utf-8-sig"))
+        ],
+    )
     mailer(smtp.url("office"), timing, **{"from": "监测 <monitor@example.gov.cn>"}).send(out)
     assert len(smtp.messages) == 1
     mail = smtp.messages[0]
@@ -36,7 +46,8 @@ def test_mail_has_utf8_subject_plain_html_and_attachment(smtp: SmtpSink, timing)
 def test_server_down_is_retried_then_reported(timing) -> None:
     with pytest.raises(DeliveryFailed) as info:
         mailer(f"smtp://office@127.0.0.1:{free_port()}", timing).send(
-            Outgoing(title="t", markdown="", text="x", html="x"))
+            Outgoing(title="t", markdown="", text="x", html="x")
+        )
     assert "SMTP 127.0.0.1" in str(info.value)
     assert timing.slept == 2 + 5 + 15 + 30  # backoff between the five attempts, simulated
 
@@ -57,10 +68,28 @@ def certificate(tmp_path_factory) -> tuple[str, str]:
         pytest.skip("the openssl tool is needed to make a test certificate")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return str(cert), str(key)
 
 
@@ -77,11 +106,14 @@ def test_starttls_then_login_with_password_from_env(certificate, timing, monkeyp
     monkeypatch.setenv("OM_TEST_SMTP_PASSWORD", "s3cret")
     sink = SmtpSink(starttls=server_context(certificate), users={"office": "s3cret"}).start()
     try:
-        mailer(sink.url("office", host="localhost"), timing, password="env:OM_TEST_SMTP_PASSWORD").send(
-            Outgoing(title="【测试】加密", markdown="", text="正文", html="<p>正文</p>"))
+        mailer(
+            sink.url("office", host="localhost"), timing, password="env:OM_TEST_SMTP_PASSWORD"
+        ).send(Outgoing(title="【测试】加密", markdown="", text="正文", html="<p>正文</p>"))
     finally:
         sink.stop()
-    assert sink.logins == ["office"] and len(sink.messages) == 1  # the server requires STARTTLS first
+    assert (
+        sink.logins == ["office"] and len(sink.messages) == 1
+    )  # the server requires STARTTLS first
 
 
 def test_smtps_is_tls_from_the_start(certificate, timing, monkeypatch) -> None:
@@ -89,7 +121,8 @@ def test_smtps_is_tls_from_the_start(certificate, timing, monkeypatch) -> None:
     sink = SmtpSink(implicit_tls=server_context(certificate)).start()
     try:
         mailer(sink.url("office", host="localhost"), timing).send(
-            Outgoing(title="t", markdown="", text="x", html="x"))
+            Outgoing(title="t", markdown="", text="x", html="x")
+        )
     finally:
         sink.stop()
     assert len(sink.messages) == 1
@@ -103,7 +136,8 @@ def test_wrong_password_breaks_the_channel(certificate, timing, monkeypatch) -> 
     try:
         with pytest.raises(ChannelBroken) as info:
             mailer(sink.url("office", host="localhost"), timing, password="wrong", timeout=5).send(
-                Outgoing(title="t", markdown="", text="x", html="x"))
+                Outgoing(title="t", markdown="", text="x", html="x")
+            )
     finally:
         sink.stop()
     assert "login refused" in str(info.value) and sink.messages == [] and timing.slept == 0

@@ -19,7 +19,9 @@ def notifier(url: str, timing: SimulatedTiming, **kw) -> WecomNotifier:
     return WecomNotifier("office", WecomChannel(kind="wecom", webhook=url, **kw), timing)
 
 
-def message(markdown: str = "**【超期提醒】**测试", text: str = "【超期提醒】测试", urgent: bool = False) -> Outgoing:
+def message(
+    markdown: str = "**【超期提醒】**测试", text: str = "【超期提醒】测试", urgent: bool = False
+) -> Outgoing:
     return Outgoing(title="t", markdown=markdown, text=text, html="", urgent=urgent)
 
 
@@ -125,7 +127,9 @@ def test_fake_robot_answers_like_the_real_one(wecom: FakeWecom) -> None:
     import urllib.request
 
     def post(payload: dict) -> dict:
-        req = urllib.request.Request(wecom.url("k"), data=json.dumps(payload).encode(), method="POST")
+        req = urllib.request.Request(
+            wecom.url("k"), data=json.dumps(payload).encode(), method="POST"
+        )
         with urllib.request.urlopen(req, timeout=5) as resp:
             return json.loads(resp.read())
 

@@ -43,8 +43,11 @@ def portal() -> Iterator[SamplePortal]:
 
 @pytest.fixture
 def app_for(make_app: Callable[..., App], tmp_path: Path) -> Callable[..., App]:
-    def factory(portal: SamplePortal, names: tuple[str, ...] = ("bxcy",),
-                edit: Callable[[str], str] | None = None) -> App:
+    def factory(
+        portal: SamplePortal,
+        names: tuple[str, ...] = ("bxcy",),
+        edit: Callable[[str], str] | None = None,
+    ) -> App:
         text = luan_profile_text(portal.base_url)
         write_profile(tmp_path, edit(text) if edit else text)
         return make_app(sources_toml(list(names)), now=NOW)
@@ -54,18 +57,32 @@ def app_for(make_app: Callable[..., App], tmp_path: Path) -> Callable[..., App]:
 
 def fill(portal: SamplePortal, count: int, prefix: str = "m") -> None:
     """`count` open messages, newest first: 20 a page."""
-    portal.add_messages([{"external_id": f"{prefix}{n:03d}", "title": f"来信{n}",
-                          "posted_at": at("2026-11-10T09:00") + timedelta(hours=n),
-                          "department": "城建科"} for n in range(count)])
+    portal.add_messages(
+        [
+            {
+                "external_id": f"{prefix}{n:03d}",
+                "title": f"来信{n}",
+                "posted_at": at("2026-11-10T09:00") + timedelta(hours=n),
+                "department": "城建科",
+            }
+            for n in range(count)
+        ]
+    )
 
 
-BAD_PAGES = [("404", "HTTP 404"), ("empty", "列表为空"), ("captcha", "验证码"),
-             ("login", "登录页"), ("offsite", "其他站点")]
+BAD_PAGES = [
+    ("404", "HTTP 404"),
+    ("empty", "列表为空"),
+    ("captcha", "验证码"),
+    ("login", "登录页"),
+    ("offsite", "其他站点"),
+]
 
 
 @pytest.mark.parametrize("fault,reason", BAD_PAGES, ids=[f for f, _ in BAD_PAGES])
-def test_a_bad_page_two_is_not_the_end_of_the_list(app_for, portal: SamplePortal, fault: str,
-                                                   reason: str) -> None:
+def test_a_bad_page_two_is_not_the_end_of_the_list(
+    app_for, portal: SamplePortal, fault: str, reason: str
+) -> None:
     fill(portal, 50)  # pages 1-3: 20/20/10
     app = app_for(portal)
     first = one(run_crawl(app))
@@ -73,7 +90,7 @@ def test_a_bad_page_two_is_not_the_end_of_the_list(app_for, portal: SamplePortal
     assert source_row(app).last_page == 3
     portal.break_page("bxcy", 2, fault)
     portal.add_message("new1", "新的来信", at("2026-11-26T09:30"))  # on page 1
-    portal.reply("m049", at("2026-11-26T09:40"), text="已答复")     # on page 1
+    portal.reply("m049", at("2026-11-26T09:40"), text="已答复")  # on page 1
     before = portal.request_count
     result = one(run_crawl(app, now=at("2026-11-26T10:10")))
     assert not result.ok and not result.complete, result
@@ -130,43 +147,62 @@ def test_first_page_redirected_to_login_says_so(app_for, portal: SamplePortal) -
 def test_same_site_redirects_are_followed(app_for, portal: SamplePortal) -> None:
     """A moved list page and a moved detail page (http→https-style hops on one host)."""
     fill(portal, 2)
-    app = app_for(portal, edit=lambda t: t.replace(
-        'url = "/nocache/supervision/?product_id=3&page={page}"',
-        'url = "/old/list?page={page}"', 1))
+    app = app_for(
+        portal,
+        edit=lambda t: t.replace(
+            'url = "/nocache/supervision/?product_id=3&page={page}"',
+            'url = "/old/list?page={page}"',
+            1,
+        ),
+    )
     for page in (1, 2):
-        portal.override(f"/old/list?page={page}", 301, b"", "text/html",
-                        location=f"/nocache/supervision/?product_id=3&page={page}")
-    portal.override("/nocache/supervision/detail/m001.html", 302, b"", "text/html",
-                    location="/moved/m001")
-    portal.override("/moved/m001", 302, b"", "text/html",
-                    location="/nocache/supervision/detail/m001.html?v=2")
+        portal.override(
+            f"/old/list?page={page}",
+            301,
+            b"",
+            "text/html",
+            location=f"/nocache/supervision/?product_id=3&page={page}",
+        )
+    portal.override(
+        "/nocache/supervision/detail/m001.html", 302, b"", "text/html", location="/moved/m001"
+    )
+    portal.override(
+        "/moved/m001", 302, b"", "text/html", location="/nocache/supervision/detail/m001.html?v=2"
+    )
     result = one(run_crawl(app))
     assert result.ok and result.complete and result.new == 2, result.error
     assert messages(app)["m001"].body  # read through two redirects
     # a loop is bounded: it is a failure with its reason, not a hang
     portal.override("/moved/m001", 302, b"", "text/html", location="/moved/m001")
     portal.add_message("m002", "第三封", at("2026-11-26T08:00"))
-    portal.override("/nocache/supervision/detail/m002.html", 302, b"", "text/html",
-                    location="/moved/m001")
+    portal.override(
+        "/nocache/supervision/detail/m002.html", 302, b"", "text/html", location="/moved/m001"
+    )
     looped = one(run_crawl(app, now=at("2026-11-26T10:10")))
     assert not looped.ok and "跳转次数过多" in looped.error
 
 
-def test_list_only_rows_are_withdrawn_after_a_day_and_come_back(app_for, portal: SamplePortal) -> None:
+def test_list_only_rows_are_withdrawn_after_a_day_and_come_back(
+    app_for, portal: SamplePortal
+) -> None:
     from monitor.sweep import sweep
 
     # a section without detail pages: rows are tracked from the list alone
     def no_detail(text: str) -> str:
         start = text.index("[sections.bxcy.detail]")
-        return text[:start] + text[text.index("[sections.bxcy.status]"):]
+        return text[:start] + text[text.index("[sections.bxcy.status]") :]
 
     portal.add_message("keep", "留下的来信", at("2026-11-24T09:00"))
     portal.add_message("gone", "被撤下的来信", at("2026-11-23T09:00"))  # due 11-30, 2wd 11-27
     app = app_for(portal, edit=no_detail)
     assert one(run_crawl(app)).new == 2
     portal.remove("gone")
-    steps = [("2026-11-26T10:10", 0), ("2026-11-26T22:00", 0), ("2026-11-27T10:09", 0),
-             ("2026-11-27T10:11", 1)]
+    steps = [
+        ("2026-11-26T10:10", 0),
+        ("2026-11-26T22:00", 0),
+        ("2026-11-27T10:09", 0),
+        ("2026-11-27T10:11", 1),
+    ]
     for when, withdrawn in steps:
         result = one(run_crawl(app, now=at(when)))
         assert result.complete and result.withdrawn == withdrawn, (when, result)
@@ -184,14 +220,16 @@ def test_list_only_rows_are_withdrawn_after_a_day_and_come_back(app_for, portal:
     assert again.state in ("open", "at_risk") and again.deadline == deadline
     sweep(app, now=at("2026-11-30T10:05"))
     with app.session() as s:
-        stages = [a.stage for a in s.scalars(select(Alert).where(Alert.subject == f"message:{gone.id}"))]
+        stages = [
+            a.stage for a in s.scalars(select(Alert).where(Alert.subject == f"message:{gone.id}"))
+        ]
     assert stages == ["1wd"]  # the stage it missed while withdrawn is sent now
 
 
 def test_an_incomplete_list_never_starts_the_list_only_clock(app_for, portal: SamplePortal) -> None:
     def no_detail(text: str) -> str:
         start = text.index("[sections.bxcy.detail]")
-        return text[:start] + text[text.index("[sections.bxcy.status]"):]
+        return text[:start] + text[text.index("[sections.bxcy.status]") :]
 
     fill(portal, 30)
     app = app_for(portal, edit=no_detail)
@@ -204,11 +242,15 @@ def test_an_incomplete_list_never_starts_the_list_only_clock(app_for, portal: Sa
 
 
 def detail_page(department: bytes, body: str = "正文") -> bytes:
-    return (b'<html><head><meta charset="utf-8"></head><body><div class="is-mailinfo">'
-            + "来信人：张三 <span>|</span> 来信时间：2026-11-25 09:00:00 <span>|</span> "
-              "<span>浏览：3</span> <span>| 督办部门：".encode() + department
-            + " 问题类别：咨询</span></div><div class=\"is-mailwen\"><p>".encode()
-            + body.encode() + b"</p></div></body></html>")
+    return (
+        b'<html><head><meta charset="utf-8"></head><body><div class="is-mailinfo">'
+        + "来信人：张三 <span>|</span> 来信时间：2026-11-25 09:00:00 <span>|</span> "
+        "<span>浏览：3</span> <span>| 督办部门：".encode()
+        + department
+        + ' 问题类别：咨询</span></div><div class="is-mailwen"><p>'.encode()
+        + body.encode()
+        + b"</p></div></body></html>"
+    )
 
 
 def test_a_huge_detail_page_is_capped_and_clipped(app_for, portal: SamplePortal) -> None:
@@ -236,31 +278,43 @@ def test_a_gbk_page_served_as_utf8_is_read_right_or_reported(app_for) -> None:
         assert messages(app)["g1"].department == "城建科"  # read again as GB18030
         # bytes that neither UTF-8 nor GB18030 can read: dropped, the default used, and said
         portal.add_message("g2", "无法识别", at("2026-11-25T10:00"), department="城建科")
-        portal.override("/nocache/supervision/detail/g2.html", 200,
-                        detail_page(b"\xff\xfe\xff\xfe"), "text/html; charset=utf-8")
+        portal.override(
+            "/nocache/supervision/detail/g2.html",
+            200,
+            detail_page(b"\xff\xfe\xff\xfe"),
+            "text/html; charset=utf-8",
+        )
         again = one(run_crawl(app, now=at("2026-11-26T10:10")))
         assert again.ok and again.new == 1
         assert messages(app)["g2"].department == "办公室"
         with app.session() as s:
             [health] = source_health(s, app.config)
-        assert health["healthy"] and "乱码" in health["warning"] and "department" in health["warning"]
+        assert (
+            health["healthy"] and "乱码" in health["warning"] and "department" in health["warning"]
+        )
         assert "乱码" in health["reason"]
     finally:
         portal.stop()
 
 
-def test_a_department_in_the_list_counts_without_a_detail_page(app_for, portal: SamplePortal) -> None:
+def test_a_department_in_the_list_counts_without_a_detail_page(
+    app_for, portal: SamplePortal
+) -> None:
     """Issue 10: a JSON API's DEPTNAME (a list field) is the department; a detail value would
     override it."""
+
     def list_department(text: str) -> str:
         start = text.index("[sections.json.detail]")
-        text = text[:start] + text[text.index("[sections.json.status]"):]
-        return text.replace('status_text = { json = "process_status" }',
-                            'status_text = { json = "process_status" }\n'
-                            'department  = { json = "DEPTNAME" }', 1)
+        text = text[:start] + text[text.index("[sections.json.status]") :]
+        return text.replace(
+            'status_text = { json = "process_status" }',
+            'status_text = { json = "process_status" }\ndepartment  = { json = "DEPTNAME" }',
+            1,
+        )
 
-    portal.add_message("9101", "噪音扰民", at("2026-11-20T08:00"), section="json",
-                       department="市生态环境局")
+    portal.add_message(
+        "9101", "噪音扰民", at("2026-11-20T08:00"), section="json", department="市生态环境局"
+    )
     app = app_for(portal, ("json",), edit=list_department)
     result = one(run_crawl(app))
     assert result.ok and result.new == 1
@@ -269,13 +323,25 @@ def test_a_department_in_the_list_counts_without_a_detail_page(app_for, portal: 
 
 def test_the_portal_s_own_total_ends_the_list(app_for, portal: SamplePortal) -> None:
     """`total` names the portal's row count: two full pages and no request for a third."""
+
     def with_total(text: str) -> str:
         start = text.index("[sections.json.detail]")
-        text = text[:start] + text[text.index("[sections.json.status]"):]
-        return text.replace('items = "data.list"', 'items = "data.list"\ntotal = { json = "data.total" }', 1)
+        text = text[:start] + text[text.index("[sections.json.status]") :]
+        return text.replace(
+            'items = "data.list"', 'items = "data.list"\ntotal = { json = "data.total" }', 1
+        )
 
-    portal.add_messages([{"external_id": f"{9200 + n}", "title": f"来信{n}", "section": "json",
-                          "posted_at": at("2026-11-20T08:00") + timedelta(minutes=n)} for n in range(40)])
+    portal.add_messages(
+        [
+            {
+                "external_id": f"{9200 + n}",
+                "title": f"来信{n}",
+                "section": "json",
+                "posted_at": at("2026-11-20T08:00") + timedelta(minutes=n),
+            }
+            for n in range(40)
+        ]
+    )
     app = app_for(portal, ("json",), edit=with_total)
     result = one(run_crawl(app))
     assert result.ok and result.complete and result.new == 40
@@ -289,8 +355,11 @@ def test_the_portal_s_not_found_page_is_evidence_too(app_for, portal: SamplePort
     app = app_for(portal)
     assert one(run_crawl(app)).new == 2
     portal.remove("d1")
-    portal.override("/nocache/supervision/detail/d1.html", 200,
-                    "<html><body><h1>该信息不存在或已被删除</h1></body></html>".encode())
+    portal.override(
+        "/nocache/supervision/detail/d1.html",
+        200,
+        "<html><body><h1>该信息不存在或已被删除</h1></body></html>".encode(),
+    )
     assert one(run_crawl(app, now=at("2026-11-26T10:10"))).withdrawn == 0
     assert messages(app)["d1"].absent_since == at("2026-11-26T10:10")
     assert one(run_crawl(app, now=at("2026-11-26T11:10"))).withdrawn == 1

@@ -60,7 +60,9 @@ def test_what_a_page_is() -> None:
     assert "登录页" in (health.redirect_problem("http://x/a", "http://x/sso/auth", "") or "")
     assert "验证码" in (health.redirect_problem("http://x/a", "http://x/b", "请输入验证码") or "")
     assert health.redirect_problem("http://x/a", "http://x/b", "<table></table>") is None
-    assert health.offsite("http://x/a", "http://y/a") and not health.offsite("http://x/a", "http://X/b")
+    assert health.offsite("http://x/a", "http://y/a") and not health.offsite(
+        "http://x/a", "http://X/b"
+    )
     assert health.not_found_page("<h1>该信息不存在或已被删除</h1>")
     assert not health.not_found_page("<div class='is-mailwen'>正文</div>")
 
@@ -87,8 +89,13 @@ def test_progress_line_counts_rows_so_far(tmp_path) -> None:
     from spiders.profile import parse_profile
 
     section = parse_profile(luan_profile_text("http://127.0.0.1:1")).sections["bxcy"]
-    job = _Job(SourceConfig(name="luan-bxcy", profile="sites/x.toml", section="bxcy"),
-               tmp_path / "x.toml", section, tmp_path, 30.0)
+    job = _Job(
+        SourceConfig(name="luan-bxcy", profile="sites/x.toml", section="bxcy"),
+        tmp_path / "x.toml",
+        section,
+        tmp_path,
+        30.0,
+    )
     (tmp_path / "items.jsonl").write_text('{"a": 1}\n{"a": 2}\n', encoding="utf-8")
     lines: list[str] = []
     _report(lines.append, [(job, [])], 1, 3)

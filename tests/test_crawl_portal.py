@@ -22,7 +22,7 @@ from monitor.timeutil import parse_iso
 
 NOW = "2026-11-26T10:00"
 SOURCES = {
-    "bxcy": ('luan-bxcy', "bxcy", "办公室"),
+    "bxcy": ("luan-bxcy", "bxcy", "办公室"),
     "bmxx": ("luan-bmxx", "bmxx", "办公室"),
     "json": ("luan-json", "json", "信访科"),
     "news": ("sample-news", "news", None),
@@ -34,10 +34,12 @@ def sources_toml(names: list[str], timeout: str | None = None) -> str:
     out = []
     for key in names:
         name, section, department = SOURCES[key]
-        out.append(f'[[sources]]\nname = "{name}"\nprofile = "sites/sample.toml"\n'
-                   f'section = "{section}"\n'
-                   + (f'department_default = "{department}"\n' if department else "")
-                   + (f'timeout = "{timeout}"\n' if timeout else ""))
+        out.append(
+            f'[[sources]]\nname = "{name}"\nprofile = "sites/sample.toml"\n'
+            f'section = "{section}"\n'
+            + (f'department_default = "{department}"\n' if department else "")
+            + (f'timeout = "{timeout}"\n' if timeout else "")
+        )
     return "\n".join(out)
 
 
@@ -58,11 +60,17 @@ def write_profile(tmp_path: Path, text: str, name: str = "sample.toml") -> Path:
 
 
 @pytest.fixture
-def crawl_app(make_app: Callable[..., App], portal: SamplePortal, tmp_path: Path) -> Callable[..., App]:
+def crawl_app(
+    make_app: Callable[..., App], portal: SamplePortal, tmp_path: Path
+) -> Callable[..., App]:
     """crawl_app(["bxcy"], edit=lambda text: text, now=NOW) → App whose profile is the portal's."""
 
-    def factory(names: list[str], edit: Callable[[str], str] | None = None, now: str = NOW,
-                timeout: str | None = None) -> App:
+    def factory(
+        names: list[str],
+        edit: Callable[[str], str] | None = None,
+        now: str = NOW,
+        timeout: str | None = None,
+    ) -> App:
         text = luan_profile_text(portal.base_url)
         write_profile(tmp_path, edit(text) if edit else text)
         return make_app(sources_toml(names, timeout), now=now)
@@ -106,8 +114,14 @@ def test_gbk_cms_pagination_detail_reply_incremental_and_withdrawn(make_app, tmp
 def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     # 45 messages over 3 pages (20/20/5) + one 不公开, newest first
     for n in range(45):
-        portal.add_message(f"m{n:03d}", f"关于朱镕基路第{n}号路灯的问题", at("2026-11-02T09:00") + timedelta(hours=n * 5),
-                           department="城建科", author=f"王{n}", body=f"来信内容{n}")
+        portal.add_message(
+            f"m{n:03d}",
+            f"关于朱镕基路第{n}号路灯的问题",
+            at("2026-11-02T09:00") + timedelta(hours=n * 5),
+            department="城建科",
+            author=f"王{n}",
+            body=f"来信内容{n}",
+        )
     portal.add_message("secret", "个人隐私来信", at("2026-11-25T08:00"), public=False)
     portal.reply("m000", at("2026-11-03T16:20"), department="市城管局", text="已安排维修。")
     write_profile(tmp_path, luan_profile_text(portal.base_url))
@@ -120,7 +134,9 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     assert first.requests == 1 + 3 + 45
     found = messages(app)
     m = found["m044"]
-    assert m.title == "关于朱镕基路第44号路灯的问题" and m.author == "王44" and m.body == "来信内容44"
+    assert (
+        m.title == "关于朱镕基路第44号路灯的问题" and m.author == "王44" and m.body == "来信内容44"
+    )
     assert m.department == "城建科" and m.category == "咨询" and m.kind == "reply"
     assert m.posted_at == at("2026-11-11T13:00") and m.status_text == "未回复"
     assert m.url.endswith("/nocache/supervision/detail/m044.html")
@@ -154,7 +170,9 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     assert third.ok and third.updated == 44 and third.replied == 44
     assert len([p for p in portal.paths[before:] if "/detail/" in p]) == 44
     found = messages(app)
-    assert found["m044"].state == "replied_late" and found["m044"].replied_at == at("2026-11-26T10:30")
+    assert found["m044"].state == "replied_late" and found["m044"].replied_at == at(
+        "2026-11-26T10:30"
+    )
     assert found["m044"].reply == "答复44" and found["m044"].reply_department == "市城管局"
 
     # a withdrawn message: only its own detail page, gone on two checks an hour apart, says so
@@ -184,7 +202,11 @@ def _scenario(portal: SamplePortal, make_app, tmp_path: Path) -> None:
     with app.session() as s:
         runs = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
         assert [r.ok for r in runs] == [True, True, True, True, False, True, True, True, True]
-        assert runs[0].new == 46 and runs[7].stats["full_pass"] is True and runs[7].stats["withdrawn"] == 1
+        assert (
+            runs[0].new == 46
+            and runs[7].stats["full_pass"] is True
+            and runs[7].stats["withdrawn"] == 1
+        )
 
 
 def test_partial_pass_never_withdraws(crawl_app, portal: SamplePortal) -> None:
@@ -193,20 +215,38 @@ def test_partial_pass_never_withdraws(crawl_app, portal: SamplePortal) -> None:
     app = crawl_app(["bxcy"], edit=lambda t: t.replace("max_pages = 1000", "max_pages = 1"))
     assert one(run_crawl(app)).new == 20  # page 1 only: the limit
     with app.session() as s:  # a message known from an earlier, longer crawl
-        s.add(Message(source="luan-bxcy", external_id="old", title="旧", posted_at=at("2026-11-01T09:00"),
-                      due_date=at("2026-11-08T00:00").date(), deadline=at("2026-11-08T00:00"),
-                      first_seen=at("2026-11-01T10:00"), last_seen=at("2026-11-01T10:00"), state="open"))
+        s.add(
+            Message(
+                source="luan-bxcy",
+                external_id="old",
+                title="旧",
+                posted_at=at("2026-11-01T09:00"),
+                due_date=at("2026-11-08T00:00").date(),
+                deadline=at("2026-11-08T00:00"),
+                first_seen=at("2026-11-01T10:00"),
+                last_seen=at("2026-11-01T10:00"),
+                state="open",
+            )
+        )
     result = one(run_crawl(app, now=at("2026-11-26T10:10")))
     assert result.ok and result.withdrawn == 0
     assert messages(app)["old"].state == "open"
 
 
 def test_json_api_status_only_reply_is_approximate(crawl_app, portal: SamplePortal) -> None:
-    portal.add_message("9001", "噪音扰民", at("2026-11-20T08:00"), section="json", body="夜间施工",
-                       department="市生态环境局")
+    portal.add_message(
+        "9001",
+        "噪音扰民",
+        at("2026-11-20T08:00"),
+        section="json",
+        body="夜间施工",
+        department="市生态环境局",
+    )
     portal.add_message("9002", "停车难", at("2026-11-21T08:00"), section="json")
     # a profile whose detail has no reply time: only the list status can say "replied"
-    app = crawl_app(["json"], edit=lambda t: t.replace('fields.replied_at = { json = "data.reply_time" }\n', ""))
+    app = crawl_app(
+        ["json"], edit=lambda t: t.replace('fields.replied_at = { json = "data.reply_time" }\n', "")
+    )
     first = one(run_crawl(app))
     assert first.ok and first.new == 2
     found = messages(app, "luan-json")
@@ -218,7 +258,9 @@ def test_json_api_status_only_reply_is_approximate(crawl_app, portal: SamplePort
     second = one(run_crawl(app, now=seen_at))
     assert second.ok and second.replied == 1
     m = messages(app, "luan-json")["9001"]
-    assert m.replied_at == seen_at and m.replied_at_approx and m.state in ("replied", "replied_late")
+    assert (
+        m.replied_at == seen_at and m.replied_at_approx and m.state in ("replied", "replied_late")
+    )
     assert m.reply == "已责令整改"
 
 
@@ -229,24 +271,40 @@ def test_json_api_reply_time_from_detail(crawl_app, portal: SamplePortal) -> Non
     portal.reply("9003", at("2026-11-23T15:00"), text="已协调")
     assert one(run_crawl(app, now=at("2026-11-26T10:10"))).replied == 1
     m = messages(app, "luan-json")["9003"]
-    assert m.replied_at == at("2026-11-23T15:00") and not m.replied_at_approx and m.state == "replied"
+    assert (
+        m.replied_at == at("2026-11-23T15:00") and not m.replied_at_approx and m.state == "replied"
+    )
 
 
 def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
     from monitor.cli import main
 
-    portal.add_message("b1", "部门信箱来信", at("2026-11-25T09:00"), section="bmxx", department="人事科")
+    portal.add_message(
+        "b1", "部门信箱来信", at("2026-11-25T09:00"), section="bmxx", department="人事科"
+    )
     portal.add_message("x1", "百姓畅言来信", at("2026-11-25T09:00"), section="bxcy")
     app = crawl_app(["bxcy", "bmxx"])
     app.sessions  # the database exists (as `init` would have made it)
     runner = CliRunner()
-    result = runner.invoke(main, ["--config", str(app.config.path), "crawl", "luan-bmxx", "--json",
-                                  "--now", NOW])
+    result = runner.invoke(
+        main, ["--config", str(app.config.path), "crawl", "luan-bmxx", "--json", "--now", NOW]
+    )
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
     # robots.txt, page 1 (one row: the last page), one detail
-    assert document == [{"source": "luan-bmxx", "ok": True, "complete": True, "new": 1, "updated": 0,
-                         "requests": 3, "error": None, "replied": 0, "withdrawn": 0}]
+    assert document == [
+        {
+            "source": "luan-bmxx",
+            "ok": True,
+            "complete": True,
+            "new": 1,
+            "updated": 0,
+            "requests": 3,
+            "error": None,
+            "replied": 0,
+            "withdrawn": 0,
+        }
+    ]
     assert messages(app, "luan-bmxx")["b1"].department == "人事科"
     assert messages(app, "luan-bxcy") == {}
     table = runner.invoke(main, ["--config", str(app.config.path), "crawl", "--now", NOW])
@@ -255,8 +313,9 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
     bad = runner.invoke(main, ["--config", str(app.config.path), "crawl", "nosuch"])
     assert bad.exit_code == 2 and "nosuch" in bad.output
     portal.set_mode("403")
-    blocked = runner.invoke(main, ["--config", str(app.config.path), "crawl", "luan-bxcy", "--json",
-                                   "--now", NOW])
+    blocked = runner.invoke(
+        main, ["--config", str(app.config.path), "crawl", "luan-bxcy", "--json", "--now", NOW]
+    )
     assert blocked.exit_code == 1
     document = json.loads(blocked.stdout)  # the JSON is still complete on stdout
     assert document[0]["ok"] is False and "403" in document[0]["error"]
@@ -265,13 +324,25 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
 
 
 def test_news_feed_and_keyword_requests(crawl_app, portal: SamplePortal) -> None:
-    portal.add_news("/news/1.html", "六安审计发现问题资金", at("2026-11-25T09:00"), "审计发现问题资金", "皖西日报")
-    portal.add_news("/news/2.html", "秋季运动会开幕", at("2026-11-25T10:00"), "运动会", "六安新闻网")
+    portal.add_news(
+        "/news/1.html",
+        "六安审计发现问题资金",
+        at("2026-11-25T09:00"),
+        "审计发现问题资金",
+        "皖西日报",
+    )
+    portal.add_news(
+        "/news/2.html", "秋季运动会开幕", at("2026-11-25T10:00"), "运动会", "六安新闻网"
+    )
     app = crawl_app(["news", "news_search"])
     with app.session() as s:
         for term in ("审计", "欠薪"):
-            s.add(WatchTerm(term=term, level="warning", exclude=[], enabled=True, updated_at=at(NOW)))
-        s.add(WatchTerm(term="停用词", level="warning", exclude=[], enabled=False, updated_at=at(NOW)))
+            s.add(
+                WatchTerm(term=term, level="warning", exclude=[], enabled=True, updated_at=at(NOW))
+            )
+        s.add(
+            WatchTerm(term="停用词", level="warning", exclude=[], enabled=False, updated_at=at(NOW))
+        )
     before = portal.request_count
     results = {r.source: r for r in run_crawl(app)}
     assert results["sample-news"].ok and results["sample-news"].new == 2
@@ -279,14 +350,26 @@ def test_news_feed_and_keyword_requests(crawl_app, portal: SamplePortal) -> None
     assert len(searches) == 2  # one request per enabled watch term
     assert results["sample-search"].ok and results["sample-search"].new == 0  # same urls, dedup
     from monitor.db.models import NewsItem
+
     with app.session() as s:
         items = s.scalars(select(NewsItem).order_by(NewsItem.url)).all()
-        assert [i.title for i in items if i.source == "sample-news"] == ["六安审计发现问题资金", "秋季运动会开幕"]
+        assert [i.title for i in items if i.source == "sample-news"] == [
+            "六安审计发现问题资金",
+            "秋季运动会开幕",
+        ]
         assert items[0].outlet == "皖西日报" and items[0].published_at == at("2026-11-25T09:00")
 
 
-BLOCKS = [("403", "403"), ("412", "412"), ("521", "521"), ("challenge", "JavaScript"),
-          ("tiny", "页面异常短小"), ("empty", "列表为空"), ("nodate", "posted_at"), ("500", "HTTP 500")]
+BLOCKS = [
+    ("403", "403"),
+    ("412", "412"),
+    ("521", "521"),
+    ("challenge", "JavaScript"),
+    ("tiny", "页面异常短小"),
+    ("empty", "列表为空"),
+    ("nodate", "posted_at"),
+    ("500", "HTTP 500"),
+]
 
 
 def test_unhealthy_sources(crawl_app, portal: SamplePortal) -> None:
@@ -330,8 +413,12 @@ def test_unhealthy_sources(crawl_app, portal: SamplePortal) -> None:
 
 def test_request_timeout_and_child_time_limit(crawl_app, portal: SamplePortal) -> None:
     portal.add_message("t1", "来信", at("2026-11-20T09:00"))
-    app = crawl_app(["bxcy"], edit=lambda t: t.replace("timeout = 10", "timeout = 1")
-                    .replace("retries = 1", "retries = 0"))
+    app = crawl_app(
+        ["bxcy"],
+        edit=lambda t: t.replace("timeout = 10", "timeout = 1").replace(
+            "retries = 1", "retries = 0"
+        ),
+    )
     portal.set_mode("hang")
     result = one(run_crawl(app))
     assert not result.ok and "超时" in result.error
@@ -363,29 +450,53 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
     from werkzeug import Request as WRequest
     from werkzeug import Response as WResponse
 
-    fixture = json.loads((Path(__file__).parent / "fixtures" / "portal" / "people_threads.json")
-                         .read_text(encoding="utf-8"))
+    fixture = json.loads(
+        (Path(__file__).parent / "fixtures" / "portal" / "people_threads.json").read_text(
+            encoding="utf-8"
+        )
+    )
     seen: list[dict[str, str]] = []
 
     def threads(request: WRequest) -> WResponse:
         seen.append({**request.form, "ua": request.headers.get("User-Agent", "")})
         last = request.form.get("lastItem", "")
-        rows = fixture["responseData"] if last == "" else \
-            [{"tid": 17999000, "subject": "更早的留言", "dateline": 1690000000, "answerDateline": None,
-              "answerOrganization": None, "stateInfo": "办理中"}] if last == "18000100" else []
-        return WResponse(json.dumps({"result": "success", "responseData": rows}),
-                         content_type="application/json")
+        rows = (
+            fixture["responseData"]
+            if last == ""
+            else [
+                {
+                    "tid": 17999000,
+                    "subject": "更早的留言",
+                    "dateline": 1690000000,
+                    "answerDateline": None,
+                    "answerOrganization": None,
+                    "stateInfo": "办理中",
+                }
+            ]
+            if last == "18000100"
+            else []
+        )
+        return WResponse(
+            json.dumps({"result": "success", "responseData": rows}), content_type="application/json"
+        )
 
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
-    httpserver.expect_request("/threads/queryThreadsList", method="POST").respond_with_handler(threads)
+    httpserver.expect_request("/threads/queryThreadsList", method="POST").respond_with_handler(
+        threads
+    )
     root = Path(__file__).resolve().parent.parent
     text = (root / "config" / "sites" / "people_liuyan.toml").read_text(encoding="utf-8")
-    text = text.replace('base_url = "https://liuyan.people.com.cn"',
-                        f'base_url = "{httpserver.url_for("/").rstrip("/")}"').replace("delay = 2.0", "delay = 0")
+    text = text.replace(
+        'base_url = "https://liuyan.people.com.cn"',
+        f'base_url = "{httpserver.url_for("/").rstrip("/")}"',
+    ).replace("delay = 2.0", "delay = 0")
     text = text.replace("page_size = 10", "page_size = 2")  # the fixture's page holds 2 rows
     write_profile(tmp_path, text, "people.toml")
-    app = make_app('[[sources]]\nname = "people"\nprofile = "sites/people.toml"\nsection = "luan"\n'
-                   'department_default = "办公室"\n', now=NOW)
+    app = make_app(
+        '[[sources]]\nname = "people"\nprofile = "sites/people.toml"\nsection = "luan"\n'
+        'department_default = "办公室"\n',
+        now=NOW,
+    )
     result = one(run_crawl(app))
     assert result.ok and result.new == 3, result.error
     # a full page of 2 rows, then a short page of 1: the last page (DESIGN §5)
@@ -403,8 +514,9 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
 def test_sections_of_one_polite_site_take_turns(crawl_app, portal: SamplePortal) -> None:
     for n in range(3):
         portal.add_message(f"x{n}", f"百姓畅言{n}", at("2026-11-20T09:00") + timedelta(hours=n))
-        portal.add_message(f"y{n}", f"部门信箱{n}", at("2026-11-20T09:00") + timedelta(hours=n),
-                           section="bmxx")
+        portal.add_message(
+            f"y{n}", f"部门信箱{n}", at("2026-11-20T09:00") + timedelta(hours=n), section="bmxx"
+        )
     app = crawl_app(["bxcy", "bmxx"], edit=lambda t: t.replace("delay = 0.0", "delay = 0.01"))
     results = run_crawl(app)
     assert [r.ok for r in results] == [True, True] and [r.new for r in results] == [3, 3]
@@ -419,8 +531,10 @@ def test_reply_shown_only_on_the_detail_page(crawl_app, portal: SamplePortal) ->
     portal.add_message("d1", "只有详情页显示回复", at("2026-11-23T09:00"))
     portal.add_message("d2", "早已回复", at("2026-11-20T09:00"))
     portal.reply("d2", at("2026-11-21T09:00"))
-    app = crawl_app(["bxcy"], edit=lambda t: t.replace(
-        'status_text = { xpath = "normalize-space(./td[7])" }\n', "", 1))
+    app = crawl_app(
+        ["bxcy"],
+        edit=lambda t: t.replace('status_text = { xpath = "normalize-space(./td[7])" }\n', "", 1),
+    )
     assert one(run_crawl(app)).new == 2
     portal.reply("d1", at("2026-11-25T16:00"), text="详情页里的答复")
     before = portal.request_count
@@ -429,4 +543,8 @@ def test_reply_shown_only_on_the_detail_page(crawl_app, portal: SamplePortal) ->
     details = [p for p in portal.paths[before:] if "/detail/" in p]
     assert details == ["/nocache/supervision/detail/d1.html"]  # the open one only
     m = messages(app)["d1"]
-    assert m.state == "replied" and m.replied_at == at("2026-11-25T16:00") and m.reply == "详情页里的答复"
+    assert (
+        m.state == "replied"
+        and m.replied_at == at("2026-11-25T16:00")
+        and m.reply == "详情页里的答复"
+    )

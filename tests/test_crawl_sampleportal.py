@@ -32,13 +32,15 @@ def portal():
 def test_html_list_detail_gbk_paging_and_modes(portal: SamplePortal) -> None:
     base = portal.base_url
     for n in range(25):
-        portal.add_message(f"m{n:03d}", f"关于道路维修的问题{n}", datetime(2026, 11, 1 + n % 20, 9, n))
+        portal.add_message(
+            f"m{n:03d}", f"关于道路维修的问题{n}", datetime(2026, 11, 1 + n % 20, 9, n)
+        )
     portal.add_message("secret", "不公开来信", datetime(2026, 11, 25, 9, 0), public=False)
     portal.reply("m000", datetime(2026, 11, 3, 16, 20), department="综合科", text="已处理")
     status, body, ctype = fetch(f"{base}/nocache/supervision/?product_id=3&page=1")
     assert status == 200 and "charset" not in ctype
     text = body.decode("gbk")
-    assert 'charset=gb2312' in text and text.count("<tr><td>") == 20
+    assert "charset=gb2312" in text and text.count("<tr><td>") == 20
     assert "[不公开]</span>不公开来信" in text and "detail/secret" not in text
     _, page2, _ = fetch(f"{base}/nocache/supervision/?product_id=3&page=2")
     assert page2.decode("gbk").count("<tr><td>") == 6
@@ -67,7 +69,9 @@ def test_json_api_news_and_profile(portal: SamplePortal) -> None:
     portal.reply("9001", datetime(2026, 11, 21, 10, 0), text="已协调处理")
     _, body, _ = fetch(f"{base}/index.php?c=DetailJson&id=9001")
     assert json.loads(body)["data"]["reply_text"] == "已协调处理"
-    portal.add_news("/news/1.html", "某地审计发现问题", datetime(2026, 11, 25, 9, 0), "正文", "皖西日报")
+    portal.add_news(
+        "/news/1.html", "某地审计发现问题", datetime(2026, 11, 25, 9, 0), "正文", "皖西日报"
+    )
     _, rss, _ = fetch(f"{base}/news/rss.xml?q=审计".replace("审计", "%E5%AE%A1%E8%AE%A1"))
     assert b"/news/1.html" in rss and "皖西日报".encode() in rss
     profile = tomllib.loads(luan_profile_text(base))

@@ -53,7 +53,9 @@ enabled = false
 
 
 def test_build_jobs_one_crawl_per_enabled_source_and_the_daily_jobs(tmp_path: Path) -> None:
-    path = write_config(tmp_path, SOURCES + '[summary]\nat = "09:15"\n[daemon]\nsweep_every = "2m"\n')
+    path = write_config(
+        tmp_path, SOURCES + '[summary]\nat = "09:15"\n[daemon]\nsweep_every = "2m"\n'
+    )
     (tmp_path / "site.toml").write_text("", encoding="utf-8")
     config = load_config(path)
     jobs = DaemonJobs(App(config, clock=fixed_clock(local("2026-09-30T16:00"))))
@@ -62,7 +64,7 @@ def test_build_jobs_one_crawl_per_enabled_source_and_the_daily_jobs(tmp_path: Pa
     assert set(specs) == {"sweep", "crawl:a", "dispatch", "summary", "calendar", "heartbeat"}
     assert specs["crawl:a"].executor == "crawl"
     sweep = specs["sweep"].trigger
-    assert sweep.get_next_fire_time(None, start) == start            # a sweep at start-up
+    assert sweep.get_next_fire_time(None, start) == start  # a sweep at start-up
     assert sweep.get_next_fire_time(start, start) == start + timedelta(minutes=2)
     first_crawl = specs["crawl:a"].trigger.get_next_fire_time(None, start)
     assert start < first_crawl <= start + timedelta(seconds=5 + 10)  # staggered, jittered
@@ -75,8 +77,9 @@ def test_build_jobs_one_crawl_per_enabled_source_and_the_daily_jobs(tmp_path: Pa
 
 
 def test_crawl_window_gives_a_grid_on_working_days(tmp_path: Path) -> None:
-    path = write_config(tmp_path, SOURCES + '[daemon]\ncrawl_window = "08:00-18:00"\n'
-                        'crawl_on_rest_days = false\n')
+    path = write_config(
+        tmp_path, SOURCES + '[daemon]\ncrawl_window = "08:00-18:00"\ncrawl_on_rest_days = false\n'
+    )
     (tmp_path / "site.toml").write_text("", encoding="utf-8")
     config = load_config(path)
     jobs = DaemonJobs(App(config))
@@ -99,6 +102,7 @@ def test_bad_crawl_window_names_the_key(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------------------
 # the lock and the heartbeat
 # ---------------------------------------------------------------------------------------
+
 
 def test_sqlite_lock_refuses_a_second_holder_until_released(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'monitor.db'}"
@@ -151,6 +155,7 @@ def test_heartbeat_makes_status_say_running_and_a_clean_stop_clears_it(make_app)
 # a real `opinion-monitor run`
 # ---------------------------------------------------------------------------------------
 
+
 def wait_for(condition: Callable[[], bool], what: str, limit: float = 90.0) -> None:
     """Poll until `condition` holds (a process needs real time to start; this is no timed
     assertion: the limit only turns a hang into a failure)."""
@@ -165,7 +170,11 @@ def start_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", "--config", str(config), "run", "--log-file", str(log)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def declare(app: App, title: str) -> None:
@@ -190,17 +199,20 @@ def sent_subjects(app: App) -> dict[str, str]:
 def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) -> None:
     wecom = FakeWecom().start()
     try:
-        path = write_config(tmp_path / "cfg", f"""
+        path = write_config(
+            tmp_path / "cfg",
+            f"""
             [channels.office]
             kind = "wecom"
-            webhook = "{wecom.url('office')}"
+            webhook = "{wecom.url("office")}"
             [routing]
             default = ["office"]
             crisis = ["office"]
             [daemon]
             sweep_every = "1m"
             dispatch_every = "1s"
-            """)
+            """,
+        )
         app = App(load_config(path))
         app.sessions  # create the schema before the daemon starts
         declare(app, "甲事件")
@@ -211,9 +223,15 @@ def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) ->
             # one daemon per database: a second one refuses at once, non-zero, clear message
             second = subprocess.run(
                 [sys.executable, "-m", "monitor", "--config", str(path), "run"],
-                cwd=ROOT, capture_output=True, text=True, timeout=120)
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert second.returncode != 0
-            assert "已有一个 opinion-monitor run" in second.stderr and "Traceback" not in second.stderr
+            assert (
+                "已有一个 opinion-monitor run" in second.stderr and "Traceback" not in second.stderr
+            )
             with app.session() as session:
                 assert status_document(session, app.config, datetime.now(UTC))["daemon"] is True
             first.send_signal(signal.SIGKILL)
@@ -225,20 +243,26 @@ def test_kill_9_restart_sends_nothing_twice_and_loses_nothing(tmp_path: Path) ->
         declare(app, "乙事件")
         restarted = start_run(path, log)
         try:
-            wait_for(lambda: any("乙事件" in c for c in wecom.contents()), "the alert after restart")
-            wait_for(lambda: all(s == "sent" for s in sent_subjects(app).values()), "an empty outbox")
+            wait_for(
+                lambda: any("乙事件" in c for c in wecom.contents()), "the alert after restart"
+            )
+            wait_for(
+                lambda: all(s == "sent" for s in sent_subjects(app).values()), "an empty outbox"
+            )
             restarted.send_signal(signal.SIGTERM)
             assert restarted.wait(60) == 0
         finally:
             if restarted.poll() is None:
                 restarted.kill()
         contents = wecom.contents()
-        alerts = [c for c in contents if "汇总" not in c]    # the summary lists events too
-        assert sum("甲事件" in c for c in alerts) == 1        # not sent again after the crash
-        assert sum("乙事件" in c for c in alerts) == 1        # not lost
+        alerts = [c for c in contents if "汇总" not in c]  # the summary lists events too
+        assert sum("甲事件" in c for c in alerts) == 1  # not sent again after the crash
+        assert sum("乙事件" in c for c in alerts) == 1  # not lost
         with app.session() as session:
-            summaries = [a for a in session.scalars(select(Alert).where(Alert.kind == "daily_summary"))]
-            assert session.get(Meta, "daemon.heartbeat") is None   # a clean stop clears it
+            summaries = [
+                a for a in session.scalars(select(Alert).where(Alert.kind == "daily_summary"))
+            ]
+            assert session.get(Meta, "daemon.heartbeat") is None  # a clean stop clears it
         # a summary missed while down is caught up once at start-up, never twice
         assert len(summaries) <= 1
         assert sum("汇总" in c for c in contents) == len(summaries)
@@ -294,8 +318,11 @@ def test_the_scheduler_of_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     assert jobs["crawl:a"].executor == "crawl" and jobs["sweep"].executor == "default"
     caplog.set_level(logging.INFO, logger="monitor.daemon")
     scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_MISSED, "crawl:a", "default", start))
-    scheduler._dispatch_event(JobExecutionEvent(EVENT_JOB_ERROR, "sweep", "default", start,
-                                                exception=RuntimeError("database is locked")))
+    scheduler._dispatch_event(
+        JobExecutionEvent(
+            EVENT_JOB_ERROR, "sweep", "default", start, exception=RuntimeError("database is locked")
+        )
+    )
     text = caplog.text
     assert "job crawl:a missed its run at 2026-09-30 16:00:00" in text
     assert "job sweep failed: RuntimeError: database is locked" in text
@@ -318,16 +345,36 @@ def test_postgres_second_run_waits_as_standby_and_takes_over(make_pg_app, tmp_pa
     standby = None
     try:
         wait_for(lambda: heartbeat_pid() == first.pid, "the first daemon's heartbeat")
-        refused = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
-                                 cwd=ROOT, capture_output=True, text=True, timeout=120)
+        refused = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(path), "run"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert refused.returncode != 0 and "--standby" in refused.stderr
         env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
         standby = subprocess.Popen(
-            [sys.executable, "-m", "monitor", "--config", str(path), "run", "--standby",
-             "--log-file", str(standby_log)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(lambda: standby_log.exists() and "waiting to take over" in standby_log.read_text(),
-                 "the standby to wait")
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(path),
+                "run",
+                "--standby",
+                "--log-file",
+                str(standby_log),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(
+            lambda: standby_log.exists() and "waiting to take over" in standby_log.read_text(),
+            "the standby to wait",
+        )
         assert standby.poll() is None
         first.send_signal(signal.SIGTERM)
         assert first.wait(60) == 0
@@ -342,10 +389,16 @@ def test_postgres_second_run_waits_as_standby_and_takes_over(make_pg_app, tmp_pa
 
 def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
     path = write_config(tmp_path, SOURCES)
-    (tmp_path / "site.toml").write_text('[site]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n',
-                                        encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    (tmp_path / "site.toml").write_text(
+        '[site]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n', encoding="utf-8"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(path), "run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert "site.toml" in result.stderr and "sections" in result.stderr
     assert "Traceback" not in result.stderr
@@ -353,11 +406,20 @@ def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
 
 
 def test_run_refuses_a_missing_channel_secret_at_start(tmp_path: Path) -> None:
-    path = write_config(tmp_path, '[channels.office]\nkind = "wecom"\n'
-                        'webhook = "env:OM_TEST_UNSET_WEBHOOK"\n[routing]\ndefault = ["office"]\n')
+    path = write_config(
+        tmp_path,
+        '[channels.office]\nkind = "wecom"\n'
+        'webhook = "env:OM_TEST_UNSET_WEBHOOK"\n[routing]\ndefault = ["office"]\n',
+    )
     env = {k: v for k, v in os.environ.items() if k != "OM_TEST_UNSET_WEBHOOK"}
-    result = subprocess.run([sys.executable, "-m", "monitor", "--config", str(path), "run"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(path), "run"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 2
     assert "channels.office.webhook" in result.stderr and "OM_TEST_UNSET_WEBHOOK" in result.stderr
     assert "Traceback" not in result.stderr

@@ -39,7 +39,9 @@ def world(tmp_path: Path):
     wecom.start()
     smtp.start()
     (tmp_path / "site.toml").write_text(luan_profile_text(base), encoding="utf-8")
-    path = write_config(tmp_path, f"""
+    path = write_config(
+        tmp_path,
+        f"""
         [[sources]]
         name = "portal-bxcy"
         profile = "site.toml"
@@ -48,10 +50,10 @@ def world(tmp_path: Path):
 
         [channels.office]
         kind = "wecom"
-        webhook = "{wecom.url('office')}"
+        webhook = "{wecom.url("office")}"
         [channels.mail]
         kind = "email"
-        smtp = "{smtp.url('monitor')}"
+        smtp = "{smtp.url("monitor")}"
         to = ["office@example.gov.cn"]
         starttls = false
 
@@ -66,7 +68,8 @@ def world(tmp_path: Path):
         dispatch_every = "30m"
         crawl_window = "08:00-18:00"
         crawl_on_rest_days = false
-        """)
+        """,
+    )
     app = App(load_config(path), clock=clock)
     app.sessions
     channels_for(app, timing)
@@ -85,14 +88,19 @@ def test_the_daemon_jobs_across_national_day(world) -> None:
         from monitor.tracking import declare_event
 
         with app.session() as session:
-            event = declare_event(session, "网传审计数据失实", "major", local("2026-09-30T09:00"),
-                                  app.config, clock())
+            event = declare_event(
+                session, "网传审计数据失实", "major", local("2026-09-30T09:00"), app.config, clock()
+            )
             declared.append(event.id)
 
     steps = [
         Step(local("2026-09-30T09:00"), declare),
-        Step(local("2026-10-08T09:00"), lambda _d: portal.reply(
-            "x1", local("2026-10-08T09:00"), department="综合科", text="已拨付。")),
+        Step(
+            local("2026-10-08T09:00"),
+            lambda _d: portal.reply(
+                "x1", local("2026-10-08T09:00"), department="综合科", text="已拨付。"
+            ),
+        ),
     ]
     jobs = DaemonJobs(app, started_at=START)
     specs = [s for s in build_jobs(jobs, app.config, START) if s.kind in DEMO_JOB_KINDS]
@@ -133,8 +141,12 @@ def test_the_daemon_jobs_across_national_day(world) -> None:
     assert any("咨询工程款拨付进度" in c for c in wecom.contents())
     # the summary: once per working day, never on the holiday
     summaries = sorted(a.subject for a in rows if a.kind == "daily_summary")
-    assert summaries == ["summary:2026-09-29", "summary:2026-09-30", "summary:2026-10-08",
-                         "summary:2026-10-09"]
+    assert summaries == [
+        "summary:2026-09-29",
+        "summary:2026-09-30",
+        "summary:2026-10-08",
+        "summary:2026-10-09",
+    ]
     assert simulation.runs["summary"] == 4
     assert len(smtp.messages) == 4
     assert {a.status for a in rows} == {"sent"}

@@ -35,8 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
-    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def one_clear_line(result: subprocess.CompletedProcess[str], code: int, *words: str) -> None:
@@ -58,8 +64,11 @@ def make_database(folder: Path) -> Path:
 @contextlib.contextmanager
 def tmpfs(where: Path, size: str = "2m") -> Iterator[Path]:
     where.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs to fill a disk here: {done.stderr.strip()}")
     try:
@@ -91,10 +100,13 @@ def immutable(path: Path) -> Iterator[None]:
 # start-up: one line each, exit 5, no traceback
 # ---------------------------------------------------------------------------------------
 
+
 def test_unreachable_postgresql(tmp_path: Path) -> None:
     path = tmp_path / "monitor.toml"
-    path.write_text(f'[monitor]\ndatabase = "postgresql+psycopg://om:DBSECRETPW@127.0.0.1:'
-                    f'{free_port()}/om"\n', encoding="utf-8")
+    path.write_text(
+        f'[monitor]\ndatabase = "postgresql+psycopg://om:DBSECRETPW@127.0.0.1:{free_port()}/om"\n',
+        encoding="utf-8",
+    )
     for command in ("run", "status"):
         result = run_cli(path, command)
         one_clear_line(result, 5, "无法连接 PostgreSQL", "127.0.0.1")
@@ -114,8 +126,9 @@ def test_full_disk(tmp_path: Path) -> None:
 def test_read_only_mount(tmp_path: Path) -> None:
     path = make_database(tmp_path / "cfg")
     folder = tmp_path / "cfg"
-    done = subprocess.run(["mount", "--bind", "-o", "ro", str(folder), str(folder)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "--bind", "-o", "ro", str(folder), str(folder)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot make a read-only bind mount here: {done.stderr.strip()}")
     try:
@@ -136,8 +149,10 @@ def test_read_only_database_file(tmp_path: Path) -> None:
 # a running daemon: the jobs back off together, log why, and log the recovery
 # ---------------------------------------------------------------------------------------
 
-def test_jobs_back_off_while_the_disk_is_full_and_recover(tmp_path: Path,
-                                                        caplog: pytest.LogCaptureFixture) -> None:
+
+def test_jobs_back_off_while_the_disk_is_full_and_recover(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     import logging
 
     from monitor.daemon.resilience import DatabaseGuard
@@ -153,12 +168,12 @@ def test_jobs_back_off_while_the_disk_is_full_and_recover(tmp_path: Path,
         heartbeat()
         assert not guard.failing
         fill(disk)
-        heartbeat()                       # a real write on a really full disk: logged, not raised
+        heartbeat()  # a real write on a really full disk: logged, not raised
         assert guard.failures == 1 and "磁盘已满" in caplog.text and "retry in 5s" in caplog.text
-        assert guard.run("sweep", lambda: None) is False   # every job waits out the backoff
+        assert guard.run("sweep", lambda: None) is False  # every job waits out the backoff
         clock[0] += 5
         heartbeat()
-        assert guard.failures == 2 and guard.delay() == 10.0   # backoff doubles
+        assert guard.failures == 2 and guard.delay() == 10.0  # backoff doubles
         (disk / "filler").unlink()
         clock[0] += 10
         heartbeat()
@@ -174,6 +189,7 @@ def test_jobs_back_off_while_the_disk_is_full_and_recover(tmp_path: Path,
 # delivery retries never block start-up or SIGTERM
 # ---------------------------------------------------------------------------------------
 
+
 def test_stoppable_timing_ends_a_backoff_at_once() -> None:
     from alerts.channels import DeliveryFailed
     from monitor.daemon.resilience import StoppableTiming
@@ -187,7 +203,9 @@ def test_stoppable_timing_ends_a_backoff_at_once() -> None:
 
 def test_sigterm_while_smtp_is_unreachable(tmp_path: Path) -> None:
     port = free_port()  # nothing listens: every attempt is refused, then backed off 2+5+15+30 s
-    path = write_config(tmp_path / "cfg", f"""
+    path = write_config(
+        tmp_path / "cfg",
+        f"""
         [channels.mail]
         kind = "email"
         smtp = "smtp://office@127.0.0.1:{port}"
@@ -198,15 +216,18 @@ def test_sigterm_while_smtp_is_unreachable(tmp_path: Path) -> None:
         crisis = ["mail"]
         [daemon]
         dispatch_every = "1s"
-        """)
+        """,
+    )
     app = App(load_config(path))
     app.sessions
     declare(app, "甲事件")  # a crisis alert is due at once, at any hour
     log = tmp_path / "run.log"
     process = start_run(path, log)
     try:
-        wait_for(lambda: log.exists() and "retry in" in log.read_text(encoding="utf-8"),
-                 "a delivery retry")
+        wait_for(
+            lambda: log.exists() and "retry in" in log.read_text(encoding="utf-8"),
+            "a delivery retry",
+        )
         text = log.read_text(encoding="utf-8")
         assert "scheduler running" in text  # start-up did not wait for the delivery
         process.send_signal(signal.SIGTERM)
@@ -225,12 +246,14 @@ def test_sigterm_while_smtp_is_unreachable(tmp_path: Path) -> None:
 # one lock per database file, whatever name reaches it; private file modes
 # ---------------------------------------------------------------------------------------
 
+
 def test_symlinked_database_path_meets_the_same_lock(tmp_path: Path) -> None:
     real = make_database(tmp_path / "real")
     (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
     linked = write_config(tmp_path / "other")
-    linked.write_text(f'[monitor]\ndatabase = "sqlite:///{tmp_path / "link" / "monitor.db"}"\n',
-                      encoding="utf-8")
+    linked.write_text(
+        f'[monitor]\ndatabase = "sqlite:///{tmp_path / "link" / "monitor.db"}"\n', encoding="utf-8"
+    )
     holder = DaemonLock(App(load_config(real)).config.database_url)
     assert holder.acquire()
     try:
@@ -255,8 +278,10 @@ def test_database_log_and_lock_are_private(tmp_path: Path) -> None:
     log = tmp_path / "logs" / "run.log"
     process = start_run(path, log)
     try:
-        wait_for(lambda: log.exists() and "scheduler running" in log.read_text(encoding="utf-8"),
-                 "the daemon to start")
+        wait_for(
+            lambda: log.exists() and "scheduler running" in log.read_text(encoding="utf-8"),
+            "the daemon to start",
+        )
         assert stat.S_IMODE(log.stat().st_mode) == 0o640
         assert stat.S_IMODE((tmp_path / "cfg" / "monitor.db.lock").stat().st_mode) == 0o600
         process.send_signal(signal.SIGTERM)
@@ -279,15 +304,19 @@ def test_postgres_lock_lost_with_its_connection_is_taken_again_or_given_up(make_
 
     def end_lock_sessions() -> None:
         with app.sessions() as session:
-            session.execute(text("SELECT pg_terminate_backend(pid) FROM pg_locks "
-                                 "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"))
+            session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks "
+                    "WHERE locktype = 'advisory' AND pid <> pg_backend_pid()"
+                )
+            )
             session.commit()
 
     end_lock_sessions()
-    assert first.holds()                      # free again: taken again
+    assert first.holds()  # free again: taken again
     end_lock_sessions()
     standby = DaemonLock(url)
-    assert standby.acquire()                  # a standby got in first
-    assert first.holds() is False             # so the first must stop
+    assert standby.acquire()  # a standby got in first
+    assert first.holds() is False  # so the first must stop
     standby.release()
     first.release()

@@ -31,28 +31,31 @@ def due(received: str, n: int = 5, mode: str = "as-is") -> date:
     return working_day_deadline(parse_iso(received), n, CAL, mode).due_date  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("received, mode, expected", [
-    # DESIGN's examples
-    ("2024-09-27T10:00", "as-is", "2024-10-10"),         # Sun 09-29 is a make-up workday
-    ("2025-12-20T10:00", "as-is", "2025-12-26"),         # Saturday receipt, as-is
-    ("2025-12-20T10:00", "next-workday", "2025-12-29"),  # deemed received Mon 12-22
-    # receipt on a holiday
-    ("2024-10-03T09:00", "as-is", "2024-10-12"),         # 10-08..11 + Sat 10-12 make-up
-    ("2024-10-03T09:00", "next-workday", "2024-10-14"),  # deemed received Tue 10-08
-    ("2026-02-17T12:00", "as-is", "2026-02-28"),         # Spring Festival; Sat 02-28 works
-    ("2026-02-17T12:00", "next-workday", "2026-03-02"),
-    # receipt on a make-up workday: it is a working day, both modes agree
-    # (09-21..24, then Mid-Autumn Fri 09-25 and the weekend, then Mon 09-28)
-    ("2026-09-20T15:00", "as-is", "2026-09-28"),
-    ("2026-09-20T15:00", "next-workday", "2026-09-28"),
-    ("2026-10-10T15:00", "as-is", "2026-10-16"),
-    # across National Day 2026 (10-01..07 off)
-    ("2026-09-29T10:00", "as-is", "2026-10-12"),          # 09-30, 10-08, 09, 10(Sat), 12
-    # an ordinary week
-    ("2026-11-23T09:00", "as-is", "2026-11-30"),
-    # late at night is still that Shanghai day
-    ("2026-11-23T23:59", "as-is", "2026-11-30"),
-])
+@pytest.mark.parametrize(
+    "received, mode, expected",
+    [
+        # DESIGN's examples
+        ("2024-09-27T10:00", "as-is", "2024-10-10"),  # Sun 09-29 is a make-up workday
+        ("2025-12-20T10:00", "as-is", "2025-12-26"),  # Saturday receipt, as-is
+        ("2025-12-20T10:00", "next-workday", "2025-12-29"),  # deemed received Mon 12-22
+        # receipt on a holiday
+        ("2024-10-03T09:00", "as-is", "2024-10-12"),  # 10-08..11 + Sat 10-12 make-up
+        ("2024-10-03T09:00", "next-workday", "2024-10-14"),  # deemed received Tue 10-08
+        ("2026-02-17T12:00", "as-is", "2026-02-28"),  # Spring Festival; Sat 02-28 works
+        ("2026-02-17T12:00", "next-workday", "2026-03-02"),
+        # receipt on a make-up workday: it is a working day, both modes agree
+        # (09-21..24, then Mid-Autumn Fri 09-25 and the weekend, then Mon 09-28)
+        ("2026-09-20T15:00", "as-is", "2026-09-28"),
+        ("2026-09-20T15:00", "next-workday", "2026-09-28"),
+        ("2026-10-10T15:00", "as-is", "2026-10-16"),
+        # across National Day 2026 (10-01..07 off)
+        ("2026-09-29T10:00", "as-is", "2026-10-12"),  # 09-30, 10-08, 09, 10(Sat), 12
+        # an ordinary week
+        ("2026-11-23T09:00", "as-is", "2026-11-30"),
+        # late at night is still that Shanghai day
+        ("2026-11-23T23:59", "as-is", "2026-11-30"),
+    ],
+)
 def test_reply_due_dates(received: str, mode: str, expected: str) -> None:
     assert due(received, mode=mode) == D(expected)
 
@@ -62,8 +65,9 @@ def test_receipt_day_is_the_shanghai_date_of_a_utc_instant() -> None:
     utc_receipt = datetime(2026, 11, 26, 17, 0, tzinfo=UTC)
     assert working_day_deadline(utc_receipt, 1, CAL).due_date == D("2026-11-30")
     # 2025-12-31T16:30Z is New Year's Day 00:30 there; 01-02/03 off, Sun 01-04 a make-up day
-    assert working_day_deadline(datetime(2025, 12, 31, 16, 30, tzinfo=UTC), 1, CAL).due_date \
-        == D("2026-01-04")
+    assert working_day_deadline(datetime(2025, 12, 31, 16, 30, tzinfo=UTC), 1, CAL).due_date == D(
+        "2026-01-04"
+    )
 
 
 def test_deadline_is_2400_of_the_due_date_in_shanghai() -> None:
@@ -117,8 +121,11 @@ def test_crisis_clocks_are_wall_clock_hours() -> None:
     assert deadlines["press_conference"] == parse_iso("2026-10-02T21:30")
     stages = clock_stages(deadlines["publish"], [parse_duration(x) for x in ("2h", "1h", "30m")])
     assert [(s.name, s.at) for s in stages] == [
-        ("2h", parse_iso("2026-10-02T00:30")), ("1h", parse_iso("2026-10-02T01:30")),
-        ("30m", parse_iso("2026-10-02T02:00")), ("overdue", parse_iso("2026-10-02T02:30"))]
+        ("2h", parse_iso("2026-10-02T00:30")),
+        ("1h", parse_iso("2026-10-02T01:30")),
+        ("30m", parse_iso("2026-10-02T02:00")),
+        ("overdue", parse_iso("2026-10-02T02:30")),
+    ]
 
 
 class TestStates:
@@ -126,8 +133,13 @@ class TestStates:
     warning = parse_iso("2026-11-27T00:00")
 
     def state(self, now: str, replied: str | None = None, withdrawn: bool = False) -> MessageState:
-        return message_state(self.deadline, self.warning, parse_iso(now),
-                             parse_iso(replied) if replied else None, withdrawn)
+        return message_state(
+            self.deadline,
+            self.warning,
+            parse_iso(now),
+            parse_iso(replied) if replied else None,
+            withdrawn,
+        )
 
     def test_open_then_at_risk_then_overdue(self) -> None:
         assert self.state("2026-11-26T10:00") is MessageState.OPEN
@@ -137,7 +149,9 @@ class TestStates:
 
     def test_replied_on_time_or_late_by_the_reply_time(self) -> None:
         assert self.state("2026-12-05T10:00", replied="2026-11-30T23:59") is MessageState.REPLIED
-        assert self.state("2026-12-05T10:00", replied="2026-12-01T08:00") is MessageState.REPLIED_LATE
+        assert (
+            self.state("2026-12-05T10:00", replied="2026-12-01T08:00") is MessageState.REPLIED_LATE
+        )
 
     def test_withdrawn_wins(self) -> None:
         assert self.state("2026-12-05T10:00", withdrawn=True) is MessageState.WITHDRAWN
@@ -147,12 +161,19 @@ def test_milestone_state_at_a_moment() -> None:
     deadline = parse_iso("2026-11-26T15:00")
     warn = first_warning([parse_duration("30m"), parse_duration("2h")])
     assert warn == timedelta(hours=2)
-    assert milestone_state(deadline, None, parse_iso("2026-11-26T12:59"), warn) is MilestoneState.OPEN
-    assert milestone_state(deadline, None, parse_iso("2026-11-26T13:00"), warn) is MilestoneState.AT_RISK
+    assert (
+        milestone_state(deadline, None, parse_iso("2026-11-26T12:59"), warn) is MilestoneState.OPEN
+    )
+    assert (
+        milestone_state(deadline, None, parse_iso("2026-11-26T13:00"), warn)
+        is MilestoneState.AT_RISK
+    )
     assert milestone_state(deadline, None, deadline, warn) is MilestoneState.OVERDUE
     assert milestone_state(deadline, deadline, deadline + timedelta(days=1)) is MilestoneState.DONE
-    assert (milestone_state(deadline, deadline + timedelta(seconds=1), deadline)
-            is MilestoneState.DONE_LATE)
+    assert (
+        milestone_state(deadline, deadline + timedelta(seconds=1), deadline)
+        is MilestoneState.DONE_LATE
+    )
     assert first_warning([]) is None
 
 

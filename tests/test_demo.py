@@ -28,8 +28,9 @@ def test_config_demo_toml_is_what_the_demo_writes() -> None:
     import tomllib
 
     shipped = (ROOT / "config" / "demo.toml").read_text(encoding="utf-8")
-    rendered = render_config("http://127.0.0.1:PORT/cgi-bin/webhook/send?key=demo",
-                             "smtp://monitor@127.0.0.1:PORT")
+    rendered = render_config(
+        "http://127.0.0.1:PORT/cgi-bin/webhook/send?key=demo", "smtp://monitor@127.0.0.1:PORT"
+    )
     assert shipped.endswith(rendered)
     settings = parse_settings(tomllib.loads(rendered), Path("demo.toml"))
     assert [s.section for s in settings.sources] == ["bxcy", "bmxx", "news"]
@@ -80,8 +81,9 @@ def test_a_crisis_day_of_the_demo(tmp_path: Path) -> None:
     assert not any("mail.log" in line or "aiosmtpd" in line for line in log)
     assert (folder / "standins.log").exists()
     # the database stays behind for exploring with the ordinary commands
-    result = CliRunner().invoke(main, ["--config", str(folder / "monitor.toml"), "items",
-                                       "--state", "all", "--json"])
+    result = CliRunner().invoke(
+        main, ["--config", str(folder / "monitor.toml"), "items", "--state", "all", "--json"]
+    )
     assert result.exit_code == 0, result.output
     items = json.loads(result.output)
     assert {i["state"] for i in items} >= {"at_risk"}

@@ -14,13 +14,22 @@ from tests.conftest import at, channels_toml
 def _add(app, department: str = "综合科") -> int:
     with app.session() as session:
         ctx = Context(app.config, app.calendar, app.now())
-        request = add_request(session, ctx, "申请公开某项目审计报告（联系电话13912345678）",
-                              app.now(), applicant="张三", contact="zhangsan@example.com",
-                              channel="信函", department=department)
+        request = add_request(
+            session,
+            ctx,
+            "申请公开某项目审计报告（联系电话13912345678）",
+            app.now(),
+            applicant="张三",
+            contact="zhangsan@example.com",
+            channel="信函",
+            department=department,
+        )
         return request.id
 
 
-def test_overdue_request_is_routed_by_department_and_masked(make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
+def test_overdue_request_is_routed_by_department_and_masked(
+    make_app, wecom: FakeWecom, timing
+) -> None:  # noqa: F811
     routing = '[routing]\ndefault = ["office"]\n[routing.departments]\n"综合科" = ["zhk"]\n'
     app = make_app(channels_toml(wecom, routing=routing), now="2026-11-02T10:00")
     _add(app)
@@ -36,7 +45,8 @@ def test_overdue_request_is_routed_by_department_and_masked(make_app, wecom: Fak
 
 
 def test_correction_limit_alert_and_a_request_done_meanwhile_is_skipped(
-        make_app, wecom: FakeWecom, timing) -> None:  # noqa: F811
+    make_app, wecom: FakeWecom, timing
+) -> None:  # noqa: F811
     app = make_app(channels_toml(wecom), now="2026-11-02T10:00")
     rid = _add(app, department="财政科")
     sweep(at(app, "2026-11-11T09:00"))
@@ -62,17 +72,23 @@ def test_daily_summary_lists_overdue_and_due_requests(make_app) -> None:
     from alerts.summary import build_summary
 
     app = make_app(now="2026-11-02T10:00")
-    _add(app)                                   # due 11-30
+    _add(app)  # due 11-30
     _add(app, department="财政科")
     with app.session() as session:
         ctx = Context(app.config, app.calendar, at(app, "2026-11-03T10:00").now())
-        request = add_request(session, ctx, "申请公开2025年度预算执行审计报告", app.now(), department="财政科")
+        request = add_request(
+            session, ctx, "申请公开2025年度预算执行审计报告", app.now(), department="财政科"
+        )
         assert request.due_date == date(2026, 12, 1)
     at(app, "2026-12-01T08:30")
     sweep(app)
     summary = build_summary(app, date(2026, 12, 1))
-    assert [r.title for r in summary.overdue].count("【依申请公开】申请公开某项目审计报告（联系电话13912345678）") == 2
-    assert [r.title for r in summary.due_today] == ["【依申请公开】申请公开2025年度预算执行审计报告"]
+    assert [r.title for r in summary.overdue].count(
+        "【依申请公开】申请公开某项目审计报告（联系电话13912345678）"
+    ) == 2
+    assert [r.title for r in summary.due_today] == [
+        "【依申请公开】申请公开2025年度预算执行审计报告"
+    ]
     assert "13912345678" not in summary.text() and "依申请公开" in summary.text()
 
 
@@ -87,4 +103,6 @@ def test_alerts_list_names_the_request(make_app) -> None:
     sweep(at(app, "2026-11-11T09:00"))
     with app.session() as session:
         alerts = list(session.scalars(select(Alert).where(Alert.subject == "disclosure:1")))
-        assert list(subject_labels(session, alerts).values()) == ["依申请公开·申请公开某项目审计报告（联系电话1…"]
+        assert list(subject_labels(session, alerts).values()) == [
+            "依申请公开·申请公开某项目审计报告（联系电话1…"
+        ]

@@ -88,9 +88,19 @@ def test_states() -> None:
     assert disclosure_state(deadline, warn, at("2026-11-20T10:00")) == DisclosureState.OPEN
     assert disclosure_state(deadline, warn, at("2026-11-27T10:00")) == DisclosureState.AT_RISK
     assert disclosure_state(deadline, warn, at("2026-12-01T00:00")) == DisclosureState.OVERDUE
-    assert disclosure_state(deadline, warn, at("2026-12-05T00:00"), paused=True) == DisclosureState.PAUSED
-    assert disclosure_state(deadline, warn, at("2026-12-05T00:00"), correcting=True) == DisclosureState.CORRECTING
-    assert disclosure_state(deadline, warn, at("2026-12-05T00:00"),
-                            done_at=at("2026-11-30T23:59")) == DisclosureState.REPLIED
-    assert disclosure_state(deadline, warn, at("2026-12-05T00:00"),
-                            done_at=at("2026-12-01T00:01")) == DisclosureState.REPLIED_LATE
+    assert (
+        disclosure_state(deadline, warn, at("2026-12-05T00:00"), paused=True)
+        == DisclosureState.PAUSED
+    )
+    assert (
+        disclosure_state(deadline, warn, at("2026-12-05T00:00"), correcting=True)
+        == DisclosureState.CORRECTING
+    )
+    assert (
+        disclosure_state(deadline, warn, at("2026-12-05T00:00"), done_at=at("2026-11-30T23:59"))
+        == DisclosureState.REPLIED
+    )
+    assert (
+        disclosure_state(deadline, warn, at("2026-12-05T00:00"), done_at=at("2026-12-01T00:01"))
+        == DisclosureState.REPLIED_LATE
+    )

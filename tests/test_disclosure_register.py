@@ -32,15 +32,35 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
-def add(config: Path, received: str = "2026-09-28T10:00", now: str = "2026-09-28T11:00",
-        *extra: str) -> dict:
-    return json.loads(run(config, "disclosure", "add", "申请公开某项目审计报告", "--received",
-                          received, "--applicant", "张三", "--channel", "网上", "--department",
-                          "综合科", "--now", now, "--json", *extra))
+def add(
+    config: Path, received: str = "2026-09-28T10:00", now: str = "2026-09-28T11:00", *extra: str
+) -> dict:
+    return json.loads(
+        run(
+            config,
+            "disclosure",
+            "add",
+            "申请公开某项目审计报告",
+            "--received",
+            received,
+            "--applicant",
+            "张三",
+            "--channel",
+            "网上",
+            "--department",
+            "综合科",
+            "--now",
+            now,
+            "--json",
+            *extra,
+        )
+    )
 
 
 def snapshot(config: Path) -> str:
-    return run(config, "disclosure", "list", "--state", "all", "--json", "--now", "2026-12-31T10:00")
+    return run(
+        config, "disclosure", "list", "--state", "all", "--json", "--now", "2026-12-31T10:00"
+    )
 
 
 def test_add_json_shape_and_list(config: Path) -> None:
@@ -54,23 +74,82 @@ def test_add_json_shape_and_list(config: Path) -> None:
     assert listed[0]["state"] == "at_risk" and listed[0]["working_days_left"] == 2
     text = run(config, "disclosure", "list", "--now", "2026-10-29T10:00")
     assert "申请公开某项目审计报告" in text and "临期" in text
-    assert json.loads(run(config, "disclosure", "list", "--state", "overdue", "--json",
-                          "--now", "2026-10-29T10:00")) == []
+    assert (
+        json.loads(
+            run(
+                config,
+                "disclosure",
+                "list",
+                "--state",
+                "overdue",
+                "--json",
+                "--now",
+                "2026-10-29T10:00",
+            )
+        )
+        == []
+    )
 
 
 def test_pause_across_national_day_resume_extend_done(config: Path) -> None:
     add(config)
-    doc = json.loads(run(config, "disclosure", "pause", "1", "--at", "2026-09-29T09:00",
-                         "--now", "2026-09-29T10:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "pause",
+            "1",
+            "--at",
+            "2026-09-29T09:00",
+            "--now",
+            "2026-09-29T10:00",
+            "--json",
+        )
+    )
     assert doc["state"] == "paused"
-    doc = json.loads(run(config, "disclosure", "resume", "1", "--at", "2026-10-09T09:00",
-                         "--now", "2026-10-09T10:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "resume",
+            "1",
+            "--at",
+            "2026-10-09T09:00",
+            "--now",
+            "2026-10-09T10:00",
+            "--json",
+        )
+    )
     assert doc["due_date"] == "2026-11-04" and doc["pauses"][0]["working_days"] == 3
-    doc = json.loads(run(config, "disclosure", "extend", "1", "--reason", "需调取档案",
-                         "--now", "2026-11-02T10:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "extend",
+            "1",
+            "--reason",
+            "需调取档案",
+            "--now",
+            "2026-11-02T10:00",
+            "--json",
+        )
+    )
     assert doc["due_date"] == "2026-12-02" and doc["extension_reason"] == "需调取档案"
-    doc = json.loads(run(config, "disclosure", "done", "1", "--outcome", "部分公开", "--at",
-                         "2026-12-02T17:00", "--now", "2026-12-03T09:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "done",
+            "1",
+            "--outcome",
+            "部分公开",
+            "--at",
+            "2026-12-02T17:00",
+            "--now",
+            "2026-12-03T09:00",
+            "--json",
+        )
+    )
     assert doc["state"] == "replied" and doc["outcome"] == "部分公开"
     out = run(config, "disclosure", "list", "--now", "2026-12-03T09:00")
     assert "没有" in out  # nothing left open
@@ -78,38 +157,121 @@ def test_pause_across_national_day_resume_extend_done(config: Path) -> None:
 
 def test_correction_restarts_the_clock(config: Path) -> None:
     add(config, "2026-11-02T10:00", "2026-11-02T11:00")
-    doc = json.loads(run(config, "disclosure", "correct", "1", "--asked", "2026-11-05T10:00",
-                         "--now", "2026-11-05T11:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "correct",
+            "1",
+            "--asked",
+            "2026-11-05T10:00",
+            "--now",
+            "2026-11-05T11:00",
+            "--json",
+        )
+    )
     assert doc["state"] == "correcting"
-    doc = json.loads(run(config, "disclosure", "correct", "1", "--received", "2026-11-16T15:00",
-                         "--now", "2026-11-16T16:00", "--json"))
+    doc = json.loads(
+        run(
+            config,
+            "disclosure",
+            "correct",
+            "1",
+            "--received",
+            "2026-11-16T15:00",
+            "--now",
+            "2026-11-16T16:00",
+            "--json",
+        )
+    )
     assert doc["state"] == "open" and doc["due_date"] == "2026-12-14"
-    assert doc["received_at"].startswith("2026-11-02") and doc["clock_from"].startswith("2026-11-16")
+    assert doc["received_at"].startswith("2026-11-02") and doc["clock_from"].startswith(
+        "2026-11-16"
+    )
 
 
-@pytest.mark.parametrize("steps, bad, message", [
-    ([], ["resume", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"], "没有暂停计时"),
-    ([["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
-     ["resume", "1", "--at", "2026-10-08T09:00", "--now", "2026-10-09T10:00"], "早于暂停时间"),
-    ([["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
-     ["done", "1", "--outcome", "予以公开", "--now", "2026-10-12T10:00"], "请先 resume"),
-    ([["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
-     ["pause", "1", "--at", "2026-10-10T09:00", "--now", "2026-10-10T10:00"], "已于"),
-    ([["extend", "1", "--now", "2026-10-12T10:00"]],
-     ["extend", "1", "--now", "2026-10-13T10:00"], "只能延长一次"),
-    ([["done", "1", "--outcome", "予以公开", "--now", "2026-10-12T10:00"]],
-     ["done", "1", "--outcome", "不予公开", "--now", "2026-10-13T10:00"], "不能再办结"),
-    ([], ["done", "1", "--outcome", "予以公开", "--at", "2026-09-01T10:00",
-          "--now", "2026-10-13T10:00"], "早于收到申请时间"),
-    ([], ["pause", "1", "--at", "2026-09-27T10:00", "--now", "2026-10-13T10:00"], "早于收到申请时间"),
-    ([], ["correct", "1", "--asked", "2026-10-14T10:00", "--now", "2026-10-14T11:00"], "7 个工作日"),
-    ([], ["correct", "1", "--received", "2026-09-20T10:00", "--now", "2026-10-14T11:00"], "早于"),
-    ([], ["extend", "1", "--now", "2026-11-02T10:00"], "已过"),
-    ([], ["done", "1", "--outcome", "予以公开", "--at", "2026-12-01T10:00",
-          "--now", "2026-10-13T10:00"], "晚于当前时间"),
-])
+@pytest.mark.parametrize(
+    "steps, bad, message",
+    [
+        (
+            [],
+            ["resume", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"],
+            "没有暂停计时",
+        ),
+        (
+            [["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
+            ["resume", "1", "--at", "2026-10-08T09:00", "--now", "2026-10-09T10:00"],
+            "早于暂停时间",
+        ),
+        (
+            [["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
+            ["done", "1", "--outcome", "予以公开", "--now", "2026-10-12T10:00"],
+            "请先 resume",
+        ),
+        (
+            [["pause", "1", "--at", "2026-10-09T09:00", "--now", "2026-10-09T10:00"]],
+            ["pause", "1", "--at", "2026-10-10T09:00", "--now", "2026-10-10T10:00"],
+            "已于",
+        ),
+        (
+            [["extend", "1", "--now", "2026-10-12T10:00"]],
+            ["extend", "1", "--now", "2026-10-13T10:00"],
+            "只能延长一次",
+        ),
+        (
+            [["done", "1", "--outcome", "予以公开", "--now", "2026-10-12T10:00"]],
+            ["done", "1", "--outcome", "不予公开", "--now", "2026-10-13T10:00"],
+            "不能再办结",
+        ),
+        (
+            [],
+            [
+                "done",
+                "1",
+                "--outcome",
+                "予以公开",
+                "--at",
+                "2026-09-01T10:00",
+                "--now",
+                "2026-10-13T10:00",
+            ],
+            "早于收到申请时间",
+        ),
+        (
+            [],
+            ["pause", "1", "--at", "2026-09-27T10:00", "--now", "2026-10-13T10:00"],
+            "早于收到申请时间",
+        ),
+        (
+            [],
+            ["correct", "1", "--asked", "2026-10-14T10:00", "--now", "2026-10-14T11:00"],
+            "7 个工作日",
+        ),
+        (
+            [],
+            ["correct", "1", "--received", "2026-09-20T10:00", "--now", "2026-10-14T11:00"],
+            "早于",
+        ),
+        ([], ["extend", "1", "--now", "2026-11-02T10:00"], "已过"),
+        (
+            [],
+            [
+                "done",
+                "1",
+                "--outcome",
+                "予以公开",
+                "--at",
+                "2026-12-01T10:00",
+                "--now",
+                "2026-10-13T10:00",
+            ],
+            "晚于当前时间",
+        ),
+    ],
+)
 def test_bad_input_is_one_chinese_line_and_changes_nothing(
-        config: Path, steps: list[list[str]], bad: list[str], message: str) -> None:
+    config: Path, steps: list[list[str]], bad: list[str], message: str
+) -> None:
     add(config)
     for step in steps:
         run(config, "disclosure", *step)
@@ -122,7 +284,9 @@ def test_bad_input_is_one_chinese_line_and_changes_nothing(
 def test_unknown_id_and_bad_outcome(config: Path) -> None:
     assert "没有编号为 9" in run(config, "disclosure", "done", "9", "--outcome", "予以公开", code=4)
     add(config)
-    run(config, "disclosure", "done", "1", "--outcome", "全部公开", code=2)  # click's own choice check
+    run(
+        config, "disclosure", "done", "1", "--outcome", "全部公开", code=2
+    )  # click's own choice check
 
 
 def test_history_records_each_operation(config: Path) -> None:
@@ -130,14 +294,20 @@ def test_history_records_each_operation(config: Path) -> None:
     run(config, "disclosure", "extend", "1", "--now", "2026-10-12T10:00")
     app = App(__import__("monitor.config", fromlist=["load_config"]).load_config(config))
     with app.session() as session:
-        actions = session.scalars(select(DisclosureHistory.action).order_by(DisclosureHistory.id)).all()
+        actions = session.scalars(
+            select(DisclosureHistory.action).order_by(DisclosureHistory.id)
+        ).all()
         assert actions == ["add", "extend"]
 
 
 def _alerts(app: App) -> list[tuple[str, str]]:
     with app.session() as session:
-        return [(a.kind, a.stage) for a in session.scalars(
-            select(Alert).where(Alert.subject.like("disclosure:%")).order_by(Alert.id))]
+        return [
+            (a.kind, a.stage)
+            for a in session.scalars(
+                select(Alert).where(Alert.subject.like("disclosure:%")).order_by(Alert.id)
+            )
+        ]
 
 
 def test_sweep_stages_correction_at_risk_overdue(make_app) -> None:
@@ -151,13 +321,19 @@ def test_sweep_stages_correction_at_risk_overdue(make_app) -> None:
     app = make_app(now="2026-11-02T11:00")
     with app.session() as session:
         ctx = Context(app.config, app.calendar, app.now())
-        add_request(session, ctx, "申请公开某项目审计报告", at(app, "2026-11-02T10:00").now(),
-                    applicant="李四", department="综合科")
+        add_request(
+            session,
+            ctx,
+            "申请公开某项目审计报告",
+            at(app, "2026-11-02T10:00").now(),
+            applicant="李四",
+            department="综合科",
+        )
     sweep(at(app, "2026-11-10T23:00"))
     assert _alerts(app) == []
-    sweep(at(app, "2026-11-11T08:00"))   # the 7th working day: last day to ask for 补正
+    sweep(at(app, "2026-11-11T08:00"))  # the 7th working day: last day to ask for 补正
     assert _alerts(app) == [("disclosure_correction", "correction")]
-    sweep(at(app, "2026-11-27T08:00"))   # 2wd before the due date 11-30
+    sweep(at(app, "2026-11-27T08:00"))  # 2wd before the due date 11-30
     assert _alerts(app)[-1] == ("disclosure_at_risk", "2wd@20261130")
     # a pause stops the clock: no alerts while it lasts, even past the old due date
     with app.session() as session:
@@ -179,8 +355,14 @@ def test_sweep_stages_correction_at_risk_overdue(make_app) -> None:
     with app.session() as session:
         alert = session.scalars(select(Alert).where(Alert.kind == "disclosure_overdue")).one()
         assert alert.subject == "disclosure:1" and alert.department == "综合科"
-        assert session.scalar(select(func.count()).select_from(DisclosureRequest)
-                              .where(DisclosureRequest.state == "overdue")) == 1
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(DisclosureRequest)
+                .where(DisclosureRequest.state == "overdue")
+            )
+            == 1
+        )
 
 
 def test_provisional_due_date_becomes_firm_when_the_year_is_added(make_app) -> None:
@@ -188,16 +370,25 @@ def test_provisional_due_date_becomes_firm_when_the_year_is_added(make_app) -> N
 
     app = make_app(now="2026-12-10T11:00")
     with app.session() as session:
-        request = add_request(session, Context(app.config, app.calendar, app.now()),
-                              "申请公开2026年度审计工作报告", at(app, "2026-12-10T10:00").now())
+        request = add_request(
+            session,
+            Context(app.config, app.calendar, app.now()),
+            "申请公开2026年度审计工作报告",
+            at(app, "2026-12-10T10:00").now(),
+        )
         # 2027 is unknown: weekends only → 12-11 … 2027-01-07 counting 01-01 as a working day
         assert request.provisional and request.due_date.isoformat() == "2027-01-07"
     sweep(at(app, "2026-12-10T12:00"))
     with app.session() as session:
-        assert session.scalar(select(func.count()).select_from(Alert)
-                              .where(Alert.kind == "calendar_missing")) == 1
+        assert (
+            session.scalar(
+                select(func.count()).select_from(Alert).where(Alert.kind == "calendar_missing")
+            )
+            == 1
+        )
     (app.config.folder / "holidays.toml").write_text(
-        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', encoding="utf-8")
+        '[years.2027]\nholidays = ["2027-01-01"]\nworkdays = []\n', encoding="utf-8"
+    )
     sweep(at(app, "2026-12-10T13:00"))
     with app.session() as session:
         request = session.get(DisclosureRequest, 1)

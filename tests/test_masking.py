@@ -42,17 +42,20 @@ def test_full_width_glued_and_full_width_at_are_masked() -> None:
     assert "138****5678" in out and "ID34**************3X号" in out and "z***@example.com" in out
     assert "l***@example.com" in out
     assert out.startswith("电话") and "，证件" in out  # text around stays as typed (full-width ，)
-    assert mask(out) == out                           # masking twice changes nothing
+    assert mask(out) == out  # masking twice changes nothing
     # numbers glued to letters on both sides, a mobile with full-width dashes
     assert mask("tel１３８－１２３４－５６７８x") == "tel138****5678x"
-    assert mask("编号 2026112612 的事项") == "编号 2026112612 的事项"   # 10 digits: no phone
+    assert mask("编号 2026112612 的事项") == "编号 2026112612 的事项"  # 10 digits: no phone
 
 
 @pytest.mark.parametrize("channel", ["office", "office-mail"])
-def test_wecom_and_email_subject_text_html(make_app, wecom: FakeWecom, smtp: SmtpSink, timing,
-                                           channel: str) -> None:
-    app = make_app(channels_toml(wecom, smtp, routing=f'[routing]\ndefault = ["{channel}"]\n'),
-                   now="2026-11-16T10:00")
+def test_wecom_and_email_subject_text_html(
+    make_app, wecom: FakeWecom, smtp: SmtpSink, timing, channel: str
+) -> None:
+    app = make_app(
+        channels_toml(wecom, smtp, routing=f'[routing]\ndefault = ["{channel}"]\n'),
+        now="2026-11-16T10:00",
+    )
     add_message(app, "x1", "2026-11-16T09:00", title=HOSTILE, department="综合科")
     sweep(at(app, "2026-11-24T10:00"))
     assert dispatch(app, timing=timing).sent == 1
@@ -86,7 +89,9 @@ def test_daemon_log_lines_are_masked_and_hide_url_passwords() -> None:
     try:
         logging.getLogger("monitor.test").warning(
             "crawl x: title %s; db postgresql+psycopg://om:DBSECRETPW@db/om; "
-            "webhook https://robot.example/send?key=WEBHOOKKEY", HOSTILE)
+            "webhook https://robot.example/send?key=WEBHOOKKEY",
+            HOSTILE,
+        )
     finally:
         logging.getLogger().handlers.clear()
     text = stream.getvalue()
@@ -96,14 +101,22 @@ def test_daemon_log_lines_are_masked_and_hide_url_passwords() -> None:
 
 def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
-    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
 
 
 def test_database_url_password_never_printed(tmp_path: Path) -> None:
     """A bad driver name and an unreachable server: both errors name the URL, not its password."""
-    for url in (f"postgresql+nosuchdriver://om:DBSECRETPW@127.0.0.1:{free_port()}/om",
-                f"postgresql+psycopg://om:DBSECRETPW@127.0.0.1:{free_port()}/om"):
+    for url in (
+        f"postgresql+nosuchdriver://om:DBSECRETPW@127.0.0.1:{free_port()}/om",
+        f"postgresql+psycopg://om:DBSECRETPW@127.0.0.1:{free_port()}/om",
+    ):
         path = tmp_path / "monitor.toml"
         path.write_text(f'[monitor]\ndatabase = "{url}"\n', encoding="utf-8")
         for command in (["status"], ["init"], ["run"]):

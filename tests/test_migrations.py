@@ -40,5 +40,7 @@ def test_a_database_from_a_newer_version_is_one_clear_error(tmp_path: Path) -> N
     upgrade(engine)
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
-    with pytest.raises(DatabaseError, match="数据库结构版本为 '0099'，本版本的 opinion-monitor 不认识"):
+    with pytest.raises(
+        DatabaseError, match="数据库结构版本为 '0099'，本版本的 opinion-monitor 不认识"
+    ):
         upgrade(engine)

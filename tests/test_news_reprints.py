@@ -18,15 +18,24 @@ from monitor.watchlist.terms import add_term
 
 TITLE = "市审计局被曝拖欠薪资"
 SHORT = "据网友反映，市审计局拖欠外聘人员薪资三个月。"
-LONG_A = ("六安市审计局今天通报，全市保障性住房专项资金审计中发现挪用资金等问题十二个，涉及金额"
-          "一千二百万元，已督促相关单位限期整改，整改情况将向社会公开。") * 6
-LONG_B = ("六安市今年秋粮收购工作全面展开，各收储企业敞开收购，农民售粮排队时间明显缩短，"
-          "市粮食部门派出督查组检查收购价格执行和粮款兑付情况，确保不压级压价。") * 6
+LONG_A = (
+    "六安市审计局今天通报，全市保障性住房专项资金审计中发现挪用资金等问题十二个，涉及金额"
+    "一千二百万元，已督促相关单位限期整改，整改情况将向社会公开。"
+) * 6
+LONG_B = (
+    "六安市今年秋粮收购工作全面展开，各收储企业敞开收购，农民售粮排队时间明显缩短，"
+    "市粮食部门派出督查组检查收购价格执行和粮款兑付情况，确保不压级压价。"
+) * 6
 
 
 def row(n: int, title: str, body: str | None) -> dict:
-    return {"url": f"http://o{n}.example/{n}.html", "title": title, "body": body,
-            "outlet": f"媒体{n}", "published_at": "2026-11-26T09:00:00+08:00"}
+    return {
+        "url": f"http://o{n}.example/{n}.html",
+        "title": title,
+        "body": body,
+        "outlet": f"媒体{n}",
+        "published_at": "2026-11-26T09:00:00+08:00",
+    }
 
 
 def ingest(app: App, rows: list[dict]) -> list[NewsItem]:
@@ -51,35 +60,59 @@ def test_reported_reprint_is_one_story_one_alert(make_app) -> None:
     with app.session() as session:
         alerts = list(session.scalars(select(Alert).where(Alert.kind == "watch_hit")))
     assert [(a.subject, a.data["cluster_size"]) for a in alerts] == [
-        (f"news-cluster:{first.id}", 2)]
+        (f"news-cluster:{first.id}", 2)
+    ]
 
 
-@pytest.mark.parametrize("title, body", [
-    (TITLE + "（转载）", SHORT),
-    ("【转】" + TITLE, SHORT),
-    ("[转]" + TITLE + " - 新浪新闻", SHORT),
-    (TITLE + "_网易新闻", SHORT),
-    (TITLE + " | 来源：澎湃新闻", SHORT),
-    (TITLE + "——人民网", None),  # no body at all: the title alone
-    ("转：" + TITLE + "！", "原文：" + SHORT),
-    ("市審計局被曝拖欠薪資", SHORT + "（来源：安徽日报）"),  # traditional, credit line
-    ("网友爆料：审计局欠薪三个月", SHORT),  # only the title changed: the short body decides
-    (TITLE + "（转载）", LONG_A),  # one short, one long body: the title still decides
-], ids=["suffix", "bracket-prefix", "outlet-dash", "outlet-underscore", "credit-bar",
-        "no-body", "repost-prefix", "traditional", "new-title", "long-body"])
+@pytest.mark.parametrize(
+    "title, body",
+    [
+        (TITLE + "（转载）", SHORT),
+        ("【转】" + TITLE, SHORT),
+        ("[转]" + TITLE + " - 新浪新闻", SHORT),
+        (TITLE + "_网易新闻", SHORT),
+        (TITLE + " | 来源：澎湃新闻", SHORT),
+        (TITLE + "——人民网", None),  # no body at all: the title alone
+        ("转：" + TITLE + "！", "原文：" + SHORT),
+        ("市審計局被曝拖欠薪資", SHORT + "（来源：安徽日报）"),  # traditional, credit line
+        ("网友爆料：审计局欠薪三个月", SHORT),  # only the title changed: the short body decides
+        (TITLE + "（转载）", LONG_A),  # one short, one long body: the title still decides
+    ],
+    ids=[
+        "suffix",
+        "bracket-prefix",
+        "outlet-dash",
+        "outlet-underscore",
+        "credit-bar",
+        "no-body",
+        "repost-prefix",
+        "traditional",
+        "new-title",
+        "long-body",
+    ],
+)
 def test_reprint_variants_join_the_story(make_app, title: str, body: str | None) -> None:
     app = make_app()
     assert clusters(app, [row(1, TITLE, SHORT), row(2, title, body)]) == [1, 1]
 
 
-@pytest.mark.parametrize("first, second", [
-    ((TITLE, SHORT), ("市审计局公布年度审计计划", "市审计局今天公布了明年的年度审计项目计划。")),
-    (("审计整改情况通报（二）", "第二批整改情况：三个单位完成整改。"),
-     ("审计整改情况通报（三）", "第三批整改情况：五个单位完成整改。")),
-    (("通知", "请各单位于周五前报送材料。"), ("通知", "下周一上午召开全体干部大会。")),
-    (("审计工作动态 - 本网", LONG_A), ("审计工作动态 - 本网", LONG_B)),  # a daily column
-    ((TITLE, "点击查看原文"), ("市民热线本周受理情况", "点击查看原文")),  # generic short body
-], ids=["other-title", "series", "generic-title", "column-long-bodies", "generic-body"])
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        (
+            (TITLE, SHORT),
+            ("市审计局公布年度审计计划", "市审计局今天公布了明年的年度审计项目计划。"),
+        ),
+        (
+            ("审计整改情况通报（二）", "第二批整改情况：三个单位完成整改。"),
+            ("审计整改情况通报（三）", "第三批整改情况：五个单位完成整改。"),
+        ),
+        (("通知", "请各单位于周五前报送材料。"), ("通知", "下周一上午召开全体干部大会。")),
+        (("审计工作动态 - 本网", LONG_A), ("审计工作动态 - 本网", LONG_B)),  # a daily column
+        ((TITLE, "点击查看原文"), ("市民热线本周受理情况", "点击查看原文")),  # generic short body
+    ],
+    ids=["other-title", "series", "generic-title", "column-long-bodies", "generic-body"],
+)
 def test_distinct_stories_stay_apart(make_app, first: tuple, second: tuple) -> None:
     app = make_app()
     assert clusters(app, [row(1, *first), row(2, *second)]) == [1, 2]
@@ -89,9 +122,19 @@ def test_title_normalisation() -> None:
     def key(title: str) -> str | None:
         return title_key(normalize(title))
 
-    assert {key(t) for t in [TITLE, f"{TITLE}（转载）", f"【转】{TITLE}", f"{TITLE}【图】",
-                             f"{TITLE} (来源: 新华网)", "  市 审计局 被曝 拖欠薪资！",
-                             f"{TITLE}｜澎湃新闻", f"[视频]{TITLE} - 凤凰网"]} == {TITLE}
+    assert {
+        key(t)
+        for t in [
+            TITLE,
+            f"{TITLE}（转载）",
+            f"【转】{TITLE}",
+            f"{TITLE}【图】",
+            f"{TITLE} (来源: 新华网)",
+            "  市 审计局 被曝 拖欠薪资！",
+            f"{TITLE}｜澎湃新闻",
+            f"[视频]{TITLE} - 凤凰网",
+        ]
+    } == {TITLE}
     # hyphens inside a title are content; a numbered tag is part of the title
     assert key("COVID-19疫情防控通报") == "covid19疫情防控通报"
     assert clean_title("2026-11-26审计工作通报") == "2026-11-26审计工作通报"
@@ -109,8 +152,10 @@ def test_body_decides_reprints_under_new_headlines_and_series_stay_apart(make_ap
 
     from tests.conftest import FIXTURES
 
-    labelled = [json.loads(line) for line in
-                (FIXTURES / "news" / "reprints.jsonl").read_text(encoding="utf-8").splitlines()]
+    labelled = [
+        json.loads(line)
+        for line in (FIXTURES / "news" / "reprints.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     app = make_app()
     got = clusters(app, [row(n, r["title"], r["body"]) for n, r in enumerate(labelled, 1)])
     first: dict[str, int] = {}

@@ -17,7 +17,9 @@ def test_migrations_run_on_postgresql(make_pg_app) -> None:
     engine = app.sessions.kw["bind"]
     assert engine.dialect.name == "postgresql"
     assert current_revision(engine) == head_revision(engine)
-    assert {"messages", "alerts", "deadline_stages", "watch_terms"} <= set(inspect(engine).get_table_names())
+    assert {"messages", "alerts", "deadline_stages", "watch_terms"} <= set(
+        inspect(engine).get_table_names()
+    )
 
 
 def test_sweep_transitions_and_dedup_on_postgresql(make_pg_app) -> None:
@@ -28,15 +30,23 @@ def test_sweep_transitions_and_dedup_on_postgresql(make_pg_app) -> None:
     sweep(at(app, "2026-11-27T00:01"))
     sweep(at(app, "2026-12-01T00:00"))
     assert state_of(app, mid) == "overdue"
-    assert deadline_alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
-                           ("reply_overdue", f"message:{mid}", "overdue")]
+    assert deadline_alerts(app) == [
+        ("reply_at_risk", f"message:{mid}", "2wd"),
+        ("reply_overdue", f"message:{mid}", "overdue"),
+    ]
 
 
 def test_crisis_clock_on_postgresql(make_pg_app) -> None:
     app = make_pg_app(now="2026-11-26T09:10")
     with app.session() as session:
-        event = declare_event(session, "测试事件", "especially_major",
-                              parse_iso("2026-11-26T09:00"), app.config, app.now())
+        event = declare_event(
+            session,
+            "测试事件",
+            "especially_major",
+            parse_iso("2026-11-26T09:00"),
+            app.config,
+            app.now(),
+        )
         publish = event.milestones[0]
         assert publish.deadline == parse_iso("2026-11-26T14:00")
     sweep(at(app, "2026-11-26T14:00"))

@@ -21,12 +21,24 @@ def test_report_figures_on_postgresql(make_pg_app) -> None:
 def test_disclosure_sweep_on_postgresql(make_pg_app) -> None:
     app = make_pg_app(now="2026-11-02T11:00")
     with app.session() as session:
-        add_request(session, Context(app.config, app.calendar, app.now()), "申请公开某项目审计报告",
-                    at(app, "2026-11-02T10:00").now(), department="综合科")
+        add_request(
+            session,
+            Context(app.config, app.calendar, app.now()),
+            "申请公开某项目审计报告",
+            at(app, "2026-11-02T10:00").now(),
+            department="综合科",
+        )
     sweep(at(app, "2026-11-11T08:00"))
     sweep(at(app, "2026-12-01T08:00"))
     sweep(at(app, "2026-12-01T08:05"))
     with app.session() as session:
-        rows = [(a.kind, a.stage) for a in session.scalars(
-            select(Alert).where(Alert.subject == "disclosure:1").order_by(Alert.id))]
-    assert rows == [("disclosure_correction", "correction"), ("disclosure_overdue", "overdue@20261130")]
+        rows = [
+            (a.kind, a.stage)
+            for a in session.scalars(
+                select(Alert).where(Alert.subject == "disclosure:1").order_by(Alert.id)
+            )
+        ]
+    assert rows == [
+        ("disclosure_correction", "correction"),
+        ("disclosure_overdue", "overdue@20261130"),
+    ]

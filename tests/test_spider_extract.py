@@ -36,33 +36,36 @@ def utc(*args: int) -> datetime:
 
 
 # ---- dates --------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, expected", [
-    ("2019-07-17", utc(2019, 7, 16, 16, 0)),
-    ("2019-07-17 10:23", utc(2019, 7, 17, 2, 23)),
-    ("2019-07-17 10:23:45", utc(2019, 7, 17, 2, 23, 45)),
-    ("2019/7/17", utc(2019, 7, 16, 16, 0)),
-    ("2019/7/17 8:05", utc(2019, 7, 17, 0, 5)),
-    ("2019年07月17日 10:23", utc(2019, 7, 17, 2, 23)),
-    ("2019年7月17日", utc(2019, 7, 16, 16, 0)),
-    ("2019.07.17", utc(2019, 7, 16, 16, 0)),
-    ("来信时间：2019-07-17 10:23:45", utc(2019, 7, 17, 2, 23, 45)),
-    ("1563330225", utc(2019, 7, 17, 2, 23, 45)),            # epoch seconds as a string
-    ("1563330225000", utc(2019, 7, 17, 2, 23, 45)),         # milliseconds
-    (1563330225, utc(2019, 7, 17, 2, 23, 45)),
-    (1563330225000, utc(2019, 7, 17, 2, 23, 45)),
-    ("2019-07-17T10:23:45+08:00", utc(2019, 7, 17, 2, 23, 45)),
-    ("2019-07-17T02:23:45Z", utc(2019, 7, 17, 2, 23, 45)),
-    ("Wed, 17 Jul 2019 10:23:45 +0800", utc(2019, 7, 17, 2, 23, 45)),
-    # relative forms, against NOW = 2026-11-26 10:00 Asia/Shanghai
-    ("刚刚", NOW),
-    ("5分钟前", utc(2026, 11, 26, 1, 55)),
-    ("3小时前", utc(2026, 11, 25, 23, 0)),
-    ("2天前", utc(2026, 11, 24, 2, 0)),
-    ("昨天 10:20", utc(2026, 11, 25, 2, 20)),
-    ("前天 08:00", utc(2026, 11, 24, 0, 0)),
-    ("今天 09:15", utc(2026, 11, 26, 1, 15)),
-    ("11-20 09:00", utc(2026, 11, 20, 1, 0)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2019-07-17", utc(2019, 7, 16, 16, 0)),
+        ("2019-07-17 10:23", utc(2019, 7, 17, 2, 23)),
+        ("2019-07-17 10:23:45", utc(2019, 7, 17, 2, 23, 45)),
+        ("2019/7/17", utc(2019, 7, 16, 16, 0)),
+        ("2019/7/17 8:05", utc(2019, 7, 17, 0, 5)),
+        ("2019年07月17日 10:23", utc(2019, 7, 17, 2, 23)),
+        ("2019年7月17日", utc(2019, 7, 16, 16, 0)),
+        ("2019.07.17", utc(2019, 7, 16, 16, 0)),
+        ("来信时间：2019-07-17 10:23:45", utc(2019, 7, 17, 2, 23, 45)),
+        ("1563330225", utc(2019, 7, 17, 2, 23, 45)),  # epoch seconds as a string
+        ("1563330225000", utc(2019, 7, 17, 2, 23, 45)),  # milliseconds
+        (1563330225, utc(2019, 7, 17, 2, 23, 45)),
+        (1563330225000, utc(2019, 7, 17, 2, 23, 45)),
+        ("2019-07-17T10:23:45+08:00", utc(2019, 7, 17, 2, 23, 45)),
+        ("2019-07-17T02:23:45Z", utc(2019, 7, 17, 2, 23, 45)),
+        ("Wed, 17 Jul 2019 10:23:45 +0800", utc(2019, 7, 17, 2, 23, 45)),
+        # relative forms, against NOW = 2026-11-26 10:00 Asia/Shanghai
+        ("刚刚", NOW),
+        ("5分钟前", utc(2026, 11, 26, 1, 55)),
+        ("3小时前", utc(2026, 11, 25, 23, 0)),
+        ("2天前", utc(2026, 11, 24, 2, 0)),
+        ("昨天 10:20", utc(2026, 11, 25, 2, 20)),
+        ("前天 08:00", utc(2026, 11, 24, 0, 0)),
+        ("今天 09:15", utc(2026, 11, 26, 1, 15)),
+        ("11-20 09:00", utc(2026, 11, 20, 1, 0)),
+    ],
+)
 def test_date_forms(text: object, expected: datetime) -> None:
     assert parse_date(text, NOW) == expected
 
@@ -100,7 +103,9 @@ def test_field_options_on_a_detail_page() -> None:
         "body": FieldSpec(css="div.is-mailwen p", join=""),
         "body_lines": FieldSpec(css="div.is-mailwen"),
         "replied_at": FieldSpec(xpath="//div[@class='is-mialhf']/h1/span[1]", label="回复时间"),
-        "reply_department": FieldSpec(xpath="//div[@class='is-mialhf']/h1/span[2]", label="回复单位"),
+        "reply_department": FieldSpec(
+            xpath="//div[@class='is-mialhf']/h1/span[2]", label="回复单位"
+        ),
         "reply": FieldSpec(css="div.is-hfcontent"),
         "views": FieldSpec(xpath="//div[@class='is-mailinfo']/span[3]", regex=r"浏览：(\d+)"),
         "kind": FieldSpec(const="百姓畅言"),
@@ -133,13 +138,22 @@ def test_gbk_list_page_with_meta_charset_only_and_a_non_public_row() -> None:
     assert used == "gb18030" and "朱镕基" in text  # 镕 is outside GB2312
     profile = parse_profile(luan_profile_text("http://www.luan.gov.cn"))
     spec = profile.sections["bxcy"].list
-    rows, container = extract_rows(text, "html", spec.items, spec.fields,
-                                   "http://www.luan.gov.cn/nocache/supervision/?product_id=3&page=1")
+    rows, container = extract_rows(
+        text,
+        "html",
+        spec.items,
+        spec.fields,
+        "http://www.luan.gov.cn/nocache/supervision/?product_id=3&page=1",
+    )
     assert container and len(rows) == 2
     assert rows[0] == {
-        "external_id": "5f3a9c", "title": "关于朱镕基路路灯不亮的问题",
-        "url": "http://www.luan.gov.cn/nocache/supervision/detail/5f3a9c.html", "category": "投诉",
-        "posted_at": "2019-07-17 10:23", "status_text": "已回复"}
+        "external_id": "5f3a9c",
+        "title": "关于朱镕基路路灯不亮的问题",
+        "url": "http://www.luan.gov.cn/nocache/supervision/detail/5f3a9c.html",
+        "category": "投诉",
+        "posted_at": "2019-07-17 10:23",
+        "status_text": "已回复",
+    }
     # 不公开: the title without the marker, no id, no link
     assert rows[1]["title"] == "个人信息咨询"
     assert rows[1]["external_id"] is None and rows[1]["url"] is None
@@ -161,14 +175,25 @@ def test_json_string_body_and_dotted_paths() -> None:
     assert json_path(document, "data.list[9]") is None
     profile = parse_profile(luan_profile_text("http://127.0.0.1:1"))
     spec = profile.sections["json"].list
-    rows, container = extract_rows((PORTAL / "luan_mobile_list.json").read_text(encoding="utf-8"),
-                                   "json", spec.items, spec.fields, "http://127.0.0.1:1/index.php")
+    rows, container = extract_rows(
+        (PORTAL / "luan_mobile_list.json").read_text(encoding="utf-8"),
+        "json",
+        spec.items,
+        spec.fields,
+        "http://127.0.0.1:1/index.php",
+    )
     assert container and [r["external_id"] for r in rows] == ["101", "102"]
-    assert parse_date(rows[0]["posted_at"], NOW) == parse_date(rows[1]["posted_at"], NOW) \
+    assert (
+        parse_date(rows[0]["posted_at"], NOW)
+        == parse_date(rows[1]["posted_at"], NOW)
         == utc(2019, 7, 17, 2, 23, 45)
+    )
     detail = load_json((PORTAL / "luan_mobile_detail.json").read_text(encoding="utf-8"))
-    values = extract_fields(detail, {"department": FieldSpec(json="data.source"),
-                                     "body": FieldSpec(json="data.post_text")}, "http://x/")
+    values = extract_fields(
+        detail,
+        {"department": FieldSpec(json="data.source"), "body": FieldSpec(json="data.post_text")},
+        "http://x/",
+    )
     assert values == {"department": "市生态环境局", "body": "夜间施工噪音很大"}
 
 
@@ -176,8 +201,13 @@ def test_people_daily_threads_profile() -> None:
     profile = load_profile(ROOT / "config" / "sites" / "people_liuyan.toml")
     section = profile.sections["luan"]
     assert section.list.method == "POST" and section.list.cursor == "external_id"
-    rows, _ = extract_rows((PORTAL / "people_threads.json").read_text(encoding="utf-8"), "json",
-                           section.list.items, section.list.fields, "https://liuyan.people.com.cn/")
+    rows, _ = extract_rows(
+        (PORTAL / "people_threads.json").read_text(encoding="utf-8"),
+        "json",
+        section.list.items,
+        section.list.fields,
+        "https://liuyan.people.com.cn/",
+    )
     assert rows[0]["external_id"] == "18000123" and rows[0]["reply_department"] == "六安市住建局"
     # a const naming another field of the row, made absolute like every url
     assert rows[0]["url"] == "https://liuyan.people.com.cn/threads/content?tid=18000123"
@@ -187,12 +217,22 @@ def test_people_daily_threads_profile() -> None:
 
 # ---- feeds --------------------------------------------------------------------------------
 def test_rss_and_atom_feeds() -> None:
-    rss = parse_feed((PORTAL / "news.rss").read_text(encoding="utf-8"), "https://wx.example.cn/rss.xml")
-    assert rss == [{"url": "https://wx.example.cn/news/2026/11/1.html", "title": "六安审计发现问题资金",
-                    "body": "审计发现\n问题\n资金。", "published_at": "Wed, 25 Nov 2026 09:30:00 +0800",
-                    "outlet": "记者 张三"}]
+    rss = parse_feed(
+        (PORTAL / "news.rss").read_text(encoding="utf-8"), "https://wx.example.cn/rss.xml"
+    )
+    assert rss == [
+        {
+            "url": "https://wx.example.cn/news/2026/11/1.html",
+            "title": "六安审计发现问题资金",
+            "body": "审计发现\n问题\n资金。",
+            "published_at": "Wed, 25 Nov 2026 09:30:00 +0800",
+            "outlet": "记者 张三",
+        }
+    ]
     atom = parse_feed((PORTAL / "news.atom").read_text(encoding="utf-8"), "https://x.cn/")
-    assert atom[0]["url"] == "https://news.example.cn/a/2.html" and atom[0]["outlet"] == "六安新闻网"
+    assert (
+        atom[0]["url"] == "https://news.example.cn/a/2.html" and atom[0]["outlet"] == "六安新闻网"
+    )
     assert parse_date(atom[0]["published_at"], NOW) == utc(2026, 11, 25, 2, 0)
 
 
@@ -203,16 +243,24 @@ def test_shipped_profiles_are_valid() -> None:
     assert profile.sections["mobile"].format == "json"
 
 
-@pytest.mark.parametrize("body, where", [
-    ('[site]\nname="x"\nbase_url="http://x"\n[sections.a.list]\nurl="/"\nitems="//tr"\n'
-     '[sections.a.list.fields]\nexternal_id={xpath="a", css="b"}\ntitle={const="t"}\nposted_at={const="x"}',
-     "sections.a.list.fields.external_id"),
-    ('[site]\nname="x"\nbase_url="http://x"\n[sections.a.list]\nurl="/"\nitems="//tr"\n'
-     '[sections.a.list.fields]\ntitle={const="t"}', "缺少 external_id"),
-    ('[site]\nname="x"\nbase_url="http://x"\nencoding="klingon"\n[sections]', "site.encoding"),
-    ('[site]\nname="x"\nbase_url="http://x"\nspeed=3\n[sections]', "site.speed"),
-    ('[site\n', "不是有效的 TOML"),
-])
+@pytest.mark.parametrize(
+    "body, where",
+    [
+        (
+            '[site]\nname="x"\nbase_url="http://x"\n[sections.a.list]\nurl="/"\nitems="//tr"\n'
+            '[sections.a.list.fields]\nexternal_id={xpath="a", css="b"}\ntitle={const="t"}\nposted_at={const="x"}',
+            "sections.a.list.fields.external_id",
+        ),
+        (
+            '[site]\nname="x"\nbase_url="http://x"\n[sections.a.list]\nurl="/"\nitems="//tr"\n'
+            '[sections.a.list.fields]\ntitle={const="t"}',
+            "缺少 external_id",
+        ),
+        ('[site]\nname="x"\nbase_url="http://x"\nencoding="klingon"\n[sections]', "site.encoding"),
+        ('[site]\nname="x"\nbase_url="http://x"\nspeed=3\n[sections]', "site.speed"),
+        ("[site\n", "不是有效的 TOML"),
+    ],
+)
 def test_profile_errors_name_file_and_key(tmp_path: Path, body: str, where: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(body, encoding="utf-8")
@@ -230,7 +278,9 @@ def test_health_reasons() -> None:
     assert "$_ts" in health.challenge('<script>var $_ts=window["$_ts"];</script>')
     assert health.challenge("<noscript>请开启JavaScript并刷新该页</noscript>")
     assert health.challenge("<html>正常页面</html>") is None
-    assert health.first_page_problem(200, "<html>ok</html>", 30, 0, False, 8000, 20).startswith("页面异常短小")
+    assert health.first_page_problem(200, "<html>ok</html>", 30, 0, False, 8000, 20).startswith(
+        "页面异常短小"
+    )
     assert "此前有 20 条" in health.first_page_problem(200, "x" * 5000, 5000, 0, True, 8000, 20)
     assert health.first_page_problem(200, "x" * 5000, 5000, 0, True, None, None) is None
     assert health.first_page_problem(200, "<html>ok</html>", 30, 3, True, 8000, 20) is None

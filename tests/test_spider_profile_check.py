@@ -47,35 +47,63 @@ GOOD_TITLE = '{ xpath = "normalize-space(./td[3]/a)" }'
 GOOD_BODY = '{ css = "div.is-mailwen" }'
 
 
-def html(items: str = "//table[@class='is-xjnr']//tr[td]", title: str = GOOD_TITLE,
-         body: str = GOOD_BODY) -> str:
+def html(
+    items: str = "//table[@class='is-xjnr']//tr[td]", title: str = GOOD_TITLE, body: str = GOOD_BODY
+) -> str:
     return HTML.format(items=items, title=title, body=body)
 
 
 def test_valid_selectors_load() -> None:
     assert parse_profile(html()).sections["bxcy"].list.items.startswith("//table")
     assert parse_profile(html(items="table.is-xjnr tr")).sections["bxcy"]  # CSS items
-    assert parse_profile(html(title='{ xpath = "re:test(., \'x\')" }'))  # parsel's EXSLT prefix
+    assert parse_profile(html(title="{ xpath = \"re:test(., 'x')\" }"))  # parsel's EXSLT prefix
     assert parse_profile(JSON.format(items="data.list", title='{ json = "." }'))
     assert parse_profile(JSON.format(items="data[0].rows[2]", title='{ json = "a.b[0].c" }'))
 
 
-@pytest.mark.parametrize("text, key, value", [
-    (html(items="//table[@@@"), "sections.bxcy.list.items", "//table[@@@"),
-    (html(items="table[class="), "sections.bxcy.list.items", "table[class="),
-    (html(title='{ xpath = "./td[3]/a[" }'), "sections.bxcy.list.fields.title.xpath", "./td[3]/a["),
-    (html(title='{ css = "td >> a" }'), "sections.bxcy.list.fields.title.css", "td >> a"),
-    (html(title='{ css = "p:nth-child(x)" }'), "sections.bxcy.list.fields.title.css", "p:nth-child(x)"),
-    (html(body='{ xpath = "//div[@class=" }'), "sections.bxcy.detail.fields.body.xpath", "//div[@class="),
-    (html(body='{ css = "" }'), "sections.bxcy.detail.fields.body.css", "为空"),
-    (html(title='{ xpath = "a", regex = "(" }'), "sections.bxcy.list.fields.title.regex", "("),
-    (JSON.format(items="data..list", title='{ json = "t" }'), "sections.api.list.items", "data..list"),
-    (JSON.format(items="data.list", title='{ json = "a[x].b" }'), "sections.api.list.fields.title.json",
-     "a[x].b"),
-    (JSON.format(items="data.list", title='{ json = "a[0" }'), "sections.api.list.fields.title.json", "a[0"),
-])
-def test_bad_selector_is_a_config_error_naming_file_key_and_value(tmp_path: Path, text: str, key: str,
-                                                                   value: str) -> None:
+@pytest.mark.parametrize(
+    "text, key, value",
+    [
+        (html(items="//table[@@@"), "sections.bxcy.list.items", "//table[@@@"),
+        (html(items="table[class="), "sections.bxcy.list.items", "table[class="),
+        (
+            html(title='{ xpath = "./td[3]/a[" }'),
+            "sections.bxcy.list.fields.title.xpath",
+            "./td[3]/a[",
+        ),
+        (html(title='{ css = "td >> a" }'), "sections.bxcy.list.fields.title.css", "td >> a"),
+        (
+            html(title='{ css = "p:nth-child(x)" }'),
+            "sections.bxcy.list.fields.title.css",
+            "p:nth-child(x)",
+        ),
+        (
+            html(body='{ xpath = "//div[@class=" }'),
+            "sections.bxcy.detail.fields.body.xpath",
+            "//div[@class=",
+        ),
+        (html(body='{ css = "" }'), "sections.bxcy.detail.fields.body.css", "为空"),
+        (html(title='{ xpath = "a", regex = "(" }'), "sections.bxcy.list.fields.title.regex", "("),
+        (
+            JSON.format(items="data..list", title='{ json = "t" }'),
+            "sections.api.list.items",
+            "data..list",
+        ),
+        (
+            JSON.format(items="data.list", title='{ json = "a[x].b" }'),
+            "sections.api.list.fields.title.json",
+            "a[x].b",
+        ),
+        (
+            JSON.format(items="data.list", title='{ json = "a[0" }'),
+            "sections.api.list.fields.title.json",
+            "a[0",
+        ),
+    ],
+)
+def test_bad_selector_is_a_config_error_naming_file_key_and_value(
+    tmp_path: Path, text: str, key: str, value: str
+) -> None:
     path = tmp_path / "sites" / "bad.toml"
     path.parent.mkdir()
     path.write_text(text, encoding="utf-8")
@@ -108,7 +136,9 @@ def test_crawl_with_a_bad_selector_exits_2_before_crawling(tmp_path: Path) -> No
 def test_crawl_of_an_unknown_source_names_the_known_ones(tmp_path: Path) -> None:
     (tmp_path / "cfg" / "sites").mkdir(parents=True)
     (tmp_path / "cfg" / "sites" / "p.toml").write_text(html(), encoding="utf-8")
-    config = write_config(tmp_path / "cfg", source("luan-bxcy") + source("luan-bmxx", section="bmxx"))
+    config = write_config(
+        tmp_path / "cfg", source("luan-bxcy") + source("luan-bmxx", section="bmxx")
+    )
     result = cli(config, "crawl", "luan-bxcy", "nosuch", "--now", "2026-11-26T10:00")
     assert result.exit_code == 2, result.output
     assert "nosuch" in result.output and "已配置：luan-bxcy、luan-bmxx" in result.output

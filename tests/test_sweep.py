@@ -61,8 +61,10 @@ def test_reply_after_an_alert_is_resolved_once(make_app) -> None:
     sweep(at(app, "2026-11-27T10:01"))
     sweep(at(app, "2026-11-27T10:02"))
     assert state_of(app, mid) == "replied"
-    assert deadline_alerts(app) == [("reply_at_risk", f"message:{mid}", "2wd"),
-                           ("reply_resolved", f"message:{mid}", "resolved")]
+    assert deadline_alerts(app) == [
+        ("reply_at_risk", f"message:{mid}", "2wd"),
+        ("reply_resolved", f"message:{mid}", "resolved"),
+    ]
     sweep(at(app, "2026-12-05T10:00"))  # no overdue alert for a replied message
     assert len(deadline_alerts(app)) == 2
 
@@ -84,7 +86,9 @@ def test_acked_subject_gets_no_further_reminders(make_app) -> None:
     mid = add_message(app, "a1", "2026-11-23T09:00")
     sweep(at(app, "2026-11-27T09:00"))
     with app.session() as session:
-        session.scalars(select(Alert).where(Alert.subject == f"message:{mid}")).one().status = "acked"
+        session.scalars(
+            select(Alert).where(Alert.subject == f"message:{mid}")
+        ).one().status = "acked"
     sweep(at(app, "2026-12-02T09:00"))
     assert len(deadline_alerts(app)) == 1
     assert state_of(app, mid) == "overdue"  # the state still tells the truth
@@ -93,23 +97,31 @@ def test_acked_subject_gets_no_further_reminders(make_app) -> None:
 def test_crisis_milestones_alert_until_done(make_app) -> None:
     app = make_app(now="2026-11-26T09:10")
     with app.session() as session:
-        event = declare_event(session, "某小区燃气爆炸", "major", parse_iso("2026-11-26T09:00"),
-                              app.config, app.now())
+        event = declare_event(
+            session, "某小区燃气爆炸", "major", parse_iso("2026-11-26T09:00"), app.config, app.now()
+        )
         publish, press = (m.id for m in event.milestones)
     sweep(at(app, "2026-11-26T12:00"))  # 2 h before publish (14:00)
     assert deadline_alerts(app) == [("crisis_at_risk", f"milestone:{publish}", "2h")]
     with app.session() as session:
         from monitor.tracking import mark_milestone_done
 
-        mark_milestone_done(session, event.id, "publish", parse_iso("2026-11-26T12:30"),
-                            parse_iso("2026-11-26T12:30"))
+        mark_milestone_done(
+            session,
+            event.id,
+            "publish",
+            parse_iso("2026-11-26T12:30"),
+            parse_iso("2026-11-26T12:30"),
+        )
     sweep(at(app, "2026-11-26T15:00"))
     assert len(deadline_alerts(app)) == 1  # done: no 1h/30m/overdue for publish
     sweep(at(app, "2026-11-27T09:00"))
     assert deadline_alerts(app)[-1] == ("crisis_overdue", f"milestone:{press}", "overdue")
     with app.session() as session:
-        assert all(a.crisis for a in session.scalars(
-            select(Alert).where(Alert.subject.startswith("milestone:"))))
+        assert all(
+            a.crisis
+            for a in session.scalars(select(Alert).where(Alert.subject.startswith("milestone:")))
+        )
 
 
 def test_provisional_deadline_becomes_firm_when_the_year_is_added(make_app) -> None:
@@ -118,7 +130,9 @@ def test_provisional_deadline_becomes_firm_when_the_year_is_added(make_app) -> N
     with app.session() as session:
         message = session.get(Message, mid)
         assert message.provisional and message.due_date.isoformat() == "2027-01-04"
-    app.config.holidays_path.write_text('[years.2027]\nholidays = ["2027-01-01"]\n', encoding="utf-8")
+    app.config.holidays_path.write_text(
+        '[years.2027]\nholidays = ["2027-01-01"]\n', encoding="utf-8"
+    )
     sweep(app)
     with app.session() as session:
         message = session.get(Message, mid)

@@ -27,10 +27,15 @@ def test_fires_on_make_up_sunday_and_skips_mid_autumn_and_national_day() -> None
     trigger = WorkdayTrigger(WorkCalendar(), 8, 30)
     got = [f.strftime("%m-%d %a %H:%M") for f in fires(trigger, local("2026-09-19T12:00"), 8)]
     assert got == [
-        "09-20 Sun 08:30",   # 调休 make-up Sunday
-        "09-21 Mon 08:30", "09-22 Tue 08:30", "09-23 Wed 08:30", "09-24 Thu 08:30",
+        "09-20 Sun 08:30",  # 调休 make-up Sunday
+        "09-21 Mon 08:30",
+        "09-22 Tue 08:30",
+        "09-23 Wed 08:30",
+        "09-24 Thu 08:30",
         # 09-25..09-27 Mid-Autumn, then Mon–Wed, then National Day 10-01..10-07
-        "09-28 Mon 08:30", "09-29 Tue 08:30", "09-30 Wed 08:30",
+        "09-28 Mon 08:30",
+        "09-29 Tue 08:30",
+        "09-30 Wed 08:30",
     ]
     after = fires(trigger, local("2026-09-30T09:00"), 3)
     assert [f.strftime("%m-%d %a") for f in after] == ["10-08 Thu", "10-09 Fri", "10-10 Sat"]
@@ -42,8 +47,9 @@ def test_same_day_before_and_after_the_time() -> None:
     assert trigger.get_next_fire_time(None, local("2026-11-26T08:30")) == local("2026-11-26T08:30")
     assert trigger.get_next_fire_time(None, local("2026-11-26T08:31")) == local("2026-11-27T08:30")
     # Saturday 11-28 is an ordinary weekend: Friday → Monday
-    assert trigger.get_next_fire_time(local("2026-11-27T08:30"), local("2026-11-27T08:30")) \
-        == local("2026-11-30T08:30")
+    assert trigger.get_next_fire_time(
+        local("2026-11-27T08:30"), local("2026-11-27T08:30")
+    ) == local("2026-11-30T08:30")
 
 
 def test_previous_fire_time_lets_the_scheduler_see_a_missed_run() -> None:
@@ -66,7 +72,7 @@ def test_utc_now_and_holidays_toml_override() -> None:
 
 def test_unknown_year_counts_weekdays_provisionally() -> None:
     trigger = WorkdayTrigger(WorkCalendar(use_package=False), 8, 30)
-    start = local("2031-03-07T09:00")          # a Friday in a year nobody knows
+    start = local("2031-03-07T09:00")  # a Friday in a year nobody knows
     assert trigger.get_next_fire_time(None, start) == local("2031-03-10T08:30")
     assert trigger.get_next_fire_time(None, start - timedelta(days=1)) == local("2031-03-07T08:30")
 
@@ -82,12 +88,21 @@ def test_windowed_interval_on_working_days_only() -> None:
 
     from monitor.triggers import WindowedIntervalTrigger
 
-    trigger = WindowedIntervalTrigger(timedelta(hours=2), time(8, 0), time(18, 0),
-                                      calendar=WorkCalendar())
+    trigger = WindowedIntervalTrigger(
+        timedelta(hours=2), time(8, 0), time(18, 0), calendar=WorkCalendar()
+    )
     got = [f.strftime("%m-%d %H:%M") for f in fires(trigger, local("2026-09-24T15:00"), 8)]
     # Thursday 16:00 and 18:00, then Mid-Autumn 09-25..27 has no crawl, Monday from 08:00
-    assert got == ["09-24 16:00", "09-24 18:00", "09-28 08:00", "09-28 10:00", "09-28 12:00",
-                   "09-28 14:00", "09-28 16:00", "09-28 18:00"]
+    assert got == [
+        "09-24 16:00",
+        "09-24 18:00",
+        "09-28 08:00",
+        "09-28 10:00",
+        "09-28 12:00",
+        "09-28 14:00",
+        "09-28 16:00",
+        "09-28 18:00",
+    ]
 
 
 def test_windowed_interval_every_day_with_jitter_stays_on_the_grid() -> None:
@@ -97,14 +112,18 @@ def test_windowed_interval_every_day_with_jitter_stays_on_the_grid() -> None:
 
     trigger = WindowedIntervalTrigger(timedelta(hours=3), time(7, 0), time(21, 0), jitter=20)
     previous = None
-    now = local("2026-10-03T20:00")          # a National Day holiday: still crawled
+    now = local("2026-10-03T20:00")  # a National Day holiday: still crawled
     seen = []
     for _ in range(4):
         nxt = trigger.get_next_fire_time(previous, now)
         seen.append(nxt)
         previous = now = nxt
-    grid = [local("2026-10-04T07:00"), local("2026-10-04T10:00"), local("2026-10-04T13:00"),
-            local("2026-10-04T16:00")]
+    grid = [
+        local("2026-10-04T07:00"),
+        local("2026-10-04T10:00"),
+        local("2026-10-04T13:00"),
+        local("2026-10-04T16:00"),
+    ]
     for got, want in zip(seen, grid, strict=False):
         assert want <= got <= want + timedelta(seconds=20)
 
@@ -116,12 +135,20 @@ def test_sweep_trigger_keeps_its_grid_and_wakes_at_each_stage() -> None:
     trigger = SweepTrigger(timedelta(minutes=30), start)
     trigger.expect_stages([local("2026-09-29T12:00:17"), local("2026-09-29T11:00:17")])
     got = [f.strftime("%H:%M:%S") for f in fires(trigger, start, 7)]
-    assert got == ["10:00:00", "10:30:00", "11:00:00", "11:00:17", "11:30:00", "12:00:00",
-                   "12:00:17"]
+    assert got == [
+        "10:00:00",
+        "10:30:00",
+        "11:00:00",
+        "11:00:17",
+        "11:30:00",
+        "12:00:00",
+        "12:00:17",
+    ]
     # without stages it is a plain grid, resumed on the grid after a late start
     plain = SweepTrigger(timedelta(minutes=30), start)
     assert plain.get_next_fire_time(None, local("2026-09-29T10:40")) == local("2026-09-29T11:00")
     # pure: the same question gets the same answer, and stages already passed are ignored
     assert trigger.get_next_fire_time(start, start) == trigger.get_next_fire_time(start, start)
-    assert trigger.get_next_fire_time(local("2026-09-29T12:00:17"),
-                                      local("2026-09-29T12:00:17")) == local("2026-09-29T12:30")
+    assert trigger.get_next_fire_time(
+        local("2026-09-29T12:00:17"), local("2026-09-29T12:00:17")
+    ) == local("2026-09-29T12:30")

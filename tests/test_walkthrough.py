@@ -47,22 +47,33 @@ def robot():
 
 
 def test_readme_deployment_walkthrough_works_in_a_fresh_folder(
-        tmp_path: Path, portal: SamplePortal, robot: FakeWecom) -> None:
+    tmp_path: Path, portal: SamplePortal, robot: FakeWecom
+) -> None:
     section, (database_line, tables) = walkthrough()
     etc, var = tmp_path / "etc" / "opinion-monitor", tmp_path / "var" / "lib" / "opinion-monitor"
 
     def local(text: str) -> str:
         return text.replace("/etc/opinion-monitor", str(etc)).replace(
-            "/var/lib/opinion-monitor", str(var))
+            "/var/lib/opinion-monitor", str(var)
+        )
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "WECOM_OFFICE_WEBHOOK": robot.url("office"),
-           "SMTP_PASSWORD": "secret"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "WECOM_OFFICE_WEBHOOK": robot.url("office"),
+        "SMTP_PASSWORD": "secret",
+    }
     env.pop("OPINION_MONITOR_CONFIG", None)
 
     def om(*args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "monitor", "--config",
-                               str(etc / "monitor.toml"), *args], cwd=ROOT, env=env, text=True,
-                              capture_output=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "monitor", "--config", str(etc / "monitor.toml"), *args],
+            cwd=ROOT,
+            env=env,
+            text=True,
+            capture_output=True,
+            timeout=120,
+        )
         assert proc.returncode == code, (args, proc.stdout, proc.stderr)
         assert "Traceback" not in proc.stderr
         return proc
@@ -77,8 +88,9 @@ def test_readme_deployment_walkthrough_works_in_a_fresh_folder(
     text = config.read_text(encoding="utf-8")
     new_line = local(database_line.strip())
     assert re.search(r"^database = .*$", text, re.M)
-    config.write_text(re.sub(r"^database = .*$", lambda _m: new_line, text, count=1, flags=re.M),
-                      encoding="utf-8")
+    config.write_text(
+        re.sub(r"^database = .*$", lambda _m: new_line, text, count=1, flags=re.M), encoding="utf-8"
+    )
     om("status", code=5)  # not created yet: refused, never silently empty
     om("init")
     assert (var / "monitor.db").exists()
@@ -92,15 +104,20 @@ def test_readme_deployment_walkthrough_works_in_a_fresh_folder(
         shutil.copy(ROOT / "config" / "sites" / name, etc / "sites" / name)
     for name, list_url in (("luan.toml", None), ("news.toml", "/news/rss.xml")):
         profile = etc / "sites" / name
-        text = re.sub(r'^base_url = ".*"$', f'base_url = "{portal.base_url}"',
-                      profile.read_text(encoding="utf-8"), flags=re.M)
+        text = re.sub(
+            r'^base_url = ".*"$',
+            f'base_url = "{portal.base_url}"',
+            profile.read_text(encoding="utf-8"),
+            flags=re.M,
+        )
         text = re.sub(r"^delay = .*$", "delay = 0", text, flags=re.M)
         if list_url:
             text = text.replace('url = "/rss/local.xml"', f'url = "{list_url}"')
         profile.write_text(text, encoding="utf-8")
     portal.add_message("w1", "小区门口路灯不亮", datetime(2026, 11, 30, 9, 0))
-    portal.add_news("/news/1.html", "城东新区城市书房开放", datetime(2026, 11, 30, 9, 0), "正文",
-                    "皖西日报")
+    portal.add_news(
+        "/news/1.html", "城东新区城市书房开放", datetime(2026, 11, 30, 9, 0), "正文", "皖西日报"
+    )
 
     # 4. append the sources, channels and routes to the file init wrote: valid TOML
     with config.open("a", encoding="utf-8") as handle:

@@ -28,7 +28,8 @@ def test_one_mapping_object_everywhere() -> None:
 def test_list_check_and_news_show_the_same_words(tmp_path: Path) -> None:
     config = write_config(tmp_path / "cfg")
     (config.parent / "watchlist.txt").write_text(
-        "审计 | info\n欠薪 | warning\n腐败 | critical\n", encoding="utf-8")
+        "审计 | info\n欠薪 | warning\n腐败 | critical\n", encoding="utf-8"
+    )
     runner = CliRunner()
 
     def run(*args: str) -> str:
@@ -46,9 +47,20 @@ def test_list_check_and_news_show_the_same_words(tmp_path: Path) -> None:
     assert all(word in check for word in levels.LEVEL_ZH.values())
     app = App(load_config(config), clock=fixed_clock(parse_iso("2026-11-26T10:00")))
     with app.session() as session:
-        ingest_news(session, app, "news", [{"url": "http://a.example/1",
-                                            "title": "市审计局干部腐败并拖欠薪资", "body": None,
-                                            "published_at": None}], app.now())
+        ingest_news(
+            session,
+            app,
+            "news",
+            [
+                {
+                    "url": "http://a.example/1",
+                    "title": "市审计局干部腐败并拖欠薪资",
+                    "body": None,
+                    "published_at": None,
+                }
+            ],
+            app.now(),
+        )
     table = run("news")
     assert "审计(提示)" in table and "欠薪(警示)" in table and "腐败(严重)" in table
     assert json.loads(run("news", "--json"))[0]["hits"][0]["level"] == "critical"

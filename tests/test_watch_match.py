@@ -27,8 +27,9 @@ def terms_found(text: str, *specs) -> dict[str, float]:
 
 
 def test_two_character_terms_found_inside_longer_words() -> None:
-    found = terms_found("市审计局发布通知，工地拖欠薪资问题受关注",
-                        make_spec("审计"), make_spec("欠薪"))
+    found = terms_found(
+        "市审计局发布通知，工地拖欠薪资问题受关注", make_spec("审计"), make_spec("欠薪")
+    )
     assert set(found) == {"审计", "欠薪"}
 
 
@@ -110,11 +111,15 @@ def test_exclusion_must_contain_its_term() -> None:
         make_spec("审计", exclude=["计划"])
 
 
-STORY = ("六安市审计局近日发布通知，对全市保障性住房专项资金开展专项审计。审计发现，部分项目存在"
-         "拖欠农民工工资、挪用专项资金等问题，涉及金额一千二百万元。市审计局已将有关线索移送纪检"
-         "监察机关，并要求相关单位在六十日内完成整改，整改结果将向社会公开。")
-OTHER = ("今年秋季，六安市举办农民丰收节，各县区组织特色农产品展销活动，吸引大量市民前来选购。"
-         "活动期间还举办了农技讲座和文艺演出，现场气氛热烈，农民增收效果明显。")
+STORY = (
+    "六安市审计局近日发布通知，对全市保障性住房专项资金开展专项审计。审计发现，部分项目存在"
+    "拖欠农民工工资、挪用专项资金等问题，涉及金额一千二百万元。市审计局已将有关线索移送纪检"
+    "监察机关，并要求相关单位在六十日内完成整改，整改结果将向社会公开。"
+)
+OTHER = (
+    "今年秋季，六安市举办农民丰收节，各县区组织特色农产品展销活动，吸引大量市民前来选购。"
+    "活动期间还举办了农技讲座和文艺演出，现场气氛热烈，农民增收效果明显。"
+)
 
 
 def test_reprints_are_near_duplicates_and_distinct_stories_are_not() -> None:
@@ -151,19 +156,24 @@ def test_empty_text_has_no_simhash() -> None:
 
 
 def test_calendar_due_never_imports_jieba() -> None:
-    code = ("import sys\nfrom click.testing import CliRunner\nfrom monitor.cli import main\n"
-            "r = CliRunner().invoke(main, ['calendar', 'due', '--from', '2024-09-27T10:00', "
-            "'--working-days', '5', '--json'])\nassert r.exit_code == 0, r.output\n"
-            "assert 'jieba' not in sys.modules and 'zhconv' not in sys.modules\n"
-            "assert 'ahocorasick' not in sys.modules\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=60)
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom monitor.cli import main\n"
+        "r = CliRunner().invoke(main, ['calendar', 'due', '--from', '2024-09-27T10:00', "
+        "'--working-days', '5', '--json'])\nassert r.exit_code == 0, r.output\n"
+        "assert 'jieba' not in sys.modules and 'zhconv' not in sys.modules\n"
+        "assert 'ahocorasick' not in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_credit_lines_do_not_count_for_clustering() -> None:
     from monitor.watchlist.cluster import tokens
 
-    words = tokens(normalize("（来源：安徽日报）原标题：六安审计通报 市审计局通报整改情况\n责任编辑：王五"))
+    words = tokens(
+        normalize("（来源：安徽日报）原标题：六安审计通报 市审计局通报整改情况\n责任编辑：王五")
+    )
     assert "安徽日报" not in words and "王五" not in words
     assert {"审计局", "通报", "整改"} <= set(words)

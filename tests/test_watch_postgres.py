@@ -25,8 +25,11 @@ def test_news_clusters_and_alerts_once_on_postgresql(make_pg_app) -> None:
     # psycopg reports rowcount -1 for ON CONFLICT inserts: the count comes from RETURNING
     assert first.counts["alerts.watch"] == 3 and second.counts["alerts.watch"] == 0
     kinds = [(a.kind, a.subject.split(":")[0]) for a in watch_alerts(app)]
-    assert kinds == [("watch_hit", "news-cluster"), ("watch_hit", "message"),
-                     ("possible_crisis", "message")]
+    assert kinds == [
+        ("watch_hit", "news-cluster"),
+        ("watch_hit", "message"),
+        ("possible_crisis", "message"),
+    ]
     assert watch_alerts(app)[1].subject == f"message:{wage}"
 
 

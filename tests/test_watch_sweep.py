@@ -36,10 +36,14 @@ def test_one_watch_hit_per_story_cluster_exactly_once(make_app) -> None:
 def test_distinct_stories_alert_separately(make_app) -> None:
     app = make_app()
     setup_terms(app, ("拖欠工资", "warning"))
-    other = {"url": "http://other.example/2", "title": "某县拖欠工资专项治理启动",
-             "body": "为保障劳动者权益，某县今日启动冬季拖欠工资专项治理行动，设立投诉电话和"
-                     "现场接待点，对重点行业开展拉网式排查。", "outlet": "县融媒",
-             "published_at": "2026-11-26T08:00:00+08:00"}
+    other = {
+        "url": "http://other.example/2",
+        "title": "某县拖欠工资专项治理启动",
+        "body": "为保障劳动者权益，某县今日启动冬季拖欠工资专项治理行动，设立投诉电话和"
+        "现场接待点，对重点行业开展拉网式排查。",
+        "outlet": "县融媒",
+        "published_at": "2026-11-26T08:00:00+08:00",
+    }
     ingest(app, [reprint(1), other])
     sweep(app)
     assert len([a for a in watch_alerts(app) if a.kind == "watch_hit"]) == 2
@@ -62,13 +66,17 @@ def test_critical_term_suggests_a_possible_crisis_without_starting_a_clock(make_
 
     app = make_app()
     setup_terms(app, ("坍塌", "critical"))
-    ingest(app, [reprint(1, title="工地发生坍塌事故", body="今天上午一处在建工地发生坍塌，"
-                                                        "现场正在救援。")])
+    ingest(
+        app,
+        [reprint(1, title="工地发生坍塌事故", body="今天上午一处在建工地发生坍塌，现场正在救援。")],
+    )
     sweep(app)
     sweep(app)
     rows = watch_alerts(app)
     assert [(a.kind, a.stage, a.crisis) for a in rows] == [
-        ("watch_hit", "watch", False), ("possible_crisis", "possible_crisis", True)]
+        ("watch_hit", "watch", False),
+        ("possible_crisis", "possible_crisis", True),
+    ]
     assert rows[1].data["reasons"] == ["critical_term"]
     with app.session() as session:
         assert session.scalars(select(CrisisEvent)).all() == []
@@ -77,12 +85,16 @@ def test_critical_term_suggests_a_possible_crisis_without_starting_a_clock(make_
 def test_fast_spread_suggests_a_possible_crisis(make_app) -> None:
     app = make_app(body="[watch]\npossible_crisis_outlets = 3\npossible_crisis_hours = 2\n")
     setup_terms(app, ("拖欠工资", "warning"))
-    ingest(app, [reprint(1, at="2026-11-26T06:00:00+08:00"),
-                 reprint(2, at="2026-11-26T09:00:00+08:00")])
+    ingest(
+        app,
+        [reprint(1, at="2026-11-26T06:00:00+08:00"), reprint(2, at="2026-11-26T09:00:00+08:00")],
+    )
     sweep(app)
     assert [a.kind for a in watch_alerts(app)] == ["watch_hit"]  # 2 outlets, 3 hours apart
-    ingest(app, [reprint(3, at="2026-11-26T09:30:00+08:00"),
-                 reprint(4, at="2026-11-26T09:40:00+08:00")])
+    ingest(
+        app,
+        [reprint(3, at="2026-11-26T09:30:00+08:00"), reprint(4, at="2026-11-26T09:40:00+08:00")],
+    )
     sweep(app)
     sweep(app)
     rows = watch_alerts(app)
@@ -103,7 +115,8 @@ def test_message_hits_alert_with_the_department(make_app) -> None:
     assert [(a.kind, a.subject, a.department) for a in rows] == [
         ("watch_hit", f"message:{wage}", "劳动科"),
         ("watch_hit", f"message:{graft}", "纪检组"),
-        ("possible_crisis", f"message:{graft}", "纪检组")]
+        ("possible_crisis", f"message:{graft}", "纪检组"),
+    ]
     assert rows[0].data["terms"] == ["欠薪"] and rows[0].data["hits"][0]["confidence"] < 1.0
     assert rows[0].data["title"] == "工资问题" and rows[0].data["subject_kind"] == "message"
     assert f"message:{quiet}" not in {a.subject for a in rows}
@@ -153,8 +166,12 @@ def test_restart_on_same_file_does_not_realert(make_app) -> None:
 
 def test_spread_window() -> None:
     t = parse_iso
-    items = [(t("2026-11-26T06:00"), "a"), (t("2026-11-26T07:00"), "b"),
-             (t("2026-11-26T07:30"), "b"), (t("2026-11-26T09:00"), "c")]
+    items = [
+        (t("2026-11-26T06:00"), "a"),
+        (t("2026-11-26T07:00"), "b"),
+        (t("2026-11-26T07:30"), "b"),
+        (t("2026-11-26T09:00"), "c"),
+    ]
     assert spread_within(items, 1.5) == 2
     assert spread_within(items, 3) == 3
 
@@ -176,9 +193,20 @@ def test_a_row_committed_late_with_a_lower_id_is_still_scanned(make_app) -> None
 
     def insert(message_id: int) -> None:
         with app.session() as session:  # explicit ids: the late commit of a lower id
-            session.add(Message(id=message_id, source="portal", external_id=str(message_id),
-                                title="工资", body="拖欠工资", posted_at=now, first_seen=now,
-                                last_seen=now, due_date=now.date(), deadline=now))
+            session.add(
+                Message(
+                    id=message_id,
+                    source="portal",
+                    external_id=str(message_id),
+                    title="工资",
+                    body="拖欠工资",
+                    posted_at=now,
+                    first_seen=now,
+                    last_seen=now,
+                    due_date=now.date(),
+                    deadline=now,
+                )
+            )
 
     insert(9)
     sweep(app)

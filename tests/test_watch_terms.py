@@ -34,7 +34,8 @@ def run(config: Path, *args: str, code: int = 0) -> str:
 def config(tmp_path: Path) -> Path:
     path = write_config(tmp_path / "cfg")
     (path.parent / "watchlist.txt").write_text(
-        "# seed\n审计 | info | 本单位 | !评审计划\n欠薪 | warning | 民生\n", encoding="utf-8")
+        "# seed\n审计 | info | 本单位 | !评审计划\n欠薪 | warning | 民生\n", encoding="utf-8"
+    )
     run(path, "init")
     return path
 
@@ -45,8 +46,13 @@ def listed(config: Path) -> list[dict]:
 
 def test_init_seeds_the_watchlist_once(config: Path) -> None:
     assert listed(config) == [
-        {"term": "审计", "level": "info", "category": "本单位", "exclude": ["评审计划"],
-         "enabled": True},
+        {
+            "term": "审计",
+            "level": "info",
+            "category": "本单位",
+            "exclude": ["评审计划"],
+            "enabled": True,
+        },
         {"term": "欠薪", "level": "warning", "category": "民生", "exclude": [], "enabled": True},
     ]
     table = run(config, "watchlist", "list")
@@ -58,20 +64,38 @@ def test_init_seeds_the_watchlist_once(config: Path) -> None:
 
 def test_add_update_remove_with_history(config: Path, monkeypatch) -> None:
     monkeypatch.setenv("USER", "zhangsan")
-    run(config, "watchlist", "add", "腐败", "--level", "critical", "--category", "廉政",
-        "--exclude", "反腐败")
+    run(
+        config,
+        "watchlist",
+        "add",
+        "腐败",
+        "--level",
+        "critical",
+        "--category",
+        "廉政",
+        "--exclude",
+        "反腐败",
+    )
     run(config, "watchlist", "add", "審計", "--level", "warning")  # update, normalised
     run(config, "watchlist", "remove", "欠薪")
     terms = {t["term"]: t for t in listed(config)}
-    assert terms["腐败"] == {"term": "腐败", "level": "critical", "category": "廉政",
-                           "exclude": ["反腐败"], "enabled": True}
+    assert terms["腐败"] == {
+        "term": "腐败",
+        "level": "critical",
+        "category": "廉政",
+        "exclude": ["反腐败"],
+        "enabled": True,
+    }
     # an update keeps what was not given
     assert terms["审计"]["category"] == "本单位" and terms["审计"]["exclude"] == ["评审计划"]
     assert terms["审计"]["level"] == "warning"
     assert "欠薪" not in terms
     history = json.loads(run(config, "watchlist", "history", "--json"))
     assert [(h["action"], h["term"], h["actor"]) for h in history[:3]] == [
-        ("remove", "欠薪", "zhangsan"), ("update", "审计", "zhangsan"), ("add", "腐败", "zhangsan")]
+        ("remove", "欠薪", "zhangsan"),
+        ("update", "审计", "zhangsan"),
+        ("add", "腐败", "zhangsan"),
+    ]
     assert history[1]["before"]["level"] == "info" and history[1]["after"]["level"] == "warning"
     assert history[0]["after"] is None
     table = run(config, "watchlist", "history")
@@ -87,9 +111,13 @@ def test_exclude_accepts_several_phrases_after_one_flag(config: Path) -> None:
 
 
 def test_check_shows_hits_and_honours_exclusions(config: Path) -> None:
-    hits = json.loads(run(config, "watchlist", "check", "市審計局公布评审计划，工地拖欠薪资", "--json"))
-    assert [(h["term"], h["level"], h["count"]) for h in hits] == [("欠薪", "warning", 1),
-                                                                    ("审计", "info", 1)]
+    hits = json.loads(
+        run(config, "watchlist", "check", "市審計局公布评审计划，工地拖欠薪资", "--json")
+    )
+    assert [(h["term"], h["level"], h["count"]) for h in hits] == [
+        ("欠薪", "warning", 1),
+        ("审计", "info", 1),
+    ]
     assert "未命中" in run(config, "watchlist", "check", "年度评审计划")
     assert "置信度" in run(config, "watchlist", "check", "审计")
 
@@ -100,8 +128,18 @@ def test_remove_unknown_term_is_not_found(config: Path) -> None:
 
 
 def test_export_import_round_trip(config: Path, tmp_path: Path) -> None:
-    run(config, "watchlist", "add", "举报", "--level", "critical", "--exclude", "举报电话",
-        "--exclude", "举报箱")
+    run(
+        config,
+        "watchlist",
+        "add",
+        "举报",
+        "--level",
+        "critical",
+        "--exclude",
+        "举报电话",
+        "--exclude",
+        "举报箱",
+    )
     run(config, "watchlist", "add", "PM2.5")
     before = listed(config)
     exported = tmp_path / "out.txt"
@@ -118,8 +156,9 @@ def test_export_import_round_trip(config: Path, tmp_path: Path) -> None:
     assert json.loads(run(other, "watchlist", "history", "--json")) == history
 
 
-def test_bad_import_line_names_file_and_line_and_imports_nothing(config: Path,
-                                                                 tmp_path: Path) -> None:
+def test_bad_import_line_names_file_and_line_and_imports_nothing(
+    config: Path, tmp_path: Path
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_text("# comment\n新词 | warning\n坏词 | urgent | 分类\n", encoding="utf-8")
     err = run(config, "watchlist", "import", str(bad), code=1)
@@ -127,15 +166,18 @@ def test_bad_import_line_names_file_and_line_and_imports_nothing(config: Path,
     assert "新词" not in [t["term"] for t in listed(config)]
 
 
-@pytest.mark.parametrize("line, message", [
-    ("a | warning | c | !x | extra", "字段太多"),
-    ("审计 | warning | c | 评审计划", "都要以“!”开头"),
-    ("审计 | warning | c | !计划", "不包含关注词"),
-    ("审计 | !评审计划", "第四个字段"),
-    (" | warning", "关注词为空"),
-    ("审计 | warning | c | !评审计划 !", "空的排除短语"),
-    ("审计 | warning | c | !審計", "就是关注词本身"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("a | warning | c | !x | extra", "字段太多"),
+        ("审计 | warning | c | 评审计划", "都要以“!”开头"),
+        ("审计 | warning | c | !计划", "不包含关注词"),
+        ("审计 | !评审计划", "第四个字段"),
+        (" | warning", "关注词为空"),
+        ("审计 | warning | c | !评审计划 !", "空的排除短语"),
+        ("审计 | warning | c | !審計", "就是关注词本身"),
+    ],
+)
 def test_bad_lines(line: str, message: str) -> None:
     with pytest.raises(MonitorError, match=message) as info:
         parse_text(f"# header\n{line}\n", "w.txt")
@@ -149,8 +191,12 @@ def test_duplicate_term_in_file_is_an_error() -> None:
 
 def test_file_format_full_width_separators_and_defaults() -> None:
     [a, b] = parse_text("审计｜critical｜本单位｜！评审计划 ！审计署官网\n欠薪\n", "w.txt")
-    assert (a.term, a.level, a.category, a.exclude) == ("审计", "critical", "本单位",
-                                                         ["评审计划", "审计署官网"])
+    assert (a.term, a.level, a.category, a.exclude) == (
+        "审计",
+        "critical",
+        "本单位",
+        ["评审计划", "审计署官网"],
+    )
     assert (b.term, b.level, b.category, b.exclude) == ("欠薪", "warning", None, [])
     assert parse_text(format_file([a, b]), "again") == [a, b]
 
@@ -198,13 +244,19 @@ def test_hot_reload_without_a_new_process(make_app) -> None:
         assert [s.term for s in list_terms(session)] == ["审计"]
 
 
-def test_import_merges_by_default_and_reports_each_change(config: Path, tmp_path: Path,
-                                                          monkeypatch) -> None:
+def test_import_merges_by_default_and_reports_each_change(
+    config: Path, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("USER", "lisi")
     run(config, "watchlist", "add", "审计", "--exclude", "评审计划", "审计署官网")
     stored = {t["term"]: t for t in listed(config)}["审计"]
-    assert stored == {"term": "审计", "level": "info", "category": "本单位",
-                      "exclude": ["评审计划", "审计署官网"], "enabled": True}
+    assert stored == {
+        "term": "审计",
+        "level": "info",
+        "category": "本单位",
+        "exclude": ["评审计划", "审计署官网"],
+        "enabled": True,
+    }
     history = json.loads(run(config, "watchlist", "history", "--json"))
     just_term = tmp_path / "just.txt"
     just_term.write_text("审计\n腐败 | critical | 廉政\n", encoding="utf-8")
@@ -215,29 +267,39 @@ def test_import_merges_by_default_and_reports_each_change(config: Path, tmp_path
     assert len(json.loads(run(config, "watchlist", "history", "--json"))) == len(history) + 1
     # a line overrides exactly the fields it gives, and the summary names them
     partial = tmp_path / "partial.txt"
-    partial.write_text("审计 | critical\n欠薪 | | | !欠薪保障金\n腐败 | critical | 廉政\n",
-                       encoding="utf-8")
+    partial.write_text(
+        "审计 | critical\n欠薪 | | | !欠薪保障金\n腐败 | critical | 廉政\n", encoding="utf-8"
+    )
     out = run(config, "watchlist", "import", str(partial))
     terms = {t["term"]: t for t in listed(config)}
     assert terms["审计"] == dict(stored, level="critical")
-    assert terms["欠薪"] == {"term": "欠薪", "level": "warning", "category": "民生",
-                           "exclude": ["欠薪保障金"], "enabled": True}
+    assert terms["欠薪"] == {
+        "term": "欠薪",
+        "level": "warning",
+        "category": "民生",
+        "exclude": ["欠薪保障金"],
+        "enabled": True,
+    }
     assert "新增 0 个，更新 2 个，未变 1 个" in out
-    assert "更新 审计：级别 提示 → 严重" in out and "分类" not in out.split("审计：")[1].split("\n")[0]
+    assert (
+        "更新 审计：级别 提示 → 严重" in out and "分类" not in out.split("审计：")[1].split("\n")[0]
+    )
     assert "更新 欠薪：排除 无 → 欠薪保障金" in out
     entries = json.loads(run(config, "watchlist", "history", "--json"))
     assert [(e["action"], e["term"], e["actor"]) for e in entries[:2]] == [
-        ("import", "欠薪", "lisi"), ("import", "审计", "lisi")]
+        ("import", "欠薪", "lisi"),
+        ("import", "审计", "lisi"),
+    ]
     assert entries[1]["before"]["level"] == "info" and entries[1]["after"]["level"] == "critical"
 
 
-def test_import_replace_makes_each_line_the_full_definition(config: Path,
-                                                            tmp_path: Path) -> None:
+def test_import_replace_makes_each_line_the_full_definition(config: Path, tmp_path: Path) -> None:
     just_term = tmp_path / "just.txt"
     just_term.write_text("审计\n", encoding="utf-8")
     out = run(config, "watchlist", "import", "--replace", str(just_term))
-    assert listed(config) == [{"term": "审计", "level": "warning", "category": None,
-                               "exclude": [], "enabled": True}]
+    assert listed(config) == [
+        {"term": "审计", "level": "warning", "category": None, "exclude": [], "enabled": True}
+    ]
     assert "（替换）" in out and "更新 1 个" in out and "删除 1 个" in out
     assert "更新 审计：级别 提示 → 警示；分类 本单位 → 无；排除 评审计划 → 无" in out
     assert "删除：欠薪" in out
@@ -247,13 +309,22 @@ def test_import_replace_makes_each_line_the_full_definition(config: Path,
 
 def test_chinese_level_names_comments_quotes_and_odd_lines(tmp_path: Path) -> None:
     notes: list[str] = []
-    specs = parse_text("审计  # 本局的名字\n欠薪 | 严重 | 民生\n"
-                       "腐败 | 提示 # 只看不提醒\n"
-                       '"#审计#" | 警示\nC#开发 | info\n'
-                       "拖欠 工资 | warning\n# 整行注释\n", "w.txt", notes)
+    specs = parse_text(
+        "审计  # 本局的名字\n欠薪 | 严重 | 民生\n"
+        "腐败 | 提示 # 只看不提醒\n"
+        '"#审计#" | 警示\nC#开发 | info\n'
+        "拖欠 工资 | warning\n# 整行注释\n",
+        "w.txt",
+        notes,
+    )
     assert [(s.term, s.level, s.category) for s in specs] == [
-        ("审计", "warning", None), ("欠薪", "critical", "民生"), ("腐败", "info", None),
-        ("#审计#", "warning", None), ("c#开发", "info", None), ("拖欠 工资", "warning", None)]
+        ("审计", "warning", None),
+        ("欠薪", "critical", "民生"),
+        ("腐败", "info", None),
+        ("#审计#", "warning", None),
+        ("c#开发", "info", None),
+        ("拖欠 工资", "warning", None),
+    ]
     [note] = notes
     assert "w.txt:6" in note and "拖欠 工资" in note
     assert parse_text(format_file(specs), "again") == specs  # a quoted term survives export

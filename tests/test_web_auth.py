@@ -9,8 +9,17 @@ import pytest
 from monitor.app import fixed_clock
 from tests.web_helpers import PASSWORD, client_as, login, post, token, web_for
 
-PAGES = ["/", "/messages/1", "/watchlist", "/events", "/alerts", "/sources", "/calendar",
-         "/disclosures", "/reports"]
+PAGES = [
+    "/",
+    "/messages/1",
+    "/watchlist",
+    "/events",
+    "/alerts",
+    "/sources",
+    "/calendar",
+    "/disclosures",
+    "/reports",
+]
 
 
 @pytest.fixture
@@ -51,13 +60,17 @@ def test_login_redirects_only_to_local_paths(web):
     data = {"username": "viewer", "password": PASSWORD, "csrf_token": token(client)}
     assert client.post("/login", data={**data, "next": "/alerts"}).headers["Location"] == "/alerts"
     data["csrf_token"] = token(client)
-    assert client.post("/login", data={**data, "next": "//evil.example/"}).headers["Location"] == "/"
+    assert (
+        client.post("/login", data={**data, "next": "//evil.example/"}).headers["Location"] == "/"
+    )
 
 
 def test_post_without_csrf_token_is_403(web):
     client = client_as(web, "editor")
     assert client.post("/logout").status_code == 403
-    assert client.post("/login", data={"username": "editor", "password": PASSWORD}).status_code == 403
+    assert (
+        client.post("/login", data={"username": "editor", "password": PASSWORD}).status_code == 403
+    )
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
 
 
@@ -111,8 +124,13 @@ def test_a_password_change_or_removal_ends_open_sessions(app, web):
 
 def test_every_response_carries_csp_and_frame_options(web):
     client = web.test_client()
-    for response in (client.get("/login"), client.get("/"), client.get("/healthz"),
-                     client.get("/static/style.css"), client.get("/nowhere")):
+    for response in (
+        client.get("/login"),
+        client.get("/"),
+        client.get("/healthz"),
+        client.get("/static/style.css"),
+        client.get("/nowhere"),
+    ):
         assert response.headers["Content-Security-Policy"] == "default-src 'self'"
         assert response.headers["X-Frame-Options"] == "DENY"
 

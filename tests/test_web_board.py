@@ -11,7 +11,7 @@ from monitor.app import fixed_clock
 from tests.conftest import add_message
 from tests.web_helpers import client_as, web_for
 
-HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>"
 
 
 @pytest.fixture
@@ -74,8 +74,11 @@ def test_sql_state_conditions_match_message_state(app):
             moment = base + timedelta(hours=hours)
             for state in BOARD_STATES:
                 ids = set(session.scalars(select(Message.id).where(state_condition(state, moment))))
-                expected = {m.id for m in messages
-                            if message_state(m.deadline, m.first_warning_at, moment).value == state}
+                expected = {
+                    m.id
+                    for m in messages
+                    if message_state(m.deadline, m.first_warning_at, moment).value == state
+                }
                 assert ids == expected, (moment, state)
 
 
@@ -100,8 +103,9 @@ def test_crisis_clocks_and_problems_are_on_top(app):
     from monitor.tracking import declare_event
 
     with app.session() as session:
-        declare_event(session, "化工厂爆炸", "major", parse_iso("2026-11-26T08:00"), app.config,
-                      app.now())
+        declare_event(
+            session, "化工厂爆炸", "major", parse_iso("2026-11-26T08:00"), app.config, app.now()
+        )
     page = client_as(web_for(app), "viewer").get("/").get_data(as_text=True)
     assert "化工厂爆炸" in page and 'data-deadline="2026-11-26T13:00:00+08:00"' in page
     assert page.index("化工厂爆炸") < page.index("待办留言")
@@ -126,9 +130,13 @@ def test_department_counts_are_exact_at_any_now_even_when_stored_states_are_stal
             messages = session.scalars(select(Message)).all()
             for hours in range(-24 * 12, 24 * 12, 11):
                 moment = base + timedelta(hours=hours)
-                expected = Counter((m.department or NO_DEPARTMENT,
-                                    message_state(m.deadline, m.first_warning_at, moment).value)
-                                   for m in messages)
+                expected = Counter(
+                    (
+                        m.department or NO_DEPARTMENT,
+                        message_state(m.deadline, m.first_warning_at, moment).value,
+                    )
+                    for m in messages
+                )
                 got = Counter()
                 for row in department_counts(session, moment, BoardFilter()):
                     for state in ("overdue", "at_risk", "open"):

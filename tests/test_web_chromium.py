@@ -23,11 +23,21 @@ from tests.conftest import add_message
 from tests.web_helpers import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
 
 
 def seed(app) -> dict[str, int]:
@@ -39,22 +49,41 @@ def seed(app) -> dict[str, int]:
     from monitor.web.accounts import add_user
 
     ids = {}
-    rows = [("1001", "2026-11-13T09:20", "综合科", "小区旁工地夜间施工噪音扰民，多次反映未果"),
-            ("1002", "2026-11-17T14:05", "审计一科", "关于农民工工资拖欠问题的投诉"),
-            ("1003", "2026-11-20T10:30", "审计一科", "申请公开2025年度预算执行审计报告"),
-            ("1004", "2026-11-19T16:45", "办公室", "政府网站部分栏目链接无法打开"),
-            ("1005", "2026-11-24T08:15", "综合科", "建议在老城区增设公共停车位"),
-            ("1006", "2026-11-25T11:00", "财政审计科", "咨询村级财务审计结果公示时间"),
-            ("1007", "2026-11-26T09:10", "办公室", "<script>alert('标题里的脚本')</script>反映路灯不亮")]
+    rows = [
+        ("1001", "2026-11-13T09:20", "综合科", "小区旁工地夜间施工噪音扰民，多次反映未果"),
+        ("1002", "2026-11-17T14:05", "审计一科", "关于农民工工资拖欠问题的投诉"),
+        ("1003", "2026-11-20T10:30", "审计一科", "申请公开2025年度预算执行审计报告"),
+        ("1004", "2026-11-19T16:45", "办公室", "政府网站部分栏目链接无法打开"),
+        ("1005", "2026-11-24T08:15", "综合科", "建议在老城区增设公共停车位"),
+        ("1006", "2026-11-25T11:00", "财政审计科", "咨询村级财务审计结果公示时间"),
+        (
+            "1007",
+            "2026-11-26T09:10",
+            "办公室",
+            "<script>alert('标题里的脚本')</script>反映路灯不亮",
+        ),
+    ]
     for ext, posted, dept, title in rows:
-        ids[ext] = add_message(app, ext, posted, department=dept, title=title,
-                               url=f"http://portal.example/detail/{ext}")
+        ids[ext] = add_message(
+            app,
+            ext,
+            posted,
+            department=dept,
+            title=title,
+            url=f"http://portal.example/detail/{ext}",
+        )
     with app.session() as db:
         m = db.get(Message, ids["1002"])
         m.body = "本人在某建设项目务工，工资已拖欠三个月，联系包工头无果，请有关部门核查处理。"
         m.author = "王**"
-        declare_event(db, "某化工园区企业发生爆炸，网上出现大量转发", "major",
-                      parse_iso("2026-11-26T07:40"), app.config, app.now())
+        declare_event(
+            db,
+            "某化工园区企业发生爆炸，网上出现大量转发",
+            "major",
+            parse_iso("2026-11-26T07:40"),
+            app.config,
+            app.now(),
+        )
         add_user(db, "clerk", "editor", PASSWORD, app.now())
     sweep(app)
     return ids
@@ -86,8 +115,13 @@ def browser(tmp_path):
 
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=ARGS, locale="zh-CN", viewport={"width": 1280, "height": 900})
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            locale="zh-CN",
+            viewport={"width": 1280, "height": 900},
+        )
         try:
             yield context
         finally:
@@ -121,10 +155,14 @@ def test_office_work_in_chromium(served, browser, tmp_path):
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     assert "超期" in page.inner_text("main") and "审计一科" in page.inner_text("main")
-    assert "<script>alert('标题里的脚本')</script>反映路灯不亮" in page.inner_text("main")  # as text
+    assert "<script>alert('标题里的脚本')</script>反映路灯不亮" in page.inner_text(
+        "main"
+    )  # as text
     clock = page.locator(".clock[data-deadline]").first
     clock.wait_for()
-    page.wait_for_function("document.querySelector('.clock[data-deadline]').textContent.includes('还剩')")
+    page.wait_for_function(
+        "document.querySelector('.clock[data-deadline]').textContent.includes('还剩')"
+    )
     page.screenshot(path=str(out / "board.png"), full_page=True)
 
     # a message and its timeline
@@ -143,8 +181,13 @@ def test_office_work_in_chromium(served, browser, tmp_path):
     form.locator("button[type=submit]").click()
     page.wait_for_selector("text=已添加关注词「欠薪」")
     terms = json.loads(cli(app, "watchlist", "list", "--json"))
-    assert {"term": "欠薪", "level": "critical", "category": "民生", "exclude": ["欠薪资料"],
-            "enabled": True} in terms
+    assert {
+        "term": "欠薪",
+        "level": "critical",
+        "category": "民生",
+        "exclude": ["欠薪资料"],
+        "enabled": True,
+    } in terms
     page.fill("textarea[name=text]", "网民反映某工地欠薪，另有欠薪资料下载")
     page.click("form[action='/watchlist'][method=get] button")
     page.wait_for_selector("tr.hit")
@@ -197,8 +240,12 @@ def test_pages_read_without_javascript(served, tmp_path):
     base, app, ids = served
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "nojs-profile"), executable_path=CHROMIUM, headless=True, args=ARGS,
-            java_script_enabled=False)
+            str(tmp_path / "nojs-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=ARGS,
+            java_script_enabled=False,
+        )
         page = context.new_page()
         page.goto(base + "/login")
         page.fill("input[name=username]", "clerk")
@@ -206,8 +253,14 @@ def test_pages_read_without_javascript(served, tmp_path):
         page.click("button[type=submit]")
         page.wait_for_url(base + "/")
         assert "截止" in page.inner_text("main")  # the clock's server-rendered text
-        for path in ("/events", "/watchlist", "/alerts", "/sources", "/calendar",
-                     f"/messages/{ids['1001']}"):
+        for path in (
+            "/events",
+            "/watchlist",
+            "/alerts",
+            "/sources",
+            "/calendar",
+            f"/messages/{ids['1001']}",
+        ):
             page.goto(base + path)
             assert page.locator("h1").count() >= 1, path
         context.close()

@@ -45,8 +45,9 @@ def test_user_lifecycle(config: Path) -> None:
     from monitor.config import load_config
     from monitor.web.accounts import authenticate
 
-    assert "已创建账号 wang（管理员）" in run(config, "user", "add", "wang", "--role", "admin",
-                                           stdin="s3cret-pass\n")
+    assert "已创建账号 wang（管理员）" in run(
+        config, "user", "add", "wang", "--role", "admin", stdin="s3cret-pass\n"
+    )
     run(config, "user", "add", "li", "--role", "viewer", stdin="another-pass\n")
     users = json.loads(run(config, "user", "list", "--json"))
     assert [(u["name"], u["role"]) for u in users] == [("li", "viewer"), ("wang", "admin")]
@@ -64,18 +65,21 @@ def test_user_errors_are_one_line(config: Path) -> None:
     run(config, "user", "add", "wang", "--role", "editor", stdin="s3cret-pass\n")
     err = run(config, "user", "add", "wang", "--role", "editor", stdin="s3cret-pass\n", code=1)
     assert "已存在" in err and "Traceback" not in err
-    assert "密码太短" in run(config, "user", "add", "zhao", "--role", "viewer", stdin="short\n",
-                              code=1)
+    assert "密码太短" in run(
+        config, "user", "add", "zhao", "--role", "viewer", stdin="short\n", code=1
+    )
     assert "没有名为 'nobody' 的账号" in run(config, "user", "passwd", "nobody", code=4)
     assert "没有名为 'nobody' 的账号" in run(config, "user", "remove", "nobody", code=4)
-    result = CliRunner().invoke(main, ["--config", str(config), "user", "add", "x", "--role", "root"],
-                                input="s3cret-pass\n")
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "user", "add", "x", "--role", "root"], input="s3cret-pass\n"
+    )
     assert result.exit_code == 2  # click refuses the role
 
 
 def test_the_password_is_not_an_option(config: Path) -> None:
-    result = CliRunner().invoke(main, ["--config", str(config), "user", "add", "wang", "--role",
-                                       "admin", "--password", "x"])
+    result = CliRunner().invoke(
+        main, ["--config", str(config), "user", "add", "wang", "--role", "admin", "--password", "x"]
+    )
     assert result.exit_code == 2 and "'--password'" in result.output
 
 
@@ -97,6 +101,7 @@ def test_demo_web_serves_the_demo_database_with_a_fresh_demo_account(make_app) -
     from monitor.timeutil import parse_iso
     from monitor.web.server import demo_server
     from tests.conftest import add_message
+
     app = make_app()
     add_message(app, "d1", "2026-11-20T09:00", title="演示留言")
     moment = parse_iso("2026-11-26T18:00")
@@ -109,8 +114,9 @@ def test_demo_web_serves_the_demo_database_with_a_fresh_demo_account(make_app) -
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         form = opener.open(base + "/login").read().decode()
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-        data = urllib.parse.urlencode({"username": "demo", "password": password,
-                                       "csrf_token": token}).encode()
+        data = urllib.parse.urlencode(
+            {"username": "demo", "password": password, "csrf_token": token}
+        ).encode()
         page = opener.open(base + "/login", data=data).read().decode()  # follows the 303
         assert "演示留言" in page and "2026-11-26 18:00" in page
     finally:

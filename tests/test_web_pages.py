@@ -34,21 +34,27 @@ def cli(app, *args: str) -> str:
 
 # --- /messages/<id> ------------------------------------------------------------------------
 
+
 def test_message_page_shows_deadline_reply_and_timeline(app, web):
     from monitor.db.models import Alert, AlertDelivery, Message
     from monitor.sweep import sweep
     from monitor.timeutil import parse_iso
     from tests.conftest import at
 
-    mid = add_message(app, "m1", "2026-11-16T09:00", title=HOSTILE,
-                      url="javascript:alert(1)")
+    mid = add_message(app, "m1", "2026-11-16T09:00", title=HOSTILE, url="javascript:alert(1)")
     with app.session() as db:
         db.get(Message, mid).body = "<b>正文</b>"
     sweep(app)
     with app.session() as db:
         alert = db.query(Alert).filter_by(subject=f"message:{mid}").one()
-        db.add(AlertDelivery(alert_id=alert.id, target="route", channel="office",
-                             sent_at=parse_iso("2026-11-26T10:01")))
+        db.add(
+            AlertDelivery(
+                alert_id=alert.id,
+                target="route",
+                channel="office",
+                sent_at=parse_iso("2026-11-26T10:01"),
+            )
+        )
         alert.status, alert.sent_at, alert.channel = "sent", parse_iso("2026-11-26T10:01"), "office"
     page = client_as(web, "viewer").get(f"/messages/{mid}").get_data(as_text=True)
     assert HOSTILE not in page and "&lt;script&gt;" in page
@@ -71,18 +77,32 @@ def test_unknown_message_is_404(web):
 
 # --- /watchlist ----------------------------------------------------------------------------
 
+
 def test_watchlist_edits_are_the_cli_operations_with_the_users_name(app, web):
     client = client_as(web, "editor")
-    response = post(client, "/watchlist", {"term": "审计", "level": "critical", "category": "业务",
-                                           "exclude": "评审计划\n审计署"}, page="/watchlist")
+    response = post(
+        client,
+        "/watchlist",
+        {"term": "审计", "level": "critical", "category": "业务", "exclude": "评审计划\n审计署"},
+        page="/watchlist",
+    )
     assert response.status_code == 303
     terms = json.loads(cli(app, "watchlist", "list", "--json"))
-    assert {"term": "审计", "level": "critical", "category": "业务",
-            "exclude": ["评审计划", "审计署"], "enabled": True} in terms
+    assert {
+        "term": "审计",
+        "level": "critical",
+        "category": "业务",
+        "exclude": ["评审计划", "审计署"],
+        "enabled": True,
+    } in terms
     post(client, "/watchlist/enable", {"term": "审计", "enabled": "0"}, page="/watchlist")
     assert json.loads(cli(app, "watchlist", "list", "--json"))[0]["enabled"] is False
-    post(client, "/watchlist", {"term": "审计", "level": "warning", "category": "",
-                                "exclude": ""}, page="/watchlist")
+    post(
+        client,
+        "/watchlist",
+        {"term": "审计", "level": "warning", "category": "", "exclude": ""},
+        page="/watchlist",
+    )
     post(client, "/watchlist/remove", {"term": "审计"}, page="/watchlist")
     assert json.loads(cli(app, "watchlist", "list", "--json")) == []
     history = json.loads(cli(app, "watchlist", "history", "--json"))
@@ -94,9 +114,15 @@ def test_watchlist_edits_are_the_cli_operations_with_the_users_name(app, web):
 
 def test_watchlist_try_it_shows_hits_confidence_and_exclusions(app, web):
     client = client_as(web, "editor")
-    post(client, "/watchlist", {"term": "审计", "level": "warning", "exclude": "评审计划"},
-         page="/watchlist")
-    page = client.get("/watchlist", query_string={"text": "市审计局的评审计划"}).get_data(as_text=True)
+    post(
+        client,
+        "/watchlist",
+        {"term": "审计", "level": "warning", "exclude": "评审计划"},
+        page="/watchlist",
+    )
+    page = client.get("/watchlist", query_string={"text": "市审计局的评审计划"}).get_data(
+        as_text=True
+    )
     assert 'class="hit"><td>审计</td>' in page
     assert "出现在“…市审计局的评审计划…”中，属于排除短语「评审计划」，不计" in page
     page = client.get("/watchlist", query_string={"text": "天气晴"}).get_data(as_text=True)
@@ -129,41 +155,59 @@ def test_watchlist_bad_exclusion_is_one_clear_message(web):
 
 # --- /events -------------------------------------------------------------------------------
 
+
 def test_declare_a_crisis_and_mark_a_milestone_done(app, web):
     client = client_as(web, "editor")
-    response = post(client, "/events", {"title": "化工厂爆炸", "level": "major",
-                                        "started_at": "2026-11-26T08:00"}, page="/events")
+    response = post(
+        client,
+        "/events",
+        {"title": "化工厂爆炸", "level": "major", "started_at": "2026-11-26T08:00"},
+        page="/events",
+    )
     assert response.status_code == 303
     events = json.loads(cli(app, "event", "list", "--json"))
     assert events[0]["title"] == "化工厂爆炸"
     assert events[0]["milestones"][0]["deadline"] == "2026-11-26T13:00:00+08:00"
-    post(client, f"/events/{events[0]['id']}/done", {"milestone": "publish",
-                                                     "at": "2026-11-26T09:30"}, page="/events")
+    post(
+        client,
+        f"/events/{events[0]['id']}/done",
+        {"milestone": "publish", "at": "2026-11-26T09:30"},
+        page="/events",
+    )
     events = json.loads(cli(app, "event", "list", "--json"))
     assert events[0]["milestones"][0]["done_at"] == "2026-11-26T09:30:00+08:00"
     page = client.get("/events").get_data(as_text=True)
     assert "已标记完成（在时限内）" in page and "2026-11-26 09:30 完成" in page
-    again = post(client, f"/events/{events[0]['id']}/done", {"milestone": "publish",
-                                                             "at": "2026-11-26T09:40"}, page="/events")
+    again = post(
+        client,
+        f"/events/{events[0]['id']}/done",
+        {"milestone": "publish", "at": "2026-11-26T09:40"},
+        page="/events",
+    )
     assert again.status_code == 303
     assert "未标记" in client.get("/events").get_data(as_text=True)
 
 
 def test_declaring_in_the_future_is_refused_in_the_page(web):
     client = client_as(web, "editor")
-    post(client, "/events", {"title": "x", "level": "major", "started_at": "2027-01-01T08:00"},
-         page="/events")
+    post(
+        client,
+        "/events",
+        {"title": "x", "level": "major", "started_at": "2027-01-01T08:00"},
+        page="/events",
+    )
     assert "未登记" in client.get("/events").get_data(as_text=True)
 
 
 # --- /sources, /calendar, placeholders ------------------------------------------------------
 
+
 def test_sources_page_lists_sources_and_channels(make_app):
-    app = make_app('''
+    app = make_app("""
         [channels.office]
         kind = "wecom"
         webhook = "env:OM_TEST_UNSET_WEBHOOK"
-        ''')
+        """)
     page = client_as(web_for(app), "editor").get("/sources").get_data(as_text=True)
     assert "office" in page and "密钥缺失" in page and "发送测试消息" in page
     board = client_as(web_for_existing(app), "viewer")
@@ -190,13 +234,20 @@ def test_register_pages_answer(web, path):
 
 # --- roles ---------------------------------------------------------------------------------
 
-EDITS = [("/watchlist", {"term": "审计"}), ("/watchlist/enable", {"term": "审计", "enabled": "0"}),
-         ("/watchlist/remove", {"term": "审计"}), ("/watchlist/import", {"text": "审计"}),
-         ("/events", {"title": "x", "level": "major", "started_at": "2026-11-26T08:00"}),
-         ("/events/1/done", {"milestone": "publish"}), ("/sources/test", {"channel": "office"}),
-         ("/alerts/1/ack", {}), ("/calendar/preview", {"text": "x"}),
-         ("/calendar/apply", {"text": "x", "digest": "x"}),
-         ("/disclosures", {"title": "x"}), ("/disclosures/1/done", {"outcome": "予以公开"})]
+EDITS = [
+    ("/watchlist", {"term": "审计"}),
+    ("/watchlist/enable", {"term": "审计", "enabled": "0"}),
+    ("/watchlist/remove", {"term": "审计"}),
+    ("/watchlist/import", {"text": "审计"}),
+    ("/events", {"title": "x", "level": "major", "started_at": "2026-11-26T08:00"}),
+    ("/events/1/done", {"milestone": "publish"}),
+    ("/sources/test", {"channel": "office"}),
+    ("/alerts/1/ack", {}),
+    ("/calendar/preview", {"text": "x"}),
+    ("/calendar/apply", {"text": "x", "digest": "x"}),
+    ("/disclosures", {"title": "x"}),
+    ("/disclosures/1/done", {"outcome": "予以公开"}),
+]
 
 
 @pytest.mark.parametrize("path,data", EDITS)
@@ -223,9 +274,14 @@ def test_calendar_notice_preview_then_apply_writes_holidays_toml(app, web):
 
     client = client_as(web, "editor")
     text = (NOTICES / "2026.txt").read_text(encoding="utf-8")
-    page = post(client, "/calendar/preview", {"text": text}, page="/calendar").get_data(as_text=True)
+    page = post(client, "/calendar/preview", {"text": text}, page="/calendar").get_data(
+        as_text=True
+    )
     assert "预览：2026 年" in page and "春节" in page
-    assert not app.config.holidays_path.exists() or "[years.2026]" not in app.config.holidays_path.read_text()
+    assert (
+        not app.config.holidays_path.exists()
+        or "[years.2026]" not in app.config.holidays_path.read_text()
+    )
     digest = re.search(r'name="digest" value="([^"]+)"', page).group(1)
     response = post(client, "/calendar/apply", {"text": text, "digest": digest}, page="/calendar")
     assert response.status_code == 303
@@ -243,19 +299,32 @@ def test_calendar_apply_refuses_when_the_file_changed_since_the_preview(app, web
 
 def test_calendar_notice_that_cannot_be_read_writes_nothing(app, web):
     client = client_as(web, "editor")
-    page = post(client, "/calendar/preview", {"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：0月1日放假。"},
-                page="/calendar").get_data(as_text=True)
+    page = post(
+        client,
+        "/calendar/preview",
+        {"text": "国务院办公厅关于2027年部分节假日安排的通知\n一、元旦：0月1日放假。"},
+        page="/calendar",
+    ).get_data(as_text=True)
     assert "未能读取通知（没有写入任何内容）" in page
 
 
 # --- /disclosures and /reports ---------------------------------------------------------------
 
+
 def test_disclosure_register_through_the_pages(app, web):
     client = client_as(web, "editor")
-    response = post(client, "/disclosures", {"title": "申请公开2025年度审计报告" + HOSTILE,
-                                             "received": "2026-11-20T09:00", "channel": "网上",
-                                             "department": "办公室", "applicant": "张三"},
-                    page="/disclosures")
+    response = post(
+        client,
+        "/disclosures",
+        {
+            "title": "申请公开2025年度审计报告" + HOSTILE,
+            "received": "2026-11-20T09:00",
+            "channel": "网上",
+            "department": "办公室",
+            "applicant": "张三",
+        },
+        page="/disclosures",
+    )
     assert response.status_code == 303
     rid = int(response.headers["Location"].rsplit("/", 1)[1])
     docs = json.loads(cli(app, "disclosure", "list", "--json"))
@@ -264,8 +333,12 @@ def test_disclosure_register_through_the_pages(app, web):
     assert "已登记依申请公开申请" in page and HOSTILE not in page and "web:editor" in page
     assert "申请公开2025年度审计报告" in client.get("/").get_data(as_text=True)  # on the board
     post(client, f"/disclosures/{rid}/extend", {"reason": "需要调取档案"}, page="/disclosures")
-    post(client, f"/disclosures/{rid}/done", {"outcome": "予以公开", "at": "2026-11-26T09:30"},
-         page="/disclosures")
+    post(
+        client,
+        f"/disclosures/{rid}/done",
+        {"outcome": "予以公开", "at": "2026-11-26T09:30"},
+        page="/disclosures",
+    )
     doc = json.loads(cli(app, "disclosure", "list", "--state", "all", "--json"))[0]
     assert doc["outcome"] == "予以公开" and doc["extension_days"] == 20
     bad = post(client, f"/disclosures/{rid}/done", {"outcome": "予以公开"}, page="/disclosures")
@@ -291,6 +364,7 @@ def test_reports_page_and_downloads(app, web):
 
 # --- [web] public_url: alerts link to the message's page ------------------------------------
 
+
 def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
     from alerts.channels import SimulatedTiming
     from alerts.dispatcher import dispatch
@@ -301,8 +375,10 @@ def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
     timing = SimulatedTiming()
     wecom = FakeWecom(clock=timing.monotonic).start()
     try:
-        app = make_app(channels_toml(wecom) + '\n[web]\npublic_url = "https://om.example.gov.cn/"\n',
-                       now="2026-11-16T10:00")
+        app = make_app(
+            channels_toml(wecom) + '\n[web]\npublic_url = "https://om.example.gov.cn/"\n',
+            now="2026-11-16T10:00",
+        )
         mid = add_message(app, "a1", "2026-11-16T09:00", title="小区供暖不足")
         at(app, "2026-11-24T10:00")
         sweep(app)

@@ -37,8 +37,9 @@ def token(client: Any, path: str = "/login") -> str:
 
 
 def login(client: Any, name: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"username": name, "password": password,
-                                       "csrf_token": token(client)})
+    return client.post(
+        "/login", data={"username": name, "password": password, "csrf_token": token(client)}
+    )
 
 
 def client_as(web: Any, role: str) -> Any:

@@ -18,9 +18,21 @@ from alerts.channels.base import (
 if TYPE_CHECKING:
     from monitor.config import ChannelSettings, Config
 
-__all__ = ["ChannelBroken", "ChannelError", "DeliveryFailed", "Notifier", "SimulatedTiming",
-           "SystemTiming", "Timing", "build_channel", "build_channels", "channel_problems",
-           "check_channel_secret", "check_channel_secrets", "usable_channels"]
+__all__ = [
+    "ChannelBroken",
+    "ChannelError",
+    "DeliveryFailed",
+    "Notifier",
+    "SimulatedTiming",
+    "SystemTiming",
+    "Timing",
+    "build_channel",
+    "build_channels",
+    "channel_problems",
+    "check_channel_secret",
+    "check_channel_secrets",
+    "usable_channels",
+]
 
 
 def build_channel(name: str, config: Config, timing: Timing | None = None) -> Notifier:
@@ -35,7 +47,9 @@ def build_channel(name: str, config: Config, timing: Timing | None = None) -> No
     channel_type = channel_types()[settings.kind]  # the config was validated against these
     try:
         # every channel type is built as (name, its settings, timing, source=the file)
-        notifier: Notifier = cast(Any, channel_type)(name, settings, timing, source=str(config.path))
+        notifier: Notifier = cast(Any, channel_type)(
+            name, settings, timing, source=str(config.path)
+        )
     except ConfigError as exc:
         return BrokenChannel(name, settings.kind, _chinese(exc, name), timing)
     problem = notifier.check()
@@ -95,8 +109,10 @@ def check_channel_secret(name: str, config: Config) -> None:
 
     notifier = build_channel(name, config)
     if notifier.broken:
-        raise ConfigError(f"{config.path}: 渠道 {name}（{config.settings.channels[name].kind}）不可用："
-                          f"{notifier.broken}")
+        raise ConfigError(
+            f"{config.path}: 渠道 {name}（{config.settings.channels[name].kind}）不可用："
+            f"{notifier.broken}"
+        )
 
 
 def check_channel_secrets(config: Config) -> None:

@@ -197,9 +197,9 @@ class Notifier(ABC):
         self.timing = timing
         self.limiter = RateLimiter(per_minute, timing) if per_minute else None
         self.broken: str | None = None  # why, once a permanent error was seen
-        self.broken_at = 0.0            # timing.monotonic() of that error
-        self.permanent = False          # broken by its configuration: no retry can help
-        self.requests = 0               # pieces actually posted (for figures)
+        self.broken_at = 0.0  # timing.monotonic() of that error
+        self.permanent = False  # broken by its configuration: no retry can help
+        self.requests = 0  # pieces actually posted (for figures)
 
     def describe(self) -> str:
         return f"渠道 {self.name!r}（{self.kind}）"

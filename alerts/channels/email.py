@@ -47,20 +47,27 @@ class EmailNotifier(Notifier):
     settings_model = EmailChannel
     secret_keys = ("password",)
 
-    def __init__(self, name: str, settings: EmailChannel, timing: Timing, source: str = "config") -> None:
+    def __init__(
+        self, name: str, settings: EmailChannel, timing: Timing, source: str = "config"
+    ) -> None:
         super().__init__(name, timing, per_minute=None)
         self.settings = settings
         self.source = source
         parts = urlsplit(settings.smtp)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ConfigError(f"{source}: channels.{name}.smtp = {settings.smtp!r}: expected "
-                              "smtps://user@host:465 or smtp://user@host:587")
+            raise ConfigError(
+                f"{source}: channels.{name}.smtp = {settings.smtp!r}: expected "
+                "smtps://user@host:465 or smtp://user@host:587"
+            )
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname
         self.port = parts.port or (465 if self.ssl else 587)
         self.user = unquote(parts.username) if parts.username else None
-        self.sender = settings.from_ or (f"{self.user}@{self.host}" if self.user and "@" not in self.user
-                                         else self.user) or f"opinion-monitor@{self.host}"
+        self.sender = (
+            settings.from_
+            or (f"{self.user}@{self.host}" if self.user and "@" not in self.user else self.user)
+            or f"opinion-monitor@{self.host}"
+        )
 
     def check(self) -> str | None:
         return secret_problem(self.settings.password, f"channels.{self.name}.password")
@@ -86,10 +93,14 @@ class EmailNotifier(Notifier):
         if message.urgent:
             mail["X-Priority"] = "1"
         mail.set_content(message.text, charset="utf-8")
-        mail.add_alternative(f"<html><body>{message.html}</body></html>", subtype="html", charset="utf-8")
+        mail.add_alternative(
+            f"<html><body>{message.html}</body></html>", subtype="html", charset="utf-8"
+        )
         for att in message.attachments:
             maintype, subtype = att.mime.split("/", 1)
-            mail.add_attachment(att.content, maintype=maintype, subtype=subtype, filename=att.filename)
+            mail.add_attachment(
+                att.content, maintype=maintype, subtype=subtype, filename=att.filename
+            )
         return mail
 
     def pieces(self, message: Outgoing) -> list[object]:
@@ -101,8 +112,9 @@ class EmailNotifier(Notifier):
     def _connect(self) -> smtplib.SMTP:
         timeout = self.settings.timeout
         if self.ssl:
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=timeout,
-                                    context=ssl.create_default_context())
+            return smtplib.SMTP_SSL(
+                self.host, self.port, timeout=timeout, context=ssl.create_default_context()
+            )
         smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
         smtp.ehlo()
         wanted = self.settings.starttls
@@ -113,21 +125,27 @@ class EmailNotifier(Notifier):
 
     def _send_piece(self, piece: object) -> None:
         assert isinstance(piece, EmailMessage)
-        password = resolve_secret(self.settings.password, f"channels.{self.name}.password", self.source)
+        password = resolve_secret(
+            self.settings.password, f"channels.{self.name}.password", self.source
+        )
         try:
             smtp = self._connect()
             try:
                 if self.user and password:
                     smtp.login(self.user, password)
                 # RFC 2047 encoded headers (not SMTPUTF8): every relay reads them
-                smtp.sendmail(self.sender, list(self.settings.to), piece.as_bytes(policy=email.policy.SMTP))
+                smtp.sendmail(
+                    self.sender, list(self.settings.to), piece.as_bytes(policy=email.policy.SMTP)
+                )
             finally:
                 try:
                     smtp.quit()
                 except (smtplib.SMTPException, OSError):
                     pass
         except smtplib.SMTPAuthenticationError as exc:
-            raise ChannelBroken(f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}") from None
+            raise ChannelBroken(
+                f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+            ) from None
         except smtplib.SMTPRecipientsRefused as exc:
             raise ChannelBroken(f"recipients refused: {', '.join(exc.recipients)}") from None
         except smtplib.SMTPNotSupportedError as exc:

@@ -53,7 +53,9 @@ class WecomNotifier(Notifier):
     settings_model = WecomChannel
     secret_keys = ("webhook",)
 
-    def __init__(self, name: str, settings: WecomChannel, timing: Timing, source: str = "config") -> None:
+    def __init__(
+        self, name: str, settings: WecomChannel, timing: Timing, source: str = "config"
+    ) -> None:
         super().__init__(name, timing, per_minute=settings.per_minute)
         self.settings = settings
         self.source = source
@@ -84,20 +86,28 @@ class WecomNotifier(Notifier):
                     body["mentioned_mobile_list"] = mobiles
                 payloads.append({"msgtype": "text", "text": body})
             return payloads
-        return [{"msgtype": "markdown", "markdown": {"content": chunk}}
-                for chunk in split_lines(message.markdown, MARKDOWN_BYTES)]
+        return [
+            {"msgtype": "markdown", "markdown": {"content": chunk}}
+            for chunk in split_lines(message.markdown, MARKDOWN_BYTES)
+        ]
 
     def _send_piece(self, piece: object) -> None:
         data = json.dumps(piece, ensure_ascii=False).encode("utf-8")
-        request = urllib.request.Request(self.url, data=data, method="POST",
-                                         headers={"Content-Type": "application/json; charset=utf-8"})
+        request = urllib.request.Request(
+            self.url,
+            data=data,
+            method="POST",
+            headers={"Content-Type": "application/json; charset=utf-8"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.settings.timeout) as response:
                 raw = response.read()
         except ValueError:
             # http.client.InvalidURL and friends: the message would quote the secret URL
-            problem = webhook_problem(self.url, f"channels.{self.name}.webhook") or \
-                f"channels.{self.name}.webhook 不是有效的网址"
+            problem = (
+                webhook_problem(self.url, f"channels.{self.name}.webhook")
+                or f"channels.{self.name}.webhook 不是有效的网址"
+            )
             raise ChannelBroken(problem) from None
         except urllib.error.HTTPError as exc:
             if exc.code in (400, 401, 403, 404):

@@ -39,8 +39,14 @@ class _Group(click.Group):
             click.echo(f"error: {explain(_database_url(ctx), exc)}", err=True)
             sys.exit(DatabaseError.exit_code)
 
-    def main(self, args: Any = None, prog_name: str | None = None,
-             complete_var: str | None = None, standalone_mode: bool = True, **extra: Any) -> Any:
+    def main(
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Click's usage errors (a usage line, a hint, then the error) become the one
         `error: …` line every other problem prints, with where to find help."""
         if not standalone_mode:
@@ -49,8 +55,9 @@ class _Group(click.Group):
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "opinion-monitor"
-            click.echo(f"error: {_one_line(exc.format_message())}（用 {where} --help 查看用法）",
-                       err=True)
+            click.echo(
+                f"error: {_one_line(exc.format_message())}（用 {where} --help 查看用法）", err=True
+            )
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"error: {_one_line(exc.format_message())}", err=True)
@@ -74,8 +81,13 @@ def _one_line(text: str) -> str:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_option", metavar="PATH", default=None,
-              help="使用的 monitor.toml（默认：环境变量 $OPINION_MONITOR_CONFIG，否则 config/monitor.toml）。")
+@click.option(
+    "--config",
+    "config_option",
+    metavar="PATH",
+    default=None,
+    help="使用的 monitor.toml（默认：环境变量 $OPINION_MONITOR_CONFIG，否则 config/monitor.toml）。",
+)
 @click.version_option(package_name="opinion-monitor")
 @click.pass_context
 def main(ctx: click.Context, config_option: str | None) -> None:
@@ -89,8 +101,19 @@ def main(ctx: click.Context, config_option: str | None) -> None:
 
 
 # One module per command group, each with `register(main)`.
-COMMAND_MODULES = ("core", "calendar_cmd", "events", "items", "crawl", "watch", "alerts", "daemon",
-                   "disclosure", "report", "web")
+COMMAND_MODULES = (
+    "core",
+    "calendar_cmd",
+    "events",
+    "items",
+    "crawl",
+    "watch",
+    "alerts",
+    "daemon",
+    "disclosure",
+    "report",
+    "web",
+)
 
 
 def _register() -> None:

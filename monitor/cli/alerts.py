@@ -8,8 +8,13 @@ import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
 
-STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "acked": "已确认",
-             "skipped": "已取消"}
+STATUS_ZH = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "acked": "已确认",
+    "skipped": "已取消",
+}
 
 
 def register(main: click.Group) -> None:
@@ -34,17 +39,22 @@ def dispatch(state, now: datetime | None, as_json: bool) -> None:
     result = run_dispatch(app, app.now())
     with app.session() as session:  # alerts that failed before and wait out their backoff
         retrying, next_try = session.execute(
-            select(func.count(), func.min(Alert.next_attempt_at))
-            .where(Alert.status == "pending", Alert.attempts > 0, Alert.last_error.is_not(None))
+            select(func.count(), func.min(Alert.next_attempt_at)).where(
+                Alert.status == "pending", Alert.attempts > 0, Alert.last_error.is_not(None)
+            )
         ).one()
     if as_json:
         emit_json({**result.as_dict(), "retrying": retrying})
     else:
-        click.echo(f"发送完成：已发送 {result.sent} 条提醒（{result.messages_sent} 条消息），"
-                   f"失败 {result.failed} 条，非工作时间暂缓 {result.held} 条，取消 {result.skipped} 条")
+        click.echo(
+            f"发送完成：已发送 {result.sent} 条提醒（{result.messages_sent} 条消息），"
+            f"失败 {result.failed} 条，非工作时间暂缓 {result.held} 条，取消 {result.skipped} 条"
+        )
         if retrying:
-            click.echo(f"另有 {retrying} 条提醒此前发送失败，等待重试（最早 {format_local(next_try)}；"
-                       "原因见 alerts list --json 的 last_error）")
+            click.echo(
+                f"另有 {retrying} 条提醒此前发送失败，等待重试（最早 {format_local(next_try)}；"
+                "原因见 alerts list --json 的 last_error）"
+            )
         for error in result.errors:
             click.echo(f"  失败原因：{error}", err=True)
     if result.failed:
@@ -57,12 +67,19 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date") from None
+        raise click.BadParameter(
+            f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date"
+        ) from None
 
 
 @click.command()
-@click.option("--date", "day_text", metavar="YYYY-MM-DD", default=None,
-              help="汇总哪一天（默认：今天，北京时间），以当天 [summary] at 的时间为准。")
+@click.option(
+    "--date",
+    "day_text",
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="汇总哪一天（默认：今天，北京时间），以当天 [summary] at 的时间为准。",
+)
 @click.option("--send", is_flag=True, help="放入发件箱并立即发送。")
 @now_option
 @json_option
@@ -105,7 +122,9 @@ def _send_summary(app, day: date, moment: datetime, as_json: bool) -> None:
         click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(sent.channels) or '无'}）")
     if not sent.ok:
         channels = "、".join(sent.failed_channels) or "无"
-        raise MonitorError(f"{day.isoformat()} 汇总未能通过渠道 {channels} 发送：{sent.error or sent.status}")
+        raise MonitorError(
+            f"{day.isoformat()} 汇总未能通过渠道 {channels} 发送：{sent.error or sent.status}"
+        )
 
 
 @click.group()
@@ -114,8 +133,13 @@ def alerts() -> None:
 
 
 @alerts.command("list")
-@click.option("--status", "status_filter", type=click.Choice(sorted(STATUS_ZH)), default=None,
-              help="只看这个状态的提醒。")
+@click.option(
+    "--status",
+    "status_filter",
+    type=click.Choice(sorted(STATUS_ZH)),
+    default=None,
+    help="只看这个状态的提醒。",
+)
 @click.option("--limit", type=int, default=200, show_default=True, help="最新的 N 条提醒。")
 @json_option
 @pass_state
@@ -133,22 +157,47 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
         if status_filter:
             query = query.where(Alert.status == status_filter)
         rows = list(session.scalars(query))
-        doc = [{"id": a.id, "kind": a.kind, "subject": a.subject, "stage": a.stage, "channel": a.channel,
-                "status": a.status, "created_at": iso(a.created_at), "sent_at": iso(a.sent_at),
-                "department": a.department, "crisis": bool(a.crisis), "attempts": a.attempts,
-                "last_error": a.last_error} for a in rows]
+        doc = [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "subject": a.subject,
+                "stage": a.stage,
+                "channel": a.channel,
+                "status": a.status,
+                "created_at": iso(a.created_at),
+                "sent_at": iso(a.sent_at),
+                "department": a.department,
+                "crisis": bool(a.crisis),
+                "attempts": a.attempts,
+                "last_error": a.last_error,
+            }
+            for a in rows
+        ]
         # people read labels; --json keeps the codes
         subjects = {} if as_json else subject_labels(session, rows)
-        lines = [[a.id, kind_label(a.kind), subjects.get(a.id, a.subject), stage_label(a.kind, a.stage),
-                  STATUS_ZH.get(a.status, a.status), a.channel or "",
-                  format_local(a.created_at), format_local(a.sent_at)] for a in rows]
+        lines = [
+            [
+                a.id,
+                kind_label(a.kind),
+                subjects.get(a.id, a.subject),
+                stage_label(a.kind, a.stage),
+                STATUS_ZH.get(a.status, a.status),
+                a.channel or "",
+                format_local(a.created_at),
+                format_local(a.sent_at),
+            ]
+            for a in rows
+        ]
     if as_json:
         emit_json(doc)
         return
     if not lines:
         click.echo("（没有提醒）")
         return
-    click.echo(table(["编号", "类型", "对象", "阶段", "状态", "渠道", "生成时间", "发送时间"], lines))
+    click.echo(
+        table(["编号", "类型", "对象", "阶段", "状态", "渠道", "生成时间", "发送时间"], lines)
+    )
 
 
 @alerts.command("ack")

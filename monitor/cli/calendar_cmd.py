@@ -27,14 +27,25 @@ def calendar() -> None:
 @calendar.command("due")
 @click.option("--from", "received", type=ISO, required=True, help="收到时间（ISO-8601）。")
 @click.option("--working-days", type=click.IntRange(1, 366), required=True)
-@click.option("--receipt-on-rest-day", type=click.Choice(["as-is", "next-workday"]), default=None,
-              help="默认取配置中 [rules.reply] receipt_on_rest_day（as-is：休息日收到的从下一个工作日起算第 1 天）。")
-@click.option("--allow-provisional", is_flag=True,
-              help="遇到未知年份时只按周末推算（暂定），而不是报错。")
+@click.option(
+    "--receipt-on-rest-day",
+    type=click.Choice(["as-is", "next-workday"]),
+    default=None,
+    help="默认取配置中 [rules.reply] receipt_on_rest_day（as-is：休息日收到的从下一个工作日起算第 1 天）。",
+)
+@click.option(
+    "--allow-provisional", is_flag=True, help="遇到未知年份时只按周末推算（暂定），而不是报错。"
+)
 @json_option
 @pass_state
-def due(state, received: datetime, working_days: int, receipt_on_rest_day: str | None,
-        allow_provisional: bool, as_json: bool) -> None:
+def due(
+    state,
+    received: datetime,
+    working_days: int,
+    receipt_on_rest_day: str | None,
+    allow_provisional: bool,
+    as_json: bool,
+) -> None:
     """收到后第 N 个工作日的截止日期（收到当天不计，次日起算）。"""
     from monitor.calendar import UnknownYear
     from monitor.deadlines import working_day_deadline
@@ -44,25 +55,40 @@ def due(state, received: datetime, working_days: int, receipt_on_rest_day: str |
     # click.Choice and the file check give one of the two values
     mode = cast("ReceiptMode", receipt_on_rest_day or config.receipt_on_rest_day)
     try:
-        result = working_day_deadline(received, working_days, config.calendar, mode,
-                                      allow_provisional=allow_provisional)
+        result = working_day_deadline(
+            received, working_days, config.calendar, mode, allow_provisional=allow_provisional
+        )
     except UnknownYear as exc:
         # the file in use (beside the monitor.toml in use), not the template's path
-        click.echo(f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-                   "import-notice 导入国务院通知；也可加 --allow-provisional 暂按周末推算", err=True)
+        click.echo(
+            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
+            "import-notice 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
+            err=True,
+        )
         raise SystemExit(3) from None
     if as_json:
-        emit_json({"due_date": result.due_date.isoformat(), "deadline": iso(result.deadline),
-                   "provisional": result.provisional, "working_days": working_days,
-                   "receipt_on_rest_day": mode, "received": iso(received)})
+        emit_json(
+            {
+                "due_date": result.due_date.isoformat(),
+                "deadline": iso(result.deadline),
+                "provisional": result.provisional,
+                "working_days": working_days,
+                "receipt_on_rest_day": mode,
+                "received": iso(received),
+            }
+        )
         return
     note = "（临时：含未知年份，仅按周末计算）" if result.provisional else ""
     click.echo(f"收到时间：{format_local(received)}")
-    rest_day = {"as-is": "休息日收到的从下一个工作日起算第 1 天",
-                "next-workday": "休息日收到的视为下一个工作日收到，该日不计"}[mode]
+    rest_day = {
+        "as-is": "休息日收到的从下一个工作日起算第 1 天",
+        "next-workday": "休息日收到的视为下一个工作日收到，该日不计",
+    }[mode]
     click.echo(f"办理时限：{working_days} 个工作日（收到当天不计，次日起算；{rest_day}）")
-    click.echo(f"截止日期：{result.due_date.isoformat()}（{format_local(result.deadline)} 前，"
-               f"即当日 24:00）{note}")
+    click.echo(
+        f"截止日期：{result.due_date.isoformat()}（{format_local(result.deadline)} 前，"
+        f"即当日 24:00）{note}"
+    )
 
 
 @calendar.command("is-workday")
@@ -82,8 +108,11 @@ def is_workday(state, day: str, as_json: bool) -> None:
     try:
         workday = work_calendar.is_workday(parsed)
     except UnknownYear as exc:
-        click.echo(f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-                   "import-notice 导入国务院通知", err=True)
+        click.echo(
+            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
+            "import-notice 导入国务院通知",
+            err=True,
+        )
         raise SystemExit(3) from None
     name = work_calendar.holiday_name(parsed)
     if as_json:
@@ -120,8 +149,12 @@ def _read_notice(source: str) -> str:
 
 @calendar.command("import-notice")
 @click.argument("source", metavar="FILE|-")
-@click.option("--year", type=click.IntRange(1949, 2200), default=None,
-              help="通知的年份（通知标题缺失或有多个年份时指定）。")
+@click.option(
+    "--year",
+    type=click.IntRange(1949, 2200),
+    default=None,
+    help="通知的年份（通知标题缺失或有多个年份时指定）。",
+)
 @click.option("--dry-run", is_flag=True, help="只显示找到的日期和差异，不写入 holidays.toml。")
 @json_option
 @pass_state

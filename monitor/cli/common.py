@@ -72,21 +72,26 @@ class IsoTime(click.ParamType):
         try:
             return parse_iso(str(value))
         except ValueError:
-            self.fail(f"{value!r} 不是 ISO-8601 时间（例如 2026-11-26T09:30 或 "
-                      "2026-11-26T01:30:00Z）", param, ctx)
+            self.fail(
+                f"{value!r} 不是 ISO-8601 时间（例如 2026-11-26T09:30 或 2026-11-26T01:30:00Z）",
+                param,
+                ctx,
+            )
 
 
 ISO = IsoTime()
 
 
 def now_option(func: F) -> F:
-    return click.option("--now", type=ISO, default=None,
-                        help="按此时间而不是当前时间计算（ISO-8601）。")(func)
+    return click.option(
+        "--now", type=ISO, default=None, help="按此时间而不是当前时间计算（ISO-8601）。"
+    )(func)
 
 
 def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True,
-                        help="在标准输出打印一个 JSON 文档。")(func)
+    return click.option("--json", "as_json", is_flag=True, help="在标准输出打印一个 JSON 文档。")(
+        func
+    )
 
 
 def emit_json(document: Any) -> None:

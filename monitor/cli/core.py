@@ -42,7 +42,9 @@ def init(state) -> None:
         created.append(str(secret_path(config)))
     for item in created:
         click.echo(f"已创建配置文件：{item}")
-    click.echo(f"数据库：{safe_url(config.database_url)}（{'已迁移到最新结构' if migrated else '结构已是最新'}）")
+    click.echo(
+        f"数据库：{safe_url(config.database_url)}（{'已迁移到最新结构' if migrated else '结构已是最新'}）"
+    )
     from monitor import seeding
     from monitor.app import App
 
@@ -65,8 +67,10 @@ def sweep(state, now: datetime | None, as_json: bool) -> None:
     if as_json:
         emit_json({"at": iso(result.at), "counts": result.counts, "alerts": result.alerts})
         return
-    click.echo(f"巡检完成（{format_local(result.at)}）：状态变更 {result.counts.get('states', 0)} 条，"
-               f"新增提醒 {result.alerts} 条")
+    click.echo(
+        f"巡检完成（{format_local(result.at)}）：状态变更 {result.counts.get('states', 0)} 条，"
+        f"新增提醒 {result.alerts} 条"
+    )
 
 
 @click.command()
@@ -84,11 +88,21 @@ def status(state, now: datetime | None, as_json: bool) -> None:
         emit_json(doc)
         return
     click.echo("数据源：")
-    rows = [[s["name"], "正常" if s["healthy"] else "异常", s["reason"] or "",
-             (s["last_success"] or "")[:16].replace("T", " "),
-             (s["last_error"] or "")[:16].replace("T", " ")] for s in doc["sources"]]
-    click.echo(table(["名称", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[2])
-               if rows else "  （未配置）")  # the reason in full, wrapped
+    rows = [
+        [
+            s["name"],
+            "正常" if s["healthy"] else "异常",
+            s["reason"] or "",
+            (s["last_success"] or "")[:16].replace("T", " "),
+            (s["last_error"] or "")[:16].replace("T", " "),
+        ]
+        for s in doc["sources"]
+    ]
+    click.echo(
+        table(["名称", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[2])
+        if rows
+        else "  （未配置）"
+    )  # the reason in full, wrapped
     click.echo("\n提醒渠道：")
     rows = [[c["name"], c["kind"], c["label"]] for c in doc["channels"]]
     click.echo(table(["名称", "类型", "状态"], rows, wrap=[2]) if rows else "  （未配置）")
@@ -99,9 +113,11 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     counts = [f"{DISCLOSURE_STATE_ZH.get(k, k)} {v} 件" for k, v in doc["disclosures"].items() if v]
     click.echo("\n依申请公开：" + ("，".join(counts) or "无"))
     cal = doc["calendar"]
-    click.echo(f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
-               f"（通知发布后运行 opinion-monitor calendar import-notice 通知.txt，"
-               f"写入 {cal['holidays_file']}）")
+    click.echo(
+        f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
+        f"（通知发布后运行 opinion-monitor calendar import-notice 通知.txt，"
+        f"写入 {cal['holidays_file']}）"
+    )
     pending = doc["alerts"].get("pending", 0)
     failed = doc["alerts"].get("failed", 0)
     click.echo(f"提醒：待发送 {pending} 条，发送失败 {failed} 条")

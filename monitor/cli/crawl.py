@@ -16,21 +16,23 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.argument("sources", nargs=-1)
-@click.option("--delay", type=float, default=None,
-              help="请求间隔秒数，覆盖站点配置（仅供测试）。")
+@click.option("--delay", type=float, default=None, help="请求间隔秒数，覆盖站点配置（仅供测试）。")
 @now_option
 @json_option
 @pass_state
-def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | None,
-          as_json: bool) -> None:
+def crawl(
+    state, sources: tuple[str, ...], delay: float | None, now: datetime | None, as_json: bool
+) -> None:
     """抓取一次数据源并入库（每个来源一个子进程）。"""
     from monitor.crawl import run_crawl
 
     app = state.app(now)
     progress = None
     if sys.stderr.isatty():
+
         def progress(line: str) -> None:
             click.echo("\r\033[K" + line, nl=False, err=True)
+
     results = run_crawl(app, list(sources) or None, now=now, delay=delay, progress=progress)
     if progress is not None:
         click.echo("\r\033[K", nl=False, err=True)
@@ -39,13 +41,30 @@ def crawl(state, sources: tuple[str, ...], delay: float | None, now: datetime | 
     elif not results:
         click.echo("没有启用的来源（config 中 [[sources]] 为空或全部 enabled = false）")
     else:
-        rows = [(r.source, "成功" if r.ok else "失败", "是" if r.complete else "否", r.new, r.updated,
-                 r.replied, r.withdrawn, r.requests, r.error or "") for r in results]
-        click.echo(table(["来源", "结果", "完整", "新增", "更新", "新回复", "撤下", "请求数", "错误"], rows,
-                         max_width=60, wrap=[8]))  # the error in full, wrapped
+        rows = [
+            (
+                r.source,
+                "成功" if r.ok else "失败",
+                "是" if r.complete else "否",
+                r.new,
+                r.updated,
+                r.replied,
+                r.withdrawn,
+                r.requests,
+                r.error or "",
+            )
+            for r in results
+        ]
+        click.echo(
+            table(
+                ["来源", "结果", "完整", "新增", "更新", "新回复", "撤下", "请求数", "错误"],
+                rows,
+                max_width=60,
+                wrap=[8],
+            )
+        )  # the error in full, wrapped
     failed = [r.source for r in results if not r.ok]
     if failed:
         # the results are printed in full above; the exit code tells scripts something failed
-        click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 opinion-monitor status）",
-                   err=True)
+        click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 opinion-monitor status）", err=True)
         raise SystemExit(1)

@@ -18,7 +18,16 @@ from monitor.cli.common import (
 )
 
 OUTCOME_CHOICES = ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
-STATE_CHOICES = ["open", "at_risk", "overdue", "paused", "correcting", "replied", "replied_late", "all"]
+STATE_CHOICES = [
+    "open",
+    "at_risk",
+    "overdue",
+    "paused",
+    "correcting",
+    "replied",
+    "replied_late",
+    "all",
+]
 
 
 def register(main: click.Group) -> None:
@@ -59,23 +68,44 @@ def disclosure() -> None:
 
 @disclosure.command("add")
 @click.argument("title")
-@click.option("--received", type=ISO, required=True, help="收到申请的时间（ISO-8601，不带时区即北京时间）。")
+@click.option(
+    "--received", type=ISO, required=True, help="收到申请的时间（ISO-8601，不带时区即北京时间）。"
+)
 @click.option("--applicant", default=None, help="申请人姓名（提醒中脱敏显示）。")
 @click.option("--contact", default=None, help="申请人联系方式（提醒中脱敏显示）。")
-@click.option("--channel", type=click.Choice(["网上", "信函", "当面"]), default=None, help="申请方式。")
+@click.option(
+    "--channel", type=click.Choice(["网上", "信函", "当面"]), default=None, help="申请方式。"
+)
 @click.option("--department", default=None, help="承办部门（提醒按部门分送）。")
 @now_option
 @json_option
 @pass_state
-def add(state: Any, title: str, received: datetime, applicant: str | None, contact: str | None,
-        channel: str | None, department: str | None, now: datetime | None, as_json: bool) -> None:
+def add(
+    state: Any,
+    title: str,
+    received: datetime,
+    applicant: str | None,
+    contact: str | None,
+    channel: str | None,
+    department: str | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
     """登记一件依申请公开申请，开始计算答复期限（收到当日不计）。"""
     from monitor.disclosure.register import add_request
 
     app, ctx = _context(state, now)
     with app.session() as session:
-        request = add_request(session, ctx, title, received, applicant=applicant, contact=contact,
-                              channel=channel, department=department)
+        request = add_request(
+            session,
+            ctx,
+            title,
+            received,
+            applicant=applicant,
+            contact=contact,
+            channel=channel,
+            department=department,
+        )
         _report(request, ctx, as_json, "已登记")
         if not as_json:
             click.echo(f"如需补正，最迟于 {request.correction_due.isoformat()} 一次性告知申请人")
@@ -83,20 +113,35 @@ def add(state: Any, title: str, received: datetime, applicant: str | None, conta
 
 @disclosure.command("correct")
 @click.argument("request_id", type=int)
-@click.option("--received", type=ISO, default=None, help="补正后的申请收到时间：答复期限自此重新计算。")
-@click.option("--asked", type=ISO, default=None, help="告知申请人补正的时间（须在收到申请后7个工作日内）。")
+@click.option(
+    "--received", type=ISO, default=None, help="补正后的申请收到时间：答复期限自此重新计算。"
+)
+@click.option(
+    "--asked", type=ISO, default=None, help="告知申请人补正的时间（须在收到申请后7个工作日内）。"
+)
 @now_option
 @json_option
 @pass_state
-def correct(state: Any, request_id: int, received: datetime | None, asked: datetime | None,
-            now: datetime | None, as_json: bool) -> None:
+def correct(
+    state: Any,
+    request_id: int,
+    received: datetime | None,
+    asked: datetime | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
     """补正：告知补正（--asked，暂停计时）和/或收到补正材料（--received，重新计时）。"""
     from monitor.disclosure.register import correct_request
 
     app, ctx = _context(state, now)
     with app.session() as session:
         request = correct_request(session, ctx, request_id, received=received, asked=asked)
-        _report(request, ctx, as_json, "已收到补正材料，重新计时" if received else "已告知补正，暂停计时")
+        _report(
+            request,
+            ctx,
+            as_json,
+            "已收到补正材料，重新计时" if received else "已告知补正，暂停计时",
+        )
 
 
 @disclosure.command("pause")
@@ -138,7 +183,9 @@ def resume(state: Any, request_id: int, at: datetime, now: datetime | None, as_j
 @now_option
 @json_option
 @pass_state
-def extend(state: Any, request_id: int, reason: str | None, now: datetime | None, as_json: bool) -> None:
+def extend(
+    state: Any, request_id: int, reason: str | None, now: datetime | None, as_json: bool
+) -> None:
     """延长答复期限（只能一次，最长20个工作日，自原期限起算）。"""
     from monitor.disclosure.register import extend_request
 
@@ -150,13 +197,21 @@ def extend(state: Any, request_id: int, reason: str | None, now: datetime | None
 
 @disclosure.command("done")
 @click.argument("request_id", type=int)
-@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), required=True, help="办理结果（年报口径）。")
+@click.option(
+    "--outcome", type=click.Choice(OUTCOME_CHOICES), required=True, help="办理结果（年报口径）。"
+)
 @click.option("--at", type=ISO, default=None, help="答复时间（默认：现在）。")
 @now_option
 @json_option
 @pass_state
-def done(state: Any, request_id: int, outcome: str, at: datetime | None, now: datetime | None,
-         as_json: bool) -> None:
+def done(
+    state: Any,
+    request_id: int,
+    outcome: str,
+    at: datetime | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
     """办结：登记答复时间和办理结果。"""
     from monitor.disclosure.register import done_request
     from monitor.timeutil import format_local
@@ -165,26 +220,43 @@ def done(state: Any, request_id: int, outcome: str, at: datetime | None, now: da
     with app.session() as session:
         request = done_request(session, ctx, request_id, outcome, at)
         verdict = "按时" if request.state == "replied" else "逾期"
-        _report(request, ctx, as_json, f"已于 {format_local(request.done_at)} 办结（{outcome}，{verdict}）")
+        _report(
+            request,
+            ctx,
+            as_json,
+            f"已于 {format_local(request.done_at)} 办结（{outcome}，{verdict}）",
+        )
 
 
 @disclosure.command("list")
-@click.option("--state", "state_filter", type=click.Choice(STATE_CHOICES), default=None,
-              help="只列此状态（默认：未办结的全部）。")
+@click.option(
+    "--state",
+    "state_filter",
+    type=click.Choice(STATE_CHOICES),
+    default=None,
+    help="只列此状态（默认：未办结的全部）。",
+)
 @click.option("--department", default=None, help="只列此部门。")
 @now_option
 @json_option
 @pass_state
-def list_cmd(state: Any, state_filter: str | None, department: str | None, now: datetime | None,
-             as_json: bool) -> None:
+def list_cmd(
+    state: Any,
+    state_filter: str | None,
+    department: str | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
     """依申请公开申请，答复期限最近的在前。"""
     from monitor.disclosure.register import STATE_ZH, list_requests, request_document
     from monitor.timeutil import format_local, parse_iso
 
     app, ctx = _context(state, now)
     with app.session() as session:
-        docs = [request_document(r, ctx.now, ctx.calendar)
-                for r in list_requests(session, ctx.now, state_filter, department)]
+        docs = [
+            request_document(r, ctx.now, ctx.calendar)
+            for r in list_requests(session, ctx.now, state_filter, department)
+        ]
     if as_json:
         emit_json(docs)
         return
@@ -195,10 +267,24 @@ def list_cmd(state: Any, state_filter: str | None, department: str | None, now: 
     for d in docs:
         left = d["working_days_left"]
         left_text = "" if left is None else (f"剩 {left} 个工作日" if left > 0 else "已超期")
-        rows.append([d["id"], d["title"], d["department"] or "", format_local(parse_iso(d["received_at"])),
-                     d["due_date"] + ("*" if d["provisional"] else ""),
-                     STATE_ZH.get(d["state"], d["state"]), left_text, d["outcome"] or ""])
-    click.echo(table(["编号", "申请内容", "部门", "收到时间", "答复期限", "状态", "剩余", "办理结果"],
-                     rows, max_width=30))
+        rows.append(
+            [
+                d["id"],
+                d["title"],
+                d["department"] or "",
+                format_local(parse_iso(d["received_at"])),
+                d["due_date"] + ("*" if d["provisional"] else ""),
+                STATE_ZH.get(d["state"], d["state"]),
+                left_text,
+                d["outcome"] or "",
+            ]
+        )
+    click.echo(
+        table(
+            ["编号", "申请内容", "部门", "收到时间", "答复期限", "状态", "剩余", "办理结果"],
+            rows,
+            max_width=30,
+        )
+    )
     if any(d["provisional"] for d in docs):
         click.echo("* 临时期限：涉及尚未公布放假安排的年份，请补充 holidays.toml")

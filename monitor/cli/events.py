@@ -25,7 +25,9 @@ def register(main: click.Group) -> None:
     main.add_command(event)
 
 
-def event_document(event: Any, now: datetime, warn_before: timedelta | None = None) -> dict[str, Any]:
+def event_document(
+    event: Any, now: datetime, warn_before: timedelta | None = None
+) -> dict[str, Any]:
     from monitor.timeutil import iso
 
     return {
@@ -35,8 +37,12 @@ def event_document(event: Any, now: datetime, warn_before: timedelta | None = No
         "started_at": iso(event.started_at),
         "declared_at": iso(event.declared_at),
         "milestones": [
-            {"name": m.name, "deadline": iso(m.deadline), "done_at": iso(m.done_at),
-             "state": milestone_state(m.deadline, m.done_at, now, warn_before).value}
+            {
+                "name": m.name,
+                "deadline": iso(m.deadline),
+                "done_at": iso(m.done_at),
+                "state": milestone_state(m.deadline, m.done_at, now, warn_before).value,
+            }
             for m in event.milestones
         ],
     }
@@ -54,13 +60,18 @@ def event() -> None:
 @event.command("declare")
 @click.argument("title")
 @click.option("--level", type=click.Choice(EVENT_LEVELS), required=True)
-@click.option("--started-at", type=ISO, required=True,
-              help="事件发生或发现的时间（ISO-8601；不带时区按北京时间）。")
+@click.option(
+    "--started-at",
+    type=ISO,
+    required=True,
+    help="事件发生或发现的时间（ISO-8601；不带时区按北京时间）。",
+)
 @now_option
 @json_option
 @pass_state
-def declare(state, title: str, level: str, started_at: datetime, now: datetime | None,
-            as_json: bool) -> None:
+def declare(
+    state, title: str, level: str, started_at: datetime, now: datetime | None, as_json: bool
+) -> None:
     """宣布突发事件，开始计时。"""
     from monitor.tracking import declare_event
 
@@ -79,9 +90,15 @@ def _print_event(doc: dict[str, Any]) -> None:
 
     click.echo(f"事件 #{doc['id']}：{doc['title']}（{EVENT_LEVEL_ZH[doc['level']]}）")
     click.echo(f"发生/发现时间：{format_local(parse_iso(doc['started_at']))}")
-    rows = [[MILESTONE_ZH[m["name"]], format_local(parse_iso(m["deadline"])),
-             format_local(parse_iso(m["done_at"])) if m["done_at"] else "",
-             MILESTONE_STATE_ZH[m["state"]]] for m in doc["milestones"]]
+    rows = [
+        [
+            MILESTONE_ZH[m["name"]],
+            format_local(parse_iso(m["deadline"])),
+            format_local(parse_iso(m["done_at"])) if m["done_at"] else "",
+            MILESTONE_STATE_ZH[m["state"]],
+        ]
+        for m in doc["milestones"]
+    ]
     click.echo(table(["节点", "时限", "完成时间", "状态"], rows))
 
 
@@ -92,20 +109,24 @@ def _print_event(doc: dict[str, Any]) -> None:
 @click.option("--correct", is_flag=True, help="更正已完成任务的完成时间。")
 @now_option
 @pass_state
-def done(state, event_id: int, milestone: str, at: datetime | None, correct: bool,
-         now: datetime | None) -> None:
+def done(
+    state, event_id: int, milestone: str, at: datetime | None, correct: bool, now: datetime | None
+) -> None:
     """标记一项时限任务已完成。"""
     from monitor.timeutil import format_local
     from monitor.tracking import mark_milestone_done
 
     app = state.app(now)
     with app.session() as session:
-        row = mark_milestone_done(session, event_id, milestone, at or app.now(), app.now(),
-                                  correct=correct)
+        row = mark_milestone_done(
+            session, event_id, milestone, at or app.now(), app.now(), correct=correct
+        )
         assert row.done_at is not None  # just marked
         late = row.done_at > row.deadline
-    click.echo(f"事件 #{event_id}「{MILESTONE_ZH[milestone]}」已于 {format_local(row.done_at)} 完成"
-               + ("（已超时限）" if late else "（在时限内）"))
+    click.echo(
+        f"事件 #{event_id}「{MILESTONE_ZH[milestone]}」已于 {format_local(row.done_at)} 完成"
+        + ("（已超时限）" if late else "（在时限内）")
+    )
 
 
 @event.command("list")

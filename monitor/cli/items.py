@@ -41,14 +41,25 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
 
 @click.command()
 @click.option("--source", default=None, help="只看这个数据源。")
-@click.option("--state", "state_filter", type=click.Choice(STATES), default=None,
-              help="只看这个状态（默认：open 办理中、at_risk 临期、overdue 超期）。")
+@click.option(
+    "--state",
+    "state_filter",
+    type=click.Choice(STATES),
+    default=None,
+    help="只看这个状态（默认：open 办理中、at_risk 临期、overdue 超期）。",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="最多显示这么多行。")
 @now_option
 @json_option
 @pass_state
-def items(state, source: str | None, state_filter: str | None, limit: int | None,
-          now: datetime | None, as_json: bool) -> None:
+def items(
+    state,
+    source: str | None,
+    state_filter: str | None,
+    limit: int | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
     """跟踪的留言，截止时间最近的在前。给出 --now 时按该时间判断办理中/临期/超期；
     否则按最近一次巡检的结果。"""
     from sqlalchemy import select
@@ -86,14 +97,27 @@ def items(state, source: str | None, state_filter: str | None, limit: int | None
     from monitor.timeutil import parse_iso
 
     table_rows = [
-        [d["source"], d["external_id"], d["title"], format_local(parse_iso(d["posted_at"])),
-         d["department"] or "", STATE_ZH.get(d["state"], d["state"]),
-         (d["due_date"] or "") + ("*" if d["provisional"] else ""),
-         format_local(parse_iso(d["replied_at"])) if d["replied_at"] else ""]
+        [
+            d["source"],
+            d["external_id"],
+            d["title"],
+            format_local(parse_iso(d["posted_at"])),
+            d["department"] or "",
+            STATE_ZH.get(d["state"], d["state"]),
+            (d["due_date"] or "") + ("*" if d["provisional"] else ""),
+            format_local(parse_iso(d["replied_at"])) if d["replied_at"] else "",
+        ]
         for d in docs
     ]
-    click.echo(table(["来源", "编号", "标题", "来信时间", "部门", "状态", "截止日期", "回复时间"],
-                     table_rows, max_width=30))
+    click.echo(
+        table(
+            ["来源", "编号", "标题", "来信时间", "部门", "状态", "截止日期", "回复时间"],
+            table_rows,
+            max_width=30,
+        )
+    )
     if any(d["provisional"] for d in docs):
-        click.echo("* 临时期限：涉及尚未公布放假安排的年份；通知发布后请运行 "
-                   "opinion-monitor calendar import-notice 通知.txt 导入")
+        click.echo(
+            "* 临时期限：涉及尚未公布放假安排的年份；通知发布后请运行 "
+            "opinion-monitor calendar import-notice 通知.txt 导入"
+        )

@@ -18,14 +18,22 @@ def register(main: click.Group) -> None:
 
 @click.command()
 @click.option("--period", required=True, help="统计期：月份 2026-11、季度 2026-Q4 或年份 2026。")
-@click.option("--format", "fmt", type=click.Choice(["html", "xlsx", "csv"]), default=None,
-              help="输出格式（默认按 --out 的扩展名，否则 html）。")
-@click.option("--out", default=None, help="输出文件（默认 report-期间.格式；- 为标准输出，仅 html/csv）。")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "xlsx", "csv"]),
+    default=None,
+    help="输出格式（默认按 --out 的扩展名，否则 html）。",
+)
+@click.option(
+    "--out", default=None, help="输出文件（默认 report-期间.格式；- 为标准输出，仅 html/csv）。"
+)
 @now_option
 @json_option
 @pass_state
-def report(state: Any, period: str, fmt: str | None, out: str | None, now: datetime | None,
-           as_json: bool) -> None:
+def report(
+    state: Any, period: str, fmt: str | None, out: str | None, now: datetime | None, as_json: bool
+) -> None:
     """月度、季度、年度统计报告：各部门、各来源按时率与用时，月度趋势，关注词，舆情事件，依申请公开年报表。"""
     from pathlib import Path
 
@@ -73,5 +81,7 @@ def report(state: Any, period: str, fmt: str | None, out: str | None, now: datet
             click.echo(page, nl=False)
             return
         Path(target).write_text(page, encoding="utf-8")
-    click.echo(f"已写入 {target}：{parsed.label}，收件 {built.total.received} 件，"
-               f"按时率 {'—' if built.total.rate is None else f'{built.total.rate * 100:.1f}%'}")
+    click.echo(
+        f"已写入 {target}：{parsed.label}，收件 {built.total.received} 件，"
+        f"按时率 {'—' if built.total.rate is None else f'{built.total.rate * 100:.1f}%'}"
+    )

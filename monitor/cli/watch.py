@@ -44,31 +44,52 @@ def watchlist() -> None:
 @watchlist.command("add")
 @click.argument("term", metavar="TERM")
 @click.argument("more", nargs=-1, metavar="[PHRASE…]")
-@click.option("--level", type=LEVEL_CHOICE, default=None, metavar="LEVEL",
-              help="级别：info 提示（只列出，不提醒）| warning 警示（默认）| critical 严重。")
+@click.option(
+    "--level",
+    type=LEVEL_CHOICE,
+    default=None,
+    metavar="LEVEL",
+    help="级别：info 提示（只列出，不提醒）| warning 警示（默认）| critical 严重。",
+)
 @click.option("--category", default=None, help="分类，自由填写，如 民生。")
-@click.option("--exclude", "exclude", multiple=True, metavar="PHRASE",
-              help="包含关注词的更长短语，落在其中的命中不算（可重复；`--exclude A B` 也可以）。")
+@click.option(
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="PHRASE",
+    help="包含关注词的更长短语，落在其中的命中不算（可重复；`--exclude A B` 也可以）。",
+)
 @pass_state
-def add(state, term: str, more: tuple[str, ...], level: str | None, category: str | None,
-        exclude: tuple[str, ...]) -> None:
+def add(
+    state,
+    term: str,
+    more: tuple[str, ...],
+    level: str | None,
+    category: str | None,
+    exclude: tuple[str, ...],
+) -> None:
     """添加关注词 TERM，或更新它（未给出的选项保持原值；--exclude 整体替换排除短语）。"""
     from monitor.watchlist.levels import LEVEL_ZH
     from monitor.watchlist.terms import actor_name, add_term
 
     extra = list(more)
     if extra and not exclude:
-        raise MonitorError(f"只能给一个关注词，却给了 {1 + len(extra)} 个：{' '.join((term, *extra))}"
-                           "（含空格的词请加引号；排除短语写在 --exclude 之后）")
+        raise MonitorError(
+            f"只能给一个关注词，却给了 {1 + len(extra)} 个：{' '.join((term, *extra))}"
+            "（含空格的词请加引号；排除短语写在 --exclude 之后）"
+        )
     phrases = list(exclude) + extra if exclude else None
     app = state.app()
     with app.session() as session:
-        outcome, spec = add_term(session, term, app.now(), actor_name(), level=level,
-                                 category=category, exclude=phrases)
+        outcome, spec = add_term(
+            session, term, app.now(), actor_name(), level=level, category=category, exclude=phrases
+        )
     verb = {"add": "已添加", "update": "已更新", "same": "未变化"}[outcome]
     excl = "、".join(spec.exclude) or "无"
-    click.echo(f"{verb}关注词：{spec.term}（级别：{LEVEL_ZH[spec.level]}，分类："
-               f"{spec.category or '无'}，排除：{excl}）")
+    click.echo(
+        f"{verb}关注词：{spec.term}（级别：{LEVEL_ZH[spec.level]}，分类："
+        f"{spec.category or '无'}，排除：{excl}）"
+    )
 
 
 @watchlist.command("remove")
@@ -130,17 +151,28 @@ def list_(state, as_json: bool) -> None:
     if not specs:
         click.echo("关注词表为空（用 `opinion-monitor watchlist add 词` 添加）")
         return
-    rows = [[s.term, LEVEL_ZH[s.level], s.category or "", "、".join(s.exclude),
-             "是" if s.enabled else "否"] for s in specs]
+    rows = [
+        [
+            s.term,
+            LEVEL_ZH[s.level],
+            s.category or "",
+            "、".join(s.exclude),
+            "是" if s.enabled else "否",
+        ]
+        for s in specs
+    ]
     click.echo(table(["关注词", "级别", "分类", "排除短语", "启用"], rows))
     click.echo(f"共 {len(specs)} 个")
 
 
 @watchlist.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True,
-              help="FILE 即完整的关注词表：每行是该词的完整定义（未写的级别、分类、排除短语取默认值），"
-                   "FILE 中没有的词被删除。默认为合并：每行只改它写出的字段。")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="FILE 即完整的关注词表：每行是该词的完整定义（未写的级别、分类、排除短语取默认值），"
+    "FILE 中没有的词被删除。默认为合并：每行只改它写出的字段。",
+)
 @pass_state
 def import_(state, file: Path, replace: bool) -> None:
     """从 FILE 添加/更新关注词（每行 `关注词 | 级别 | 分类 | !排除短语 …`）；有一行出错则整个文件
@@ -163,13 +195,17 @@ def import_summary(file: Path, report, replace: bool) -> str:
 
     counts = report.counts
     mode = "替换" if replace else "合并"
-    lines = [f"已导入 {file}（{mode}）：新增 {counts['add']} 个，更新 {counts['update']} 个，"
-             f"未变 {counts['same']} 个" + (f"，删除 {counts['remove']} 个" if replace else "")]
+    lines = [
+        f"已导入 {file}（{mode}）：新增 {counts['add']} 个，更新 {counts['update']} 个，"
+        f"未变 {counts['same']} 个" + (f"，删除 {counts['remove']} 个" if replace else "")
+    ]
     if report.added:
         lines.append("  新增：" + "、".join(s.term for s in report.added))
     for before, after in report.updated:
-        changes = [f"{FIELD_ZH[name]} {_field(before, name)} → {_field(after, name)}"
-                   for name in changed_fields(before, after)]
+        changes = [
+            f"{FIELD_ZH[name]} {_field(before, name)} → {_field(after, name)}"
+            for name in changed_fields(before, after)
+        ]
         lines.append(f"  更新 {after.term}：" + "；".join(changes))
     if report.removed:
         lines.append("  删除：" + "、".join(s.term for s in report.removed))
@@ -217,8 +253,16 @@ def history(state, limit: int | None, as_json: bool) -> None:
     if not entries:
         click.echo("暂无变更记录")
         return
-    rows = [[(e["at"] or "")[:19].replace("T", " "), e["actor"],
-             ACTION_ZH.get(e["action"], e["action"]), e["term"], _change(e)] for e in entries]
+    rows = [
+        [
+            (e["at"] or "")[:19].replace("T", " "),
+            e["actor"],
+            ACTION_ZH.get(e["action"], e["action"]),
+            e["term"],
+            _change(e),
+        ]
+        for e in entries
+    ]
     click.echo(table(["时间", "操作人", "操作", "关注词", "变更"], rows, max_width=60))
 
 
@@ -240,8 +284,9 @@ def check(state, text: str, as_json: bool) -> None:
     if not hits:
         click.echo("未命中任何关注词")
         return
-    rows = [[h.term, LEVEL_ZH[h.level], h.category or "", h.count, f"{h.confidence:.2f}"]
-            for h in hits]
+    rows = [
+        [h.term, LEVEL_ZH[h.level], h.category or "", h.count, f"{h.confidence:.2f}"] for h in hits
+    ]
     click.echo(table(["关注词", "级别", "分类", "次数", "置信度"], rows))
 
 
@@ -270,8 +315,9 @@ def _change(entry: dict) -> str:
 @now_option
 @json_option
 @pass_state
-def news(state, matched: bool, source: str | None, limit: int | None, now: datetime | None,
-         as_json: bool) -> None:
+def news(
+    state, matched: bool, source: str | None, limit: int | None, now: datetime | None, as_json: bool
+) -> None:
     """外部新闻（最新的在前）及其关注词命中。"""
     from monitor.watchlist.levels import LEVEL_ZH
     from monitor.watchlist.listing import news_document
@@ -288,7 +334,9 @@ def news(state, matched: bool, source: str | None, limit: int | None, now: datet
     rows = []
     for i in items:
         when = (i["published_at"] or i["first_seen"] or "")[:16].replace("T", " ")
-        cluster = f"#{i['cluster']}" + (f"（{i['cluster_size']}篇）" if i["cluster_size"] > 1 else "")
+        cluster = f"#{i['cluster']}" + (
+            f"（{i['cluster_size']}篇）" if i["cluster_size"] > 1 else ""
+        )
         terms = "、".join(f"{h['term']}({LEVEL_ZH.get(h['level'], h['level'])})" for h in i["hits"])
         rows.append([when, i["outlet"] or i["source"], i["title"], cluster, terms])
     click.echo(table(["发布时间", "媒体", "标题", "聚类", "命中关注词"], rows))

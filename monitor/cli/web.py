@@ -15,10 +15,15 @@ def register(main: click.Group) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="监听地址（放在反向代理之后时保持 127.0.0.1）。")
-@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True,
-              help="监听端口。")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="监听地址（放在反向代理之后时保持 127.0.0.1）。",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="监听端口。"
+)
 @pass_state
 def web(state, host: str, port: int) -> None:
     """提供办公室看板（网页），直到按 Ctrl+C 停止。"""
@@ -32,7 +37,9 @@ def web(state, host: str, port: int) -> None:
         users = list_users(session)
     click.echo(f"看板已启动：http://{host}:{port}/ （Ctrl+C 停止）")
     if not users:
-        click.echo("尚无账号：请先运行 `opinion-monitor user add 用户名 --role admin` 创建", err=True)
+        click.echo(
+            "尚无账号：请先运行 `opinion-monitor user add 用户名 --role admin` 创建", err=True
+        )
     try:
         server.run()
     except KeyboardInterrupt:
@@ -85,15 +92,27 @@ def list_(state, as_json: bool) -> None:
     if not users:
         click.echo("（尚无账号）")
         return
-    click.echo(table(["用户名", "角色", "创建时间", "修改时间"],
-                     [[u["name"], ROLE_ZH[u["role"]], (u["created_at"] or "")[:16].replace("T", " "),
-                       (u["updated_at"] or "")[:16].replace("T", " ")] for u in users]))
+    click.echo(
+        table(
+            ["用户名", "角色", "创建时间", "修改时间"],
+            [
+                [
+                    u["name"],
+                    ROLE_ZH[u["role"]],
+                    (u["created_at"] or "")[:16].replace("T", " "),
+                    (u["updated_at"] or "")[:16].replace("T", " "),
+                ]
+                for u in users
+            ],
+        )
+    )
 
 
 @user.command("passwd")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["viewer", "editor", "admin"]), default=None,
-              help="同时修改角色。")
+@click.option(
+    "--role", type=click.Choice(["viewer", "editor", "admin"]), default=None, help="同时修改角色。"
+)
 @pass_state
 def passwd(state, name: str, role: str | None) -> None:
     """修改 NAME 的密码（从标准输入读取）；该账号已登录的会话随即失效。"""

@@ -49,8 +49,7 @@ CATALOG = {
     "integer": "整数",
     "float": "数字",
     "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
-    "{value!r} is not a valid boolean. Recognized values: {states}":
-        "{value!r} 不是有效的布尔值，可用：{states}",
+    "{value!r} is not a valid boolean. Recognized values: {states}": "{value!r} 不是有效的布尔值，可用：{states}",
     "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
     "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",
     "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
@@ -82,8 +81,16 @@ def install() -> None:
     """Point click's message lookups at the catalog (idempotent)."""
     import importlib
 
-    for name in ("core", "exceptions", "parser", "types", "decorators", "formatting",
-                 "termui", "utils"):
+    for name in (
+        "core",
+        "exceptions",
+        "parser",
+        "types",
+        "decorators",
+        "formatting",
+        "termui",
+        "utils",
+    ):
         module: Any = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
             module._ = gettext

@@ -29,7 +29,19 @@ from monitor.daemon.lock import DaemonAlreadyRunning, DaemonLock
 from monitor.daemon.service import assemble_scheduler, check_profiles, run_daemon, setup_logging
 
 __all__ = [
-    "CALENDAR_CHECK_AT", "CRAWL_WORKERS", "HEARTBEAT_EVERY", "HEARTBEAT_KEY", "DaemonAlreadyRunning",
-    "DaemonJobs", "DaemonLock", "JobSpec", "assemble_scheduler", "build_jobs", "check_profiles",
-    "crawl_trigger", "run_daemon", "setup_logging", "summary_trigger",
+    "CALENDAR_CHECK_AT",
+    "CRAWL_WORKERS",
+    "HEARTBEAT_EVERY",
+    "HEARTBEAT_KEY",
+    "DaemonAlreadyRunning",
+    "DaemonJobs",
+    "DaemonLock",
+    "JobSpec",
+    "assemble_scheduler",
+    "build_jobs",
+    "check_profiles",
+    "crawl_trigger",
+    "run_daemon",
+    "setup_logging",
+    "summary_trigger",
 ]

@@ -31,16 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor.daemon")
 
 HEARTBEAT_EVERY = timedelta(seconds=30)
-CALENDAR_CHECK_AT = (8, 0)          # local time of the daily calendar-coverage check
-CRAWL_WORKERS = 4                   # crawl children at once (each is a separate process)
-STAGE_LOOKAHEAD = 50                # upcoming stage instants the sweep trigger is told about
+CALENDAR_CHECK_AT = (8, 0)  # local time of the daily calendar-coverage check
+CRAWL_WORKERS = 4  # crawl children at once (each is a separate process)
+STAGE_LOOKAHEAD = 50  # upcoming stage instants the sweep trigger is told about
 
 _NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
 
 
 def seconds(text: str) -> float:
     return parse_duration(text).as_timedelta().total_seconds()
-
 
 
 @dataclass
@@ -70,15 +69,26 @@ class DaemonJobs:
         changed = 0
         for result in results:
             if result.ok:
-                log.info("crawl %s: ok, %d new, %d updated, %d requests in %.1fs",
-                         result.source, result.new, result.updated, result.requests, elapsed)
+                log.info(
+                    "crawl %s: ok, %d new, %d updated, %d requests in %.1fs",
+                    result.source,
+                    result.new,
+                    result.updated,
+                    result.requests,
+                    elapsed,
+                )
             else:
-                log.warning("crawl %s: FAILED after %.1fs: %s", result.source, elapsed, result.error)
+                log.warning(
+                    "crawl %s: FAILED after %.1fs: %s", result.source, elapsed, result.error
+                )
                 # the child's own log of a failed run is kept in crawl_runs.stats.log_tail;
                 # its warnings and errors go to the daemon's log too (Scrapy's stats dump not)
                 tail = str((result.stats or {}).get("log_tail") or "").splitlines()
-                notable = [line for line in tail
-                           if _NOTABLE.search(line) and not line.lstrip().startswith("'")][-10:]
+                notable = [
+                    line
+                    for line in tail
+                    if _NOTABLE.search(line) and not line.lstrip().startswith("'")
+                ][-10:]
                 for line in notable:
                     log.warning("crawl %s |   %s", result.source, line.strip()[:300])
             changed += (result.new or 0) + (result.updated or 0)
@@ -98,9 +108,13 @@ class DaemonJobs:
             result = sweep(self.app, self.app.now())
             elapsed = (time.monotonic() - begun) * 1000
             counts = " ".join(f"{k}={v}" for k, v in result.counts.items() if v)
-            log.info("sweep: %d state changes, %d alerts enqueued in %.0f ms%s",
-                     result.counts.get("states", 0), result.alerts, elapsed,
-                     f" ({counts})" if counts else "")
+            log.info(
+                "sweep: %d state changes, %d alerts enqueued in %.0f ms%s",
+                result.counts.get("states", 0),
+                result.alerts,
+                elapsed,
+                f" ({counts})" if counts else "",
+            )
             if self.on_sweep is not None:
                 self.on_sweep(result)
             if self.sweep_trigger is not None:
@@ -115,10 +129,14 @@ class DaemonJobs:
         from monitor.db.models import DeadlineStage
 
         with self.app.session() as session:
-            return list(session.scalars(
-                select(DeadlineStage.at).where(DeadlineStage.fired == false(),
-                                               DeadlineStage.at > after)
-                .order_by(DeadlineStage.at).limit(limit)))
+            return list(
+                session.scalars(
+                    select(DeadlineStage.at)
+                    .where(DeadlineStage.fired == false(), DeadlineStage.at > after)
+                    .order_by(DeadlineStage.at)
+                    .limit(limit)
+                )
+            )
 
     def alerts_due(self) -> int:
         """Pending alerts whose attempt time has come (cheap: one indexed count)."""
@@ -128,10 +146,17 @@ class DaemonJobs:
 
         now = self.app.now()
         with self.app.session() as session:
-            return session.scalar(
-                select(func.count()).select_from(Alert).where(
-                    Alert.status == "pending",
-                    or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now))) or 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Alert)
+                    .where(
+                        Alert.status == "pending",
+                        or_(Alert.next_attempt_at.is_(None), Alert.next_attempt_at <= now),
+                    )
+                )
+                or 0
+            )
 
     def dispatch(self, only_if_due: bool = False) -> None:
         if only_if_due and not self.alerts_due():
@@ -143,12 +168,17 @@ class DaemonJobs:
             result = dispatch(self.app, now=self.app.now())
             elapsed = (time.monotonic() - begun) * 1000
             doc = result.as_dict() if hasattr(result, "as_dict") else dict(vars(result))
-            numbers = {k: v for k, v in doc.items() if isinstance(v, int) and not isinstance(v, bool)}
+            numbers = {
+                k: v for k, v in doc.items() if isinstance(v, int) and not isinstance(v, bool)
+            }
             # a dispatch that found nothing due says so only at debug level: after every
             # sweep that is the common case and would double the log
-            log.log(logging.INFO if any(numbers.values()) else logging.DEBUG,
-                    "dispatch: %s in %.0f ms",
-                    ", ".join(f"{k}={v}" for k, v in numbers.items()) or "nothing due", elapsed)
+            log.log(
+                logging.INFO if any(numbers.values()) else logging.DEBUG,
+                "dispatch: %s in %.0f ms",
+                ", ".join(f"{k}={v}" for k, v in numbers.items()) or "nothing due",
+                elapsed,
+            )
             if self.on_dispatch is not None:
                 self.on_dispatch(result)
 
@@ -179,7 +209,9 @@ class DaemonJobs:
             from alerts.summary import enqueue_summary
 
             if enqueue_summary(self.app, today):
-                log.info("summary %s: enqueued at start-up (missed at %s)", today, settings.summary.at)
+                log.info(
+                    "summary %s: enqueued at start-up (missed at %s)", today, settings.summary.at
+                )
 
     def calendar_check(self) -> None:
         """Once a day (and at start-up): log how far the working-day calendar reaches and
@@ -196,16 +228,22 @@ class DaemonJobs:
             log.info("calendar: known until %d", self.app.calendar.known_until(today.year))
         else:
             year, provisional = found
-            log.warning("calendar: year %d is unknown (%d provisional deadlines); add [years.%d] "
-                        "to %s%s", year, provisional, year, self.app.config.holidays_path,
-                        " — alert enqueued" if queued else "")
+            log.warning(
+                "calendar: year %d is unknown (%d provisional deadlines); add [years.%d] to %s%s",
+                year,
+                provisional,
+                year,
+                self.app.config.holidays_path,
+                " — alert enqueued" if queued else "",
+            )
 
     def heartbeat(self) -> None:
         from monitor.db.models import Meta
 
         now = self.app.now()
-        value = json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                            "started_at": iso(self.started_at)})
+        value = json.dumps(
+            {"pid": os.getpid(), "host": socket.gethostname(), "started_at": iso(self.started_at)}
+        )
         with self.app.session() as session:
             row = session.get(Meta, HEARTBEAT_KEY)
             if row is None:
@@ -227,10 +265,11 @@ class DaemonJobs:
 # Job definitions: the same for `run` and the demo's simulated clock
 # ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class JobSpec:
     id: str
-    kind: str            # crawl | sweep | dispatch | summary | calendar | heartbeat
+    kind: str  # crawl | sweep | dispatch | summary | calendar | heartbeat
     func: Callable[[], None]
     trigger: BaseTrigger
     executor: str = "default"
@@ -256,15 +295,19 @@ def crawl_trigger(config: Config, every_text: str, start: datetime, index: int) 
     jitter = crawl_jitter(every) or None
     if daemon.crawl_window is None and daemon.crawl_on_rest_days:
         offset = timedelta(seconds=min(every / 2, 5.0 * (index + 1)))
-        return IntervalTrigger(seconds=every, start_date=start + offset, timezone=config.zone,
-                               jitter=jitter)
+        return IntervalTrigger(
+            seconds=every, start_date=start + offset, timezone=config.zone, jitter=jitter
+        )
     # on a window's grid every source crawls at the same instants (window start + k × every):
     # the crawl executor runs them side by side, like the children of one `crawl` command
     first, last = (daemon.crawl_window or "00:00-23:59").split("-")
     return WindowedIntervalTrigger(
-        timedelta(seconds=every), dtime(*parse_clock(first)), dtime(*parse_clock(last)),
+        timedelta(seconds=every),
+        dtime(*parse_clock(first)),
+        dtime(*parse_clock(last)),
         calendar=None if daemon.crawl_on_rest_days else (lambda: config.calendar),
-        timezone=config.zone)
+        timezone=config.zone,
+    )
 
 
 def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpec]:
@@ -278,27 +321,56 @@ def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpe
     specs.append(JobSpec("sweep", "sweep", jobs.sweep, jobs.sweep_trigger))
     enabled = [s for s in config.settings.sources if s.enabled]
     for index, source in enumerate(enabled):
-        specs.append(JobSpec(f"crawl:{source.name}", "crawl", _bind(jobs.crawl, source.name),
-                             crawl_trigger(config, source.every, start, index), executor="crawl"))
+        specs.append(
+            JobSpec(
+                f"crawl:{source.name}",
+                "crawl",
+                _bind(jobs.crawl, source.name),
+                crawl_trigger(config, source.every, start, index),
+                executor="crawl",
+            )
+        )
     dispatch_every = seconds(daemon.dispatch_every)
-    specs.append(JobSpec("dispatch", "dispatch", jobs.dispatch_poll,
-                         IntervalTrigger(seconds=dispatch_every,
-                                         start_date=start + timedelta(seconds=dispatch_every),
-                                         timezone=zone)))
+    specs.append(
+        JobSpec(
+            "dispatch",
+            "dispatch",
+            jobs.dispatch_poll,
+            IntervalTrigger(
+                seconds=dispatch_every,
+                start_date=start + timedelta(seconds=dispatch_every),
+                timezone=zone,
+            ),
+        )
+    )
     specs.append(JobSpec("summary", "summary", jobs.summary, summary_trigger(config)))
     hour, minute = CALENDAR_CHECK_AT
-    specs.append(JobSpec("calendar", "calendar", jobs.calendar_check,
-                         CronTrigger(hour=hour, minute=minute, timezone=zone)))
-    specs.append(JobSpec("heartbeat", "heartbeat", jobs.heartbeat,
-                         IntervalTrigger(seconds=HEARTBEAT_EVERY.total_seconds(),
-                                         start_date=start + HEARTBEAT_EVERY, timezone=zone)))
+    specs.append(
+        JobSpec(
+            "calendar",
+            "calendar",
+            jobs.calendar_check,
+            CronTrigger(hour=hour, minute=minute, timezone=zone),
+        )
+    )
+    specs.append(
+        JobSpec(
+            "heartbeat",
+            "heartbeat",
+            jobs.heartbeat,
+            IntervalTrigger(
+                seconds=HEARTBEAT_EVERY.total_seconds(),
+                start_date=start + HEARTBEAT_EVERY,
+                timezone=zone,
+            ),
+        )
+    )
     return specs
 
 
 def _bind(func: Callable[[str], None], name: str) -> Callable[[], None]:
     def job() -> None:
         func(name)
+
     job.__name__ = f"crawl_{name}"
     return job
-
-

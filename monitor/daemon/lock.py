@@ -19,8 +19,7 @@ from monitor.errors import MonitorError
 
 log = logging.getLogger("monitor.daemon")
 
-STANDBY_POLL = 5.0                  # seconds between lock attempts of a standby daemon
-
+STANDBY_POLL = 5.0  # seconds between lock attempts of a standby daemon
 
 
 LOCK_MODE = 0o600
@@ -69,9 +68,13 @@ class DaemonLock:
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT, LOCK_MODE), "r+", encoding="utf-8")
+            handle = os.fdopen(
+                os.open(path, os.O_RDWR | os.O_CREAT, LOCK_MODE), "r+", encoding="utf-8"
+            )
         except OSError as exc:
-            raise DatabaseError(f"无法创建守护进程锁文件 {path}：{explain(self.url, exc)}") from None
+            raise DatabaseError(
+                f"无法创建守护进程锁文件 {path}：{explain(self.url, exc)}"
+            ) from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -80,7 +83,8 @@ class DaemonLock:
             handle.close()
             raise DaemonAlreadyRunning(
                 f"已有一个 opinion-monitor run 在此数据库上运行（锁文件 {path}，"
-                f"进程号 {holder}）；每个数据库只能运行一个守护进程，请先停止它") from None
+                f"进程号 {holder}）；每个数据库只能运行一个守护进程，请先停止它"
+            ) from None
         try:
             handle.seek(0)
             handle.truncate()
@@ -106,15 +110,20 @@ class DaemonLock:
             try:
                 if self._connection is None:
                     self._connection = self._engine.connect()
-                got = self._connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+                got = self._connection.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": key}
+                ).scalar()
                 self._connection.commit()
             except OperationalError as exc:
                 if not standby:
                     self.release()
                     raise DatabaseError(explain(self.url, exc)) from None
                 # a standby outlives a database restart: try again at the next poll
-                log.warning("standby: database unavailable (%s); retrying in %.0fs",
-                            explain(self.url, exc), STANDBY_POLL)
+                log.warning(
+                    "standby: database unavailable (%s); retrying in %.0fs",
+                    explain(self.url, exc),
+                    STANDBY_POLL,
+                )
                 self._drop_connection()
                 got = False
             if got:
@@ -126,7 +135,8 @@ class DaemonLock:
                 raise DaemonAlreadyRunning(
                     "已有一个 opinion-monitor run 持有此 PostgreSQL 数据库的守护进程锁（"
                     "pg advisory lock）；每个数据库只能运行一个守护进程：请先停止它，或用 --standby "
-                    "启动本进程以待机并在其停止后接管")
+                    "启动本进程以待机并在其停止后接管"
+                )
             if self._connection is not None and not announced:
                 log.info("standby: another daemon holds the lock; waiting to take over")
                 announced = True

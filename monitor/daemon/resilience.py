@@ -70,6 +70,7 @@ class DatabaseGuard:
     def wrap(self, name: str, func: Callable[[], None]) -> Callable[[], None]:
         def guarded() -> None:
             self.run(name, func)
+
         guarded.__name__ = getattr(func, "__name__", name)
         return guarded
 
@@ -79,8 +80,11 @@ class DatabaseGuard:
 
         with self._lock:
             if self.failing and self.monotonic() < self.retry_at:
-                log.debug("job %s skipped: database unavailable, next try in %.0fs",
-                          name, self.retry_at - self.monotonic())
+                log.debug(
+                    "job %s skipped: database unavailable, next try in %.0fs",
+                    name,
+                    self.retry_at - self.monotonic(),
+                )
                 return False
             self.running.add(name)
         try:
@@ -94,8 +98,13 @@ class DatabaseGuard:
                     self.first_failure = self.monotonic()
                 delay = self.delay()
                 self.retry_at = self.monotonic() + delay
-                log.error("job %s: database unavailable (failure %d): %s — jobs retry in %.0fs",
-                          name, self.failures, explain(self.url, exc), delay)
+                log.error(
+                    "job %s: database unavailable (failure %d): %s — jobs retry in %.0fs",
+                    name,
+                    self.failures,
+                    explain(self.url, exc),
+                    delay,
+                )
             return False
         finally:
             with self._idle:
@@ -104,7 +113,11 @@ class DatabaseGuard:
         with self._lock:
             if self.failing:
                 down = self.monotonic() - (self.first_failure or self.monotonic())
-                log.warning("database available again after %d failures (%.0fs); job %s ran",
-                            self.failures, down, name)
+                log.warning(
+                    "database available again after %d failures (%.0fs); job %s ran",
+                    self.failures,
+                    down,
+                    name,
+                )
                 self.failures, self.retry_at, self.first_failure = 0, 0.0, None
         return True

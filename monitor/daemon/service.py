@@ -31,8 +31,6 @@ from monitor.db.engine import safe_url
 log = logging.getLogger("monitor.daemon")
 
 
-
-
 class OfficeTimeFormatter(logging.Formatter):
     """Log times in the office's zone with the offset shown, like every time the CLI shows
     (a server clock in UTC would otherwise put 13:46 in the log for a 21:46 event)."""
@@ -46,8 +44,8 @@ class OfficeTimeFormatter(logging.Formatter):
         return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}{moment:%z}"
 
 
-LOG_MODE = 0o640    # the office's admins may read the log; nobody else
-STOP_GRACE = 3.0    # seconds SIGTERM waits for running jobs before leaving them behind
+LOG_MODE = 0o640  # the office's admins may read the log; nobody else
+STOP_GRACE = 3.0  # seconds SIGTERM waits for running jobs before leaving them behind
 
 
 class SafeFormatter(OfficeTimeFormatter):
@@ -96,14 +94,21 @@ def _listen(scheduler: Any) -> None:
 
     def on_event(event: Any) -> None:
         if event.code == EVENT_JOB_MISSED:
-            log.warning("job %s missed its run at %s (later than the misfire grace time)",
-                        event.job_id, format_local(event.scheduled_run_time, seconds=True))
+            log.warning(
+                "job %s missed its run at %s (later than the misfire grace time)",
+                event.job_id,
+                format_local(event.scheduled_run_time, seconds=True),
+            )
         elif event.code == EVENT_JOB_MAX_INSTANCES:
             log.warning("job %s skipped: the previous run is still going", event.job_id)
         elif event.code == EVENT_JOB_ERROR:
-            log.error("job %s failed: %s: %s", event.job_id, type(event.exception).__name__,
-                      event.exception, exc_info=(type(event.exception), event.exception,
-                                                 event.exception.__traceback__))
+            log.error(
+                "job %s failed: %s: %s",
+                event.job_id,
+                type(event.exception).__name__,
+                event.exception,
+                exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+            )
 
     scheduler.add_listener(on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES)
 
@@ -120,8 +125,11 @@ def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: An
     scheduler = (scheduler_class or BlockingScheduler)(
         timezone=config.zone,
         executors={"default": ThreadPoolExecutor(3), "crawl": ThreadPoolExecutor(crawl_workers)},
-        job_defaults={"coalesce": True, "max_instances": 1,
-                      "misfire_grace_time": int(seconds(daemon.misfire_grace))},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": int(seconds(daemon.misfire_grace)),
+        },
     )
     _listen(scheduler)
     for spec in specs:
@@ -129,8 +137,12 @@ def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: An
     return scheduler
 
 
-def run_daemon(config: Config, log_file: str | None = None, standby: bool = False,
-               existing_database: bool = False) -> int:
+def run_daemon(
+    config: Config,
+    log_file: str | None = None,
+    standby: bool = False,
+    existing_database: bool = False,
+) -> int:
     """Run until SIGTERM/SIGINT; returns the exit code (0 on a clean stop). With
     `existing_database` (the `run` command) a database `init` did not create is refused.
 
@@ -152,8 +164,9 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         # shutdown() takes the scheduler's locks, which the interrupted main loop may hold:
         # call it from a thread. wait=False: running jobs are waited for below, with a limit
         if scheduler is not None and scheduler.running and not stopper:
-            thread = threading.Thread(target=scheduler.shutdown, kwargs={"wait": False},
-                                      name="shutdown")
+            thread = threading.Thread(
+                target=scheduler.shutdown, kwargs={"wait": False}, name="shutdown"
+            )
             thread.start()
             stopper.append(thread)
 
@@ -161,8 +174,9 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
         if stop.is_set():
             return
         stop.set()
-        log.info("received %s: finishing the current step, then stopping",
-                 signal.Signals(signum).name)
+        log.info(
+            "received %s: finishing the current step, then stopping", signal.Signals(signum).name
+        )
         stop_scheduler()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -181,11 +195,17 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
             require_database(config.database_url)  # only `init` creates the database
         # legitimate (crisis clocks alone need no source) but surprising: say so up front
         if not any(source.enabled for source in config.settings.sources):
-            log.warning("%s: no enabled [[sources]]: only declared crises are tracked "
-                        "(README: Setting up a deployment)", config.path)
+            log.warning(
+                "%s: no enabled [[sources]]: only declared crises are tracked "
+                "(README: Setting up a deployment)",
+                config.path,
+            )
         if not config.settings.channels:
-            log.warning("%s: no [channels.NAME]: alerts and the daily summary cannot be "
-                        "delivered (README: Setting up a deployment)", config.path)
+            log.warning(
+                "%s: no [channels.NAME]: alerts and the daily summary cannot be "
+                "delivered (README: Setting up a deployment)",
+                config.path,
+            )
         app = App(config)
         _stoppable_channels(app, stop)  # a malformed channel setting fails here, before any write
         jobs = DaemonJobs(app, started_at=app.now())
@@ -218,9 +238,14 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
 
         scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
         enabled = sum(1 for s in specs if s.kind == "crawl")
-        log.info("daemon started: pid %d, database %s, %d sources, sweep every %s, summary %s",
-                 os.getpid(), safe_url(config.database_url), enabled, daemon.sweep_every,
-                 summary_trigger(config))
+        log.info(
+            "daemon started: pid %d, database %s, %d sources, sweep every %s, summary %s",
+            os.getpid(),
+            safe_url(config.database_url),
+            enabled,
+            daemon.sweep_every,
+            summary_trigger(config),
+        )
         if stop.is_set():
             jobs_cleanup(jobs, guard)
             return 0
@@ -230,9 +255,12 @@ def run_daemon(config: Config, log_file: str | None = None, standby: bool = Fals
             thread.join(1.0)
         left_running = guard.wait_idle(STOP_GRACE)
         if left_running:
-            log.warning("stopping without waiting for %s (still running after %.0fs); what "
-                        "they delivered is recorded, the rest is done after the restart",
-                        ", ".join(left_running), STOP_GRACE)
+            log.warning(
+                "stopping without waiting for %s (still running after %.0fs); what "
+                "they delivered is recorded, the rest is done after the restart",
+                ", ".join(left_running),
+                STOP_GRACE,
+            )
         jobs_cleanup(jobs, guard)
         log.info("daemon stopped")
         return outcome["code"]
@@ -266,8 +294,14 @@ def _stoppable_channels(app: Any, stop: threading.Event) -> None:
     channels_for(app, StoppableTiming(stop))
 
 
-def _with_lock_check(func: Any, lock: DaemonLock, guard: DatabaseGuard, outcome: dict[str, int],
-                     stop: threading.Event, stop_scheduler: Any) -> Any:
+def _with_lock_check(
+    func: Any,
+    lock: DaemonLock,
+    guard: DatabaseGuard,
+    outcome: dict[str, int],
+    stop: threading.Event,
+    stop_scheduler: Any,
+) -> Any:
     """The heartbeat also checks that the daemon lock is still ours (PostgreSQL: the advisory
     lock dies with its connection when the server restarts; it is taken again if free). If a
     standby took over meanwhile this daemon stops (exit 1) instead of running twice."""
@@ -275,8 +309,10 @@ def _with_lock_check(func: Any, lock: DaemonLock, guard: DatabaseGuard, outcome:
     def beat() -> None:
         def check() -> None:
             if not lock.holds():
-                log.error("another daemon took the lock while the database was unreachable: "
-                          "stopping this one")
+                log.error(
+                    "another daemon took the lock while the database was unreachable: "
+                    "stopping this one"
+                )
                 outcome["code"] = 1
                 stop.set()
                 stop_scheduler()

@@ -24,8 +24,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 15_000
 
 
-DATABASE_MODE = 0o600      # the database holds citizens' unmasked messages
-LOW_SPACE = 1024 * 1024    # bytes free below which a failing write is put down to a full disk
+DATABASE_MODE = 0o600  # the database holds citizens' unmasked messages
+LOW_SPACE = 1024 * 1024  # bytes free below which a failing write is put down to a full disk
 
 
 class DatabaseError(MonitorError):
@@ -126,7 +126,8 @@ def upgrade(engine: Engine) -> bool:
         if current is not None and current not in {r.revision for r in script.walk_revisions()}:
             raise DatabaseError(
                 f"{engine.url.render_as_string(hide_password=True)}：数据库结构版本为 {current!r}，"
-                "本版本的 opinion-monitor 不认识（由更新的版本写入）：请安装该版本，或恢复备份")
+                "本版本的 opinion-monitor 不认识（由更新的版本写入）：请安装该版本，或恢复备份"
+            )
         command.upgrade(alembic_config(engine), "head")
     except OperationalError as exc:
         raise DatabaseError(explain(str(engine.url), exc)) from None
@@ -142,7 +143,9 @@ def open_database(url: str, migrate: bool = True) -> sessionmaker[Session]:
         if migrate:
             upgrade(engine)
         elif not inspect(engine).has_table("messages"):
-            raise DatabaseError(f"{safe_url(url)}：这里没有 opinion-monitor 的数据库；请运行 opinion-monitor init")
+            raise DatabaseError(
+                f"{safe_url(url)}：这里没有 opinion-monitor 的数据库；请运行 opinion-monitor init"
+            )
     except OperationalError as exc:
         raise DatabaseError(explain(url, exc)) from None
     return sessionmaker(engine, expire_on_commit=False)
@@ -150,6 +153,7 @@ def open_database(url: str, migrate: bool = True) -> sessionmaker[Session]:
 
 # ---------------------------------------------------------------------------------------
 # why a database cannot be used, in one line
+
 
 def is_unavailable(exc: BaseException) -> bool:
     """An error that says the database cannot be reached or written (not a bug): worth a
@@ -159,9 +163,17 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, DatabaseError):
         return True
     if isinstance(exc, DBAPIError):
-        return isinstance(exc, OperationalError) or bool(getattr(exc, "connection_invalidated", False))
-    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES,
-                                                       errno.EPERM, errno.EIO, errno.EDQUOT)
+        return isinstance(exc, OperationalError) or bool(
+            getattr(exc, "connection_invalidated", False)
+        )
+    return isinstance(exc, OSError) and exc.errno in (
+        errno.ENOSPC,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EIO,
+        errno.EDQUOT,
+    )
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -188,16 +200,23 @@ def explain(url: str, exc: BaseException) -> str:
         folder = path.parent
         free = _free_bytes(folder) if folder.exists() else None
         lowered = detail.lower()
-        if code == errno.ENOSPC or "disk is full" in lowered or (free is not None and free < LOW_SPACE):
-            return (f"数据库所在磁盘已满：{folder} 剩余 {free if free is not None else 0} 字节，"
-                    f"无法写入 {path.name}；请清理磁盘空间（{detail}）")
+        if (
+            code == errno.ENOSPC
+            or "disk is full" in lowered
+            or (free is not None and free < LOW_SPACE)
+        ):
+            return (
+                f"数据库所在磁盘已满：{folder} 剩余 {free if free is not None else 0} 字节，"
+                f"无法写入 {path.name}；请清理磁盘空间（{detail}）"
+            )
         if code == errno.EROFS or "read-only file system" in lowered:
             return f"数据库所在磁盘为只读挂载：{folder}；请以读写方式挂载（{detail}）"
         if not folder.exists():
             return f"数据库目录不存在且无法创建：{folder}（{detail}）"
         if not _writable(folder):
-            return (f"数据库目录不可写：{folder}；请检查目录权限、属性（chattr）或挂载方式"
-                    f"（{detail}）")
+            return (
+                f"数据库目录不可写：{folder}；请检查目录权限、属性（chattr）或挂载方式（{detail}）"
+            )
         if path.exists() and not _writable(path):
             return f"数据库文件只读：{path}；请检查文件权限或属性（chattr）（{detail}）"
         if "readonly" in lowered or code in (errno.EACCES, errno.EPERM):
@@ -209,6 +228,8 @@ def explain(url: str, exc: BaseException) -> str:
         return f"数据库读写失败：{path}（{detail}）"
     where = safe_url(url)
     if url.startswith("postgresql"):
-        return (f"无法连接 PostgreSQL 数据库 {where}：请确认数据库服务已启动、地址和端口正确"
-                f"（{safe_url(detail)}）")
+        return (
+            f"无法连接 PostgreSQL 数据库 {where}：请确认数据库服务已启动、地址和端口正确"
+            f"（{safe_url(detail)}）"
+        )
     return f"数据库不可用：{where}（{safe_url(detail)}）"

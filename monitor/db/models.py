@@ -114,8 +114,9 @@ class Message(Base):
     # an at-risk/overdue alert went out, so a later reply earns a reply_resolved alert
     alerted: Mapped[bool] = mapped_column(Boolean, default=False)
     # matched against the watchlist yet? (set False again to have a changed message rescanned)
-    watch_scanned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
-                                                index=True)
+    watch_scanned: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )
 
 
 class CrisisEvent(Base):
@@ -198,15 +199,14 @@ class NewsItem(Base):
     simhash: Mapped[int | None] = mapped_column(BigInteger)
     cluster: Mapped[int | None] = mapped_column(Integer, index=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # recent, to cluster
-    watch_scanned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
-                                                index=True)  # matched against the watchlist yet?
+    watch_scanned: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), index=True
+    )  # matched against the watchlist yet?
 
 
 class WatchHit(Base):
     __tablename__ = "watch_hits"
-    __table_args__ = (
-        UniqueConstraint("subject", "term", name="uq_hit_subject_term"),
-    )
+    __table_args__ = (UniqueConstraint("subject", "term", name="uq_hit_subject_term"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(String(100), index=True)  # news:ID | message:ID
     term: Mapped[str] = mapped_column(String(200))
@@ -244,7 +244,6 @@ class Alert(Base):
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-
 class AlertDelivery(Base):
     """One target of an alert delivered (its route, the leadership copy, one summary channel),
     so a retry after a partial failure never sends a delivered target twice."""
@@ -258,7 +257,6 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-
 class OutgoingMessage(Base):
     """One message for one channel, rendered once and kept with its pieces (a split message)
     until every piece was accepted: `pieces_sent` moves right after each accepted piece, so a
@@ -268,7 +266,7 @@ class OutgoingMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(100))
     entries: Mapped[list[Any]] = mapped_column(JSON)  # [[alert_id, target], ...] it delivers
-    pieces: Mapped[list[Any]] = mapped_column(JSON)   # each piece as the channel encodes it
+    pieces: Mapped[list[Any]] = mapped_column(JSON)  # each piece as the channel encodes it
     pieces_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

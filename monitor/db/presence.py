@@ -14,8 +14,10 @@ def require_database(url: str) -> None:
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
-            raise DatabaseError(f"数据库 {path} 不存在：请先运行 opinion-monitor init 创建"
-                                "（或改正 monitor.toml 中 database 一行）")
+            raise DatabaseError(
+                f"数据库 {path} 不存在：请先运行 opinion-monitor init 创建"
+                "（或改正 monitor.toml 中 database 一行）"
+            )
         return
     if url.startswith("sqlite"):
         return
@@ -32,5 +34,7 @@ def require_database(url: str) -> None:
     finally:
         engine.dispose()
     if not created:
-        raise DatabaseError(f"数据库 {engine.url.render_as_string(hide_password=True)} 中没有"
-                            "本系统的数据表：请先运行 opinion-monitor init")
+        raise DatabaseError(
+            f"数据库 {engine.url.render_as_string(hide_password=True)} 中没有"
+            "本系统的数据表：请先运行 opinion-monitor init"
+        )

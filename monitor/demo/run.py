@@ -137,8 +137,14 @@ crawl_on_rest_days = false              # … and on working days: few crawls, s
 # Each crawl costs a child process (1.5–3 s of real time): the portal at 08:00 and 14:00 of
 # each working day and the news each morning keep two simulated weeks at 35 crawls in 14
 # batches, well under two minutes.
-DEMO_SCHEDULE = {"bxcy_every": "6h", "bmxx_every": "6h", "news_every": "1d",
-                 "sweep_every": "2h", "dispatch_every": "30m", "crawl_window": "08:00-18:00"}
+DEMO_SCHEDULE = {
+    "bxcy_every": "6h",
+    "bmxx_every": "6h",
+    "news_every": "1d",
+    "sweep_every": "2h",
+    "dispatch_every": "30m",
+    "crawl_window": "08:00-18:00",
+}
 
 
 def render_config(wecom_url: str, smtp_url: str) -> str:
@@ -193,46 +199,98 @@ def scenario() -> list[Step]:
     Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
     G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13. The 依申请公开 request
     of 09-23 is due after 20 working days, 10-28; 补正 may be asked until Sat 10-10."""
-    def post(ext: str, title: str, when: str, section: str = "bxcy", department: str = "综合科",
-             author: str = "王先生", public: bool = True) -> Step:
+
+    def post(
+        ext: str,
+        title: str,
+        when: str,
+        section: str = "bxcy",
+        department: str = "综合科",
+        author: str = "王先生",
+        public: bool = True,
+    ) -> Step:
         body = f"{title}，请予答复。联系电话 13912345678。"
-        return Step(at(when), lambda d: d.portal.add_message(
-            ext, title, at(when), section=section, department=department, author=author,
-            public=public, body=body))
+        return Step(
+            at(when),
+            lambda d: d.portal.add_message(
+                ext,
+                title,
+                at(when),
+                section=section,
+                department=department,
+                author=author,
+                public=public,
+                body=body,
+            ),
+        )
 
     def reply(ext: str, when: str, department: str, text: str) -> Step:
-        return Step(at(when), lambda d: d.portal.reply(ext, at(when), department=department,
-                                                       text=text))
+        return Step(
+            at(when), lambda d: d.portal.reply(ext, at(when), department=department, text=text)
+        )
 
     def news(path: str, title: str, when: str, outlet: str, body: str) -> Step:
         return Step(at(when), lambda d: d.portal.add_news(path, title, at(when), body, outlet))
 
     crisis_title = "网传某安置房项目审计结果造假 市审计局回应正在核实"
-    crisis_body = ("近日有网帖称某安置房项目审计结果造假，六安市审计局回应正在核实，"
-                   "多家媒体转载，网民关注度持续上升。")
+    crisis_body = (
+        "近日有网帖称某安置房项目审计结果造假，六安市审计局回应正在核实，"
+        "多家媒体转载，网民关注度持续上升。"
+    )
     steps = [
         # the backlog
         post("a1001", "咨询审计整改落实情况", "2026-09-20T09:12"),
-        post("b1002", "小区旁工地夜间施工扰民，请审计跟进项目管理", "2026-09-21T20:30",
-             department="固定资产投资审计科", author="李女士"),
-        post("d1004", "反映某单位财务问题", "2026-09-22T14:00", department="财政审计科",
-             author="匿名", public=False),
-        news("/news/2026/0922/wage.html", "多家建筑企业拖欠工资 农民工讨薪难", "2026-09-22T11:00",
-             "六安新闻网", "记者调查发现，部分项目存在拖欠工资现象，欠薪问题引发关注。"),
+        post(
+            "b1002",
+            "小区旁工地夜间施工扰民，请审计跟进项目管理",
+            "2026-09-21T20:30",
+            department="固定资产投资审计科",
+            author="李女士",
+        ),
+        post(
+            "d1004",
+            "反映某单位财务问题",
+            "2026-09-22T14:00",
+            department="财政审计科",
+            author="匿名",
+            public=False,
+        ),
+        news(
+            "/news/2026/0922/wage.html",
+            "多家建筑企业拖欠工资 农民工讨薪难",
+            "2026-09-22T11:00",
+            "六安新闻网",
+            "记者调查发现，部分项目存在拖欠工资现象，欠薪问题引发关注。",
+        ),
         # monitoring from 09-24
         post("h1008", "测试留言，请删除", "2026-09-24T09:30"),
         Step(at("2026-09-28T10:00"), lambda d: d.portal.remove("h1008")),
-        post("c2003", "退休审计人员待遇政策咨询", "2026-09-24T11:00", section="bmxx",
-             department="人事科", author="赵先生"),
+        post(
+            "c2003",
+            "退休审计人员待遇政策咨询",
+            "2026-09-24T11:00",
+            section="bmxx",
+            department="人事科",
+            author="赵先生",
+        ),
         reply("a1001", "2026-09-24T11:30", "综合科", "感谢来信，整改落实情况已在门户网站公开。"),
         reply("d1004", "2026-09-25T10:00", "财政审计科", "您反映的问题已转有关科室核查。"),
         # a 依申请公开 request by letter, registered by the office: its own 20-working-day
         # clock, not a message's 5 days; the 7th working day after receipt (the last day to
         # ask for 补正) is Sat 10-10, a make-up workday
-        Step(at("2026-09-23T10:20"), lambda d: d.register_disclosure(
-            "申请公开某项目审计报告", at("2026-09-23T10:20"), "法规科", "吴先生")),
-        post("g1007", "建议优化政府投资项目审计流程", "2026-09-28T10:00",
-             department="固定资产投资审计科", author="孙先生"),
+        Step(
+            at("2026-09-23T10:20"),
+            lambda d: d.register_disclosure(
+                "申请公开某项目审计报告", at("2026-09-23T10:20"), "法规科", "吴先生"
+            ),
+        ),
+        post(
+            "g1007",
+            "建议优化政府投资项目审计流程",
+            "2026-09-28T10:00",
+            department="固定资产投资审计科",
+            author="孙先生",
+        ),
     ]
     # a rumour reprinted by six outlets on Monday evening; the morning news crawl finds it,
     # the office declares a crisis from the moment it was found (08:00): publish by 13:00,
@@ -242,15 +300,26 @@ def scenario() -> list[Step]:
         when = f"2026-09-28T{18 + index // 2:02d}:{(index % 2) * 30 + 5:02d}"
         steps.append(news(f"/news/2026/0928/{index}.html", crisis_title, when, outlet, crisis_body))
     steps += [
-        Step(at("2026-09-29T09:00"), lambda d: d.declare_crisis(
-            crisis_title, "major", at("2026-09-29T08:00"))),
+        Step(
+            at("2026-09-29T09:00"),
+            lambda d: d.declare_crisis(crisis_title, "major", at("2026-09-29T08:00")),
+        ),
         Step(at("2026-09-29T13:40"), lambda d: d.milestone_done("publish", at("2026-09-29T13:40"))),
-        Step(at("2026-09-30T07:45"), lambda d: d.milestone_done(
-            "press_conference", at("2026-09-30T07:45"))),
+        Step(
+            at("2026-09-30T07:45"),
+            lambda d: d.milestone_done("press_conference", at("2026-09-30T07:45")),
+        ),
         reply("c2003", "2026-09-30T10:15", "人事科", "退休人员待遇按省有关规定执行，详见附件。"),
-        post("e1005", "国庆假期期间办事大厅开放时间", "2026-10-03T14:00", department="办公室",
-             author="周先生"),
-        reply("b1002", "2026-10-09T10:00", "固定资产投资审计科", "已责成施工单位整改，夜间停止施工。"),
+        post(
+            "e1005",
+            "国庆假期期间办事大厅开放时间",
+            "2026-10-03T14:00",
+            department="办公室",
+            author="周先生",
+        ),
+        reply(
+            "b1002", "2026-10-09T10:00", "固定资产投资审计科", "已责成施工单位整改，夜间停止施工。"
+        ),
         reply("g1007", "2026-10-10T11:00", "固定资产投资审计科", "感谢建议，我局将研究采纳。"),
     ]
     return sorted(steps, key=lambda s: s.at)
@@ -259,6 +328,7 @@ def scenario() -> list[Step]:
 # ---------------------------------------------------------------------------------------
 # The simulated clock driver
 # ---------------------------------------------------------------------------------------
+
 
 class SimClock:
     """The App's clock in the demo: it only moves when the driver moves it."""
@@ -334,8 +404,12 @@ class Simulation:
             return
         self.failures.append((moment, spec.id, f"{type(error).__name__}: {error}"))
         logging.getLogger("monitor.daemon").error(
-            "job %s failed: %s: %s", spec.id, type(error).__name__, error,
-            exc_info=(type(error), error, error.__traceback__))
+            "job %s failed: %s: %s",
+            spec.id,
+            type(error).__name__,
+            error,
+            exc_info=(type(error), error, error.__traceback__),
+        )
         if self.on_failure is not None:
             self.on_failure(spec, error)
 
@@ -353,12 +427,15 @@ def prepare_folder(folder: Path) -> None:
         if not folder.is_dir():
             raise MonitorError(f"--dir {folder}：已存在且不是文件夹")
         if any(folder.iterdir()) and not (folder / MARKER).exists():
-            raise MonitorError(f"--dir {folder}：该文件夹已存在且不是演示创建的；请换一个"
-                               "（演示每次从头开始，会删除文件夹中的内容）")
+            raise MonitorError(
+                f"--dir {folder}：该文件夹已存在且不是演示创建的；请换一个"
+                "（演示每次从头开始，会删除文件夹中的内容）"
+            )
         shutil.rmtree(folder)
     (folder / "sites").mkdir(parents=True)
-    (folder / MARKER).write_text("made by `opinion-monitor demo`; re-running deletes this folder\n",
-                                 encoding="utf-8")
+    (folder / MARKER).write_text(
+        "made by `opinion-monitor demo`; re-running deletes this folder\n", encoding="utf-8"
+    )
 
 
 class Demo:
@@ -391,13 +468,15 @@ class Demo:
         self.timing = DemoTiming(self.clock)
         self.wecom = FakeWecom(clock=self.timing.monotonic).start()
         self.smtp = SmtpSink().start()
-        (self.folder / "sites" / "sample.toml").write_text(luan_profile_text(base_url),
-                                                           encoding="utf-8")
+        (self.folder / "sites" / "sample.toml").write_text(
+            luan_profile_text(base_url), encoding="utf-8"
+        )
         for name in ("holidays.toml", "watchlist.txt"):
             shutil.copyfile(TEMPLATES / name, self.folder / name)
         config_path = self.folder / "monitor.toml"
-        config_path.write_text(render_config(self.wecom.url("demo"), self.smtp.url("monitor")),
-                               encoding="utf-8")
+        config_path.write_text(
+            render_config(self.wecom.url("demo"), self.smtp.url("monitor")), encoding="utf-8"
+        )
         self.app = App(load_config(config_path), clock=self.clock)
         self.app.sessions  # create and migrate the database
         seeding.seed(self.app)
@@ -447,10 +526,17 @@ class Demo:
         if calendar.is_workday(day):
             kind = "调休上班" if day.weekday() >= 5 else "工作日"
         else:
-            kind = f"{calendar.holiday_name(day)}（休息）" if calendar.holiday_name(day) else "周末（休息）"
+            kind = (
+                f"{calendar.holiday_name(day)}（休息）"
+                if calendar.holiday_name(day)
+                else "周末（休息）"
+            )
         bar = "■" * round(20 * done / total) + "□" * (20 - round(20 * done / total))
-        print(f"\n── {day.isoformat()} 周{WEEKDAYS[day.weekday()]} {kind}  {bar} {done}/{total} 天",
-              file=self.out, flush=True)
+        print(
+            f"\n── {day.isoformat()} 周{WEEKDAYS[day.weekday()]} {kind}  {bar} {done}/{total} 天",
+            file=self.out,
+            flush=True,
+        )
 
     def on_crawl(self, result: Any) -> None:
         assert self.app is not None
@@ -464,22 +550,32 @@ class Demo:
                 for item in items:
                     self.say(f"新闻　　 {item.outlet or ''}《{item.title}》")
                 return
-            for m in session.scalars(select(Message).where(Message.first_seen == now,
-                                                           Message.source == result.source)
-                                     .order_by(Message.posted_at)):
+            for m in session.scalars(
+                select(Message)
+                .where(Message.first_seen == now, Message.source == result.source)
+                .order_by(Message.posted_at)
+            ):
                 flag = "（不公开，仅列表可见）" if not m.url else ""
-                self.say(f"新留言　 [{SECTION_ZH.get(m.source, m.source)}]「{m.title}」{flag}"
-                         f"{m.department or ''}，来信 {format_local(m.posted_at)[5:]}，"
-                         f"答复期限 {m.due_date.isoformat()}（5 个工作日）")
-            for m in session.scalars(select(Message).where(Message.state_changed_at == now,
-                                                           Message.source == result.source,
-                                                           Message.first_seen < now)):
+                self.say(
+                    f"新留言　 [{SECTION_ZH.get(m.source, m.source)}]「{m.title}」{flag}"
+                    f"{m.department or ''}，来信 {format_local(m.posted_at)[5:]}，"
+                    f"答复期限 {m.due_date.isoformat()}（5 个工作日）"
+                )
+            for m in session.scalars(
+                select(Message).where(
+                    Message.state_changed_at == now,
+                    Message.source == result.source,
+                    Message.first_seen < now,
+                )
+            ):
                 if m.state in ("replied", "replied_late"):
                     how = "按时回复" if m.state == "replied" else "逾期回复"
                     when = format_local(m.replied_at)[5:]
                     when = f"{when} 前，列表状态变为已回复" if m.replied_at_approx else when
-                    self.say(f"已回复　 「{m.title}」{m.reply_department or m.department or ''}"
-                             f"{how}（{when}；期限 {m.due_date.isoformat()}）")
+                    self.say(
+                        f"已回复　 「{m.title}」{m.reply_department or m.department or ''}"
+                        f"{how}（{when}；期限 {m.due_date.isoformat()}）"
+                    )
                 elif m.state == "withdrawn":
                     self.say(f"已撤回　 「{m.title}」从门户消失")
 
@@ -487,10 +583,15 @@ class Demo:
         assert self.app is not None
         now = self.clock()
         with self.app.session() as session:
-            sent = [a for a in session.scalars(select(Alert).where(Alert.sent_at == now,
-                                                                   Alert.status == "sent")
-                                               .order_by(Alert.id))
-                    if a.id not in self._printed]
+            sent = [
+                a
+                for a in session.scalars(
+                    select(Alert)
+                    .where(Alert.sent_at == now, Alert.status == "sent")
+                    .order_by(Alert.id)
+                )
+                if a.id not in self._printed
+            ]
             lines = [self.describe(session, alert) for alert in sent]
         for alert in sent:
             self._printed.add(alert.id)
@@ -515,38 +616,54 @@ class Demo:
                 return f"{label}　 {alert.subject}"
             if alert.kind == "reply_at_risk":
                 left = stage_label(alert.kind, alert.stage)  # 今天到期 / 还剩2个工作日
-                return (f"{label} 「{m.title}」{m.department or ''}：{left}，"
-                        f"期限 {m.due_date.isoformat()} 24:00")
+                return (
+                    f"{label} 「{m.title}」{m.department or ''}：{left}，"
+                    f"期限 {m.due_date.isoformat()} 24:00"
+                )
             if alert.kind == "reply_overdue":
                 return f"{label}　　 「{m.title}」{m.department or ''}：已超过答复期限 {m.due_date.isoformat()}"
             if alert.kind == "reply_resolved":
                 how = "按时" if m.state == "replied" else "逾期"
                 return f"{label}　 「{m.title}」已{how}回复，提醒解除"
             if alert.kind in ("watch_hit", "possible_crisis"):
-                terms = "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
+                terms = (
+                    "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
+                )
                 return f"{label}　 留言「{m.title}」命中：{terms}"
         if kind_of == "disclosure" and ident.isdigit():
             request = session.get(DisclosureRequest, int(ident))
             if request is not None:
                 if alert.kind == "disclosure_correction":
-                    return (f"{label}　 「{request.title}」{request.department or ''}：今天是补正告知的"
-                            f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}")
+                    return (
+                        f"{label}　 「{request.title}」{request.department or ''}：今天是补正告知的"
+                        f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}"
+                    )
                 if alert.kind == "disclosure_overdue":
                     return f"{label}　 「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
-                return (f"{label}　 「{request.title}」{request.department or ''}："
-                        f"{stage_label(alert.kind, alert.stage)}，期限 {request.due_date.isoformat()} 24:00")
+                return (
+                    f"{label}　 「{request.title}」{request.department or ''}："
+                    f"{stage_label(alert.kind, alert.stage)}，期限 {request.due_date.isoformat()} 24:00"
+                )
         if kind_of == "milestone" and ident.isdigit():
             ms = session.get(Milestone, int(ident))
             if ms is not None:
                 what = MILESTONE_ZH.get(ms.name, ms.name)
                 if alert.kind == "crisis_overdue":
-                    return (f"{label}　 「{ms.event.title}」{what}已超时"
-                            f"（时限 {format_local(ms.deadline)[5:]}）")
-                return (f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
-                        f"（时限 {format_local(ms.deadline)[5:]}）")
+                    return (
+                        f"{label}　 「{ms.event.title}」{what}已超时"
+                        f"（时限 {format_local(ms.deadline)[5:]}）"
+                    )
+                return (
+                    f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
+                    f"（时限 {format_local(ms.deadline)[5:]}）"
+                )
         if alert.kind == "daily_summary":
-            overdue = session.scalar(select(func.count()).select_from(Message)
-                                     .where(Message.state == "overdue")) or 0
+            overdue = (
+                session.scalar(
+                    select(func.count()).select_from(Message).where(Message.state == "overdue")
+                )
+                or 0
+            )
             return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
         if alert.kind in ("watch_hit", "possible_crisis"):
             listed = data.get("terms")
@@ -562,24 +679,39 @@ class Demo:
     def declare_crisis(self, title: str, level: str, started_at: datetime) -> None:
         assert self.app is not None
         with self.app.session() as session:
-            event = declare_event(session, title, level, to_utc(started_at), self.app.config,
-                                  self.clock())
+            event = declare_event(
+                session, title, level, to_utc(started_at), self.app.config, self.clock()
+            )
             self.event_id = event.id
-            clocks = "；".join(f"{MILESTONE_ZH[m.name]}时限 {format_local(m.deadline)[5:]}"
-                              for m in event.milestones)
-        self.say(f"突发事件 登记{EVENT_LEVEL_ZH[level]}事件「{title}」，"
-                 f"发生于 {format_local(to_utc(started_at))[5:]}：{clocks}")
+            clocks = "；".join(
+                f"{MILESTONE_ZH[m.name]}时限 {format_local(m.deadline)[5:]}"
+                for m in event.milestones
+            )
+        self.say(
+            f"突发事件 登记{EVENT_LEVEL_ZH[level]}事件「{title}」，"
+            f"发生于 {format_local(to_utc(started_at))[5:]}：{clocks}"
+        )
 
-    def register_disclosure(self, title: str, received: datetime, department: str,
-                            applicant: str) -> None:
+    def register_disclosure(
+        self, title: str, received: datetime, department: str, applicant: str
+    ) -> None:
         assert self.app is not None
         with self.app.session() as session:
             ctx = Context(self.app.config, self.app.calendar, self.clock(), actor="demo")
-            request = add_request(session, ctx, title, to_utc(received), applicant=applicant,
-                                  channel="信函", department=department)
+            request = add_request(
+                session,
+                ctx,
+                title,
+                to_utc(received),
+                applicant=applicant,
+                channel="信函",
+                department=department,
+            )
             due, correction = request.due_date, request.correction_due
-        self.say(f"依申请公开 登记「{title}」（{department}，信函）：20个工作日答复期限 "
-                 f"{due.isoformat()} 24:00；如需补正，最迟 {correction.isoformat()} 告知申请人")
+        self.say(
+            f"依申请公开 登记「{title}」（{department}，信函）：20个工作日答复期限 "
+            f"{due.isoformat()} 24:00；如需补正，最迟 {correction.isoformat()} 告知申请人"
+        )
 
     def milestone_done(self, name: str, done_at: datetime) -> None:
         assert self.app is not None and self.event_id is not None
@@ -587,20 +719,31 @@ class Demo:
             ms = mark_milestone_done(session, self.event_id, name, to_utc(done_at), self.app.now())
             assert ms.done_at is not None  # just marked
             late = ms.done_at - ms.deadline
-        self.say(f"突发事件 {MILESTONE_ZH[name]}已完成"
-                 f"{'（超时 ' + _span(late) + '）' if late > timedelta(0) else '（按时）'}")
+        self.say(
+            f"突发事件 {MILESTONE_ZH[name]}已完成"
+            f"{'（超时 ' + _span(late) + '）' if late > timedelta(0) else '（按时）'}"
+        )
 
     # -- the end --------------------------------------------------------------------------
-    def report(self, elapsed: float, runs: dict[str, int], start: datetime = START,
-               end: datetime = END) -> None:
+    def report(
+        self, elapsed: float, runs: dict[str, int], start: datetime = START, end: datetime = END
+    ) -> None:
         assert self.app is not None
         with self.app.session() as session:
-            states = dict(session.execute(select(Message.state, func.count())
-                                          .group_by(Message.state)).all())
-            alerts = dict(session.execute(select(Alert.status, func.count())
-                                          .group_by(Alert.status)).all())
-        zh = {"open": "办理中", "at_risk": "临期", "overdue": "超期", "replied": "按时回复",
-              "replied_late": "逾期回复", "withdrawn": "已撤回"}
+            states = dict(
+                session.execute(select(Message.state, func.count()).group_by(Message.state)).all()
+            )
+            alerts = dict(
+                session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
+            )
+        zh = {
+            "open": "办理中",
+            "at_risk": "临期",
+            "overdue": "超期",
+            "replied": "按时回复",
+            "replied_late": "逾期回复",
+            "withdrawn": "已撤回",
+        }
         config = self.folder / "monitor.toml"
         lines = [
             "",
@@ -611,7 +754,8 @@ class Demo:
             f"守护进程任务：抓取 {runs.get('crawl', 0)} 次，巡检 {runs.get('sweep', 0)} 次，"
             f"每日汇总 {runs.get('summary', 0)} 次（仅工作日），日历检查 {runs.get('calendar', 0)} 次。",
             "留言：" + "，".join(f"{zh.get(k, k)} {v} 条" for k, v in sorted(states.items())),
-            "提醒：" + "，".join(f"{k} {v} 条" for k, v in self.sent.items())
+            "提醒："
+            + "，".join(f"{k} {v} 条" for k, v in self.sent.items())
             + f"（发送 {alerts.get('sent', 0)}，待发 {alerts.get('pending', 0)}，失败 {alerts.get('failed', 0)}）",
             f"企业微信收到 {len(self.wecom.messages)} 条消息，邮箱收到 {len(self.smtp.messages)} 封邮件。",
             "",
@@ -655,8 +799,13 @@ class _NullStream:
         pass
 
 
-def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
-             start: datetime = START, end: datetime = END) -> Demo:
+def run_demo(
+    folder: Path,
+    out: TextIO = sys.stdout,
+    quiet: bool = False,
+    start: datetime = START,
+    end: datetime = END,
+) -> Demo:
     """Run the whole demo; returns the Demo (its sinks hold what was sent)."""
     begun = time.monotonic()
     # everything talks to 127.0.0.1: never through a proxy the user's environment names
@@ -669,21 +818,35 @@ def run_demo(folder: Path, out: TextIO = sys.stdout, quiet: bool = False,
     try:
         demo.start()
         assert demo.app is not None
-        print(f"opinion-monitor 演示：样例门户 {demo.portal.base_url}，企业微信机器人（本地模拟）"
-              f"与 SMTP 邮箱 127.0.0.1:{demo.smtp.port}；工作目录 {folder}/", file=out, flush=True)
-        print(f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}"
-              f"{'（经过中秋、国庆假期，10-10 周六调休上班）' if (start, end) == (START, END) else ''}；"
-              f"工作日 8:00、14:00 抓取门户，8:00 抓取新闻，"
-              "到达各提醒节点时即时巡检。", file=out, flush=True)
-        jobs = DaemonJobs(demo.app, on_crawl=demo.on_crawl, on_dispatch=demo.on_dispatch,
-                          started_at=demo.clock())
+        print(
+            f"opinion-monitor 演示：样例门户 {demo.portal.base_url}，企业微信机器人（本地模拟）"
+            f"与 SMTP 邮箱 127.0.0.1:{demo.smtp.port}；工作目录 {folder}/",
+            file=out,
+            flush=True,
+        )
+        print(
+            f"模拟时钟从 {start:%Y-%m-%d %H:%M} 走到 {end:%Y-%m-%d %H:%M}"
+            f"{'（经过中秋、国庆假期，10-10 周六调休上班）' if (start, end) == (START, END) else ''}；"
+            f"工作日 8:00、14:00 抓取门户，8:00 抓取新闻，"
+            "到达各提醒节点时即时巡检。",
+            file=out,
+            flush=True,
+        )
+        jobs = DaemonJobs(
+            demo.app, on_crawl=demo.on_crawl, on_dispatch=demo.on_dispatch, started_at=demo.clock()
+        )
         specs = [s for s in build_jobs(jobs, demo.app.config, start) if s.kind in DEMO_JOB_KINDS]
         steps = scenario()
         backlog = [s for s in steps if s.at < start]
-        for step in backlog:            # already on the portal when monitoring begins
+        for step in backlog:  # already on the portal when monitoring begins
             step.action(demo)
-        simulation = Simulation(demo.clock, specs, [s for s in steps if s.at >= start],
-                                on_time=demo.on_time, on_failure=demo.on_failure)
+        simulation = Simulation(
+            demo.clock,
+            specs,
+            [s for s in steps if s.at >= start],
+            on_time=demo.on_time,
+            on_failure=demo.on_failure,
+        )
         simulation.run(start, end, demo)
         demo.report(time.monotonic() - begun, simulation.runs, start, end)
     finally:

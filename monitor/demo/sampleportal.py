@@ -67,12 +67,16 @@ PRODUCT_IDS = {"3": "bxcy", "4": "bmxx"}
 SECTION_TITLES = {"bxcy": "百姓畅言", "bmxx": "部门信箱", "json": "民生直通车"}
 MODES = ("ok", "403", "412", "521", "500", "challenge", "tiny", "empty", "hang", "nodate")
 PAGE_FAULTS = ("404", "empty", "captcha", "login", "offsite")
-CAPTCHA_PAGE = ('<html><head><meta charset="utf-8"><title>安全验证</title></head><body>'
-                '<p>访问过于频繁，请输入验证码</p><form action="/verify"><img src="/captcha.jpg">'
-                '<input name="code"><button>提交</button></form></body></html>')
-LOGIN_PAGE = ('<html><head><meta charset="utf-8"><title>用户登录</title></head><body>'
-              '<form action="/login.jsp" method="post">用户名<input name="u">密码'
-              '<input type="password" name="p"><button>登录</button></form></body></html>')
+CAPTCHA_PAGE = (
+    '<html><head><meta charset="utf-8"><title>安全验证</title></head><body>'
+    '<p>访问过于频繁，请输入验证码</p><form action="/verify"><img src="/captcha.jpg">'
+    '<input name="code"><button>提交</button></form></body></html>'
+)
+LOGIN_PAGE = (
+    '<html><head><meta charset="utf-8"><title>用户登录</title></head><body>'
+    '<form action="/login.jsp" method="post">用户名<input name="u">密码'
+    '<input type="password" name="p"><button>登录</button></form></body></html>'
+)
 
 
 def _local(moment: datetime) -> datetime:
@@ -130,8 +134,12 @@ class _State:
 class SamplePortal:
     """The sample portal (see the module docstring for the API)."""
 
-    def __init__(self, encoding: str = "utf-8", robots: str = "User-agent: *\nAllow: /\n",
-                 header_charset: str | None = None) -> None:
+    def __init__(
+        self,
+        encoding: str = "utf-8",
+        robots: str = "User-agent: *\nAllow: /\n",
+        header_charset: str | None = None,
+    ) -> None:
         self.encoding = encoding
         self.header_charset = header_charset
         self.robots = robots
@@ -149,8 +157,9 @@ class SamplePortal:
         Handler.portal = portal
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sample-portal",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="sample-portal", daemon=True
+        )
         self._thread.start()
         return self.base_url
 
@@ -177,13 +186,31 @@ class SamplePortal:
         self.stop()
 
     # ---- content ---------------------------------------------------------------------------
-    def add_message(self, external_id: str, title: str, posted_at: datetime, section: str = "bxcy",
-                    department: str = "综合科", body: str = "", author: str = "张三",
-                    public: bool = True, category: str = "咨询") -> None:
+    def add_message(
+        self,
+        external_id: str,
+        title: str,
+        posted_at: datetime,
+        section: str = "bxcy",
+        department: str = "综合科",
+        body: str = "",
+        author: str = "张三",
+        public: bool = True,
+        category: str = "咨询",
+    ) -> None:
         if section not in SECTION_TITLES:
             raise ValueError(f"section {section!r}: expected one of {', '.join(SECTION_TITLES)}")
-        message = PortalMessage(str(external_id), title, _local(posted_at), section, department,
-                                body or f"{title}。请有关部门尽快答复。", author, public, category)
+        message = PortalMessage(
+            str(external_id),
+            title,
+            _local(posted_at),
+            section,
+            department,
+            body or f"{title}。请有关部门尽快答复。",
+            author,
+            public,
+            category,
+        )
         with self._state.lock:
             if message.external_id in self._state.messages:
                 self._drop(message.external_id)
@@ -197,10 +224,17 @@ class SamplePortal:
         with self._state.lock:
             touched = set()
             for kw in messages:
-                m = PortalMessage(str(kw["external_id"]), kw["title"], _local(kw["posted_at"]),
-                                  kw.get("section", "bxcy"), kw.get("department", "综合科"),
-                                  kw.get("body") or f"{kw['title']}。", kw.get("author", "张三"),
-                                  kw.get("public", True), kw.get("category", "咨询"))
+                m = PortalMessage(
+                    str(kw["external_id"]),
+                    kw["title"],
+                    _local(kw["posted_at"]),
+                    kw.get("section", "bxcy"),
+                    kw.get("department", "综合科"),
+                    kw.get("body") or f"{kw['title']}。",
+                    kw.get("author", "张三"),
+                    kw.get("public", True),
+                    kw.get("category", "咨询"),
+                )
                 if m.external_id in self._state.messages:
                     self._drop(m.external_id)
                 self._state.messages[m.external_id] = m
@@ -208,10 +242,16 @@ class SamplePortal:
                 touched.add(m.section)
             for section in touched:
                 self._state.order[section].sort(
-                    key=lambda i: (self._state.messages[i].posted_at, i), reverse=True)
+                    key=lambda i: (self._state.messages[i].posted_at, i), reverse=True
+                )
 
-    def reply(self, external_id: str, replied_at: datetime, department: str = "综合科",
-              text: str = "感谢您的来信，已转有关部门办理。") -> None:
+    def reply(
+        self,
+        external_id: str,
+        replied_at: datetime,
+        department: str = "综合科",
+        text: str = "感谢您的来信，已转有关部门办理。",
+    ) -> None:
         with self._state.lock:
             message = self._state.messages[str(external_id)]
             message.replied_at = _local(replied_at)
@@ -227,8 +267,9 @@ class SamplePortal:
         if message is not None:
             self._state.order[message.section].remove(external_id)
 
-    def add_news(self, url_path: str, title: str, published_at: datetime, body: str,
-                 outlet: str) -> None:
+    def add_news(
+        self, url_path: str, title: str, published_at: datetime, body: str, outlet: str
+    ) -> None:
         if not url_path.startswith("/"):
             url_path = "/" + url_path
         with self._state.lock:
@@ -254,8 +295,14 @@ class SamplePortal:
             else:
                 self._state.page_faults[(section, page)] = fault
 
-    def override(self, path: str, status: int | None = 200, body: bytes = b"",
-                 content_type: str = "text/html; charset=utf-8", location: str | None = None) -> None:
+    def override(
+        self,
+        path: str,
+        status: int | None = 200,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        location: str | None = None,
+    ) -> None:
         """`path` (with its query) answers this instead (a redirect when `location` is given);
         status None restores it."""
         with self._state.lock:
@@ -283,7 +330,7 @@ class SamplePortal:
     # ---- rendering (called by the handler under no lock; snapshots under the lock) ---------
     def _page(self, section: str, page: int) -> list[PortalMessage]:
         with self._state.lock:
-            ids = self._state.order.get(section, [])[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+            ids = self._state.order.get(section, [])[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
             return [self._state.messages[i] for i in ids]
 
     def _message(self, external_id: str) -> PortalMessage | None:
@@ -293,20 +340,49 @@ class SamplePortal:
 
 # real portal pages carry kilobytes of navigation around the list; so does ours, so that an
 # empty list page is still a normal-sized page while a block page is tiny
-_NAV = '<ul class="nav">' + "".join(
-    f'<li><a href="/col/{n}/">{name}</a></li>' for n, name in enumerate(
-        ["首页", "走进六安", "政务公开", "政务服务", "政民互动", "市长信箱", "百姓畅言", "部门信箱",
-         "征集调查", "在线访谈", "新闻发布会", "政策解读", "通知公告", "人事信息", "财政信息",
-         "规划计划", "统计信息", "重点领域", "建议提案", "政府文件"] * 4)) + "</ul>"
+_NAV = (
+    '<ul class="nav">'
+    + "".join(
+        f'<li><a href="/col/{n}/">{name}</a></li>'
+        for n, name in enumerate(
+            [
+                "首页",
+                "走进六安",
+                "政务公开",
+                "政务服务",
+                "政民互动",
+                "市长信箱",
+                "百姓畅言",
+                "部门信箱",
+                "征集调查",
+                "在线访谈",
+                "新闻发布会",
+                "政策解读",
+                "通知公告",
+                "人事信息",
+                "财政信息",
+                "规划计划",
+                "统计信息",
+                "重点领域",
+                "建议提案",
+                "政府文件",
+            ]
+            * 4
+        )
+    )
+    + "</ul>"
+)
 
 
 def _html_page(title: str, body: str, encoding: str) -> bytes:
     charset = "gb2312" if encoding.lower() in ("gbk", "gb2312", "gb18030") else encoding
-    text = (f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
-            f'charset={charset}"><title>{html.escape(title)}</title></head><body>'
-            f'<div class="header">六安市人民政府 政民互动</div>{_NAV}{body}'
-            f'<div class="footer">主办：六安市人民政府办公室 版权所有 皖ICP备05003416号</div>'
-            f'</body></html>')
+    text = (
+        f'<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+        f'charset={charset}"><title>{html.escape(title)}</title></head><body>'
+        f'<div class="header">六安市人民政府 政民互动</div>{_NAV}{body}'
+        f'<div class="footer">主办：六安市人民政府办公室 版权所有 皖ICP备05003416号</div>'
+        f"</body></html>"
+    )
     return text.encode("gb18030" if charset == "gb2312" else encoding, errors="xmlcharrefreplace")
 
 
@@ -362,9 +438,11 @@ class _Handler(BaseHTTPRequestHandler):
         if mode in ("403", "412", "521", "500"):
             return self._send(int(mode), b"<html><body>Forbidden</body></html>", "text/html")
         if mode == "challenge":
-            challenge = ('<html><head><meta charset="utf-8"><script>var $_ts=window["$_ts"];'
-                         'if(!$_ts)$_ts={};$_ts.nsd=84412;</script></head><body>'
-                         '<noscript>请开启JavaScript并刷新该页</noscript></body></html>')
+            challenge = (
+                '<html><head><meta charset="utf-8"><script>var $_ts=window["$_ts"];'
+                "if(!$_ts)$_ts={};$_ts.nsd=84412;</script></head><body>"
+                "<noscript>请开启JavaScript并刷新该页</noscript></body></html>"
+            )
             return self._send(200, challenge.encode(), "text/html; charset=utf-8")
         if mode == "tiny":
             return self._send(200, b"<html><body>ok</body></html>", "text/html")
@@ -390,11 +468,14 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 news = next((n for n in state.news if n.url_path == parts.path), None)
             if news is not None:
-                article = (f'<div class="article"><h1>{html.escape(news.title)}</h1>'
-                           f'<p class="meta">{html.escape(news.outlet)} {_stamp(news.published_at)}</p>'
-                           f'<div class="content">{html.escape(news.body)}</div></div>')
-                return self._send(200, _html_page(news.title, article, "utf-8"),
-                                  "text/html; charset=utf-8")
+                article = (
+                    f'<div class="article"><h1>{html.escape(news.title)}</h1>'
+                    f'<p class="meta">{html.escape(news.outlet)} {_stamp(news.published_at)}</p>'
+                    f'<div class="content">{html.escape(news.body)}</div></div>'
+                )
+                return self._send(
+                    200, _html_page(news.title, article, "utf-8"), "text/html; charset=utf-8"
+                )
         except ValueError:
             return self._send(400, b"bad request", "text/plain")
         return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
@@ -414,7 +495,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.portal.header_charset:
             return f"text/html; charset={self.portal.header_charset}"
         # GBK pages declare their charset only in <meta>, like the real CMS behind some proxies
-        return "text/html" if self.portal.encoding.lower() != "utf-8" else "text/html; charset=utf-8"
+        return (
+            "text/html" if self.portal.encoding.lower() != "utf-8" else "text/html; charset=utf-8"
+        )
 
     def _page_fault(self, section: str, page: int) -> bool:
         """Answer a broken list page if the test asked for one; True when it did."""
@@ -427,8 +510,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif fault == "captcha":
             self._send(200, CAPTCHA_PAGE.encode(), "text/html; charset=utf-8")
         elif fault in ("login", "offsite"):
-            target = ("/login.jsp?from=" + self.path.replace("&", "%26")) if fault == "login" \
+            target = (
+                ("/login.jsp?from=" + self.path.replace("&", "%26"))
+                if fault == "login"
                 else "http://portal.invalid/blocked"
+            )
             self._send(302, b"", "text/html", target)
         elif section == "json":
             self._list_json(page, "empty")
@@ -442,20 +528,30 @@ class _Handler(BaseHTTPRequestHandler):
         cells = []
         for m in rows:
             title = html.escape(m.title)
-            link = (f'<a href="/nocache/supervision/detail/{m.external_id}.html" target="_blank" '
-                    f'title="{title}">{title}</a>') if m.public else \
-                f'<a href="javascript:void(0);"><span class="red">[不公开]</span>{title}</a>'
+            link = (
+                (
+                    f'<a href="/nocache/supervision/detail/{m.external_id}.html" target="_blank" '
+                    f'title="{title}">{title}</a>'
+                )
+                if m.public
+                else f'<a href="javascript:void(0);"><span class="red">[不公开]</span>{title}</a>'
+            )
             posted = "" if mode == "nodate" else _stamp(m.posted_at)
-            cells.append(f'<tr><td>{html.escape(m.category)}</td><td class="sep"></td>'
-                         f'<td class="bt">{link}</td><td class="sep"></td><td>{posted}</td>'
-                         f'<td class="sep"></td><td><span>{m.status}</span></td><td class="sep"></td>'
-                         f'<td>{len(m.external_id) * 7 % 97}</td></tr>')
-        body = ('<div class="is-list"><table class="is-xjnr" width="100%">'
-                '<tr><th>类别</th><th></th><th>标题</th><th></th><th>来信时间</th><th></th>'
-                '<th>处理状态</th><th></th><th>浏览</th></tr>' + "".join(cells) + '</table>'
-                f'<div class="pagination">第{page}页</div></div>')
-        self._send(200, _html_page(SECTION_TITLES[section], body, self.portal.encoding),
-                   self._html_type())
+            cells.append(
+                f'<tr><td>{html.escape(m.category)}</td><td class="sep"></td>'
+                f'<td class="bt">{link}</td><td class="sep"></td><td>{posted}</td>'
+                f'<td class="sep"></td><td><span>{m.status}</span></td><td class="sep"></td>'
+                f"<td>{len(m.external_id) * 7 % 97}</td></tr>"
+            )
+        body = (
+            '<div class="is-list"><table class="is-xjnr" width="100%">'
+            "<tr><th>类别</th><th></th><th>标题</th><th></th><th>来信时间</th><th></th>"
+            "<th>处理状态</th><th></th><th>浏览</th></tr>" + "".join(cells) + "</table>"
+            f'<div class="pagination">第{page}页</div></div>'
+        )
+        self._send(
+            200, _html_page(SECTION_TITLES[section], body, self.portal.encoding), self._html_type()
+        )
 
     def _detail_html(self, external_id: str) -> None:
         m = self.portal._message(external_id)
@@ -463,44 +559,79 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
         reply = ""
         if m.replied_at is not None:
-            reply = (f'<div class="is-mialhf"><h1><span>回复时间：{_stamp(m.replied_at)}</span>'
-                     f'<span>回复单位：{html.escape(m.reply_department or "")}</span></h1></div>'
-                     f'<div class="is-hfcontent"><p>{html.escape(m.reply_text or "")}</p></div>')
-        body = (f'<div class="is-mail"><div class="is-newstitle">{html.escape(m.title)}</div>'
-                f'<div class="is-mailinfo">来信人：{html.escape(m.author)} <span>|</span> '
-                f'来信时间：{_stamp(m.posted_at)} <span>|</span> <span>浏览：3</span> '
-                f'<span>| 督办部门：{html.escape(m.department)} 问题类别：'
-                f'<span class="red">{html.escape(m.category)}</span></span></div>'
-                f'<div class="is-mailwen"><p>{html.escape(m.body)}</p></div>{reply}</div>')
+            reply = (
+                f'<div class="is-mialhf"><h1><span>回复时间：{_stamp(m.replied_at)}</span>'
+                f"<span>回复单位：{html.escape(m.reply_department or '')}</span></h1></div>"
+                f'<div class="is-hfcontent"><p>{html.escape(m.reply_text or "")}</p></div>'
+            )
+        body = (
+            f'<div class="is-mail"><div class="is-newstitle">{html.escape(m.title)}</div>'
+            f'<div class="is-mailinfo">来信人：{html.escape(m.author)} <span>|</span> '
+            f"来信时间：{_stamp(m.posted_at)} <span>|</span> <span>浏览：3</span> "
+            f"<span>| 督办部门：{html.escape(m.department)} 问题类别："
+            f'<span class="red">{html.escape(m.category)}</span></span></div>'
+            f'<div class="is-mailwen"><p>{html.escape(m.body)}</p></div>{reply}</div>'
+        )
         self._send(200, _html_page(m.title, body, self.portal.encoding), self._html_type())
 
     def _list_json(self, page: int, mode: str) -> None:
         rows = [] if mode == "empty" else self.portal._page("json", page)
-        items = [{"id": m.external_id, "columnId": "7", "title": m.title, "name": m.author[:1] + "**",
-                  "DEPTNAME": m.department,
-                  "time": "" if mode == "nodate" else str(int(m.posted_at.timestamp())),
-                  "process_status": "1" if m.replied_at else "0"} for m in rows]
+        items = [
+            {
+                "id": m.external_id,
+                "columnId": "7",
+                "title": m.title,
+                "name": m.author[:1] + "**",
+                "DEPTNAME": m.department,
+                "time": "" if mode == "nodate" else str(int(m.posted_at.timestamp())),
+                "process_status": "1" if m.replied_at else "0",
+            }
+            for m in rows
+        ]
         with self.portal._state.lock:
             total = len(self.portal._state.order.get("json", []))
-        document = json.dumps({"ret": 1, "msg": "ok", "data": {"columnTitle": "民生直通车",
-                                                              "columnId": "7", "list": items,
-                                                              "page": page, "total": total}},
-                              ensure_ascii=False)
+        document = json.dumps(
+            {
+                "ret": 1,
+                "msg": "ok",
+                "data": {
+                    "columnTitle": "民生直通车",
+                    "columnId": "7",
+                    "list": items,
+                    "page": page,
+                    "total": total,
+                },
+            },
+            ensure_ascii=False,
+        )
         # the mobile API answers a JSON document that is itself a JSON-encoded string
-        self._send(200, json.dumps(document, ensure_ascii=False).encode(),
-                   "application/json; charset=utf-8")
+        self._send(
+            200,
+            json.dumps(document, ensure_ascii=False).encode(),
+            "application/json; charset=utf-8",
+        )
 
     def _detail_json(self, external_id: str) -> None:
         m = self.portal._message(external_id)
         if m is None or m.section != "json":
             payload: dict[str, Any] = {"ret": 0, "msg": "not found", "data": None}
             return self._send(404, json.dumps(payload).encode(), "application/json")
-        data = {"id": m.external_id, "title": m.title, "post_time": _stamp(m.posted_at),
-                "post_text": m.body, "source": m.department, "name": m.author,
-                "reply_time": _stamp(m.replied_at) if m.replied_at else "",
-                "reply_text": m.reply_text or "", "reply_unit": m.reply_department or ""}
-        self._send(200, json.dumps({"ret": 1, "data": data}, ensure_ascii=False).encode(),
-                   "application/json; charset=utf-8")
+        data = {
+            "id": m.external_id,
+            "title": m.title,
+            "post_time": _stamp(m.posted_at),
+            "post_text": m.body,
+            "source": m.department,
+            "name": m.author,
+            "reply_time": _stamp(m.replied_at) if m.replied_at else "",
+            "reply_text": m.reply_text or "",
+            "reply_unit": m.reply_department or "",
+        }
+        self._send(
+            200,
+            json.dumps({"ret": 1, "data": data}, ensure_ascii=False).encode(),
+            "application/json; charset=utf-8",
+        )
 
     def _rss(self, q: str) -> None:
         base = self.portal.base_url
@@ -510,10 +641,14 @@ class _Handler(BaseHTTPRequestHandler):
             f"<item><title>{html.escape(n.title)}</title><link>{base}{html.escape(n.url_path)}</link>"
             f"<description>{html.escape(n.body)}</description>"
             f"<pubDate>{format_datetime(n.published_at)}</pubDate>"
-            f"<source url=\"{base}/\">{html.escape(n.outlet)}</source></item>" for n in news)
-        doc = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-               f'<title>本地新闻</title><link>{base}/news/</link><description>sample</description>'
-               f'{items}</channel></rss>')
+            f'<source url="{base}/">{html.escape(n.outlet)}</source></item>'
+            for n in news
+        )
+        doc = (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>本地新闻</title><link>{base}/news/</link><description>sample</description>"
+            f"{items}</channel></rss>"
+        )
         self._send(200, doc.encode("utf-8"), "application/rss+xml; charset=utf-8")
 
 
@@ -613,5 +748,9 @@ format = "feed"
 [sections.news_search.list]
 url = "/news/rss.xml?q={keyword}"
 """
-    return (head + cms.format(name="bxcy", title="百姓畅言", pid=3)
-            + cms.format(name="bmxx", title="部门信箱", pid=4) + rest)
+    return (
+        head
+        + cms.format(name="bxcy", title="百姓畅言", pid=3)
+        + cms.format(name="bmxx", title="部门信箱", pid=4)
+        + rest
+    )

@@ -111,8 +111,9 @@ class FakeWecom:
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                                        name="fake-wecom")
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-wecom"
+        )
         self._thread.start()
         return self
 
@@ -174,9 +175,15 @@ class SmtpSink:
     """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message it receives,
     parsed (`.messages`: email.message.EmailMessage) with its envelope (`.envelopes`)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None, *,
-                 starttls: ssl.SSLContext | None = None, implicit_tls: ssl.SSLContext | None = None,
-                 users: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        *,
+        starttls: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+        users: dict[str, str] | None = None,
+    ) -> None:
         """`starttls`: offer STARTTLS with this server context (and require it);
         `implicit_tls`: TLS from the first byte (smtps); `users`: require AUTH with these
         user → password pairs."""
@@ -222,15 +229,23 @@ class SmtpSink:
         if self.users is not None:
             from aiosmtpd.smtp import AuthResult, LoginPassword
 
-            def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
-                ok = isinstance(data, LoginPassword) and \
-                    sink.users.get(data.login.decode()) == data.password.decode()  # type: ignore[union-attr]
+            def authenticator(
+                server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+            ) -> Any:
+                users = sink.users or {}
+                ok = (
+                    isinstance(data, LoginPassword)
+                    and users.get(data.login.decode()) == data.password.decode()
+                )
                 if ok:
                     sink.logins.append(data.login.decode())
                 return AuthResult(success=ok, handled=False)
 
-            kwargs.update(authenticator=authenticator, auth_required=True,
-                          auth_require_tls=self.starttls is not None or self.implicit_tls is not None)
+            kwargs.update(
+                authenticator=authenticator,
+                auth_required=True,
+                auth_require_tls=self.starttls is not None or self.implicit_tls is not None,
+            )
         self._controller = Controller(Handler(), hostname=self.host, port=self.port, **kwargs)
         self._controller.start()
         return self

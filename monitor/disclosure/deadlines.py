@@ -25,23 +25,23 @@ from monitor.deadlines import Deadline, ReceiptMode, working_day_deadline
 from monitor.timeutil import end_of_day
 
 CORRECTION_DAYS = 7  # art. 30: 补正 is asked within 7 working days of receipt
-MAX_EXTENSION = 20   # art. 33: one extension of at most 20 working days
+MAX_EXTENSION = 20  # art. 33: one extension of at most 20 working days
 
 
 class DisclosureState(StrEnum):
-    OPEN = "open"              # the clock runs
-    AT_RISK = "at_risk"        # inside a warning threshold
+    OPEN = "open"  # the clock runs
+    AT_RISK = "at_risk"  # inside a warning threshold
     OVERDUE = "overdue"
-    PAUSED = "paused"          # 征求意见: the clock stands still
+    PAUSED = "paused"  # 征求意见: the clock stands still
     CORRECTING = "correcting"  # 补正 asked, the corrected request has not arrived
-    REPLIED = "replied"        # answered on time (any outcome)
+    REPLIED = "replied"  # answered on time (any outcome)
     REPLIED_LATE = "replied_late"
 
 
 ACTIVE = (DisclosureState.OPEN, DisclosureState.AT_RISK, DisclosureState.OVERDUE)
 ACTIVE_VALUES = [s.value for s in ACTIVE]
 WAITING = (DisclosureState.PAUSED, DisclosureState.CORRECTING)  # not done, clock stopped
-OPEN_VALUES = ACTIVE_VALUES + [s.value for s in WAITING]         # everything not yet answered
+OPEN_VALUES = ACTIVE_VALUES + [s.value for s in WAITING]  # everything not yet answered
 DONE = (DisclosureState.REPLIED, DisclosureState.REPLIED_LATE)
 
 # The annual report's outcome categories (政府信息公开工作年度报告 表三), in its order.
@@ -94,7 +94,8 @@ def disclosure_deadline(
     base = working_day_deadline(received, working_days, calendar, receipt_on_rest_day)
     extra = extension_days + sum(
         paused_working_days(p.paused_on, p.resumed_on, calendar)
-        for p in pauses if p.resumed_on is not None
+        for p in pauses
+        if p.resumed_on is not None
     )
     if not extra:
         return base

@@ -48,12 +48,23 @@ CLOCK_SKEW = timedelta(minutes=10)
 CORRECTION_STAGE = "correction"
 
 STATE_ZH = {
-    "open": "办理中", "at_risk": "临期", "overdue": "超期", "paused": "征求意见中（暂停计时）",
-    "correcting": "待补正（暂停计时）", "replied": "已按时答复", "replied_late": "逾期答复",
+    "open": "办理中",
+    "at_risk": "临期",
+    "overdue": "超期",
+    "paused": "征求意见中（暂停计时）",
+    "correcting": "待补正（暂停计时）",
+    "replied": "已按时答复",
+    "replied_late": "逾期答复",
 }
 STATES = [s.value for s in DisclosureState]
-ACTION_ZH = {"add": "登记", "correct": "补正", "pause": "暂停计时（征求意见）",
-             "resume": "恢复计时", "extend": "延期", "done": "办结"}
+ACTION_ZH = {
+    "add": "登记",
+    "correct": "补正",
+    "pause": "暂停计时（征求意见）",
+    "resume": "恢复计时",
+    "extend": "延期",
+    "done": "办结",
+}
 
 
 @dataclass
@@ -69,9 +80,12 @@ class Context:
 # ---------------------------------------------------------------------------------------
 # scheduling: stored due date, deadline, stages and state from what happened
 
+
 def _pauses(request: DisclosureRequest) -> list[Pause]:
-    return [Pause(local_date(p.paused_at), local_date(p.resumed_at) if p.resumed_at else None)
-            for p in request.pauses]
+    return [
+        Pause(local_date(p.paused_at), local_date(p.resumed_at) if p.resumed_at else None)
+        for p in request.pauses
+    ]
 
 
 def _open_pause(request: DisclosureRequest) -> DisclosurePause | None:
@@ -83,16 +97,24 @@ def schedule(session: Session, request: DisclosureRequest, ctx: Context) -> None
     stages (fired ones stay: an alert never repeats). Stage names carry the due date, so
     after an extension or a pause the new due date's warnings go out again."""
     rule = ctx.config.settings.rules.disclosure
-    due = disclosure_deadline(request.received_at, ctx.calendar, rule.working_days,
-                              _pauses(request), request.extension_days or 0,
-                              rule.receipt_on_rest_day)
+    due = disclosure_deadline(
+        request.received_at,
+        ctx.calendar,
+        rule.working_days,
+        _pauses(request),
+        request.extension_days or 0,
+        rule.receipt_on_rest_day,
+    )
     stages = reply_stages(due.due_date, rule.thresholds, ctx.calendar)
     request.due_date = due.due_date
     request.deadline = due.deadline
     request.provisional = due.provisional
     request.first_warning_at = stages[0].at if len(stages) > 1 else None
     request.state = disclosure_state(
-        request.deadline, request.first_warning_at, ctx.now, request.done_at,
+        request.deadline,
+        request.first_warning_at,
+        ctx.now,
+        request.done_at,
         paused=_open_pause(request) is not None,
         correcting=request.correction_asked_at is not None and request.corrected_at is None,
     ).value
@@ -106,11 +128,19 @@ def schedule(session: Session, request: DisclosureRequest, ctx: Context) -> None
         wanted = {f"{s.name}@{tag}": s.at for s in stages}
         # the 补正 reminder stands while 补正 is still possible: not yet asked, not after a
         # pause or an extension (correct_request refuses those)
-        if (request.correction_asked_at is None and request.corrected_at is None
-                and not request.pauses and not request.extension_days):
+        if (
+            request.correction_asked_at is None
+            and request.corrected_at is None
+            and not request.pauses
+            and not request.extension_days
+        ):
             wanted[CORRECTION_STAGE] = start_of_day(request.correction_due)
-    existing = {row.stage: row for row in session.scalars(
-        select(DisclosureStage).where(DisclosureStage.request_id == request.id))}
+    existing = {
+        row.stage: row
+        for row in session.scalars(
+            select(DisclosureStage).where(DisclosureStage.request_id == request.id)
+        )
+    }
     for name, row in existing.items():
         if not row.fired and name not in wanted:
             session.delete(row)
@@ -122,19 +152,35 @@ def schedule(session: Session, request: DisclosureRequest, ctx: Context) -> None
             found.at = at
 
 
-def _record(session: Session, request: DisclosureRequest, action: str, at: datetime,
-            ctx: Context, **detail: Any) -> None:
-    session.add(DisclosureHistory(request_id=request.id, action=action, at=at,
-                                  recorded_at=ctx.now, actor=ctx.actor,
-                                  detail={k: v for k, v in detail.items() if v is not None} or None))
+def _record(
+    session: Session,
+    request: DisclosureRequest,
+    action: str,
+    at: datetime,
+    ctx: Context,
+    **detail: Any,
+) -> None:
+    session.add(
+        DisclosureHistory(
+            request_id=request.id,
+            action=action,
+            at=at,
+            recorded_at=ctx.now,
+            actor=ctx.actor,
+            detail={k: v for k, v in detail.items() if v is not None} or None,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # checks (one Chinese line each; nothing is changed when one fails)
 
+
 def _not_future(at: datetime, ctx: Context, what: str) -> None:
     if at > ctx.now + CLOCK_SKEW:
-        raise MonitorError(f"{what} {format_local(at)} 晚于当前时间 {format_local(ctx.now)}，不能登记将来的时间")
+        raise MonitorError(
+            f"{what} {format_local(at)} 晚于当前时间 {format_local(ctx.now)}，不能登记将来的时间"
+        )
 
 
 def _not_before(at: datetime, earliest: datetime, what: str, earlier_what: str) -> None:
@@ -144,13 +190,16 @@ def _not_before(at: datetime, earliest: datetime, what: str, earlier_what: str) 
 
 def _not_done(request: DisclosureRequest, verb: str) -> None:
     if request.done_at is not None:
-        raise MonitorError(f"申请 #{request.id} 已于 {format_local(request.done_at)} 办结"
-                           f"（{request.outcome}），不能再{verb}")
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(request.done_at)} 办结"
+            f"（{request.outcome}），不能再{verb}"
+        )
 
 
 def get_request(session: Session, request_id: int) -> DisclosureRequest:
-    request = session.get(DisclosureRequest, request_id,
-                          options=[selectinload(DisclosureRequest.pauses)])
+    request = session.get(
+        DisclosureRequest, request_id, options=[selectinload(DisclosureRequest.pauses)]
+    )
     if request is None:
         raise NotFound(f"没有编号为 {request_id} 的依申请公开申请（用 disclosure list 查看）")
     return request
@@ -159,9 +208,17 @@ def get_request(session: Session, request_id: int) -> DisclosureRequest:
 # ---------------------------------------------------------------------------------------
 # the operations
 
-def add_request(session: Session, ctx: Context, title: str, received: datetime,
-                applicant: str | None = None, contact: str | None = None,
-                channel: str | None = None, department: str | None = None) -> DisclosureRequest:
+
+def add_request(
+    session: Session,
+    ctx: Context,
+    title: str,
+    received: datetime,
+    applicant: str | None = None,
+    contact: str | None = None,
+    channel: str | None = None,
+    department: str | None = None,
+) -> DisclosureRequest:
     """Register a request received at `received`; its clock starts the next working day."""
     title = (title or "").strip()
     if not title:
@@ -171,40 +228,64 @@ def add_request(session: Session, ctx: Context, title: str, received: datetime,
     _not_future(received, ctx, "收到时间")
     rule = ctx.config.settings.rules.disclosure
     request = DisclosureRequest(
-        title=title, applicant=(applicant or "").strip() or None,
-        contact=(contact or "").strip() or None, channel=channel,
+        title=title,
+        applicant=(applicant or "").strip() or None,
+        contact=(contact or "").strip() or None,
+        channel=channel,
         department=(department or "").strip() or None,
-        first_received_at=received, received_at=received,
+        first_received_at=received,
+        received_at=received,
         correction_due=correction_limit(received, ctx.calendar, rule.receipt_on_rest_day),
-        extension_days=0, created_at=ctx.now, updated_at=ctx.now, state="open",
+        extension_days=0,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        state="open",
     )
     request.pauses = []
     schedule(session, request, ctx)
-    _record(session, request, "add", received, ctx, title=title, department=request.department,
-            channel=channel)
+    _record(
+        session,
+        request,
+        "add",
+        received,
+        ctx,
+        title=title,
+        department=request.department,
+        channel=channel,
+    )
     return request
 
 
-def correct_request(session: Session, ctx: Context, request_id: int,
-                    received: datetime | None = None,
-                    asked: datetime | None = None) -> DisclosureRequest:
+def correct_request(
+    session: Session,
+    ctx: Context,
+    request_id: int,
+    received: datetime | None = None,
+    asked: datetime | None = None,
+) -> DisclosureRequest:
     """补正. `asked`: the office sent the request back for correction (must be within 7
     working days of receipt; the clock stands still meanwhile). `received`: the corrected
     request arrived; the clock restarts from it. Either or both; 补正 happens once."""
     if received is None and asked is None:
-        raise MonitorError("补正需要 --received（补正后的申请收到时间）或 --asked（告知补正的时间）")
+        raise MonitorError(
+            "补正需要 --received（补正后的申请收到时间）或 --asked（告知补正的时间）"
+        )
     request = get_request(session, request_id)
     _not_done(request, "补正")
     if request.corrected_at is not None:
-        raise MonitorError(f"申请 #{request.id} 已于 {format_local(request.corrected_at)} 收到补正"
-                           "材料；补正只能一次性告知，不能再次补正")
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(request.corrected_at)} 收到补正"
+            "材料；补正只能一次性告知，不能再次补正"
+        )
     if request.extension_days:
         raise MonitorError(f"申请 #{request.id} 已延期，不能再要求补正")
     if request.pauses:
         raise MonitorError(f"申请 #{request.id} 已征求过意见，不能再要求补正")
     if asked is not None and request.correction_asked_at is not None:
-        raise MonitorError(f"申请 #{request.id} 已于 {format_local(request.correction_asked_at)} "
-                           "告知补正，补正只能一次性告知")
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(request.correction_asked_at)} "
+            "告知补正，补正只能一次性告知"
+        )
     asked_at = asked or request.correction_asked_at
     if asked is not None:
         _not_before(asked, request.first_received_at, "告知补正时间", "收到申请时间")
@@ -212,10 +293,15 @@ def correct_request(session: Session, ctx: Context, request_id: int,
         if local_date(asked) > request.correction_due:
             raise MonitorError(
                 f"告知补正时间 {format_local(asked)} 已超过收到申请后 7 个工作日"
-                f"（最迟 {request.correction_due.isoformat()}），不能再要求补正，应按原申请答复")
+                f"（最迟 {request.correction_due.isoformat()}），不能再要求补正，应按原申请答复"
+            )
     if received is not None:
-        _not_before(received, asked_at or request.first_received_at, "补正材料收到时间",
-                    "告知补正时间" if asked_at else "收到申请时间")
+        _not_before(
+            received,
+            asked_at or request.first_received_at,
+            "补正材料收到时间",
+            "告知补正时间" if asked_at else "收到申请时间",
+        )
         _not_future(received, ctx, "补正材料收到时间")
     if asked is not None:
         request.correction_asked_at = asked
@@ -223,18 +309,30 @@ def correct_request(session: Session, ctx: Context, request_id: int,
         request.corrected_at = received
         request.received_at = received
     schedule(session, request, ctx)
-    _record(session, request, "correct", received or asked or ctx.now, ctx,
-            asked=iso(asked), received=iso(received), due_date=request.due_date.isoformat())
+    _record(
+        session,
+        request,
+        "correct",
+        received or asked or ctx.now,
+        ctx,
+        asked=iso(asked),
+        received=iso(received),
+        due_date=request.due_date.isoformat(),
+    )
     return request
 
 
-def pause_request(session: Session, ctx: Context, request_id: int, at: datetime) -> DisclosureRequest:
+def pause_request(
+    session: Session, ctx: Context, request_id: int, at: datetime
+) -> DisclosureRequest:
     """征求意见 begins: the clock stands still until `resume`."""
     request = get_request(session, request_id)
     _not_done(request, "暂停计时")
     if _open_pause(request) is not None:
-        raise MonitorError(f"申请 #{request.id} 已于 {format_local(_open_pause(request).paused_at)} "  # type: ignore[union-attr]
-                           "暂停计时，请先 resume 恢复")
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(_open_pause(request).paused_at)} "  # type: ignore[union-attr]
+            "暂停计时，请先 resume 恢复"
+        )
     if request.state == DisclosureState.CORRECTING:
         raise MonitorError(f"申请 #{request.id} 正在等待补正，计时已停止；收到补正材料后再暂停")
     _not_before(at, request.received_at, "暂停时间", "收到申请时间")
@@ -243,15 +341,19 @@ def pause_request(session: Session, ctx: Context, request_id: int, at: datetime)
         _not_before(at, last, "暂停时间", "上次恢复计时时间")
     _not_future(at, ctx, "暂停时间")
     if at >= request.deadline:
-        raise MonitorError(f"暂停时间 {format_local(at)} 已过答复期限 {request.due_date.isoformat()} 24:00，"
-                           "超期后不能再暂停计时")
+        raise MonitorError(
+            f"暂停时间 {format_local(at)} 已过答复期限 {request.due_date.isoformat()} 24:00，"
+            "超期后不能再暂停计时"
+        )
     request.pauses.append(DisclosurePause(paused_at=at))
     schedule(session, request, ctx)
     _record(session, request, "pause", at, ctx)
     return request
 
 
-def resume_request(session: Session, ctx: Context, request_id: int, at: datetime) -> DisclosureRequest:
+def resume_request(
+    session: Session, ctx: Context, request_id: int, at: datetime
+) -> DisclosureRequest:
     """征求意见 ends: the working days after the pause date up to and including the resume
     date are added to the due date."""
     request = get_request(session, request_id)
@@ -262,43 +364,68 @@ def resume_request(session: Session, ctx: Context, request_id: int, at: datetime
     _not_before(at, pause.paused_at, "恢复时间", "暂停时间")
     _not_future(at, ctx, "恢复时间")
     pause.resumed_at = at
-    pause.working_days = paused_working_days(local_date(pause.paused_at), local_date(at), ctx.calendar)
+    pause.working_days = paused_working_days(
+        local_date(pause.paused_at), local_date(at), ctx.calendar
+    )
     schedule(session, request, ctx)
-    _record(session, request, "resume", at, ctx, working_days=pause.working_days,
-            due_date=request.due_date.isoformat())
+    _record(
+        session,
+        request,
+        "resume",
+        at,
+        ctx,
+        working_days=pause.working_days,
+        due_date=request.due_date.isoformat(),
+    )
     return request
 
 
-def extend_request(session: Session, ctx: Context, request_id: int,
-                   reason: str | None = None) -> DisclosureRequest:
+def extend_request(
+    session: Session, ctx: Context, request_id: int, reason: str | None = None
+) -> DisclosureRequest:
     """The one extension (`[rules.disclosure] extension_days`, at most 20 working days),
     decided before the limit ends."""
     request = get_request(session, request_id)
     _not_done(request, "延期")
     if request.extension_days:
-        raise MonitorError(f"申请 #{request.id} 已于 {format_local(request.extended_at)} 延期"
-                           f"{request.extension_days} 个工作日；答复期限只能延长一次")
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(request.extended_at)} 延期"
+            f"{request.extension_days} 个工作日；答复期限只能延长一次"
+        )
     if request.state == DisclosureState.CORRECTING:
         raise MonitorError(f"申请 #{request.id} 正在等待补正，计时尚未开始，无需延期")
     if ctx.now >= request.deadline:
-        raise MonitorError(f"申请 #{request.id} 的答复期限 {request.due_date.isoformat()} 已过，"
-                           "延期须在期限届满前决定")
+        raise MonitorError(
+            f"申请 #{request.id} 的答复期限 {request.due_date.isoformat()} 已过，"
+            "延期须在期限届满前决定"
+        )
     days = ctx.config.settings.rules.disclosure.extension_days
     if not 1 <= days <= MAX_EXTENSION:
-        raise MonitorError(f"[rules.disclosure] extension_days = {days}：延期应为 1 至 "
-                           f"{MAX_EXTENSION} 个工作日")
+        raise MonitorError(
+            f"[rules.disclosure] extension_days = {days}：延期应为 1 至 {MAX_EXTENSION} 个工作日"
+        )
     before = request.due_date
     request.extension_days = days
     request.extension_reason = (reason or "").strip() or None
     request.extended_at = ctx.now
     schedule(session, request, ctx)
-    _record(session, request, "extend", ctx.now, ctx, reason=request.extension_reason,
-            days=days, before=before.isoformat(), due_date=request.due_date.isoformat())
+    _record(
+        session,
+        request,
+        "extend",
+        ctx.now,
+        ctx,
+        reason=request.extension_reason,
+        days=days,
+        before=before.isoformat(),
+        due_date=request.due_date.isoformat(),
+    )
     return request
 
 
-def done_request(session: Session, ctx: Context, request_id: int, outcome: str,
-                 at: datetime | None = None) -> DisclosureRequest:
+def done_request(
+    session: Session, ctx: Context, request_id: int, outcome: str, at: datetime | None = None
+) -> DisclosureRequest:
     """The reply went out with `outcome` (the annual report's categories)."""
     if outcome not in OUTCOMES:
         raise MonitorError(f"--outcome {outcome!r} 无效，应为 {'、'.join(OUTCOMES)} 之一")
@@ -307,8 +434,10 @@ def done_request(session: Session, ctx: Context, request_id: int, outcome: str,
     at = at or ctx.now
     pause = _open_pause(request)
     if pause is not None:
-        raise MonitorError(f"申请 #{request.id} 自 {format_local(pause.paused_at)} 起暂停计时"
-                           "（征求意见），请先 resume 恢复计时再办结")
+        raise MonitorError(
+            f"申请 #{request.id} 自 {format_local(pause.paused_at)} 起暂停计时"
+            "（征求意见），请先 resume 恢复计时再办结"
+        )
     _not_before(at, request.first_received_at, "办结时间", "收到申请时间")
     if request.corrected_at is not None:
         _not_before(at, request.corrected_at, "办结时间", "收到补正材料时间")
@@ -326,6 +455,7 @@ def done_request(session: Session, ctx: Context, request_id: int, outcome: str,
 # ---------------------------------------------------------------------------------------
 # reading
 
+
 def state_at(request: DisclosureRequest, now: datetime) -> str:
     """The state at `now`: a running clock is re-evaluated, stopped and done ones stay."""
     if request.state not in ACTIVE_VALUES:
@@ -333,7 +463,9 @@ def state_at(request: DisclosureRequest, now: datetime) -> str:
     return disclosure_state(request.deadline, request.first_warning_at, now).value
 
 
-def working_days_left(request: DisclosureRequest, calendar: WorkCalendar, now: datetime) -> int | None:
+def working_days_left(
+    request: DisclosureRequest, calendar: WorkCalendar, now: datetime
+) -> int | None:
     """Working days from today to the due date (1 = due today, 0 or less = overdue)."""
     if request.state not in ACTIVE_VALUES:
         return None
@@ -351,8 +483,9 @@ def _count(calendar: WorkCalendar, after: date, upto: date) -> int:
     return n
 
 
-def request_document(request: DisclosureRequest, now: datetime,
-                     calendar: WorkCalendar | None = None) -> dict[str, Any]:
+def request_document(
+    request: DisclosureRequest, now: datetime, calendar: WorkCalendar | None = None
+) -> dict[str, Any]:
     """The JSON shape of one request (`disclosure add|list --json`, the dashboard)."""
     doc = {
         "id": request.id,
@@ -366,8 +499,14 @@ def request_document(request: DisclosureRequest, now: datetime,
         "correction_due": request.correction_due.isoformat(),
         "correction_asked_at": iso(request.correction_asked_at),
         "corrected_at": iso(request.corrected_at),
-        "pauses": [{"paused_at": iso(p.paused_at), "resumed_at": iso(p.resumed_at),
-                    "working_days": p.working_days} for p in request.pauses],
+        "pauses": [
+            {
+                "paused_at": iso(p.paused_at),
+                "resumed_at": iso(p.resumed_at),
+                "working_days": p.working_days,
+            }
+            for p in request.pauses
+        ],
         "extension_days": request.extension_days,
         "extension_reason": request.extension_reason,
         "state": state_at(request, now),
@@ -382,14 +521,18 @@ def request_document(request: DisclosureRequest, now: datetime,
     return doc
 
 
-def list_requests(session: Session, now: datetime, state: str | None = None,
-                  department: str | None = None) -> list[DisclosureRequest]:
+def list_requests(
+    session: Session, now: datetime, state: str | None = None, department: str | None = None
+) -> list[DisclosureRequest]:
     """Requests, soonest deadline first. `state` None: everything not yet answered
     (open, at_risk, overdue, paused, correcting); `all`: everything; else that state at `now`."""
     if state is not None and state != "all" and state not in STATES:
         raise MonitorError(f"--state {state!r} 无效，应为 {'、'.join(STATES + ['all'])} 之一")
-    query = (select(DisclosureRequest).options(selectinload(DisclosureRequest.pauses))
-             .order_by(DisclosureRequest.deadline, DisclosureRequest.id))
+    query = (
+        select(DisclosureRequest)
+        .options(selectinload(DisclosureRequest.pauses))
+        .order_by(DisclosureRequest.deadline, DisclosureRequest.id)
+    )
     if department:
         query = query.where(DisclosureRequest.department == department)
     if state is None or state in OPEN_VALUES:
@@ -404,8 +547,11 @@ def list_requests(session: Session, now: datetime, state: str | None = None,
 
 def history(session: Session, request_id: int) -> Sequence[DisclosureHistory]:
     """The request's timeline, oldest first."""
-    return session.scalars(select(DisclosureHistory).where(DisclosureHistory.request_id == request_id)
-                           .order_by(DisclosureHistory.at, DisclosureHistory.id)).all()
+    return session.scalars(
+        select(DisclosureHistory)
+        .where(DisclosureHistory.request_id == request_id)
+        .order_by(DisclosureHistory.at, DisclosureHistory.id)
+    ).all()
 
 
 def board_requests(session: Session, now: datetime) -> list[DisclosureRequest]:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from monitor.app import App
 
 
-
 def recheck_provisional(session: Session, app: App, now: datetime) -> int:
     """Provisional due dates (through a year the calendar does not know) are recomputed on
     every sweep: once holidays.toml gains the year they become firm. Few rows."""
@@ -42,8 +41,11 @@ def recheck_provisional(session: Session, app: App, now: datetime) -> int:
 
     ctx = Context(app.config, app.calendar, now, actor="sweep")
     count = 0
-    query = (select(DisclosureRequest).options(selectinload(DisclosureRequest.pauses))
-             .where(DisclosureRequest.provisional.is_(True), DisclosureRequest.state.in_(OPEN_VALUES)))
+    query = (
+        select(DisclosureRequest)
+        .options(selectinload(DisclosureRequest.pauses))
+        .where(DisclosureRequest.provisional.is_(True), DisclosureRequest.state.in_(OPEN_VALUES))
+    )
     for request in session.scalars(query):
         schedule(session, request, ctx)
         count += 1
@@ -54,14 +56,20 @@ def disclosure_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
     overdue = session.execute(
         update(DisclosureRequest)
-        .where(DisclosureRequest.state.in_([DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]),
-               DisclosureRequest.deadline <= now)
+        .where(
+            DisclosureRequest.state.in_(
+                [DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]
+            ),
+            DisclosureRequest.deadline <= now,
+        )
         .values(state=DisclosureState.OVERDUE.value, updated_at=now)
     ).rowcount  # type: ignore[attr-defined]
     at_risk = session.execute(
         update(DisclosureRequest)
-        .where(DisclosureRequest.state == DisclosureState.OPEN.value,
-               DisclosureRequest.first_warning_at <= now)
+        .where(
+            DisclosureRequest.state == DisclosureState.OPEN.value,
+            DisclosureRequest.first_warning_at <= now,
+        )
         .values(state=DisclosureState.AT_RISK.value, updated_at=now)
     ).rowcount  # type: ignore[attr-defined]
     return (overdue or 0) + (at_risk or 0)
@@ -70,8 +78,11 @@ def disclosure_states(session: Session, app: App, now: datetime) -> int:
 def _due(now: datetime) -> ColumnElement[bool]:
     """Reached, unfired stages of requests whose clock runs."""
     running = select(DisclosureRequest.id).where(DisclosureRequest.state.in_(ACTIVE_VALUES))
-    return and_(DisclosureStage.fired == false(), DisclosureStage.at <= now,
-                DisclosureStage.request_id.in_(running))
+    return and_(
+        DisclosureStage.fired == false(),
+        DisclosureStage.at <= now,
+        DisclosureStage.request_id.in_(running),
+    )
 
 
 def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
@@ -79,21 +90,34 @@ def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
     seen overdue sends one alert, not three), then the stages are marked fired."""
     subject = Subject.sql(SubjectKind.DISCLOSURE, DisclosureRequest.id)
     later = aliased(DisclosureStage)
-    newest = ~exists().where(later.request_id == DisclosureStage.request_id,
-                             later.stage != CORRECTION_STAGE,
-                             later.at > DisclosureStage.at, later.at <= now)
+    newest = ~exists().where(
+        later.request_id == DisclosureStage.request_id,
+        later.stage != CORRECTION_STAGE,
+        later.at > DisclosureStage.at,
+        later.at <= now,
+    )
     acked = exists().where(and_(Alert.subject == subject, Alert.status == AlertStatus.ACKED.value))
-    kind = case((DisclosureStage.stage == CORRECTION_STAGE, AlertKind.DISCLOSURE_CORRECTION.value),
-                (DisclosureStage.stage.like("overdue%"), AlertKind.DISCLOSURE_OVERDUE.value),
-                else_=AlertKind.DISCLOSURE_AT_RISK.value)
+    kind = case(
+        (DisclosureStage.stage == CORRECTION_STAGE, AlertKind.DISCLOSURE_CORRECTION.value),
+        (DisclosureStage.stage.like("overdue%"), AlertKind.DISCLOSURE_OVERDUE.value),
+        else_=AlertKind.DISCLOSURE_AT_RISK.value,
+    )
     query = (
-        new_alerts_select(kind, subject, DisclosureStage.stage, false(), DisclosureRequest.department, now)
+        new_alerts_select(
+            kind, subject, DisclosureStage.stage, false(), DisclosureRequest.department, now
+        )
         .join(DisclosureRequest, DisclosureRequest.id == DisclosureStage.request_id)
-        .where(_due(now), ~acked,
-               # the 补正 reminder only on its day: a request first swept later is not told
-               # a limit that has already passed
-               ((DisclosureStage.stage == CORRECTION_STAGE) & (DisclosureStage.at > now - timedelta(days=1)))
-               | ((DisclosureStage.stage != CORRECTION_STAGE) & newest))
+        .where(
+            _due(now),
+            ~acked,
+            # the 补正 reminder only on its day: a request first swept later is not told
+            # a limit that has already passed
+            (
+                (DisclosureStage.stage == CORRECTION_STAGE)
+                & (DisclosureStage.at > now - timedelta(days=1))
+            )
+            | ((DisclosureStage.stage != CORRECTION_STAGE) & newest),
+        )
     )
     count = enqueue(session, query)
     session.execute(update(DisclosureStage).where(_due(now)).values(fired=True))

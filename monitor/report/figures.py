@@ -82,10 +82,18 @@ class Timeliness:
         return self.on_time / due if due else None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "received": self.received, "on_time": self.on_time,
-                "late": self.late, "open": self.open, "overdue": self.overdue,
-                "withdrawn": self.withdrawn, "punctuality": self.rate,
-                "median_working_days": self.median_wd, "p90_working_days": self.p90_wd}
+        return {
+            "name": self.name,
+            "received": self.received,
+            "on_time": self.on_time,
+            "late": self.late,
+            "open": self.open,
+            "overdue": self.overdue,
+            "withdrawn": self.withdrawn,
+            "punctuality": self.rate,
+            "median_working_days": self.median_wd,
+            "p90_working_days": self.p90_wd,
+        }
 
 
 @dataclass
@@ -109,10 +117,10 @@ class CrisisRow:
 class DisclosureTable:
     """The annual report's table (政府信息公开工作年度报告 三、收到和处理政府信息公开申请情况)."""
 
-    new: int = 0                      # 本年新收
-    carried_in: int = 0               # 上年结转
+    new: int = 0  # 本年新收
+    carried_in: int = 0  # 上年结转
     outcomes: dict[str, int] = field(default_factory=lambda: {o: 0 for o in OUTCOMES})
-    carried_out: int = 0              # 结转下年度继续办理
+    carried_out: int = 0  # 结转下年度继续办理
     timeliness: Timeliness = field(default_factory=lambda: Timeliness("依申请公开"))
     by_department: list[Timeliness] = field(default_factory=list)
 
@@ -121,10 +129,15 @@ class DisclosureTable:
         return sum(self.outcomes.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {"new": self.new, "carried_in": self.carried_in, "outcomes": self.outcomes,
-                "done": self.done, "carried_out": self.carried_out,
-                "timeliness": self.timeliness.as_dict(),
-                "by_department": [t.as_dict() for t in self.by_department]}
+        return {
+            "new": self.new,
+            "carried_in": self.carried_in,
+            "outcomes": self.outcomes,
+            "done": self.done,
+            "carried_out": self.carried_out,
+            "timeliness": self.timeliness.as_dict(),
+            "by_department": [t.as_dict() for t in self.by_department],
+        }
 
 
 @dataclass
@@ -135,7 +148,7 @@ class Report:
     total: Timeliness
     by_department: list[Timeliness]
     by_source: list[Timeliness]
-    trend: list[Timeliness]           # name = YYYY-MM
+    trend: list[Timeliness]  # name = YYYY-MM
     watch: list[WatchRow]
     crises: list[CrisisRow]
     disclosure: DisclosureTable
@@ -144,26 +157,40 @@ class Report:
         from monitor.timeutil import iso
 
         return {
-            "period": self.period.text, "label": self.period.label,
+            "period": self.period.text,
+            "label": self.period.label,
             "start": self.period.start.isoformat(),
             "end": (self.period.end - timedelta(days=1)).isoformat(),
-            "as_of": iso(self.as_of), "generated_at": iso(self.generated_at),
+            "as_of": iso(self.as_of),
+            "generated_at": iso(self.generated_at),
             "total": self.total.as_dict(),
             "by_department": [t.as_dict() for t in self.by_department],
             "by_source": [t.as_dict() for t in self.by_source],
             "trend": [t.as_dict() for t in self.trend],
-            "watch": [{"category": w.category, "level": w.level, "hits": w.hits,
-                       "subjects": w.subjects} for w in self.watch],
-            "crises": [{"id": c.id, "title": c.title, "level": c.level,
-                        "started_at": iso(c.started_at),
-                        "milestones": [{**m, "deadline": iso(m["deadline"]), "done_at": iso(m["done_at"])}
-                                       for m in c.milestones]} for c in self.crises],
+            "watch": [
+                {"category": w.category, "level": w.level, "hits": w.hits, "subjects": w.subjects}
+                for w in self.watch
+            ],
+            "crises": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "level": c.level,
+                    "started_at": iso(c.started_at),
+                    "milestones": [
+                        {**m, "deadline": iso(m["deadline"]), "done_at": iso(m["done_at"])}
+                        for m in c.milestones
+                    ],
+                }
+                for c in self.crises
+            ],
             "disclosure": self.disclosure.as_dict(),
         }
 
 
 # ---------------------------------------------------------------------------------------
 # SQL helpers
+
 
 def local_day(session: Session, column: Any) -> Any:
     """The Asia/Shanghai date of a stored (naive UTC) instant, in SQL."""
@@ -178,9 +205,14 @@ class DayTable:
 
     def __init__(self, session: Session, calendar: WorkCalendar, first: date, last: date) -> None:
         self.session = session
-        self.table = Table("report_days", MetaData(), Column("day", Date, primary_key=True),
-                           Column("idx", Integer), Column("month", String(7)),
-                           prefixes=["TEMPORARY"])
+        self.table = Table(
+            "report_days",
+            MetaData(),
+            Column("day", Date, primary_key=True),
+            Column("idx", Integer),
+            Column("month", String(7)),
+            prefixes=["TEMPORARY"],
+        )
         connection = session.connection()
         self.table.drop(connection, checkfirst=True)
         self.table.create(connection)
@@ -231,6 +263,7 @@ def _median(histogram: list[tuple[int, int]]) -> float | None:
 # ---------------------------------------------------------------------------------------
 # messages
 
+
 @dataclass
 class _Tally:
     """Counts and the reply-time histogram of one group, filled from the grouped rows."""
@@ -252,8 +285,9 @@ class _Tally:
         return self.row
 
 
-def _message_figures(session: Session, days: DayTable, period: Period, trend_start: date,
-                     as_of: datetime) -> tuple[Timeliness, list[Timeliness], list[Timeliness], dict[str, Timeliness]]:
+def _message_figures(
+    session: Session, days: DayTable, period: Period, trend_start: date, as_of: datetime
+) -> tuple[Timeliness, list[Timeliness], list[Timeliness], dict[str, Timeliness]]:
     """(total, per department, per source, per month) in ONE pass over the messages: SQL
     groups them by department × source × month of receipt × outcome × reply time in working
     days (a few thousand groups at most, whatever the number of messages); the groups are
@@ -266,15 +300,18 @@ def _message_figures(session: Session, days: DayTable, period: Period, trend_sta
         (replied, literal_column("'late'")),
         (m.state == "withdrawn", literal_column("'withdrawn'")),
         (m.deadline <= as_of, literal_column("'overdue'")),
-        else_=literal_column("'open'"))
+        else_=literal_column("'open'"),
+    )
     wd = case((replied, reply_day.c.idx - posted_day.c.idx), else_=None)
     department = func.coalesce(m.department, NO_DEPARTMENT)
-    query = (select(department, m.source, posted_day.c.month, outcome, wd, func.count())
-             .select_from(m)
-             .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
-             .outerjoin(reply_day, reply_day.c.day == local_day(session, m.replied_at))
-             .where(m.posted_at >= start_of_day(trend_start), m.posted_at < period.end_utc)
-             .group_by(department, m.source, posted_day.c.month, outcome, wd))
+    query = (
+        select(department, m.source, posted_day.c.month, outcome, wd, func.count())
+        .select_from(m)
+        .join(posted_day, posted_day.c.day == local_day(session, m.posted_at))
+        .outerjoin(reply_day, reply_day.c.day == local_day(session, m.replied_at))
+        .where(m.posted_at >= start_of_day(trend_start), m.posted_at < period.end_utc)
+        .group_by(department, m.source, posted_day.c.month, outcome, wd)
+    )
     first_month = period.start.strftime("%Y-%m")
     total = _Tally(Timeliness("合计"))
     departments: dict[str, _Tally] = {}
@@ -291,14 +328,21 @@ def _message_figures(session: Session, days: DayTable, period: Period, trend_sta
     def ordered(tallies: dict[str, _Tally]) -> list[Timeliness]:
         return sorted((t.finish() for t in tallies.values()), key=lambda t: (-t.received, t.name))
 
-    return (total.finish(), ordered(departments), ordered(sources),
-            {k: t.finish() for k, t in months.items()})
+    return (
+        total.finish(),
+        ordered(departments),
+        ordered(sources),
+        {k: t.finish() for k, t in months.items()},
+    )
 
 
 # ---------------------------------------------------------------------------------------
 # disclosure requests
 
-def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetime) -> DisclosureTable:
+
+def _disclosure(
+    session: Session, days: DayTable, period: Period, as_of: datetime
+) -> DisclosureTable:
     d = DisclosureRequest
     start, end = period.start_utc, period.end_utc
     table = DisclosureTable()
@@ -309,15 +353,19 @@ def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetim
     def not_done_at(moment: datetime) -> Any:
         return or_(d.done_at.is_(None), d.done_at >= moment)
 
-    row = session.execute(select(
-        count(and_(d.first_received_at >= start, d.first_received_at < end)),
-        count(and_(d.first_received_at < start, not_done_at(start))),
-        count(and_(d.first_received_at < end, not_done_at(end))),
-    )).one()
+    row = session.execute(
+        select(
+            count(and_(d.first_received_at >= start, d.first_received_at < end)),
+            count(and_(d.first_received_at < start, not_done_at(start))),
+            count(and_(d.first_received_at < end, not_done_at(end))),
+        )
+    ).one()
     table.new, table.carried_in, table.carried_out = (int(v or 0) for v in row)
     for outcome, n in session.execute(
-            select(d.outcome, func.count()).where(d.done_at >= start, d.done_at < end)
-            .group_by(d.outcome)):
+        select(d.outcome, func.count())
+        .where(d.done_at >= start, d.done_at < end)
+        .group_by(d.outcome)
+    ):
         table.outcomes[outcome if outcome in table.outcomes else "其他处理"] += n
 
     # timeliness of the requests received in the period, as for messages
@@ -325,26 +373,42 @@ def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetim
     waiting = or_(d.done_at.is_(None), d.done_at > as_of)
     in_period = and_(d.first_received_at >= start, d.first_received_at < end)
     key = func.coalesce(d.department, NO_DEPARTMENT)
-    per = (select(key.label("k"), func.count().label("received"),
-                  count(and_(done, d.done_at <= d.deadline)).label("on_time"),
-                  count(and_(done, d.done_at > d.deadline)).label("late"),
-                  count(waiting).label("open"),
-                  count(and_(waiting, d.deadline <= as_of,
-                             d.state.in_(["open", "at_risk", "overdue"]))).label("overdue"))
-           .where(in_period).group_by(key))
+    per = (
+        select(
+            key.label("k"),
+            func.count().label("received"),
+            count(and_(done, d.done_at <= d.deadline)).label("on_time"),
+            count(and_(done, d.done_at > d.deadline)).label("late"),
+            count(waiting).label("open"),
+            count(
+                and_(waiting, d.deadline <= as_of, d.state.in_(["open", "at_risk", "overdue"]))
+            ).label("overdue"),
+        )
+        .where(in_period)
+        .group_by(key)
+    )
     total = Timeliness("依申请公开")
     for r in session.execute(per):
-        t = Timeliness(str(r.k), r.received, r.on_time or 0, r.late or 0, r.open or 0, r.overdue or 0)
+        t = Timeliness(
+            str(r.k), r.received, r.on_time or 0, r.late or 0, r.open or 0, r.overdue or 0
+        )
         table.by_department.append(t)
         for name in ("received", "on_time", "late", "open", "overdue"):
             setattr(total, name, getattr(total, name) + getattr(t, name))
     recv_day, done_day = days.table.alias("recv_day"), days.table.alias("done_day")
     wd = (done_day.c.idx - recv_day.c.idx).label("wd")
-    hist = [(int(w), int(n)) for w, n in session.execute(
-        select(wd, func.count()).select_from(d)
-        .join(recv_day, recv_day.c.day == local_day(session, d.received_at))
-        .join(done_day, done_day.c.day == local_day(session, d.done_at))
-        .where(in_period, done).group_by(wd).order_by(wd))]
+    hist = [
+        (int(w), int(n))
+        for w, n in session.execute(
+            select(wd, func.count())
+            .select_from(d)
+            .join(recv_day, recv_day.c.day == local_day(session, d.received_at))
+            .join(done_day, done_day.c.day == local_day(session, d.done_at))
+            .where(in_period, done)
+            .group_by(wd)
+            .order_by(wd)
+        )
+    ]
     total.median_wd, total.p90_wd = _median(hist), _percentile(hist, 0.9)
     table.timeliness = total
     table.by_department.sort(key=lambda t: (-t.received, t.name))
@@ -354,13 +418,19 @@ def _disclosure(session: Session, days: DayTable, period: Period, as_of: datetim
 # ---------------------------------------------------------------------------------------
 # watch hits and crises
 
+
 def _watch(session: Session, period: Period) -> list[WatchRow]:
     category = func.coalesce(WatchTerm.category, NO_CATEGORY)
-    query = (select(category, WatchHit.level, func.count(), func.count(WatchHit.subject.distinct()))
-             .select_from(WatchHit).outerjoin(WatchTerm, WatchTerm.term == WatchHit.term)
-             .where(WatchHit.found_at >= period.start_utc, WatchHit.found_at < period.end_utc)
-             .group_by(category, WatchHit.level))
-    rows = [WatchRow(str(c), str(level), int(n), int(s)) for c, level, n, s in session.execute(query)]
+    query = (
+        select(category, WatchHit.level, func.count(), func.count(WatchHit.subject.distinct()))
+        .select_from(WatchHit)
+        .outerjoin(WatchTerm, WatchTerm.term == WatchHit.term)
+        .where(WatchHit.found_at >= period.start_utc, WatchHit.found_at < period.end_utc)
+        .group_by(category, WatchHit.level)
+    )
+    rows = [
+        WatchRow(str(c), str(level), int(n), int(s)) for c, level, n, s in session.execute(query)
+    ]
     return sorted(rows, key=lambda w: (-w.hits, w.category, w.level))
 
 
@@ -368,18 +438,26 @@ def _crises(session: Session, period: Period, config: Config) -> list[CrisisRow]
     rule = config.settings.rules.crisis
     limits = {"publish": rule.publish_hours, "press_conference": rule.press_conference_hours}
     events = session.scalars(
-        select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
+        select(CrisisEvent)
+        .options(selectinload(CrisisEvent.milestones))
         .where(CrisisEvent.started_at >= period.start_utc, CrisisEvent.started_at < period.end_utc)
-        .order_by(CrisisEvent.started_at))
+        .order_by(CrisisEvent.started_at)
+    )
     out = []
     for event in events:
         milestones = []
         for ms in sorted(event.milestones, key=lambda m: m.deadline):
             hours = ((ms.done_at - event.started_at).total_seconds() / 3600) if ms.done_at else None
-            milestones.append({"name": ms.name, "limit_hours": limits.get(ms.name),
-                               "deadline": ms.deadline, "done_at": ms.done_at,
-                               "hours": round(hours, 1) if hours is not None else None,
-                               "on_time": None if ms.done_at is None else ms.done_at <= ms.deadline})
+            milestones.append(
+                {
+                    "name": ms.name,
+                    "limit_hours": limits.get(ms.name),
+                    "deadline": ms.deadline,
+                    "done_at": ms.done_at,
+                    "hours": round(hours, 1) if hours is not None else None,
+                    "on_time": None if ms.done_at is None else ms.done_at <= ms.deadline,
+                }
+            )
         out.append(CrisisRow(event.id, event.title, event.level, event.started_at, milestones))
     return out
 
@@ -387,20 +465,26 @@ def _crises(session: Session, period: Period, config: Config) -> list[CrisisRow]
 # ---------------------------------------------------------------------------------------
 # the whole report
 
-def _span(session: Session, period: Period, as_of: datetime, trend_start: date) -> tuple[date, date]:
+
+def _span(
+    session: Session, period: Period, as_of: datetime, trend_start: date
+) -> tuple[date, date]:
     """The days the day table must cover: from the earliest receipt counted to the latest
     reply (or `as_of`), with a margin for the local-date shift."""
     from monitor.timeutil import local_date
 
     first = min(trend_start, period.start)
-    latest = (session.scalar(select(func.max(Message.replied_at))),
-              session.scalar(select(func.max(DisclosureRequest.done_at))))
+    latest = (
+        session.scalar(select(func.max(Message.replied_at))),
+        session.scalar(select(func.max(DisclosureRequest.done_at))),
+    )
     ends = [local_date(as_of)] + [local_date(v) for v in latest if v is not None]
     return first - timedelta(days=1), max(ends) + timedelta(days=1)
 
 
-def build_report(session: Session, config: Config, calendar: WorkCalendar, period: Period,
-                 now: datetime) -> Report:
+def build_report(
+    session: Session, config: Config, calendar: WorkCalendar, period: Period, now: datetime
+) -> Report:
     """Every figure of the report for `period`, as of its end (or `now` while it runs)."""
     as_of = min(now, period.end_utc)
     trend_months = months_back(period)
@@ -409,16 +493,27 @@ def build_report(session: Session, config: Config, calendar: WorkCalendar, perio
     days = DayTable(session, calendar, first, last)
     try:
         total, by_department, by_source, by_month = _message_figures(
-            session, days, period, trend_months[0], as_of)
-        trend = [by_month.get(m.strftime("%Y-%m")) or Timeliness(m.strftime("%Y-%m"))
-                 for m in trend_months]
+            session, days, period, trend_months[0], as_of
+        )
+        trend = [
+            by_month.get(m.strftime("%Y-%m")) or Timeliness(m.strftime("%Y-%m"))
+            for m in trend_months
+        ]
         disclosure = _disclosure(session, days, period, as_of)
     finally:
         days.drop()
-    return Report(period=period, as_of=as_of, generated_at=now, total=total,
-                  by_department=by_department, by_source=by_source, trend=trend,
-                  watch=_watch(session, period), crises=_crises(session, period, config),
-                  disclosure=disclosure)
+    return Report(
+        period=period,
+        as_of=as_of,
+        generated_at=now,
+        total=total,
+        by_department=by_department,
+        by_source=by_source,
+        trend=trend,
+        watch=_watch(session, period),
+        crises=_crises(session, period, config),
+        disclosure=disclosure,
+    )
 
 
 def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict[str, Any]]:
@@ -432,23 +527,75 @@ def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict
         return "超期未办" if deadline <= as_of else "办理中"
 
     m = Message
-    query = (select(m.source, m.external_id, m.title, m.department, m.posted_at, m.due_date,
-                    m.deadline, m.replied_at, m.state)
-             .where(m.posted_at >= period.start_utc, m.posted_at < period.end_utc)
-             .order_by(m.posted_at, m.id).execution_options(yield_per=5000))
-    for source, external_id, title, department, posted, due, deadline, replied, state in session.execute(query):
+    query = (
+        select(
+            m.source,
+            m.external_id,
+            m.title,
+            m.department,
+            m.posted_at,
+            m.due_date,
+            m.deadline,
+            m.replied_at,
+            m.state,
+        )
+        .where(m.posted_at >= period.start_utc, m.posted_at < period.end_utc)
+        .order_by(m.posted_at, m.id)
+        .execution_options(yield_per=5000)
+    )
+    for (
+        source,
+        external_id,
+        title,
+        department,
+        posted,
+        due,
+        deadline,
+        replied,
+        state,
+    ) in session.execute(query):
         withdrawn = state == "withdrawn" and not (replied and replied <= as_of)
-        yield {"类型": "留言", "来源": source, "编号": external_id, "标题": title,
-               "部门": department or NO_DEPARTMENT, "收到时间": format_local(posted),
-               "答复期限": due.isoformat(), "答复时间": format_local(replied),
-               "状态": "已撤回" if withdrawn else verdict(replied, deadline), "办理结果": ""}
+        yield {
+            "类型": "留言",
+            "来源": source,
+            "编号": external_id,
+            "标题": title,
+            "部门": department or NO_DEPARTMENT,
+            "收到时间": format_local(posted),
+            "答复期限": due.isoformat(),
+            "答复时间": format_local(replied),
+            "状态": "已撤回" if withdrawn else verdict(replied, deadline),
+            "办理结果": "",
+        }
     d = DisclosureRequest
-    query2 = (select(d.id, d.channel, d.title, d.department, d.first_received_at, d.due_date,
-                     d.deadline, d.done_at, d.outcome)
-              .where(d.first_received_at >= period.start_utc, d.first_received_at < period.end_utc)
-              .order_by(d.first_received_at, d.id).execution_options(yield_per=5000))
-    for rid, channel, title, department, received, due, deadline, done, outcome in session.execute(query2):
-        yield {"类型": DISCLOSURE_SOURCE, "来源": channel or "", "编号": str(rid), "标题": title,
-               "部门": department or NO_DEPARTMENT, "收到时间": format_local(received),
-               "答复期限": due.isoformat(), "答复时间": format_local(done),
-               "状态": verdict(done, deadline), "办理结果": outcome or ""}
+    query2 = (
+        select(
+            d.id,
+            d.channel,
+            d.title,
+            d.department,
+            d.first_received_at,
+            d.due_date,
+            d.deadline,
+            d.done_at,
+            d.outcome,
+        )
+        .where(d.first_received_at >= period.start_utc, d.first_received_at < period.end_utc)
+        .order_by(d.first_received_at, d.id)
+        .execution_options(yield_per=5000)
+    )
+    for rid, channel, title, department, received, due, deadline, done, outcome in session.execute(
+        query2
+    ):
+        yield {
+            "类型": DISCLOSURE_SOURCE,
+            "来源": channel or "",
+            "编号": str(rid),
+            "标题": title,
+            "部门": department or NO_DEPARTMENT,
+            "收到时间": format_local(received),
+            "答复期限": due.isoformat(),
+            "答复时间": format_local(done),
+            "状态": verdict(done, deadline),
+            "办理结果": outcome or "",
+        }

@@ -41,8 +41,16 @@ tr.total td {{ font-weight: bold; background: #f6f6f6; }}
 }}
 """
 
-TIMELINESS_HEAD = ["收件", "按时回复", "逾期回复", "尚未回复", "其中超期", "按时率", "回复用时中位数（工作日）",
-                   "90%分位（工作日）"]
+TIMELINESS_HEAD = [
+    "收件",
+    "按时回复",
+    "逾期回复",
+    "尚未回复",
+    "其中超期",
+    "按时率",
+    "回复用时中位数（工作日）",
+    "90%分位（工作日）",
+]
 
 
 def pct(rate: float | None) -> str:
@@ -54,19 +62,48 @@ def num(value: float | None) -> str:
 
 
 def timeliness_cells(t: Timeliness) -> list[Any]:
-    return [t.received, t.on_time, t.late, t.open, t.overdue, pct(t.rate), num(t.median_wd), num(t.p90_wd)]
+    return [
+        t.received,
+        t.on_time,
+        t.late,
+        t.open,
+        t.overdue,
+        pct(t.rate),
+        num(t.median_wd),
+        num(t.p90_wd),
+    ]
 
 
-def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], total: Sequence[Any] | None = None) -> str:
-    out = ["<table><thead><tr>" + "".join(f"<th>{html.escape(str(h))}</th>" for h in head) + "</tr></thead><tbody>"]
+def _table(
+    head: Sequence[str], rows: Sequence[Sequence[Any]], total: Sequence[Any] | None = None
+) -> str:
+    out = [
+        "<table><thead><tr>"
+        + "".join(f"<th>{html.escape(str(h))}</th>" for h in head)
+        + "</tr></thead><tbody>"
+    ]
     for row in rows:
-        out.append("<tr>" + "".join(
-            f'<td class="name">{html.escape(str(c))}</td>' if i == 0 else f"<td>{html.escape(str(c))}</td>"
-            for i, c in enumerate(row)) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td class="name">{html.escape(str(c))}</td>'
+                if i == 0
+                else f"<td>{html.escape(str(c))}</td>"
+                for i, c in enumerate(row)
+            )
+            + "</tr>"
+        )
     if total is not None:
-        out.append('<tr class="total">' + "".join(
-            f'<td class="name">{html.escape(str(c))}</td>' if i == 0 else f"<td>{html.escape(str(c))}</td>"
-            for i, c in enumerate(total)) + "</tr>")
+        out.append(
+            '<tr class="total">'
+            + "".join(
+                f'<td class="name">{html.escape(str(c))}</td>'
+                if i == 0
+                else f"<td>{html.escape(str(c))}</td>"
+                for i, c in enumerate(total)
+            )
+            + "</tr>"
+        )
     if not rows and total is None:
         out.append(f'<tr><td class="name" colspan="{len(head)}">（无）</td></tr>')
     out.append("</tbody></table>")
@@ -76,14 +113,25 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[Any]], total: Sequence[A
 def disclosure_rows(report: Report) -> list[list[Any]]:
     """The annual report's table as (item, count) rows, in its order."""
     d = report.disclosure
-    rows: list[list[Any]] = [["一、本年新收政府信息公开申请数量", d.new],
-                             ["二、上年结转政府信息公开申请数量", d.carried_in]]
+    rows: list[list[Any]] = [
+        ["一、本年新收政府信息公开申请数量", d.new],
+        ["二、上年结转政府信息公开申请数量", d.carried_in],
+    ]
     for i, (outcome, n) in enumerate(d.outcomes.items()):
         rows.append([f"三、本年度办理结果（{'一二三四五六'[i]}）{outcome}", n])
     rows += [["三、本年度办理结果（七）总计", d.done], ["四、结转下年度继续办理", d.carried_out]]
     if report.period.kind != "year":  # a month or quarter: 本期/上期
-        rows = [[r[0].replace("本年度", "本期").replace("本年", "本期").replace("上年", "上期")
-                 .replace("下年度", "下期"), r[1]] for r in rows]
+        rows = [
+            [
+                r[0]
+                .replace("本年度", "本期")
+                .replace("本年", "本期")
+                .replace("上年", "上期")
+                .replace("下年度", "下期"),
+                r[1],
+            ]
+            for r in rows
+        ]
     return rows
 
 
@@ -92,10 +140,18 @@ def crisis_rows(report: Report) -> list[list[Any]]:
     for c in report.crises:
         for m in c.milestones:
             verdict = "未完成" if m["done_at"] is None else ("按时" if m["on_time"] else "超时")
-            rows.append([c.title, LEVEL_ZH.get(c.level, c.level), format_local(c.started_at),
-                         MILESTONE_ZH.get(m["name"], m["name"]), f"{m['limit_hours']:g} 小时",
-                         format_local(m["done_at"]) or "—",
-                         "—" if m["hours"] is None else f"{m['hours']:g} 小时", verdict])
+            rows.append(
+                [
+                    c.title,
+                    LEVEL_ZH.get(c.level, c.level),
+                    format_local(c.started_at),
+                    MILESTONE_ZH.get(m["name"], m["name"]),
+                    f"{m['limit_hours']:g} 小时",
+                    format_local(m["done_at"]) or "—",
+                    "—" if m["hours"] is None else f"{m['hours']:g} 小时",
+                    verdict,
+                ]
+            )
     return rows
 
 
@@ -106,42 +162,74 @@ WATCH_HEAD = ["类别", "级别", "命中次数", "涉及条目"]
 def render_body(report: Report) -> str:
     p = report.period
     t = report.total
-    parts = [f"<h1>{html.escape(p.label)}政务舆情回应与依申请公开情况报告</h1>",
-             (f'<p class="meta">统计期间：{p.start.isoformat()} 至 {(p.end - timedelta(days=1)).isoformat()}；'
-              f"办理情况截至 {format_local(report.as_of)}；生成时间 {format_local(report.generated_at)}</p>"),
-             "<h2>一、总体情况</h2>",
-             (f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
-             f"尚未回复 {t.open} 件（其中超期 {t.overdue} 件），按时率 {pct(t.rate)}；"
-             f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>"),
-             "<h2>二、各部门留言办理情况</h2>",
-             '<div class="chart">' + punctuality_bars(
-                 "各部门留言按时率", [(r.name, r.rate, r.on_time + r.late + r.overdue) for r in report.by_department]) + "</div>",
-             _table(["部门", *TIMELINESS_HEAD], [[r.name, *timeliness_cells(r)] for r in report.by_department],
-                    ["合计", *timeliness_cells(t)]),
-             "<h2>三、各来源留言办理情况</h2>",
-             _table(["来源", *TIMELINESS_HEAD], [[r.name, *timeliness_cells(r)] for r in report.by_source],
-                    ["合计", *timeliness_cells(t)]),
-             "<h2>四、月度趋势</h2>",
-             '<div class="chart">' + trend_lines(
-                 "月度收件数与按时率", [m.name for m in report.trend], [m.received for m in report.trend],
-                 [m.rate for m in report.trend]) + "</div>",
-             _table(["月份", *TIMELINESS_HEAD], [[m.name, *timeliness_cells(m)] for m in report.trend]),
-             "<h2>五、舆情关注词命中（按类别）</h2>",
-             _table(WATCH_HEAD, [[w.category, WATCH_LEVEL_ZH.get(w.level, w.level), w.hits, w.subjects]
-                                 for w in report.watch]),
-             "<h2>六、突发舆情事件处置</h2>",
-             _table(CRISIS_HEAD, crisis_rows(report)),
-             "<h2>七、依申请公开</h2>",
-             _table(["项目", "数量"], disclosure_rows(report)),
-             _table(["承办部门", *TIMELINESS_HEAD],
-                    [[r.name, *timeliness_cells(r)] for r in report.disclosure.by_department],
-                    ["合计", *timeliness_cells(report.disclosure.timeliness)]),
-             ('<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。'
-             "回复用时按工作日计，收到当日不计。</p>")]
+    parts = [
+        f"<h1>{html.escape(p.label)}政务舆情回应与依申请公开情况报告</h1>",
+        (
+            f'<p class="meta">统计期间：{p.start.isoformat()} 至 {(p.end - timedelta(days=1)).isoformat()}；'
+            f"办理情况截至 {format_local(report.as_of)}；生成时间 {format_local(report.generated_at)}</p>"
+        ),
+        "<h2>一、总体情况</h2>",
+        (
+            f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
+            f"尚未回复 {t.open} 件（其中超期 {t.overdue} 件），按时率 {pct(t.rate)}；"
+            f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>"
+        ),
+        "<h2>二、各部门留言办理情况</h2>",
+        '<div class="chart">'
+        + punctuality_bars(
+            "各部门留言按时率",
+            [(r.name, r.rate, r.on_time + r.late + r.overdue) for r in report.by_department],
+        )
+        + "</div>",
+        _table(
+            ["部门", *TIMELINESS_HEAD],
+            [[r.name, *timeliness_cells(r)] for r in report.by_department],
+            ["合计", *timeliness_cells(t)],
+        ),
+        "<h2>三、各来源留言办理情况</h2>",
+        _table(
+            ["来源", *TIMELINESS_HEAD],
+            [[r.name, *timeliness_cells(r)] for r in report.by_source],
+            ["合计", *timeliness_cells(t)],
+        ),
+        "<h2>四、月度趋势</h2>",
+        '<div class="chart">'
+        + trend_lines(
+            "月度收件数与按时率",
+            [m.name for m in report.trend],
+            [m.received for m in report.trend],
+            [m.rate for m in report.trend],
+        )
+        + "</div>",
+        _table(["月份", *TIMELINESS_HEAD], [[m.name, *timeliness_cells(m)] for m in report.trend]),
+        "<h2>五、舆情关注词命中（按类别）</h2>",
+        _table(
+            WATCH_HEAD,
+            [
+                [w.category, WATCH_LEVEL_ZH.get(w.level, w.level), w.hits, w.subjects]
+                for w in report.watch
+            ],
+        ),
+        "<h2>六、突发舆情事件处置</h2>",
+        _table(CRISIS_HEAD, crisis_rows(report)),
+        "<h2>七、依申请公开</h2>",
+        _table(["项目", "数量"], disclosure_rows(report)),
+        _table(
+            ["承办部门", *TIMELINESS_HEAD],
+            [[r.name, *timeliness_cells(r)] for r in report.disclosure.by_department],
+            ["合计", *timeliness_cells(report.disclosure.timeliness)],
+        ),
+        (
+            '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。'
+            "回复用时按工作日计，收到当日不计。</p>"
+        ),
+    ]
     return "\n".join(parts)
 
 
 def render_html(report: Report) -> str:
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-            f"<title>{html.escape(report.period.label)}报告</title><style>{REPORT_CSS}</style></head>"
-            f"<body>\n{render_body(report)}\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        f"<title>{html.escape(report.period.label)}报告</title><style>{REPORT_CSS}</style></head>"
+        f"<body>\n{render_body(report)}\n</body></html>\n"
+    )

@@ -12,10 +12,10 @@ from monitor.timeutil import start_of_day
 
 @dataclass(frozen=True)
 class Period:
-    text: str   # as given: 2026-11, 2026-Q4, 2026
-    kind: str   # month | quarter | year
+    text: str  # as given: 2026-11, 2026-Q4, 2026
+    kind: str  # month | quarter | year
     start: date  # first day
-    end: date    # the day after the last day
+    end: date  # the day after the last day
 
     @property
     def start_utc(self) -> datetime:

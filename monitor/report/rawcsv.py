@@ -12,7 +12,18 @@ from sqlalchemy.orm import Session
 from monitor.report.figures import raw_rows
 from monitor.report.period import Period
 
-COLUMNS = ["类型", "来源", "编号", "标题", "部门", "收到时间", "答复期限", "答复时间", "状态", "办理结果"]
+COLUMNS = [
+    "类型",
+    "来源",
+    "编号",
+    "标题",
+    "部门",
+    "收到时间",
+    "答复期限",
+    "答复时间",
+    "状态",
+    "办理结果",
+]
 
 
 def _cell(value: str) -> str:

@@ -29,8 +29,12 @@ def write_xlsx(report: Report, target: str | IO[bytes]) -> None:
     book = Workbook()
     first = True
 
-    def sheet(title: str, head: Sequence[str], rows: Sequence[Sequence[Any]],
-              rate_column: int | None = None) -> None:
+    def sheet(
+        title: str,
+        head: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        rate_column: int | None = None,
+    ) -> None:
         nonlocal first
         ws = book.active if first else book.create_sheet()
         first = False
@@ -55,16 +59,39 @@ def write_xlsx(report: Report, target: str | IO[bytes]) -> None:
 
     total = ["合计", *_cells(report.total)]
     rate_col = 7  # name + received, on time, late, open, overdue → the 7th column
-    sheet("按部门", ["部门", *TIMELINESS_HEAD],
-          [[r.name, *_cells(r)] for r in report.by_department] + [total], rate_col)
-    sheet("按来源", ["来源", *TIMELINESS_HEAD],
-          [[r.name, *_cells(r)] for r in report.by_source] + [total], rate_col)
-    sheet("月度趋势", ["月份", *TIMELINESS_HEAD], [[m.name, *_cells(m)] for m in report.trend], rate_col)
-    sheet("关注词命中", WATCH_HEAD, [[w.category, WATCH_LEVEL_ZH.get(w.level, w.level), w.hits, w.subjects]
-                                 for w in report.watch])
+    sheet(
+        "按部门",
+        ["部门", *TIMELINESS_HEAD],
+        [[r.name, *_cells(r)] for r in report.by_department] + [total],
+        rate_col,
+    )
+    sheet(
+        "按来源",
+        ["来源", *TIMELINESS_HEAD],
+        [[r.name, *_cells(r)] for r in report.by_source] + [total],
+        rate_col,
+    )
+    sheet(
+        "月度趋势",
+        ["月份", *TIMELINESS_HEAD],
+        [[m.name, *_cells(m)] for m in report.trend],
+        rate_col,
+    )
+    sheet(
+        "关注词命中",
+        WATCH_HEAD,
+        [
+            [w.category, WATCH_LEVEL_ZH.get(w.level, w.level), w.hits, w.subjects]
+            for w in report.watch
+        ],
+    )
     sheet("舆情事件", CRISIS_HEAD, crisis_rows(report))
     sheet("依申请公开", ["项目", "数量"], disclosure_rows(report))
     d = report.disclosure
-    sheet("依申请公开按部门", ["承办部门", *TIMELINESS_HEAD],
-          [[r.name, *_cells(r)] for r in d.by_department] + [["合计", *_cells(d.timeliness)]], rate_col)
+    sheet(
+        "依申请公开按部门",
+        ["承办部门", *TIMELINESS_HEAD],
+        [[r.name, *_cells(r)] for r in d.by_department] + [["合计", *_cells(d.timeliness)]],
+        rate_col,
+    )
     book.save(target)

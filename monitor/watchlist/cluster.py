@@ -47,7 +47,8 @@ _WORD = re.compile(r"\w", re.UNICODE)  # tokens with no letter/digit (punctuatio
 # What reprints add or change without changing the story: the outlet's credit lines.
 _BOILERPLATE = re.compile(
     r"[(（\[【]?\s*(?:来源|稿源|原标题|责任编辑|编辑|记者|通讯员|作者|转自|本文来自)\s*[:：]"
-    r"[^\s,，。；;)）\]】]{0,30}[)）\]】]?")
+    r"[^\s,，。；;)）\]】]{0,30}[)）\]】]?"
+)
 
 
 # Bylines in front of a story (normalised text): 本报讯, 本报11月26日讯, 本台消息, 本网讯, and a
@@ -55,7 +56,8 @@ _BOILERPLATE = re.compile(
 _BYLINE = re.compile(
     r"(?:本报|本台|本网|本刊)[^\s,，。；;]{0,12}?(?:讯|消息|电)\s*|"
     r"[(（\[【]\s*(?:[^()（）\[\]【】]{0,6}(?:记者|通讯员|实习生|见习记者|摄影|摄)\s*"
-    r"[^()（）\[\]【】]{0,30})[)）\]】]")
+    r"[^()（）\[\]【】]{0,30})[)）\]】]"
+)
 
 
 def strip_credits(text: str) -> str:
@@ -169,8 +171,7 @@ LONG_BODY = 400  # characters: a longer body carries enough tokens for SimHash t
 _OPEN, _CLOSE = "([【〔〖<", ")]】〕〗>"  # after NFKC: （）→() ［］→[] ＜＞→<>
 # A numbered tag is part of the title: 审计通报（二） and 审计通报（三） are two stories
 _SERIAL = "0-9一二三四五六七八九十百千第期上中下续之"
-_TAG = (f"[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}{_SERIAL}]{{1,12}}"
-        f"[{re.escape(_CLOSE)}]")
+_TAG = f"[{re.escape(_OPEN)}][^{re.escape(_OPEN + _CLOSE)}{_SERIAL}]{{1,12}}[{re.escape(_CLOSE)}]"
 _LEADING_TAG = re.compile(rf"^\s*{_TAG}\s*")
 _TRAILING_TAG = re.compile(rf"\s*{_TAG}\s*$")
 _REPOST_PREFIX = re.compile(r"^\s*(?:转载|转发|转帖|转)\s*[:：]\s*")
@@ -230,13 +231,14 @@ def body_sketch(normalized_body: str) -> tuple[int, ...] | None:
     text = _NOT_WORD.sub("", strip_credits(normalized_body))
     if len(text) - SHINGLE + 1 < MIN_SHINGLES:
         return None
-    hashes = {_shingle_hash(text[i:i + SHINGLE]) for i in range(len(text) - SHINGLE + 1)}
+    hashes = {_shingle_hash(text[i : i + SHINGLE]) for i in range(len(text) - SHINGLE + 1)}
     return tuple(sorted(hashes)[:SKETCH])
 
 
 def _shingle_hash(shingle: str) -> int:
-    return int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(),
-                          "little")
+    return int.from_bytes(
+        hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little"
+    )
 
 
 def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -295,9 +297,12 @@ def story_keys(title: str, body: str | None) -> StoryKeys:
     raw = (body or "").strip()
     long_body = len(raw) > LONG_BODY
     text = normalize(raw) if raw else ""
-    return StoryKeys(title_key(normalize(title)),
-                     None if long_body or not raw else body_key(text), long_body,
-                     body_sketch(text) if raw else None)
+    return StoryKeys(
+        title_key(normalize(title)),
+        None if long_body or not raw else body_key(text),
+        long_body,
+        body_sketch(text) if raw else None,
+    )
 
 
 def story_simhash(title: str, body: str | None) -> int | None:

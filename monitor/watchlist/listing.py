@@ -19,26 +19,35 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 
-def news_document(session: Session, matched: bool = False, source: str | None = None,
-                  limit: int | None = None) -> list[dict[str, Any]]:
+def news_document(
+    session: Session, matched: bool = False, source: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     latest = select(func.max(NewsItem.id)).group_by(NewsItem.url)
     query = select(NewsItem).where(NewsItem.id.in_(latest))
     if source:
         query = query.where(NewsItem.source == source)
-    query = query.order_by(func.coalesce(NewsItem.published_at, NewsItem.first_seen).desc(),
-                           NewsItem.id.desc())
+    query = query.order_by(
+        func.coalesce(NewsItem.published_at, NewsItem.first_seen).desc(), NewsItem.id.desc()
+    )
     if limit and not matched:
         query = query.limit(limit)
     items = list(session.scalars(query))
-    sizes = dict(session.execute(select(NewsItem.cluster, func.count(NewsItem.id))
-                                 .where(NewsItem.id.in_(latest)).group_by(NewsItem.cluster)).all())
+    sizes = dict(
+        session.execute(
+            select(NewsItem.cluster, func.count(NewsItem.id))
+            .where(NewsItem.id.in_(latest))
+            .group_by(NewsItem.cluster)
+        ).all()
+    )
     stored: dict[str, list[dict[str, Any]]] = {}
     subjects = [f"news:{i.id}" for i in items if i.watch_scanned]
     for start in range(0, len(subjects), 500):
-        for hit in session.scalars(select(WatchHit).where(
-                WatchHit.subject.in_(subjects[start:start + 500]))):
+        for hit in session.scalars(
+            select(WatchHit).where(WatchHit.subject.in_(subjects[start : start + 500]))
+        ):
             stored.setdefault(hit.subject, []).append(
-                {"term": hit.term, "level": hit.level, "confidence": hit.confidence})
+                {"term": hit.term, "level": hit.level, "confidence": hit.confidence}
+            )
     matcher = None
     documents = []
     for item in items:
@@ -51,13 +60,21 @@ def news_document(session: Session, matched: bool = False, source: str | None = 
             hits = [h.as_dict() for h in matcher.match(f"{item.title}\n{item.body or ''}")]
         if matched and not hits:
             continue
-        documents.append({
-            "id": item.id, "source": item.source, "url": item.url, "title": item.title,
-            "published_at": iso(item.published_at), "outlet": item.outlet,
-            "first_seen": iso(item.first_seen), "cluster": item.cluster,
-            "cluster_size": sizes.get(item.cluster, 1), "scanned": item.watch_scanned,
-            "hits": hits,
-        })
+        documents.append(
+            {
+                "id": item.id,
+                "source": item.source,
+                "url": item.url,
+                "title": item.title,
+                "published_at": iso(item.published_at),
+                "outlet": item.outlet,
+                "first_seen": iso(item.first_seen),
+                "cluster": item.cluster,
+                "cluster_size": sizes.get(item.cluster, 1),
+                "scanned": item.watch_scanned,
+                "hits": hits,
+            }
+        )
         if limit and len(documents) >= limit:
             break
     return documents
@@ -69,6 +86,8 @@ def hot_terms(session: Session, since: Any, until: Any, limit: int = 10) -> list
     rows = session.execute(
         select(WatchHit.term, func.max(WatchHit.level), func.count(WatchHit.id))
         .where(WatchHit.found_at >= since, WatchHit.found_at < until)
-        .group_by(WatchHit.term).order_by(func.count(WatchHit.id).desc(), WatchHit.term)
-        .limit(limit)).all()
+        .group_by(WatchHit.term)
+        .order_by(func.count(WatchHit.id).desc(), WatchHit.term)
+        .limit(limit)
+    ).all()
     return [{"term": term, "level": level, "count": count} for term, level, count in rows]

@@ -172,6 +172,7 @@ def _confidence_at(view: str, start: int, end: int) -> float:
 
 # --- the automaton --------------------------------------------------------------------------
 
+
 class Matcher:
     """All enabled terms of one watchlist version."""
 
@@ -238,8 +239,17 @@ class Matcher:
                 if best >= 1.0:
                     break
             first = firsts[starts[0]]
-            hits.append(TermHit(spec.term, spec.level, spec.category, best, len(starts),
-                                first, first + len(spec.term)))
+            hits.append(
+                TermHit(
+                    spec.term,
+                    spec.level,
+                    spec.category,
+                    best,
+                    len(starts),
+                    first,
+                    first + len(spec.term),
+                )
+            )
         hits.sort(key=lambda h: (-LEVEL_RANK[h.level], -h.confidence, h.start))
         return hits
 
@@ -259,7 +269,8 @@ def watchlist_version(session: Session) -> tuple[Any, ...]:
     newest updated_at (so even an edit that forgot the bump is seen)."""
     token = session.scalar(select(Meta.value).where(Meta.key == VERSION_KEY))
     count, newest = session.execute(
-        select(func.count(WatchTerm.id), func.max(WatchTerm.updated_at))).one()
+        select(func.count(WatchTerm.id), func.max(WatchTerm.updated_at))
+    ).one()
     url = str(session.get_bind().engine.url)
     return (url, token, count, str(newest))
 

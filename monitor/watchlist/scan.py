@@ -44,9 +44,18 @@ SCANNED_KEY = "watch.scanned"  # session.info: ids this sweep scanned, per kind
 
 # --- scanning -------------------------------------------------------------------------------
 
+
 def _store_hits(session: Session, subject: str, hits: Iterable[Any], now: datetime) -> int:
-    rows = [{"subject": subject, "term": h.term, "level": h.level,
-             "confidence": h.confidence, "found_at": now} for h in hits]
+    rows = [
+        {
+            "subject": subject,
+            "term": h.term,
+            "level": h.level,
+            "confidence": h.confidence,
+            "found_at": now,
+        }
+        for h in hits
+    ]
     if not rows:
         return 0
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -65,7 +74,9 @@ def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> list[i
         batch = session.execute(
             select(model.id, model.title, model.body)
             .where(model.watch_scanned == false())
-            .order_by(model.id).limit(min(BATCH, limit - len(scanned)))).all()
+            .order_by(model.id)
+            .limit(min(BATCH, limit - len(scanned)))
+        ).all()
         if not batch:
             break
         # per batch: a watchlist edit made meanwhile applies from the next batch on
@@ -75,8 +86,12 @@ def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> list[i
             hits = matcher.match(f"{title or ''}\n{body or ''}")
             _store_hits(session, f"{kind}:{item_id}", hits, now)
             ids.append(item_id)
-        session.execute(update(model).where(model.id.in_(ids)).values(watch_scanned=True)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(watch_scanned=True)
+            .execution_options(synchronize_session=False)
+        )
         scanned.extend(ids)
     return scanned
 
@@ -84,8 +99,10 @@ def _scan_kind(session: Session, now: datetime, kind: str, limit: int) -> list[i
 def scan_watch(session: Session, app: App, now: datetime) -> int:
     """Match every news item and message not scanned yet; returns how many were scanned."""
     limit = app.config.settings.watch.scan_per_sweep
-    done = {"news": _scan_kind(session, now, "news", limit),
-            "message": _scan_kind(session, now, "message", limit)}
+    done = {
+        "news": _scan_kind(session, now, "news", limit),
+        "message": _scan_kind(session, now, "message", limit),
+    }
     session.info.setdefault(SCANNED_KEY, {"news": [], "message": []})
     for kind, ids in done.items():
         session.info[SCANNED_KEY][kind].extend(ids)
@@ -99,20 +116,35 @@ def _scanned_now(session: Session, kind: str) -> list[int]:
 
 # --- alerts ---------------------------------------------------------------------------------
 
-def _watch_alerts(subject: Subject, department: str | None, data: WatchPayload,
-                  reasons: dict[str, Any] | None, now: datetime) -> list[NewAlert]:
+
+def _watch_alerts(
+    subject: Subject,
+    department: str | None,
+    data: WatchPayload,
+    reasons: dict[str, Any] | None,
+    now: datetime,
+) -> list[NewAlert]:
     """The watch_hit alert, and the possible_crisis one when there are reasons."""
     out = [NewAlert(AlertKind.WATCH_HIT, subject, "watch", now, department, data, crisis=False)]
     if reasons is not None:
-        out.append(NewAlert(AlertKind.POSSIBLE_CRISIS, subject, "possible_crisis", now, department,
-                            data.model_copy(update=reasons), crisis=True))
+        out.append(
+            NewAlert(
+                AlertKind.POSSIBLE_CRISIS,
+                subject,
+                "possible_crisis",
+                now,
+                department,
+                data.model_copy(update=reasons),
+                crisis=True,
+            )
+        )
     return out
 
 
 def _hits_by_subject(session: Session, subjects: list[str]) -> dict[str, list[Any]]:
     found: dict[str, list[Any]] = {}
     for start in range(0, len(subjects), BATCH):
-        chunk = subjects[start:start + BATCH]
+        chunk = subjects[start : start + BATCH]
         for hit in session.scalars(select(WatchHit).where(WatchHit.subject.in_(chunk))):
             found.setdefault(hit.subject, []).append(hit)
     return found
@@ -125,8 +157,9 @@ def _term_summary(hits: Iterable[Any]) -> tuple[list[str], list[dict[str, Any]],
         old = best.get(hit.term)
         if old is None or hit.confidence > old.confidence:
             best[hit.term] = hit
-    ordered = sorted(best.values(),
-                     key=lambda h: (-LEVEL_RANK.get(h.level, 0), -h.confidence, h.term))
+    ordered = sorted(
+        best.values(), key=lambda h: (-LEVEL_RANK.get(h.level, 0), -h.confidence, h.term)
+    )
     terms = [h.term for h in ordered if h.level in ALERT_LEVELS]
     listed = [{"term": h.term, "level": h.level, "confidence": h.confidence} for h in ordered]
     top = ordered[0].level if ordered else "info"
@@ -141,7 +174,7 @@ def spread_within(items: list[tuple[datetime, str]], hours: float) -> int:
     for right in range(len(ordered)):
         while ordered[right][0] - ordered[left][0] > span:
             left += 1
-        best = max(best, len({o for _, o in ordered[left:right + 1]}))
+        best = max(best, len({o for _, o in ordered[left : right + 1]}))
     return best
 
 
@@ -150,17 +183,22 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
     scanned = _scanned_now(session, "news")
     clusters: set[int] = set()
     for start in range(0, len(scanned), BATCH):
-        clusters.update(c for (c,) in session.execute(
-            select(NewsItem.cluster).where(NewsItem.id.in_(scanned[start:start + BATCH])))
-            if c is not None)
+        clusters.update(
+            c
+            for (c,) in session.execute(
+                select(NewsItem.cluster).where(NewsItem.id.in_(scanned[start : start + BATCH]))
+            )
+            if c is not None
+        )
     max_age = timedelta(hours=watch.alert_max_age_hours)
     new: list[NewAlert] = []
     ordered = sorted(clusters)
     for start in range(0, len(ordered), BATCH):
-        chunk = ordered[start:start + BATCH]
+        chunk = ordered[start : start + BATCH]
         members: dict[int, list[Any]] = {}
-        for item in session.scalars(select(NewsItem).where(NewsItem.cluster.in_(chunk))
-                                    .order_by(NewsItem.id)):
+        for item in session.scalars(
+            select(NewsItem).where(NewsItem.cluster.in_(chunk)).order_by(NewsItem.id)
+        ):
             assert item.cluster is not None  # selected by cluster
             members.setdefault(item.cluster, []).append(item)
         hits = _hits_by_subject(session, [f"news:{i.id}" for m in members.values() for i in m])
@@ -174,18 +212,36 @@ def _news_alerts(session: Session, app: App, now: datetime) -> int:
                 continue  # old history: listed, not alerted
             first = items[0]
             outlets = sorted({o for _, o in times})
-            data = WatchPayload(title=first.title, url=first.url, terms=terms, hits=listed, level=top,
-                                outlets=len(outlets), outlet_names=outlets[:20], cluster_size=len(items),
-                                cluster=cluster, source=first.source,
-                                published_at=iso(first.published_at), subject_kind="news")
+            data = WatchPayload(
+                title=first.title,
+                url=first.url,
+                terms=terms,
+                hits=listed,
+                level=top,
+                outlets=len(outlets),
+                outlet_names=outlets[:20],
+                cluster_size=len(items),
+                cluster=cluster,
+                source=first.source,
+                published_at=iso(first.published_at),
+                subject_kind="news",
+            )
             spread = spread_within(times, watch.possible_crisis_hours)
             reasons = []
             if top == "critical":
                 reasons.append("critical_term")
             if spread >= watch.possible_crisis_outlets:
                 reasons.append("fast_spread")
-            crisis = {"reasons": reasons, "spread": spread, "spread_hours": watch.possible_crisis_hours,
-                      "spread_threshold": watch.possible_crisis_outlets} if reasons else None
+            crisis = (
+                {
+                    "reasons": reasons,
+                    "spread": spread,
+                    "spread_hours": watch.possible_crisis_hours,
+                    "spread_threshold": watch.possible_crisis_outlets,
+                }
+                if reasons
+                else None
+            )
             new.extend(_watch_alerts(Subject.news_cluster(cluster), None, data, crisis, now))
     return enqueue(session, new)
 
@@ -196,20 +252,34 @@ def _message_alerts(session: Session, app: App, now: datetime) -> int:
     max_age = timedelta(hours=watch.alert_max_age_hours)
     new: list[NewAlert] = []
     for start in range(0, len(scanned), BATCH):
-        batch = session.scalars(select(Message).where(
-            Message.id.in_(scanned[start:start + BATCH])).order_by(Message.id)).all()
+        batch = session.scalars(
+            select(Message)
+            .where(Message.id.in_(scanned[start : start + BATCH]))
+            .order_by(Message.id)
+        ).all()
         hits = _hits_by_subject(session, [f"message:{m.id}" for m in batch])
         for message in batch:
             terms, listed, top = _term_summary(hits.get(f"message:{message.id}", []))
             if not terms or message.posted_at < now - max_age:
                 continue
-            data = WatchPayload(title=message.title, url=message.url, terms=terms, hits=listed,
-                                level=top, outlets=None, cluster_size=None,  # not a news story
-                                source=message.source, external_id=message.external_id,
-                                department=message.department,
-                                published_at=iso(message.posted_at), subject_kind="message")
+            data = WatchPayload(
+                title=message.title,
+                url=message.url,
+                terms=terms,
+                hits=listed,
+                level=top,
+                outlets=None,
+                cluster_size=None,  # not a news story
+                source=message.source,
+                external_id=message.external_id,
+                department=message.department,
+                published_at=iso(message.posted_at),
+                subject_kind="message",
+            )
             crisis = {"reasons": ["critical_term"]} if top == "critical" else None
-            new.extend(_watch_alerts(Subject.message(message.id), message.department, data, crisis, now))
+            new.extend(
+                _watch_alerts(Subject.message(message.id), message.department, data, crisis, now)
+            )
     return enqueue(session, new)
 
 

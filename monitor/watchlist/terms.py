@@ -60,8 +60,13 @@ class TermSpec:
     given: frozenset[str] = field(default=frozenset(FIELDS), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"term": self.term, "level": self.level, "category": self.category,
-                "exclude": list(self.exclude), "enabled": self.enabled}
+        return {
+            "term": self.term,
+            "level": self.level,
+            "category": self.category,
+            "exclude": list(self.exclude),
+            "enabled": self.enabled,
+        }
 
 
 def actor_name() -> str:
@@ -75,8 +80,13 @@ def actor_name() -> str:
         return "cli"
 
 
-def make_spec(term: str, level: str | None = "warning", category: str | None = None,
-              exclude: Iterable[str] = (), where: str = "") -> TermSpec:
+def make_spec(
+    term: str,
+    level: str | None = "warning",
+    category: str | None = None,
+    exclude: Iterable[str] = (),
+    where: str = "",
+) -> TermSpec:
     """Validate and normalise a term; `where` prefixes error messages (file:line)."""
     prefix = f"{where}：" if where else ""
     key = normalize(term.strip())
@@ -95,11 +105,15 @@ def make_spec(term: str, level: str | None = "warning", category: str | None = N
         # A hit is excluded when it lies inside an occurrence of the phrase, so a phrase
         # without the term could never apply: say so instead of silently ignoring it.
         if key not in phrase:
-            raise MonitorError(f"{prefix}排除短语 {raw.strip()!r} 不包含关注词 {term.strip()!r}"
-                               "（排除短语是包含关注词的更长短语，如“审计”的“评审计划”）")
+            raise MonitorError(
+                f"{prefix}排除短语 {raw.strip()!r} 不包含关注词 {term.strip()!r}"
+                "（排除短语是包含关注词的更长短语，如“审计”的“评审计划”）"
+            )
         if phrase == key:
-            raise MonitorError(f"{prefix}排除短语 {raw.strip()!r} 就是关注词本身，会排除所有命中；"
-                               "不需要该词请删除它")
+            raise MonitorError(
+                f"{prefix}排除短语 {raw.strip()!r} 就是关注词本身，会排除所有命中；"
+                "不需要该词请删除它"
+            )
         if phrase not in phrases:
             phrases.append(phrase)
     category = (category or "").strip() or None
@@ -152,13 +166,17 @@ def parse_line(line: str, where: str, notes: list[str] | None = None) -> TermSpe
     if len(parts) == 1 and not parts[0]:
         return None
     if len(parts) > 4:
-        raise MonitorError(f"{where}：“|”分隔的字段太多（应为 `关注词 | 级别 | 分类 | !排除短语 …`）："
-                           f"{line.strip()!r}")
+        raise MonitorError(
+            f"{where}：“|”分隔的字段太多（应为 `关注词 | 级别 | 分类 | !排除短语 …`）："
+            f"{line.strip()!r}"
+        )
     parts += [""] * (4 - len(parts))
     term, level, category, rest = parts
     if level.startswith("!") or category.startswith("!"):
-        raise MonitorError(f"{where}：排除短语应写在第四个字段（`关注词 | 级别 | 分类 | !排除短语`）："
-                           f"{line.strip()!r}")
+        raise MonitorError(
+            f"{where}：排除短语应写在第四个字段（`关注词 | 级别 | 分类 | !排除短语`）："
+            f"{line.strip()!r}"
+        )
     exclude: list[str] = []
     if rest:
         if not rest.startswith("!"):
@@ -167,11 +185,15 @@ def parse_line(line: str, where: str, notes: list[str] | None = None) -> TermSpe
     quoted = term[:1] in _QUOTES
     term = _unquote(term, where)
     spec = make_spec(term, level or "warning", _unquote(category, where), exclude, where)
-    spec.given = frozenset(name for name, value in
-                           (("level", level), ("category", category), ("exclude", rest)) if value)
+    spec.given = frozenset(
+        name
+        for name, value in (("level", level), ("category", category), ("exclude", rest))
+        if value
+    )
     if notes is not None and not quoted and any(ch.isspace() for ch in term.strip()):
-        notes.append(f"{where}：关注词 {spec.term!r} 中间有空格，将按整个短语匹配；"
-                     "如果是两个词，请分两行写")
+        notes.append(
+            f"{where}：关注词 {spec.term!r} 中间有空格，将按整个短语匹配；如果是两个词，请分两行写"
+        )
     return spec
 
 
@@ -198,7 +220,9 @@ def parse_file(path: Path, notes: list[str] | None = None) -> list[TermSpec]:
     except FileNotFoundError:
         raise MonitorError(f"{path}：关注词文件不存在") from None
     except UnicodeDecodeError as exc:
-        raise MonitorError(f"{path}：不是 UTF-8 文本（第 {exc.start} 字节：{exc.reason}）") from None
+        raise MonitorError(
+            f"{path}：不是 UTF-8 文本（第 {exc.start} 字节：{exc.reason}）"
+        ) from None
     except OSError as exc:
         raise MonitorError(f"{path}：无法读取（{exc.strerror}）") from None
     return parse_text(text, str(path), notes)
@@ -206,8 +230,9 @@ def parse_file(path: Path, notes: list[str] | None = None) -> list[TermSpec]:
 
 def _quoted(term: str) -> str:
     """The term as a file line writes it: quoted when it would otherwise read as a comment."""
-    if term.startswith("#") or any(term[i] == "#" and term[i - 1].isspace()
-                                   for i in range(1, len(term))):
+    if term.startswith("#") or any(
+        term[i] == "#" and term[i - 1].isspace() for i in range(1, len(term))
+    ):
         return f'"{term}"'
     return term
 
@@ -233,6 +258,7 @@ def format_file(specs: Iterable[TermSpec]) -> str:
 
 # --- the store --------------------------------------------------------------------------
 
+
 def _spec_of(row: Any) -> TermSpec:
     return TermSpec(row.term, row.level, row.category, list(row.exclude or []), row.enabled)
 
@@ -251,39 +277,66 @@ def bump_version(session: Session, now: datetime) -> None:
         row.value, row.updated_at = uuid.uuid4().hex, now
 
 
-def _history(session: Session, term: str, action: str, before: TermSpec | None,
-             after: TermSpec | None, actor: str, now: datetime) -> None:
-    session.add(WatchTermHistory(term=term, action=action,
-                                 before=before.as_dict() if before else None,
-                                 after=after.as_dict() if after else None, actor=actor, at=now))
+def _history(
+    session: Session,
+    term: str,
+    action: str,
+    before: TermSpec | None,
+    after: TermSpec | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    session.add(
+        WatchTermHistory(
+            term=term,
+            action=action,
+            before=before.as_dict() if before else None,
+            after=after.as_dict() if after else None,
+            actor=actor,
+            at=now,
+        )
+    )
 
 
-def _upsert(session: Session, spec: TermSpec, actor: str, now: datetime, action: str,
-            merge: bool = False) -> tuple[str, TermSpec | None, TermSpec]:
+def _upsert(
+    session: Session, spec: TermSpec, actor: str, now: datetime, action: str, merge: bool = False
+) -> tuple[str, TermSpec | None, TermSpec]:
     """Insert or update one term; returns ("add" | "update" | "same", before, after). With
     `merge`, fields the spec was not given keep the stored value."""
     row = session.scalars(select(WatchTerm).where(WatchTerm.term == spec.term)).first()
     if row is None:
-        session.add(WatchTerm(term=spec.term, level=spec.level, category=spec.category,
-                              exclude=list(spec.exclude), enabled=spec.enabled, updated_at=now))
-        _history(session, spec.term, action if action == "import" else "add", None, spec,
-                 actor, now)
+        session.add(
+            WatchTerm(
+                term=spec.term,
+                level=spec.level,
+                category=spec.category,
+                exclude=list(spec.exclude),
+                enabled=spec.enabled,
+                updated_at=now,
+            )
+        )
+        _history(
+            session, spec.term, action if action == "import" else "add", None, spec, actor, now
+        )
         return "add", None, spec
     before = _spec_of(row)
     if merge:
-        spec = TermSpec(spec.term,
-                        spec.level if "level" in spec.given else before.level,
-                        spec.category if "category" in spec.given else before.category,
-                        list(spec.exclude) if "exclude" in spec.given else list(before.exclude),
-                        before.enabled)
+        spec = TermSpec(
+            spec.term,
+            spec.level if "level" in spec.given else before.level,
+            spec.category if "category" in spec.given else before.category,
+            list(spec.exclude) if "exclude" in spec.given else list(before.exclude),
+            before.enabled,
+        )
     elif action == "import":  # the file format has no enabled field: keep the stored one
         spec = TermSpec(spec.term, spec.level, spec.category, list(spec.exclude), before.enabled)
     if before.as_dict() == spec.as_dict():
         return "same", before, before
     row.level, row.category, row.exclude = spec.level, spec.category, list(spec.exclude)
     row.enabled, row.updated_at = spec.enabled, now
-    _history(session, spec.term, action if action == "import" else "update", before, spec,
-             actor, now)
+    _history(
+        session, spec.term, action if action == "import" else "update", before, spec, actor, now
+    )
     return "update", before, spec
 
 
@@ -293,9 +346,15 @@ def changed_fields(before: TermSpec, after: TermSpec) -> list[str]:
     return [name for name in FIELDS if old[name] != new[name]]
 
 
-def add_term(session: Session, term: str, now: datetime, actor: str, level: str | None = None,
-             category: str | None = None,
-             exclude: Iterable[str] | None = None) -> tuple[str, TermSpec]:
+def add_term(
+    session: Session,
+    term: str,
+    now: datetime,
+    actor: str,
+    level: str | None = None,
+    category: str | None = None,
+    exclude: Iterable[str] | None = None,
+) -> tuple[str, TermSpec]:
     """Add a term, or update it when it exists: options not given keep their old value."""
     existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
     if existing is not None:
@@ -311,17 +370,21 @@ def add_term(session: Session, term: str, now: datetime, actor: str, level: str 
     return outcome, spec
 
 
-def set_enabled(session: Session, term: str, enabled: bool, now: datetime,
-                actor: str) -> tuple[str, TermSpec]:
+def set_enabled(
+    session: Session, term: str, enabled: bool, now: datetime, actor: str
+) -> tuple[str, TermSpec]:
     """Switch a term on or off (kept on the list and in the history either way)."""
     from monitor.watchlist.normalize import normalize
 
     existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
     if existing is None:
-        raise NotFound(f"watch term {term.strip()!r} is not on the watchlist "
-                       "(see `opinion-monitor watchlist list`)")
-    wanted = TermSpec(existing.term, existing.level, existing.category, list(existing.exclude),
-                      enabled)
+        raise NotFound(
+            f"watch term {term.strip()!r} is not on the watchlist "
+            "(see `opinion-monitor watchlist list`)"
+        )
+    wanted = TermSpec(
+        existing.term, existing.level, existing.category, list(existing.exclude), enabled
+    )
     outcome, _before, spec = _upsert(session, wanted, actor, now, "update")
     if outcome != "same":
         bump_version(session, now)
@@ -351,12 +414,17 @@ class ImportReport:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"add": len(self.added), "update": len(self.updated), "same": len(self.same),
-                "remove": len(self.removed)}
+        return {
+            "add": len(self.added),
+            "update": len(self.updated),
+            "same": len(self.same),
+            "remove": len(self.removed),
+        }
 
 
-def import_terms(session: Session, specs: list[TermSpec], now: datetime, actor: str,
-                 replace: bool = False) -> ImportReport:
+def import_terms(
+    session: Session, specs: list[TermSpec], now: datetime, actor: str, replace: bool = False
+) -> ImportReport:
     """Add/update every term (in the caller's transaction: all or nothing).
 
     Default (merge): a line changes only the fields it gives; omitted ones keep the stored
@@ -396,8 +464,17 @@ def history(session: Session, limit: int | None = None) -> list[dict[str, Any]]:
     query = select(WatchTermHistory).order_by(WatchTermHistory.id.desc())
     if limit:
         query = query.limit(limit)
-    return [{"at": iso(r.at), "actor": r.actor, "action": r.action, "term": r.term,
-             "before": r.before, "after": r.after} for r in session.scalars(query)]
+    return [
+        {
+            "at": iso(r.at),
+            "actor": r.actor,
+            "action": r.action,
+            "term": r.term,
+            "before": r.before,
+            "after": r.after,
+        }
+        for r in session.scalars(query)
+    ]
 
 
 def seed_watchlist(app: App) -> list[str]:
@@ -411,4 +488,6 @@ def seed_watchlist(app: App) -> list[str]:
         notes: list[str] = []
         specs = parse_file(path, notes)
         report = import_terms(session, specs, app.now(), actor_name())
-    return [f"注意：{note}" for note in notes] + [f"关注词：已从 {path} 导入 {len(report.added)} 个"]
+    return [f"注意：{note}" for note in notes] + [
+        f"关注词：已从 {path} 导入 {len(report.added)} 个"
+    ]

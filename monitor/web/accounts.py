@@ -65,10 +65,10 @@ def add_user(session: Session, name: str, role: str, password: str, now: datetim
 
     name, role = check_name(name), check_role(role)
     if get_user(session, name) is not None:
-        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 "
-                           "`opinion-monitor user passwd`）")
-    user = WebUser(name=name, role=role, password_hash=hash_password(password),
-                   created_at=now, updated_at=now)
+        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `opinion-monitor user passwd`）")
+    user = WebUser(
+        name=name, role=role, password_hash=hash_password(password), created_at=now, updated_at=now
+    )
     session.add(user)
     session.flush()
     return user
@@ -104,9 +104,15 @@ def list_users(session: Session) -> list[dict[str, Any]]:
     from monitor.db.models import WebUser
     from monitor.timeutil import iso
 
-    return [{"name": u.name, "role": u.role, "created_at": iso(u.created_at),
-             "updated_at": iso(u.updated_at)}
-            for u in session.scalars(select(WebUser).order_by(WebUser.name))]
+    return [
+        {
+            "name": u.name,
+            "role": u.role,
+            "created_at": iso(u.created_at),
+            "updated_at": iso(u.updated_at),
+        }
+        for u in session.scalars(select(WebUser).order_by(WebUser.name))
+    ]
 
 
 # a real hash to verify against when the name is unknown, so both answers take as long

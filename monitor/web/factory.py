@@ -49,8 +49,15 @@ def create_app(app: App, secret: bytes, throttle: security.LoginThrottle | None 
     return web
 
 
-_MESSAGES = {400: "请求有误", 403: "没有权限", 404: "页面不存在", 405: "不支持的操作",
-             413: "上传的内容太大", 429: "尝试次数过多，请稍后再试", 500: "服务器出错"}
+_MESSAGES = {
+    400: "请求有误",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的操作",
+    413: "上传的内容太大",
+    429: "尝试次数过多，请稍后再试",
+    500: "服务器出错",
+}
 
 
 def _message(exc: HTTPException) -> str:

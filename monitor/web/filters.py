@@ -10,8 +10,13 @@ from flask import Flask
 from monitor.timeutil import format_local, iso
 
 KIND_ZH = {"reply": "留言", "disclosure": "依申请公开"}
-ALERT_STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败",
-                   "acked": "已确认", "skipped": "已取消"}
+ALERT_STATUS_ZH = {
+    "pending": "待发送",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "acked": "已确认",
+    "skipped": "已取消",
+}
 
 
 def local(moment: datetime | None, seconds: bool = False) -> str:
@@ -33,10 +38,16 @@ def install(web: Flask) -> None:
 
     web.jinja_env.filters.update(local=local, iso=iso, local_input=local_input)
     web.jinja_env.globals.update(
-        STATE_ZH=STATE_ZH, KIND_ZH=KIND_ZH, ALERT_STATUS_ZH=ALERT_STATUS_ZH, LEVEL_ZH=LEVEL_ZH,
-        MILESTONE_ZH=MILESTONE_ZH, MILESTONE_STATE_ZH=MILESTONE_STATE_ZH,
-        EVENT_LEVEL_ZH=EVENT_LEVEL_ZH, ROLE_ZH=ROLE_ZH,
-        csrf_token=security.csrf_token, current_user=security.current_user,
+        STATE_ZH=STATE_ZH,
+        KIND_ZH=KIND_ZH,
+        ALERT_STATUS_ZH=ALERT_STATUS_ZH,
+        LEVEL_ZH=LEVEL_ZH,
+        MILESTONE_ZH=MILESTONE_ZH,
+        MILESTONE_STATE_ZH=MILESTONE_STATE_ZH,
+        EVENT_LEVEL_ZH=EVENT_LEVEL_ZH,
+        ROLE_ZH=ROLE_ZH,
+        csrf_token=security.csrf_token,
+        current_user=security.current_user,
         can_edit=security.can_edit,
     )
 

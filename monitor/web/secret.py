@@ -39,7 +39,9 @@ def read_secret(config: Config) -> bytes:
             path.chmod(0o600)
         value = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
-        raise ConfigError(f"{path}：看板的会话密钥文件不存在（请运行 `opinion-monitor init`）") from None
+        raise ConfigError(
+            f"{path}：看板的会话密钥文件不存在（请运行 `opinion-monitor init`）"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}：无法读取会话密钥：{exc}") from None
     if len(value) < 32:

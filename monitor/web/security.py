@@ -42,8 +42,12 @@ class LoginThrottle:
     Kept in the web process (one process serves the dashboard); a restart forgets it, which
     only gives an attacker one more round of five guesses against an argon2 hash."""
 
-    def __init__(self, failures: int = 5, window: timedelta = timedelta(minutes=5),
-                 wait: timedelta = timedelta(minutes=5)) -> None:
+    def __init__(
+        self,
+        failures: int = 5,
+        window: timedelta = timedelta(minutes=5),
+        wait: timedelta = timedelta(minutes=5),
+    ) -> None:
         self.failures, self.window, self.wait = failures, window, wait
         self._lock = threading.Lock()
         self._failed: dict[str, deque[datetime]] = {}
@@ -100,8 +104,9 @@ def install(flask_app: Flask) -> None:
 
             with flask_app.extensions["om"].session() as db:
                 user = db.get(WebUser, uid)
-                if user is not None and hmac.compare_digest(accounts.session_stamp(user),
-                                                             str(stamp)):
+                if user is not None and hmac.compare_digest(
+                    accounts.session_stamp(user), str(stamp)
+                ):
                     db.expunge(user)
                     g.user = user
                 else:

@@ -28,11 +28,16 @@ def make_server(app: App, host: str, port: int) -> Any:
     web = build(app)
     # forwarded headers are trusted from a proxy on this machine only
     try:
-        return create_server(web, host=host, port=port, threads=4, ident="opinion-monitor",
-                             trusted_proxy="127.0.0.1" if host in ("127.0.0.1", "localhost")
-                             else None,
-                             trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-host"},
-                             clear_untrusted_proxy_headers=True)
+        return create_server(
+            web,
+            host=host,
+            port=port,
+            threads=4,
+            ident="opinion-monitor",
+            trusted_proxy="127.0.0.1" if host in ("127.0.0.1", "localhost") else None,
+            trusted_proxy_headers={"x-forwarded-proto", "x-forwarded-host"},
+            clear_untrusted_proxy_headers=True,
+        )
     except OSError as exc:
         from monitor.errors import MonitorError
 
@@ -63,8 +68,12 @@ def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, st
 def serve_demo(folder: Any, moment: Any, host: str, port: int, out: Any) -> None:
     """`demo --web`: serve until Ctrl+C, after saying where and how to log in."""
     server, password = demo_server(folder, moment, host, port)
-    print(f"\n看板：http://{host}:{server.effective_port}/ 用户名 demo，密码 {password}"
-          f"（页面时间停在演示结束时 {moment:%Y-%m-%d %H:%M}；Ctrl+C 停止）", file=out, flush=True)
+    print(
+        f"\n看板：http://{host}:{server.effective_port}/ 用户名 demo，密码 {password}"
+        f"（页面时间停在演示结束时 {moment:%Y-%m-%d %H:%M}；Ctrl+C 停止）",
+        file=out,
+        flush=True,
+    )
     try:
         server.run()
     except KeyboardInterrupt:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 @dataclass(frozen=True)
 class Entry:
     at: datetime
-    kind: str   # css class: seen | alert | sent | ack | reply | withdrawn | stage | hit
+    kind: str  # css class: seen | alert | sent | ack | reply | withdrawn | stage | hit
     text: str
     planned: bool = False  # a stage still to come
 
@@ -31,25 +31,34 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
     from monitor.db.models import Alert, AlertDelivery, DeadlineStage, WatchHit
     from monitor.watchlist.levels import LEVEL_ZH
 
-    entries = [Entry(message.posted_at, "seen", "群众来信（门户显示的时间）"),
-               Entry(message.first_seen, "seen", f"首次抓取到（来源 {message.source}）")]
+    entries = [
+        Entry(message.posted_at, "seen", "群众来信（门户显示的时间）"),
+        Entry(message.first_seen, "seen", f"首次抓取到（来源 {message.source}）"),
+    ]
     subject = f"message:{message.id}"
     alerts = session.scalars(select(Alert).where(Alert.subject == subject).order_by(Alert.id)).all()
     alerted_stages = {a.stage for a in alerts}
-    for stage in session.scalars(select(DeadlineStage).where(DeadlineStage.message_id == message.id)
-                                 .order_by(DeadlineStage.at)):
+    for stage in session.scalars(
+        select(DeadlineStage)
+        .where(DeadlineStage.message_id == message.id)
+        .order_by(DeadlineStage.at)
+    ):
         if stage.stage in alerted_stages:
             continue  # its alert tells the story
-        label = stage_label("reply_overdue" if stage.stage == "overdue" else "reply_at_risk",
-                            stage.stage)
+        label = stage_label(
+            "reply_overdue" if stage.stage == "overdue" else "reply_at_risk", stage.stage
+        )
         if stage.at > now:
             entries.append(Entry(stage.at, "stage", f"计划提醒：{label}", planned=True))
         elif stage.fired:
             entries.append(Entry(stage.at, "stage", f"提醒阶段：{label}（未单独发送）"))
     deliveries: dict[int, list[Any]] = {}
     if alerts:
-        for d in session.scalars(select(AlertDelivery).where(
-                AlertDelivery.alert_id.in_([a.id for a in alerts])).order_by(AlertDelivery.sent_at)):
+        for d in session.scalars(
+            select(AlertDelivery)
+            .where(AlertDelivery.alert_id.in_([a.id for a in alerts]))
+            .order_by(AlertDelivery.sent_at)
+        ):
             deliveries.setdefault(d.alert_id, []).append(d)
     for alert in alerts:
         label = f"{kind_label(alert.kind)}：{stage_label(alert.kind, alert.stage)}"
@@ -58,18 +67,31 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
         for d in sent:
             entries.append(Entry(d.sent_at, "sent", f"提醒 #{alert.id} 已发送到 {d.channel}"))
         if not sent and alert.sent_at is not None:
-            entries.append(Entry(alert.sent_at, "sent",
-                                 f"提醒 #{alert.id} 已发送到 {alert.channel or '渠道'}"))
+            entries.append(
+                Entry(alert.sent_at, "sent", f"提醒 #{alert.id} 已发送到 {alert.channel or '渠道'}")
+            )
         if alert.status == "failed":
-            entries.append(Entry(alert.next_attempt_at or alert.created_at, "alert",
-                                 f"提醒 #{alert.id} 发送失败：{alert.last_error or ''}"))
+            entries.append(
+                Entry(
+                    alert.next_attempt_at or alert.created_at,
+                    "alert",
+                    f"提醒 #{alert.id} 发送失败：{alert.last_error or ''}",
+                )
+            )
         if alert.status == "acked":
             who = alert.acked_by
             at = alert.acked_at or alert.sent_at or alert.created_at
-            entries.append(Entry(at, "ack", f"提醒 #{alert.id} 已确认" + (f"（{who}）" if who else "")))
+            entries.append(
+                Entry(at, "ack", f"提醒 #{alert.id} 已确认" + (f"（{who}）" if who else ""))
+            )
     for hit in session.scalars(select(WatchHit).where(WatchHit.subject == subject)):
-        entries.append(Entry(hit.found_at, "hit",
-                             f"命中关注词「{hit.term}」（{LEVEL_ZH.get(hit.level, hit.level)}）"))
+        entries.append(
+            Entry(
+                hit.found_at,
+                "hit",
+                f"命中关注词「{hit.term}」（{LEVEL_ZH.get(hit.level, hit.level)}）",
+            )
+        )
     if message.replied_at is not None:
         late = "（逾期回复）" if message.replied_at > message.deadline else ""
         approx = "（门户未给出时间，为发现回复的时间）" if message.replied_at_approx else ""

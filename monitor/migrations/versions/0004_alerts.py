@@ -3,6 +3,7 @@
 Revision ID: 0004
 Revises: 0003
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,8 +19,9 @@ def upgrade() -> None:
     op.create_table(
         "alert_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("alert_id", sa.Integer(), sa.ForeignKey("alerts.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "alert_id", sa.Integer(), sa.ForeignKey("alerts.id", ondelete="CASCADE"), nullable=False
+        ),
         sa.Column("target", sa.String(120), nullable=False),
         sa.Column("channel", sa.String(100), nullable=False),
         sa.Column("sent_at", UTCDateTime(), nullable=False),

@@ -3,6 +3,7 @@
 Revision ID: 0006
 Revises: 0005
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,8 +16,12 @@ depends_on = None
 
 
 def _request_fk() -> sa.Column:
-    return sa.Column("request_id", sa.Integer(),
-                     sa.ForeignKey("disclosure_requests.id", ondelete="CASCADE"), nullable=False)
+    return sa.Column(
+        "request_id",
+        sa.Integer(),
+        sa.ForeignKey("disclosure_requests.id", ondelete="CASCADE"),
+        nullable=False,
+    )
 
 
 def upgrade() -> None:
@@ -48,11 +53,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_disclosure_requests_department", "disclosure_requests", ["department"])
     op.create_index("ix_disclosure_requests_done_at", "disclosure_requests", ["done_at"])
-    op.create_index("ix_disclosure_requests_first_received_at", "disclosure_requests",
-                    ["first_received_at"])
+    op.create_index(
+        "ix_disclosure_requests_first_received_at", "disclosure_requests", ["first_received_at"]
+    )
     op.create_index("ix_disclosure_state_deadline", "disclosure_requests", ["state", "deadline"])
-    op.create_index("ix_disclosure_state_first_warning", "disclosure_requests",
-                    ["state", "first_warning_at"])
+    op.create_index(
+        "ix_disclosure_state_first_warning", "disclosure_requests", ["state", "first_warning_at"]
+    )
     op.create_table(
         "disclosure_history",
         sa.Column("id", sa.Integer(), primary_key=True),

@@ -6,8 +6,19 @@ import importlib
 
 from flask import Flask
 
-PAGES = ("auth", "health", "board", "messages", "watchlist", "events", "alerts", "sources",
-         "calendar", "calendar_notice", "register_pages")
+PAGES = (
+    "auth",
+    "health",
+    "board",
+    "messages",
+    "watchlist",
+    "events",
+    "alerts",
+    "sources",
+    "calendar",
+    "calendar_notice",
+    "register_pages",
+)
 
 
 def register(web: Flask) -> None:

@@ -30,21 +30,44 @@ def index() -> Any:
         if kind:
             query = query.where(Alert.kind == kind)
         total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(db.scalars(query.order_by(Alert.id.desc()).limit(PER_PAGE)
-                               .offset((page - 1) * PER_PAGE)))
+        rows = list(
+            db.scalars(
+                query.order_by(Alert.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+            )
+        )
         subjects = subject_labels(db, rows)
         kinds = sorted(db.scalars(select(Alert.kind).distinct()))
-        alerts = [{"id": a.id, "kind": a.kind, "kind_zh": kind_label(a.kind),
-                   "subject": subjects.get(a.id, a.subject), "stage": stage_label(a.kind, a.stage),
-                   "status": a.status, "channel": a.channel, "created_at": a.created_at,
-                   "sent_at": a.sent_at, "last_error": a.last_error, "crisis": a.crisis,
-                   "acked_by": a.acked_by,
-                   "message_id": int(a.subject.split(":", 1)[1])
-                   if a.subject.startswith("message:") and a.subject.split(":", 1)[1].isdigit()
-                   else None} for a in rows]
-    return render_template("alerts.html", alerts=alerts, status=status, kind=kind, kinds=kinds,
-                           kind_label=kind_label, page=page, total=total,
-                           more=total > page * PER_PAGE)
+        alerts = [
+            {
+                "id": a.id,
+                "kind": a.kind,
+                "kind_zh": kind_label(a.kind),
+                "subject": subjects.get(a.id, a.subject),
+                "stage": stage_label(a.kind, a.stage),
+                "status": a.status,
+                "channel": a.channel,
+                "created_at": a.created_at,
+                "sent_at": a.sent_at,
+                "last_error": a.last_error,
+                "crisis": a.crisis,
+                "acked_by": a.acked_by,
+                "message_id": int(a.subject.split(":", 1)[1])
+                if a.subject.startswith("message:") and a.subject.split(":", 1)[1].isdigit()
+                else None,
+            }
+            for a in rows
+        ]
+    return render_template(
+        "alerts.html",
+        alerts=alerts,
+        status=status,
+        kind=kind,
+        kinds=kinds,
+        kind_label=kind_label,
+        page=page,
+        total=total,
+        more=total > page * PER_PAGE,
+    )
 
 
 @bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])

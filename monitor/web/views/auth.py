@@ -44,8 +44,9 @@ def login() -> Any:
             uid, stamp = user.id, accounts.session_stamp(user)
     if user is None:
         throttle.failed(name, moment)
-        return render_template("login.html", next=request.form.get("next", ""),
-                               error="用户名或密码不正确"), 401
+        return render_template(
+            "login.html", next=request.form.get("next", ""), error="用户名或密码不正确"
+        ), 401
     throttle.succeeded(name)
     session.clear()  # a fresh session (and CSRF token) for the logged-in user
     session.permanent = True

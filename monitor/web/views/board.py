@@ -11,7 +11,7 @@ from monitor import board as core
 from monitor.web.views.common import now, om
 
 bp = Blueprint("board", __name__)
-PER_SECTION = 50   # rows per state on the board (the rest: 更多 → that state's pages)
+PER_SECTION = 50  # rows per state on the board (the rest: 更多 → that state's pages)
 PER_PAGE = 100
 
 
@@ -34,12 +34,16 @@ def problems(db: Any, moment: Any) -> dict[str, Any]:
     from monitor.web.viewmodels import channel_health
 
     app = om()
-    sources = [s for s in source_health(db, app.config, counts=False)
-               if s["enabled"] and not s["healthy"]]
+    sources = [
+        s for s in source_health(db, app.config, counts=False) if s["enabled"] and not s["healthy"]
+    ]
     channels = [c for c in channel_health(db, app) if not c["healthy"]]
     gap = missing_year(app, db, local_date(moment))
-    return {"sources": sources, "channels": channels,
-            "calendar": {"year": gap[0], "provisional": gap[1]} if gap else None}
+    return {
+        "sources": sources,
+        "channels": channels,
+        "calendar": {"year": gap[0], "provisional": gap[1]} if gap else None,
+    }
 
 
 def crisis_clocks(db: Any, moment: Any, active_only: bool = True) -> list[dict[str, Any]]:
@@ -49,8 +53,11 @@ def crisis_clocks(db: Any, moment: Any, active_only: bool = True) -> list[dict[s
     from monitor.db.models import CrisisEvent
     from monitor.web.viewmodels import event_view
 
-    events = db.scalars(select(CrisisEvent).options(selectinload(CrisisEvent.milestones))
-                        .order_by(CrisisEvent.started_at.desc())).all()
+    events = db.scalars(
+        select(CrisisEvent)
+        .options(selectinload(CrisisEvent.milestones))
+        .order_by(CrisisEvent.started_at.desc())
+    ).all()
     views = [event_view(e, moment) for e in events]
     return [v for v in views if v["active"]] if active_only else views
 
@@ -61,8 +68,11 @@ def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[st
 
     if flt.kind == "reply" or flt.source:
         return []
-    rows = [r for r in board_requests(db, moment)
-            if flt.department is None or (r.department or core.NO_DEPARTMENT) == flt.department]
+    rows = [
+        r
+        for r in board_requests(db, moment)
+        if flt.department is None or (r.department or core.NO_DEPARTMENT) == flt.department
+    ]
     docs = [request_document(r, moment, om().calendar) for r in rows[:PER_SECTION]]
     if flt.state:
         docs = [d for d in docs if d["state"] == flt.state]
@@ -80,25 +90,50 @@ def index() -> Any:
     with app.session() as db:
         counts = core.department_counts(db, moment, flt)
         # the department filter offers every department, whichever one is selected
-        all_counts = (counts if flt.department is None else
-                      core.department_counts(db, moment, core.BoardFilter(
-                          source=flt.source, kind=flt.kind)))
+        all_counts = (
+            counts
+            if flt.department is None
+            else core.department_counts(
+                db, moment, core.BoardFilter(source=flt.source, kind=flt.kind)
+            )
+        )
         sections = []
         for state in states:
             total = sum(c[state] for c in counts)
             rows = core.items_in_state(db, moment, flt, state, limit, (page - 1) * limit)
             groups: dict[str, list[dict[str, Any]]] = {}
             for m in rows:
-                groups.setdefault(m.department or core.NO_DEPARTMENT, []).append({
-                    "id": m.id, "title": m.title, "source": m.source, "kind": m.kind,
-                    "deadline": m.deadline, "due_date": m.due_date, "provisional": m.provisional,
-                    "posted_at": m.posted_at,
-                    "left": core.time_left(m.deadline, m.due_date, moment, days)})
-            sections.append({"state": state, "total": total, "groups": groups,
-                             "shown": len(rows), "more": total > (page - 1) * limit + len(rows)})
+                groups.setdefault(m.department or core.NO_DEPARTMENT, []).append(
+                    {
+                        "id": m.id,
+                        "title": m.title,
+                        "source": m.source,
+                        "kind": m.kind,
+                        "deadline": m.deadline,
+                        "due_date": m.due_date,
+                        "provisional": m.provisional,
+                        "posted_at": m.posted_at,
+                        "left": core.time_left(m.deadline, m.due_date, moment, days),
+                    }
+                )
+            sections.append(
+                {
+                    "state": state,
+                    "total": total,
+                    "groups": groups,
+                    "shown": len(rows),
+                    "more": total > (page - 1) * limit + len(rows),
+                }
+            )
         context = {
-            "counts": counts, "sections": sections, "flt": flt, "page": page,
-            "choices": core.filter_choices(all_counts, [s.name for s in app.config.settings.sources]), "problems": problems(db, moment),
+            "counts": counts,
+            "sections": sections,
+            "flt": flt,
+            "page": page,
+            "choices": core.filter_choices(
+                all_counts, [s.name for s in app.config.settings.sources]
+            ),
+            "problems": problems(db, moment),
             "crises": crisis_clocks(db, moment),
             "disclosures": disclosure_rows(db, moment, flt),
             "totals": {s: sum(c[s] for c in counts) for s in core.BOARD_STATES},

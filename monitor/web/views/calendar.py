@@ -21,9 +21,13 @@ def calendar_context() -> dict[str, Any]:
     cal = app.calendar
     with app.session() as db:
         gap = missing_year(app, db, today)
-    return {"years": cal.known_years(), "known_until": cal.known_until(today.year),
-            "next_unknown": cal.next_unknown(today.year), "gap": gap,
-            "holidays_file": str(app.config.holidays_path)}
+    return {
+        "years": cal.known_years(),
+        "known_until": cal.known_until(today.year),
+        "next_unknown": cal.next_unknown(today.year),
+        "gap": gap,
+        "holidays_file": str(app.config.holidays_path),
+    }
 
 
 @bp.route("/calendar")

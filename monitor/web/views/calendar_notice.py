@@ -42,12 +42,21 @@ def preview() -> Any:
     try:
         plan = _plan()
     except (NoticeError, ConfigError) as exc:
-        return render_template("calendar.html", **calendar_context(), text=request.form.get("text", ""),
-                               year=request.form.get("year", ""),
-                               problem=f"未能读取通知（没有写入任何内容）：{_problem(exc)}")
-    return render_template("calendar.html", **calendar_context(), text=request.form.get("text", ""),
-                           year=request.form.get("year", ""), plan=plan,
-                           lines=summary_lines(plan, False))
+        return render_template(
+            "calendar.html",
+            **calendar_context(),
+            text=request.form.get("text", ""),
+            year=request.form.get("year", ""),
+            problem=f"未能读取通知（没有写入任何内容）：{_problem(exc)}",
+        )
+    return render_template(
+        "calendar.html",
+        **calendar_context(),
+        text=request.form.get("text", ""),
+        year=request.form.get("year", ""),
+        plan=plan,
+        lines=summary_lines(plan, False),
+    )
 
 
 @bp.route("/calendar/apply", methods=["POST"])
@@ -65,6 +74,8 @@ def apply() -> Any:
         error(f"未写入：{_problem(exc)}")
         return redirect(url_for("calendar.index"), code=303)
     log.info("holidays %s imported from a notice by %s", plan.year, actor())
-    ok(f"已将 {plan.year} 年的放假安排写入 {plan.path}（新增 {len(plan.added)} 天、删除 "
-       f"{len(plan.removed)} 天）；守护进程下次巡检即按新日历计算")
+    ok(
+        f"已将 {plan.year} 年的放假安排写入 {plan.path}（新增 {len(plan.added)} 天、删除 "
+        f"{len(plan.removed)} 天）；守护进程下次巡检即按新日历计算"
+    )
     return redirect(url_for("calendar.index"), code=303)

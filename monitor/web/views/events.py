@@ -34,8 +34,14 @@ def declare() -> Any:
         if started is None:
             raise MonitorError("请填写事件发生或发现的时间")
         with app.session() as db:
-            event = declare_event(db, request.form.get("title", ""), request.form.get("level", ""),
-                                  started, app.config, now())
+            event = declare_event(
+                db,
+                request.form.get("title", ""),
+                request.form.get("level", ""),
+                started,
+                app.config,
+                now(),
+            )
             event_id, title = event.id, event.title
     except MonitorError as exc:
         error(f"未登记：{exc}")
@@ -53,13 +59,16 @@ def done(event_id: int) -> Any:
     try:
         at = parse_local(request.form.get("at"), "完成时间") or now()
         with om().session() as db:
-            row = mark_milestone_done(db, event_id, name, at, now(),
-                                      correct=request.form.get("correct") == "1")
+            row = mark_milestone_done(
+                db, event_id, name, at, now(), correct=request.form.get("correct") == "1"
+            )
             late = at > row.deadline  # row.done_at is `at` now
     except MonitorError as exc:
         error(f"未标记：{exc}")
         return redirect(url_for("events.index"), code=303)
     log.info("event %s milestone %s marked done by %s", event_id, name, actor())
-    ok(f"事件 #{event_id}「{MILESTONE_ZH.get(name, name)}」已标记完成" +
-       ("（已超时限）" if late else "（在时限内）"))
+    ok(
+        f"事件 #{event_id}「{MILESTONE_ZH.get(name, name)}」已标记完成"
+        + ("（已超时限）" if late else "（在时限内）")
+    )
     return redirect(url_for("events.index") + f"#e{event_id}", code=303)

@@ -25,9 +25,14 @@ def show(message_id: int) -> Any:
             abort(404, description=f"没有编号为 {message_id} 的留言")
         state = _state_at(message, moment)
         context = {
-            "m": message, "state": state, "portal": portal_link(message.url),
-            "left": (core.time_left(message.deadline, message.due_date, moment, app.calendar)
-                     if state in core.BOARD_STATES else None),
+            "m": message,
+            "state": state,
+            "portal": portal_link(message.url),
+            "left": (
+                core.time_left(message.deadline, message.due_date, moment, app.calendar)
+                if state in core.BOARD_STATES
+                else None
+            ),
             "timeline": message_timeline(db, message, moment),
         }
     return render_template("message.html", **context)

@@ -32,8 +32,15 @@ def disclosures() -> Any:
     with app.session() as db:
         rows = list_requests(db, moment, state if state in STATES + ["all"] else None)
         docs = [request_document(r, moment, app.calendar) for r in rows]
-    return render_template("disclosures.html", requests=docs, state=state, STATES=STATES,
-                           DSTATE_ZH=STATE_ZH, OUTCOMES=OUTCOMES, CHANNELS=CHANNELS)
+    return render_template(
+        "disclosures.html",
+        requests=docs,
+        state=state,
+        STATES=STATES,
+        DSTATE_ZH=STATE_ZH,
+        OUTCOMES=OUTCOMES,
+        CHANNELS=CHANNELS,
+    )
 
 
 @bp.route("/disclosures/<int:request_id>")
@@ -50,10 +57,13 @@ def disclosure(request_id: int) -> Any:
     app, moment = om(), now()
     with app.session() as db:
         doc = request_document(get_request(db, request_id), moment, app.calendar)
-        entries = [{"at": h.at, "action": ACTION_ZH.get(h.action, h.action), "actor": h.actor}
-                   for h in history(db, request_id)]
-    return render_template("disclosure.html", r=doc, history=entries, DSTATE_ZH=STATE_ZH,
-                           OUTCOMES=OUTCOMES)
+        entries = [
+            {"at": h.at, "action": ACTION_ZH.get(h.action, h.action), "actor": h.actor}
+            for h in history(db, request_id)
+        ]
+    return render_template(
+        "disclosure.html", r=doc, history=entries, DSTATE_ZH=STATE_ZH, OUTCOMES=OUTCOMES
+    )
 
 
 @bp.route("/disclosures", methods=["POST"])
@@ -63,11 +73,16 @@ def add() -> Any:
     try:
         received = parse_local(request.form.get("received"), "收到时间") or now()
         with om().session() as db:
-            row = add_request(db, _ctx(), request.form.get("title", ""), received,
-                              applicant=request.form.get("applicant") or None,
-                              contact=request.form.get("contact") or None,
-                              channel=request.form.get("channel") or None,
-                              department=request.form.get("department") or None)
+            row = add_request(
+                db,
+                _ctx(),
+                request.form.get("title", ""),
+                received,
+                applicant=request.form.get("applicant") or None,
+                contact=request.form.get("contact") or None,
+                channel=request.form.get("channel") or None,
+                department=request.form.get("department") or None,
+            )
             rid, due = row.id, row.due_date
     except MonitorError as exc:
         error(f"未登记：{exc}")
@@ -87,8 +102,13 @@ def act(request_id: int, action: str) -> Any:
         with om().session() as db:
             ctx = _ctx()
             if action == "correct":
-                core.correct_request(db, ctx, request_id, received=at,
-                                     asked=parse_local(form.get("asked"), "告知补正时间"))
+                core.correct_request(
+                    db,
+                    ctx,
+                    request_id,
+                    received=at,
+                    asked=parse_local(form.get("asked"), "告知补正时间"),
+                )
             elif action == "pause":
                 core.pause_request(db, ctx, request_id, at or ctx.now)
             elif action == "resume":
@@ -107,6 +127,7 @@ def act(request_id: int, action: str) -> Any:
 
 
 # --- reports -------------------------------------------------------------------------------
+
 
 def _period(text: str | None) -> Any:
     from monitor.report.period import parse_period
@@ -151,8 +172,10 @@ def _scoped(css: str) -> str:
         found = re.match(r"^(\s*)([^@{}][^{]*)\{(.*)$", line)
         if found:
             indent, selectors, rest = found.groups()
-            scoped = ", ".join(".report" if s.strip() == "body" else f".report {s.strip()}"
-                               for s in selectors.split(","))
+            scoped = ", ".join(
+                ".report" if s.strip() == "body" else f".report {s.strip()}"
+                for s in selectors.split(",")
+            )
             line = f"{indent}{scoped} {{{rest}"
         out.append(line)
     return "\n".join(out)
@@ -176,16 +199,20 @@ def download() -> Response:
 
             text = io.StringIO()
             write_csv(db, period, min(moment, period.end_utc), text)
-            return Response(text.getvalue().encode("utf-8-sig"), mimetype="text/csv",
-                            headers=headers)
+            return Response(
+                text.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers=headers
+            )
         report = build_report(db, app.config, app.calendar, period, moment)
     if fmt == "xlsx":
         from monitor.report.xlsx import write_xlsx
 
         data = io.BytesIO()
         write_xlsx(report, data)
-        return Response(data.getvalue(), headers=headers, mimetype="application/vnd."
-                        "openxmlformats-officedocument.spreadsheetml.sheet")
+        return Response(
+            data.getvalue(),
+            headers=headers,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
     from monitor.report.html import render_html
 
     return Response(render_html(report), mimetype="text/html", headers=headers)

@@ -26,8 +26,12 @@ def index() -> Any:
         sources = source_health(db, app.config)
         runs = {}
         for s in sources:
-            runs[s["name"]] = db.scalars(select(CrawlRun).where(CrawlRun.source == s["name"])
-                                         .order_by(CrawlRun.id.desc()).limit(1)).first()
+            runs[s["name"]] = db.scalars(
+                select(CrawlRun)
+                .where(CrawlRun.source == s["name"])
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            ).first()
         channels = channel_health(db, app)
     return render_template("sources.html", sources=sources, runs=runs, channels=channels)
 

@@ -27,9 +27,13 @@ def index() -> Any:
     text = request.args.get("text", "")
     with om().session() as db:
         terms = list_terms(db)
-        context = {"terms": terms, "history": history(db, 100), "text": text,
-                   "trial": _try(db, text) if text.strip() else None,
-                   "edit": request.args.get("edit", "")}
+        context = {
+            "terms": terms,
+            "history": history(db, 100),
+            "text": text,
+            "trial": _try(db, text) if text.strip() else None,
+            "edit": request.args.get("edit", ""),
+        }
     return render_template("watchlist.html", **context)
 
 
@@ -46,8 +50,13 @@ def _try(db: Any, text: str) -> dict[str, Any]:
         start = view.find(spec.term)
         while start >= 0:
             if matcher.excluded(view, spec.term, start):
-                excluded.append({"term": spec.term, "phrase": _covering(view, spec, start),
-                                 "context": view[max(0, start - 8): start + len(spec.term) + 8]})
+                excluded.append(
+                    {
+                        "term": spec.term,
+                        "phrase": _covering(view, spec, start),
+                        "context": view[max(0, start - 8) : start + len(spec.term) + 8],
+                    }
+                )
             start = view.find(spec.term, start + 1)
     return {"hits": hits, "excluded": excluded}
 
@@ -57,7 +66,10 @@ def _covering(view: str, spec: Any, start: int) -> str:
     for phrase in spec.exclude:
         offset = phrase.find(spec.term)
         while offset >= 0:
-            if start - offset >= 0 and view[start - offset: start - offset + len(phrase)] == phrase:
+            if (
+                start - offset >= 0
+                and view[start - offset : start - offset + len(phrase)] == phrase
+            ):
                 return str(phrase)
             offset = phrase.find(spec.term, offset + 1)
     return ""
@@ -71,10 +83,15 @@ def save() -> Any:
     term = request.form.get("term", "")
     try:
         with om().session() as db:
-            outcome, spec = add_term(db, term, now(), actor(),
-                                     level=request.form.get("level") or None,
-                                     category=request.form.get("category", ""),
-                                     exclude=_lines(request.form.get("exclude", "")))
+            outcome, spec = add_term(
+                db,
+                term,
+                now(),
+                actor(),
+                level=request.form.get("level") or None,
+                category=request.form.get("category", ""),
+                exclude=_lines(request.form.get("exclude", "")),
+            )
     except MonitorError as exc:
         error(f"未保存：{exc}")
         return redirect(url_for("watchlist.index"), code=303)
@@ -127,9 +144,11 @@ def import_() -> Any:
         error(f"未导入（没有任何改动）：{exc}")
         return redirect(url_for("watchlist.index"), code=303)
     counts = report.counts
-    ok(f"已导入 {name}（{'替换' if replace else '合并'}）：新增 {counts['add']} 个，更新 "
-       f"{counts['update']} 个，未变 {counts['same']} 个" +
-       (f"，删除 {counts['remove']} 个" if replace else ""))
+    ok(
+        f"已导入 {name}（{'替换' if replace else '合并'}）：新增 {counts['add']} 个，更新 "
+        f"{counts['update']} 个，未变 {counts['same']} 个"
+        + (f"，删除 {counts['remove']} 个" if replace else "")
+    )
     return redirect(url_for("watchlist.index"), code=303)
 
 
@@ -139,5 +158,8 @@ def export() -> Response:
 
     with om().session() as db:
         body = format_file(list_terms(db))
-    return Response(body, mimetype="text/plain",
-                    headers={"Content-Disposition": "attachment; filename=watchlist.txt"})
+    return Response(
+        body,
+        mimetype="text/plain",
+        headers={"Content-Disposition": "attachment; filename=watchlist.txt"},
+    )
