@@ -23,6 +23,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
+from alerts.status import ALERT_STATUS_ZH as ALERT_STATUS_ZH
+from alerts.status import AlertStatus as AlertStatus
 from monitor.db.models import Alert
 
 # ---------------------------------------------------------------------------------------
@@ -325,22 +327,6 @@ def payload(alert: Alert, cls: type[P]) -> P:
 
 # ---------------------------------------------------------------------------------------
 # statuses
-
-
-class AlertStatus(StrEnum):
-    label: str
-
-    def __new__(cls, code: str, label: str) -> Self:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
-
-    PENDING = ("pending", "待发送")
-    SENT = ("sent", "已发送")
-    FAILED = ("failed", "发送失败")
-    ACKED = ("acked", "已确认")
-    SKIPPED = ("skipped", "已取消")
 
 
 DELIVERED = (AlertStatus.SENT.value, AlertStatus.ACKED.value)  # a person got (or silenced) it

@@ -6,15 +6,8 @@ from datetime import date, datetime
 
 import click
 
+from alerts.status import ALERT_STATUS_ZH
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
-
-STATUS_ZH = {
-    "pending": "待发送",
-    "sent": "已发送",
-    "failed": "发送失败",
-    "acked": "已确认",
-    "skipped": "已取消",
-}
 
 
 def register(main: click.Group) -> None:
@@ -136,7 +129,7 @@ def alerts() -> None:
 @click.option(
     "--status",
     "status_filter",
-    type=click.Choice(sorted(STATUS_ZH)),
+    type=click.Choice(sorted(ALERT_STATUS_ZH)),
     default=None,
     help="只看这个状态的提醒。",
 )
@@ -182,7 +175,7 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
                 kind_label(a.kind),
                 subjects.get(a.id, a.subject),
                 stage_label(a.kind, a.stage),
-                STATUS_ZH.get(a.status, a.status),
+                ALERT_STATUS_ZH.get(a.status, a.status),
                 a.channel or "",
                 format_local(a.created_at),
                 format_local(a.sent_at),

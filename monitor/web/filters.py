@@ -7,16 +7,10 @@ from typing import Any
 
 from flask import Flask
 
+from alerts.status import ALERT_STATUS_ZH
 from monitor.timeutil import format_local, iso
 
 KIND_ZH = {"reply": "留言", "disclosure": "依申请公开"}
-ALERT_STATUS_ZH = {
-    "pending": "待发送",
-    "sent": "已发送",
-    "failed": "发送失败",
-    "acked": "已确认",
-    "skipped": "已取消",
-}
 
 
 def local(moment: datetime | None, seconds: bool = False) -> str:
