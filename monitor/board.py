@@ -36,7 +36,7 @@ def state_condition(state: str, now: datetime) -> ColumnElement[bool]:
             Message.deadline > now,
             or_(Message.first_warning_at.is_(None), Message.first_warning_at > now),
         )
-    raise ValueError(f"not an active state: {state!r}")
+    raise ValueError(f"不是办理中的状态：{state!r}")
 
 
 def state_case(now: datetime) -> Any:

@@ -110,7 +110,7 @@ def extended_deadline(
     """Disclosure requests (依申请公开): one extension of at most `max_extension` working days,
     counted from the original due date."""
     if not 1 <= extension_days <= max_extension:
-        raise ValueError(f"an extension is 1 to {max_extension} working days, not {extension_days}")
+        raise ValueError(f"延期应为 1 至 {max_extension} 个工作日，而不是 {extension_days}")
     due, unknown = calendar.add_working_days(original_due, extension_days, provisional=True)
     return Deadline(due_date=due, deadline=end_of_day(due), provisional=unknown)
 

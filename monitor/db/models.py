@@ -35,7 +35,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r} reached the database; convert to UTC first")
+            raise ValueError(f"写入数据库的时间缺少时区：{value!r}（应先转换为 UTC）")
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
