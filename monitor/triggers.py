@@ -102,11 +102,10 @@ class WindowedIntervalTrigger(BaseTrigger):
         jitter: int | None = None,
     ) -> None:
         if interval <= timedelta(0):
-            raise ValueError("the interval must be positive")
+            raise ValueError("间隔必须大于零")
         if window_end <= window_start:
             raise ValueError(
-                f"crawl window {window_start:%H:%M}-{window_end:%H:%M}: "
-                "the end must be after the start"
+                f"抓取时段 {window_start:%H:%M}-{window_end:%H:%M}：结束时间必须晚于开始时间"
             )
         self.interval = interval
         self.window_start = window_start
@@ -165,7 +164,7 @@ class SweepTrigger(BaseTrigger):
 
     def __init__(self, interval: timedelta, start: datetime, timezone: ZoneInfo = SHANGHAI) -> None:
         if interval <= timedelta(0):
-            raise ValueError("the interval must be positive")
+            raise ValueError("间隔必须大于零")
         self.interval = interval
         self.start = start
         self.timezone = timezone

@@ -166,7 +166,7 @@ class SamplePortal:
     @property
     def base_url(self) -> str:
         if self._server is None:
-            raise RuntimeError("the sample portal is not started")
+            raise RuntimeError("样例门户尚未启动")
         host, port = self._server.server_address[:2]
         assert isinstance(host, str)  # an AF_INET server
         return f"http://{host}:{port}"

@@ -90,7 +90,7 @@ def disclosure_deadline(
     Completed pauses add their working days; a pause still running adds nothing yet (the
     register shows the request as paused). `extension_days` (0 = none) moves it on."""
     if not 0 <= extension_days <= MAX_EXTENSION:
-        raise ValueError(f"an extension is 1 to {MAX_EXTENSION} working days, not {extension_days}")
+        raise ValueError(f"延期应为 1 至 {MAX_EXTENSION} 个工作日，而不是 {extension_days}")
     base = working_day_deadline(received, working_days, calendar, receipt_on_rest_day)
     extra = extension_days + sum(
         paused_working_days(p.paused_on, p.resumed_on, calendar)
