@@ -1,7 +1,7 @@
 """Where monitor.toml is, and the little the calendar commands need from it, read without
 validating the whole file.
 
-`calendar due` and `calendar is-workday` must answer in a fraction of a second (README:
+`calendar due` and `calendar is-workday` must answer in a fraction of a second (docs/figures.md:
 Figures). Validating all of monitor.toml costs pydantic's import (~0.2 s) and is not needed
 to count working days: these commands read `[rules.reply] receipt_on_rest_day` (checked
 here, with the same file-and-key message) and the holidays.toml beside the file. Every

@@ -1,5 +1,5 @@
-"""README "Setting up a deployment", followed literally in a fresh folder: the commands and
-TOML blocks are read from the README itself (only /etc/opinion-monitor and
+"""docs/deployment.md "Setting up a deployment", followed literally in a fresh folder: the commands and
+TOML blocks are read from that page itself (only /etc/opinion-monitor and
 /var/lib/opinion-monitor become folders under tmp_path, and the copied profiles point at the
 sample portal, as step 3 says to point them at your site)."""
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def walkthrough() -> tuple[str, list[str]]:
     """The section's text and its ```toml blocks, in order."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
     section = readme.split("## Setting up a deployment", 1)[1].split("\n## ", 1)[0]
     blocks = [textwrap.dedent(b) for b in re.findall(r"```toml\n(.*?)```", section, re.S)]
     return section, blocks

@@ -197,13 +197,13 @@ def run_daemon(
         if not any(source.enabled for source in config.settings.sources):
             log.warning(
                 "%s: no enabled [[sources]]: only declared crises are tracked "
-                "(README: Setting up a deployment)",
+                "(docs/deployment.md: Setting up a deployment)",
                 config.path,
             )
         if not config.settings.channels:
             log.warning(
                 "%s: no [channels.NAME]: alerts and the daily summary cannot be "
-                "delivered (README: Setting up a deployment)",
+                "delivered (docs/deployment.md: Setting up a deployment)",
                 config.path,
             )
         app = App(config)

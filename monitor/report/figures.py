@@ -2,7 +2,7 @@
 never by loading every row: the annual report over 100,000 messages is a handful of
 aggregate queries (benchmarks/report.py).
 
-Counting rules (口径), as the README states them:
+Counting rules (口径), as docs/disclosure-and-reports.md states them:
 - a message or request belongs to the period it was received in (来信/收到时间, Asia/Shanghai);
 - its outcome is taken as of the period's end, or now for a period still running (`as_of`):
   replied on time / replied late (by the reply's own time against its deadline), still open,
