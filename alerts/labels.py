@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, ids_of, kind_label, payload
 from alerts.render import clean
 from monitor.db.models import DisclosureRequest, Message, Milestone
+from monitor.deadlines import MILESTONE_ZH
 from monitor.timeutil import format_local
-from monitor.tracking import MILESTONE_ZH
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

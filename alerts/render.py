@@ -24,8 +24,8 @@ from alerts.outbox import (
     kind_heading,
     payload,
 )
+from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.timeutil import format_local
-from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.watchlist.levels import (
     LEVEL_ZH as WATCH_LEVEL_ZH,  # one wording for watch levels everywhere
 )

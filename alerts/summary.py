@@ -30,10 +30,9 @@ from alerts.render import (
     md,
     safe_url,
 )
-from monitor.deadlines import ACTIVE_STATE_VALUES
+from monitor.deadlines import ACTIVE_STATE_VALUES, EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.texttable import table
 from monitor.timeutil import format_local, iso, parse_iso, start_of_day
-from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

@@ -12,11 +12,9 @@ from sqlalchemy.orm import Session
 from monitor.calendar import WorkCalendar
 from monitor.config import Config, ReplyRule
 from monitor.db.models import CrisisEvent, DeadlineStage, Message, Milestone
-from monitor.deadlines import (  # noqa: F401  (the crisis vocabulary is re-exported)
+from monitor.deadlines import (
     ACTIVE_STATES,
-    EVENT_LEVEL_ZH,
     EVENT_LEVELS,
-    MILESTONE_ZH,
     MILESTONES,
     MessageState,
     clock_stages,

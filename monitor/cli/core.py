@@ -108,7 +108,7 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     click.echo(table(["名称", "类型", "状态"], rows, wrap=[2]) if rows else "  （未配置）")
     click.echo("\n留言状态：")
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
-    from monitor.disclosure.register import STATE_ZH as DISCLOSURE_STATE_ZH
+    from monitor.disclosure.deadlines import STATE_ZH as DISCLOSURE_STATE_ZH
 
     counts = [f"{DISCLOSURE_STATE_ZH.get(k, k)} {v} 件" for k, v in doc["disclosures"].items() if v]
     click.echo("\n依申请公开：" + ("，".join(counts) or "无"))

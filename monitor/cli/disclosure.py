@@ -48,7 +48,8 @@ def _context(state: Any, now: datetime | None) -> Any:
 
 
 def _report(request: Any, ctx: Any, as_json: bool, headline: str) -> None:
-    from monitor.disclosure.register import STATE_ZH, request_document
+    from monitor.disclosure.deadlines import STATE_ZH
+    from monitor.disclosure.register import request_document
 
     doc = request_document(request, ctx.now, ctx.calendar)
     if as_json:
@@ -248,7 +249,8 @@ def list_cmd(
     as_json: bool,
 ) -> None:
     """依申请公开申请，答复期限最近的在前。"""
-    from monitor.disclosure.register import STATE_ZH, list_requests, request_document
+    from monitor.disclosure.deadlines import STATE_ZH
+    from monitor.disclosure.register import list_requests, request_document
     from monitor.timeutil import format_local, parse_iso
 
     app, ctx = _context(state, now)

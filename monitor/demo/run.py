@@ -36,12 +36,13 @@ from monitor.app import App
 from monitor.config import load_config
 from monitor.daemon import CRAWL_WORKERS, DaemonJobs, build_jobs, setup_logging
 from monitor.db.models import Alert, DisclosureRequest, Message, Milestone, NewsItem
+from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.disclosure.register import Context, add_request
 from monitor.errors import MonitorError
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
-from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH, declare_event, mark_milestone_done
+from monitor.tracking import declare_event, mark_milestone_done
 
 if TYPE_CHECKING:
     from monitor.app import App

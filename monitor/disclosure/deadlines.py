@@ -38,6 +38,17 @@ class DisclosureState(StrEnum):
     REPLIED_LATE = "replied_late"
 
 
+# the labels a person reads (CLI, dashboard)
+STATE_ZH = {
+    "open": "办理中",
+    "at_risk": "临期",
+    "overdue": "超期",
+    "paused": "征求意见中（暂停计时）",
+    "correcting": "待补正（暂停计时）",
+    "replied": "已按时答复",
+    "replied_late": "逾期答复",
+}
+
 ACTIVE = (DisclosureState.OPEN, DisclosureState.AT_RISK, DisclosureState.OVERDUE)
 ACTIVE_VALUES = [s.value for s in ACTIVE]
 WAITING = (DisclosureState.PAUSED, DisclosureState.CORRECTING)  # not done, clock stopped

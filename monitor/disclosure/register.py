@@ -47,15 +47,6 @@ if TYPE_CHECKING:
 CLOCK_SKEW = timedelta(minutes=10)
 CORRECTION_STAGE = "correction"
 
-STATE_ZH = {
-    "open": "办理中",
-    "at_risk": "临期",
-    "overdue": "超期",
-    "paused": "征求意见中（暂停计时）",
-    "correcting": "待补正（暂停计时）",
-    "replied": "已按时答复",
-    "replied_late": "逾期答复",
-}
 STATES = [s.value for s in DisclosureState]
 ACTION_ZH = {
     "add": "登记",

@@ -11,13 +11,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+# one wording for levels and milestones everywhere
+from monitor.deadlines import EVENT_LEVEL_ZH as LEVEL_ZH
+from monitor.deadlines import MILESTONE_ZH
 from monitor.report.charts import FONT, punctuality_bars, trend_lines
 from monitor.report.figures import Report, Timeliness
 from monitor.timeutil import format_local
-
-# one wording for levels and milestones everywhere
-from monitor.tracking import EVENT_LEVEL_ZH as LEVEL_ZH
-from monitor.tracking import MILESTONE_ZH
 from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH
 
 REPORT_CSS = f"""

@@ -8,7 +8,11 @@ from typing import Any
 from flask import Flask
 
 from alerts.status import ALERT_STATUS_ZH
+from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_STATE_ZH, MILESTONE_ZH, STATE_ZH
 from monitor.timeutil import format_local, iso
+from monitor.watchlist.levels import LEVEL_ZH
+from monitor.web import security
+from monitor.web.accounts import ROLE_ZH
 
 KIND_ZH = {"reply": "留言", "disclosure": "依申请公开"}
 
@@ -23,13 +27,6 @@ def local_input(moment: datetime | None) -> str:
 
 
 def install(web: Flask) -> None:
-    from monitor.cli.core import STATE_ZH  # the CLI's labels: one wording everywhere
-    from monitor.cli.events import MILESTONE_STATE_ZH
-    from monitor.tracking import EVENT_LEVEL_ZH, MILESTONE_ZH
-    from monitor.watchlist.levels import LEVEL_ZH
-    from monitor.web import security
-    from monitor.web.accounts import ROLE_ZH
-
     web.jinja_env.filters.update(local=local, iso=iso, local_input=local_input)
     web.jinja_env.globals.update(
         STATE_ZH=STATE_ZH,

@@ -53,7 +53,8 @@ def declare() -> Any:
 
 @bp.route("/events/<int:event_id>/done", methods=["POST"])
 def done(event_id: int) -> Any:
-    from monitor.tracking import MILESTONE_ZH, mark_milestone_done
+    from monitor.deadlines import MILESTONE_ZH
+    from monitor.tracking import mark_milestone_done
 
     name = request.form.get("milestone", "")
     try:

@@ -24,8 +24,8 @@ def _ctx() -> Any:
 
 @bp.route("/disclosures")
 def disclosures() -> Any:
-    from monitor.disclosure.deadlines import CHANNELS, OUTCOMES
-    from monitor.disclosure.register import STATE_ZH, STATES, list_requests, request_document
+    from monitor.disclosure.deadlines import CHANNELS, OUTCOMES, STATE_ZH
+    from monitor.disclosure.register import STATES, list_requests, request_document
 
     app, moment = om(), now()
     state = request.args.get("state") or None
@@ -45,10 +45,9 @@ def disclosures() -> Any:
 
 @bp.route("/disclosures/<int:request_id>")
 def disclosure(request_id: int) -> Any:
-    from monitor.disclosure.deadlines import OUTCOMES
+    from monitor.disclosure.deadlines import OUTCOMES, STATE_ZH
     from monitor.disclosure.register import (
         ACTION_ZH,
-        STATE_ZH,
         get_request,
         history,
         request_document,
