@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -132,11 +132,14 @@ class SourceConfig(_Strict):
 
 
 class ChannelSettings(BaseModel):
-    """`[channels.NAME]`: `kind` picks the channel type; each type's own model (beside its
-    class in alerts/channels/, found through alerts.channels.registry) checks the rest."""
+    """`[channels.NAME]` as the core sees it: `kind` names the channel type and `fallback`
+    another channel (a route, checked here like [routing]); the other keys are the type's, kept
+    as written, and checked by the type itself when the channel is built (alerts/channels/) or
+    when a caller passes the types' check to `load_config` (the CLI does)."""
 
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
     kind: str
+    fallback: str | None = None
 
 
 class Routing(_Strict):
@@ -360,56 +363,34 @@ def _message_zh(kind: str, ctx: dict[str, Any], message: str) -> str:
         return f"{words} {bound}"
     if kind == "too_short":
         return f"至少要有 {ctx.get('min_length', 1)} 项"
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return 'kind 应为 "wecom" 或 "email"'
     return message
 
 
-def parse_settings(raw: dict[str, Any], path: Path) -> Settings:
+# A check of a part of the file that another package owns (the channel types check their
+# own [channels.NAME] keys): it reads the raw document and returns its problems worded like
+# describe_error's, so that every problem of the file is reported at once.
+FileCheck = Callable[[Mapping[str, Any]], list[str]]
+
+
+def parse_settings(raw: dict[str, Any], path: Path, checks: Sequence[FileCheck] = ()) -> Settings:
     problems: list[str] = []
     settings = None
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         problems = [describe_error(e) for e in exc.errors()]
-    channels = raw.get("channels")
-    typed, channel_problems = _typed_channels(channels if isinstance(channels, dict) else {})
-    problems += channel_problems
+    for check in checks:
+        problems += check(raw)
     if problems or settings is None:
+        # a key both checks look at (a channel's fallback) is reported once
+        problems = list(dict.fromkeys(problems))
         raise ConfigError(f"{path}: " + f"\n{path}: ".join(problems))
-    return settings.model_copy(update={"channels": typed}) if typed else settings
+    return settings
 
 
-def _typed_channels(channels: dict[str, Any]) -> tuple[dict[str, ChannelSettings], list[str]]:
-    """Each `[channels.NAME]` validated by its kind's own model (alerts/channels/<kind>.py);
-    entries without a usable `kind` are reported by the first pass."""
-    if not channels:
-        return {}, []
-    from alerts.channels.registry import channel_types
-
-    types = channel_types()
-    typed: dict[str, ChannelSettings] = {}
-    problems = []
-    for name, body in channels.items():
-        if not isinstance(body, dict) or not isinstance(body.get("kind"), str):
-            continue
-        notifier = types.get(body["kind"])
-        if notifier is None:
-            problems.append(
-                f"键 'channels.{name}.kind' = {body['kind']!r}：应为以下之一："
-                f"{'、'.join(sorted(types))}"
-            )
-            continue
-        model = notifier.settings_model
-        try:
-            typed[name] = model.model_validate(body)
-        except ValidationError as exc:
-            problems += [describe_error(e, ("channels", name), model) for e in exc.errors()]
-    return typed, problems
-
-
-def load_config(path: Path) -> Config:
-    """Read and validate `path`. Every problem is a ConfigError naming file and key."""
+def load_config(path: Path, checks: Sequence[FileCheck] = ()) -> Config:
+    """Read and validate `path`. Every problem is a ConfigError naming file and key; `checks`
+    add the problems of sections other packages own (see FileCheck)."""
     if path.is_dir():
         raise ConfigError(f"{path}: 是文件夹；--config 应指向 monitor.toml 文件本身")
     if not path.exists():
@@ -425,7 +406,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     except OSError as exc:
         raise ConfigError(f"{path}: 无法读取：{exc.strerror}") from None
-    settings = parse_settings(raw, path)
+    settings = parse_settings(raw, path, checks)
     names = [s.name for s in settings.sources]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
@@ -437,8 +418,8 @@ def load_config(path: Path) -> Config:
                     f"{path}: {route_key}：没有名为 {channel!r} 的渠道"
                     f"（已定义：{', '.join(settings.channels) or '无'}）"
                 )
-    for name, settings_of_channel in settings.channels.items():
-        fallback = getattr(settings_of_channel, "fallback", None)
+    for name, section in settings.channels.items():
+        fallback = section.fallback
         if fallback is not None and (fallback == name or fallback not in settings.channels):
             raise ConfigError(
                 f"{path}: channels.{name}.fallback = {fallback!r}：应为另一个渠道的名称"

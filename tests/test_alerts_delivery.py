@@ -205,6 +205,29 @@ def test_a_fallback_must_name_another_channel(make_app) -> None:
         )
 
 
+def test_a_channel_section_its_type_refuses_is_broken_when_built(make_app) -> None:
+    """Without the CLI's start-up check the core keeps [channels.NAME] as written; the channel
+    type reads it when the channel is built: that channel is broken (naming the key), the
+    others work, and load_config with the types' check refuses the file as the CLI does."""
+    from alerts.channels import build_channels
+    from alerts.channels.registry import config_problems
+    from monitor.config import load_config
+    from monitor.errors import ConfigError
+
+    app = make_app(
+        '[channels.mail]\nkind = "email"\nto = "a@b.c"\n'
+        '[channels.office]\nkind = "wecom"\nwebhook = "http://127.0.0.1:9/x"\n'
+    )
+    channels = build_channels(app.config)
+    assert channels["mail"].broken == (
+        "channels.mail 配置错误：缺少必填的键 'channels.mail.smtp'；"
+        "键 'channels.mail.to' = 'a@b.c'：应为列表 [...]"
+    )
+    assert channels["office"].broken is None
+    with pytest.raises(ConfigError, match=r"缺少必填的键 'channels\.mail\.smtp'"):
+        load_config(app.config.path, checks=[config_problems])
+
+
 def test_a_very_long_title_is_cut_in_alerts_subjects_and_the_summary(
     make_app, wecom: FakeWecom, smtp: SmtpSink, timing: SimulatedTiming
 ) -> None:

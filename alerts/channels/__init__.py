@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, cast
 
 from alerts.channels.base import (
@@ -14,6 +15,8 @@ from alerts.channels.base import (
     SystemTiming,
     Timing,
 )
+from alerts.channels.registry import channel_types, read_section
+from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from monitor.config import ChannelSettings, Config
@@ -39,15 +42,17 @@ def build_channel(name: str, config: Config, timing: Timing | None = None) -> No
     """The channel `name` of the config. A channel that cannot work as configured (a missing
     or malformed secret, a bad SMTP URL) comes back marked broken, never raises: its alerts go
     to its fallback and the rest of the monitor goes on."""
-    from alerts.channels.registry import channel_types
-    from monitor.errors import ConfigError
-
-    settings = _settings(name, config)
+    section = _settings(name, config)
     timing = timing or SystemTiming()
-    channel_type = channel_types()[settings.kind]  # the config was validated against these
+    # the type reads its own keys here (the CLI checked them at start-up already)
+    settings, problems = read_section(name, section.model_dump())
+    if settings is None:
+        return BrokenChannel(
+            name, section.kind, f"channels.{name} 配置错误：{'；'.join(problems)}", timing
+        )
     try:
         # every channel type is built as (name, its settings, timing, source=the file)
-        notifier: Notifier = cast(Any, channel_type)(
+        notifier: Notifier = cast(Any, channel_types()[settings.kind])(
             name, settings, timing, source=str(config.path)
         )
     except ConfigError as exc:
@@ -64,8 +69,6 @@ def _chinese(exc: Exception, name: str) -> str:
 
 
 def _settings(name: str, config: Config) -> ChannelSettings:
-    from monitor.errors import ConfigError
-
     settings = config.settings.channels.get(name)
     if settings is None:
         known = "、".join(config.settings.channels) or "无"
@@ -87,14 +90,10 @@ def channel_problems(config: Config) -> dict[str, str]:
 def usable_channels(config: Config) -> list[str]:
     """At daemon start: log one line per broken channel (its key and reason, never the secret)
     and return the usable ones; a ConfigError only when channels exist and none is usable."""
-    import logging
-
-    from monitor.errors import ConfigError
-
     log = logging.getLogger("alerts.channels")
     problems = channel_problems(config)
     for name, reason in problems.items():
-        fallback = getattr(config.settings.channels[name], "fallback", None)
+        fallback = config.settings.channels[name].fallback
         where = f"its alerts go to {fallback!r}" if fallback else "it has no fallback"
         log.error("channel %r is broken: %s; %s", name, reason, where)
     usable = [name for name in config.settings.channels if name not in problems]
@@ -105,8 +104,6 @@ def usable_channels(config: Config) -> list[str]:
 
 def check_channel_secret(name: str, config: Config) -> None:
     """`alerts test NAME` on a channel that cannot work: one Chinese line (exit 2)."""
-    from monitor.errors import ConfigError
-
     notifier = build_channel(name, config)
     if notifier.broken:
         raise ConfigError(

@@ -164,11 +164,11 @@ def _cut_bytes(line: str, limit: int) -> list[str]:
 
 
 class ChannelConfig(ChannelSettings):
-    """Base of every channel type's settings model: unknown keys are errors. `fallback`: the
-    channel that gets this channel's alerts, once, while this one is broken or keeps failing."""
+    """Base of every channel type's settings model: unknown keys are errors. `fallback` (the
+    channel that gets this channel's alerts, once, while this one is broken or keeps failing)
+    comes from the core's ChannelSettings, which checks that it names another channel."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    fallback: str | None = None
 
 
 # kind → channel class; filled as the channel modules are imported (see registry.py)

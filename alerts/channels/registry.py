@@ -1,13 +1,20 @@
 """Channel types by `kind`. Every module in this package that defines a `Notifier` subclass
 with a `kind` is a channel type: adding one is adding one file (its class and its settings
-model side by side, as Apprise keeps each service)."""
+model side by side, as Apprise keeps each service). Each type checks its own
+`[channels.NAME]` keys: when the channel is built, and for `load_config` (`config_problems`),
+so the core's config reads those sections without knowing any channel type."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
+from typing import Any
 
-from alerts.channels.base import CHANNEL_TYPES, Notifier
+from pydantic import ValidationError
+
+from alerts.channels.base import CHANNEL_TYPES, ChannelConfig, Notifier
+from monitor.config import describe_error
 
 _NOT_CHANNELS = {"base", "registry"}
 
@@ -20,3 +27,37 @@ def channel_types() -> dict[str, type[Notifier]]:
         if module.name not in _NOT_CHANNELS and not module.name.startswith("_"):
             importlib.import_module(f"{package.__name__}.{module.name}")
     return dict(CHANNEL_TYPES)
+
+
+def read_section(name: str, body: Mapping[str, Any]) -> tuple[ChannelConfig | None, list[str]]:
+    """`[channels.NAME]` read by its kind's own model: (the settings, no problems), or (None,
+    what is wrong in monitor.toml's words). A missing or unusable `kind` is the core's to
+    report (ChannelSettings): (None, [])."""
+    kind = body.get("kind")
+    if not isinstance(kind, str):
+        return None, []
+    types = channel_types()
+    if kind not in types:
+        return None, [
+            f"键 'channels.{name}.kind' = {kind!r}：应为以下之一：{'、'.join(sorted(types))}"
+        ]
+    model = types[kind].settings_model
+    try:
+        return model.model_validate(dict(body)), []
+    except ValidationError as exc:
+        return None, [describe_error(e, ("channels", name), model) for e in exc.errors()]
+
+
+def config_problems(raw: Mapping[str, Any]) -> list[str]:
+    """Every `[channels.NAME]` of a monitor.toml document checked by its type: the check the
+    CLI passes to `monitor.config.load_config`, so a bad channel section is reported (with the
+    file's other problems) before any command runs."""
+    channels = raw.get("channels")
+    if not isinstance(channels, dict):
+        return []
+    return [
+        problem
+        for name, body in channels.items()
+        if isinstance(body, dict)
+        for problem in read_section(name, body)[1]
+    ]

@@ -31,13 +31,15 @@ class State:
         self._app: App | None = None
 
     def config(self, required: bool = True) -> Config:
+        from alerts.channels.registry import config_problems
         from monitor.config import Config, Settings, config_path, load_config
 
         path = config_path(self.config_option)
         if not required and self.config_option is None and not path.exists():
             # calendar commands work without a deployment: package calendar, default rules
             return Config(path.resolve(), Settings())
-        return load_config(path)
+        # the channel types check their own [channels.NAME] keys, with the file's other problems
+        return load_config(path, checks=[config_problems])
 
     def calendar_settings(self) -> Any:
         """What the calendar commands need, without validating the whole file (fast)."""

@@ -22,7 +22,7 @@ def register(main: click.Group) -> None:
 @pass_state
 def init(state) -> None:
     """创建数据库（执行迁移）及缺少的配置文件。"""
-    from monitor.config import config_path, load_config
+    from monitor.config import config_path
     from monitor.db.engine import make_engine, safe_url, upgrade
 
     path = config_path(state.config_option)
@@ -33,7 +33,7 @@ def init(state) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text((TEMPLATES / name).read_text(encoding="utf-8"), encoding="utf-8")
             created.append(str(target))
-    config = load_config(path)
+    config = state.config()
     engine = make_engine(config.database_url)
     migrated = upgrade(engine)
     from monitor.web.secret import ensure_secret, secret_path
