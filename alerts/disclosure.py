@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts.masking import mask, mask_name
+from alerts.outbox import AlertKind
 from alerts.render import NO_DEPARTMENT, Item, clock
 from monitor.timeutil import format_local
 
@@ -26,7 +27,7 @@ def disclosure_item(alert: Any, request: Any, now: datetime) -> Item:
     fields.append(("收到时间", format_local(request.first_received_at)))
     if request.corrected_at is not None:
         fields.append(("补正后收到", format_local(request.corrected_at)))
-    if alert.kind == "disclosure_correction":
+    if alert.kind == AlertKind.DISCLOSURE_CORRECTION:
         fields += [
             ("补正告知最迟", f"{request.correction_due.isoformat()} 24:00"),
             ("说明", "申请内容不明确的，须在今日内一次性告知申请人补正；逾期不得再要求补正"),

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = ["kind_label", "stage_label", "subject_labels"]
+CRISIS_CLOCK_KINDS = (AlertKind.CRISIS_AT_RISK, AlertKind.CRISIS_OVERDUE)  # 超时, not 超期
 _UNIT_ZH = {"wd": "个工作日", "d": "天", "h": "小时", "m": "分钟", "s": "秒"}
 _THRESHOLD = re.compile(r"^(\d+)(wd|d|h|m|s)$")
 SUBJECT_WIDTH = 24  # characters of a title shown in the table
@@ -34,7 +35,7 @@ def stage_label(kind: str, stage: str) -> str:
     if stage == "correction":
         return "补正告知今日截止"
     if stage == "overdue":
-        return "已超时" if kind.startswith("crisis_") else "已超期"
+        return "已超时" if kind in CRISIS_CLOCK_KINDS else "已超期"
     if stage == "resolved":
         return "已回复"
     if stage == "watch":

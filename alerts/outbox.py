@@ -3,9 +3,9 @@ headed, hurried and routed), what an alert is about (`Subject`, the `prefix:id` 
 `alerts.subject`), what data it carries (typed payloads), its statuses, and the one function
 that puts alerts in the outbox (`enqueue`, insert-or-ignore on (subject, stage)).
 
-Adding a kind is one change here: a member of `AlertKind` (its code, label, heading, urgency,
-route class and what makes it lapse), plus, if it carries data, a payload class named in the
-member. Producers build `NewAlert`s (or a `new_alerts_select` for set-based sweeps) and call
+Adding a kind is one change here: a member of `AlertKind` (a `KindSpec`: its code, label,
+heading, urgency, route class, what makes it lapse, leadership copy), plus, if it carries data,
+a payload class named in the member. Producers build `NewAlert`s (or a `new_alerts_select` for set-based sweeps) and call
 `enqueue`; the dispatcher, the renderer, `alerts list` and the demo read the enum.
 """
 
@@ -134,162 +134,157 @@ P = TypeVar("P", bound=Payload)
 # the kinds
 
 
-class AlertKind(StrEnum):
-    """Every kind of alert (DESIGN §7). A member is (code, label, heading, urgency, route,
-    lapse, leadership copy, payload class). Add a kind by adding a member here."""
+@dataclass(frozen=True)
+class KindSpec:
+    """Everything a kind of alert is, by name: one `AlertKind` member's value."""
 
+    code: str  # stored in alerts.kind and shown in --json
     label: str  # short Chinese name (tables, the demo narration)
     heading: str  # the message heading, 【…】
     urgency: Urgency
     route: RouteClass
+    lapse: Lapse = Lapse.NEVER
+    leadership: bool = False  # also copied to [routing] leadership
+    payload_type: type[Payload] = NoPayload  # the data it carries (NoPayload: its subject's row)
+
+
+class AlertKind(StrEnum):
+    """Every kind of alert (DESIGN §7), each member a `KindSpec`; the member's value is its
+    code (`AlertKind("reply_overdue")`, `.value`), its fields are read as `AlertKind.X.label`
+    and so on. Add a kind by adding a member here."""
+
+    _value_: str
+    label: str
+    heading: str
+    urgency: Urgency
+    route: RouteClass
     lapse: Lapse
-    leadership: bool  # also copied to [routing] leadership
+    leadership: bool
     payload_type: type[Payload]
 
-    def __new__(
-        cls,
-        code: str,
-        label: str,
-        heading: str,
-        urgency: Urgency,
-        route: RouteClass,
-        lapse: Lapse = Lapse.NEVER,
-        leadership: bool = False,
-        payload_type: type[Payload] = NoPayload,
-    ) -> Self:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label, member.heading, member.urgency, member.route = label, heading, urgency, route
-        member.lapse, member.leadership, member.payload_type = lapse, leadership, payload_type
+    def __new__(cls, spec: KindSpec) -> Self:
+        member = str.__new__(cls, spec.code)
+        member._value_ = spec.code
+        member.label, member.heading = spec.label, spec.heading
+        member.urgency, member.route, member.lapse = spec.urgency, spec.route, spec.lapse
+        member.leadership, member.payload_type = spec.leadership, spec.payload_type
         return member
 
-    REPLY_AT_RISK = (
-        "reply_at_risk",
-        "临期提醒",
-        "【临期提醒】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.SUBJECT_SETTLED,
+    REPLY_AT_RISK = KindSpec(
+        code="reply_at_risk",
+        label="临期提醒",
+        heading="【临期提醒】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
     )
-    REPLY_OVERDUE = (
-        "reply_overdue",
-        "超期提醒",
-        "【超期提醒】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.SUBJECT_SETTLED,
-        True,
+    REPLY_OVERDUE = KindSpec(
+        code="reply_overdue",
+        label="超期提醒",
+        heading="【超期提醒】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
+        leadership=True,
     )
-    REPLY_RESOLVED = (
-        "reply_resolved",
-        "已回复",
-        "【已回复】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.NO_WARNING_SENT,
+    REPLY_RESOLVED = KindSpec(
+        code="reply_resolved",
+        label="已回复",
+        heading="【已回复】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.NO_WARNING_SENT,
     )
-    CRISIS_AT_RISK = (
-        "crisis_at_risk",
-        "突发临期",
-        "【舆情事件临期】",
-        Urgency.URGENT,
-        RouteClass.CRISIS,
-        Lapse.SUBJECT_SETTLED,
+    CRISIS_AT_RISK = KindSpec(
+        code="crisis_at_risk",
+        label="突发临期",
+        heading="【舆情事件临期】",
+        urgency=Urgency.URGENT,
+        route=RouteClass.CRISIS,
+        lapse=Lapse.SUBJECT_SETTLED,
     )
-    CRISIS_OVERDUE = (
-        "crisis_overdue",
-        "突发超时",
-        "【舆情事件超时】",
-        Urgency.URGENT,
-        RouteClass.CRISIS,
-        Lapse.SUBJECT_SETTLED,
+    CRISIS_OVERDUE = KindSpec(
+        code="crisis_overdue",
+        label="突发超时",
+        heading="【舆情事件超时】",
+        urgency=Urgency.URGENT,
+        route=RouteClass.CRISIS,
+        lapse=Lapse.SUBJECT_SETTLED,
     )
-    WATCH_HIT = (
-        "watch_hit",
-        "关注词",
-        "【舆情关注】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.NEVER,
-        False,
-        WatchPayload,
+    WATCH_HIT = KindSpec(
+        code="watch_hit",
+        label="关注词",
+        heading="【舆情关注】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=WatchPayload,
     )
-    POSSIBLE_CRISIS = (
-        "possible_crisis",
-        "疑似突发",
-        "【疑似舆情事件】",
-        Urgency.URGENT,
-        RouteClass.CRISIS,
-        Lapse.NEVER,
-        False,
-        WatchPayload,
+    POSSIBLE_CRISIS = KindSpec(
+        code="possible_crisis",
+        label="疑似突发",
+        heading="【疑似舆情事件】",
+        urgency=Urgency.URGENT,
+        route=RouteClass.CRISIS,
+        payload_type=WatchPayload,
     )
-    SOURCE_UNHEALTHY = (
-        "source_unhealthy",
-        "数据源异常",
-        "【数据源异常】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.NEVER,
-        False,
-        SourcePayload,
+    SOURCE_UNHEALTHY = KindSpec(
+        code="source_unhealthy",
+        label="数据源异常",
+        heading="【数据源异常】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=SourcePayload,
     )
-    CALENDAR_MISSING = (
-        "calendar_missing",
-        "日历缺失",
-        "【节假日安排缺失】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.NEVER,
-        False,
-        CalendarPayload,
+    CALENDAR_MISSING = KindSpec(
+        code="calendar_missing",
+        label="日历缺失",
+        heading="【节假日安排缺失】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=CalendarPayload,
     )
-    CALENDAR_KNOWN = (
-        "calendar_known",
-        "日历已更新",
-        "【节假日安排已生效】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.NEVER,
-        False,
-        CalendarKnownPayload,
+    CALENDAR_KNOWN = KindSpec(
+        code="calendar_known",
+        label="日历已更新",
+        heading="【节假日安排已生效】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=CalendarKnownPayload,
     )
-    DAILY_SUMMARY = (
-        "daily_summary",
-        "每日汇总",
-        "【每日超期汇总】",
-        Urgency.ALWAYS,
-        RouteClass.SUMMARY,
-        Lapse.NEVER,
-        False,
-        SummaryPayload,
+    DAILY_SUMMARY = KindSpec(
+        code="daily_summary",
+        label="每日汇总",
+        heading="【每日超期汇总】",
+        urgency=Urgency.ALWAYS,
+        route=RouteClass.SUMMARY,
+        payload_type=SummaryPayload,
     )
-    # 依申请公开 (DESIGN §12); the register produces them
-    DISCLOSURE_AT_RISK = (
-        "disclosure_at_risk",
-        "依申请公开临期",
-        "【依申请公开临期】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.SUBJECT_SETTLED,
+    # 依申请公开 (DESIGN §12)
+    DISCLOSURE_AT_RISK = KindSpec(
+        code="disclosure_at_risk",
+        label="依申请公开临期",
+        heading="【依申请公开临期】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
     )
-    DISCLOSURE_OVERDUE = (
-        "disclosure_overdue",
-        "依申请公开超期",
-        "【依申请公开超期】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.SUBJECT_SETTLED,
-        True,
+    DISCLOSURE_OVERDUE = KindSpec(
+        code="disclosure_overdue",
+        label="依申请公开超期",
+        heading="【依申请公开超期】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
+        leadership=True,
     )
     # the 7th working day after receipt: the last day to send a request back for 补正 (art. 30)
-    DISCLOSURE_CORRECTION = (
-        "disclosure_correction",
-        "补正告知截止",
-        "【补正告知今日截止】",
-        Urgency.NORMAL,
-        RouteClass.DEPARTMENT,
-        Lapse.SUBJECT_SETTLED,
+    DISCLOSURE_CORRECTION = KindSpec(
+        code="disclosure_correction",
+        label="补正告知截止",
+        heading="【补正告知今日截止】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
     )
     # new kinds go here
 

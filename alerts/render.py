@@ -167,7 +167,7 @@ def message_item(alert: Any, message: Any, now: datetime, public_url: str | None
     due = f"{message.due_date.isoformat()} 24:00"
     if message.provisional:
         due += "（暂按周末推算，节假日安排待补充）"
-    if alert.kind == "reply_resolved":
+    if alert.kind == AlertKind.REPLY_RESOLVED:
         when = format_local(message.replied_at)
         verdict = "按时" if message.state == "replied" else "逾期"
         fields += [("截止", due), ("回复时间", f"{when}（{verdict}）")]

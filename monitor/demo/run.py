@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from alerts.channels.base import Timing
 from alerts.dispatcher import channels_for
 from alerts.labels import stage_label
-from alerts.outbox import kind_label
+from alerts.outbox import AlertKind, kind_label
 from monitor import seeding
 from monitor.app import App
 from monitor.config import load_config
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from monitor.daemon import JobSpec
 
 MARKER = ".opinion-monitor-demo"
+WATCH_KINDS = (AlertKind.WATCH_HIT, AlertKind.POSSIBLE_CRISIS)
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DEMO_JOB_KINDS = ("crawl", "sweep", "dispatch", "summary", "calendar")  # all but the heartbeat
 START = datetime(2026, 9, 24, 7, 0, tzinfo=SHANGHAI)
@@ -615,18 +616,18 @@ class Demo:
             m = session.get(Message, int(ident))
             if m is None:
                 return f"{label}　 {alert.subject}"
-            if alert.kind == "reply_at_risk":
+            if alert.kind == AlertKind.REPLY_AT_RISK:
                 left = stage_label(alert.kind, alert.stage)  # 今天到期 / 还剩2个工作日
                 return (
                     f"{label} 「{m.title}」{m.department or ''}：{left}，"
                     f"期限 {m.due_date.isoformat()} 24:00"
                 )
-            if alert.kind == "reply_overdue":
+            if alert.kind == AlertKind.REPLY_OVERDUE:
                 return f"{label}　　 「{m.title}」{m.department or ''}：已超过答复期限 {m.due_date.isoformat()}"
-            if alert.kind == "reply_resolved":
+            if alert.kind == AlertKind.REPLY_RESOLVED:
                 how = "按时" if m.state == "replied" else "逾期"
                 return f"{label}　 「{m.title}」已{how}回复，提醒解除"
-            if alert.kind in ("watch_hit", "possible_crisis"):
+            if alert.kind in WATCH_KINDS:
                 terms = (
                     "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
                 )
@@ -634,12 +635,12 @@ class Demo:
         if kind_of == "disclosure" and ident.isdigit():
             request = session.get(DisclosureRequest, int(ident))
             if request is not None:
-                if alert.kind == "disclosure_correction":
+                if alert.kind == AlertKind.DISCLOSURE_CORRECTION:
                     return (
                         f"{label}　 「{request.title}」{request.department or ''}：今天是补正告知的"
                         f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}"
                     )
-                if alert.kind == "disclosure_overdue":
+                if alert.kind == AlertKind.DISCLOSURE_OVERDUE:
                     return f"{label}　 「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
                 return (
                     f"{label}　 「{request.title}」{request.department or ''}："
@@ -649,7 +650,7 @@ class Demo:
             ms = session.get(Milestone, int(ident))
             if ms is not None:
                 what = MILESTONE_ZH.get(ms.name, ms.name)
-                if alert.kind == "crisis_overdue":
+                if alert.kind == AlertKind.CRISIS_OVERDUE:
                     return (
                         f"{label}　 「{ms.event.title}」{what}已超时"
                         f"（时限 {format_local(ms.deadline)[5:]}）"
@@ -658,7 +659,7 @@ class Demo:
                     f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
                     f"（时限 {format_local(ms.deadline)[5:]}）"
                 )
-        if alert.kind == "daily_summary":
+        if alert.kind == AlertKind.DAILY_SUMMARY:
             overdue = (
                 session.scalar(
                     select(func.count()).select_from(Message).where(Message.state == "overdue")
@@ -666,7 +667,7 @@ class Demo:
                 or 0
             )
             return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
-        if alert.kind in ("watch_hit", "possible_crisis"):
+        if alert.kind in WATCH_KINDS:
             listed = data.get("terms")
             terms_text = "、".join(listed) if isinstance(listed, list) else ""
             extra = f"，{data.get('spread')} 家媒体转载" if data.get("spread") else ""

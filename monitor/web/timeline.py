@@ -10,6 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.labels import kind_label, stage_label
+from alerts.outbox import AlertKind, AlertStatus, Subject
+from monitor.db.models import Alert, AlertDelivery, DeadlineStage, WatchHit
+from monitor.watchlist.levels import LEVEL_ZH
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -27,15 +32,11 @@ def portal_link(url: str | None) -> str | None:
 
 
 def message_timeline(session: Session, message: Any, now: datetime) -> list[Entry]:
-    from alerts.labels import kind_label, stage_label
-    from monitor.db.models import Alert, AlertDelivery, DeadlineStage, WatchHit
-    from monitor.watchlist.levels import LEVEL_ZH
-
     entries = [
         Entry(message.posted_at, "seen", "群众来信（门户显示的时间）"),
         Entry(message.first_seen, "seen", f"首次抓取到（来源 {message.source}）"),
     ]
-    subject = f"message:{message.id}"
+    subject = str(Subject.message(message.id))
     alerts = session.scalars(select(Alert).where(Alert.subject == subject).order_by(Alert.id)).all()
     alerted_stages = {a.stage for a in alerts}
     for stage in session.scalars(
@@ -45,9 +46,8 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
     ):
         if stage.stage in alerted_stages:
             continue  # its alert tells the story
-        label = stage_label(
-            "reply_overdue" if stage.stage == "overdue" else "reply_at_risk", stage.stage
-        )
+        kind = AlertKind.REPLY_OVERDUE if stage.stage == "overdue" else AlertKind.REPLY_AT_RISK
+        label = stage_label(kind, stage.stage)
         if stage.at > now:
             entries.append(Entry(stage.at, "stage", f"计划提醒：{label}", planned=True))
         elif stage.fired:
@@ -70,7 +70,7 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
             entries.append(
                 Entry(alert.sent_at, "sent", f"提醒 #{alert.id} 已发送到 {alert.channel or '渠道'}")
             )
-        if alert.status == "failed":
+        if alert.status == AlertStatus.FAILED:
             entries.append(
                 Entry(
                     alert.next_attempt_at or alert.created_at,
@@ -78,7 +78,7 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
                     f"提醒 #{alert.id} 发送失败：{alert.last_error or ''}",
                 )
             )
-        if alert.status == "acked":
+        if alert.status == AlertStatus.ACKED:
             who = alert.acked_by
             at = alert.acked_at or alert.sent_at or alert.created_at
             entries.append(
