@@ -18,10 +18,11 @@ from enum import Enum, StrEnum
 from typing import Any, ClassVar, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import String, cast, literal, null
+from sqlalchemy import String, cast, exists, literal, null, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.selectable import Exists
 
 from alerts.status import ALERT_STATUS_ZH as ALERT_STATUS_ZH
 from alerts.status import AlertStatus as AlertStatus
@@ -414,6 +415,24 @@ def ids_of(subjects: Iterable[str], kind: SubjectKind) -> list[int]:
 
 
 # ---------------------------------------------------------------------------------------
+# what the outbox already holds (producers ask before they add)
+
+
+def acked(subject: Subject | ColumnElement[str]) -> Exists:
+    """Someone acknowledged an alert about `subject`, which silences its other reminders: an
+    EXISTS for a set-based producer's WHERE (`subject` an SQL expression, see Subject.sql), or
+    for `session.scalar(select(acked(subject)))`."""
+    text = str(subject) if isinstance(subject, Subject) else subject
+    return exists().where(Alert.subject == text, Alert.status == AlertStatus.ACKED.value)
+
+
+def queued(session: Session, subject: Subject, stage: str) -> bool:
+    """An alert about `subject` at `stage` is in the outbox already, whatever became of it."""
+    found = exists().where(Alert.subject == str(subject), Alert.stage == stage)
+    return bool(session.scalar(select(found)))
+
+
+# ---------------------------------------------------------------------------------------
 # the one way into the outbox
 
 
@@ -464,7 +483,6 @@ def new_alerts_select(
 ) -> Select[Any]:
     """A SELECT of new alert rows for `enqueue` (kind/subject/stage/crisis/department are SQL
     expressions or constants); chain `.join(...)` / `.where(...)` onto it."""
-    from sqlalchemy import select
 
     def expr(value: Any) -> Any:
         if isinstance(value, AlertKind):

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from monitor.app import App, fixed_clock
 from monitor.db.models import Message, WatchHit
 from monitor.sweep import sweep
+from monitor.sweep.watch import spread_within
 from monitor.timeutil import parse_iso
-from monitor.watchlist.scan import spread_within
 from monitor.watchlist.terms import add_term
 from tests.conftest import add_watched_message, ingest, reprint, setup_terms, watch_alerts
 

@@ -216,14 +216,16 @@ class DaemonJobs:
     def calendar_check(self) -> None:
         """Once a day (and at start-up): log how far the working-day calendar reaches and
         enqueue the calendar_missing alert (once per day) when a year the deadlines need is
-        unknown. The rule lives in alerts.steps, which the sweep also runs."""
-        from alerts.steps import calendar_missing_alerts, missing_year
+        unknown. The rule lives in monitor.calendar_coverage; the reminder is the sweep's own
+        step (monitor.sweep.calendar)."""
+        from monitor.calendar_coverage import missing_year
+        from monitor.sweep.calendar import missing_alerts
 
         now = self.app.now()
         today = local_date(now, self.app.config.zone)
         with self.app.session() as session:
-            found = missing_year(self.app, session, today)
-            queued = calendar_missing_alerts(session, self.app, now)
+            found = missing_year(session, self.app.calendar, today)
+            queued = missing_alerts(session, self.app, now)
         if found is None:
             log.info("calendar: known until %d", self.app.calendar.known_until(today.year))
         else:

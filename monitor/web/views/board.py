@@ -28,7 +28,7 @@ def _filter() -> core.BoardFilter:
 
 def problems(db: Any, moment: Any) -> dict[str, Any]:
     """Unhealthy sources, broken channels and calendar gaps, for the top of every board."""
-    from alerts.steps import missing_year
+    from monitor.calendar_coverage import missing_year
     from monitor.status import source_health
     from monitor.timeutil import local_date
     from monitor.web.viewmodels import channel_health
@@ -38,7 +38,7 @@ def problems(db: Any, moment: Any) -> dict[str, Any]:
         s for s in source_health(db, app.config, counts=False) if s["enabled"] and not s["healthy"]
     ]
     channels = [c for c in channel_health(db, app) if not c["healthy"]]
-    gap = missing_year(app, db, local_date(moment))
+    gap = missing_year(db, app.calendar, local_date(moment))
     return {
         "sources": sources,
         "channels": channels,

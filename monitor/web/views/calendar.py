@@ -13,14 +13,14 @@ bp = Blueprint("calendar", __name__)
 
 
 def calendar_context() -> dict[str, Any]:
-    from alerts.steps import missing_year
+    from monitor.calendar_coverage import missing_year
     from monitor.timeutil import local_date
 
     app = om()
     today = local_date(now())
     cal = app.calendar
     with app.session() as db:
-        gap = missing_year(app, db, today)
+        gap = missing_year(db, cal, today)
     return {
         "years": cal.known_years(),
         "known_until": cal.known_until(today.year),

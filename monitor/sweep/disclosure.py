@@ -1,5 +1,5 @@
-"""Sweep steps for 依申请公开 requests (appended to monitor.sweep.STEPS), set-based like the
-message steps: a few UPDATE and INSERT … SELECT statements whatever the number of requests.
+"""依申请公开 requests in the sweep, set-based like the message steps: a few UPDATE and
+INSERT … SELECT statements whatever the number of requests.
 
 Alert subject `disclosure:<id>`; stages `2wd@YYYYMMDD`, `1wd@…` (disclosure_at_risk),
 `overdue@…` (disclosure_overdue) and `correction` (disclosure_correction: today is the last
@@ -12,20 +12,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, exists, false, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, selectinload
 from sqlalchemy.sql import ColumnElement
 
-from alerts.outbox import (
-    AlertKind,
-    AlertStatus,
-    Subject,
-    SubjectKind,
-    enqueue,
-    new_alerts_select,
-)
-from monitor.db.models import Alert, DisclosureRequest, DisclosureStage
-from monitor.disclosure.deadlines import ACTIVE_VALUES, DisclosureState
-from monitor.disclosure.register import CORRECTION_STAGE
+from alerts.outbox import AlertKind, Subject, SubjectKind, acked, enqueue, new_alerts_select
+from monitor.db import rowcount
+from monitor.db.models import DisclosureRequest, DisclosureStage
+from monitor.disclosure.deadlines import ACTIVE_VALUES, OPEN_VALUES, DisclosureState
+from monitor.disclosure.register import CORRECTION_STAGE, Context, schedule
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -34,11 +28,6 @@ if TYPE_CHECKING:
 def recheck_provisional(session: Session, app: App, now: datetime) -> int:
     """Provisional due dates (through a year the calendar does not know) are recomputed on
     every sweep: once holidays.toml gains the year they become firm. Few rows."""
-    from sqlalchemy.orm import selectinload
-
-    from monitor.disclosure.deadlines import OPEN_VALUES
-    from monitor.disclosure.register import Context, schedule
-
     ctx = Context(app.config, app.calendar, now, actor="sweep")
     count = 0
     query = (
@@ -52,26 +41,30 @@ def recheck_provisional(session: Session, app: App, now: datetime) -> int:
     return count
 
 
-def disclosure_states(session: Session, app: App, now: datetime) -> int:
+def request_states(session: Session, app: App, now: datetime) -> int:
     """open → at_risk → overdue by the stored deadline and first-warning instants."""
-    overdue = session.execute(
-        update(DisclosureRequest)
-        .where(
-            DisclosureRequest.state.in_(
-                [DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]
-            ),
-            DisclosureRequest.deadline <= now,
+    overdue = rowcount(
+        session.execute(
+            update(DisclosureRequest)
+            .where(
+                DisclosureRequest.state.in_(
+                    [DisclosureState.OPEN.value, DisclosureState.AT_RISK.value]
+                ),
+                DisclosureRequest.deadline <= now,
+            )
+            .values(state=DisclosureState.OVERDUE.value, updated_at=now)
         )
-        .values(state=DisclosureState.OVERDUE.value, updated_at=now)
-    ).rowcount  # type: ignore[attr-defined]
-    at_risk = session.execute(
-        update(DisclosureRequest)
-        .where(
-            DisclosureRequest.state == DisclosureState.OPEN.value,
-            DisclosureRequest.first_warning_at <= now,
+    )
+    at_risk = rowcount(
+        session.execute(
+            update(DisclosureRequest)
+            .where(
+                DisclosureRequest.state == DisclosureState.OPEN.value,
+                DisclosureRequest.first_warning_at <= now,
+            )
+            .values(state=DisclosureState.AT_RISK.value, updated_at=now)
         )
-        .values(state=DisclosureState.AT_RISK.value, updated_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    )
     return (overdue or 0) + (at_risk or 0)
 
 
@@ -85,7 +78,7 @@ def _due(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
+def stage_alerts(session: Session, app: App, now: datetime) -> int:
     """Due stages → alerts (only the newest reached deadline stage of a request: one first
     seen overdue sends one alert, not three), then the stages are marked fired."""
     subject = Subject.sql(SubjectKind.DISCLOSURE, DisclosureRequest.id)
@@ -96,7 +89,6 @@ def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
         later.at > DisclosureStage.at,
         later.at <= now,
     )
-    acked = exists().where(and_(Alert.subject == subject, Alert.status == AlertStatus.ACKED.value))
     kind = case(
         (DisclosureStage.stage == CORRECTION_STAGE, AlertKind.DISCLOSURE_CORRECTION.value),
         (DisclosureStage.stage.like("overdue%"), AlertKind.DISCLOSURE_OVERDUE.value),
@@ -109,7 +101,7 @@ def disclosure_alerts(session: Session, app: App, now: datetime) -> int:
         .join(DisclosureRequest, DisclosureRequest.id == DisclosureStage.request_id)
         .where(
             _due(now),
-            ~acked,
+            ~acked(subject),
             # the 补正 reminder only on its day: a request first swept later is not told
             # a limit that has already passed
             (
