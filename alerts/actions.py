@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from alerts.dispatcher import DispatchResult, dispatch, targets
+from alerts.dispatch import DispatchResult, dispatch
+from alerts.dispatch.routing import targets
 from alerts.outbox import DELIVERED, AlertStatus
 from alerts.summary import enqueue_summary, summary_subject
 from monitor.db import rowcount

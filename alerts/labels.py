@@ -7,12 +7,9 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, ids_of, kind_label, payload
+from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, kind_label, payload
 from alerts.render import clean
-from monitor.db.models import DisclosureRequest, Message, Milestone
+from alerts.subjects import SubjectRows, load_subjects
 from monitor.deadlines import MILESTONE_ZH
 from monitor.timeutil import format_local
 
@@ -72,65 +69,21 @@ def _clip(text: str, width: int = SUBJECT_WIDTH) -> str:
 def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
     the source, the calendar year, the summary's day (titles masked and clipped)."""
-    subjects = [a.subject for a in alerts]
-    message_ids, milestone_ids = (
-        ids_of(subjects, SubjectKind.MESSAGE),
-        ids_of(subjects, SubjectKind.MILESTONE),
-    )
-    titles = (
-        dict(
-            session.execute(
-                select(Message.id, Message.title).where(Message.id.in_(message_ids))
-            ).all()
-        )
-        if message_ids
-        else {}
-    )
-    milestones = (
-        {
-            m.id: m
-            for m in session.scalars(
-                select(Milestone)
-                .where(Milestone.id.in_(milestone_ids))
-                .options(selectinload(Milestone.event))
-            )
-        }
-        if milestone_ids
-        else {}
-    )
-    request_ids = ids_of(subjects, SubjectKind.DISCLOSURE)
-    requests = (
-        dict(
-            session.execute(
-                select(DisclosureRequest.id, DisclosureRequest.title).where(
-                    DisclosureRequest.id.in_(request_ids)
-                )
-            ).all()
-        )
-        if request_ids
-        else {}
-    )
-    return {
-        alert.id: _subject_label(alert, titles, milestones, requests) or alert.subject
-        for alert in alerts
-    }
+    rows = load_subjects(session, [a.subject for a in alerts])
+    return {alert.id: _subject_label(alert, rows) or alert.subject for alert in alerts}
 
 
-def _subject_label(
-    alert: Any,
-    titles: dict[int, str],
-    milestones: dict[int, Any],
-    requests: dict[int, str] | None = None,
-) -> str | None:
+def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
     subject = Subject.parse(alert.subject)
     if subject is None:
         return None
     key, number = subject.key, subject.id
     if subject.kind is SubjectKind.MESSAGE and number is not None:
-        title = titles.get(number) or _payload_title(alert)
+        message = rows.messages.get(number)
+        title = (message.title if message is not None else None) or _payload_title(alert)
         return _clip(title) if title else f"留言 #{key}"
-    if subject.kind is SubjectKind.MILESTONE and number is not None and number in milestones:
-        ms = milestones[number]
+    if subject.kind is SubjectKind.MILESTONE and number is not None and number in rows.milestones:
+        ms = rows.milestones[number]
         return f"{_clip(ms.event.title, SUBJECT_WIDTH - 8)}·{MILESTONE_ZH.get(ms.name, ms.name)}"
     if subject.kind is SubjectKind.NEWS_CLUSTER:
         title = _payload_title(alert)
@@ -142,7 +95,8 @@ def _subject_label(
     if subject.kind is SubjectKind.SUMMARY:
         return f"{key} 汇总"
     if subject.kind is SubjectKind.DISCLOSURE:
-        title = (requests or {}).get(number or 0)
+        request = rows.requests.get(number or 0)
+        title = request.title if request is not None else None
         return f"依申请公开·{_clip(title, SUBJECT_WIDTH - 6)}" if title else f"依申请公开 #{key}"
     return None
 

@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 import alerts.render as render  # noqa: E402
 from alerts.channels import SimulatedTiming  # noqa: E402
 from alerts.channels.wecom import WecomNotifier  # noqa: E402
-from alerts.dispatcher import dispatch  # noqa: E402
+from alerts.dispatch import dispatch  # noqa: E402
 from alerts.render import Outgoing  # noqa: E402
 from monitor.app import App, fixed_clock  # noqa: E402
 from monitor.config import load_config  # noqa: E402

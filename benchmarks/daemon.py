@@ -70,7 +70,7 @@ def main() -> None:
     import psutil
     from sqlalchemy import select
 
-    from alerts.dispatcher import channels_for
+    from alerts.dispatch import channels_for
     from monitor.app import App
     from monitor.config import load_config
     from monitor.daemon import DaemonJobs, build_jobs, setup_logging

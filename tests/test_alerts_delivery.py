@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from alerts.channels import SimulatedTiming, build_channels
-from alerts.dispatcher import dispatch, release_dead_claims
+from alerts.dispatch import dispatch
+from alerts.dispatch.claims import release_dead_claims
 from monitor.cli import main
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from alerts.dispatcher import dispatch, next_opening
+from alerts.dispatch import dispatch
+from alerts.dispatch.hours import next_opening
 from monitor.app import App, fixed_clock
 from monitor.db.models import Alert, AlertDelivery, Message, Source
 from monitor.demo.sinks import FakeWecom, SmtpSink
@@ -381,13 +382,13 @@ def test_acked_subject_gets_no_more_reminders(make_app, wecom: FakeWecom, timing
 def test_claimed_alerts_are_not_sent_twice_and_a_dead_claim_expires(
     make_app, wecom: FakeWecom, timing
 ) -> None:
-    from alerts.dispatcher import _claim
+    from alerts.dispatch.claims import claim
 
     app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
     add_message(app, "a1", "2026-11-16T09:00")
     sweep(at(app, "2026-11-24T10:00"))
     with app.sessions() as session:  # another dispatcher claims it, then dies before sending
-        assert len(_claim(session, parse_iso("2026-11-24T10:00"))) == 1
+        assert len(claim(session, parse_iso("2026-11-24T10:00"))) == 1
     other = App(app.config, clock=fixed_clock(parse_iso("2026-11-24T10:01")))
     assert dispatch(other, timing=timing).sent == 0 and wecom.messages == []
     result = dispatch(at(other, "2026-11-24T10:10"), timing=timing)  # the lease is over
@@ -424,7 +425,7 @@ def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(
 def test_no_alert_is_held_longer_than_one_working_day_whatever_the_settings(
     make_app, wecom: FakeWecom, timing
 ) -> None:
-    from alerts.dispatcher import hold_limit
+    from alerts.dispatch.hours import hold_limit
     from monitor.config import OfficeHours
 
     app = make_app(channels_toml(wecom), now="2026-11-16T10:00")

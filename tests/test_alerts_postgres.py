@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from alerts.summary import build_summary, enqueue_summary
 from monitor.db.models import Source
 from monitor.demo.sinks import FakeWecom
@@ -46,7 +46,7 @@ def test_per_piece_delivery_and_channel_health_on_postgresql(
 ) -> None:
     """The outgoing message's pieces (JSON) and the count of accepted pieces, the released
     claims and the channel's health, on PostgreSQL."""
-    from alerts.dispatcher import release_dead_claims
+    from alerts.dispatch.claims import release_dead_claims
     from alerts.health import channel_health
 
     app = make_pg_app(channels_toml(wecom), now="2026-11-16T10:00")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from alerts.masking import mask, mask_name
 from alerts.render import md, safe_url
 from monitor.demo.sinks import FakeWecom, SmtpSink

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from monitor.calendar_import import import_notice
 from monitor.db.models import Message
 from monitor.demo.sinks import FakeWecom

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from alerts.dispatcher import channels_for
+from alerts.dispatch import channels_for
 from monitor.app import App
 from monitor.config import load_config
 from monitor.daemon import DaemonJobs, build_jobs

@@ -3,7 +3,7 @@ department, the applicant's name and contacts masked, a request answered meanwhi
 
 from __future__ import annotations
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from alerts.labels import stage_label
 from monitor.demo.sinks import FakeWecom
 from monitor.disclosure.register import Context, add_request, done_request

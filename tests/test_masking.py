@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from alerts.masking import mask
 from alerts.summary import build_summary
 from monitor.demo.sinks import FakeWecom, SmtpSink, free_port

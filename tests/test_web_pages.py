@@ -367,7 +367,7 @@ def test_reports_page_and_downloads(app, web):
 
 def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
     from alerts.channels import SimulatedTiming
-    from alerts.dispatcher import dispatch
+    from alerts.dispatch import dispatch
     from monitor.demo.sinks import FakeWecom
     from monitor.sweep import sweep
     from tests.conftest import at, channels_toml

@@ -24,7 +24,7 @@ def dispatch(state, now: datetime | None, as_json: bool) -> None:
     """发送待发提醒（有发送失败时退出码为 1）。"""
     from sqlalchemy import func, select
 
-    from alerts.dispatcher import dispatch as run_dispatch
+    from alerts.dispatch import dispatch as run_dispatch
     from monitor.db.models import Alert
     from monitor.timeutil import format_local
 

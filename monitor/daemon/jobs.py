@@ -161,7 +161,7 @@ class DaemonJobs:
     def dispatch(self, only_if_due: bool = False) -> None:
         if only_if_due and not self.alerts_due():
             return
-        from alerts.dispatcher import dispatch
+        from alerts.dispatch import dispatch
 
         with self._dispatch_lock:
             begun = time.monotonic()

@@ -211,7 +211,7 @@ def run_daemon(
         jobs = DaemonJobs(app, started_at=app.now())
         try:
             app.sessions  # open and migrate now, before any job runs
-            from alerts.dispatcher import release_dead_claims
+            from alerts.dispatch.claims import release_dead_claims
 
             release_dead_claims(app)  # we hold the lock: a previous daemon's claims are dead
             jobs.heartbeat()
@@ -288,7 +288,7 @@ def jobs_cleanup(jobs: DaemonJobs, guard: DatabaseGuard) -> None:
 def _stoppable_channels(app: Any, stop: threading.Event) -> None:
     """The channels the daemon's dispatches use, on a clock whose backoff sleeps end at
     SIGTERM (cached on the app, like the demo's simulated clock)."""
-    from alerts.dispatcher import channels_for
+    from alerts.dispatch import channels_for
     from monitor.daemon.resilience import StoppableTiming
 
     channels_for(app, StoppableTiming(stop))

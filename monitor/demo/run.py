@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy import func, select
 
 from alerts.channels.base import Timing
-from alerts.dispatcher import channels_for
+from alerts.dispatch import channels_for
 from alerts.labels import stage_label
 from alerts.outbox import AlertKind, kind_label
 from monitor import seeding
