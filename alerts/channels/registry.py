@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,11 +22,9 @@ _NOT_CHANNELS = {"base", "registry"}
 
 def channel_types() -> dict[str, type[Notifier]]:
     """kind → channel class (the modules of alerts/channels/ are imported on first use)."""
-    import alerts.channels as package
-
-    for module in pkgutil.iter_modules(package.__path__):
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if module.name not in _NOT_CHANNELS and not module.name.startswith("_"):
-            importlib.import_module(f"{package.__name__}.{module.name}")
+            importlib.import_module(f"{__package__}.{module.name}")
     return dict(CHANNEL_TYPES)
 
 
