@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from alerts.channels import ChannelError, build_channel, check_channel_secret
 from alerts.dispatch import DispatchResult, dispatch
 from alerts.dispatch.routing import targets
 from alerts.outbox import DELIVERED, AlertStatus
+from alerts.render import Outgoing
 from alerts.summary import enqueue_summary, summary_subject
 from monitor.db import rowcount
 from monitor.db.models import Alert, AlertDelivery
-from monitor.errors import NotFound
-from monitor.timeutil import iso
+from monitor.errors import MonitorError, NotFound
+from monitor.timeutil import format_local, iso
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -146,10 +148,6 @@ def send_test(app: App, channel: str) -> None:
     """Send a test message on `channel` now (`alerts test`, the dashboard's 发送测试消息).
     An unset env: secret is a ConfigError; a refused message is a MonitorError naming the
     channel and WeCom's errcode."""
-    from alerts.channels import ChannelError, build_channel, check_channel_secret
-    from alerts.render import Outgoing
-    from monitor.errors import MonitorError
-    from monitor.timeutil import format_local
 
     check_channel_secret(channel, app.config)
     notifier = build_channel(channel, app.config)

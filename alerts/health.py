@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.channels import build_channels
 from monitor.db.models import Meta
+from monitor.timeutil import format_local, iso
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -34,7 +36,6 @@ class Health:
 
     def label(self) -> str:
         """For people: 正常 / 发送失败（自 11-26 10:00 起）：原因 / 不可用：原因."""
-        from monitor.timeutil import format_local
 
         if self.state == "ok":
             return "正常"
@@ -44,8 +45,6 @@ class Health:
         return f"不可用：{self.reason or ''}"
 
     def as_dict(self) -> dict[str, Any]:
-        from monitor.timeutil import iso
-
         return {
             "name": self.name,
             "kind": self.kind,
@@ -101,7 +100,6 @@ def _state(value: str | None) -> tuple[str, str | None]:
 def channel_health(session: Session, config: Config) -> list[Health]:
     """Every configured channel's health: what the dispatcher saw last, and broken at once
     when its configuration cannot work (a missing or malformed secret)."""
-    from alerts.channels import build_channels
 
     rows = {
         row.key[len(PREFIX) :]: row

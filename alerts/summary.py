@@ -28,11 +28,22 @@ from alerts.render import (
     cut_title,
     html_text,
     md,
+    plain,
     safe_url,
 )
+from monitor.db.models import (
+    CrisisEvent,
+    DisclosureRequest,
+    Message,
+    Milestone,
+    NewsItem,
+    Source,
+    WatchHit,
+)
 from monitor.deadlines import ACTIVE_STATE_VALUES, EVENT_LEVEL_ZH, MILESTONE_ZH
+from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.texttable import table
-from monitor.timeutil import format_local, iso, parse_iso, start_of_day
+from monitor.timeutil import format_local, iso, parse_clock, parse_iso, start_of_day, to_utc
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -216,8 +227,6 @@ class Summary:
         return "\n".join(out)
 
     def plain(self) -> str:
-        from alerts.render import plain
-
         return "\n".join(plain(line) if line.strip() else "" for line in self.text().split("\n"))
 
     # -- e-mail ---------------------------------------------------------------------------
@@ -410,7 +419,6 @@ def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
 
 def _deadlines(session: Session, summary: Summary) -> None:
     """Active messages: overdue, due today, due on the next working day."""
-    from monitor.db.models import Message
 
     day, moment = summary.day, summary.now
     # as of `moment`: posted by then, and not yet replied then (a past day's summary lists
@@ -448,8 +456,6 @@ def _deadlines(session: Session, summary: Summary) -> None:
 
 def _disclosures(session: Session, summary: Summary) -> None:
     """依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such."""
-    from monitor.db.models import DisclosureRequest
-    from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 
     day, moment = summary.day, summary.now
     # as for messages: the requests running at the summary's moment (one answered since
@@ -483,7 +489,6 @@ def _disclosures(session: Session, summary: Summary) -> None:
 
 def _replies(session: Session, summary: Summary) -> None:
     """Replies since the previous working day, and over 30 days, per department."""
-    from monitor.db.models import Message
 
     window = (start_of_day(summary.since), start_of_day(summary.day))
     month = (start_of_day(summary.day - timedelta(days=30)), start_of_day(summary.day))
@@ -506,7 +511,6 @@ def _replies(session: Session, summary: Summary) -> None:
 
 def _crises(session: Session, summary: Summary) -> None:
     """Crisis milestones not done yet, with their clocks."""
-    from monitor.db.models import CrisisEvent, Milestone
 
     events = session.scalars(
         select(CrisisEvent)
@@ -540,7 +544,6 @@ def _crises(session: Session, summary: Summary) -> None:
 
 def _watch(session: Session, summary: Summary) -> None:
     """News stories with new (non-info) watch hits since the previous working day."""
-    from monitor.db.models import NewsItem, WatchHit
 
     hits = session.execute(
         select(WatchHit.subject, WatchHit.term, WatchHit.level).where(
@@ -580,8 +583,6 @@ def _watch(session: Session, summary: Summary) -> None:
 
 
 def _unhealthy(session: Session, summary: Summary) -> None:
-    from monitor.db.models import Source
-
     for source in session.scalars(
         select(Source).where(Source.healthy.is_(False)).order_by(Source.name)
     ):
@@ -627,8 +628,6 @@ def _calendar_warning(app: App, day: date) -> str | None:
 def summary_time(app: App, day: date) -> datetime:
     """The moment a summary of `day` is made: `[summary] at` (local) on that day."""
     from datetime import time
-
-    from monitor.timeutil import parse_clock, to_utc
 
     return to_utc(datetime.combine(day, time(*parse_clock(app.config.settings.summary.at))))
 

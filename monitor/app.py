@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.calendar import WorkCalendar
 from monitor.config import Config
 from monitor.db.engine import open_database
+from monitor.db.presence import require_database
 from monitor.timeutil import UTC
 
 Clock = Callable[[], datetime]
@@ -48,8 +49,6 @@ class App:
     def sessions(self) -> sessionmaker[Session]:
         if self._sessions is None:
             if self.existing_database:
-                from monitor.db.presence import require_database
-
                 require_database(self.config.database_url)
             self._sessions = open_database(self.config.database_url)
         return self._sessions

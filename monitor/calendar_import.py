@@ -25,8 +25,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.calendar import WorkCalendar, YearSchedule, load_calendar
-from monitor.calendar_notice import WEEKDAYS_ZH, Notice, NoticeError
+from monitor.calendar import _PACKAGE_YEARS, WorkCalendar, YearSchedule, load_calendar
+from monitor.calendar_notice import WEEKDAYS_ZH, Notice, NoticeError, parse_notice
 from monitor.errors import ConfigError
 
 HOLIDAY = "holiday"
@@ -239,8 +239,6 @@ def plan_import(notice: Notice, path: Path, calendar: WorkCalendar | None = None
 
 
 def _package_years() -> frozenset[int]:
-    from monitor.calendar import _PACKAGE_YEARS
-
     return _PACKAGE_YEARS
 
 
@@ -364,7 +362,6 @@ def import_notice(
     via: str | None = None,
 ) -> tuple[ImportPlan, bool]:
     """Read, plan and (unless dry_run) write. Returns (plan, written)."""
-    from monitor.calendar_notice import parse_notice
 
     plan = plan_import(parse_notice(text, year), path, calendar)
     if dry_run:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from monitor.calendar import load_calendar
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ class CalendarSettings:
 
     @property
     def calendar(self) -> WorkCalendar:
-        from monitor.calendar import load_calendar
-
         return load_calendar(self.holidays_path)
 
 

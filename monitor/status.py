@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.health import channel_health
 from monitor.config import Config
-from monitor.db.models import Alert, Message, Meta, Source
+from monitor.db.models import Alert, DisclosureRequest, Message, Meta, Source
 from monitor.deadlines import ALL_STATES
+from monitor.disclosure.register import STATES as DISCLOSURE_STATES
 from monitor.timeutil import iso, local_date
 from spiders.profile import check_profile
 
@@ -86,7 +88,6 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
 
 def channel_status(session: Session, config: Config) -> list[dict[str, Any]]:
     """Each channel: ok / failing since … / broken: reason (alerts/health.py)."""
-    from alerts.health import channel_health
 
     return [h.as_dict() | {"label": h.label()} for h in channel_health(session, config)]
 
@@ -99,8 +100,6 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
         status: n
         for status, n in session.execute(select(Alert.status, func.count()).group_by(Alert.status))
     }
-    from monitor.db.models import DisclosureRequest
-    from monitor.disclosure.register import STATES as DISCLOSURE_STATES
 
     disclosures = dict.fromkeys(DISCLOSURE_STATES, 0)
     for state, n in session.execute(

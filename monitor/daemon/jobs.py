@@ -19,7 +19,14 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from alerts.dispatch import dispatch
+from alerts.summary import enqueue_summary
+from monitor.calendar_coverage import missing_year
+from monitor.crawl import run_crawl
+from monitor.db.models import Alert, DeadlineStage, Meta
 from monitor.status import HEARTBEAT_KEY  # written here, read by `status`
+from monitor.sweep import sweep
+from monitor.sweep.calendar import missing_alerts
 from monitor.timeutil import iso, local_date, parse_clock, parse_duration
 from monitor.triggers import SweepTrigger, WindowedIntervalTrigger, WorkdayTrigger
 
@@ -61,8 +68,6 @@ class DaemonJobs:
 
     # -- crawl ----------------------------------------------------------------------------
     def crawl(self, name: str) -> None:
-        from monitor.crawl import run_crawl
-
         begun = time.monotonic()
         results = run_crawl(self.app, [name], now=self.app.now())
         elapsed = time.monotonic() - begun
@@ -101,8 +106,6 @@ class DaemonJobs:
 
     # -- sweep and dispatch ---------------------------------------------------------------
     def sweep(self) -> None:
-        from monitor.sweep import sweep
-
         with self._sweep_lock:
             begun = time.monotonic()
             result = sweep(self.app, self.app.now())
@@ -126,8 +129,6 @@ class DaemonJobs:
         indexed range scan on (fired, at)): the sweep trigger wakes up exactly then."""
         from sqlalchemy import false, select
 
-        from monitor.db.models import DeadlineStage
-
         with self.app.session() as session:
             return list(
                 session.scalars(
@@ -141,8 +142,6 @@ class DaemonJobs:
     def alerts_due(self) -> int:
         """Pending alerts whose attempt time has come (cheap: one indexed count)."""
         from sqlalchemy import func, or_, select
-
-        from monitor.db.models import Alert
 
         now = self.app.now()
         with self.app.session() as session:
@@ -161,7 +160,6 @@ class DaemonJobs:
     def dispatch(self, only_if_due: bool = False) -> None:
         if only_if_due and not self.alerts_due():
             return
-        from alerts.dispatch import dispatch
 
         with self._dispatch_lock:
             begun = time.monotonic()
@@ -187,8 +185,6 @@ class DaemonJobs:
 
     # -- daily jobs -----------------------------------------------------------------------
     def summary(self) -> None:
-        from alerts.summary import enqueue_summary
-
         day = local_date(self.app.now(), self.app.config.zone)
         queued = enqueue_summary(self.app, day)
         log.info("summary %s: %s", day.isoformat(), "enqueued" if queued else "already enqueued")
@@ -206,8 +202,6 @@ class DaemonJobs:
         if not self.app.calendar.is_workday(today, provisional=True):
             return
         if trigger.fire_time_on(today) <= now:
-            from alerts.summary import enqueue_summary
-
             if enqueue_summary(self.app, today):
                 log.info(
                     "summary %s: enqueued at start-up (missed at %s)", today, settings.summary.at
@@ -218,8 +212,6 @@ class DaemonJobs:
         enqueue the calendar_missing alert (once per day) when a year the deadlines need is
         unknown. The rule lives in monitor.calendar_coverage; the reminder is the sweep's own
         step (monitor.sweep.calendar)."""
-        from monitor.calendar_coverage import missing_year
-        from monitor.sweep.calendar import missing_alerts
 
         now = self.app.now()
         today = local_date(now, self.app.config.zone)
@@ -240,8 +232,6 @@ class DaemonJobs:
             )
 
     def heartbeat(self) -> None:
-        from monitor.db.models import Meta
-
         now = self.app.now()
         value = json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "started_at": iso(self.started_at)}
@@ -255,7 +245,6 @@ class DaemonJobs:
 
     def clear_heartbeat(self) -> None:
         """On a clean stop `status` should say at once that no daemon runs."""
-        from monitor.db.models import Meta
 
         with self.app.session() as session:
             row = session.get(Meta, HEARTBEAT_KEY)

@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import IO, Any
 
+from monitor.db.engine import DatabaseError, explain, make_engine, sqlite_path
 from monitor.errors import MonitorError
 
 log = logging.getLogger("monitor.daemon")
@@ -46,8 +47,6 @@ class DaemonLock:
 
     @property
     def lock_path(self) -> Path | None:
-        from monitor.db.engine import sqlite_path
-
         path = sqlite_path(self.url)
         if path is None:
             return None
@@ -63,8 +62,6 @@ class DaemonLock:
         if path is None:
             return True
         import fcntl
-
-        from monitor.db.engine import DatabaseError, explain
 
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +97,6 @@ class DaemonLock:
     def _acquire_postgres(self, standby: bool, stop: threading.Event | None) -> bool:
         from sqlalchemy import text
         from sqlalchemy.exc import OperationalError
-
-        from monitor.db.engine import DatabaseError, explain, make_engine
 
         key = zlib.crc32(b"opinion-monitor daemon")
         self._engine = make_engine(self.url)

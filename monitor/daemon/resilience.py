@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from alerts.channels import DeliveryFailed, SystemTiming
+from monitor.db.engine import explain, is_unavailable
 
 log = logging.getLogger("monitor.daemon")
 
@@ -76,7 +77,6 @@ class DatabaseGuard:
 
     def run(self, name: str, func: Callable[[], None]) -> bool:
         """Run `func` unless the database is in backoff; True when it ran to the end."""
-        from monitor.db.engine import explain, is_unavailable
 
         with self._lock:
             if self.failing and self.monotonic() < self.retry_at:

@@ -9,13 +9,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from monitor.errors import MonitorError
-from monitor.timeutil import format_local
-
-if TYPE_CHECKING:
-    from monitor.config import Config
-
-
+from alerts.channels import check_channel_secrets
+from alerts.dispatch import channels_for
+from alerts.dispatch.claims import release_dead_claims
+from alerts.masking import mask
+from monitor.app import App
 from monitor.daemon.jobs import (
     CRAWL_WORKERS,
     DaemonJobs,
@@ -25,8 +23,16 @@ from monitor.daemon.jobs import (
     summary_trigger,
 )
 from monitor.daemon.lock import DaemonLock
-from monitor.daemon.resilience import DatabaseGuard
-from monitor.db.engine import safe_url
+from monitor.daemon.resilience import DatabaseGuard, StoppableTiming
+from monitor.db.engine import DatabaseError, explain, is_unavailable, safe_url
+from monitor.db.presence import require_database
+from monitor.errors import MonitorError
+from monitor.redact import hide_passwords
+from monitor.timeutil import SHANGHAI, format_local
+from spiders.profile import load_profile
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 log = logging.getLogger("monitor.daemon")
 
@@ -37,8 +43,6 @@ class OfficeTimeFormatter(logging.Formatter):
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         from datetime import datetime
-
-        from monitor.timeutil import SHANGHAI
 
         moment = datetime.fromtimestamp(record.created, SHANGHAI)
         return f"{moment:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d}{moment:%z}"
@@ -53,9 +57,6 @@ class SafeFormatter(OfficeTimeFormatter):
     and URL passwords / webhook keys hidden, whatever the message or traceback held."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from alerts.masking import mask
-        from monitor.redact import hide_passwords
-
         return hide_passwords(mask(super().format(record)))
 
 
@@ -149,8 +150,6 @@ def run_daemon(
     Start-up checks what must work (the lock, the database, the profiles, the calendar) and
     fails with one line; everything slow (crawls, the first sweep and its deliveries) runs as
     a scheduled job, so neither start-up nor SIGTERM ever waits for a delivery retry."""
-    from monitor.app import App
-    from monitor.db.engine import DatabaseError, explain, is_unavailable
 
     setup_logging(log_file or _configured_log_file(config))
     stop = threading.Event()
@@ -185,13 +184,10 @@ def run_daemon(
         if not lock.acquire(standby=standby, stop=stop):
             return 0
         check_profiles(config)
-        from alerts.channels import check_channel_secrets
 
         check_channel_secrets(config)  # a broken channel is logged; exit 2 only when none is usable
         config.calendar  # so is a broken holidays.toml
         if existing_database:
-            from monitor.db.presence import require_database
-
             require_database(config.database_url)  # only `init` creates the database
         # legitimate (crisis clocks alone need no source) but surprising: say so up front
         if not any(source.enabled for source in config.settings.sources):
@@ -211,7 +207,6 @@ def run_daemon(
         jobs = DaemonJobs(app, started_at=app.now())
         try:
             app.sessions  # open and migrate now, before any job runs
-            from alerts.dispatch.claims import release_dead_claims
 
             release_dead_claims(app)  # we hold the lock: a previous daemon's claims are dead
             jobs.heartbeat()
@@ -280,16 +275,12 @@ def jobs_cleanup(jobs: DaemonJobs, guard: DatabaseGuard) -> None:
     try:
         jobs.clear_heartbeat()
     except Exception as exc:  # noqa: BLE001 - stopping must not fail on a lost database
-        from monitor.db.engine import explain
-
         log.warning("cannot clear the heartbeat: %s", explain(guard.url, exc))
 
 
 def _stoppable_channels(app: Any, stop: threading.Event) -> None:
     """The channels the daemon's dispatches use, on a clock whose backoff sleeps end at
     SIGTERM (cached on the app, like the demo's simulated clock)."""
-    from alerts.dispatch import channels_for
-    from monitor.daemon.resilience import StoppableTiming
 
     channels_for(app, StoppableTiming(stop))
 
@@ -327,7 +318,6 @@ def _with_lock_check(
 def check_profiles(config: Config) -> None:
     """Every enabled source's site profile and section, read before the daemon starts: a
     broken profile is a ConfigError naming the file now, not a failed crawl every interval."""
-    from spiders.profile import load_profile
 
     for source in config.settings.sources:
         if source.enabled:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import MonitorError
+from monitor.redact import hide_passwords
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 15_000
@@ -34,7 +35,6 @@ class DatabaseError(MonitorError):
 
 def safe_url(url: str) -> str:
     """The URL as it may be shown: its password hidden."""
-    from monitor.redact import hide_passwords
 
     return hide_passwords(url)
 

@@ -6,7 +6,7 @@ refuses, naming the path and `opinion-monitor init` (exit 5)."""
 
 from __future__ import annotations
 
-from monitor.db.engine import DatabaseError, sqlite_path
+from monitor.db.engine import DatabaseError, explain, make_engine, sqlite_path
 
 
 def require_database(url: str) -> None:
@@ -23,8 +23,6 @@ def require_database(url: str) -> None:
         return
     from sqlalchemy import inspect
     from sqlalchemy.exc import OperationalError
-
-    from monitor.db.engine import explain, make_engine
 
     engine = make_engine(url)
     try:

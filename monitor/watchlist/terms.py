@@ -374,7 +374,6 @@ def set_enabled(
     session: Session, term: str, enabled: bool, now: datetime, actor: str
 ) -> tuple[str, TermSpec]:
     """Switch a term on or off (kept on the list and in the history either way)."""
-    from monitor.watchlist.normalize import normalize
 
     existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
     if existing is None:

@@ -9,12 +9,12 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from monitor.db.models import WebUser
 from monitor.errors import MonitorError, NotFound
+from monitor.timeutil import iso
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-    from monitor.db.models import WebUser
 
 ROLES = ("viewer", "editor", "admin")
 ROLE_ZH = {"viewer": "只读", "editor": "编辑", "admin": "管理员"}
@@ -55,14 +55,10 @@ def check_role(role: str) -> str:
 def get_user(session: Session, name: str) -> WebUser | None:
     from sqlalchemy import select
 
-    from monitor.db.models import WebUser
-
     return session.scalars(select(WebUser).where(WebUser.name == name)).first()
 
 
 def add_user(session: Session, name: str, role: str, password: str, now: datetime) -> WebUser:
-    from monitor.db.models import WebUser
-
     name, role = check_name(name), check_role(role)
     if get_user(session, name) is not None:
         raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `opinion-monitor user passwd`）")
@@ -100,9 +96,6 @@ def remove_user(session: Session, name: str) -> None:
 
 def list_users(session: Session) -> list[dict[str, Any]]:
     from sqlalchemy import select
-
-    from monitor.db.models import WebUser
-    from monitor.timeutil import iso
 
     return [
         {

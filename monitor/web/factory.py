@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from monitor.app import App
 from monitor.errors import MonitorError
 from monitor.web import filters, security
+from monitor.web.views import register
 
 
 def create_app(app: App, secret: bytes, throttle: security.LoginThrottle | None = None) -> Flask:
@@ -33,8 +34,6 @@ def create_app(app: App, secret: bytes, throttle: security.LoginThrottle | None 
     web.extensions["om.throttle"] = throttle or security.LoginThrottle()
     filters.install(web)
     security.install(web)
-
-    from monitor.web.views import register
 
     register(web)
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from monitor.app import App
+from monitor.app import App, fixed_clock
+from monitor.config import load_config
+from monitor.errors import MonitorError
+from monitor.web import create_app
+from monitor.web.accounts import add_user, get_user, set_password
+from monitor.web.secret import ensure_secret, read_secret
 
 log = logging.getLogger(__name__)
 
 
 def build(app: App) -> Any:
-    from monitor.web import create_app
-    from monitor.web.secret import ensure_secret, read_secret
-
     ensure_secret(app.config)
     return create_app(app, read_secret(app.config))
 
@@ -39,8 +41,6 @@ def make_server(app: App, host: str, port: int) -> Any:
             clear_untrusted_proxy_headers=True,
         )
     except OSError as exc:
-        from monitor.errors import MonitorError
-
         raise MonitorError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from None
 
 
@@ -50,10 +50,6 @@ def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, st
     whose fresh password is returned."""
     import secrets
     from pathlib import Path
-
-    from monitor.app import App, fixed_clock
-    from monitor.config import load_config
-    from monitor.web.accounts import add_user, get_user, set_password
 
     app = App(load_config(Path(folder) / "monitor.toml"), clock=fixed_clock(moment))
     password = secrets.token_urlsafe(9)

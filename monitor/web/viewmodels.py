@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from alerts.channels import check_channel_secret
+from monitor.db.models import Alert
+from monitor.deadlines import first_warning, milestone_state
+from monitor.errors import ConfigError
+from monitor.web.views.common import om
+
 
 def event_view(event: Any, now: datetime) -> dict[str, Any]:
     """A crisis event and its milestones with their state at `now` (the CLI's rule)."""
-    from monitor.deadlines import first_warning, milestone_state
-    from monitor.web.views.common import om
 
     warn = first_warning(om().config.settings.rules.crisis.thresholds)
     milestones = [
@@ -37,10 +41,6 @@ def channel_health(db: Any, app: Any) -> list[dict[str, Any]]:
     """Each configured channel: broken when its secret cannot be resolved, failing while
     alerts wait after failed attempts (the dispatcher's view, read from the outbox)."""
     from sqlalchemy import func, select
-
-    from alerts.channels import check_channel_secret
-    from monitor.db.models import Alert
-    from monitor.errors import ConfigError
 
     failing = (
         db.scalar(

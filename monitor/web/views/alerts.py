@@ -7,6 +7,9 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from alerts.actions import acknowledge
+from alerts.labels import kind_label, stage_label, subject_labels
+from monitor.db.models import Alert
 from monitor.web.views.common import actor, ok, om
 
 bp = Blueprint("alerts", __name__)
@@ -16,9 +19,6 @@ PER_PAGE = 100
 @bp.route("/alerts")
 def index() -> Any:
     from sqlalchemy import func, select
-
-    from alerts.labels import kind_label, stage_label, subject_labels
-    from monitor.db.models import Alert
 
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
@@ -72,8 +72,6 @@ def index() -> Any:
 
 @bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
 def ack(alert_id: int) -> Any:
-    from alerts.actions import acknowledge
-
     done = acknowledge(om(), alert_id, actor())
     more = f"，同一对象另有 {done.others} 条待发提醒一并确认" if done.others else ""
     ok(f"已确认提醒 #{alert_id}：不再就此发送提醒{more}")

@@ -8,6 +8,12 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from monitor import board as core
+from monitor.calendar_coverage import missing_year
+from monitor.db.models import CrisisEvent
+from monitor.disclosure.register import board_requests, request_document
+from monitor.status import source_health
+from monitor.timeutil import local_date
+from monitor.web.viewmodels import channel_health, event_view
 from monitor.web.views.common import now, om
 
 bp = Blueprint("board", __name__)
@@ -28,10 +34,6 @@ def _filter() -> core.BoardFilter:
 
 def problems(db: Any, moment: Any) -> dict[str, Any]:
     """Unhealthy sources, broken channels and calendar gaps, for the top of every board."""
-    from monitor.calendar_coverage import missing_year
-    from monitor.status import source_health
-    from monitor.timeutil import local_date
-    from monitor.web.viewmodels import channel_health
 
     app = om()
     sources = [
@@ -50,9 +52,6 @@ def crisis_clocks(db: Any, moment: Any, active_only: bool = True) -> list[dict[s
     from sqlalchemy import select
     from sqlalchemy.orm import selectinload
 
-    from monitor.db.models import CrisisEvent
-    from monitor.web.viewmodels import event_view
-
     events = db.scalars(
         select(CrisisEvent)
         .options(selectinload(CrisisEvent.milestones))
@@ -64,7 +63,6 @@ def crisis_clocks(db: Any, moment: Any, active_only: bool = True) -> list[dict[s
 
 def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[str, Any]]:
     """依申请公开 requests not yet answered (the register's own board query), soonest first."""
-    from monitor.disclosure.register import board_requests, request_document
 
     if flt.kind == "reply" or flt.source:
         return []

@@ -7,15 +7,14 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
+from monitor.calendar_coverage import missing_year
+from monitor.timeutil import local_date
 from monitor.web.views.common import now, om
 
 bp = Blueprint("calendar", __name__)
 
 
 def calendar_context() -> dict[str, Any]:
-    from monitor.calendar_coverage import missing_year
-    from monitor.timeutil import local_date
-
     app = om()
     today = local_date(now())
     cal = app.calendar

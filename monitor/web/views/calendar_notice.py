@@ -10,6 +10,10 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from monitor.calendar_import import plan_import, summary_lines, write_import
+from monitor.calendar_notice import NoticeError, parse_notice
+from monitor.errors import ConfigError
+from monitor.web.views.calendar import calendar_context
 from monitor.web.views.common import actor, error, ok, om
 
 bp = Blueprint("calendar_notice", __name__)
@@ -18,8 +22,6 @@ log = logging.getLogger(__name__)
 
 def _plan() -> Any:
     """The plan for the pasted text (raises NoticeError/ConfigError)."""
-    from monitor.calendar_import import plan_import
-    from monitor.calendar_notice import parse_notice
 
     text = request.form.get("text", "")
     year_text = request.form.get("year", "").strip()
@@ -34,11 +36,6 @@ def _problem(exc: Exception) -> str:
 
 @bp.route("/calendar/preview", methods=["POST"])
 def preview() -> Any:
-    from monitor.calendar_import import summary_lines
-    from monitor.calendar_notice import NoticeError
-    from monitor.errors import ConfigError
-    from monitor.web.views.calendar import calendar_context
-
     try:
         plan = _plan()
     except (NoticeError, ConfigError) as exc:
@@ -61,10 +58,6 @@ def preview() -> Any:
 
 @bp.route("/calendar/apply", methods=["POST"])
 def apply() -> Any:
-    from monitor.calendar_import import write_import
-    from monitor.calendar_notice import NoticeError
-    from monitor.errors import ConfigError
-
     try:
         plan = _plan()
         if plan.digest != request.form.get("digest"):

@@ -8,6 +8,8 @@ from typing import Any
 from flask import current_app, flash
 
 from monitor.app import App
+from monitor.errors import MonitorError
+from monitor.timeutil import parse_iso
 from monitor.web.security import current_user
 
 
@@ -36,8 +38,6 @@ def error(message: Any) -> None:
 
 def parse_local(text: str | None, field: str) -> datetime | None:
     """A form's datetime-local value (Asia/Shanghai) → aware UTC; blank → None."""
-    from monitor.errors import MonitorError
-    from monitor.timeutil import parse_iso
 
     if not text or not text.strip():
         return None

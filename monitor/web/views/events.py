@@ -8,7 +8,10 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from monitor.deadlines import MILESTONE_ZH
 from monitor.errors import MonitorError
+from monitor.tracking import declare_event, mark_milestone_done
+from monitor.web.views.board import crisis_clocks
 from monitor.web.views.common import actor, error, now, ok, om, parse_local
 
 bp = Blueprint("events", __name__)
@@ -17,8 +20,6 @@ log = logging.getLogger(__name__)
 
 @bp.route("/events")
 def index() -> Any:
-    from monitor.web.views.board import crisis_clocks
-
     with om().session() as db:
         events = crisis_clocks(db, now(), active_only=False)
     return render_template("events.html", events=events, refresh=300)
@@ -26,8 +27,6 @@ def index() -> Any:
 
 @bp.route("/events", methods=["POST"])
 def declare() -> Any:
-    from monitor.tracking import declare_event
-
     app = om()
     try:
         started = parse_local(request.form.get("started_at"), "发生/发现时间")
@@ -53,9 +52,6 @@ def declare() -> Any:
 
 @bp.route("/events/<int:event_id>/done", methods=["POST"])
 def done(event_id: int) -> Any:
-    from monitor.deadlines import MILESTONE_ZH
-    from monitor.tracking import mark_milestone_done
-
     name = request.form.get("milestone", "")
     try:
         at = parse_local(request.form.get("at"), "完成时间") or now()

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from monitor.status import daemon_running
 from monitor.web.views.common import now, om
 
 bp = Blueprint("health", __name__)
@@ -14,8 +15,6 @@ bp = Blueprint("health", __name__)
 @bp.route("/healthz")
 def healthz() -> Any:
     from sqlalchemy import text
-
-    from monitor.status import daemon_running
 
     try:
         with om().session() as db:

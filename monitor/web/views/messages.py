@@ -7,6 +7,10 @@ from typing import Any
 
 from flask import Blueprint, abort, render_template
 
+from monitor import board as core
+from monitor.db.models import Message
+from monitor.deadlines import state_at
+from monitor.web.timeline import message_timeline, portal_link
 from monitor.web.views.common import now, om
 
 bp = Blueprint("messages", __name__)
@@ -14,10 +18,6 @@ bp = Blueprint("messages", __name__)
 
 @bp.route("/messages/<int:message_id>")
 def show(message_id: int) -> Any:
-    from monitor import board as core
-    from monitor.db.models import Message
-    from monitor.web.timeline import message_timeline, portal_link
-
     app, moment = om(), now()
     with app.session() as db:
         message = db.get(Message, message_id)
@@ -39,6 +39,4 @@ def show(message_id: int) -> Any:
 
 
 def _state_at(message: Any, moment: Any) -> str:
-    from monitor.deadlines import state_at
-
     return state_at(message, moment)

@@ -9,24 +9,37 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
+from monitor.disclosure import register as core
+from monitor.disclosure.deadlines import CHANNELS, OUTCOMES, STATE_ZH
+from monitor.disclosure.register import (
+    ACTION_ZH,
+    STATES,
+    Context,
+    add_request,
+    get_request,
+    history,
+    list_requests,
+    request_document,
+)
 from monitor.errors import MonitorError
+from monitor.report.figures import build_report
+from monitor.report.html import REPORT_CSS, render_body, render_html
+from monitor.report.period import parse_period
+from monitor.report.rawcsv import write_csv
+from monitor.report.xlsx import write_xlsx
+from monitor.timeutil import to_local
 from monitor.web.views.common import actor, error, now, ok, om, parse_local
 
 bp = Blueprint("register", __name__)
 
 
 def _ctx() -> Any:
-    from monitor.disclosure.register import Context
-
     app = om()
     return Context(app.config, app.calendar, now(), actor())
 
 
 @bp.route("/disclosures")
 def disclosures() -> Any:
-    from monitor.disclosure.deadlines import CHANNELS, OUTCOMES, STATE_ZH
-    from monitor.disclosure.register import STATES, list_requests, request_document
-
     app, moment = om(), now()
     state = request.args.get("state") or None
     with app.session() as db:
@@ -45,14 +58,6 @@ def disclosures() -> Any:
 
 @bp.route("/disclosures/<int:request_id>")
 def disclosure(request_id: int) -> Any:
-    from monitor.disclosure.deadlines import OUTCOMES, STATE_ZH
-    from monitor.disclosure.register import (
-        ACTION_ZH,
-        get_request,
-        history,
-        request_document,
-    )
-
     app, moment = om(), now()
     with app.session() as db:
         doc = request_document(get_request(db, request_id), moment, app.calendar)
@@ -67,8 +72,6 @@ def disclosure(request_id: int) -> Any:
 
 @bp.route("/disclosures", methods=["POST"])
 def add() -> Any:
-    from monitor.disclosure.register import add_request
-
     try:
         received = parse_local(request.form.get("received"), "收到时间") or now()
         with om().session() as db:
@@ -93,7 +96,6 @@ def add() -> Any:
 @bp.route("/disclosures/<int:request_id>/<action>", methods=["POST"])
 def act(request_id: int, action: str) -> Any:
     """补正 / 暂停 / 恢复 / 延期 / 办结: one core operation each."""
-    from monitor.disclosure import register as core
 
     form = request.form
     try:
@@ -129,16 +131,11 @@ def act(request_id: int, action: str) -> Any:
 
 
 def _period(text: str | None) -> Any:
-    from monitor.report.period import parse_period
-
     return parse_period(text or "")
 
 
 @bp.route("/reports")
 def reports() -> Any:
-    from monitor.report.figures import build_report
-    from monitor.report.html import render_body
-
     text = request.args.get("period", "").strip()
     body, problem = None, None
     if text:
@@ -149,7 +146,6 @@ def reports() -> Any:
                 body = render_body(build_report(db, app.config, app.calendar, period, now()))
         except MonitorError as exc:
             problem = str(exc)
-    from monitor.timeutil import to_local
 
     default = to_local(now()).strftime("%Y-%m")
     # render_body escapes every text it takes from the data; its SVG uses attributes only
@@ -160,7 +156,6 @@ def reports() -> Any:
 def report_css() -> Response:
     """The report's own stylesheet, scoped to the report's box on this page (the CSP forbids
     the inline <style> the stand-alone HTML file carries)."""
-    from monitor.report.html import REPORT_CSS
 
     return Response(_scoped(REPORT_CSS), mimetype="text/css")
 
@@ -183,7 +178,6 @@ def _scoped(css: str) -> str:
 @bp.route("/reports/download")
 def download() -> Response:
     """The report file as `report --format html|xlsx|csv` writes it."""
-    from monitor.report.figures import build_report
 
     fmt = request.args.get("format", "html")
     if fmt not in ("html", "xlsx", "csv"):
@@ -194,8 +188,6 @@ def download() -> Response:
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     with app.session() as db:
         if fmt == "csv":
-            from monitor.report.rawcsv import write_csv
-
             text = io.StringIO()
             write_csv(db, period, min(moment, period.end_utc), text)
             return Response(
@@ -203,8 +195,6 @@ def download() -> Response:
             )
         report = build_report(db, app.config, app.calendar, period, moment)
     if fmt == "xlsx":
-        from monitor.report.xlsx import write_xlsx
-
         data = io.BytesIO()
         write_xlsx(report, data)
         return Response(
@@ -212,6 +202,5 @@ def download() -> Response:
             headers=headers,
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-    from monitor.report.html import render_html
 
     return Response(render_html(report), mimetype="text/html", headers=headers)

@@ -7,7 +7,11 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from alerts.actions import send_test
+from monitor.db.models import CrawlRun
 from monitor.errors import MonitorError
+from monitor.status import source_health
+from monitor.web.viewmodels import channel_health
 from monitor.web.views.common import error, ok, om
 
 bp = Blueprint("sources", __name__)
@@ -16,10 +20,6 @@ bp = Blueprint("sources", __name__)
 @bp.route("/sources")
 def index() -> Any:
     from sqlalchemy import select
-
-    from monitor.db.models import CrawlRun
-    from monitor.status import source_health
-    from monitor.web.viewmodels import channel_health
 
     app = om()
     with app.session() as db:
@@ -38,8 +38,6 @@ def index() -> Any:
 
 @bp.route("/sources/test", methods=["POST"])
 def test_channel() -> Any:
-    from alerts.actions import send_test
-
     name = request.form.get("channel", "")
     try:
         send_test(om(), name)

@@ -11,6 +11,18 @@ from typing import Any
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from monitor.errors import MonitorError
+from monitor.watchlist.matcher import get_matcher
+from monitor.watchlist.normalize import normalize
+from monitor.watchlist.terms import (
+    add_term,
+    format_file,
+    history,
+    import_terms,
+    list_terms,
+    parse_text,
+    remove_term,
+    set_enabled,
+)
 from monitor.web.views.common import actor, error, now, ok, om
 
 bp = Blueprint("watchlist", __name__)
@@ -22,8 +34,6 @@ def _lines(text: str) -> list[str]:
 
 @bp.route("/watchlist")
 def index() -> Any:
-    from monitor.watchlist.terms import history, list_terms
-
     text = request.args.get("text", "")
     with om().session() as db:
         terms = list_terms(db)
@@ -39,8 +49,6 @@ def index() -> Any:
 
 def _try(db: Any, text: str) -> dict[str, Any]:
     """Hits with level, count and confidence, and the occurrences an exclusion removed."""
-    from monitor.watchlist.matcher import get_matcher
-    from monitor.watchlist.normalize import normalize
 
     matcher = get_matcher(db)
     hits = matcher.match(text)
@@ -78,7 +86,6 @@ def _covering(view: str, spec: Any, start: int) -> str:
 @bp.route("/watchlist", methods=["POST"])
 def save() -> Any:
     """Add a term, or update it (the edit form sends every field: an empty 排除 clears)."""
-    from monitor.watchlist.terms import add_term
 
     term = request.form.get("term", "")
     try:
@@ -102,8 +109,6 @@ def save() -> Any:
 
 @bp.route("/watchlist/enable", methods=["POST"])
 def enable() -> Any:
-    from monitor.watchlist.terms import set_enabled
-
     term, on = request.form.get("term", ""), request.form.get("enabled") == "1"
     with om().session() as db:
         set_enabled(db, term, on, now(), actor())
@@ -113,8 +118,6 @@ def enable() -> Any:
 
 @bp.route("/watchlist/remove", methods=["POST"])
 def remove() -> Any:
-    from monitor.watchlist.terms import remove_term
-
     with om().session() as db:
         spec = remove_term(db, request.form.get("term", ""), now(), actor())
     ok(f"已删除关注词「{spec.term}」（变更记录中保留）")
@@ -124,7 +127,6 @@ def remove() -> Any:
 @bp.route("/watchlist/import", methods=["POST"])
 def import_() -> Any:
     """The file format of config/watchlist.txt, uploaded or pasted; a bad line imports nothing."""
-    from monitor.watchlist.terms import import_terms, parse_text
 
     upload = request.files.get("file")
     name, text = "粘贴的内容", request.form.get("text", "")
@@ -154,8 +156,6 @@ def import_() -> Any:
 
 @bp.route("/watchlist/export")
 def export() -> Response:
-    from monitor.watchlist.terms import format_file, list_terms
-
     with om().session() as db:
         body = format_file(list_terms(db))
     return Response(
