@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
-from monitor.quickconfig import CONFIG_ENV, DEFAULT_CONFIG, config_path  # noqa: F401  (one definition)
+from monitor.quickconfig import CONFIG_ENV
 from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
 
 

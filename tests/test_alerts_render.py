@@ -166,7 +166,7 @@ def test_watch_level_wording_is_the_watchlist_one() -> None:
     from types import SimpleNamespace
 
     from alerts.render import data_item
-    from monitor.watchlist.terms import LEVEL_ZH
+    from monitor.watchlist.levels import LEVEL_ZH
 
     assert LEVEL_ZH == {"info": "提示", "warning": "警示", "critical": "严重"}
     for level, word in LEVEL_ZH.items():

@@ -14,13 +14,12 @@ from monitor.config import load_config
 from monitor.news import ingest_news
 from monitor.sweep import watch
 from monitor.timeutil import parse_iso
-from monitor.watchlist import levels, matcher, terms
+from monitor.watchlist import levels, matcher
 from tests.conftest import write_config
 
 
 def test_one_mapping_object_everywhere() -> None:
     assert levels.LEVEL_ZH == {"info": "提示", "warning": "警示", "critical": "严重"}
-    assert terms.LEVEL_ZH is levels.LEVEL_ZH and terms.LEVELS is levels.LEVELS
     assert watch.LEVEL_RANK is levels.LEVEL_RANK and matcher.LEVEL_RANK is levels.LEVEL_RANK
     assert set(levels.LEVEL_RANK) == set(levels.LEVELS) == set(levels.LEVEL_ZH)
     assert levels.level_zh("critical") == "严重" and levels.level_zh("odd") == "odd"

@@ -32,7 +32,8 @@ class State:
 
     def config(self, required: bool = True) -> Config:
         from alerts.channels.registry import config_problems
-        from monitor.config import Config, Settings, config_path, load_config
+        from monitor.config import Config, Settings, load_config
+        from monitor.quickconfig import config_path
 
         path = config_path(self.config_option)
         if not required and self.config_option is None and not path.exists():

@@ -22,8 +22,8 @@ def register(main: click.Group) -> None:
 @pass_state
 def init(state) -> None:
     """创建数据库（执行迁移）及缺少的配置文件。"""
-    from monitor.config import config_path
     from monitor.db.engine import make_engine, safe_url, upgrade
+    from monitor.quickconfig import config_path
 
     path = config_path(state.config_option)
     created = []

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from monitor.db.models import Meta, WatchTerm, WatchTermHistory
 from monitor.errors import MonitorError, NotFound
 from monitor.timeutil import iso
-from monitor.watchlist.levels import LEVEL_HELP, LEVEL_ZH, LEVELS, parse_level  # noqa: F401  (LEVEL_ZH re-exported)
+from monitor.watchlist.levels import LEVEL_HELP, parse_level
 from monitor.watchlist.normalize import normalize
 
 if TYPE_CHECKING:
