@@ -39,9 +39,9 @@ __all__ = [
 
 
 def build_channel(name: str, config: Config, timing: Timing | None = None) -> Notifier:
-    """The channel `name` of the config. A channel that cannot work as configured (a missing
-    or malformed secret, a bad SMTP URL) comes back marked broken, never raises: its alerts go
-    to its fallback and the rest of the monitor goes on."""
+    """The channel `name` of the config. A channel that cannot work as configured (keys its
+    type refuses, a missing or malformed secret, a bad SMTP URL) comes back marked broken,
+    never raises: its alerts go to its fallback and the rest of the monitor goes on."""
     section = _settings(name, config)
     timing = timing or SystemTiming()
     # the type reads its own keys here (the CLI checked them at start-up already)
