@@ -1,5 +1,5 @@
 """依申请公开 alerts as render items: the request's title, department, clock and the 补正
-limit. The applicant's name is shown as 张** and contacts masked (alerts.masking); the title
+limit. The applicant's name is shown as 张** and contacts masked (monitor.masking); the title
 goes through the same masking and escaping as every citizen text."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from alerts.masking import mask, mask_name
 from alerts.outbox import AlertKind
 from alerts.render import NO_DEPARTMENT, Item, clock
+from monitor.masking import mask, mask_name
 from monitor.timeutil import format_local
 
 CHANNEL_ZH = {"网上": "网上申请", "信函": "信函申请", "当面": "当面申请"}

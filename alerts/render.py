@@ -1,5 +1,5 @@
 """Alerts as Chinese messages: WeCom markdown, plain text and HTML (email), grouped by
-department. Text that came from citizens or news is masked (alerts.masking) and escaped, so
+department. Text that came from citizens or news is masked (monitor.masking) and escaped, so
 no link, mention, heading or formatting can be injected into an alert; only this module's own
 templates produce markup."""
 
@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from alerts.masking import mask, mask_name
 from alerts.outbox import (
     AlertKind,
     CalendarKnownPayload,
@@ -25,6 +24,7 @@ from alerts.outbox import (
     payload,
 )
 from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_ZH
+from monitor.masking import mask, mask_name
 from monitor.timeutil import format_local
 from monitor.watchlist.levels import (
     LEVEL_ZH as WATCH_LEVEL_ZH,  # one wording for watch levels everywhere

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from alerts.dispatch import dispatch
-from alerts.masking import mask, mask_name
 from alerts.render import md, safe_url
 from monitor.demo.sinks import FakeWecom, SmtpSink
+from monitor.masking import mask, mask_name
 from monitor.sweep import sweep
 from tests.conftest import add_message, at, channels_toml
 

@@ -33,6 +33,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "monitor.quickconfig",
             "monitor.errors",
             "monitor.redact",
+            "monitor.masking",
             "monitor.texttable",
         ),
         (),

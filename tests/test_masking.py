@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from alerts.dispatch import dispatch
-from alerts.masking import mask
 from alerts.summary import build_summary
 from monitor.demo.sinks import FakeWecom, SmtpSink, free_port
+from monitor.masking import mask
 from monitor.sweep import sweep
 from tests.conftest import add_message, at, channels_toml
 

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from alerts.channels import check_channel_secrets
 from alerts.dispatch import channels_for
 from alerts.dispatch.claims import release_dead_claims
-from alerts.masking import mask
 from monitor.app import App
 from monitor.daemon.jobs import (
     CRAWL_WORKERS,
@@ -27,6 +26,7 @@ from monitor.daemon.resilience import DatabaseGuard, StoppableTiming
 from monitor.db.engine import DatabaseError, explain, is_unavailable, safe_url
 from monitor.db.presence import require_database
 from monitor.errors import MonitorError
+from monitor.masking import mask
 from monitor.redact import hide_passwords
 from monitor.timeutil import SHANGHAI, format_local
 from spiders.profile import load_profile
@@ -53,7 +53,7 @@ STOP_GRACE = 3.0  # seconds SIGTERM waits for running jobs before leaving them b
 
 
 class SafeFormatter(OfficeTimeFormatter):
-    """Every log line leaves with personal data masked (alerts.masking, the rule alerts use)
+    """Every log line leaves with personal data masked (monitor.masking, the rule alerts use)
     and URL passwords / webhook keys hidden, whatever the message or traceback held."""
 
     def format(self, record: logging.LogRecord) -> str:
