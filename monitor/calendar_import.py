@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.calendar import _PACKAGE_YEARS, WorkCalendar, YearSchedule, load_calendar
-from monitor.calendar_notice import WEEKDAYS_ZH, Notice, NoticeError, parse_notice
+from monitor.calendar_notice import Notice, NoticeError, day_zh, parse_notice
 from monitor.errors import ConfigError
 
 HOLIDAY = "holiday"
@@ -107,6 +107,8 @@ class ImportPlan:
                 for e in self.notice.extensions
             ],
             "ignored": list(self.notice.ignored),
+            "checked": list(self.notice.checked),
+            "set_aside": list(self.notice.set_aside),
             "path": str(self.path),
         }
 
@@ -374,10 +376,6 @@ def import_notice(
 # showing (Chinese, for the terminal; the dashboard renders the same plan as HTML)
 
 
-def day_zh(day: date) -> str:
-    return f"{day.isoformat()}（周{WEEKDAYS_ZH[day.weekday()]}）"
-
-
 def runs(days: list[date] | tuple[date, ...]) -> list[str]:
     """Consecutive days as `A 至 B（N 天）`, single days alone."""
     out: list[str] = []
@@ -415,6 +413,10 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
         lines.append(f"  {ext.festival}：假期延长至 {day_zh(ext.until)}")
     for sentence in notice.ignored:
         lines.append(f"  未计入（仅为鼓励，不是放假）：{sentence}")
+    for text in notice.checked:
+        lines.append(f"  已核对，与编号的安排一致（不另计入）：{text}")
+    for text in notice.set_aside:
+        lines.append(f"  未计入（不是编号的安排，也没说清哪天放假）：{text}")
     other = sorted(
         {d.year for f in notice.festivals for d in f.holidays + f.workdays} - {plan.year}
     )

@@ -4,11 +4,13 @@ Pure: text in, a typed `Notice` out (no files, no clock). `monitor.calendar_impo
 notice into a change of holidays.toml; the CLI and the dashboard both call these two modules.
 
 The notice is read as an office pastes it: simplified or traditional characters, full- or
-half-width digits and punctuation, weekday and lunar notes in brackets, and the page around it.
-Only schedule sentences of the body count (after 通知如下, before the signature): a sentence
-with a date and 放假 / 补休 (holidays) or 上班 (make-up workdays). Anything doubtful is refused
-with the line quoted (`NoticeError`): a wrong calendar is worse than none, because deadlines
-are counted on it.
+half-width digits and punctuation, pinyin glosses (勞動(dòng)節), weekday and lunar notes in
+brackets, and the page around it. Only schedule sentences of the body count (after 通知如下,
+before the signature): in the numbered holiday lines, a sentence with a date and 放假 / 补休
+(holidays) or 上班 (make-up workdays). Other lines with days in them (a reprint's headline and
+lead, a comment) are prose: checked against the numbered lines and never counted. Anything
+doubtful is refused with the line quoted (`NoticeError`): a wrong calendar is worse than none,
+because deadlines are counted on it.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ _AMEND_TITLE = re.compile(r"关于(延长|调整)(\d{4})年(.{2,12}?)(?:假期|�
 _ANNOUNCE = re.compile(r"现将(\d{4})年")
 _BODY_START = re.compile(r"通知如下[:：.。]?")
 _SIGNATURE = re.compile(r"^国务院办公厅$")
+_RELATED = re.compile(r"^[\[(]?(?:上一篇|下一篇|上一条|下一条|相关|延伸阅读|推荐阅读|热点|更多)")
 _SIGNING_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _DATE = re.compile(r"(?:(\d{1,4})年)?(\d{1,2})月(\d{1,2})日")
 # the end of a span: 至10日 / 至2月4日 / 至2019年1月1日 (reprints also write ～ or a dash)
@@ -58,11 +61,25 @@ _SPAN = re.compile(
     r"(\d{1,2})日"
 )
 _NOTE = re.compile(r"\(([^()]*)\)")
-_NEWS_LEAD = re.compile(r"\d{1,2}月\d{1,2}日电|\d{1,2}日电")
+# a news lead (12月6日电, 新华社北京25日电) or a report's own date (国务院办公厅25日发布通知)
+_NEWS_LEAD = re.compile(
+    r"\d{1,2}月\d{1,2}日电|(?<![月\d])\d{1,2}日(?:电|发布|公布|发出|印发|讯|消息|报道|获悉|宣布)"
+)
 _BACK_TO_WORK = re.compile(r"(?:\d{1,4}年)?\d{1,2}月\d{1,2}日(?:\([^()]*\))?起(?:正常)?上班")
-_LABEL = re.compile(r"^(?:[一二三四五六七八九十]+[、,.]|\d{1,2}[、,.])?([^:;]{2,40}?):")
-_ENDS_SENTENCE = re.compile(r"[。.;；:：]$")
-_STARTS_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,2}[、,.]|\d{1,2}[、.])")
+# an item's number: 一、 1. （一） 第一、; ① (NFKC makes it 1) only before a label's name
+_NUMBER = (
+    r"(?:[一二三四五六七八九十]{1,3}[、,.]|\d{1,2}[、,.]|\([一二三四五六七八九十\d]{1,3}\)"
+    r"|第[一二三四五六七八九十]{1,3}[、,.]?)"
+)
+_LABEL = re.compile(rf"^({_NUMBER}|\d{{1,2}}(?=\D))?(?:\d{{4}}年)?([^:;]{{2,40}}?):")
+_NUMBERED = re.compile(rf"^{_NUMBER}")
+_STARTS_WITH_DATE = re.compile(r"^(?:\d{1,4}年)?\d{1,2}月\d{1,2}日")
+_ENDS_SENTENCE = re.compile(r"[。.;；:：!?]$")
+_UNFINISHED = re.compile(r"[\d月年至、,(共~-]$")
+_CONTINUES = re.compile(r"^[日月天至、,)号休假]")
+_STARTS_ITEM = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,2}[、,.]|\d{1,2}[、.]|\([一二三四五六七八九十\d]{1,3}\))"
+)
 _LOOSE_DAY = re.compile(r"\d{1,2}日")
 # a whole notice pasted as one paragraph: each numbered item starts a new piece
 _ITEM_START = re.compile(r"(?<=[。.])(?=[一二三四五六七八九十]{1,2}[、,])")
@@ -71,6 +88,30 @@ _EXTEND = re.compile(r"延长(?:\d{4}年)?(.{2,12}?)假期至")
 _SENTENCE_END = re.compile(r"[。;；]|\.(?!\d)")
 _PART = re.compile(r"[,，]")
 _WEEKDAY_NOTE = re.compile(r"(?:星期|周|礼拜)([一二三四五六日天])")
+_SCHEDULE_WORD = re.compile("放假|补休|上班")
+_REST = re.compile("放假|补休|连休")
+_ITEM_WORD = re.compile("放假|补休|上班|延长")
+_PROSE_WORD = re.compile("放假|补休|上班|延长|调休|休息|假期")
+# festivals as news prose names them
+_FESTIVAL_SHORT = {
+    "五一": "劳动节",
+    "国庆": "国庆节",
+    "中秋": "中秋节",
+    "端午": "端午节",
+    "清明": "清明节",
+}
+
+
+# Pinyin or zhuyin glosses that some sites print after characters: 勞動(dòng)節, 國務(wù)院,
+# 日(ri)(ri), (星期(qi)(qi)日(ri)(ri)). They are removed before anything is read.
+_ROMAN = "A-Za-z\u00c0-\u024f\u0250-\u02ff\u0300-\u036f\u1e00-\u1eff"
+_ZHUYIN = "\u3100-\u312f\u31a0-\u31bf"
+_GLOSS = re.compile(rf"[(\[][{_ROMAN}{_ZHUYIN}][{_ROMAN}{_ZHUYIN}0-5 '’·]*[)\]]")
+# ruby text copied inline (勞láo動dòng節jié): a toned syllable glued between characters
+_CJK = "\u3400-\u9fff"
+_INLINE_GLOSS = re.compile(
+    rf"(?<=[{_CJK}])[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*(?=[{_CJK}]|[(),.:;、]|\s|$)"
+)
 
 
 class NoticeError(ValueError):
@@ -120,6 +161,10 @@ class Notice:
     extensions: tuple[Extension, ...] = ()
     # sentences read and deliberately not counted (what the notice only encourages)
     ignored: tuple[str, ...] = field(default=())
+    # lines outside the numbered schedule (a reprint's lead, a comment) whose days were
+    # checked against it and agree; and those that do not say clearly which days (not counted)
+    checked: tuple[str, ...] = field(default=())
+    set_aside: tuple[str, ...] = field(default=())
 
     @property
     def holidays(self) -> dict[date, str]:
@@ -169,9 +214,19 @@ def _simplified(text: str) -> str:
     return str(zhconv.convert(text, "zh-cn"))
 
 
+def strip_glosses(text: str) -> str:
+    """Remove pinyin/zhuyin glosses (`勞動(dòng)節` → `勞動節`); nested ones from the inside."""
+    text = _INLINE_GLOSS.sub("", text)
+    while True:
+        stripped = _GLOSS.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
 def normalise(text: str) -> str:
-    """Simplified characters, half-width digits and punctuation, no spaces."""
-    text = _simplified(unicodedata.normalize("NFKC", text))
+    """Simplified characters, half-width digits and punctuation, no glosses, no spaces."""
+    text = _simplified(strip_glosses(unicodedata.normalize("NFKC", text)))
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("〔", "[").replace("〕", "]").replace("【", "[").replace("】", "]")
     return re.sub(r"\s+", "", text)
@@ -197,12 +252,23 @@ def _int(token: str) -> int:
     return tens + (_CN_DIGITS[token[2]] if len(token) > 2 else 0)
 
 
+def _title_lines(lines: list[_Line]) -> list[_Line]:
+    """Where the notice's own title can be: above the signature, not in a related link
+    (上一篇：国务院办公厅关于2019年…的通知 names another year's notice)."""
+    signature = next((i for i, line in enumerate(lines) if _SIGNATURE.match(line.text)), None)
+    above = lines[:signature] if signature is not None else lines
+    own = [line for line in above if not _RELATED.match(line.text)]
+    if any(_BASE_TITLE.search(x.text) or _AMEND_TITLE.search(x.text) for x in own):
+        return own
+    return lines
+
+
 def _find_year(lines: list[_Line], year: int | None) -> tuple[int, str, bool, str | None]:
     """(year, title, amends, amended festival) from the titles in the text and --year."""
     base: dict[int, str] = {}
     amend: dict[int, tuple[str, str]] = {}
     announced: set[int] = set()
-    for line in lines:
+    for line in _title_lines(lines):
         for m in _BASE_TITLE.finditer(line.text):
             base.setdefault(int(m.group(1)), m.group(0))
         for m in _AMEND_TITLE.finditer(line.text):
@@ -245,13 +311,29 @@ def _find_year(lines: list[_Line], year: int | None) -> tuple[int, str, bool, st
     return chosen, "国务院办公厅" + title, False, None
 
 
-def _body(lines: list[_Line]) -> list[_Line]:
-    """The lines between 通知如下 and the signature (the whole text when there is no marker)."""
+def _wrapped(prev: str, text: str) -> bool:
+    """Whether `text` carries on the sentence `prev` broke off (a PDF, a narrow page). A
+    page's header, headline and lead also end without a full stop, so only a schedule
+    fragment, or a break inside a date or a list, is joined."""
+    if not prev or _ENDS_SENTENCE.search(prev) or _STARTS_ITEM.match(text):
+        return False
+    return bool(
+        (_DATE.search(prev) and _SCHEDULE_WORD.search(prev))
+        or _UNFINISHED.search(prev)
+        or _CONTINUES.match(text)
+    )
+
+
+def _body(lines: list[_Line]) -> tuple[list[_Line], _Line | None]:
+    """The lines between 通知如下 and the signature (the whole text when there is no marker),
+    and the line that announced them (`现将……通知如下`), if any."""
     start = None
+    announcement = None
     for i, line in enumerate(lines):
         m = _BODY_START.search(line.text)
         if m:
             start = i
+            announcement = _Line(line.number, line.original, line.text[: m.start()])
             rest = line.text[m.end() :]
             lines = lines[:i] + [_Line(line.number, line.original, rest)] + lines[i + 1 :]
             break
@@ -260,12 +342,7 @@ def _body(lines: list[_Line]) -> list[_Line]:
         if _SIGNATURE.match(line.text) or (start is not None and _SIGNING_DATE.match(line.text)):
             break
         prev = body[-1] if body else None
-        if (
-            prev is not None
-            and prev.text
-            and not _ENDS_SENTENCE.search(prev.text)
-            and not _STARTS_ITEM.match(line.text)
-        ):
+        if prev is not None and _wrapped(prev.text, line.text):
             # a sentence wrapped onto the next line (a PDF, a narrow page): read it whole
             body[-1] = _Line(prev.number, f"{prev.original}{line.original}", prev.text + line.text)
         else:
@@ -277,7 +354,7 @@ def _body(lines: list[_Line]) -> list[_Line]:
             out.extend(_Line(line.number, line.original, p) for p in pieces if p)
         else:
             out.append(line)
-    return out
+    return out, announcement
 
 
 def _make_date(year: int, month: int, day: int, line: _Line, shown: str) -> date:
@@ -350,7 +427,154 @@ def _span(m: re.Match[str], year: int, line: _Line) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+class _Unclear(NoticeError):
+    """A sentence that does not clearly say which days rest or work. In a numbered schedule
+    line it refuses the notice; in the surrounding prose the sentence is set aside."""
+
+
+@dataclass
+class _Said:
+    """What one sentence says, before it is counted."""
+
+    text: str
+    holidays: list[date] = field(default_factory=list)
+    workdays: list[date] = field(default_factory=list)
+    spans: list[list[date]] = field(default_factory=list)  # explicit A至B spans
+    extension: Extension | None = None
+    encouraged: bool = False
+
+
+def _named(text: str) -> set[str]:
+    """The festivals a sentence names (五一, 国庆 and the like count too)."""
+    names = {name for name in FESTIVALS if name in text}
+    names.update(full for short, full in _FESTIVAL_SHORT.items() if short in text)
+    return names
+
+
+def _announced(text: str) -> set[str]:
+    """The festivals `现将2026年元旦、春节……放假调休日期的具体安排通知如下` announces."""
+    m = re.search(r"现将(?:\d{4}年)?(.*)", text)
+    return _named(m.group(1)) if m else set()
+
+
+def _label(text: str) -> tuple[bool, list[str] | None, str | None, int]:
+    """(numbered, festival names, another label, where the rest starts) of a line."""
+    numbered = bool(_NUMBERED.match(text))
+    m = _LABEL.match(text)
+    if m:
+        names = [n for n in re.split(r"[、,和及与]", m.group(2)) if n]
+        if names and all(n in FESTIVALS for n in names):
+            return True, names, None, m.end()
+        return numbered, None, m.group(2), m.end()
+    return numbered, None, None, 0
+
+
+def _says(sentence: str, year: int, line: _Line) -> _Said | None:
+    """Read one sentence; None when it has no day to read. Raises NoticeError (or _Unclear)."""
+    if not _LOOSE_DAY.search(sentence):
+        return None
+    if "鼓励" in sentence:
+        # 鼓励…安排职工在除夕（2月9日）休息: encouraged, not a holiday
+        return _Said(sentence, encouraged=True)
+    bare = _NOTE.sub("", sentence)  # weekday and lunar notes (checked before)
+    extend = _EXTEND.search(bare)
+    if extend:
+        name = extend.group(1)
+        if name not in FESTIVALS:
+            raise NoticeError(f"无法识别的节日“{name}”", line.original, line.number)
+        target = _DATE.match(bare, extend.end())
+        if not target:
+            raise _Unclear("“延长…假期至”后面没有日期", line.original, line.number)
+        y = _year_of(target.group(1), year, line)
+        until = _make_date(y, int(target.group(2)), int(target.group(3)), line, target.group(0))
+        return _Said(sentence, extension=Extension(name, until, line.original))
+    if not re.search("放假|补休|连休|上班", bare):
+        return None
+    if re.search("不放假|不上班|无需上班|不用上班|不补休", bare):
+        raise _Unclear("句中有“不放假/不上班”，无法判断哪天放假", line.original, line.number)
+    if _LOOSE_DAY.search(_DATE.sub("", _SPAN.sub("", bare))):
+        raise _Unclear("日期不完整（缺少月份）", line.original, line.number)
+    said = _Said(sentence)
+    pending: list[date] = []
+    last_span: list[date] | None = None
+    for part in _PART.split(bare):
+        count = _COUNT.search(part)
+        rest = part
+        for m in _SPAN.finditer(part):
+            span = _span(m, year, line)
+            if _REST.search(part):
+                said.holidays.extend(span)
+                said.spans.append(span)
+                last_span = span
+                rest = rest.replace(m.group(0), "")
+            else:
+                raise _Unclear("有起止日期却没有说放假还是上班", line.original, line.number)
+        singles = []
+        for m in _DATE.finditer(rest):
+            y = _year_of(m.group(1), year, line)
+            singles.append(_make_date(y, int(m.group(2)), int(m.group(3)), line, m.group(0)))
+        if "上班" in part:
+            said.workdays.extend(pending + singles)
+            pending = []
+        elif _REST.search(part):
+            if pending:
+                raise _Unclear("日期没有说放假还是上班", line.original, line.number)
+            said.holidays.extend(singles)
+            if singles:
+                last_span = singles
+        else:
+            pending.extend(singles)
+        if count:
+            n = _int(count.group(1))
+            if last_span is None:
+                raise _Unclear(f"“共{count.group(1)}天”前没有假期日期", line.original, line.number)
+            if n != len(last_span):
+                raise NoticeError(
+                    f"写的是共 {n} 天，但 {last_span[0].isoformat()} 至 "
+                    f"{last_span[-1].isoformat()} 是 {len(last_span)} 天",
+                    line.original,
+                    line.number,
+                )
+    if pending:
+        raise _Unclear("日期没有说放假还是上班", line.original, line.number)
+    if not said.holidays and not said.workdays:
+        return None
+    both = set(said.holidays) & set(said.workdays)
+    if both:
+        raise NoticeError(f"{min(both).isoformat()} 既是放假又是上班", line.original, line.number)
+    for day in said.workdays:
+        if day.weekday() < 5:
+            raise NoticeError(
+                f"调休上班日 {day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}"
+                "，调休上班应为周六或周日（年份或日期有误）",
+                line.original,
+                line.number,
+            )
+    return said
+
+
+def _sentences(text: str, year: int, line: _Line) -> list[str]:
+    """The line's sentences after the parts that are never schedule days, notes checked."""
+    text = _NEWS_LEAD.sub("", text)
+    text = _BACK_TO_WORK.sub("", text)  # `2月3日（星期一）起正常上班` is not a make-up day
+    _check_notes(text, year, line)
+    return [s for s in _SENTENCE_END.split(text) if s]
+
+
+@dataclass
+class _Prose:
+    """A line outside the numbered schedule that has days in it: checked, never counted."""
+
+    line: _Line
+    said: list[_Said]
+
+
 class _Reader:
+    """Reads the body. The schedule is the numbered (or festival-labelled) lines and the lines
+    that carry on from them; a notice without any (an amending notice's single sentence) is
+    all schedule. Every other line with days in it (a reprint's headline, lead or comment) is
+    prose: read, checked against the schedule afterwards, never counted."""
+
     def __init__(self, year: int, festival: str | None) -> None:
         self.year = year
         self.festival = festival  # an amending notice's festival (from its title)
@@ -358,6 +582,8 @@ class _Reader:
         self.days: dict[str, tuple[list[date], list[date], str]] = {}
         self.extensions: list[Extension] = []
         self.ignored: list[str] = []
+        self.prose: list[_Prose] = []
+        self.set_aside: list[str] = []
 
     def festival_for(self, line: _Line) -> str:
         name = self.current or self.festival
@@ -365,113 +591,139 @@ class _Reader:
             raise NoticeError("无法确定这些日期属于哪个节日", line.original, line.number)
         return name
 
-    def read(self, line: _Line) -> None:
-        text = line.text
-        label = _LABEL.match(text)
-        if label:
-            names = [n for n in re.split(r"[、,和及与]", label.group(1)) if n]
-            if all(n in FESTIVALS for n in names):
+    def read_body(self, body: list[_Line]) -> None:
+        structured = any(self._is_item(line) for line in body)
+        after_item = False
+        for line in body:
+            numbered, names, other, end = _label(line.text)
+            if names is not None:
                 self.current = "、".join(names)
-                text = text[label.end() :]
-            elif _DATE.search(text) and re.search("放假|补休|上班", text):
-                raise NoticeError(f"无法识别的节日“{label.group(1)}”", line.original, line.number)
-        text = _NEWS_LEAD.sub("", text)
-        text = _BACK_TO_WORK.sub("", text)  # `2月3日（星期一）起正常上班` is not a make-up day
-        _check_notes(text, self.year, line)
-        for sentence in _SENTENCE_END.split(text):
-            self.sentence(sentence, line)
-
-    def sentence(self, sentence: str, line: _Line) -> None:
-        if not _LOOSE_DAY.search(sentence):
-            return
-        if "鼓励" in sentence:
-            # 鼓励…安排职工在除夕（2月9日）休息: encouraged, not a holiday
-            self.ignored.append(sentence)
-            return
-        bare = _NOTE.sub("", sentence)  # weekday and lunar notes (checked above)
-        extend = _EXTEND.search(bare)
-        if extend:
-            self.extension(bare, extend, line)
-            return
-        if not re.search("放假|补休|上班", bare):
-            return
-        if _LOOSE_DAY.search(_DATE.sub("", _SPAN.sub("", bare))):
-            raise NoticeError("日期不完整（缺少月份）", line.original, line.number)
-        holidays: list[date] = []
-        workdays: list[date] = []
-        pending: list[date] = []
-        last_span: list[date] | None = None
-        for part in _PART.split(bare):
-            count = _COUNT.search(part)
-            rest = part
-            for m in _SPAN.finditer(part):
-                span = _span(m, self.year, line)
-                if "放假" in part or "补休" in part:
-                    holidays.extend(span)
-                    last_span = span
-                    rest = rest.replace(m.group(0), "")
-                else:
-                    raise NoticeError("有起止日期却没有说放假还是上班", line.original, line.number)
-            singles = []
-            for m in _DATE.finditer(rest):
-                y = _year_of(m.group(1), self.year, line)
-                singles.append(_make_date(y, int(m.group(2)), int(m.group(3)), line, m.group(0)))
-            if "上班" in part:
-                workdays.extend(pending + singles)
-                pending = []
-            elif "放假" in part or "补休" in part:
-                if pending:
-                    raise NoticeError("日期没有说放假还是上班", line.original, line.number)
-                holidays.extend(singles)
-                if singles:
-                    last_span = singles
+                self.schedule(line, line.text[end:])
+                after_item = True
+            elif numbered or not structured:
+                if (
+                    other is not None
+                    and _DATE.search(line.text)
+                    and _SCHEDULE_WORD.search(line.text)
+                ):
+                    raise NoticeError(f"无法识别的节日“{other}”", line.original, line.number)
+                self.schedule(line, line.text)
+                after_item = numbered or after_item
+            elif after_item and _STARTS_WITH_DATE.match(line.text):
+                # `一、元旦：` with its days on the next line(s), or one item in two paragraphs
+                self.schedule(line, line.text)
             else:
-                pending.extend(singles)
-            if count:
-                n = _int(count.group(1))
-                if last_span is None:
-                    raise NoticeError(
-                        f"“共{count.group(1)}天”前没有假期日期", line.original, line.number
-                    )
-                if n != len(last_span):
-                    raise NoticeError(
-                        f"写的是共 {n} 天，但 {last_span[0].isoformat()} 至 "
-                        f"{last_span[-1].isoformat()} 是 {len(last_span)} 天",
-                        line.original,
-                        line.number,
-                    )
-        if pending:
-            raise NoticeError("日期没有说放假还是上班", line.original, line.number)
-        if not holidays and not workdays:
-            return
-        name = self.festival_for(line)
-        both = set(holidays) & set(workdays)
-        if both:
-            raise NoticeError(
-                f"{min(both).isoformat()} 既是放假又是上班", line.original, line.number
-            )
-        for day in workdays:
-            if day.weekday() < 5:
-                raise NoticeError(
-                    f"调休上班日 {day.isoformat()} 是星期{WEEKDAYS_ZH[day.weekday()]}"
-                    "，调休上班应为周六或周日（年份或日期有误）",
-                    line.original,
-                    line.number,
-                )
-        have_h, have_w, _first = self.days.setdefault(name, ([], [], line.original))
-        have_h.extend(d for d in holidays if d not in have_h)
-        have_w.extend(d for d in workdays if d not in have_w)
+                after_item = False
+                self.read_prose(line)
 
-    def extension(self, bare: str, m: re.Match[str], line: _Line) -> None:
-        name = m.group(1)
-        if name not in FESTIVALS:
-            raise NoticeError(f"无法识别的节日“{name}”", line.original, line.number)
-        target = _DATE.match(bare, m.end())
-        if not target:
-            raise NoticeError("“延长…假期至”后面没有日期", line.original, line.number)
-        y = _year_of(target.group(1), self.year, line)
-        until = _make_date(y, int(target.group(2)), int(target.group(3)), line, target.group(0))
-        self.extensions.append(Extension(name, until, line.original))
+    def _is_item(self, line: _Line) -> bool:
+        numbered, names, _other, _end = _label(line.text)
+        if names is not None:
+            return True
+        return numbered and bool(_DATE.search(line.text) and _ITEM_WORD.search(line.text))
+
+    def schedule(self, line: _Line, text: str) -> None:
+        for sentence in _sentences(text, self.year, line):
+            said = _says(sentence, self.year, line)
+            if said is None:
+                continue
+            if said.encouraged:
+                self.ignored.append(sentence)
+            elif said.extension is not None:
+                self.extensions.append(said.extension)
+            else:
+                name = self.festival_for(line)
+                have_h, have_w, _first = self.days.setdefault(name, ([], [], line.original))
+                have_h.extend(d for d in said.holidays if d not in have_h)
+                have_w.extend(d for d in said.workdays if d not in have_w)
+
+    def read_prose(self, line: _Line) -> None:
+        text = line.text
+        if not (_DATE.search(text) and _PROSE_WORD.search(text)) or _RELATED.match(text):
+            return  # a header date, a source line, a related link: nothing to check
+        said: list[_Said] = []
+        for sentence in _SENTENCE_END.split(_BACK_TO_WORK.sub("", _NEWS_LEAD.sub("", text))):
+            years = {int(y) for y in re.findall(r"(\d{4})年", sentence)}
+            if years and self.year not in years:
+                continue  # 2019年国庆节…: about another year's holidays
+            try:
+                _check_notes(sentence, self.year, line)
+                one = _says(sentence, self.year, line)
+            except _Unclear:
+                # prose that does not clearly say which days: not counted, shown as such
+                self.set_aside.append(line.original)
+                continue
+            if one is not None and not one.encouraged:
+                said.append(one)
+        if said:
+            self.prose.append(_Prose(line, said))
+
+    def check_prose(self, festivals: tuple[FestivalDays, ...]) -> list[str]:
+        """Refuse prose that contradicts the schedule; the lines that agree, for the summary."""
+        holidays = {d for f in festivals for d in f.holidays}
+        workdays = {d for f in festivals for d in f.workdays}
+        covered = {d.year for d in holidays | workdays} | {e.until.year for e in self.extensions}
+        if self.festival is not None and not festivals:
+            covered.add(self.year)
+        agreed: list[str] = []
+        for prose in self.prose:
+            line = prose.line
+            for said in prose.said:
+                self._agrees(said, festivals, holidays, workdays, covered, line)
+            agreed.append(line.original)
+        return agreed
+
+    def _agrees(
+        self,
+        said: _Said,
+        festivals: tuple[FestivalDays, ...],
+        holidays: set[date],
+        workdays: set[date],
+        covered: set[int],
+        line: _Line,
+    ) -> None:
+        def refuse(detail: str) -> NoticeError:
+            return NoticeError(f"与编号的放假安排矛盾：{detail}", line.original, line.number)
+
+        if said.extension is not None:
+            ext = said.extension
+            for have in self.extensions:
+                if have.festival == ext.festival and have.until != ext.until:
+                    raise refuse(
+                        f"这里写延长至 {ext.until.isoformat()}，"
+                        f"编号的一条是延长至 {have.until.isoformat()}"
+                    )
+            return
+        names = _named(said.text)
+        keys = [f for f in festivals if names & set(f.name.split("、"))]
+        if len(keys) == 1 and len(said.spans) == 1 and keys[0].holidays:
+            span, fest = said.spans[0], keys[0]
+            if span[0].year in covered and set(span) != set(fest.holidays):
+                raise refuse(
+                    f"这里写{fest.name}放假 {_days_zh(span)}，编号的一条写的是 "
+                    f"{_days_zh(fest.holidays)}"
+                )
+        for day in said.holidays:
+            if day.year in covered and day not in holidays:
+                what = "是调休上班日" if day in workdays else "不是假日"
+                raise refuse(f"这里说 {day_zh(day)} 放假，编号的安排里它{what}")
+        for day in said.workdays:
+            if day.year in covered and day not in workdays:
+                what = "放假" if day in holidays else "不是调休上班日"
+                raise refuse(f"这里说 {day_zh(day)} 上班，编号的安排里它{what}")
+
+
+def day_zh(day: date) -> str:
+    """2026-02-15（周日）."""
+    return f"{day.isoformat()}（周{WEEKDAYS_ZH[day.weekday()]}）"
+
+
+def _days_zh(days: list[date] | tuple[date, ...]) -> str:
+    """`2020-01-01（周三） 至 2020-01-03（周五）（3 天）` for a run of days."""
+    first, last = min(days), max(days)
+    if first == last and len(days) == 1:
+        return f"{day_zh(first)}（1 天）"
+    return f"{day_zh(first)} 至 {day_zh(last)}（{len(days)} 天）"
 
 
 def parse_notice(text: str, year: int | None = None) -> Notice:
@@ -481,8 +733,8 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
         raise NoticeError("内容是空的")
     chosen, title, amends, festival = _find_year(lines, year)
     reader = _Reader(chosen, festival)
-    for line in _body(lines):
-        reader.read(line)
+    body, announcement = _body(lines)
+    reader.read_body(body)
     festivals = tuple(
         FestivalDays(name, tuple(sorted(h)), tuple(sorted(w)), first)
         for name, (h, w, first) in reader.days.items()
@@ -498,6 +750,19 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
         raise NoticeError("通知里没有找到放假或调休上班的日期")
     if not amends and not any(d.year == chosen for d in holidays):
         raise NoticeError(f"通知里没有 {chosen} 年的放假日期")
+    if announcement is not None and not amends:
+        # a copy that lost lines (a news app that kept only some items) must not pass for whole
+        read = {n for f in festivals if f.holidays for n in f.name.split("、")}
+        read |= {e.festival for e in reader.extensions}
+        missing = [n for n in FESTIVALS if n in _announced(announcement.text) and n not in read]
+        if missing:
+            raise NoticeError(
+                f"通知开头列出了{'、'.join(missing)}，却没有读到{'它' if len(missing) == 1 else '它们'}"
+                "的放假日期（复制的内容可能不全）",
+                announcement.original,
+                announcement.number,
+            )
+    checked = reader.check_prose(festivals)
     return Notice(
         year=chosen,
         title=title,
@@ -505,4 +770,6 @@ def parse_notice(text: str, year: int | None = None) -> Notice:
         festivals=festivals,
         extensions=tuple(reader.extensions),
         ignored=tuple(reader.ignored),
+        checked=tuple(checked),
+        set_aside=tuple(dict.fromkeys(reader.set_aside)),
     )

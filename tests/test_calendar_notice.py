@@ -15,7 +15,7 @@ import pytest
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.calendar_import import import_notice, plan_import, write_import
-from monitor.calendar_notice import NoticeError, parse_notice
+from monitor.calendar_notice import Notice, NoticeError, normalise, parse_notice
 from tests.conftest import FIXTURES
 
 NOTICES = FIXTURES / "notices"
@@ -40,7 +40,14 @@ VARIANTS = {  # the same notices as other sites print them
     "2021-traditional.txt": 2021,  # Hong Kong page, traditional characters, full-width digits
     "2024-traditional.txt": 2024,  # Taiwan page, traditional characters
     "2022-halfwidth.txt": 2022,  # half-width punctuation: (星期六), 一,元旦: …
+    # a traditional page glossing characters with pinyin: 勞動(dòng)節, 日(rì)(rì)（星期(qī)日）
+    "2020-traditional-pinyin.txt": 2020,
+    # a news reprint: headline, （來源：央視新聞）, a lead restating 元旦's and 春節's dates, the
+    # numbered lines without the preamble, a comment restating 国庆节, editor lines
+    "2020-news-reprint.txt": 2020,
 }
+# the 2020 extension as a glossed traditional page prints it
+EXTENSION_VARIANTS = ["2020-extension.txt", "2020-extension-traditional-pinyin.txt"]
 
 
 def holidays_file(tmp_path: Path, text: str | None = None) -> Path:
@@ -93,7 +100,51 @@ def test_traditional_and_half_width_reprints_read_the_same(tmp_path: Path, name:
     assert variant.holidays == original.holidays and variant.workdays == original.workdays
     path = holidays_file(tmp_path)
     import_notice((NOTICES / name).read_text(encoding="utf-8"), path)
+    for amendment in YEARS[year][1:]:  # 2020: the extension, on top of the reprint
+        import_notice((NOTICES / amendment).read_text(encoding="utf-8"), path)
     assert differing_days(imported(path, year), year) == []
+
+
+@pytest.mark.parametrize("base", ["2020-traditional-pinyin.txt", "2020-news-reprint.txt"])
+@pytest.mark.parametrize("extension", EXTENSION_VARIANTS)
+def test_the_extension_applies_over_a_reprint_of_2020(
+    tmp_path: Path, base: str, extension: str
+) -> None:
+    path = holidays_file(tmp_path)
+    import_notice((NOTICES / base).read_text(encoding="utf-8"), path)
+    assert differing_days(imported(path, 2020), 2020) == [date(2020, 1, 31), date(2020, 2, 1)]
+    plan, written = import_notice((NOTICES / extension).read_text(encoding="utf-8"), path)
+    assert written and plan.notice.amends
+    assert differing_days(imported(path, 2020), 2020) == []
+
+
+def test_a_reprints_prose_is_checked_not_counted() -> None:
+    notice = parse_notice((NOTICES / "2020-news-reprint.txt").read_text(encoding="utf-8"))
+    assert [f.name for f in notice.festivals] == [
+        "元旦",
+        "春节",
+        "清明节",
+        "劳动节",
+        "端午节",
+        "国庆节、中秋节",
+    ]
+    assert len(notice.checked) == 2
+    assert notice.checked[0].endswith(
+        "2020年元旦1月1日放假，共1天，不調休；春節1月24日至30日放假調休，共7天。"
+    )
+    assert notice.checked[1].startswith("據了解，2020年國慶節恰逢中秋節")
+    path_free = summary_lines_of(notice)
+    assert any(
+        line.startswith("  已核对，与编号的安排一致（不另计入）：國務院辦公廳21日")
+        for line in path_free
+    )
+
+
+def summary_lines_of(notice: Notice) -> list[str]:
+    from monitor.calendar_import import ImportPlan, summary_lines
+
+    plan = ImportPlan(notice, Path("holidays.toml"), notice.year, {}, [], [], [])
+    return summary_lines(plan, written=False)
 
 
 def test_without_the_amendment_the_year_differs_exactly_where_it_amended(tmp_path: Path) -> None:
@@ -226,6 +277,13 @@ def test_related_links_of_other_years_do_not_confuse_the_year() -> None:
         ("unknown-festival.txt", "无法识别的节日“端五节”", "五、端五节："),
         ("weekday-mismatch.txt", "2026-05-10 是星期日，通知写的是星期六", "5月10日（周六）上班。"),
         ("no-title.txt", "无法确定年份：请用 --year 指定", None),
+        (
+            # the lead of a news reprint says 元旦 rests three days, the numbered line one
+            "prose-contradicts.txt",
+            "与编号的放假安排矛盾：这里写元旦放假 2020-01-01（周三） 至 2020-01-03（周五）（3 天），"
+            "编号的一条写的是 2020-01-01（周三）（1 天）",
+            "2020年元旦1月1日至3日放假，共3天。",
+        ),
     ],
 )
 def test_broken_copies_are_refused_with_the_line(
@@ -379,3 +437,115 @@ def test_spans_written_with_a_tilde_or_dash() -> None:
     notice = parse_notice(text)
     assert len([d for d, n in notice.holidays.items() if n == "春节"]) == 9
     assert len([d for d, n in notice.holidays.items() if n == "国庆节"]) == 7
+
+
+# Copies nobody has pasted yet: every year's notice put through what other pages do to it.
+GLOSSES = ["(dòng)", "（wù）", "(jié)", "(rì)(rì)", "(qī)", "(shěng)", "(ri)", "(xiàn)", "(ㄖˋ)"]
+HEADER = (
+    "首页 > 新闻中心 > 要闻\n发布时间：{signed}　浏览次数：1234\n【字体：大 中 小】 打印本页 关闭窗口\n"
+    "分享到：微信 微博 QQ空间\n（来源：央视新闻）\n"
+)
+FOOTER = (
+    "\n附件：{year}年节假日安排表.xls\n（编辑：王晓 审核：李明）\n责任编辑：张悦\n分享到：微信 微博\n"
+    "上一篇：国务院办公厅关于{last}年部分节假日安排的通知\n扫一扫在手机打开当前页\n"
+)
+
+
+def glossed(text: str) -> str:
+    """Traditional characters with a pinyin (or zhuyin) gloss after every third character."""
+    import zhconv
+
+    out, count = [], 0
+    for char in zhconv.convert(text, "zh-hant"):
+        out.append(char)
+        if "\u4e00" <= char <= "\u9fff":
+            count += 1
+            if count % 3 == 0:
+                out.append(GLOSSES[count % len(GLOSSES)])
+    return "".join(out)
+
+
+def lead(notice: Notice, shift: int = 0) -> str:
+    """A reporter's paragraph restating every festival's days (the first festival's last day
+    moved by `shift`)."""
+    said = []
+    for i, fest in enumerate(notice.festivals):
+        first, last = fest.holidays[0], fest.holidays[-1] + timedelta(days=shift if i == 0 else 0)
+        name = fest.name.replace("、", "和")
+        if first == last:
+            said.append(f"{name}{first.year}年{first.month}月{first.day}日放假")
+        elif (fest.holidays[-1] - first).days + 1 == len(fest.holidays):
+            days = (last - first).days + 1
+            said.append(
+                f"{name}{first.year}年{first.month}月{first.day}日至{last.year}年{last.month}月"
+                f"{last.day}日放假，共{days}天"
+            )
+        if fest.workdays:
+            said[-1] += (
+                "，"
+                + "、".join(
+                    f"{'' if d.year == notice.year else f'{d.year}年'}{d.month}月{d.day}日"
+                    for d in fest.workdays
+                )
+                + "上班"
+            )
+    return f"国务院办公厅{notice.year - 1}年发布通知：" + "；".join(said) + "。"
+
+
+def reprinted(year: int, *, gloss: bool, preamble: bool, shift: int = 0) -> str:
+    text = (NOTICES / f"{year}.txt").read_text(encoding="utf-8")
+    notice = parse_notice(text)
+    if not preamble:  # the reprint keeps only the numbered lines: its lead is in the body
+        text = "\n".join(line for line in text.splitlines() if "通知如下" not in line)
+    signed = f"{year - 1}-11-21 16:25"
+    page = (
+        HEADER.format(signed=signed)
+        + lead(notice, shift)
+        + "\n"
+        + text
+        + FOOTER.format(year=year, last=year - 1)
+    )
+    return glossed(page) if gloss else page
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+@pytest.mark.parametrize(("gloss", "preamble"), [(True, True), (False, False), (True, False)])
+def test_every_year_survives_the_clutter_of_other_pages(
+    tmp_path: Path, year: int, gloss: bool, preamble: bool
+) -> None:
+    original = parse_notice((NOTICES / f"{year}.txt").read_text(encoding="utf-8"))
+    copy = reprinted(year, gloss=gloss, preamble=preamble)
+    notice = parse_notice(copy)
+    assert notice.year == year
+    assert notice.holidays == original.holidays and notice.workdays == original.workdays
+    if not preamble:
+        assert len(notice.checked) == 1  # the lead was read and agrees
+    path = holidays_file(tmp_path)
+    import_notice(copy, path)
+    for amendment in YEARS[year][1:]:
+        import_notice((NOTICES / amendment).read_text(encoding="utf-8"), path)
+    assert differing_days(imported(path, year), year) == []
+
+
+@pytest.mark.parametrize("year", sorted(YEARS))
+def test_a_lead_that_contradicts_the_numbered_lines_is_refused(year: int) -> None:
+    copy = reprinted(year, gloss=year % 2 == 0, preamble=False, shift=1)
+    with pytest.raises(NoticeError) as caught:
+        parse_notice(copy)
+    # refused on the lead, which disagrees with the numbered lines (or, where the moved day is
+    # one of its own make-up workdays, with itself)
+    assert caught.value.line is not None and "发布通知" in normalise(caught.value.line)
+    assert "与编号的放假安排矛盾" in str(caught.value) or "既是放假又是上班" in str(caught.value)
+
+
+def test_a_copy_that_lost_items_is_refused() -> None:
+    # a news app that kept the preamble and 元旦 and ran the rest together without festivals
+    text = (
+        "国务院办公厅关于2021年部分节假日安排的通知\n"
+        "经国务院批准，现将2021年元旦、春节、清明节、劳动节、端午节、中秋节和国庆节放假调休日期的"
+        "具体安排通知如下\n一、元旦：2021年1月1日至3日放假，共3天。\n国务院办公厅\n2020年11月25日\n"
+    )
+    with pytest.raises(
+        NoticeError, match="通知开头列出了春节、清明节、劳动节、端午节、中秋节、国庆节"
+    ):
+        parse_notice(text)
