@@ -87,6 +87,12 @@ class ChannelBroken(ChannelError):
     route falls back to its next channel."""
 
 
+class MessageRejected(ChannelError):
+    """The far end refused this one message, not the channel (WeCom 40058 content too long,
+    40008 message type, 40035 parameter…): the channel stays usable and healthy, the other
+    messages go on, and this message's alerts are retried by a later dispatch."""
+
+
 class DeliveryFailed(ChannelError):
     """Retries exhausted on transient errors; the alert is retried by a later dispatch."""
 
@@ -179,7 +185,8 @@ class Notifier(ABC):
     """A named channel. A channel type is one module in alerts/channels/ with a subclass that
     sets `kind`, `settings_model` (its `[channels.NAME]` keys) and `secret_keys` (keys that may
     be `env:NAME`), and implements `pieces()` (the size limits) and `_send_piece()` (one
-    request; raise Transient / RateLimited / ChannelBroken). Defining it registers it."""
+    request; raise Transient / RateLimited / ChannelBroken / MessageRejected). Defining it
+    registers it."""
 
     kind: ClassVar[str] = "base"
     settings_model: ClassVar[type[ChannelConfig]] = ChannelConfig

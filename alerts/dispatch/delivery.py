@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.channels import Notifier
-from alerts.channels.base import ChannelBroken, ChannelError
+from alerts.channels.base import ChannelBroken, ChannelError, MessageRejected
 from alerts.dispatch.fallback import Channels
 from alerts.dispatch.result import DispatchResult
 from alerts.dispatch.routing import is_urgent, one_per_channel
@@ -167,6 +167,11 @@ class Delivery:
             if row is None:
                 return
             self._pieces(row, bucket, notifier)
+        except MessageRejected as exc:  # this message only: the channel stays usable, healthy
+            why = f"{notifier.describe()}: {exc}"
+            log.warning("message refused: %s", why)
+            self.result.errors.append(why)
+            self._failed(bucket, why)  # its fallback, if any; else retried later
         except ChannelError as exc:
             why = f"{notifier.describe()}: {exc}"
             log.warning("delivery failed: %s", why)

@@ -17,13 +17,29 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+# errmsg as the real robot words them (it appends ", hint: […], from ip: …, more info at …")
 ERRMSG = {
     0: "ok",
     45009: "api freq out of limit",
     93000: "invalid webhook url",
-    40058: "markdown.content exceed max length 4096",
+    93004: "webhook robot disabled",
+    93008: "webhook robot not in group",
+    40058: "invalid Request Parameter",
     40008: "invalid message type",
+    40033: "invalid charset. please check your request",
+    40035: "invalid parameter",
+    44004: "empty content",
 }
+
+
+def errmsg(code: int, detail: str = "") -> str:
+    if code == 0:
+        return "ok"
+    text = f"{detail}. {ERRMSG.get(code, 'error')}" if detail else ERRMSG.get(code, "error")
+    return (
+        f"{text}, hint: [fake-{code}], from ip: 127.0.0.1, "
+        f"more info at https://open.work.weixin.qq.com/devtool/query?e={code}"
+    )
 
 
 class FakeWecom:
@@ -32,8 +48,12 @@ class FakeWecom:
     fake = FakeWecom(clock=timing.monotonic).start(); fake.url(key="demo") → webhook URL.
     fake.script([45009, 0]) answers the next requests with those errcodes (an int ≥ 500 below
     1000 is an HTTP status instead, e.g. 500); fake.fail_with(93000) answers every request so.
-    Received messages (parsed JSON bodies, accepted ones only) are in fake.messages; every
-    request, answered or not, is in fake.requests as (key, body, errcode)."""
+    Per message, as the real robot judges it: content over `limits` bytes (markdown 4,096,
+    text 2,048) → 40058, a msgtype not in `msgtypes` → 40008 (a robot that takes only text:
+    msgtypes = ("text",)), empty content → 44004; fake.refuse(code, when) answers `code` to
+    every message whose body `when(body)` accepts. Received messages (parsed JSON bodies,
+    accepted ones only) are in fake.messages; every request, answered or not, is in
+    fake.requests as (key, body, errcode)."""
 
     LIMIT_PER_MINUTE = 20
 
@@ -46,6 +66,9 @@ class FakeWecom:
         self.requests: list[tuple[str, dict[str, Any] | None, int]] = []
         self._script: deque[int] = deque()
         self._always: int | None = None
+        self.limits = {"markdown": 4096, "text": 2048}
+        self.msgtypes: tuple[str, ...] = ("text", "markdown")
+        self._refusals: list[tuple[int, Callable[[dict[str, Any]], bool]]] = []
         self._windows: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -63,6 +86,12 @@ class FakeWecom:
             self._always = code
         return self
 
+    def refuse(self, code: int, when: Callable[[dict[str, Any]], bool]) -> FakeWecom:
+        """Answer `code` to every message whose parsed body `when` accepts."""
+        with self._lock:
+            self._refusals.append((code, when))
+        return self
+
     def reset(self) -> None:
         with self._lock:
             self.messages.clear()
@@ -70,6 +99,9 @@ class FakeWecom:
             self._script.clear()
             self._always = None
             self._windows.clear()
+            self._refusals.clear()
+            self.limits = {"markdown": 4096, "text": 2048}
+            self.msgtypes = ("text", "markdown")
 
     def contents(self, key: str | None = None) -> list[str]:
         """The text of every accepted message (markdown or text content)."""
@@ -137,32 +169,39 @@ class FakeWecom:
             except (ValueError, UnicodeDecodeError):
                 body = None
             code = self._script.popleft() if self._script else self._always
+            detail = ""
             if code is None:
-                code = self._judge(path, key, body)
+                code, detail = self._judge(path, key, body)
             self.requests.append((key, body, code))
             if 500 <= code < 1000:
                 return code, {"error": "server error"}
             if code == 0 and body is not None:
                 self._windows.setdefault(key, deque()).append(self.clock())
                 self.messages.append({**body, "_key": key})
-            return 200, {"errcode": code, "errmsg": ERRMSG.get(code, "error")}
+            return 200, {"errcode": code, "errmsg": errmsg(code, detail)}
 
-    def _judge(self, path: str, key: str, body: Any) -> int:
+    def _judge(self, path: str, key: str, body: Any) -> tuple[int, str]:
         if path != "/cgi-bin/webhook/send" or not key or key.startswith("invalid"):
-            return 93000
-        if not isinstance(body, dict) or body.get("msgtype") not in ("text", "markdown"):
-            return 40008
-        content = str(body.get(body["msgtype"], {}).get("content", ""))
-        limit = 4096 if body["msgtype"] == "markdown" else 2048
-        if not content or len(content.encode("utf-8")) > limit:
-            return 40058
+            return 93000, ""
+        if not isinstance(body, dict) or body.get("msgtype") not in self.msgtypes:
+            return 40008, ""
+        kind = body["msgtype"]
+        content = str(body.get(kind, {}).get("content", ""))
+        if not content:
+            return 44004, ""
+        limit = self.limits.get(kind, 2048)
+        if len(content.encode("utf-8", "surrogatepass")) > limit:
+            return 40058, f"{kind}.content exceed max length {limit}"
+        for code, when in self._refusals:
+            if when(body):
+                return code, ""
         window = self._windows.setdefault(key, deque())
         now = self.clock()
         while window and now - window[0] >= 60:
             window.popleft()
         if len(window) >= self.LIMIT_PER_MINUTE:
-            return 45009
-        return 0
+            return 45009, ""
+        return 0, ""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
