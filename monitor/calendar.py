@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
@@ -97,7 +98,7 @@ class WorkCalendar:
                 return False
             return day.weekday() < 5
         if self.use_package and day.year in _PACKAGE_YEARS:
-            return bool(chinese_calendar.is_workday(day))
+            return _package_workday(day)
         if provisional:
             return day.weekday() < 5
         raise UnknownYear(day.year)
@@ -152,6 +153,13 @@ class WorkCalendar:
             if self.is_workday(day, provisional=provisional):
                 counted += 1
         return day
+
+
+@lru_cache(maxsize=8192)
+def _package_workday(day: date) -> bool:
+    """chinese_calendar's answer, remembered: it validates every date it is asked about, which
+    dominated counting thousands of deadlines at once (an import, a first crawl)."""
+    return bool(chinese_calendar.is_workday(day))
 
 
 def _parse_day(value: object, where: str) -> date:

@@ -110,9 +110,24 @@ class CrisisRule(_Strict):
 
 
 class Rules(_Strict):
+    """`[rules.reply]`, `[rules.crisis]`, `[rules.disclosure]`, and any number of named reply
+    rules (`[rules.hotline] working_days = 3`) that a source picks with `rule = "hotline"`;
+    a named rule takes the keys it does not give from `[rules.reply]`."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, ReplyRule] = Field(init=False)
+
     reply: ReplyRule = ReplyRule()
     crisis: CrisisRule = CrisisRule()
     disclosure: DisclosureRule = DisclosureRule()
+
+    def named(self) -> dict[str, ReplyRule]:
+        """Every reply rule a source may name: `reply` and the named ones, each complete."""
+        out = {"reply": self.reply}
+        for name, rule in (self.__pydantic_extra__ or {}).items():
+            given = {key: getattr(rule, key) for key in rule.model_fields_set}
+            out[name] = self.reply.model_copy(update=given)
+        return out
 
 
 class SourceConfig(_Strict):
@@ -123,6 +138,7 @@ class SourceConfig(_Strict):
     department_default: str | None = None
     enabled: bool = True
     timeout: str | None = None  # the crawl child's time limit; default: below `every`
+    rule: str = "reply"  # the reply rule of its messages: `reply` or a `[rules.NAME]`
     _every = field_validator("every")(_duration)
 
     @field_validator("timeout")
@@ -245,6 +261,7 @@ class Config:
         self.folder = path.parent
         self._calendar: WorkCalendar | None = None
         self._calendar_stamp: int | None = None
+        self._rules: dict[str, ReplyRule] | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -286,6 +303,14 @@ class Config:
         path = Path(relative)
         return path if path.is_absolute() else self.folder / path
 
+    def reply_rule(self, source: str) -> ReplyRule:
+        """The reply rule of `source`'s messages (its `rule`, else `[rules.reply]`); a name no
+        longer configured (a message of a source since removed) counts by `[rules.reply]`."""
+        if self._rules is None:
+            named = self.settings.rules.named()
+            self._rules = {s.name: named.get(s.rule, named["reply"]) for s in self.settings.sources}
+        return self._rules.get(source, self.settings.rules.reply)
+
     def source(self, name: str) -> SourceConfig:
         for source in self.settings.sources:
             if source.name == name:
@@ -302,6 +327,9 @@ def _allowed_keys(loc: list[str], root: Any = None) -> list[str]:
             continue
         field = getattr(model, "model_fields", {}).get(part)
         annotation = getattr(field, "annotation", None)
+        if field is None:  # a table of a model that allows its own (`[rules.hotline]`)
+            extra = getattr(model, "__annotations__", {}).get("__pydantic_extra__")
+            annotation = _extra_model(extra)
         args = [a for a in getattr(annotation, "__args__", ()) if hasattr(a, "model_fields")]
         model = annotation if hasattr(annotation, "model_fields") else (args[0] if args else None)
         if model is None:
@@ -309,6 +337,15 @@ def _allowed_keys(loc: list[str], root: Any = None) -> list[str]:
     if model is None or not hasattr(model, "model_fields"):
         return []
     return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _extra_model(annotation: Any) -> Any:
+    """`dict[str, ReplyRule]` (possibly as a string, with postponed annotations) → ReplyRule."""
+    if isinstance(annotation, str):
+        inner = annotation.removeprefix("dict[str, ").removesuffix("]")
+        return globals().get(inner)
+    args = getattr(annotation, "__args__", ())
+    return args[-1] if args else None
 
 
 def describe_error(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root: Any = None) -> str:
@@ -425,6 +462,7 @@ def load_config(path: Path, checks: Sequence[FileCheck] = ()) -> Config:
                 f"{path}: channels.{name}.fallback = {fallback!r}：应为另一个渠道的名称"
                 f"（已定义：{', '.join(settings.channels)}）"
             )
+    _check_rules(settings, path)
     for source in settings.sources:
         if not (path.parent / source.profile).exists() and not Path(source.profile).is_absolute():
             raise ConfigError(
@@ -432,6 +470,32 @@ def load_config(path: Path, checks: Sequence[FileCheck] = ()) -> Config:
                 f"{path.parent / source.profile} 不存在"
             )
     return Config(path.resolve(), settings)
+
+
+def _check_rules(settings: Settings, path: Path) -> None:
+    """Each source's `rule` names a reply rule; a named rule table no source uses and whose
+    name is close to a built-in one is a typo (`[rules.replly]`), not a new rule."""
+    import difflib
+
+    named = settings.rules.named()
+    for source in settings.sources:
+        if source.rule not in named:
+            if source.rule in ("crisis", "disclosure"):
+                why = f"[rules.{source.rule}] 不是留言的答复规则"
+            else:
+                why = f"没有规则表 [rules.{source.rule}]"
+            raise ConfigError(
+                f"{path}: sources {source.name!r} 的键 'rule' = {source.rule!r}：{why}"
+                f"（可用：{'、'.join(named)}）"
+            )
+    used = {source.rule for source in settings.sources}
+    for name in named:
+        close = difflib.get_close_matches(name, ["reply", "crisis", "disclosure"], 1, 0.75)
+        if name != "reply" and name not in used and close:
+            raise ConfigError(
+                f"{path}: [rules.{name}]：没有数据源使用这个规则（sources 的 rule = {name!r}），"
+                f"是不是 [rules.{close[0]}] 的笔误？"
+            )
 
 
 def _routes(settings: Settings) -> list[tuple[str, list[str]]]:

@@ -29,6 +29,7 @@ from monitor.app import App
 from monitor.config import SourceConfig
 from monitor.db.models import WatchTerm
 from monitor.errors import ConfigError
+from monitor.orders.sources import crawled
 from monitor.timeutil import iso, parse_duration
 
 if TYPE_CHECKING:  # Scrapy-side types: the parent never imports Scrapy itself
@@ -83,7 +84,7 @@ def _selected(app: App, names: Sequence[str] | None) -> list[SourceConfig]:
     config = app.config
     if names:
         return [config.source(name) for name in names]  # unknown → ConfigError
-    return [s for s in config.settings.sources if s.enabled]
+    return crawled(config, [s for s in config.settings.sources if s.enabled])
 
 
 def _keywords(session: Session) -> list[str]:

@@ -31,17 +31,27 @@ CLOCK_SKEW = timedelta(minutes=10)
 
 
 def rule_for(message: Message, config: Config) -> ReplyRule:
-    rules = config.settings.rules
-    return rules.disclosure if message.kind == "disclosure" else rules.reply
+    """Disclosure requests count by `[rules.disclosure]`; messages by their source's rule
+    (`rule = "hotline"` → `[rules.hotline]`, else `[rules.reply]`)."""
+    if message.kind == "disclosure":
+        return config.settings.rules.disclosure
+    return config.reply_rule(message.source)
 
 
 def schedule_message(
-    session: Session, message: Message, config: Config, calendar: WorkCalendar, now: datetime
+    session: Session,
+    message: Message,
+    config: Config,
+    calendar: WorkCalendar,
+    now: datetime,
+    *,
+    new: bool = False,
 ) -> None:
     """Compute the message's due date, deadline, warning stages and state at `now`.
 
     Call after creating a message (it must have `posted_at`) or when the calendar changed;
-    the stages are rewritten, keeping the ones already fired so no alert repeats."""
+    the stages are rewritten, keeping the ones already fired so no alert repeats. `new`: the
+    message was just inserted, so it has no stages to look up (thousands at once, an import)."""
     rule = rule_for(message, config)
     due = working_day_deadline(
         message.posted_at, rule.working_days, calendar, rule.receipt_on_rest_day
@@ -66,16 +76,25 @@ def schedule_message(
     if message.id is None:
         session.add(message)
         session.flush()
-    _write_stages(session, "message_id", message.id, [(s.name, s.at) for s in stages])
+    _write_stages(session, "message_id", message.id, [(s.name, s.at) for s in stages], new)
 
 
 def _write_stages(
-    session: Session, owner: str, owner_id: int, stages: list[tuple[str, datetime]]
+    session: Session,
+    owner: str,
+    owner_id: int,
+    stages: list[tuple[str, datetime]],
+    new: bool = False,
 ) -> None:
     column = getattr(DeadlineStage, owner)
-    existing = {
-        row.stage: row for row in session.scalars(select(DeadlineStage).where(column == owner_id))
-    }
+    existing = (
+        {}
+        if new
+        else {
+            row.stage: row
+            for row in session.scalars(select(DeadlineStage).where(column == owner_id))
+        }
+    )
     wanted = {name for name, _ in stages}
     for name, row in existing.items():
         if name not in wanted and not row.fired:

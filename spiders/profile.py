@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.errors import ConfigError
 from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
+from spiders.orders_profile import OrdersSection, take_orders
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
@@ -157,8 +158,15 @@ class SiteSpec(_Strict):
 class Profile(_Strict):
     site: SiteSpec
     sections: dict[str, SectionSpec]
+    # `kind = "orders"` sections: imported from files, never crawled (spiders/orders_profile.py)
+    orders: dict[str, OrdersSection] = {}
 
     def section(self, name: str, path: Path | str = "profile") -> SectionSpec:
+        if name in self.orders:
+            raise ConfigError(
+                f'{path}: 栏目 {name!r} 是工单导入（kind = "orders"），不抓取：'
+                "请用 opinion-monitor import-orders 文件 --source 来源名"
+            )
         try:
             return self.sections[name]
         except KeyError:
@@ -172,8 +180,9 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+    data, orders = take_orders(data, path)
     try:
-        profile = Profile.model_validate(data)
+        profile = Profile.model_validate({**data, "orders": orders})
     except ValidationError as exc:
         from monitor.config import describe_error  # the same Chinese wording as monitor.toml's
 
@@ -257,6 +266,8 @@ def check_profile(config: Config, source: SourceConfig) -> str | None:
     profile = _CHECKED[key]
     if isinstance(profile, str):
         return profile
+    if source.section in profile.orders:
+        return None  # a work-order section: imported, nothing to crawl
     try:
         profile.section(source.section, path)
     except ConfigError as exc:

@@ -44,6 +44,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "spiders",
             "monitor.crawl",
             "monitor.ingest",
+            "monitor.orders",
             "monitor.tracking",
             "monitor.news",
             "monitor.watchlist",

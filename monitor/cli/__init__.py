@@ -107,6 +107,7 @@ COMMAND_MODULES = (
     "events",
     "items",
     "crawl",
+    "orders",
     "watch",
     "alerts",
     "daemon",

@@ -24,6 +24,7 @@ from alerts.summary import enqueue_summary
 from monitor.calendar_coverage import missing_year
 from monitor.crawl import run_crawl
 from monitor.db.models import Alert, DeadlineStage, Meta
+from monitor.orders.sources import crawled
 from monitor.status import HEARTBEAT_KEY  # written here, read by `status`
 from monitor.sweep import sweep
 from monitor.sweep.calendar import missing_alerts
@@ -310,7 +311,8 @@ def build_jobs(jobs: DaemonJobs, config: Config, start: datetime) -> list[JobSpe
     sweep_every = seconds(daemon.sweep_every)
     jobs.sweep_trigger = SweepTrigger(timedelta(seconds=sweep_every), start, timezone=zone)
     specs.append(JobSpec("sweep", "sweep", jobs.sweep, jobs.sweep_trigger))
-    enabled = [s for s in config.settings.sources if s.enabled]
+    # work-order sources are imported, not crawled
+    enabled = crawled(config, [s for s in config.settings.sources if s.enabled])
     for index, source in enumerate(enabled):
         specs.append(
             JobSpec(

@@ -322,7 +322,9 @@ def check_profiles(config: Config) -> None:
     for source in config.settings.sources:
         if source.enabled:
             path = config.resolve(source.profile)
-            load_profile(path).section(source.section, path)
+            profile = load_profile(path)
+            if source.section not in profile.orders:  # work orders are imported, not crawled
+                profile.section(source.section, path)
 
 
 def _configured_log_file(config: Config) -> str | None:
