@@ -44,6 +44,7 @@ table.gov th, table.gov td {{ border: 1px solid #333; padding: 3px 5px; }}
 table.gov th {{ font-weight: normal; text-align: center; background: #f3f5f8; }}
 table.gov td.num {{ text-align: center; min-width: 3.2em; }}
 table.gov td.label {{ text-align: left; }}
+table.gov td.group {{ text-align: left; white-space: nowrap; }}
 table.gov td.block {{ text-align: center; font-weight: bold; background: #fafafa; }}
 table.gov td.vertical {{ writing-mode: vertical-rl; text-align: center; letter-spacing: 2px; width: 1.6em; }}
 table.gov th.note {{ font-size: 11.5px; background: #fff; }}
@@ -148,7 +149,7 @@ def table3_html(report: GovAnnual) -> str:
         for i, label in enumerate(group):
             number = label.split(" ", 1)[1]
             side = (
-                f'<td class="label" rowspan="{len(group)}">{_e(label.split(" ", 1)[0])}</td>'
+                f'<td class="group" rowspan="{len(group)}">{_e(label.split(" ", 1)[0])}</td>'
                 if i == 0
                 else ""
             )

@@ -185,7 +185,8 @@ def render_body(report: Report, unmasked: bool = False) -> str:
         "<h2>一、总体情况</h2>",
         (
             f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
-            f"尚未回复 {t.open} 件（其中超期 {t.overdue} 件），按时率 {pct(t.rate)}；"
+            f"已撤回 {t.withdrawn} 件，尚未回复 {t.open} 件（其中超期 {t.overdue} 件），"
+            f"按时率 {pct(t.rate)}；"
             f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>"
         ),
         "<h2>二、各部门留言办理情况</h2>",

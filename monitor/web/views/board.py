@@ -77,6 +77,14 @@ def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[st
     return docs
 
 
+def annual_report(db: Any, moment: Any) -> Any:
+    """The 政府信息公开工作年度报告's 31 March milestone, from 1 January until published."""
+    from monitor.report.deadline import milestone
+
+    found = milestone(db, om().calendar, moment)
+    return None if found.state == "done" else found
+
+
 @bp.route("/")
 def index() -> Any:
     app, moment = om(), now()
@@ -134,6 +142,7 @@ def index() -> Any:
             "problems": problems(db, moment),
             "crises": crisis_clocks(db, moment),
             "disclosures": disclosure_rows(db, moment, flt),
+            "annual_report": annual_report(db, moment),
             "totals": {s: sum(c[s] for c in counts) for s in core.BOARD_STATES},
         }
     return render_template("board.html", **context)
