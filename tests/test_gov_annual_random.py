@@ -115,7 +115,14 @@ def _count(app, year: int) -> tuple[dict, dict, dict]:
 
 @pytest.mark.parametrize("seed", [7, 2026, 31337])
 def test_a_year_nobody_looked_at_adds_up_request_by_request(make_app, seed: int) -> None:
-    app = make_app(now=NOW)
+    _check(make_app(now=NOW), seed)
+
+
+def test_the_same_on_postgresql(make_pg_app) -> None:
+    _check(make_pg_app(now=NOW), 4242)
+
+
+def _check(app, seed: int) -> None:
     rng = random.Random(seed)
     _replay(app, rng, 160)
     table3, table4, unknown = _count(app, 2026)
