@@ -459,3 +459,16 @@ def test_a_report_of_a_year_still_running_is_a_preview(tmp_path: Path) -> None:
     assert "本系统没有生成过 2026 年度报告" in check["detail"]
     err = reg.cli("report", "--period", "2026-11", "--format", "gov-annual", "--json", code=1)
     assert "只用于年度报告" in err and "Traceback" not in err
+
+
+def test_an_applicant_type_changed_after_the_report_is_named(year: Register) -> None:
+    year.cli(
+        "disclosure", "amend", str(year.ids["C3"]), "--applicant-type", "其他",
+        "--now", "2026-03-01T10:00",
+    )  # fmt: skip
+    check = next(c for c in _json(year)["checks"] if c["name"].startswith("二、上年结转"))
+    assert not check["ok"] and "法律服务机构 0≠1" in check["detail"]
+    assert (
+        f"#{year.ids['C3']} 的申请人类型在报告生成后由「法律服务机构」改为「其他」"
+        in check["detail"]
+    )

@@ -259,3 +259,22 @@ def test_the_31_march_milestone_reminds_the_office_route_15_and_5_working_days_b
         assert annual_report_alerts(session, app2, at(app2, "2026-03-25T08:00").now()) == 0
     cli_text = cli(app, "alerts", "list")
     assert "年度报告临期" in cli_text and "2025 年度政府信息公开工作年度报告" in cli_text
+
+
+def test_an_overdue_report_stays_on_the_board_only_for_a_year_the_register_knew(make_app):
+    app = make_app(now="2026-11-26T10:00")  # installed late in 2026: 2025 is not its business
+    client = client_as(web_for(app), "viewer")
+    assert 'id="annual-report"' not in client.get("/").get_data(as_text=True)
+    from monitor.disclosure.register import Context, add_request
+    from monitor.timeutil import parse_iso
+
+    with app.session() as session:
+        add_request(
+            session,
+            Context(app.config, app.calendar, app.now()),
+            "申请公开2025年材料",
+            parse_iso("2025-06-02T10:00"),
+        )
+    board = client.get("/").get_data(as_text=True)
+    assert 'id="annual-report"' in board and "2025 年政府信息公开工作年度报告" in board
+    assert "已超期" in board

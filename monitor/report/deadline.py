@@ -47,6 +47,27 @@ def reminder_days(due: date, calendar: WorkCalendar) -> list[tuple[str, date]]:
     return [(f"{n}wd", calendar.working_days_back(last, n, provisional=True)) for n in REMINDERS]
 
 
+def _in_use(session: Session, year: int) -> bool:
+    """Did the office keep its register here during `year` (requests received in it, or a
+    report of it produced or entered)? A monitor installed later does not know whether that
+    year's report went out, so it does not show it as overdue for the rest of the year."""
+    from monitor.db.models import DisclosureRequest
+
+    if session.get(GovAnnualReport, year) is not None:
+        return True
+    start, end = start_of_day(date(year, 1, 1)), start_of_day(date(year + 1, 1, 1))
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(DisclosureRequest)
+            .where(
+                DisclosureRequest.first_received_at >= start,
+                DisclosureRequest.first_received_at < end,
+            )
+        )
+    )
+
+
 @dataclass
 class AnnualMilestone:
     year: int  # the year reported on
@@ -57,6 +78,12 @@ class AnnualMilestone:
     working_days_left: int | None
     published_on: date | None
     produced_at: datetime | None
+    in_use: bool = True  # the register was kept here during the year (see _in_use)
+
+    @property
+    def on_board(self) -> bool:
+        """Shown until published; once overdue only if this monitor knew the year."""
+        return self.state != "done" and (self.state != "overdue" or self.in_use)
 
     @property
     def title(self) -> str:
@@ -95,7 +122,8 @@ def milestone(session: Session, calendar: WorkCalendar, now: datetime) -> Annual
             calendar.is_workday(today + timedelta(days=i), provisional=True)
             for i in range((last - today).days + 1)
         )
-    return AnnualMilestone(year, due, deadline, reminders, state, left, published, produced)
+    in_use = state != "overdue" or _in_use(session, year)
+    return AnnualMilestone(year, due, deadline, reminders, state, left, published, produced, in_use)
 
 
 def annual_report_alerts(session: Session, app: App, now: datetime) -> int:

@@ -116,6 +116,7 @@ class GovAnnual:
     checks: list[Check] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)
     carried_out_ids: list[int] = field(default_factory=list)
+    carried_out_types: dict[int, str] = field(default_factory=dict)  # id → applicant type
 
     def mark(self, row: str, column: str) -> Mark | None:
         return next((m for m in self.marks if m.row == row and m.column == column), None)
@@ -247,12 +248,13 @@ def build_gov_annual(session: Session, year: int, now: datetime) -> GovAnnual:
         table3=table3,
         table4=table4,
         carried_out_ids=[rid for rid, _ in carried_out],
+        carried_out_types={rid: t for rid, t in carried_out},
     )
     report.marks = _marks(unknown)
     report.checks = [
         _balance(report),
         _results_complete(report, unknown),
-        _carry_over(session, report, {rid for rid, _ in carried_in}, start),
+        _carry_over(session, report, {rid: t for rid, t in carried_in}, start),
         _dates(session, start, end),
         _table2_entered(report),
     ]
@@ -320,7 +322,7 @@ def _results_complete(report: GovAnnual, unknown: dict[str, list[tuple[int, str]
 
 
 def _carry_over(
-    session: Session, report: GovAnnual, carried_in: set[int], start: datetime
+    session: Session, report: GovAnnual, carried_in: dict[int, str], start: datetime
 ) -> Check:
     """上年结转 against the 结转下年度 of the last report produced for the year before."""
     name = "二、上年结转＝上年度报告的四、结转下年度"
@@ -341,7 +343,8 @@ def _carry_over(
         for c in COLUMNS
         if report.table3[ROW_CARRIED_IN][c] != then.get(c, 0)
     ]
-    extra, gone = sorted(carried_in - was), sorted(was - carried_in)
+    extra, gone = sorted(set(carried_in) - was), sorted(was - set(carried_in))
+    types_then: dict[str, str] = snapshot.get("types", {})
     rows = (
         {
             r.id: r
@@ -381,6 +384,10 @@ def _carry_over(
                 f"#{rid} 在 {report.year - 1} 年度报告中结转下年度，现收到时间为 "
                 f"{format_local(r.first_received_at)}"
             )
+    for rid in sorted(set(carried_in) & was):
+        before = types_then.get(str(rid))
+        if before is not None and before != carried_in[rid]:
+            named.append(f"#{rid} 的申请人类型在报告生成后由「{before}」改为「{carried_in[rid]}」")
     if not problems and not named:
         return Check(name, True, f"与 {produced} 生成的 {report.year - 1} 年度报告一致")
     return Check(
@@ -455,6 +462,7 @@ def store_snapshot(session: Session, report: GovAnnual, actor: str, now: datetim
     row.carried_out = {
         "counts": dict(report.table3[ROW_CARRIED_OUT]),
         "ids": list(report.carried_out_ids),
+        "types": {str(rid): t for rid, t in report.carried_out_types.items()},
     }
     row.produced_at, row.produced_by = now, actor
     return True

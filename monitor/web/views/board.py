@@ -82,7 +82,7 @@ def annual_report(db: Any, moment: Any) -> Any:
     from monitor.report.deadline import milestone
 
     found = milestone(db, om().calendar, moment)
-    return None if found.state == "done" else found
+    return found if found.on_board else None
 
 
 @bp.route("/")
