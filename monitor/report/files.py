@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from monitor.masking import mask
+
 PRIVATE = 0o600
 
 
@@ -25,10 +27,8 @@ def open_private(path: str | Path, binary: bool = False, **text: Any) -> IO[Any]
 
 
 def personal_text(unmasked: bool = False) -> Callable[[str | None], str]:
-    """How a report shows text people wrote: masked with the alerts' own masking (phone, ID
-    and e-mail numbers), or as it is for the unmasked export."""
+    """How a report shows text people wrote: masked with the core's rule (phone, ID and
+    e-mail numbers, the same the alerts use), or as it is for the unmasked export."""
     if unmasked:
         return lambda text: text or ""
-    from alerts.masking import mask
-
     return mask

@@ -45,7 +45,7 @@ from monitor.disclosure.categories import (
     row_label,
 )
 from monitor.disclosure.deadlines import OUTCOMES
-from monitor.report.gov_table2 import load_table2
+from monitor.report.gov_table2 import load_table2, record
 from monitor.timeutil import format_local, iso, local_date, start_of_day
 
 TOTAL = "总计"
@@ -456,8 +456,6 @@ def store_snapshot(session: Session, report: GovAnnual, actor: str, now: datetim
     nothing. Returns whether it stored."""
     if not report.final:
         return False
-    from monitor.report.gov_table2 import record
-
     row = record(session, report.year)
     row.carried_out = {
         "counts": dict(report.table3[ROW_CARRIED_OUT]),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import GovAnnualReport
 from monitor.errors import MonitorError
+from monitor.timeutil import local_date
 
 TITLE = "二、主动公开政府信息情况"
 CONTENT = "信息内容"
@@ -117,8 +118,6 @@ def mark_published(
     milestone and its reminders stop once it is set."""
     _check_year(year)
     if on is not None:
-        from monitor.timeutil import local_date
-
         if on > local_date(now):
             raise MonitorError(f"发布日期 {on.isoformat()} 晚于今天，不能登记将来的发布")
         if on.year <= year:

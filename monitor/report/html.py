@@ -16,6 +16,7 @@ from monitor.deadlines import EVENT_LEVEL_ZH as LEVEL_ZH
 from monitor.deadlines import MILESTONE_ZH
 from monitor.report.charts import FONT, punctuality_bars, trend_lines
 from monitor.report.figures import Report, Timeliness
+from monitor.report.files import personal_text
 from monitor.timeutil import format_local
 from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH
 
@@ -146,8 +147,6 @@ def disclosure_rows(report: Report) -> list[list[Any]]:
 
 
 def crisis_rows(report: Report, unmasked: bool = False) -> list[list[Any]]:
-    from monitor.report.files import personal_text
-
     text = personal_text(unmasked)
     rows = []
     for c in report.crises:

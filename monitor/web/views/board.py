@@ -11,6 +11,7 @@ from monitor import board as core
 from monitor.calendar_coverage import missing_year
 from monitor.db.models import CrisisEvent
 from monitor.disclosure.register import board_requests, request_document
+from monitor.report.deadline import milestone
 from monitor.status import source_health
 from monitor.timeutil import local_date
 from monitor.web.viewmodels import channel_health, event_view
@@ -79,8 +80,6 @@ def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[st
 
 def annual_report(db: Any, moment: Any) -> Any:
     """The 政府信息公开工作年度报告's 31 March milestone, from 1 January until published."""
-    from monitor.report.deadline import milestone
-
     found = milestone(db, om().calendar, moment)
     return found if found.on_board else None
 
