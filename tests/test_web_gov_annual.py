@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 
-from alerts.dispatcher import dispatch
+from alerts.dispatch import dispatch
 from monitor.demo.sinks import FakeWecom
-from monitor.report.deadline import annual_report_alerts, milestone
+from monitor.disclosure.register import Context, add_request
+from monitor.report.deadline import milestone
+from monitor.report.gov_table2 import mark_published
+from monitor.sweep import sweep
+from monitor.timeutil import parse_iso
 from tests.conftest import at, channels_toml, outbox_rows
 from tests.test_web_pages import cli
 from tests.web_helpers import client_as, post, web_for
@@ -209,6 +213,20 @@ def test_the_national_format_view_table_two_and_publication(make_app):
     assert "晚于今天" in editor.get(future.headers["Location"]).get_data(as_text=True)
 
 
+def _reminders(app) -> list[tuple[str, str, str]]:
+    return [
+        (r["kind"], r["subject"], r["stage"])
+        for r in outbox_rows(app)
+        if r["kind"] == "annual_report_due"
+    ]
+
+
+def _swept(app, when: str) -> int:
+    """The whole sweep (every step, as the daemon runs it each minute) at `when`; how many
+    annual-report reminders it added."""
+    return sweep(at(app, when)).counts["alerts.annual_report"]
+
+
 def test_the_31_march_milestone_reminds_the_office_route_15_and_5_working_days_before(
     make_app, wecom: FakeWecom, timing
 ):
@@ -220,16 +238,20 @@ def test_the_31_march_milestone_reminds_the_office_route_15_and_5_working_days_b
             ("15wd", "2026-03-11"),
             ("5wd", "2026-03-25"),
         ]
-        assert annual_report_alerts(session, app, app.now()) == 0
+    # the daemon's sweep, minute by minute around each reminder day: it is the sweep's step
+    # list that sends them, not a function nobody calls
     for when, expected in (
-        ("2026-03-11T08:00", 1),
-        ("2026-03-12T08:00", 0),  # once per stage
-        ("2026-03-25T08:00", 1),
+        ("2026-03-10T10:00", 0),
+        ("2026-03-10T23:59", 0),
+        ("2026-03-11T00:00", 1),  # 15 working days before 31 March (a Tuesday)
+        ("2026-03-11T00:01", 0),  # once per stage, whatever the number of sweeps
+        ("2026-03-12T08:00", 0),
+        ("2026-03-24T23:59", 0),
+        ("2026-03-25T00:00", 1),  # 5 working days before
+        ("2026-03-25T08:00", 0),
     ):
-        with app.session() as session:
-            assert annual_report_alerts(session, app, at(app, when).now()) == expected, when
-    rows = outbox_rows(app)
-    assert [(r["kind"], r["subject"], r["stage"]) for r in rows] == [
+        assert _swept(app, when) == expected, when
+    assert _reminders(app) == [
         ("annual_report_due", "annual-report:2025", "15wd"),
         ("annual_report_due", "annual-report:2025", "5wd"),
     ]
@@ -244,30 +266,41 @@ def test_the_31_march_milestone_reminds_the_office_route_15_and_5_working_days_b
         assert (
             milestone(session, app.calendar, at(app, "2026-04-01T09:00").now()).state == "overdue"
         )
-        assert annual_report_alerts(session, app, app.now()) == 0  # overdue: the board says so
-    # published: done, no more reminders (a later year's reminders are their own)
-    from monitor.report.gov_table2 import mark_published
-    from monitor.timeutil import parse_iso
-
-    app2 = make_app(channels_toml(wecom), now="2026-03-20T10:00")
-    with app2.session() as session:
-        mark_published(
-            session, 2025, parse_iso("2026-03-18T00:00").date(), "web:editor", app2.now()
-        )
-    with app2.session() as session:
-        assert milestone(session, app2.calendar, app2.now()).state == "done"
-        assert annual_report_alerts(session, app2, at(app2, "2026-03-25T08:00").now()) == 0
+    assert _swept(app, "2026-04-01T09:00") == 0  # overdue: the board says so
     cli_text = cli(app, "alerts", "list")
     assert "年度报告临期" in cli_text and "2025 年度政府信息公开工作年度报告" in cli_text
+
+
+def test_a_first_sweep_after_both_reminder_days_sends_only_the_newer(make_app):
+    app = make_app(now="2026-03-26T10:00")  # the daemon was down from before the 15wd day
+    assert _swept(app, "2026-03-26T10:00") == 1
+    assert _swept(app, "2026-03-27T10:00") == 0
+    assert _reminders(app) == [("annual_report_due", "annual-report:2025", "5wd")]
+
+
+def test_a_published_report_is_not_reminded(make_app):
+    app = make_app(now="2026-03-20T10:00")
+    with app.session() as session:
+        mark_published(session, 2025, parse_iso("2026-03-18T00:00").date(), "web:editor", app.now())
+    with app.session() as session:
+        assert milestone(session, app.calendar, app.now()).state == "done"
+    assert _swept(app, "2026-03-25T00:00") == 0  # published: done, no more reminders
+    assert _reminders(app) == []
+
+
+def test_an_acknowledged_reminder_silences_the_next(make_app):
+    acked = make_app(now="2026-03-11T00:00")
+    assert _swept(acked, "2026-03-11T00:00") == 1
+    (first,) = [r["id"] for r in outbox_rows(acked) if r["kind"] == "annual_report_due"]
+    cli(acked, "alerts", "ack", str(first))
+    assert _swept(acked, "2026-03-25T00:00") == 0  # someone took it: the 5wd one stays quiet
+    assert _reminders(acked) == [("annual_report_due", "annual-report:2025", "15wd")]
 
 
 def test_an_overdue_report_stays_on_the_board_only_for_a_year_the_register_knew(make_app):
     app = make_app(now="2026-11-26T10:00")  # installed late in 2026: 2025 is not its business
     client = client_as(web_for(app), "viewer")
     assert 'id="annual-report"' not in client.get("/").get_data(as_text=True)
-    from monitor.disclosure.register import Context, add_request
-    from monitor.timeutil import parse_iso
-
     with app.session() as session:
         add_request(
             session,

@@ -8,7 +8,8 @@ counted back from the due date, the due date being the 1st â€” so `5wd` reads è¿
 March is not a working day the count starts from the last working day before it (the deadline
 itself stays 31 March 24:00: a legal date does not move to the next working day).
 
-`annual_report_alerts` is a sweep step `(session, app, now) -> int` like the others."""
+This module says when the reminders fall and which one is due (`due_reminder`); the alerts are
+made by the sweep (monitor/sweep/annual_report.py), since the tracking layer knows no alerts."""
 
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import GovAnnualReport
-from monitor.timeutil import end_of_day, format_local, local_date, start_of_day
+from monitor.db.models import DisclosureRequest, GovAnnualReport
+from monitor.timeutil import end_of_day, local_date, start_of_day
 
 if TYPE_CHECKING:
-    from monitor.app import App
     from monitor.calendar import WorkCalendar
 
 DUE_MONTH, DUE_DAY = 3, 31
@@ -51,8 +51,6 @@ def _in_use(session: Session, year: int) -> bool:
     """Did the office keep its register here during `year` (requests received in it, or a
     report of it produced or entered)? A monitor installed later does not know whether that
     year's report went out, so it does not show it as overdue for the rest of the year."""
-    from monitor.db.models import DisclosureRequest
-
     if session.get(GovAnnualReport, year) is not None:
         return True
     start, end = start_of_day(date(year, 1, 1)), start_of_day(date(year + 1, 1, 1))
@@ -126,40 +124,10 @@ def milestone(session: Session, calendar: WorkCalendar, now: datetime) -> Annual
     return AnnualMilestone(year, due, deadline, reminders, state, left, published, produced, in_use)
 
 
-def annual_report_alerts(session: Session, app: App, now: datetime) -> int:
-    """Enqueue the newest reminder reached (15 or 5 working days before 31 March) for last
-    year's report, unless it was published or the reminder acknowledged; once per stage."""
-    from alerts.outbox import (
-        AlertKind,
-        AlertStatus,
-        AnnualReportPayload,
-        NewAlert,
-        Subject,
-        enqueue,
-    )
-    from monitor.db.models import Alert
-
-    m = milestone(session, app.calendar, now)
+def due_reminder(m: AnnualMilestone, now: datetime) -> str | None:
+    """The newest reminder stage reached at `now` (`15wd` or `5wd`), or None: before the
+    first, and once the report is published or overdue (the board says so then)."""
     if m.state in ("done", "overdue"):
-        return 0
-    reached = [(stage, day) for stage, day in m.reminders if start_of_day(day) <= now]
-    if not reached:
-        return 0
-    stage = reached[-1][0]
-    subject = Subject.annual_report(m.year)
-    acked = session.scalar(
-        select(func.count())
-        .select_from(Alert)
-        .where(Alert.subject == str(subject), Alert.status == AlertStatus.ACKED.value)
-    )
-    if acked:
-        return 0
-    payload = AnnualReportPayload(
-        year=m.year,
-        due_date=m.due_date.isoformat(),
-        working_days_left=m.working_days_left,
-        produced_at=format_local(m.produced_at) if m.produced_at else None,
-    )
-    return enqueue(
-        session, [NewAlert(AlertKind.ANNUAL_REPORT_DUE, subject, stage, now, None, payload)]
-    )
+        return None
+    reached = [stage for stage, day in m.reminders if start_of_day(day) <= now]
+    return reached[-1] if reached else None
