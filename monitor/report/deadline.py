@@ -47,6 +47,14 @@ def reminder_days(due: date, calendar: WorkCalendar) -> list[tuple[str, date]]:
     return [(f"{n}wd", calendar.working_days_back(last, n, provisional=True)) for n in REMINDERS]
 
 
+def in_reminder_window(now: datetime, calendar: WorkCalendar) -> bool:
+    """From the first reminder's day to the deadline of last year's report: the only weeks a
+    reminder can be due. Pure, so the sweep asks it every minute before reading any row."""
+    due = report_due(local_date(now).year - 1)
+    first = reminder_days(due, calendar)[0][1]
+    return start_of_day(first) <= now < end_of_day(due)
+
+
 def _in_use(session: Session, year: int) -> bool:
     """Did the office keep its register here during `year` (requests received in it, or a
     report of it produced or entered)? A monitor installed later does not know whether that

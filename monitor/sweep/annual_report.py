@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.outbox import AlertKind, AnnualReportPayload, NewAlert, Subject, acked, enqueue
-from monitor.report.deadline import due_reminder, milestone
+from monitor.report.deadline import due_reminder, in_reminder_window, milestone
 from monitor.timeutil import format_local
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 def reminder_alerts(session: Session, app: App, now: datetime) -> int:
     """Enqueue the newest reminder reached for last year's report (0 or 1 alert)."""
+    if not in_reminder_window(now, app.calendar):
+        return 0  # the rest of the year: no query at all
     m = milestone(session, app.calendar, now)
     stage = due_reminder(m, now)
     if stage is None:
