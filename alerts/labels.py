@@ -94,6 +94,8 @@ def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
         return f"{key} 年节假日安排"
     if subject.kind is SubjectKind.SUMMARY:
         return f"{key} 汇总"
+    if subject.kind is SubjectKind.ANNUAL_REPORT:
+        return f"{key} 年度政府信息公开工作年度报告"
     if subject.kind is SubjectKind.DISCLOSURE:
         request = rows.requests.get(number or 0)
         title = request.title if request is not None else None

@@ -118,6 +118,15 @@ class CalendarKnownPayload(Payload):
     provisional: int = 0  # active messages still provisional (they need another unknown year)
 
 
+class AnnualReportPayload(Payload):
+    """The 政府信息公开工作年度报告 of `year` is due on `due_date` (31 March of the next year)."""
+
+    year: int
+    due_date: str  # YYYY-MM-DD
+    working_days_left: int | None = None
+    produced_at: str | None = None  # local time of the last report produced, for people
+
+
 class SummaryPayload(Payload):
     date: str | None = None  # YYYY-MM-DD (else the subject's)
     enqueued_at: str | None = None
@@ -287,6 +296,16 @@ class AlertKind(StrEnum):
         route=RouteClass.DEPARTMENT,
         lapse=Lapse.SUBJECT_SETTLED,
     )
+    # the annual report's own deadline (DESIGN §15): 31 March, reminders 15 and 5 working
+    # days before, to the office (default) route; made by monitor/sweep/annual_report.py
+    ANNUAL_REPORT_DUE = KindSpec(
+        code="annual_report_due",
+        label="年度报告临期",
+        heading="【政府信息公开工作年度报告临期】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=AnnualReportPayload,
+    )
     # new kinds go here
 
     @property
@@ -340,13 +359,15 @@ class SubjectKind(StrEnum):
     CALENDAR = "calendar"
     SUMMARY = "summary"
     DISCLOSURE = "disclosure"
+    ANNUAL_REPORT = "annual-report"
     # new subject kinds go here
 
 
 @dataclass(frozen=True)
 class Subject:
     """`message:12`, `milestone:3`, `news-cluster:7`, `source:luan-bxcy`, `calendar:2027`,
-    `summary:2026-11-24`. The text form is the database's; build and read it only here."""
+    `summary:2026-11-24`, `annual-report:2026`. The text form is the database's; build and
+    read it only here."""
 
     kind: SubjectKind
     key: str
@@ -393,6 +414,10 @@ class Subject:
     @classmethod
     def disclosure(cls, request_id: int) -> Subject:
         return cls(SubjectKind.DISCLOSURE, str(request_id))
+
+    @classmethod
+    def annual_report(cls, year: int) -> Subject:
+        return cls(SubjectKind.ANNUAL_REPORT, str(year))
 
     @classmethod
     def summary(cls, day: Any) -> Subject:

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from alerts.outbox import (
     AlertKind,
+    AnnualReportPayload,
     CalendarKnownPayload,
     CalendarPayload,
     SourcePayload,
@@ -223,6 +224,8 @@ def data_item(alert: Any, now: datetime) -> Item:
         return _calendar_item(alert, payload(alert, CalendarPayload))
     if kind is AlertKind.CALENDAR_KNOWN:
         return _calendar_known_item(alert, payload(alert, CalendarKnownPayload))
+    if kind is AlertKind.ANNUAL_REPORT_DUE:
+        return _annual_report_item(alert, payload(alert, AnnualReportPayload))
     return Item(
         alert.id,
         alert.kind,
@@ -333,6 +336,36 @@ def _calendar_known_item(alert: Any, data: CalendarKnownPayload) -> Item:
         )
     return Item(
         alert.id, alert.kind, False, SYSTEM_SECTION, f"{year} 年节假日安排已生效", fields, None, ""
+    )
+
+
+def _annual_report_item(alert: Any, data: AnnualReportPayload) -> Item:
+    left = data.working_days_left
+    fields = [
+        ("截止", f"{data.due_date} 24:00（政府信息公开条例第四十九条）"),
+        ("时限", f"还剩 {left} 个工作日" if left is not None else "—"),
+        (
+            "生成情况",
+            f"已于 {data.produced_at} 生成统计表" if data.produced_at else "尚未生成年度统计表",
+        ),
+        (
+            "处理",
+            (
+                f"在值班看板「统计报表」页填写表二、核对数据，导出国办格式统计表"
+                f"（opinion-monitor report --period {data.year} --format gov-annual "
+                f"--out {data.year}年度报告.xlsx）；公开发布后在该页登记发布日期"
+            ),
+        ),
+    ]
+    return Item(
+        alert.id,
+        alert.kind,
+        False,
+        alert.department or "政务公开",
+        f"{data.year} 年政府信息公开工作年度报告 {data.due_date[5:]} 截止",
+        fields,
+        None,
+        f"截止 {data.due_date[5:]}",
     )
 
 

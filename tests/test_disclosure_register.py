@@ -248,7 +248,7 @@ def test_correction_restarts_the_clock(config: Path) -> None:
             "7 个工作日",
         ),
         (
-            [],
+            [["correct", "1", "--asked", "2026-09-29T10:00", "--now", "2026-09-29T11:00"]],
             ["correct", "1", "--received", "2026-09-20T10:00", "--now", "2026-10-14T11:00"],
             "早于",
         ),

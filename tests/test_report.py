@@ -241,10 +241,10 @@ def test_xlsx_one_sheet_per_table(history: App, tmp_path: Path) -> None:
         "依申请公开按部门",
     ]
     ws = book["按部门"]
-    assert ws["A3"].value == "部门" and ws["G3"].value == "按时率"
-    assert [c.value for c in ws[4]] == ["综合科", 3, 1, 1, 1, 0, 0.5, 5, 8]
-    assert ws["G4"].number_format == "0.0%"
-    assert [c.value for c in ws[6]][:6] == ["合计", 6, 2, 1, 2, 1]
+    assert ws["A3"].value == "部门" and ws["E3"].value == "已撤回" and ws["H3"].value == "按时率"
+    assert [c.value for c in ws[4]] == ["综合科", 3, 1, 1, 0, 1, 0, 0.5, 5, 8]
+    assert ws["H4"].number_format == "0.0%"
+    assert [c.value for c in ws[6]][:7] == ["合计", 6, 2, 1, 1, 2, 1]
     year = tmp_path / "y.xlsx"
     _cli(history, "--period", "2026", "--format", "xlsx", "--out", str(year))
     rows = [[c.value for c in r] for r in load_workbook(year)["依申请公开"].iter_rows(min_row=4)]

@@ -1,5 +1,6 @@
-"""`disclosure add|correct|pause|resume|extend|done|list`: 依申请公开 requests (DESIGN §12).
-The rules live in monitor.disclosure.register; this module parses and prints."""
+"""`disclosure add|correct|pause|resume|extend|done|amend|review|list`: 依申请公开 requests
+(DESIGN §12, §15). The rules live in monitor.disclosure.register (and .reviews); this module
+parses and prints."""
 
 from __future__ import annotations
 
@@ -17,7 +18,13 @@ from monitor.cli.common import (
     table,
 )
 
-OUTCOME_CHOICES = ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
+# the lists live in monitor.disclosure.categories; click needs them at import time, and that
+# module is small and pure (no SQLAlchemy), so `calendar due` still starts fast
+from monitor.disclosure.categories import APPLICANT_TYPES, REASONS, REVIEW_KINDS, REVIEW_RESULTS
+from monitor.disclosure.deadlines import OUTCOMES
+
+OUTCOME_CHOICES = list(OUTCOMES)
+REASON_HELP = "；".join(f"{o}：{'、'.join(r)}" for o, r in REASONS.items())
 STATE_CHOICES = [
     "open",
     "at_risk",
@@ -78,6 +85,12 @@ def disclosure() -> None:
     "--channel", type=click.Choice(["网上", "信函", "当面"]), default=None, help="申请方式。"
 )
 @click.option("--department", default=None, help="承办部门（提醒按部门分送）。")
+@click.option(
+    "--applicant-type",
+    type=click.Choice(list(APPLICANT_TYPES)),
+    default=None,
+    help="申请人类型（年度报告表三的列，默认自然人）。",
+)
 @now_option
 @json_option
 @pass_state
@@ -89,6 +102,7 @@ def add(
     contact: str | None,
     channel: str | None,
     department: str | None,
+    applicant_type: str | None,
     now: datetime | None,
     as_json: bool,
 ) -> None:
@@ -106,6 +120,7 @@ def add(
             contact=contact,
             channel=channel,
             department=department,
+            applicant_type=applicant_type,
         )
         _report(request, ctx, as_json, "已登记")
         if not as_json:
@@ -120,6 +135,18 @@ def add(
 @click.option(
     "--asked", type=ISO, default=None, help="告知申请人补正的时间（须在收到申请后7个工作日内）。"
 )
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="告知申请人的补正期限 YYYY-MM-DD（默认：告知次日起15个工作日）。",
+)
+@click.option(
+    "--lapsed",
+    is_flag=True,
+    help="申请人逾期未补正：按「其他处理 / 申请人无正当理由逾期不补正」办结（时间用 --at）。",
+)
+@click.option("--at", type=ISO, default=None, help="与 --lapsed 一起：办结时间（默认：现在）。")
 @now_option
 @json_option
 @pass_state
@@ -128,21 +155,47 @@ def correct(
     request_id: int,
     received: datetime | None,
     asked: datetime | None,
+    until: datetime | None,
+    lapsed: bool,
+    at: datetime | None,
     now: datetime | None,
     as_json: bool,
 ) -> None:
-    """补正：告知补正（--asked，暂停计时）和/或收到补正材料（--received，重新计时）。"""
-    from monitor.disclosure.register import correct_request
+    """补正：告知补正（--asked，暂停计时）、收到补正材料（--received，重新计时；须已告知补正），
+    或申请人逾期未补正（--lapsed，办结）。"""
+    from monitor.disclosure.register import correct_request, lapse_correction
+    from monitor.errors import MonitorError
 
     app, ctx = _context(state, now)
+    if lapsed and (received or asked or until):
+        raise MonitorError("--lapsed 不能与 --received、--asked、--until 同时使用")
+    if at is not None and not lapsed:
+        raise MonitorError(
+            "--at 只与 --lapsed 一起使用（告知补正用 --asked，收到材料用 --received）"
+        )
     with app.session() as session:
-        request = correct_request(session, ctx, request_id, received=received, asked=asked)
+        if lapsed:
+            request = lapse_correction(session, ctx, request_id, at)
+            _report(request, ctx, as_json, "申请人逾期未补正，已按「其他处理」办结")
+            return
+        request = correct_request(
+            session,
+            ctx,
+            request_id,
+            received=received,
+            asked=asked,
+            until=until.date() if until else None,
+        )
         _report(
             request,
             ctx,
             as_json,
             "已收到补正材料，重新计时" if received else "已告知补正，暂停计时",
         )
+        if not as_json and asked and not received and request.correction_until:
+            click.echo(
+                f"补正期限：{request.correction_until.isoformat()}（逾期未补正可用 --lapsed 办结）"
+            )
 
 
 @disclosure.command("pause")
@@ -201,6 +254,11 @@ def extend(
 @click.option(
     "--outcome", type=click.Choice(OUTCOME_CHOICES), required=True, help="办理结果（年报口径）。"
 )
+@click.option(
+    "--reason",
+    default=None,
+    help=f"具体理由（年度报告表三的分项），须属于所选办理结果：{REASON_HELP}。",
+)
 @click.option("--at", type=ISO, default=None, help="答复时间（默认：现在）。")
 @now_option
 @json_option
@@ -209,23 +267,106 @@ def done(
     state: Any,
     request_id: int,
     outcome: str,
+    reason: str | None,
     at: datetime | None,
     now: datetime | None,
     as_json: bool,
 ) -> None:
-    """办结：登记答复时间和办理结果。"""
+    """办结：登记答复时间、办理结果和具体理由。"""
     from monitor.disclosure.register import done_request
     from monitor.timeutil import format_local
 
     app, ctx = _context(state, now)
     with app.session() as session:
-        request = done_request(session, ctx, request_id, outcome, at)
+        request = done_request(session, ctx, request_id, outcome, at, reason=reason)
         verdict = "按时" if request.state == "replied" else "逾期"
+        what = outcome + (f" / {request.reason}" if request.reason else "")
         _report(
             request,
             ctx,
             as_json,
-            f"已于 {format_local(request.done_at)} 办结（{outcome}，{verdict}）",
+            f"已于 {format_local(request.done_at)} 办结（{what}，{verdict}）",
+        )
+        if outcome in REASONS and request.reason is None:
+            click.echo(
+                f"提示：「{outcome}」未登记具体理由，年度报告会标注相关单元格；"
+                f"可用 disclosure amend {request.id} --reason … 补登",
+                err=True,
+            )
+
+
+@disclosure.command("amend")
+@click.argument("request_id", type=int)
+@click.option(
+    "--applicant-type", type=click.Choice(list(APPLICANT_TYPES)), default=None, help="申请人类型。"
+)
+@click.option("--reason", default=None, help=f"办理结果的具体理由：{REASON_HELP}。")
+@now_option
+@json_option
+@pass_state
+def amend(
+    state: Any,
+    request_id: int,
+    applicant_type: str | None,
+    reason: str | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
+    """补登年度报告需要的分类：申请人类型、办结理由（不改变办理结果和时间）。"""
+    from monitor.disclosure.register import amend_request
+
+    app, ctx = _context(state, now)
+    with app.session() as session:
+        request = amend_request(
+            session, ctx, request_id, applicant_type=applicant_type, reason=reason
+        )
+        detail = f"申请人类型 {request.applicant_type}" + (
+            f"，理由 {request.reason}" if request.reason else ""
+        )
+        _report(request, ctx, as_json, f"已补登：{detail}")
+
+
+@disclosure.command("review")
+@click.argument("request_id", type=int)
+@click.option(
+    "--kind",
+    type=click.Choice(list(REVIEW_KINDS)),
+    required=True,
+    help="复议（行政复议）、诉讼（未经复议直接起诉）或复议后诉讼（复议后起诉）。",
+)
+@click.option(
+    "--result",
+    type=click.Choice(list(REVIEW_RESULTS)),
+    required=True,
+    help="结果：维持、纠正、其他或未审结；同一类案件再次登记即更新结果。",
+)
+@click.option("--at", type=ISO, default=None, help="立案时间（决定计入哪一年度；默认：现在）。")
+@now_option
+@json_option
+@pass_state
+def review(
+    state: Any,
+    request_id: int,
+    kind: str,
+    result: str,
+    at: datetime | None,
+    now: datetime | None,
+    as_json: bool,
+) -> None:
+    """登记或更新因该申请引起的行政复议、行政诉讼（年度报告表四）。"""
+    from monitor.disclosure.categories import REVIEW_KIND_ZH
+    from monitor.disclosure.reviews import review_request
+    from monitor.timeutil import format_local
+
+    app, ctx = _context(state, now)
+    with app.session() as session:
+        request, case, created = review_request(session, ctx, request_id, kind, result, at)
+        verb = "已登记" if created else "已更新"
+        _report(
+            request,
+            ctx,
+            as_json,
+            f"{verb}{REVIEW_KIND_ZH[kind]}（{format_local(case.filed_at)} 立案）：结果{result}",
         )
 
 
@@ -269,6 +410,8 @@ def list_cmd(
     for d in docs:
         left = d["working_days_left"]
         left_text = "" if left is None else (f"剩 {left} 个工作日" if left > 0 else "已超期")
+        if d["correction_lapsed"]:
+            left_text = f"补正已逾期（{d['correction_until']}）"
         rows.append(
             [
                 d["id"],
@@ -278,7 +421,7 @@ def list_cmd(
                 d["due_date"] + ("*" if d["provisional"] else ""),
                 STATE_ZH.get(d["state"], d["state"]),
                 left_text,
-                d["outcome"] or "",
+                (d["outcome"] or "") + ("（缺理由）" if d["reason_missing"] else ""),
             ]
         )
     click.echo(
@@ -290,3 +433,9 @@ def list_cmd(
     )
     if any(d["provisional"] for d in docs):
         click.echo("* 临时期限：涉及尚未公布放假安排的年份，请补充 holidays.toml")
+    lapsed = [str(d["id"]) for d in docs if d["correction_lapsed"]]
+    if lapsed:
+        click.echo(
+            f"补正期限已过、申请人未补正：#{'、#'.join(lapsed)}；可用 disclosure correct ID --lapsed "
+            "按「申请人无正当理由逾期不补正」办结"
+        )

@@ -311,12 +311,18 @@ class DisclosureRequest(Base):
     applicant: Mapped[str | None] = mapped_column(String(200))
     contact: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str | None] = mapped_column(String(20))  # 网上 | 信函 | 当面
+    # the annual report's column (monitor.disclosure.categories.APPLICANT_TYPES)
+    applicant_type: Mapped[str] = mapped_column(
+        String(20), default="自然人", server_default="自然人"
+    )
     department: Mapped[str | None] = mapped_column(String(200), index=True)
     first_received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     correction_due: Mapped[date] = mapped_column(Date)  # last day to ask for 补正
     correction_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the date the applicant was given to send the corrected request (补正期限)
+    correction_until: Mapped[date | None] = mapped_column(Date)
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -326,11 +332,17 @@ class DisclosureRequest(Base):
     first_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # the outcome's numbered reason (monitor.disclosure.categories.REASONS); None for 予以公开
+    # and 部分公开, and for requests closed before the register recorded reasons
+    reason: Mapped[str | None] = mapped_column(String(100))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     pauses: Mapped[list[DisclosurePause]] = relationship(
         back_populates="request", order_by="DisclosurePause.paused_at", cascade="all, delete-orphan"
+    )
+    reviews: Mapped[list[DisclosureReview]] = relationship(
+        back_populates="request", order_by="DisclosureReview.filed_at", cascade="all, delete-orphan"
     )
 
 
@@ -346,6 +358,40 @@ class DisclosurePause(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     working_days: Mapped[int | None] = mapped_column(Integer)  # added to the due date
     request: Mapped[DisclosureRequest] = relationship(back_populates="pauses")
+
+
+class DisclosureReview(Base):
+    """A 行政复议 or 行政诉讼 about a request (the annual report's table 四): one per kind, its
+    result updated as the case goes on; `filed_at` decides the year it counts in."""
+
+    __tablename__ = "disclosure_reviews"
+    __table_args__ = (UniqueConstraint("request_id", "kind", name="uq_disclosure_review_kind"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("disclosure_requests.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # 复议 | 诉讼 | 复议后诉讼
+    result: Mapped[str] = mapped_column(String(20))  # 维持 | 纠正 | 其他 | 未审结
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request: Mapped[DisclosureRequest] = relationship(back_populates="reviews")
+
+
+class GovAnnualReport(Base):
+    """One year's 政府信息公开工作年度报告 as the office keeps it: the table 二 figures it entered,
+    the snapshot of table 三's 结转下年度 row taken when the report was produced (next year's
+    上年结转 is checked against it), and when the report was published."""
+
+    __tablename__ = "gov_annual_reports"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    table2: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    table2_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    table2_updated_by: Mapped[str | None] = mapped_column(String(100))
+    carried_out: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # column → n, and ids
+    produced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    produced_by: Mapped[str | None] = mapped_column(String(100))
+    published_on: Mapped[date | None] = mapped_column(Date)
+    published_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class DisclosureStage(Base):

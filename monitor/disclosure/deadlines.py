@@ -25,6 +25,9 @@ from monitor.deadlines import Deadline, ReceiptMode, working_day_deadline
 from monitor.timeutil import end_of_day
 
 CORRECTION_DAYS = 7  # art. 30: 补正 is asked within 7 working days of receipt
+# art. 30 asks for "a reasonable period" to correct in, without a number: this is the period
+# the register gives when the office does not say (`correct --asked … --until DATE`)
+CORRECTION_PERIOD_DAYS = 15
 MAX_EXTENSION = 20  # art. 33: one extension of at most 20 working days
 
 
@@ -73,6 +76,14 @@ def correction_limit(
 ) -> date:
     """The last day the office may ask for 补正: the 7th working day after receipt."""
     return working_day_deadline(received, CORRECTION_DAYS, calendar, receipt_on_rest_day).due_date
+
+
+def correction_period_end(
+    asked: datetime, calendar: WorkCalendar, working_days: int = CORRECTION_PERIOD_DAYS
+) -> date:
+    """The default last day for the applicant to send the corrected request: the
+    `working_days`-th working day after the day 补正 was asked (that day not counted)."""
+    return working_day_deadline(asked, working_days, calendar).due_date
 
 
 def paused_working_days(paused_on: date, resumed_on: date, calendar: WorkCalendar) -> int:

@@ -22,6 +22,14 @@ from monitor.db.models import (
     DisclosureStage,
 )
 from monitor.deadlines import reply_stages
+from monitor.disclosure.categories import (
+    APPLICANT_TYPES,
+    DEFAULT_APPLICANT_TYPE,
+    LAPSED_CORRECTION,
+    REASONS,
+    REVIEW_KIND_ZH,
+    reasons_for,
+)
 from monitor.disclosure.deadlines import (
     ACTIVE_VALUES,
     CHANNELS,
@@ -32,6 +40,7 @@ from monitor.disclosure.deadlines import (
     DisclosureState,
     Pause,
     correction_limit,
+    correction_period_end,
     disclosure_deadline,
     disclosure_state,
     paused_working_days,
@@ -55,6 +64,8 @@ ACTION_ZH = {
     "resume": "恢复计时",
     "extend": "延期",
     "done": "办结",
+    "amend": "补登分类",
+    "review": "行政复议/诉讼",
 }
 
 
@@ -189,7 +200,12 @@ def _not_done(request: DisclosureRequest, verb: str) -> None:
 
 def get_request(session: Session, request_id: int) -> DisclosureRequest:
     request = session.get(
-        DisclosureRequest, request_id, options=[selectinload(DisclosureRequest.pauses)]
+        DisclosureRequest,
+        request_id,
+        options=[
+            selectinload(DisclosureRequest.pauses),
+            selectinload(DisclosureRequest.reviews),
+        ],
     )
     if request is None:
         raise NotFound(f"没有编号为 {request_id} 的依申请公开申请（用 disclosure list 查看）")
@@ -209,13 +225,16 @@ def add_request(
     contact: str | None = None,
     channel: str | None = None,
     department: str | None = None,
+    applicant_type: str | None = None,
 ) -> DisclosureRequest:
-    """Register a request received at `received`; its clock starts the next working day."""
+    """Register a request received at `received`; its clock starts the next working day.
+    `applicant_type` is the annual report's column (default 自然人)."""
     title = (title or "").strip()
     if not title:
         raise MonitorError("申请需要标题（申请公开的内容）")
     if channel is not None and channel not in CHANNELS:
         raise MonitorError(f"--channel {channel!r} 无效，应为 {'、'.join(CHANNELS)} 之一")
+    applicant_type = _applicant_type(applicant_type)
     _not_future(received, ctx, "收到时间")
     rule = ctx.config.settings.rules.disclosure
     request = DisclosureRequest(
@@ -223,6 +242,7 @@ def add_request(
         applicant=(applicant or "").strip() or None,
         contact=(contact or "").strip() or None,
         channel=channel,
+        applicant_type=applicant_type,
         department=(department or "").strip() or None,
         first_received_at=received,
         received_at=received,
@@ -233,6 +253,7 @@ def add_request(
         state="open",
     )
     request.pauses = []
+    request.reviews = []
     schedule(session, request, ctx)
     _record(
         session,
@@ -243,8 +264,34 @@ def add_request(
         title=title,
         department=request.department,
         channel=channel,
+        applicant_type=applicant_type,
     )
     return request
+
+
+def _applicant_type(value: str | None) -> str:
+    if value is None or not value.strip():
+        return DEFAULT_APPLICANT_TYPE
+    if value.strip() not in APPLICANT_TYPES:
+        raise MonitorError(
+            f"--applicant-type {value!r} 无效，应为 {'、'.join(APPLICANT_TYPES)} 之一"
+        )
+    return value.strip()
+
+
+def _reason(outcome: str, reason: str | None) -> str | None:
+    """The reason checked against the outcome's numbered list (DESIGN §15)."""
+    reason = (reason or "").strip() or None
+    allowed = reasons_for(outcome)
+    if reason is None:
+        return None
+    if not allowed:
+        raise MonitorError(f"--reason：办理结果「{outcome}」不分具体理由，请不要填写 --reason")
+    if reason not in allowed:
+        raise MonitorError(
+            f"--reason {reason!r} 不属于「{outcome}」，应为 {'、'.join(allowed)} 之一"
+        )
+    return reason
 
 
 def correct_request(
@@ -253,14 +300,20 @@ def correct_request(
     request_id: int,
     received: datetime | None = None,
     asked: datetime | None = None,
+    until: date | None = None,
 ) -> DisclosureRequest:
     """补正. `asked`: the office sent the request back for correction (must be within 7
-    working days of receipt; the clock stands still meanwhile). `received`: the corrected
-    request arrived; the clock restarts from it. Either or both; 补正 happens once."""
+    working days of receipt; the clock stands still meanwhile), giving the applicant until
+    `until` (default: CORRECTION_PERIOD_DAYS working days). `received`: the corrected request
+    arrived; the clock restarts from it — only for a 补正 that was asked (before, or in the same
+    call), so a receipt cannot reset the clock of a request nobody sent back. Either or both;
+    补正 happens once."""
     if received is None and asked is None:
         raise MonitorError(
             "补正需要 --received（补正后的申请收到时间）或 --asked（告知补正的时间）"
         )
+    if until is not None and asked is None:
+        raise MonitorError("--until（补正期限）只能与 --asked（告知补正）一起登记")
     request = get_request(session, request_id)
     _not_done(request, "补正")
     if request.corrected_at is not None:
@@ -278,6 +331,13 @@ def correct_request(
             "告知补正，补正只能一次性告知"
         )
     asked_at = asked or request.correction_asked_at
+    if received is not None and asked_at is None:
+        # the bypass of issue 23: a "补正 receipt" on a request never sent back would restart
+        # an overdue clock; 补正 must have been asked within the 7-working-day window
+        raise MonitorError(
+            f"申请 #{request.id} 没有登记告知补正（须在 {request.correction_due.isoformat()} "
+            "前告知），不能登记补正材料、重新计时；如确已按时告知，请同时给出 --asked"
+        )
     if asked is not None:
         _not_before(asked, request.first_received_at, "告知补正时间", "收到申请时间")
         _not_future(asked, ctx, "告知补正时间")
@@ -295,7 +355,12 @@ def correct_request(
         )
         _not_future(received, ctx, "补正材料收到时间")
     if asked is not None:
+        if until is not None and until < local_date(asked):
+            raise MonitorError(
+                f"补正期限 {until.isoformat()} 早于告知补正时间 {format_local(asked)}"
+            )
         request.correction_asked_at = asked
+        request.correction_until = until or correction_period_end(asked, ctx.calendar)
     if received is not None:
         request.corrected_at = received
         request.received_at = received
@@ -308,9 +373,32 @@ def correct_request(
         ctx,
         asked=iso(asked),
         received=iso(received),
+        until=request.correction_until.isoformat()
+        if asked is not None and request.correction_until
+        else None,
         due_date=request.due_date.isoformat(),
     )
     return request
+
+
+def correction_lapsed(request: DisclosureRequest, now: datetime) -> bool:
+    """补正 was asked, nothing came back, and the period given to the applicant is over: the
+    register suggests closing it as 申请人无正当理由逾期不补正."""
+    return (
+        request.done_at is None
+        and request.correction_asked_at is not None
+        and request.corrected_at is None
+        and request.correction_until is not None
+        and local_date(now) > request.correction_until
+    )
+
+
+def lapse_correction(
+    session: Session, ctx: Context, request_id: int, at: datetime | None = None
+) -> DisclosureRequest:
+    """The applicant did not correct in time: closed as 其他处理 / 申请人无正当理由逾期不补正…
+    (`disclosure correct ID --lapsed`, the same as `done` with that outcome and reason)."""
+    return done_request(session, ctx, request_id, "其他处理", at, reason=LAPSED_CORRECTION)
 
 
 def pause_request(
@@ -335,6 +423,13 @@ def pause_request(
         raise MonitorError(
             f"暂停时间 {format_local(at)} 已过答复期限 {request.due_date.isoformat()} 24:00，"
             "超期后不能再暂停计时"
+        )
+    if ctx.now >= request.deadline:
+        # a pause dated back before the limit, recorded after it, would move an overdue
+        # request's due date: a consultation is recorded while the clock still runs
+        raise MonitorError(
+            f"申请 #{request.id} 的答复期限 {request.due_date.isoformat()} 已过，"
+            "超期后不能再补登暂停计时"
         )
     request.pauses.append(DisclosurePause(paused_at=at))
     schedule(session, request, ctx)
@@ -415,11 +510,18 @@ def extend_request(
 
 
 def done_request(
-    session: Session, ctx: Context, request_id: int, outcome: str, at: datetime | None = None
+    session: Session,
+    ctx: Context,
+    request_id: int,
+    outcome: str,
+    at: datetime | None = None,
+    reason: str | None = None,
 ) -> DisclosureRequest:
-    """The reply went out with `outcome` (the annual report's categories)."""
+    """The reply went out with `outcome` and, for 不予公开 / 无法提供 / 不予处理 / 其他处理, its
+    numbered `reason` (the annual report's rows, monitor.disclosure.categories)."""
     if outcome not in OUTCOMES:
         raise MonitorError(f"--outcome {outcome!r} 无效，应为 {'、'.join(OUTCOMES)} 之一")
+    reason = _reason(outcome, reason)
     request = get_request(session, request_id)
     _not_done(request, "办结")
     at = at or ctx.now
@@ -430,16 +532,75 @@ def done_request(
             "（征求意见），请先 resume 恢复计时再办结"
         )
     _not_before(at, request.first_received_at, "办结时间", "收到申请时间")
+    if request.correction_asked_at is not None:
+        _not_before(at, request.correction_asked_at, "办结时间", "告知补正时间")
     if request.corrected_at is not None:
         _not_before(at, request.corrected_at, "办结时间", "收到补正材料时间")
     last = max((p.resumed_at for p in request.pauses if p.resumed_at), default=None)
     if last is not None:
         _not_before(at, last, "办结时间", "恢复计时时间")
     _not_future(at, ctx, "办结时间")
+    if reason == LAPSED_CORRECTION:
+        _check_lapsed(request, at)
     request.outcome = outcome
+    request.reason = reason
     request.done_at = at
     schedule(session, request, ctx)
-    _record(session, request, "done", at, ctx, outcome=outcome, state=request.state)
+    _record(session, request, "done", at, ctx, outcome=outcome, reason=reason, state=request.state)
+    return request
+
+
+def _check_lapsed(request: DisclosureRequest, at: datetime) -> None:
+    """逾期不补正 only for a request sent back for 补正 whose period passed with nothing back."""
+    if request.correction_asked_at is None:
+        raise MonitorError(
+            f"申请 #{request.id} 没有登记告知补正，不能按「申请人无正当理由逾期不补正」办结"
+        )
+    if request.corrected_at is not None:
+        raise MonitorError(
+            f"申请 #{request.id} 已于 {format_local(request.corrected_at)} 收到补正材料，"
+            "不能按逾期不补正办结"
+        )
+    if request.correction_until is not None and local_date(at) <= request.correction_until:
+        raise MonitorError(
+            f"补正期限 {request.correction_until.isoformat()} 尚未届满，不能按逾期不补正办结"
+        )
+
+
+def amend_request(
+    session: Session,
+    ctx: Context,
+    request_id: int,
+    applicant_type: str | None = None,
+    reason: str | None = None,
+) -> DisclosureRequest:
+    """Record what the annual report needs on a request registered before the register asked
+    for it (or registered wrong): the applicant's type, the numbered reason of its outcome.
+    The outcome, the times and the clock are not touched."""
+    if applicant_type is None and reason is None:
+        raise MonitorError("补登需要 --applicant-type 或 --reason")
+    request = get_request(session, request_id)
+    before = {"applicant_type": request.applicant_type, "reason": request.reason}
+    if applicant_type is not None:
+        request.applicant_type = _applicant_type(applicant_type)
+    if reason is not None:
+        if request.outcome is None:
+            raise MonitorError(f"申请 #{request.id} 尚未办结，办结时用 done --reason 登记理由")
+        checked = _reason(request.outcome, reason)
+        if checked == LAPSED_CORRECTION:
+            _check_lapsed(request, request.done_at or ctx.now)
+        request.reason = checked
+    request.updated_at = ctx.now
+    _record(
+        session,
+        request,
+        "amend",
+        ctx.now,
+        ctx,
+        before=before,
+        applicant_type=request.applicant_type,
+        reason=request.reason,
+    )
     return request
 
 
@@ -484,12 +645,17 @@ def request_document(
         "applicant": request.applicant,
         "contact": request.contact,
         "channel": request.channel,
+        "applicant_type": request.applicant_type,
         "department": request.department,
         "received_at": iso(request.first_received_at),
         "clock_from": iso(request.received_at),
         "correction_due": request.correction_due.isoformat(),
         "correction_asked_at": iso(request.correction_asked_at),
         "corrected_at": iso(request.corrected_at),
+        "correction_until": request.correction_until.isoformat()
+        if request.correction_until
+        else None,
+        "correction_lapsed": correction_lapsed(request, now),
         "pauses": [
             {
                 "paused_at": iso(p.paused_at),
@@ -505,7 +671,18 @@ def request_document(
         "deadline": iso(request.deadline),
         "provisional": request.provisional,
         "outcome": request.outcome,
+        "reason": request.reason,
+        "reason_missing": request.outcome in REASONS and request.reason is None,
         "done_at": iso(request.done_at),
+        "reviews": [
+            {
+                "kind": r.kind,
+                "kind_label": REVIEW_KIND_ZH.get(r.kind, r.kind),
+                "result": r.result,
+                "filed_at": iso(r.filed_at),
+            }
+            for r in request.reviews
+        ],
     }
     if calendar is not None:
         doc["working_days_left"] = working_days_left(request, calendar, now)
@@ -521,7 +698,7 @@ def list_requests(
         raise MonitorError(f"--state {state!r} 无效，应为 {'、'.join(STATES + ['all'])} 之一")
     query = (
         select(DisclosureRequest)
-        .options(selectinload(DisclosureRequest.pauses))
+        .options(selectinload(DisclosureRequest.pauses), selectinload(DisclosureRequest.reviews))
         .order_by(DisclosureRequest.deadline, DisclosureRequest.id)
     )
     if department:

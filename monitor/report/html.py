@@ -16,6 +16,7 @@ from monitor.deadlines import EVENT_LEVEL_ZH as LEVEL_ZH
 from monitor.deadlines import MILESTONE_ZH
 from monitor.report.charts import FONT, punctuality_bars, trend_lines
 from monitor.report.figures import Report, Timeliness
+from monitor.report.files import personal_text
 from monitor.timeutil import format_local
 from monitor.watchlist.levels import LEVEL_ZH as WATCH_LEVEL_ZH
 
@@ -40,16 +41,21 @@ tr.total td {{ font-weight: bold; background: #f6f6f6; }}
 }}
 """
 
+# 收件 = 按时回复 + 逾期回复 + 已撤回 + 尚未回复 (其中超期 is part of 尚未回复): every
+# message received is in exactly one of the four
 TIMELINESS_HEAD = [
     "收件",
     "按时回复",
     "逾期回复",
+    "已撤回",
     "尚未回复",
     "其中超期",
     "按时率",
     "回复用时中位数（工作日）",
     "90%分位（工作日）",
 ]
+# requests are never withdrawn from a portal: their tables have no 已撤回 column
+DISCLOSURE_HEAD = [h for h in TIMELINESS_HEAD if h != "已撤回"]
 
 
 def pct(rate: float | None) -> str:
@@ -65,12 +71,18 @@ def timeliness_cells(t: Timeliness) -> list[Any]:
         t.received,
         t.on_time,
         t.late,
+        t.withdrawn,
         t.open,
         t.overdue,
         pct(t.rate),
         num(t.median_wd),
         num(t.p90_wd),
     ]
+
+
+def disclosure_cells(t: Timeliness) -> list[Any]:
+    cells = timeliness_cells(t)
+    return cells[:3] + cells[4:]
 
 
 def _table(
@@ -134,14 +146,15 @@ def disclosure_rows(report: Report) -> list[list[Any]]:
     return rows
 
 
-def crisis_rows(report: Report) -> list[list[Any]]:
+def crisis_rows(report: Report, unmasked: bool = False) -> list[list[Any]]:
+    text = personal_text(unmasked)
     rows = []
     for c in report.crises:
         for m in c.milestones:
             verdict = "未完成" if m["done_at"] is None else ("按时" if m["on_time"] else "超时")
             rows.append(
                 [
-                    c.title,
+                    text(c.title),
                     LEVEL_ZH.get(c.level, c.level),
                     format_local(c.started_at),
                     MILESTONE_ZH.get(m["name"], m["name"]),
@@ -158,7 +171,8 @@ CRISIS_HEAD = ["事件", "级别", "发生/发现时间", "节点", "时限", "�
 WATCH_HEAD = ["类别", "级别", "命中次数", "涉及条目"]
 
 
-def render_body(report: Report) -> str:
+def render_body(report: Report, unmasked: bool = False) -> str:
+    """The report's body; crisis titles masked unless `unmasked` (monitor.report.files)."""
     p = report.period
     t = report.total
     parts = [
@@ -170,7 +184,8 @@ def render_body(report: Report) -> str:
         "<h2>一、总体情况</h2>",
         (
             f"<p>本期收到群众留言 {t.received} 件，按时回复 {t.on_time} 件，逾期回复 {t.late} 件，"
-            f"尚未回复 {t.open} 件（其中超期 {t.overdue} 件），按时率 {pct(t.rate)}；"
+            f"已撤回 {t.withdrawn} 件，尚未回复 {t.open} 件（其中超期 {t.overdue} 件），"
+            f"按时率 {pct(t.rate)}；"
             f"依申请公开新收 {report.disclosure.new} 件，办结 {report.disclosure.done} 件。</p>"
         ),
         "<h2>二、各部门留言办理情况</h2>",
@@ -210,25 +225,27 @@ def render_body(report: Report) -> str:
             ],
         ),
         "<h2>六、突发舆情事件处置</h2>",
-        _table(CRISIS_HEAD, crisis_rows(report)),
+        _table(CRISIS_HEAD, crisis_rows(report, unmasked)),
         "<h2>七、依申请公开</h2>",
         _table(["项目", "数量"], disclosure_rows(report)),
         _table(
-            ["承办部门", *TIMELINESS_HEAD],
-            [[r.name, *timeliness_cells(r)] for r in report.disclosure.by_department],
-            ["合计", *timeliness_cells(report.disclosure.timeliness)],
+            ["承办部门", *DISCLOSURE_HEAD],
+            [[r.name, *disclosure_cells(r)] for r in report.disclosure.by_department],
+            ["合计", *disclosure_cells(report.disclosure.timeliness)],
         ),
         (
-            '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。'
+            '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。'
+            "收件 = 按时回复 + 逾期回复 + 已撤回 + 尚未回复（其中超期计入尚未回复）。"
+            "按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。"
             "回复用时按工作日计，收到当日不计。</p>"
         ),
     ]
     return "\n".join(parts)
 
 
-def render_html(report: Report) -> str:
+def render_html(report: Report, unmasked: bool = False) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
         f"<title>{html.escape(report.period.label)}报告</title><style>{REPORT_CSS}</style></head>"
-        f"<body>\n{render_body(report)}\n</body></html>\n"
+        f"<body>\n{render_body(report, unmasked)}\n</body></html>\n"
     )

@@ -1,5 +1,6 @@
 """The report's raw rows as CSV (UTF-8 with BOM so spreadsheet software reads the Chinese):
-every message and 依申请公开 request received in the period, streamed."""
+every message and 依申请公开 request received in the period, streamed. Titles are what people
+wrote: their phone, ID and e-mail numbers are masked unless `unmasked` (monitor.report.files)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import IO
 from sqlalchemy.orm import Session
 
 from monitor.report.figures import raw_rows
+from monitor.report.files import personal_text
 from monitor.report.period import Period
 
 COLUMNS = [
@@ -31,11 +33,19 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def write_csv(session: Session, period: Period, as_of: datetime, out: IO[str]) -> int:
+PERSONAL = ("标题",)  # the columns people wrote
+
+
+def write_csv(
+    session: Session, period: Period, as_of: datetime, out: IO[str], unmasked: bool = False
+) -> int:
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
+    text = personal_text(unmasked)
     count = 0
     for row in raw_rows(session, period, as_of):
+        for column in PERSONAL:
+            row[column] = text(row[column])
         writer.writerow([_cell(str(row[c] or "")) for c in COLUMNS])
         count += 1
     return count

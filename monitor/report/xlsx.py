@@ -9,6 +9,7 @@ from typing import IO, Any
 from monitor.report.figures import Report, Timeliness
 from monitor.report.html import (
     CRISIS_HEAD,
+    DISCLOSURE_HEAD,
     TIMELINESS_HEAD,
     WATCH_HEAD,
     WATCH_LEVEL_ZH,
@@ -19,10 +20,25 @@ from monitor.timeutil import format_local
 
 
 def _cells(t: Timeliness) -> list[Any]:
-    return [t.received, t.on_time, t.late, t.open, t.overdue, t.rate, t.median_wd, t.p90_wd]
+    return [
+        t.received,
+        t.on_time,
+        t.late,
+        t.withdrawn,
+        t.open,
+        t.overdue,
+        t.rate,
+        t.median_wd,
+        t.p90_wd,
+    ]
 
 
-def write_xlsx(report: Report, target: str | IO[bytes]) -> None:
+def _disclosure_cells(t: Timeliness) -> list[Any]:
+    cells = _cells(t)
+    return cells[:3] + cells[4:]  # no 已撤回 for requests
+
+
+def write_xlsx(report: Report, target: str | IO[bytes], unmasked: bool = False) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -54,11 +70,11 @@ def write_xlsx(report: Report, target: str | IO[bytes]) -> None:
                 for cell in row_cells:
                     cell.number_format = "0.0%"
         ws.column_dimensions["A"].width = 36
-        for letter in "BCDEFGHI":
+        for letter in "BCDEFGHIJ":
             ws.column_dimensions[letter].width = 14
 
     total = ["合计", *_cells(report.total)]
-    rate_col = 7  # name + received, on time, late, open, overdue → the 7th column
+    rate_col = 8  # name + received, on time, late, withdrawn, open, overdue → the 8th column
     sheet(
         "按部门",
         ["部门", *TIMELINESS_HEAD],
@@ -85,13 +101,14 @@ def write_xlsx(report: Report, target: str | IO[bytes]) -> None:
             for w in report.watch
         ],
     )
-    sheet("舆情事件", CRISIS_HEAD, crisis_rows(report))
+    sheet("舆情事件", CRISIS_HEAD, crisis_rows(report, unmasked))
     sheet("依申请公开", ["项目", "数量"], disclosure_rows(report))
     d = report.disclosure
     sheet(
         "依申请公开按部门",
-        ["承办部门", *TIMELINESS_HEAD],
-        [[r.name, *_cells(r)] for r in d.by_department] + [["合计", *_cells(d.timeliness)]],
-        rate_col,
+        ["承办部门", *DISCLOSURE_HEAD],
+        [[r.name, *_disclosure_cells(r)] for r in d.by_department]
+        + [["合计", *_disclosure_cells(d.timeliness)]],
+        rate_col - 1,
     )
     book.save(target)

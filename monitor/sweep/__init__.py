@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
-from monitor.sweep import calendar, crisis, disclosure, health, messages, stages, watch
+from monitor.sweep import (
+    annual_report,
+    calendar,
+    crisis,
+    disclosure,
+    health,
+    messages,
+    stages,
+    watch,
+)
 from monitor.watchlist.scan import scan_watch
 
 if TYPE_CHECKING:
@@ -39,6 +48,7 @@ STEPS: list[tuple[str, Step]] = [
     ("disclosure.provisional", disclosure.recheck_provisional),
     ("disclosure.states", disclosure.request_states),
     ("alerts.disclosure", disclosure.stage_alerts),
+    ("alerts.annual_report", annual_report.reminder_alerts),
     ("watch.scan", scan_watch),
     ("alerts.watch", watch.hit_alerts),
     ("stages_fired", stages.fire_due_stages),

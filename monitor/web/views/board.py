@@ -11,6 +11,7 @@ from monitor import board as core
 from monitor.calendar_coverage import missing_year
 from monitor.db.models import CrisisEvent
 from monitor.disclosure.register import board_requests, request_document
+from monitor.report.deadline import milestone
 from monitor.status import source_health
 from monitor.timeutil import local_date
 from monitor.web.viewmodels import channel_health, event_view
@@ -77,6 +78,12 @@ def disclosure_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[st
     return docs
 
 
+def annual_report(db: Any, moment: Any) -> Any:
+    """The 政府信息公开工作年度报告's 31 March milestone, from 1 January until published."""
+    found = milestone(db, om().calendar, moment)
+    return found if found.on_board else None
+
+
 @bp.route("/")
 def index() -> Any:
     app, moment = om(), now()
@@ -134,6 +141,7 @@ def index() -> Any:
             "problems": problems(db, moment),
             "crises": crisis_clocks(db, moment),
             "disclosures": disclosure_rows(db, moment, flt),
+            "annual_report": annual_report(db, moment),
             "totals": {s: sum(c[s] for c in counts) for s in core.BOARD_STATES},
         }
     return render_template("board.html", **context)
