@@ -180,10 +180,11 @@ class SectionSpec(_Strict):
 
     @property
     def detail_format(self) -> str:
-        """The detail page's format: its own, else the list's (a JSON API's details are JSON)."""
+        """The detail page's format: its own, else JSON for a JSON API's list, else HTML (a
+        script or XML list links to HTML pages)."""
         if self.detail is not None and self.detail.format:
             return self.detail.format
-        return self.format if self.format in ("json", "js") else "html"
+        return "json" if self.format == "json" else "html"
 
 
 class SiteSpec(_Strict):
@@ -305,11 +306,13 @@ def expression_problems(profile: Profile) -> list[str]:
             out += _kind_problems(f"sections.{name}.list", pager, _document(section.format))
         if section.detail is not None:
             out += _field_problems(f"sections.{name}.detail.fields", section.detail.fields)
-            out += _kind_problems(
+            problems = _kind_problems(
                 f"sections.{name}.detail.fields",
                 section.detail.fields,
                 _document(section.detail_format),
             )
+            hint = f"（详情页按 {section.detail_format} 读取，可在 detail 中写 format = …）"
+            out += [p.split("（")[0] + hint for p in problems]
         if section.signer is not None:
             problem = signer_problem(section.signer, section.signer_options)
             if problem:
