@@ -741,7 +741,8 @@ class ProfileSpider(scrapy.Spider):
                 changed=crawl.get("changed", True),
                 detail=crawl.get("detail", False),
             ).to_dict()
-        lacking = self._lacking(row)
+        # a known, unchanged row is tracked already: what its list row lacks does not matter
+        lacking = self._lacking(row) if crawl.get("changed", True) else []
         reason = crawl.pop("reason", None)
         if lacking:
             self.pending_out += 1
