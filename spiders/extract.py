@@ -25,9 +25,9 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from spiders.expressions import JSON_STEP as _INDEX
-from spiders.expressions import is_xpath
+from spiders.expressions import is_xpath, json_path
 from spiders.profile import FieldSpec
+from spiders.scripts import ScriptError, read_script
 
 Node = Any  # a parsel Selector (html/xml) or a JSON value
 
@@ -48,34 +48,6 @@ def load_json(text: str) -> Any:
     except json.JSONDecodeError as exc:
         raise ExtractError(f"不是 JSON：第 {exc.pos} 个字符处 {exc.msg}") from None
     return document
-
-
-def json_path(document: Any, path: str) -> Any:
-    """`a.b[0].c` into nested dicts/lists; None where the path does not lead anywhere.
-    A step that meets a list without an index maps over the list."""
-    current = document
-    if not path or path == ".":
-        return current
-    for step in path.split("."):
-        match = _INDEX.match(step)
-        if match is None:
-            return None
-        key, indexes = match.group(1), re.findall(r"\[(\d+)\]", match.group(2))
-        if key:
-            if isinstance(current, Mapping):
-                current = current.get(key)
-            elif isinstance(current, list):
-                current = [item.get(key) for item in current if isinstance(item, Mapping)]
-            else:
-                return None
-        for index in indexes:
-            if isinstance(current, list) and int(index) < len(current):
-                current = current[int(index)]
-            else:
-                return None
-        if current is None:
-            return None
-    return current
 
 
 def _text_of(selector: Selector) -> str:
@@ -214,8 +186,6 @@ def load_document(text: str, fmt: str) -> Node:
     if fmt == "json":
         return load_json(text)
     if fmt == "js":
-        from spiders.scripts import ScriptError, read_script
-
         try:
             return read_script(text)
         except ScriptError as exc:

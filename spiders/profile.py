@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.errors import ConfigError
 from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
+from spiders.signers import signer_problem
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
@@ -279,8 +280,6 @@ def expression_problems(profile: Profile) -> list[str]:
     """Every XPath, CSS selector and JSON path of the profile that would fail at crawl time,
     as ``sections.bxcy.list.items: XPath '//table[@@@' does not compile: …``, every field that
     reads the wrong kind of document, and an unknown signer or bad signer options."""
-    from spiders.signers import signer_problem
-
     out = []
     for name, section in profile.sections.items():
         items = section.list.items

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, Protocol
 
-from spiders.extract import json_path
+from spiders.expressions import json_path
 from spiders.request_parts import RequestParts, compact
 
 GROUP = "opinion_monitor.signers"

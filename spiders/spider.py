@@ -64,7 +64,7 @@ from spiders.extract import (
 from spiders.limits import MAX_RESPONSE_BYTES, clip_text
 from spiders.profile import Profile, SectionSpec
 from spiders.request_parts import build, encode, missing_placeholders, page_values
-from spiders.rows import CheckRow, MessageRow, NewsRow
+from spiders.rows import CheckRow, MessageRow, NewsRow, parse_row
 from spiders.signers import SignError, sign
 
 DATE_FIELDS = ("posted_at", "replied_at", "published_at")
@@ -963,8 +963,6 @@ class ProfileSpider(scrapy.Spider):
     @staticmethod
     def _stored_row(stored: Mapping[str, Any]) -> dict[str, Any]:
         """A pending row as the parent stored it, back in the spider's working form."""
-        from spiders.rows import parse_row
-
         parsed = parse_row(dict(stored))
         assert isinstance(parsed, MessageRow)
         return parsed.values() | {
