@@ -12,11 +12,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
+from alerts.outbox import AlertKind
 from monitor.app import App
 from monitor.cli import main
 from monitor.crawl import run_crawl
+from monitor.db.models import Alert
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text
+from monitor.sweep import sweep
 from monitor.timeutil import iso
 from tests.test_crawl_portal import at, messages, one, sources_toml, write_profile
 
@@ -65,6 +69,15 @@ def status_of(app: App, now: str) -> dict:
     return json.loads(result.output)["sources"][0]
 
 
+def outages(app: App, now: str) -> list[str]:
+    """Sweep at `now`; the stages of the source_unhealthy alerts the outbox then holds (one
+    per outage: monitor/sweep/health.py)."""
+    sweep(app, at(now))
+    with app.session() as session:
+        kind = AlertKind.SOURCE_UNHEALTHY.value
+        return list(session.scalars(select(Alert.stage).where(Alert.kind == kind)))
+
+
 def list_pages(portal: SamplePortal, since: int) -> list[int]:
     return [
         int(p.rsplit("page=", 1)[1])
@@ -85,6 +98,9 @@ def test_page_two_failing_on_the_first_crawl_is_read_after_recovery(
     assert not first.ok and not first.complete and first.new == 20
     row = status_of(app, "2026-11-26T10:01")
     assert row["healthy"] is False
+    # the incomplete pass is an outage and is told as one; the backfill it begins is not
+    # another alert (the status and the board show it)
+    assert outages(app, "2026-11-26T10:02") == ["unhealthy@never"]
     oldest_on_page_1 = at("2026-11-25T18:00") - timedelta(hours=3 * 19)
     assert row["backfill"] == {
         "pages_read": 1,
@@ -104,6 +120,7 @@ def test_page_two_failing_on_the_first_crawl_is_read_after_recovery(
     assert row["healthy"] is False and row["backfill"]["pages_read"] == 2
     assert "正在补抓历史留言：已读 2 页" in row["reason"]
     assert len(messages(app)) == 40
+    assert outages(app, "2026-11-26T10:12") == ["unhealthy@never"]  # the same outage
     # the portal recovers: one complete pass reads to the end; every older message is tracked
     portal.break_page("bxcy", 3, None)
     before = len(portal.paths)
@@ -115,6 +132,7 @@ def test_page_two_failing_on_the_first_crawl_is_read_after_recovery(
     assert all(found[f"m{n:03d}"].state in ("replied", "replied_late") for n in range(20, 45))
     row = status_of(app, "2026-11-26T10:21")
     assert row["healthy"] is True and row["backfill"] is None and row["reason"] is None
+    assert outages(app, "2026-11-26T10:22") == ["unhealthy@never"]
     # backfill over: incremental passes stop at the mark again
     before = len(portal.paths)
     fourth = one(run_crawl(app, now=at("2026-11-26T10:30")))
@@ -133,6 +151,8 @@ def test_a_backfill_goes_max_pages_deeper_each_pass(app_for, portal: SamplePorta
         row = status_of(app, iso(at(NOW) + timedelta(minutes=10 * minute + 1)))
         if minute < 2:  # ...but the list's history is not read yet: not healthy
             assert row["healthy"] is False and row["backfill"]["pages_read"] == minute + 1
+        # a first crawl's backfill is progress, not an outage: no source_unhealthy alert
+        assert outages(app, iso(at(NOW) + timedelta(minutes=10 * minute + 2))) == []
     assert seen == [[1], [1, 2], [1, 2, 3]]
     assert row["healthy"] is True and row["backfill"] is None
     assert len(messages(app)) == 45
