@@ -13,6 +13,14 @@
   withdrawn message that shows up again is tracked again (`tracking.reactivate`).
 * Stored bodies and replies are clipped (`spiders.limits`).
 * Source health: a failed or incomplete crawl marks the source unhealthy with its reason.
+* Rows arrive as the child wrote them and are read back with `spiders.rows.parse_row`: the
+  one declaration of what a row holds, shared with the spider.
+* A row the child marks *pending* (a new message whose time or title is only on its detail
+  page, which could not be read) is kept in `pending_rows` and handed back to the child each
+  pass until its detail page is read; it is never dropped and never tracked on a guessed time.
+* Backfill (DESIGN §13): a source's first pass, and any pass that ends incomplete, leaves it
+  backfilling (`sources.backfill_*`) until one complete pass reaches the end of the list or
+  `backfill_days` back; `status` reports it and the source is not healthy until then.
 """
 
 from __future__ import annotations
@@ -27,14 +35,15 @@ from sqlalchemy.orm import Session
 
 from monitor.app import App
 from monitor.config import SourceConfig
-from monitor.db.models import Message, Source
+from monitor.db.models import Message, PendingRow, Source
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.news import ingest_news as store_news
 from monitor.timeutil import iso, parse_iso
 from monitor.tracking import mark_replied, mark_withdrawn, reactivate, schedule_message
 from spiders.limits import clip_text
-from spiders.paging import covers, has_detail_page
+from spiders.paging import Backfill, backfill_after, covers, has_detail_page
 from spiders.profile import SectionSpec
+from spiders.rows import CheckRow, MessageRow, NewsRow, RowError, parse_row
 
 # a detail page found gone must still be gone this much later (a second check)
 DETAIL_GONE_FOR = timedelta(hours=1)
@@ -51,6 +60,7 @@ class IngestResult:
     updated: int = 0
     replied: int = 0
     withdrawn: int = 0
+    pending: int = 0  # rows kept pending this pass
     notes: list[str] = field(default_factory=list)
 
 
@@ -77,6 +87,15 @@ def job_inputs(session: Session, source: SourceConfig, kind: str) -> dict[str, A
         "last_page": row.last_page if row else None,
     }
     if kind == "messages":
+        # the first pass backfills, and so does every pass until one has read back far enough
+        backfilling = row is None or row.backfill_since is not None
+        inputs["backfill"] = (
+            {"pages_read": (row.backfill_pages or 0) if row else 0} if backfilling else None
+        )
+        inputs["pending"] = {
+            p.external_id: p.row
+            for p in session.scalars(select(PendingRow).where(PendingRow.source == source.name))
+        }
         known: dict[str, str] = {}
         candidates: dict[str, dict[str, Any]] = {}
         for external_id, content_hash, state, url, posted_at in session.execute(
@@ -122,20 +141,18 @@ def _long_text(value: Any) -> str | None:
     return clip_text(text)[0]
 
 
-def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -> bool:
+def _apply_fields(message: Message, row: MessageRow, source: SourceConfig) -> bool:
     """Copy what the row says onto the message (list values, overridden by the detail's in the
     row already); True if anything changed."""
     changed = False
     values = {
-        "url": row.get("url"),
-        "title": _clip(row.get("title"), 10000) or message.title or "",
-        "status_text": _clip(row.get("status_text"), 100),
-        "category": _clip(row.get("category"), 100),
-        "author": _clip(row.get("author"), 200),
-        "body": _long_text(row.get("body")),
-        "department": _clip(row.get("department"), 200)
-        or message.department
-        or source.department_default,
+        "url": row.url,
+        "title": _clip(row.title, 10000) or message.title or "",
+        "status_text": _clip(row.status_text, 100),
+        "category": _clip(row.category, 100),
+        "author": _clip(row.author, 200),
+        "body": _long_text(row.body),
+        "department": _clip(row.department, 200) or message.department or source.department_default,
     }
     for name, value in values.items():
         if value is not None and getattr(message, name) != value:
@@ -144,12 +161,10 @@ def _apply_fields(message: Message, row: dict[str, Any], source: SourceConfig) -
     return changed
 
 
-def _detect_reply(
-    message: Message, row: dict[str, Any], statuses: StatusLists, now: datetime
-) -> bool:
+def _detect_reply(message: Message, row: MessageRow, statuses: StatusLists, now: datetime) -> bool:
     """Mark the message replied when the portal says so; True if it was marked now."""
-    replied_at = _time(row.get("replied_at"))
-    by_status = statuses.says_replied(row.get("status_text"))
+    replied_at = _time(row.replied_at)
+    by_status = statuses.says_replied(row.status_text)
     if message.replied_at is not None:
         if message.replied_at_approx and replied_at is not None:
             # the detail now gives the real reply time: better than "first seen"
@@ -166,11 +181,11 @@ def _detect_reply(
     return True
 
 
-def _copy_reply(message: Message, row: dict[str, Any]) -> None:
-    if row.get("reply"):
-        message.reply = _long_text(row["reply"])
-    if row.get("reply_department"):
-        message.reply_department = _clip(row["reply_department"], 200)
+def _copy_reply(message: Message, row: MessageRow) -> None:
+    if row.reply:
+        message.reply = _long_text(row.reply)
+    if row.reply_department:
+        message.reply_department = _clip(row.reply_department, 200)
 
 
 def _load_existing(session: Session, source: str, external_ids: list[str]) -> dict[str, Message]:
@@ -190,17 +205,26 @@ def _load_existing(session: Session, source: str, external_ids: list[str]) -> di
     return found
 
 
-def _split(rows: Iterable[dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], dict[str, bool]]:
-    """The child's items: list rows by external_id, and detail-page checks (id → gone)."""
-    by_id: dict[str, dict[str, Any]] = {}
+def _split(
+    rows: Iterable[dict[str, Any]], notes: list[str]
+) -> tuple[dict[str, MessageRow], dict[str, bool]]:
+    """The child's items: message rows by external_id (a row whose detail was read wins over
+    the same id's row without it), and detail-page checks (id → gone)."""
+    by_id: dict[str, MessageRow] = {}
     checks: dict[str, bool] = {}
-    for row in rows:
-        if row.get("check"):
-            checks[str(row["check"])] = bool(row.get("gone"))
+    for data in rows:
+        try:
+            row = parse_row(data)
+        except RowError as exc:
+            if len(notes) < 20:
+                notes.append(f"抓取结果中有一行无法读取：{exc}")
             continue
-        external_id = str(row.get("external_id") or "").strip()
-        if external_id and external_id not in by_id:
-            by_id[external_id] = row
+        if isinstance(row, CheckRow):
+            checks[row.check] = row.gone
+        elif isinstance(row, MessageRow):
+            earlier = by_id.get(row.external_id)
+            if earlier is None or (earlier.pending and not row.pending):
+                by_id[row.external_id] = row
     return by_id, checks
 
 
@@ -216,29 +240,91 @@ def ingest_messages(
     """Write one crawl's rows. `stats` is the child's: complete, full_pass, complete_since."""
     statuses = StatusLists.of(section)
     result = IngestResult()
-    by_id, checks = _split(rows)
+    by_id, checks = _split(rows, result.notes)
     existing = _load_existing(session, source.name, list(by_id))
-    _add_new(session, app, source, statuses, by_id, existing, now, result)
-    _update_seen(session, app, source, statuses, by_id, existing, now, result)
+    _keep_pending(session, source, by_id, existing, now, result)
+    _add_new(session, app, source, section, statuses, by_id, existing, now, result)
+    _update_seen(session, app, source, section, statuses, by_id, existing, now, result)
     _conclude_absences(section, by_id, checks, existing, stats, now, result)
     return result
+
+
+def _keep_pending(
+    session: Session,
+    source: SourceConfig,
+    by_id: dict[str, MessageRow],
+    existing: dict[str, Message],
+    now: datetime,
+    result: IngestResult,
+) -> None:
+    """Store the new rows that cannot be tracked yet; forget the pending rows now trackable."""
+    stored = {
+        p.external_id: p
+        for p in session.scalars(select(PendingRow).where(PendingRow.source == source.name))
+    }
+    for external_id, row in by_id.items():
+        if external_id in existing:
+            continue  # already tracked: a row without its detail is just an update
+        kept = stored.get(external_id)
+        if row.pending is None:
+            if kept is not None:
+                session.delete(kept)  # its detail page was read: tracked below
+            continue
+        result.pending += 1
+        if kept is None:
+            session.add(
+                PendingRow(
+                    source=source.name,
+                    external_id=external_id[:200],
+                    row=row.to_dict(),
+                    reason=row.pending[:500],
+                    first_seen=now,
+                    last_tried=now,
+                    tries=1,
+                )
+            )
+        else:
+            kept.row = row.to_dict()
+            kept.reason = row.pending[:500]
+            kept.last_tried = now
+            kept.tries = (kept.tries or 0) + 1
+    for external_id, kept in stored.items():
+        if external_id in existing:
+            session.delete(kept)  # tracked meanwhile (e.g. by another section's pass)
+
+
+def _hash_to_keep(row: MessageRow, section: SectionSpec) -> str | None:
+    """The list fingerprint to remember. A row whose detail page exists but was not read this
+    time keeps none, so the next pass fetches the detail again instead of calling the row
+    unchanged."""
+    detail = section.detail
+    missed = (
+        row.changed
+        and not row.detail
+        and row.detail_status is None
+        and row.public
+        and detail is not None
+        and has_detail_page(row.external_id, row.url, True, detail.url)
+    )
+    return None if missed else row.fingerprint
 
 
 def _add_new(
     session: Session,
     app: App,
     source: SourceConfig,
+    section: SectionSpec,
     statuses: StatusLists,
-    by_id: dict[str, dict[str, Any]],
+    by_id: dict[str, MessageRow],
     existing: dict[str, Message],
     now: datetime,
     result: IngestResult,
 ) -> None:
-    fresh: list[tuple[Message, dict[str, Any]]] = []
+    fresh: list[tuple[Message, MessageRow]] = []
     for external_id, row in by_id.items():
-        if external_id in existing:
+        if external_id in existing or row.pending is not None:
             continue
-        posted_at = _time(row.get("posted_at"))
+        posted_at = _time(row.posted_at)
         if posted_at is None:
             continue
         # due_date/deadline are placeholders until schedule_message below, in this transaction
@@ -257,7 +343,7 @@ def _add_new(
             state="open",
         )
         _apply_fields(message, row, source)
-        message.content_hash = row.get("fingerprint")
+        message.content_hash = _hash_to_keep(row, section)
         fresh.append((message, row))
     if not fresh:
         return
@@ -277,8 +363,9 @@ def _update_seen(
     session: Session,
     app: App,
     source: SourceConfig,
+    section: SectionSpec,
     statuses: StatusLists,
-    by_id: dict[str, dict[str, Any]],
+    by_id: dict[str, MessageRow],
     existing: dict[str, Message],
     now: datetime,
     result: IngestResult,
@@ -294,9 +381,9 @@ def _update_seen(
         if message.state == MessageState.WITHDRAWN.value:
             reactivate(session, message, app.config, app.calendar, now)
             changed = True
-        if row.get("changed") or message.content_hash != row.get("fingerprint"):
+        if row.changed or message.content_hash != row.fingerprint:
             changed = _apply_fields(message, row, source) or changed
-            message.content_hash = row.get("fingerprint")
+            message.content_hash = _hash_to_keep(row, section)
         if _detect_reply(message, row, statuses, now):
             result.replied += 1
             changed = True
@@ -306,7 +393,7 @@ def _update_seen(
 
 def _conclude_absences(
     section: SectionSpec,
-    by_id: dict[str, dict[str, Any]],
+    by_id: dict[str, MessageRow],
     checks: dict[str, bool],
     existing: dict[str, Message],
     stats: dict[str, Any],
@@ -348,17 +435,24 @@ def ingest_news(
 ) -> IngestResult:
     """Hand news rows to `monitor.news.ingest_news` (clustering, dedup)."""
     result = IngestResult()
+    news: list[NewsRow] = []
+    for data in rows:
+        try:
+            row = parse_row({"kind": "news", **data})
+        except RowError:
+            continue
+        if isinstance(row, NewsRow):
+            news.append(row)
     clean = [
         {
-            "url": r.get("url"),
-            "title": r.get("title") or "",
-            "body": _long_text(r.get("body")),
-            "published_at": r.get("published_at"),
-            "outlet": r.get("outlet"),
-            "keyword": r.get("keyword"),
+            "url": r.url,
+            "title": r.title or "",
+            "body": _long_text(r.body),
+            "published_at": r.published_at,
+            "outlet": r.outlet,
+            "keyword": r.keyword,
         }
-        for r in rows
-        if r.get("url")
+        for r in news
     ]
     new, updated = store_news(session, app, source.name, clean, now)
     result.new, result.updated = int(new), int(updated)
@@ -370,10 +464,13 @@ def record_health(
 ) -> Source:
     """Update the source's health row from one crawl's stats."""
     row = session.scalar(select(Source).where(Source.name == source.name))
+    first_pass = row is None
     if row is None:
         row = Source(name=source.name, kind=kind, healthy=True, consecutive_failures=0)
         session.add(row)
     row.kind = kind
+    if kind == "messages":
+        _record_backfill(row, stats, first_pass, now)
     if stats.get("complete") and stats.get("last_page"):
         row.last_page = int(stats["last_page"])
     if "warnings" in stats:
@@ -402,3 +499,28 @@ def record_health(
         )
         row.consecutive_failures = (row.consecutive_failures or 0) + 1
     return row
+
+
+def backfill_of(row: Source | None) -> Backfill | None:
+    """The source's backfill in progress, or None."""
+    if row is None or row.backfill_since is None:
+        return None
+    return Backfill(row.backfill_since, row.backfill_pages or 0, row.backfill_reached)
+
+
+def _record_backfill(row: Source, stats: dict[str, Any], first_pass: bool, now: datetime) -> None:
+    """Begin, carry on or end the source's backfill after one pass (spiders.paging)."""
+    info = stats.get("backfill") or {}
+    complete = bool(stats.get("complete"))  # a detail page's failure leaves the list complete
+    state = backfill_after(
+        backfill_of(row),
+        first_pass,
+        complete,
+        complete and bool(info.get("done")),
+        int(info.get("pages") or 0),
+        _time(info.get("oldest")),
+        now,
+    )
+    row.backfill_since = state.since if state else None
+    row.backfill_pages = state.pages_read if state else None
+    row.backfill_reached = state.reached if state else None

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from alerts.health import channel_health
 from monitor.config import Config
-from monitor.db.models import Alert, DisclosureRequest, Message, Meta, Source
+from monitor.db.models import Alert, DisclosureRequest, Message, Meta, PendingRow, Source
 from monitor.deadlines import ALL_STATES
 from monitor.disclosure.register import STATES as DISCLOSURE_STATES
-from monitor.timeutil import iso, local_date
+from monitor.timeutil import format_local, iso, local_date
 from spiders.profile import check_profile
 
 HEARTBEAT_KEY = "daemon.heartbeat"
@@ -44,10 +44,24 @@ def daemon_info(session: Session) -> dict[str, Any] | None:
     }
 
 
+def backfill_text(row: Source) -> str:
+    """What a backfilling source has read so far, for people (DESIGN §13)."""
+    reached = f"，已回溯至 {format_local(row.backfill_reached)}" if row.backfill_reached else ""
+    return (
+        f"正在补抓历史留言：已读 {row.backfill_pages or 0} 页{reached}；"
+        "读到列表末尾或 backfill_days 天前之前不算正常"
+    )
+
+
 def source_health(session: Session, config: Config, counts: bool = True) -> list[dict[str, Any]]:
     """Each configured source's health; with `counts`, its messages per state too (a scan of
-    every message: the dashboard's board asks without)."""
+    every message: the dashboard's board asks without). A backfilling source is not healthy
+    (`backfill`: pages read, oldest time reached); `pending` counts its rows waiting for their
+    detail page."""
     rows = {s.name: s for s in session.scalars(select(Source))}
+    pending = dict(
+        session.execute(select(PendingRow.source, func.count()).group_by(PendingRow.source)).all()
+    )
     per_state: dict[str, dict[str, int]] = {}
     for name, state, n in (
         session.execute(
@@ -63,19 +77,27 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
     for source in config.settings.sources:
         row = rows.get(source.name)
         problem = check_profile(config, source)  # a broken profile is unhealthy before any crawl
+        backfilling = row is not None and row.backfill_since is not None
+        waiting = int(pending.get(source.name, 0))
         out.append(
             {
                 "name": source.name,
                 "section": source.section,
                 "enabled": source.enabled,
-                "healthy": (bool(row.healthy) if row else True) and problem is None,
-                "reason": (
-                    f"站点配置错误：{problem}"
-                    if problem
-                    else row.reason or (f"注意：{row.warning}" if row.warning else None)
-                    if row
-                    else "尚未抓取"
+                "healthy": (bool(row.healthy) if row else True)
+                and problem is None
+                and not backfilling,
+                "reason": _reason(row, problem, backfilling, waiting),
+                "backfill": (
+                    {
+                        "pages_read": row.backfill_pages or 0,
+                        "reached": iso(row.backfill_reached),
+                        "since": iso(row.backfill_since),
+                    }
+                    if row is not None and backfilling
+                    else None
                 ),
+                "pending": waiting,
                 "warning": row.warning if row else None,
                 "last_success": iso(row.last_success) if row else None,
                 "last_error": iso(row.last_error) if row else None,
@@ -84,6 +106,20 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
             }
         )
     return out
+
+
+def _reason(row: Source | None, problem: str | None, backfilling: bool, waiting: int) -> str | None:
+    if problem:
+        return f"站点配置错误：{problem}"
+    if row is None:
+        return "尚未抓取"
+    parts = [
+        row.reason,
+        backfill_text(row) if backfilling else None,
+        f"{waiting} 条新留言的详情页尚未读到，每次抓取都会重试" if waiting else None,
+        f"注意：{row.warning}" if row.warning and not row.reason else None,
+    ]
+    return "；".join(p for p in parts if p) or None
 
 
 def channel_status(session: Session, config: Config) -> list[dict[str, Any]]:

@@ -7,7 +7,13 @@ of the previous complete pass*, a portal that repeats the same page, the end of 
 cursor. It may also stop early on purpose (`max_pages`, the incremental stop): the pass then
 covers only the rows newer than the oldest row it saw. Or a bad page breaks it (a 404 or empty
 page where the list had rows, a captcha, a redirect to a login page, anything not a list page):
-the pass is incomplete and nothing may be concluded from what it did not see."""
+the pass is incomplete and nothing may be concluded from what it did not see.
+
+Backfill (DESIGN §13): a source's first pass, and any pass that ends incomplete, leaves the
+source *backfilling*. A backfilling pass reads on past the incremental stop, and each pass may
+go `max_pages` deeper than the last one got, until one complete pass has reached the end of the
+list or a message older than `backfill_days` (the *horizon*). Until then the source is not
+healthy: a message that was on the portal and never read is the worst failure there is."""
 
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ SHORT, LAST_PAGE, PAST_END, REPEAT, FEED, CURSOR = (
     "cursor",
 )
 # why a chain stopped without that evidence
-MAX_PAGES, CAUGHT_UP = "max_pages", "caught_up"
+MAX_PAGES, CAUGHT_UP, HORIZON = "max_pages", "caught_up", "horizon"
 
 
 @dataclass
@@ -34,6 +40,8 @@ class Chain:
     stopped: str | None = None  # stopped early on purpose
     broken: str | None = None  # a bad page: the reason, naming the page
     last_page: int | None = None  # the highest page number that held rows
+    pages: int = 0  # list pages of this chain read as proper list pages
+    oldest: datetime | None = None  # the oldest message time its pages showed
 
 
 def past_end(page: int, previous_last: int | None) -> bool:
@@ -86,3 +94,39 @@ def has_detail_page(
     if not section_has_detail or external_id.startswith("nolink-"):
         return False
     return bool(url or detail_url_template)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    """A source's backfill in progress: since when, how deep its passes got (pages), and the
+    oldest message time they reached."""
+
+    since: datetime
+    pages_read: int
+    reached: datetime | None
+
+
+def backfill_done(chains: list[Chain], complete: bool) -> bool:
+    """Did this pass read the whole list, or back to the horizon, without a bad page?"""
+    return complete and bool(chains) and all(c.ended or c.stopped == HORIZON for c in chains)
+
+
+def backfill_after(
+    previous: Backfill | None,
+    first_pass: bool,
+    complete: bool,
+    done: bool,
+    pages: int,
+    oldest: datetime | None,
+    now: datetime,
+) -> Backfill | None:
+    """The source's backfill after a pass: None once a pass is `done`; begun by the first pass
+    or an incomplete one; otherwise carried on, deepest pages and oldest time kept."""
+    if done:
+        return None
+    if previous is None and not first_pass and complete:
+        return None  # an ordinary incremental pass of a source that has read its history
+    if previous is None:
+        return Backfill(since=now, pages_read=pages, reached=oldest)
+    reached = min([t for t in (previous.reached, oldest) if t is not None], default=None)
+    return Backfill(previous.since, max(previous.pages_read, pages), reached)

@@ -1,4 +1,4 @@
-"""Site profiles (DESIGN §5): a portal is described in TOML, not programmed.
+"""Site profiles (DESIGN §5, §13): a portal is described in TOML, not programmed.
 
 `load_profile(path)` validates the file with pydantic and reports problems naming the file and
 the key (``sites/luan.toml: sections.bxcy.list.fields.title: give exactly one of xpath, css,
@@ -7,8 +7,13 @@ concurrency``; a list's ``cursor`` (the row field whose last value fills ``{curs
 page, e.g. the 领导留言板's ``lastItem``); a list's ``last_page`` or ``total`` (a field read from the
 list page: the portal's own last page number, or its total row count, e.g. ``total = { json =
 "data.total" }`` or ``last_page = { xpath = "//a[text()='尾页']/@href", regex = "page=(\\d+)" }``);
-a detail's ``url`` template (``{external_id}`` or any
-list field), ``format`` and ``method``; a section's ``date_format``.
+a list's and a detail's ``headers``; a detail's ``url`` template (``{external_id}`` or any list
+field), ``format``, ``method``, ``form`` and ``json``; a section's ``date_format``.
+
+DESIGN §13 adds: ``format = "js" | "xml"`` and a list's ``item_format = "html"``; a field's
+``map``; a section's ``signer`` / ``signer_options`` (spiders/signers.py), ``error_field`` and
+``backfill_days`` (the last two also accepted in ``[sections.X.list]``). Only ``external_id``
+(or ``url``) must be in the list; ``posted_at`` and ``title`` may come from the detail page.
 """
 
 from __future__ import annotations
@@ -23,12 +28,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from monitor.errors import ConfigError
 from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
 from spiders.orders_profile import OrdersSection, take_orders
+from spiders.signers import signer_problem
 
 if TYPE_CHECKING:
     from monitor.config import Config, SourceConfig
 
 REQUIRED_MESSAGE_FIELDS = ("external_id", "title", "posted_at")
 REQUIRED_NEWS_FIELDS = ("url", "title")
+FORMATS = ("html", "json", "js", "xml", "feed")
+DEFAULT_BACKFILL_DAYS = 60
 
 
 class _Strict(BaseModel):
@@ -46,6 +54,8 @@ class FieldSpec(_Strict):
     label: str | None = None
     join: bool | str = False  # true → joined with a space; a string → that separator
     default: str | None = None
+    # the portal's codes in words: { "1" = "咨询", "2" = "建议" }; a value not in the map is kept
+    map: dict[str, str] | None = None
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -74,34 +84,45 @@ class FieldSpec(_Strict):
         return value
 
 
-class ListSpec(_Strict):
-    url: str
-    first_url: str = ""
+class _Body(_Strict):
+    """What a request sends besides its URL (list and detail alike)."""
+
     method: Literal["GET", "POST"] = "GET"
     form: dict[str, str] | None = None
     json_body: dict[str, Any] | None = Field(None, alias="json")
-    first_page: int = 1
-    page_size: int = Field(20, ge=1)
-    max_pages: int = Field(30, ge=1)
-    items: str = ""
-    cursor: str | None = None
-    last_page: FieldSpec | None = None  # the portal's last page number, read from each page
-    total: FieldSpec | None = None  # or its total row count (last page = ceil(total/size))
-    fields: dict[str, FieldSpec] = {}
+    headers: dict[str, str] = {}
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _body(self) -> ListSpec:
+    def _one_body(self) -> _Body:
         if self.form is not None and self.json_body is not None:
             raise ValueError("form 和 json 只能给出一个")
         return self
 
 
-class DetailSpec(_Strict):
+class ListSpec(_Body):
+    url: str
+    first_url: str = ""
+    first_page: int = 1
+    page_size: int = Field(20, ge=1)
+    max_pages: int = Field(30, ge=1)
+    items: str = ""
+    # the items are HTML fragments (strings in a json/js answer, CDATA records in xml): the
+    # fields are XPath/CSS inside each fragment
+    item_format: Literal["html"] | None = None
+    cursor: str | None = None
+    last_page: FieldSpec | None = None  # the portal's last page number, read from each page
+    total: FieldSpec | None = None  # or its total row count (last page = ceil(total/size))
+    fields: dict[str, FieldSpec] = {}
+    # accepted here too (they are about the list); the section's own keys are the reference
+    error_field: str | None = None
+    backfill_days: int | None = Field(None, ge=1)
+
+
+class DetailSpec(_Body):
     url: str | None = None  # template; default: the row's url
-    format: Literal["html", "json"] | None = None
-    method: Literal["GET", "POST"] = "GET"
+    format: Literal["html", "json", "js", "xml"] | None = None
     fields: dict[str, FieldSpec] = {}
 
 
@@ -113,22 +134,59 @@ class StatusSpec(_Strict):
 class SectionSpec(_Strict):
     title: str = ""
     kind: Literal["messages", "news"] = "messages"
-    format: Literal["html", "json", "feed"] = "html"
+    format: Literal["html", "json", "js", "xml", "feed"] = "html"
     list: ListSpec
     detail: DetailSpec | None = None
     status: StatusSpec = StatusSpec()
     date_format: str | None = None
+    signer: str | None = None  # an entry point of the group opinion_monitor.signers
+    signer_options: dict[str, Any] = {}
+    error_field: str | None = None  # where a JSON answer carries the server's own message
+    backfill_days: int | None = Field(None, ge=1)
 
     @model_validator(mode="after")
     def _fields(self) -> SectionSpec:
         if self.format != "feed":
             if not self.list.items:
-                raise ValueError("html 和 json 栏目必须给出 list.items")
-            required = REQUIRED_MESSAGE_FIELDS if self.kind == "messages" else REQUIRED_NEWS_FIELDS
-            missing = [f for f in required if f not in self.list.fields]
+                raise ValueError(f"{self.format} 栏目必须给出 list.items")
+            if self.kind == "messages" and not {"external_id", "url"} & set(self.list.fields):
+                raise ValueError("list.fields 缺少 external_id（或 url）")
+            if self.kind == "news" and "url" not in self.list.fields:
+                raise ValueError("list.fields 缺少 url")
+            missing = [f for f in self.required_fields() if f not in self.field_names()]
             if missing:
-                raise ValueError(f"list.fields 缺少 {'、'.join(missing)}")
+                where = "list.fields" if self.detail is None else "list.fields 或 detail.fields"
+                raise ValueError(f"{where} 缺少 {'、'.join(missing)}")
+        for key in ("error_field", "backfill_days"):
+            if getattr(self, key) is not None and getattr(self.list, key) is not None:
+                raise ValueError(f"{key} 只能写在栏目或 list 中的一处")
         return self
+
+    def required_fields(self) -> tuple[str, ...]:
+        """Fields a row must have before it is tracked (from the list or the detail page)."""
+        if self.kind == "news":
+            return REQUIRED_NEWS_FIELDS
+        return tuple(f for f in REQUIRED_MESSAGE_FIELDS if f != "external_id")
+
+    def field_names(self) -> set[str]:
+        detail = set(self.detail.fields) if self.detail is not None else set()
+        return set(self.list.fields) | detail
+
+    @property
+    def the_error_field(self) -> str | None:
+        return self.error_field or self.list.error_field
+
+    @property
+    def the_backfill_days(self) -> int:
+        return self.backfill_days or self.list.backfill_days or DEFAULT_BACKFILL_DAYS
+
+    @property
+    def detail_format(self) -> str:
+        """The detail page's format: its own, else JSON for a JSON API's list, else HTML (a
+        script or XML list links to HTML pages)."""
+        if self.detail is not None and self.detail.format:
+            return self.detail.format
+        return "json" if self.format == "json" else "html"
 
 
 class SiteSpec(_Strict):
@@ -208,16 +266,38 @@ def _field_problems(prefix: str, fields: dict[str, FieldSpec]) -> list[str]:
     return out
 
 
+def _kind_problems(prefix: str, fields: dict[str, FieldSpec], document: str) -> list[str]:
+    """A field must read the kind of node it is given: `json` in JSON/JS documents, `xpath`
+    and `css` in HTML/XML ones (`const` anywhere)."""
+    out = []
+    for name, spec in fields.items():
+        if document == "json" and (spec.xpath is not None or spec.css is not None):
+            out.append(
+                f'{prefix}.{name}: 这里读的是 JSON，请用 json = "路径"'
+                '（条目是 HTML 片段时在 list 中写 item_format = "html"）'
+            )
+        elif document == "markup" and spec.json_path is not None:
+            out.append(f"{prefix}.{name}: 这里读的是 HTML/XML，请用 xpath 或 css")
+    return out
+
+
+def _document(fmt: str) -> str:
+    return "json" if fmt in ("json", "js") else "markup"
+
+
 def expression_problems(profile: Profile) -> list[str]:
     """Every XPath, CSS selector and JSON path of the profile that would fail at crawl time,
-    as ``sections.bxcy.list.items: XPath '//table[@@@' does not compile: …``."""
+    as ``sections.bxcy.list.items: XPath '//table[@@@' does not compile: …``, every field that
+    reads the wrong kind of document, and an unknown signer or bad signer options."""
     out = []
     for name, section in profile.sections.items():
         items = section.list.items
         problem = None
         if section.format == "html":
             problem = xpath_problem(items) if is_xpath(items) else css_problem(items)
-        elif section.format == "json":
+        elif section.format == "xml":
+            problem = xpath_problem(items)
+        elif section.format in ("json", "js"):
             problem = json_path_problem(items)
         if problem:
             out.append(f"sections.{name}.list.items: {problem}")
@@ -228,8 +308,25 @@ def expression_problems(profile: Profile) -> list[str]:
             if v is not None
         }
         out += _field_problems(f"sections.{name}.list", pager)
+        if section.format != "feed":
+            rows = "markup" if section.list.item_format == "html" else _document(section.format)
+            out += _kind_problems(f"sections.{name}.list.fields", section.list.fields, rows)
+            out += _kind_problems(f"sections.{name}.list", pager, _document(section.format))
         if section.detail is not None:
             out += _field_problems(f"sections.{name}.detail.fields", section.detail.fields)
+            problems = _kind_problems(
+                f"sections.{name}.detail.fields",
+                section.detail.fields,
+                _document(section.detail_format),
+            )
+            hint = f"（详情页按 {section.detail_format} 读取，可在 detail 中写 format = …）"
+            out += [p.split("（")[0] + hint for p in problems]
+        if section.signer is not None:
+            problem = signer_problem(section.signer, section.signer_options)
+            if problem:
+                out.append(f"sections.{name}.signer: {problem}")
+        elif section.signer_options:
+            out.append(f"sections.{name}.signer_options: 没有 signer，签名选项无从使用")
     return out
 
 

@@ -13,12 +13,12 @@ from monitor.errors import ConfigError
 from spiders import health
 from spiders.dates import DateError, parse_date
 from spiders.encoding import decode_body
+from spiders.expressions import json_path
 from spiders.extract import (
     after_label,
     extract_fields,
     extract_rows,
     html_selector,
-    json_path,
     list_nodes,
     load_json,
     parse_feed,

@@ -66,6 +66,31 @@ class Source(Base):
     # what the last crawl could not read right (a page in an unknown encoding), for `status`
     warning: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # backfilling since (DESIGN §13: the first pass or an incomplete one; None once a complete
+    # pass reached the end of the list or backfill_days back), how deep its passes got and the
+    # oldest message time they reached
+    backfill_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    backfill_pages: Mapped[int | None] = mapped_column(Integer)
+    backfill_reached: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingRow(Base):
+    """A new list row that cannot be tracked yet: a field it needs (its time, its title) is
+    only on its detail page, which could not be read. Kept and retried every pass, never
+    dropped, never tracked on a guessed time (DESIGN §13)."""
+
+    __tablename__ = "pending_rows"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_pending_rows_source_external_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    external_id: Mapped[str] = mapped_column(String(200))
+    row: Mapped[dict[str, Any]] = mapped_column(JSON)  # spiders.rows.MessageRow as a dict
+    reason: Mapped[str | None] = mapped_column(Text)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_tried: Mapped[datetime] = mapped_column(UTCDateTime)
+    tries: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class Message(Base):
