@@ -10,7 +10,7 @@ from alembic import op
 from monitor.db.models import UTCDateTime
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
