@@ -32,6 +32,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "monitor.config",
             "monitor.quickconfig",
             "monitor.errors",
+            "monitor.inputs",
+            "monitor.report.period",
             "monitor.redact",
             "monitor.masking",
             "monitor.texttable",

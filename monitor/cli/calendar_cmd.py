@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from monitor.cli.common import ISO, emit_json, json_option, pass_state
+from monitor.cli.common import DAY, ISO, emit_json, json_option, pass_state
 
 if TYPE_CHECKING:
     from monitor.deadlines import ReceiptMode
@@ -92,17 +92,14 @@ def due(
 
 
 @calendar.command("is-workday")
-@click.argument("day", metavar="DATE")
+@click.argument("day", metavar="DATE", type=DAY)
 @json_option
 @pass_state
-def is_workday(state, day: str, as_json: bool) -> None:
+def is_workday(state, day: date, as_json: bool) -> None:
     """DATE（YYYY-MM-DD）是否为工作日。"""
     from monitor.calendar import UnknownYear
 
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        raise click.BadParameter(f"{day!r} 不是日期（应为 YYYY-MM-DD）") from None
+    parsed = day
     config = state.calendar_settings()  # not the whole monitor.toml: a fast answer
     work_calendar = config.calendar
     try:

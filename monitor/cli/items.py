@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.deadlines import ALL_STATES, STATE_ZH
 
 STATES = [*(s.value for s in ALL_STATES), "all"]
@@ -48,7 +48,7 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
     default=None,
     help="只看这个状态（默认：open 办理中、at_risk 临期、overdue 超期）。",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="最多显示这么多行。")
+@click.option("--limit", type=COUNT, default=None, help="最多显示这么多行。")
 @now_option
 @json_option
 @pass_state

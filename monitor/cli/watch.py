@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
 
 
@@ -236,7 +236,7 @@ def export(state, file: Path) -> None:
 
 
 @watchlist.command("history")
-@click.option("--limit", type=int, default=None, help="只显示最新的 N 条修改。")
+@click.option("--limit", type=COUNT, default=None, help="只显示最新的 N 条修改。")
 @json_option
 @pass_state
 def history(state, limit: int | None, as_json: bool) -> None:
@@ -311,7 +311,7 @@ def _change(entry: dict) -> str:
 @click.command()
 @click.option("--matched", is_flag=True, help="只看命中关注词的新闻。")
 @click.option("--source", default=None, help="只看这个数据源。")
-@click.option("--limit", type=int, default=None, help="只显示最新的 N 条。")
+@click.option("--limit", type=COUNT, default=None, help="只显示最新的 N 条。")
 @now_option
 @json_option
 @pass_state

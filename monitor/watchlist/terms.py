@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 
 from monitor.db.models import Meta, WatchTerm, WatchTermHistory
 from monitor.errors import MonitorError, NotFound
+from monitor.inputs import check_text
 from monitor.timeutil import iso
 from monitor.watchlist.levels import LEVEL_HELP, parse_level
 from monitor.watchlist.normalize import normalize
@@ -89,6 +90,11 @@ def make_spec(
 ) -> TermSpec:
     """Validate and normalise a term; `where` prefixes error messages (file:line)."""
     prefix = f"{where}：" if where else ""
+    # lengths first: the errors below quote the term, and a stored term is matched in
+    # every news item and message
+    term = check_text(term, "term", f"{prefix}关注词")
+    exclude = [check_text(raw, "phrase", f"{prefix}排除短语") for raw in exclude]
+    category = check_text(category, "category", f"{prefix}分类")
     key = normalize(term.strip())
     if not key:
         raise MonitorError(f"{prefix}关注词为空")
