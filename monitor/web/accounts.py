@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 ROLES = ("viewer", "editor", "admin")
 ROLE_ZH = {"viewer": "只读", "editor": "编辑", "admin": "管理员"}
 MIN_PASSWORD = 8
-_NAME = re.compile(r"^[^\s/\\:]{1,100}$")
+MAX_NAME = 100  # characters of an account name
+_NAME = re.compile(rf"^[^\s/\\:]{{1,{MAX_NAME}}}$")
 _hasher: Any = None
 
 
@@ -42,7 +43,9 @@ def hash_password(password: str) -> str:
 def check_name(name: str) -> str:
     name = name.strip()
     if not _NAME.match(name):
-        raise MonitorError(f"用户名 {name!r} 无效：1 到 100 个字符，不含空格、'/'、'\\' 或 ':'")
+        raise MonitorError(
+            f"用户名 {name[:MAX_NAME]!r} 无效：1 到 {MAX_NAME} 个字符，不含空格、'/'、'\\' 或 ':'"
+        )
     return name
 
 
