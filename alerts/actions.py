@@ -22,6 +22,7 @@ from alerts.summary import enqueue_summary, summary_subject
 from monitor.db import rowcount
 from monitor.db.models import Alert, AlertDelivery
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import format_local, iso
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledg
     with app.session() as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
-            raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
+            raise NotFound(f"没有编号为 {alert_id} 的提醒（用 {command('alerts list')} 查看）")
         alert.status = AlertStatus.ACKED.value
         alert.acked_by, alert.acked_at = actor, app.now()
         others = (

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.calendar import load_calendar
 from monitor.errors import ConfigError
+from monitor.hints import command
 
 if TYPE_CHECKING:
     from monitor.calendar import WorkCalendar
@@ -57,7 +58,7 @@ def calendar_settings(option: str | None) -> CalendarSettings:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+            f"{path}: 配置文件不存在（请运行 {command('init')}，"
             f"或用 --config / ${CONFIG_ENV} 指定）"
         ) from None
     except tomllib.TOMLDecodeError as exc:

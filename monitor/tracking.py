@@ -24,6 +24,7 @@ from monitor.deadlines import (
     working_day_deadline,
 )
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.inputs import check_text
 from monitor.timeutil import format_local
 
@@ -160,7 +161,7 @@ def declare_event(
 def get_event(session: Session, event_id: int) -> CrisisEvent:
     event = session.get(CrisisEvent, event_id)
     if event is None:
-        raise NotFound(f"没有编号为 {event_id} 的突发事件（用 opinion-monitor event list 查看）")
+        raise NotFound(f"没有编号为 {event_id} 的突发事件（用 {command('event list')} 查看）")
     return event
 
 

@@ -32,6 +32,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "monitor.config",
             "monitor.quickconfig",
             "monitor.errors",
+            "monitor.hints",
             "monitor.inputs",
             "monitor.report.period",
             "monitor.redact",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 import click
 
 from monitor.cli.common import DAY, ISO, emit_json, json_option, pass_state
+from monitor.hints import command
 
 if TYPE_CHECKING:
     from monitor.deadlines import ReceiptMode
@@ -61,8 +62,8 @@ def due(
     except UnknownYear as exc:
         # the file in use (beside the monitor.toml in use), not the template's path
         click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-            "import-notice 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
+            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
+            " 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
             err=True,
         )
         raise SystemExit(3) from None
@@ -106,8 +107,8 @@ def is_workday(state, day: date, as_json: bool) -> None:
         workday = work_calendar.is_workday(parsed)
     except UnknownYear as exc:
         click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-            "import-notice 导入国务院通知",
+            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
+            " 导入国务院通知",
             err=True,
         )
         raise SystemExit(3) from None

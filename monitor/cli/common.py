@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from monitor import hints
 from monitor.inputs import InputError, parse_count, parse_date, parse_id, parse_when
 from monitor.texttable import table as table  # re-exported: every command prints tables
 
@@ -28,8 +29,14 @@ class State:
     """click's ctx.obj: the --config path, loaded on first use."""
 
     def __init__(self, config_option: str | None) -> None:
-        self.config_option = config_option
         self._app: App | None = None
+        self.use_config(config_option)
+
+    def use_config(self, config_option: str | None) -> None:
+        """The --config given (before the command or after it); hints repeat it."""
+        self.config_option = config_option
+        self._app = None
+        hints.use_config(config_option)
 
     def config(self, required: bool = True) -> Config:
         from alerts.channels.registry import config_problems

@@ -9,6 +9,7 @@ import click
 
 from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.deadlines import ALL_STATES, STATE_ZH
+from monitor.hints import command
 
 STATES = [*(s.value for s in ALL_STATES), "all"]
 
@@ -119,5 +120,5 @@ def items(
     if any(d["provisional"] for d in docs):
         click.echo(
             "* 临时期限：涉及尚未公布放假安排的年份；通知发布后请运行 "
-            "opinion-monitor calendar import-notice 通知.txt 导入"
+            f"{command('calendar import-notice 通知.txt')} 导入"
         )

@@ -12,6 +12,7 @@ import click
 
 from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
+from monitor.hints import command
 
 
 class LevelType(click.ParamType):
@@ -149,7 +150,7 @@ def list_(state, as_json: bool) -> None:
         emit_json([s.as_dict() for s in specs])
         return
     if not specs:
-        click.echo("关注词表为空（用 `opinion-monitor watchlist add 词` 添加）")
+        click.echo(f"关注词表为空（用 `{command('watchlist add 词')}` 添加）")
         return
     rows = [
         [

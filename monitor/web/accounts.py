@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.db.models import WebUser
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import iso
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def get_user(session: Session, name: str) -> WebUser | None:
 def add_user(session: Session, name: str, role: str, password: str, now: datetime) -> WebUser:
     name, role = check_name(name), check_role(role)
     if get_user(session, name) is not None:
-        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `opinion-monitor user passwd`）")
+        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `{command('user passwd')}`）")
     user = WebUser(
         name=name, role=role, password_hash=hash_password(password), created_at=now, updated_at=now
     )
@@ -76,7 +77,7 @@ def add_user(session: Session, name: str, role: str, password: str, now: datetim
 def _existing(session: Session, name: str) -> WebUser:
     user = get_user(session, name)
     if user is None:
-        raise NotFound(f"没有名为 {name!r} 的账号（见 `opinion-monitor user list`）")
+        raise NotFound(f"没有名为 {name!r} 的账号（见 `{command('user list')}`）")
     return user
 
 
