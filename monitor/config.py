@@ -20,6 +20,7 @@ from monitor.errors import ConfigError
 from monitor.hints import command
 from monitor.quickconfig import CONFIG_ENV
 from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
+from monitor.tomlzh import toml_problem
 
 
 class _Strict(BaseModel):
@@ -402,7 +403,7 @@ def load_config(path: Path, checks: Sequence[FileCheck] = ()) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     except OSError as exc:

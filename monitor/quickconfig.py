@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.calendar import load_calendar
 from monitor.errors import ConfigError
 from monitor.hints import command
+from monitor.tomlzh import toml_problem
 
 if TYPE_CHECKING:
     from monitor.calendar import WorkCalendar
@@ -62,7 +63,7 @@ def calendar_settings(option: str | None) -> CalendarSettings:
             f"或用 --config / ${CONFIG_ENV} 指定）"
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     reply = raw.get("rules", {}).get("reply", {}) if isinstance(raw.get("rules"), dict) else {}

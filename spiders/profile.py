@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.errors import ConfigError
+from monitor.tomlzh import toml_problem
 from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     try:
         profile = Profile.model_validate(data)
     except ValidationError as exc:

@@ -48,7 +48,7 @@ def test_server_down_is_retried_then_reported(timing) -> None:
         mailer(f"smtp://office@127.0.0.1:{free_port()}", timing).send(
             Outgoing(title="t", markdown="", text="x", html="x")
         )
-    assert "SMTP 127.0.0.1" in str(info.value)
+    assert "无法连接 SMTP 127.0.0.1" in str(info.value) and "连接被拒绝" in str(info.value)
     assert timing.slept == 2 + 5 + 15 + 30  # backoff between the five attempts, simulated
 
 
@@ -140,7 +140,7 @@ def test_wrong_password_breaks_the_channel(certificate, timing, monkeypatch) -> 
             )
     finally:
         sink.stop()
-    assert "login refused" in str(info.value) and sink.messages == [] and timing.slept == 0
+    assert "SMTP 登录被拒绝" in str(info.value) and sink.messages == [] and timing.slept == 0
 
 
 def test_temporary_refusal_is_retried(smtp: SmtpSink, timing) -> None:

@@ -38,6 +38,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "monitor.redact",
             "monitor.masking",
             "monitor.texttable",
+            "monitor.tomlzh",
         ),
         (),
     ),
