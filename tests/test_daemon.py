@@ -417,6 +417,7 @@ def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
     (tmp_path / "site.toml").write_text(
         '[site]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n', encoding="utf-8"
     )
+    App(load_config(path)).sessions  # init made the database (else that is said first)
     result = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(path), "run"],
         cwd=ROOT,
@@ -437,6 +438,7 @@ def test_run_refuses_a_missing_channel_secret_at_start(tmp_path: Path) -> None:
         'webhook = "env:OM_TEST_UNSET_WEBHOOK"\n[routing]\ndefault = ["office"]\n',
     )
     env = {k: v for k, v in os.environ.items() if k != "OM_TEST_UNSET_WEBHOOK"}
+    App(load_config(path)).sessions  # init made the database (else that is said first)
     result = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(path), "run"],
         cwd=ROOT,
