@@ -52,10 +52,13 @@ def test_server_down_is_retried_then_reported(timing) -> None:
     assert timing.slept == 2 + 5 + 15 + 30  # backoff between the five attempts, simulated
 
 
-def test_bad_smtp_url_names_the_key(timing) -> None:
+def test_bad_smtp_url_names_the_key_in_chinese(timing) -> None:
     with pytest.raises(ConfigError) as info:
-        mailer("http://mail.example", timing)
-    assert "channels.office-mail.smtp" in str(info.value)
+        mailer("http://office:s3cret@mail.example", timing)
+    message = str(info.value)
+    assert "channels.office-mail.smtp" in message and "不是 SMTP 地址" in message
+    assert "smtps://用户名@主机:465" in message and "expected" not in message
+    assert "s3cret" not in message  # a password written into the URL is not repeated
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ from alerts.channels.base import (
 from alerts.render import Outgoing
 from monitor.config import resolve_secret
 from monitor.errors import ConfigError
+from monitor.redact import hide_passwords
 
 MAX_BYTES = 10 * 1024 * 1024  # most relays refuse larger mail; an alert never gets close
 
@@ -56,9 +57,10 @@ class EmailNotifier(Notifier):
         self.source = source
         parts = urlsplit(settings.smtp)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            shown = hide_passwords(settings.smtp)  # a password written into the URL stays hidden
             raise ConfigError(
-                f"{source}: channels.{name}.smtp = {settings.smtp!r}: expected "
-                "smtps://user@host:465 or smtp://user@host:587"
+                f"{source}: channels.{name}.smtp = {shown!r} 不是 SMTP 地址：应为 "
+                "smtps://用户名@主机:465 或 smtp://用户名@主机:587"
             )
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname
