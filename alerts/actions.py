@@ -132,14 +132,12 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
     sent = SummarySent(day, moment, queued, before in DELIVERED, status, delivered, dispatch=result)
     if not sent.ok:
         if result is not None and result.errors:
-            error = "; ".join(result.errors)
+            error = "；".join(result.errors)
         elif result is not None and result.sent + result.failed == 0:
-            error = (
-                "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
-            )
+            error = f"另一个发送进程正在发送这份汇总（用 {command('alerts list')} 查看）"
         elif not wanted:
             error = error or (
-                "no channel is configured for the summary ([summary] channels or [routing] default)"
+                "没有为每日汇总配置渠道（在 [summary] channels 或 [routing] default 中指定）"
             )
         sent.failed_channels, sent.error = missing, error
     return sent
