@@ -22,6 +22,7 @@ from alerts.summary import enqueue_summary, summary_subject
 from monitor.db import rowcount
 from monitor.db.models import Alert, AlertDelivery
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import format_local, iso
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledg
     with app.session() as session:
         alert = session.get(Alert, alert_id)
         if alert is None:
-            raise NotFound(f"没有编号为 {alert_id} 的提醒（用 opinion-monitor alerts list 查看）")
+            raise NotFound(f"没有编号为 {alert_id} 的提醒（用 {command('alerts list')} 查看）")
         alert.status = AlertStatus.ACKED.value
         alert.acked_by, alert.acked_at = actor, app.now()
         others = (
@@ -131,14 +132,12 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
     sent = SummarySent(day, moment, queued, before in DELIVERED, status, delivered, dispatch=result)
     if not sent.ok:
         if result is not None and result.errors:
-            error = "; ".join(result.errors)
+            error = "；".join(result.errors)
         elif result is not None and result.sent + result.failed == 0:
-            error = (
-                "another dispatcher is delivering it right now (see `opinion-monitor alerts list`)"
-            )
+            error = f"另一个发送进程正在发送这份汇总（用 {command('alerts list')} 查看）"
         elif not wanted:
             error = error or (
-                "no channel is configured for the summary ([summary] channels or [routing] default)"
+                "没有为每日汇总配置渠道（在 [summary] channels 或 [routing] default 中指定）"
             )
         sent.failed_channels, sent.error = missing, error
     return sent

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html as _html
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -33,6 +33,7 @@ from monitor.watchlist.levels import (
 
 NO_DEPARTMENT = "未分配部门"
 TITLE_LIMIT = 100  # characters of a title in an alert, a digest or the summary
+FIELD_LIMIT = 200  # characters of any other text one alert shows (a department, a reason)
 SUBJECT_LIMIT = 60  # characters of an e-mail subject (the message title)
 # sections that are not departments, and where they sit in a grouped message
 CRISIS_SECTION, WATCH_SECTION, SYSTEM_SECTION = "舆情事件", "舆情监测", "系统运行"
@@ -522,6 +523,18 @@ def compose(
     and, past `compact_lines`, a count per department (every alert is still accounted for)."""
     detailed_up_to = DETAILED_UP_TO if detailed_up_to is None else detailed_up_to
     compact_lines = COMPACT_LINES if compact_lines is None else compact_lines
+    # whatever an item builder passed on, one alert renders at most a title and a few
+    # short fields (a 40,000-character request title must not make thirty WeCom messages)
+    items = [
+        replace(
+            i,
+            title=cut_title(i.title),
+            department=i.department and cut_title(i.department, FIELD_LIMIT),
+            fields=[(label, cut_title(str(value), FIELD_LIMIT)) for label, value in i.fields],
+            short=cut_title(i.short, FIELD_LIMIT),
+        )
+        for i in items
+    ]
     detailed = len(items) <= detailed_up_to
     grouped = len(items) > 1
     title = _message_title(items)

@@ -18,6 +18,7 @@ import chinese_calendar
 from chinese_calendar import constants as _cc
 
 from monitor.errors import ConfigError
+from monitor.tomlzh import toml_problem
 
 
 class UnknownYear(LookupError):
@@ -198,7 +199,7 @@ def load_calendar(path: Path | None) -> WorkCalendar:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     unknown = set(raw) - {"years", "holidays", "workdays"}
     if unknown:
         raise ConfigError(

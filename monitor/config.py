@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
+from monitor.hints import command
 from monitor.quickconfig import CONFIG_ENV
 from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
+from monitor.tomlzh import toml_problem
 
 
 class _Strict(BaseModel):
@@ -432,13 +434,13 @@ def load_config(path: Path, checks: Sequence[FileCheck] = ()) -> Config:
         raise ConfigError(f"{path}: 是文件夹；--config 应指向 monitor.toml 文件本身")
     if not path.exists():
         raise ConfigError(
-            f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+            f"{path}: 配置文件不存在（请运行 {command('init')}，"
             f"或用 --config / ${CONFIG_ENV} 指定）"
         )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     except OSError as exc:

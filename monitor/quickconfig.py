@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.calendar import load_calendar
 from monitor.errors import ConfigError
+from monitor.hints import command
+from monitor.tomlzh import toml_problem
 
 if TYPE_CHECKING:
     from monitor.calendar import WorkCalendar
@@ -57,11 +59,11 @@ def calendar_settings(option: str | None) -> CalendarSettings:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: 配置文件不存在（请运行 opinion-monitor init，"
+            f"{path}: 配置文件不存在（请运行 {command('init')}，"
             f"或用 --config / ${CONFIG_ENV} 指定）"
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: 不是 UTF-8 文本") from None
     reply = raw.get("rules", {}).get("reply", {}) if isinstance(raw.get("rules"), dict) else {}

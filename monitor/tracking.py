@@ -24,6 +24,8 @@ from monitor.deadlines import (
     working_day_deadline,
 )
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
+from monitor.inputs import check_text
 from monitor.timeutil import format_local
 
 # a person's clock may run a little ahead of ours; beyond this a time "in the future" is a typo
@@ -154,7 +156,7 @@ def declare_event(
     """Start a crisis's 5 h / 24 h clocks (DESIGN §2). A person declares; nothing automatic."""
     if level not in EVENT_LEVELS:
         raise MonitorError(f"事件级别 {level!r} 无效，应为 {'、'.join(EVENT_LEVELS)} 之一")
-    if not title.strip():
+    if not check_text(title, "title", "事件标题"):
         raise MonitorError("事件需要标题")
     if started_at > now + CLOCK_SKEW:
         raise MonitorError(
@@ -178,7 +180,7 @@ def declare_event(
 def get_event(session: Session, event_id: int) -> CrisisEvent:
     event = session.get(CrisisEvent, event_id)
     if event is None:
-        raise NotFound(f"没有编号为 {event_id} 的突发事件（用 opinion-monitor event list 查看）")
+        raise NotFound(f"没有编号为 {event_id} 的突发事件（用 {command('event list')} 查看）")
     return event
 
 

@@ -154,7 +154,8 @@ class WindowedIntervalTrigger(BaseTrigger):
 
 
 class SweepTrigger(BaseTrigger):
-    """The deadline sweep: every `interval` on a grid anchored at `start`, and also exactly
+    """The deadline sweep: at once when first asked (at `start`, or right away when asked
+    after it), then every `interval` on a grid anchored at `start`, and also exactly
     when an upcoming deadline stage is reached, so a crisis stage is alerted within moments
     instead of up to one interval later.
 
@@ -188,8 +189,12 @@ class SweepTrigger(BaseTrigger):
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
         if previous_fire_time is None:
-            regular = self._grid_after(now, inclusive=True)
-            after = now
+            if now >= self.start:
+                # at once: the scheduler asks a few milliseconds after `start` was taken,
+                # and the catch-up sweep (stages passed while the daemon was down) must not
+                # wait a whole interval for the grid's next point
+                return now.astimezone(self.timezone)
+            regular, after = self.start, now
         else:
             regular = self._grid_after(previous_fire_time, inclusive=False)
             after = previous_fire_time

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from monitor.errors import ConfigError
+from monitor.tomlzh import toml_problem
 from spiders.expressions import css_problem, is_xpath, json_path_problem, xpath_problem
 from spiders.orders_profile import OrdersSection, take_orders
 from spiders.signers import signer_problem
@@ -237,7 +238,7 @@ def parse_profile(text: str, path: Path | str = "profile") -> Profile:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: 不是有效的 TOML：{exc}") from None
+        raise ConfigError(f"{path}: 不是有效的 TOML：{toml_problem(exc)}") from None
     data, orders = take_orders(data, path)
     try:
         profile = Profile.model_validate({**data, "orders": orders})

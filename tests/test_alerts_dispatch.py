@@ -415,10 +415,12 @@ def test_an_alert_that_cannot_be_rendered_does_not_stop_the_others(
             )
         )
     result = dispatch(app, timing=timing)
-    assert (result.sent, result.failed) == (1, 1) and "cannot render" in result.errors[0]
+    assert (result.sent, result.failed) == (1, 1) and "无法生成提醒" in result.errors[0]
     bad = [r for r in outbox_rows(app) if r["subject"] == "summary:not-a-date"][0]
     assert (
-        bad["status"] == "pending" and bad["attempts"] == 1 and "cannot render" in bad["last_error"]
+        bad["status"] == "pending"
+        and bad["attempts"] == 1
+        and "无法生成提醒内容" in bad["last_error"]
     )
 
 

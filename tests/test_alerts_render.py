@@ -180,3 +180,36 @@ def test_watch_level_wording_is_the_watchlist_one() -> None:
             data={"title": "某区欠薪", "terms": ["欠薪"], "level": level},
         )
         assert ("级别", word) in data_item(alert, None).fields
+
+
+def test_one_alert_renders_bounded_text_whatever_was_stored() -> None:
+    """A 40,000-character request title (stored before titles were capped, or by some
+    future item builder) made 30 WeCom pieces and a 327 KB e-mail: compose cuts every
+    item's title and fields, so one alert is one short piece."""
+    from datetime import UTC, date, datetime
+    from types import SimpleNamespace
+
+    from alerts.disclosure import disclosure_item
+    from alerts.render import FIELD_LIMIT, TITLE_LIMIT, compose
+
+    now = datetime(2026, 11, 26, 2, tzinfo=UTC)
+    request = SimpleNamespace(
+        title="申请公开" * 10_000,
+        department="审计科" * 1_000,
+        applicant="张" * 150_000,
+        contact="地址" * 10_000,
+        channel="网上",
+        first_received_at=now,
+        corrected_at=None,
+        correction_due=date(2026, 12, 1),
+        due_date=date(2026, 12, 24),
+        deadline=datetime(2026, 12, 24, 16, tzinfo=UTC),
+        extension_days=0,
+        provisional=False,
+    )
+    alert = SimpleNamespace(id=1, kind="disclosure_at_risk")
+    out = compose([disclosure_item(alert, request, now)])
+    assert len(out.markdown.encode()) < 4096  # one WeCom markdown piece
+    assert len(out.html.encode()) < 8192 and len(out.text) < 2048
+    assert "申请公开" * (TITLE_LIMIT // 4) not in out.markdown
+    assert "审计科" * (FIELD_LIMIT // 3 + 1) not in out.markdown

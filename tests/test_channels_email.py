@@ -48,14 +48,17 @@ def test_server_down_is_retried_then_reported(timing) -> None:
         mailer(f"smtp://office@127.0.0.1:{free_port()}", timing).send(
             Outgoing(title="t", markdown="", text="x", html="x")
         )
-    assert "SMTP 127.0.0.1" in str(info.value)
+    assert "无法连接 SMTP 127.0.0.1" in str(info.value) and "连接被拒绝" in str(info.value)
     assert timing.slept == 2 + 5 + 15 + 30  # backoff between the five attempts, simulated
 
 
-def test_bad_smtp_url_names_the_key(timing) -> None:
+def test_bad_smtp_url_names_the_key_in_chinese(timing) -> None:
     with pytest.raises(ConfigError) as info:
-        mailer("http://mail.example", timing)
-    assert "channels.office-mail.smtp" in str(info.value)
+        mailer("http://office:s3cret@mail.example", timing)
+    message = str(info.value)
+    assert "channels.office-mail.smtp" in message and "不是 SMTP 地址" in message
+    assert "smtps://用户名@主机:465" in message and "expected" not in message
+    assert "s3cret" not in message  # a password written into the URL is not repeated
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +143,7 @@ def test_wrong_password_breaks_the_channel(certificate, timing, monkeypatch) -> 
             )
     finally:
         sink.stop()
-    assert "login refused" in str(info.value) and sink.messages == [] and timing.slept == 0
+    assert "SMTP 登录被拒绝" in str(info.value) and sink.messages == [] and timing.slept == 0
 
 
 def test_temporary_refusal_is_retried(smtp: SmtpSink, timing) -> None:

@@ -167,7 +167,7 @@ def test_connection_refused_is_transient(timing) -> None:
     url = f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=x"
     with pytest.raises(DeliveryFailed) as info:
         notifier(url, timing).send(message())
-    assert "cannot reach" in str(info.value)
+    assert "无法连接企业微信机器人地址：连接被拒绝" in str(info.value)
     assert timing.slept > 0
 
 

@@ -35,7 +35,7 @@ def test_only_init_creates_the_database(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["--config", str(path), *args])
         assert result.exit_code == 5, (args, result.output)
         [line] = result.stderr.strip().splitlines()
-        assert str(db) in line and "opinion-monitor init" in line
+        assert str(db) in line and f"opinion-monitor --config {path} init" in line
         assert not db.exists()
     assert CliRunner().invoke(main, ["--config", str(path), "init"]).exit_code == 0
     assert CliRunner().invoke(main, ["--config", str(path), "status"]).exit_code == 0

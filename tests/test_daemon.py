@@ -328,6 +328,31 @@ def test_the_scheduler_of_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) 
     assert "job sweep failed: RuntimeError: database is locked" in text
 
 
+def test_the_first_sweep_runs_at_start_up_in_the_real_scheduler(tmp_path: Path) -> None:
+    """The catch-up sweep the docs promise comes at once, not one `sweep_every` later: the
+    daemon's own job list and scheduler assembly, on APScheduler's real clock and thread."""
+    import threading
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from monitor.daemon import assemble_scheduler
+
+    path = write_config(tmp_path, '[daemon]\nsweep_every = "5m"\n')
+    config = load_config(path)
+    app = App(config)  # the real clock, as `run` has it
+    start = app.now()  # taken before the scheduler starts, as run_daemon does
+    specs = [s for s in build_jobs(DaemonJobs(app), config, start) if s.kind == "sweep"]
+    swept = threading.Event()
+    specs[0].func = swept.set
+    scheduler = assemble_scheduler(config, specs, BackgroundScheduler)
+    scheduler.start()
+    try:
+        # before the fix the first run was start + 5 minutes; 60 s is only a safety net
+        assert swept.wait(60), "no sweep at start-up"
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 def test_postgres_second_run_waits_as_standby_and_takes_over(make_pg_app, tmp_path: Path) -> None:
     import json as _json
 
@@ -392,6 +417,7 @@ def test_run_refuses_a_broken_site_profile_at_start(tmp_path: Path) -> None:
     (tmp_path / "site.toml").write_text(
         '[site]\nname = "x"\nbase_url = "http://127.0.0.1:9"\n', encoding="utf-8"
     )
+    App(load_config(path)).sessions  # init made the database (else that is said first)
     result = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(path), "run"],
         cwd=ROOT,
@@ -412,6 +438,7 @@ def test_run_refuses_a_missing_channel_secret_at_start(tmp_path: Path) -> None:
         'webhook = "env:OM_TEST_UNSET_WEBHOOK"\n[routing]\ndefault = ["office"]\n',
     )
     env = {k: v for k, v in os.environ.items() if k != "OM_TEST_UNSET_WEBHOOK"}
+    App(load_config(path)).sessions  # init made the database (else that is said first)
     result = subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(path), "run"],
         cwd=ROOT,

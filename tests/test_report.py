@@ -214,7 +214,7 @@ def test_quarter_and_bad_period(history: App) -> None:
     result = CliRunner().invoke(
         main, ["--config", str(history.config.path), "report", "--period", "2026-13"]
     )
-    assert result.exit_code == 1 and "2026-Q4" in result.stderr and "Traceback" not in result.output
+    assert result.exit_code == 2 and "2026-Q4" in result.stderr and "Traceback" not in result.output
 
 
 def _cli(app: App, *args: str) -> str:

@@ -317,3 +317,39 @@ def test_a_past_summary_is_as_of_its_date(make_app) -> None:
     assert "当时超期" in result.stdout and "后来才来信" not in result.stdout
     today = build_summary(app, date(2026, 12, 1))
     assert [u["name"] for u in today.unhealthy] == ["broke-later", "broken-then"]
+
+
+def test_summary_send_without_a_channel_says_so_in_chinese(make_app) -> None:
+    app = make_app(now="2026-11-26T08:30")  # no [channels.NAME], no [routing] default
+    app.sessions  # the database exists (as `init` would have made it)
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(app.config.path), "summary", "--send", "--date", "2026-11-26"],
+    )
+    assert result.exit_code == 1
+    assert "汇总未能通过渠道 无 发送：没有渠道接收这条提醒" in result.stderr, result.stderr
+    assert "no channel" not in result.output
+
+
+def test_summary_send_while_another_dispatcher_holds_it_says_so_in_chinese(
+    make_app, wecom: FakeWecom, monkeypatch
+) -> None:
+    """The daemon's dispatcher claims the summary between send_summary making it due and its
+    own dispatch: nothing is sent twice, and the person is told why in Chinese."""
+    import alerts.actions
+    from alerts.actions import send_summary
+    from alerts.dispatch import dispatch
+    from alerts.dispatch.claims import claim
+
+    app = make_app(channels_toml(wecom), now="2026-11-26T08:30")
+
+    def daemon_first(app, moment, **kw):
+        with app.sessions() as session:
+            assert len(claim(session, moment, claimant="daemon:1@elsewhere")) == 1
+        return dispatch(app, moment, **kw)
+
+    monkeypatch.setattr(alerts.actions, "dispatch", daemon_first)
+    sent = send_summary(app, DAY, app.now())
+    assert not sent.ok and wecom.messages == []
+    assert sent.error is not None and sent.error.startswith("另一个发送进程正在发送这份汇总")
+    assert "alerts list" in sent.error

@@ -144,9 +144,13 @@ def test_sweep_trigger_keeps_its_grid_and_wakes_at_each_stage() -> None:
         "12:00:00",
         "12:00:17",
     ]
-    # without stages it is a plain grid, resumed on the grid after a late start
+    # without stages it is a plain grid; asked after its start it sweeps at once, then
+    # goes on on the grid
     plain = SweepTrigger(timedelta(minutes=30), start)
-    assert plain.get_next_fire_time(None, local("2026-09-29T10:40")) == local("2026-09-29T11:00")
+    late = local("2026-09-29T10:40")
+    assert plain.get_next_fire_time(None, late) == late
+    assert plain.get_next_fire_time(late, late) == local("2026-09-29T11:00")
+    assert plain.get_next_fire_time(None, start - timedelta(minutes=5)) == start
     # pure: the same question gets the same answer, and stages already passed are ignored
     assert trigger.get_next_fire_time(start, start) == trigger.get_next_fire_time(start, start)
     assert trigger.get_next_fire_time(

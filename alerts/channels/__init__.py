@@ -97,7 +97,14 @@ def usable_channels(config: Config) -> list[str]:
     for name, reason in problems.items():
         fallback = config.settings.channels[name].fallback
         where = f"its alerts go to {fallback!r}" if fallback else "it has no fallback"
-        log.error("channel %r is broken: %s; %s", name, reason, where)
+        where_zh = f"其提醒改由 {fallback} 发送" if fallback else "且没有备用渠道（fallback）"
+        log.error(
+            "channel %r is broken: %s; %s",
+            name,
+            reason,
+            where,
+            extra={"zh": f"提醒渠道 {name} 不可用：{reason}；{where_zh}"},
+        )
     usable = [name for name in config.settings.channels if name not in problems]
     if config.settings.channels and not usable:
         raise ConfigError(f"{config.path}: 没有可用的提醒渠道：" + "；".join(problems.values()))

@@ -22,6 +22,40 @@ from monitor.errors import ConfigError
 log = logging.getLogger("alerts.channels")
 
 
+def network_reason(exc: BaseException) -> str:
+    """Why a connection failed, in a few Chinese words (the reason `alerts test`, the log
+    and the outbox show): the socket error inside urllib's URLError, a timeout, a refused
+    or reset connection, a name that does not resolve, a TLS failure."""
+    import errno
+    import smtplib
+    import socket
+    import ssl
+
+    reason: Any = getattr(exc, "reason", exc)  # urllib wraps the socket error
+    if not isinstance(reason, BaseException):
+        return f"网络错误：{reason}"
+    if isinstance(reason, TimeoutError | socket.timeout):
+        return "连接超时"
+    if isinstance(reason, ConnectionRefusedError):
+        return "连接被拒绝（地址或端口不对，或服务未启动）"
+    if isinstance(reason, ConnectionResetError | BrokenPipeError):
+        return "连接被对方断开"
+    if isinstance(reason, smtplib.SMTPServerDisconnected):
+        return "连接被服务器关闭"
+    if isinstance(reason, socket.gaierror):
+        return "域名解析失败（检查主机名或 DNS）"
+    if isinstance(reason, ssl.SSLError):
+        return f"TLS 握手失败（{reason.reason or reason}）"
+    known = {
+        errno.EHOSTUNREACH: "主机不可达",
+        errno.ENETUNREACH: "网络不可达",
+        errno.ECONNABORTED: "连接被中止",
+    }
+    if isinstance(reason, OSError) and reason.errno in known:
+        return known[reason.errno]
+    return f"网络错误：{type(reason).__name__}: {reason}"
+
+
 class Timing(ABC):
     """Monotonic seconds and sleep; the only source of time for throttling and backoff."""
 

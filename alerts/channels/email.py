@@ -20,11 +20,13 @@ from alerts.channels.base import (
     Notifier,
     Timing,
     Transient,
+    network_reason,
     secret_problem,
 )
 from alerts.render import Outgoing
 from monitor.config import resolve_secret
 from monitor.errors import ConfigError
+from monitor.redact import hide_passwords
 
 MAX_BYTES = 10 * 1024 * 1024  # most relays refuse larger mail; an alert never gets close
 
@@ -55,9 +57,10 @@ class EmailNotifier(Notifier):
         self.source = source
         parts = urlsplit(settings.smtp)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            shown = hide_passwords(settings.smtp)  # a password written into the URL stays hidden
             raise ConfigError(
-                f"{source}: channels.{name}.smtp = {settings.smtp!r}: expected "
-                "smtps://user@host:465 or smtp://user@host:587"
+                f"{source}: channels.{name}.smtp = {shown!r} 不是 SMTP 地址：应为 "
+                "smtps://用户名@主机:465 或 smtp://用户名@主机:587"
             )
         self.ssl = parts.scheme == "smtps"
         self.host = parts.hostname
@@ -106,7 +109,7 @@ class EmailNotifier(Notifier):
     def pieces(self, message: Outgoing) -> list[object]:
         mail = self.build(message)
         if len(mail.as_bytes()) > MAX_BYTES:
-            raise ChannelBroken(f"message of {len(mail.as_bytes())} bytes exceeds {MAX_BYTES}")
+            raise ChannelBroken(f"邮件有 {len(mail.as_bytes())} 字节，超过上限 {MAX_BYTES} 字节")
         return [mail]
 
     def _connect(self) -> smtplib.SMTP:
@@ -144,21 +147,25 @@ class EmailNotifier(Notifier):
                     pass
         except smtplib.SMTPAuthenticationError as exc:
             raise ChannelBroken(
-                f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+                f"SMTP 登录被拒绝：{exc.smtp_code} {_text(exc.smtp_error)}（检查用户名和密码）"
             ) from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise ChannelBroken(f"recipients refused: {', '.join(exc.recipients)}") from None
+            raise ChannelBroken(f"收件人被拒绝：{'、'.join(exc.recipients)}") from None
         except smtplib.SMTPNotSupportedError as exc:
-            raise ChannelBroken(f"SMTP server: {exc}") from None
+            raise ChannelBroken(f"SMTP 服务器不支持所需功能：{exc}") from None
         except smtplib.SMTPResponseException as exc:
-            message = f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}"
+            message = f"SMTP 服务器答复 {exc.smtp_code} {_text(exc.smtp_error)}"
             if 500 <= exc.smtp_code < 600:
                 raise ChannelBroken(message) from None
             raise Transient(message) from None
         except ssl.SSLError as exc:
-            raise ChannelBroken(f"TLS with {self.host}:{self.port} failed: {exc}") from None
+            raise ChannelBroken(
+                f"与 SMTP {self.host}:{self.port} 的 TLS 连接失败：{network_reason(exc)}"
+            ) from None
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            raise Transient(f"SMTP {self.host}:{self.port}: {exc}") from None
+            raise Transient(
+                f"无法连接 SMTP {self.host}:{self.port}：{network_reason(exc)}"
+            ) from None
 
 
 def _text(raw: object) -> str:

@@ -26,6 +26,7 @@ from alerts.channels.base import (
     RateLimited,
     Timing,
     Transient,
+    network_reason,
     secret_problem,
     split_lines,
 )
@@ -154,16 +155,15 @@ class WecomNotifier(Notifier):
             raise ChannelBroken(problem) from None
         except urllib.error.HTTPError as exc:
             if exc.code in (400, 401, 403, 404):
-                raise ChannelBroken(f"HTTP {exc.code} from the webhook") from None
-            raise Transient(f"HTTP {exc.code} from the webhook") from None
+                raise ChannelBroken(f"企业微信机器人地址返回 HTTP {exc.code}") from None
+            raise Transient(f"企业微信机器人地址返回 HTTP {exc.code}") from None
         except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise Transient(f"cannot reach the webhook: {reason}") from None
+            raise Transient(f"无法连接企业微信机器人地址：{network_reason(exc)}") from None
         try:
             answer = json.loads(raw.decode("utf-8"))
             errcode = int(answer.get("errcode", -1))
         except (ValueError, AttributeError, TypeError):
-            raise Transient(f"unexpected answer from the webhook: {raw[:200]!r}") from None
+            raise Transient(f"企业微信返回了无法识别的内容：{raw[:200]!r}") from None
         if errcode == 0:
             return
         # the robot appends ", hint: [...], from ip: ..., more info at ...": noise for people

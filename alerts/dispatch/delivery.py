@@ -204,8 +204,8 @@ class Delivery:
             ids = [w.alert.id for w, _ in bucket.entries]
             log.exception("cannot render alerts %s", ids)
             for w, _ in bucket.entries:
-                w.error = f"cannot render: {type(exc).__name__}: {exc}"
-            self.result.errors.append(f"cannot render alerts {ids}: {exc}")
+                w.error = f"无法生成提醒内容：{type(exc).__name__}: {exc}"
+            self.result.errors.append(f"无法生成提醒 {ids} 的内容：{exc}")
             return None
         pieces = notifier.pieces(outgoing)
         row = OutgoingMessage(

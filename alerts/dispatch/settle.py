@@ -37,10 +37,11 @@ def settle(session: Session, work: list[Work], moment: datetime, result: Dispatc
             result.sent += 1
             continue
         alert.attempts = (alert.attempts or 0) + 1
+        # last_error is read by people (alerts list, the dashboard, summary --send)
         alert.last_error = w.error or (
-            "no channel is routed for this alert (set [routing] default in monitor.toml)"
+            "没有渠道接收这条提醒（在 monitor.toml 的 [routing] default 中指定）"
             if not w.targets
-            else f"not delivered to: {', '.join(missing)}"
+            else f"未送达：{'、'.join(missing)}"
         )
         alert.next_attempt_at = moment + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
         if alert.attempts >= MAX_ATTEMPTS:

@@ -76,7 +76,11 @@ def _database_url(ctx: click.Context) -> str:
 
 
 def _one_line(text: str) -> str:
+    import re
+
     line = " ".join(part.strip() for part in text.splitlines() if part.strip())
+    # click joins its sentences with ". " (缺少选项 '--role'. 可选：…): Chinese punctuation
+    line = re.sub(r"\.\s+(?=[^\x00-\x7f])", "。", line)
     return line[:-1] + "。" if line.endswith(".") else line
 
 
@@ -117,11 +121,45 @@ COMMAND_MODULES = (
 )
 
 
+# commands that read no monitor.toml (the demo makes its own)
+WITHOUT_CONFIG = {"demo"}
+
+
+def _config_after_command(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        state = ctx.find_object(State)
+        if state is not None:
+            state.use_config(value)
+
+
+def _accept_config_after(command: click.Command) -> None:
+    """`opinion-monitor status --config X` works like `opinion-monitor --config X status`
+    (DESIGN §3 puts it first; people type it last): every command and group takes it too,
+    handing it to the State the main group made before the command's own options are read."""
+    command.params.append(
+        click.Option(
+            ["--config", "config_after"],
+            metavar="PATH",
+            default=None,
+            expose_value=False,
+            is_eager=True,
+            callback=_config_after_command,
+            help="使用的 monitor.toml（与写在命令之前的 --config 相同）。",
+        )
+    )
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_config_after(sub)
+
+
 def _register() -> None:
     import importlib
 
     for name in COMMAND_MODULES:
         importlib.import_module(f"monitor.cli.{name}").register(main)
+    for name, command in main.commands.items():
+        if name not in WITHOUT_CONFIG:
+            _accept_config_after(command)
 
 
 _register()

@@ -7,7 +7,16 @@ from datetime import date, datetime
 import click
 
 from alerts.status import ALERT_STATUS_ZH
-from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import (
+    COUNT,
+    DAY,
+    ID,
+    emit_json,
+    json_option,
+    now_option,
+    pass_state,
+    table,
+)
 
 
 def register(main: click.Group) -> None:
@@ -54,22 +63,11 @@ def dispatch(state, now: datetime | None, as_json: bool) -> None:
         raise SystemExit(1)  # like crawl: a delivery that failed is not a success
 
 
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(
-            f"{value!r} 不是日期（应为 YYYY-MM-DD）", param_hint="--date"
-        ) from None
-
-
 @click.command()
 @click.option(
     "--date",
-    "day_text",
-    metavar="YYYY-MM-DD",
+    "day",
+    type=DAY,
     default=None,
     help="汇总哪一天（默认：今天，北京时间），以当天 [summary] at 的时间为准。",
 )
@@ -77,13 +75,12 @@ def _day(value: str | None) -> date | None:
 @now_option
 @json_option
 @pass_state
-def summary(state, day_text: str | None, send: bool, now: datetime | None, as_json: bool) -> None:
+def summary(state, day: date | None, send: bool, now: datetime | None, as_json: bool) -> None:
     """每日超期汇总（不加 --send 时只打印）。"""
     from alerts.summary import build_summary, summary_time
     from monitor.timeutil import local_date
 
     app = state.app(now)
-    day = _day(day_text)
     if now is not None:
         moment = app.now()
         day = day or local_date(moment)
@@ -133,7 +130,7 @@ def alerts() -> None:
     default=None,
     help="只看这个状态的提醒。",
 )
-@click.option("--limit", type=int, default=200, show_default=True, help="最新的 N 条提醒。")
+@click.option("--limit", type=COUNT, default=200, show_default=True, help="最新的 N 条提醒。")
 @json_option
 @pass_state
 def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> None:
@@ -194,7 +191,7 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
 
 
 @alerts.command("ack")
-@click.argument("alert_id", type=int)
+@click.argument("alert_id", type=ID)
 @now_option
 @pass_state
 def ack(state, alert_id: int, now: datetime | None) -> None:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, cast
 
 import click
 
-from monitor.cli.common import ISO, emit_json, json_option, pass_state
+from monitor.cli.common import DAY, ISO, emit_json, json_option, pass_state
+from monitor.hints import command
 
 if TYPE_CHECKING:
     from monitor.deadlines import ReceiptMode
@@ -61,8 +62,8 @@ def due(
     except UnknownYear as exc:
         # the file in use (beside the monitor.toml in use), not the template's path
         click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-            "import-notice 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
+            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
+            " 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
             err=True,
         )
         raise SystemExit(3) from None
@@ -92,25 +93,22 @@ def due(
 
 
 @calendar.command("is-workday")
-@click.argument("day", metavar="DATE")
+@click.argument("day", metavar="DATE", type=DAY)
 @json_option
 @pass_state
-def is_workday(state, day: str, as_json: bool) -> None:
+def is_workday(state, day: date, as_json: bool) -> None:
     """DATE（YYYY-MM-DD）是否为工作日。"""
     from monitor.calendar import UnknownYear
 
-    try:
-        parsed = date.fromisoformat(day)
-    except ValueError:
-        raise click.BadParameter(f"{day!r} 不是日期（应为 YYYY-MM-DD）") from None
+    parsed = day
     config = state.calendar_settings()  # not the whole monitor.toml: a fast answer
     work_calendar = config.calendar
     try:
         workday = work_calendar.is_workday(parsed)
     except UnknownYear as exc:
         click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 opinion-monitor calendar "
-            "import-notice 导入国务院通知",
+            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
+            " 导入国务院通知",
             err=True,
         )
         raise SystemExit(3) from None

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from monitor import hints
+from monitor.inputs import InputError, parse_count, parse_date, parse_id, parse_when
 from monitor.texttable import table as table  # re-exported: every command prints tables
 
 if TYPE_CHECKING:  # monitor.app loads SQLAlchemy: imported when a command needs the database
@@ -27,8 +29,14 @@ class State:
     """click's ctx.obj: the --config path, loaded on first use."""
 
     def __init__(self, config_option: str | None) -> None:
-        self.config_option = config_option
         self._app: App | None = None
+        self.use_config(config_option)
+
+    def use_config(self, config_option: str | None) -> None:
+        """The --config given (before the command or after it); hints repeat it."""
+        self.config_option = config_option
+        self._app = None
+        hints.use_config(config_option)
 
     def config(self, required: bool = True) -> Config:
         from alerts.channels.registry import config_problems
@@ -63,26 +71,58 @@ pass_state = click.make_pass_decorator(State)
 
 
 class IsoTime(click.ParamType):
-    """An ISO-8601 time; naive means Asia/Shanghai. Converted to aware UTC."""
+    """An ISO-8601 time; naive means Asia/Shanghai. Converted to aware UTC, within the
+    years monitor.inputs accepts (the same check as the dashboard's forms)."""
 
     name = "ISO-8601"
 
     def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
-        from monitor.timeutil import parse_iso
-
-        if isinstance(value, datetime):
-            return value
         try:
-            return parse_iso(str(value))
-        except ValueError:
-            self.fail(
-                f"{value!r} 不是 ISO-8601 时间（例如 2026-11-26T09:30 或 2026-11-26T01:30:00Z）",
-                param,
-                ctx,
-            )
+            return parse_when(value, "时间")
+        except InputError as exc:
+            self.fail(exc.problem, param, ctx)
+
+
+class Day(click.ParamType):
+    """A date YYYY-MM-DD (monitor.inputs.parse_date)."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> date:
+        try:
+            return parse_date(value, "日期")
+        except InputError as exc:
+            self.fail(exc.problem, param, ctx)
+
+
+class RecordId(click.ParamType):
+    """A record's number (monitor.inputs.parse_id): 1 … 2147483647, ASCII digits."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            return parse_id(value, "编号")
+        except InputError as exc:
+            self.fail(exc.problem, param, ctx)
+
+
+class Count(click.ParamType):
+    """A --limit (monitor.inputs.parse_count)."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> int:
+        try:
+            return parse_count(value, "数量")
+        except InputError as exc:
+            self.fail(exc.problem, param, ctx)
 
 
 ISO = IsoTime()
+DAY = Day()
+ID = RecordId()
+COUNT = Count()
 
 
 def now_option(func: F) -> F:

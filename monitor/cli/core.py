@@ -9,13 +9,14 @@ import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
 from monitor.deadlines import STATE_ZH
+from monitor.hints import command
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 def register(main: click.Group) -> None:
-    for command in (init, sweep, status):
-        main.add_command(command)
+    for cmd in (init, sweep, status):
+        main.add_command(cmd)
 
 
 @click.command()
@@ -115,7 +116,7 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     cal = doc["calendar"]
     click.echo(
         f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"
-        f"（通知发布后运行 opinion-monitor calendar import-notice 通知.txt，"
+        f"（通知发布后运行 {command('calendar import-notice 通知.txt')}，"
         f"写入 {cal['holidays_file']}）"
     )
     pending = doc["alerts"].get("pending", 0)

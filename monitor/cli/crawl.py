@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.hints import command
 
 
 def register(main: click.Group) -> None:
@@ -66,5 +67,5 @@ def crawl(
     failed = [r.source for r in results if not r.ok]
     if failed:
         # the results are printed in full above; the exit code tells scripts something failed
-        click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 opinion-monitor status）", err=True)
+        click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 {command('status')}）", err=True)
         raise SystemExit(1)

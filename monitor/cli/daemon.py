@@ -55,6 +55,10 @@ def demo(folder: str, quiet: bool, web: bool, port: int) -> None:
 
     from monitor.demo.run import END, run_demo
 
+    if web:
+        from monitor.web.server import check_port
+
+        check_port("127.0.0.1", port)  # a busy port is said now, not after the run
     run_demo(Path(folder), quiet=quiet)
     if web:
         from monitor.web.server import serve_demo

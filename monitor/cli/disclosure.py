@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from monitor.cli.common import (
+    ID,
     ISO,
     emit_json,
     json_option,
@@ -108,6 +109,9 @@ def add(
 ) -> None:
     """登记一件依申请公开申请，开始计算答复期限（收到当日不计）。"""
     from monitor.disclosure.register import add_request
+    from monitor.inputs import check_fields
+
+    check_fields(title=title, applicant=applicant, contact=contact, department=department)
 
     app, ctx = _context(state, now)
     with app.session() as session:
@@ -128,7 +132,7 @@ def add(
 
 
 @disclosure.command("correct")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option(
     "--received", type=ISO, default=None, help="补正后的申请收到时间：答复期限自此重新计算。"
 )
@@ -199,7 +203,7 @@ def correct(
 
 
 @disclosure.command("pause")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--at", type=ISO, required=True, help="开始征求意见的时间。")
 @now_option
 @json_option
@@ -215,7 +219,7 @@ def pause(state: Any, request_id: int, at: datetime, now: datetime | None, as_js
 
 
 @disclosure.command("resume")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--at", type=ISO, required=True, help="收到意见、恢复计时的时间。")
 @now_option
 @json_option
@@ -232,7 +236,7 @@ def resume(state: Any, request_id: int, at: datetime, now: datetime | None, as_j
 
 
 @disclosure.command("extend")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option("--reason", default=None, help="延期理由。")
 @now_option
 @json_option
@@ -242,6 +246,9 @@ def extend(
 ) -> None:
     """延长答复期限（只能一次，最长20个工作日，自原期限起算）。"""
     from monitor.disclosure.register import extend_request
+    from monitor.inputs import check_fields
+
+    check_fields(reason=reason)
 
     app, ctx = _context(state, now)
     with app.session() as session:
@@ -250,7 +257,7 @@ def extend(
 
 
 @disclosure.command("done")
-@click.argument("request_id", type=int)
+@click.argument("request_id", type=ID)
 @click.option(
     "--outcome", type=click.Choice(OUTCOME_CHOICES), required=True, help="办理结果（年报口径）。"
 )

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import ISO, emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import ID, ISO, emit_json, json_option, now_option, pass_state, table
 from monitor.deadlines import (
     EVENT_LEVEL_ZH,
     EVENT_LEVELS,
@@ -103,7 +103,7 @@ def _print_event(doc: dict[str, Any]) -> None:
 
 
 @event.command("done")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @click.argument("milestone", type=click.Choice(MILESTONES))
 @click.option("--at", type=ISO, default=None, help="完成时间（默认：现在）。")
 @click.option("--correct", is_flag=True, help="更正已完成任务的完成时间。")

@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.deadlines import ALL_STATES, STATE_ZH
+from monitor.hints import command
 
 STATES = [*(s.value for s in ALL_STATES), "all"]
 
@@ -48,7 +49,7 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
     default=None,
     help="只看这个状态（默认：open 办理中、at_risk 临期、overdue 超期）。",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="最多显示这么多行。")
+@click.option("--limit", type=COUNT, default=None, help="最多显示这么多行。")
 @now_option
 @json_option
 @pass_state
@@ -119,5 +120,5 @@ def items(
     if any(d["provisional"] for d in docs):
         click.echo(
             "* 临时期限：涉及尚未公布放假安排的年份；通知发布后请运行 "
-            "opinion-monitor calendar import-notice 通知.txt 导入"
+            f"{command('calendar import-notice 通知.txt')} 导入"
         )

@@ -56,9 +56,9 @@ def report(
     from pathlib import Path
 
     from monitor.errors import MonitorError
+    from monitor.inputs import parse_period
     from monitor.report.figures import build_report
     from monitor.report.files import open_private
-    from monitor.report.period import parse_period
 
     parsed = parse_period(period)
     app = state.app(now)

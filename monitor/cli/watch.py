@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import COUNT, emit_json, json_option, now_option, pass_state, table
 from monitor.errors import MonitorError
+from monitor.hints import command
 
 
 class LevelType(click.ParamType):
@@ -149,7 +150,7 @@ def list_(state, as_json: bool) -> None:
         emit_json([s.as_dict() for s in specs])
         return
     if not specs:
-        click.echo("关注词表为空（用 `opinion-monitor watchlist add 词` 添加）")
+        click.echo(f"关注词表为空（用 `{command('watchlist add 词')}` 添加）")
         return
     rows = [
         [
@@ -236,7 +237,7 @@ def export(state, file: Path) -> None:
 
 
 @watchlist.command("history")
-@click.option("--limit", type=int, default=None, help="只显示最新的 N 条修改。")
+@click.option("--limit", type=COUNT, default=None, help="只显示最新的 N 条修改。")
 @json_option
 @pass_state
 def history(state, limit: int | None, as_json: bool) -> None:
@@ -311,7 +312,7 @@ def _change(entry: dict) -> str:
 @click.command()
 @click.option("--matched", is_flag=True, help="只看命中关注词的新闻。")
 @click.option("--source", default=None, help="只看这个数据源。")
-@click.option("--limit", type=int, default=None, help="只显示最新的 N 条。")
+@click.option("--limit", type=COUNT, default=None, help="只显示最新的 N 条。")
 @now_option
 @json_option
 @pass_state

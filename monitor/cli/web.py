@@ -7,6 +7,7 @@ import sys
 import click
 
 from monitor.cli.common import emit_json, json_option, pass_state, table
+from monitor.hints import command
 
 
 def register(main: click.Group) -> None:
@@ -37,9 +38,7 @@ def web(state, host: str, port: int) -> None:
         users = list_users(session)
     click.echo(f"看板已启动：http://{host}:{port}/ （Ctrl+C 停止）")
     if not users:
-        click.echo(
-            "尚无账号：请先运行 `opinion-monitor user add 用户名 --role admin` 创建", err=True
-        )
+        click.echo(f"尚无账号：请先运行 `{command('user add 用户名 --role admin')}` 创建", err=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -122,7 +121,7 @@ def passwd(state, name: str, role: str | None) -> None:
     app = state.app()
     with app.session() as session:  # an unknown name fails before the password is asked
         if get_user(session, name) is None:
-            raise NotFound(f"没有名为 {name!r} 的账号（见 `opinion-monitor user list`）")
+            raise NotFound(f"没有名为 {name!r} 的账号（见 `{command('user list')}`）")
     password = _read_password(confirm=True)
     with app.session() as session:
         set_password(session, name, password, app.now())

@@ -41,6 +41,7 @@ CATALOG = {
     "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
     "Did you mean {possibility}?": "是否想用 {possibility}？",
     "(Did you mean one of: {possibilities}?)": "（是否想用其中之一：{possibilities}？）",
+    "Choose from:\n\t{choices}": "可选：{choices}",
     "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
     "{value!r} is not one of {choices}.": "{value!r} 不是 {choices} 之一。",
     "{value!r} does not match the format {format}.": "{value!r} 不符合格式 {format}。",

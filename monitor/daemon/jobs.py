@@ -24,6 +24,7 @@ from alerts.summary import enqueue_summary
 from monitor.calendar_coverage import missing_year
 from monitor.crawl import run_crawl
 from monitor.db.models import Alert, DeadlineStage, Meta
+from monitor.hints import command
 from monitor.orders.sources import crawled
 from monitor.status import HEARTBEAT_KEY  # written here, read by `status`
 from monitor.sweep import sweep
@@ -230,6 +231,14 @@ class DaemonJobs:
                 year,
                 self.app.config.holidays_path,
                 " — alert enqueued" if queued else "",
+                extra={
+                    "zh": f"工作日日历缺少 {year} 年的放假安排"
+                    + (f"（{provisional} 个临时期限）" if provisional else "")
+                    + "："
+                    f"请在 {self.app.config.holidays_path} 中补充 [years.{year}]，或运行 "
+                    f"{command('calendar import-notice 通知.txt')}"
+                    + ("；已发出提醒" if queued else "")
+                },
             )
 
     def heartbeat(self) -> None:

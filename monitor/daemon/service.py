@@ -60,6 +60,22 @@ class SafeFormatter(OfficeTimeFormatter):
         return hide_passwords(mask(super().format(record)))
 
 
+LEVEL_ZH = {"DEBUG": "调试", "INFO": "信息", "WARNING": "警告", "ERROR": "错误", "CRITICAL": "严重"}
+
+
+class ConsoleFormatter(SafeFormatter):
+    """The terminal's lines. A warning written for the person starting the daemon (logged
+    with `extra={"zh": "…"}`: no sources, a broken channel, an unknown calendar year) shows
+    in Chinese there; the log file keeps every line in English, one language to grep."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        zh = getattr(record, "zh", None)
+        if not zh:
+            return super().format(record)
+        level = LEVEL_ZH.get(record.levelname, record.levelname)
+        return hide_passwords(mask(f"{self.formatTime(record)} {level}：{zh}"))
+
+
 def open_log_file(path: Path) -> logging.Handler:
     """A FileHandler on `path`, created 0640 (not the umask's 0644) when new."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,14 +84,16 @@ def open_log_file(path: Path) -> logging.Handler:
 
 
 def setup_logging(log_file: str | Path | None, stream: Any = None) -> None:
-    """One English line per event on stderr (journald picks it up) and optionally a file."""
-    formatter = SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """One line per event on stderr (journald picks it up; start-up warnings in Chinese)
+    and optionally a file (English)."""
+    line = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    formatter = SafeFormatter(line)
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for old in list(root.handlers):
         root.removeHandler(old)
     console = logging.StreamHandler(stream)
-    console.setFormatter(formatter)
+    console.setFormatter(ConsoleFormatter(line))
     root.addHandler(console)
     if log_file:
         path = Path(log_file)
@@ -181,26 +199,36 @@ def run_daemon(
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     left_running: list[str] = []
     try:
+        if existing_database:
+            # the first thing said, and before the lock: no lock file beside a database
+            # that is not there (only `init` creates the database)
+            require_database(config.database_url)
         if not lock.acquire(standby=standby, stop=stop):
             return 0
         check_profiles(config)
 
         check_channel_secrets(config)  # a broken channel is logged; exit 2 only when none is usable
         config.calendar  # so is a broken holidays.toml
-        if existing_database:
-            require_database(config.database_url)  # only `init` creates the database
         # legitimate (crisis clocks alone need no source) but surprising: say so up front
         if not any(source.enabled for source in config.settings.sources):
             log.warning(
                 "%s: no enabled [[sources]]: only declared crises are tracked "
                 "(docs/deployment.md: Setting up a deployment)",
                 config.path,
+                extra={
+                    "zh": f"{config.path}：没有启用的数据源（[[sources]]），只跟踪已登记的突发"
+                    "事件（见 docs/deployment.md「Setting up a deployment」）"
+                },
             )
         if not config.settings.channels:
             log.warning(
                 "%s: no [channels.NAME]: alerts and the daily summary cannot be "
                 "delivered (docs/deployment.md: Setting up a deployment)",
                 config.path,
+                extra={
+                    "zh": f"{config.path}：没有配置提醒渠道（[channels.NAME]），提醒和每日"
+                    "汇总无法发出（见 docs/deployment.md「Setting up a deployment」）"
+                },
             )
         app = App(config)
         _stoppable_channels(app, stop)  # a malformed channel setting fails here, before any write

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import MonitorError
+from monitor.hints import command
 from monitor.redact import hide_passwords
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -144,7 +145,7 @@ def open_database(url: str, migrate: bool = True) -> sessionmaker[Session]:
             upgrade(engine)
         elif not inspect(engine).has_table("messages"):
             raise DatabaseError(
-                f"{safe_url(url)}：这里没有 opinion-monitor 的数据库；请运行 opinion-monitor init"
+                f"{safe_url(url)}：这里没有 opinion-monitor 的数据库；请运行 {command('init')}"
             )
     except OperationalError as exc:
         raise DatabaseError(explain(url, exc)) from None

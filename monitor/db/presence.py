@@ -7,6 +7,7 @@ refuses, naming the path and `opinion-monitor init` (exit 5)."""
 from __future__ import annotations
 
 from monitor.db.engine import DatabaseError, explain, make_engine, sqlite_path
+from monitor.hints import command
 
 
 def require_database(url: str) -> None:
@@ -15,7 +16,7 @@ def require_database(url: str) -> None:
     if path is not None:
         if not path.exists():
             raise DatabaseError(
-                f"数据库 {path} 不存在：请先运行 opinion-monitor init 创建"
+                f"数据库 {path} 不存在：请先运行 {command('init')} 创建"
                 "（或改正 monitor.toml 中 database 一行）"
             )
         return
@@ -34,5 +35,5 @@ def require_database(url: str) -> None:
     if not created:
         raise DatabaseError(
             f"数据库 {engine.url.render_as_string(hide_password=True)} 中没有"
-            "本系统的数据表：请先运行 opinion-monitor init"
+            f"本系统的数据表：请先运行 {command('init')}"
         )

@@ -31,6 +31,8 @@ from sqlalchemy import func, select
 
 from monitor.db.models import Meta, WatchTerm, WatchTermHistory
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
+from monitor.inputs import check_text
 from monitor.timeutil import iso
 from monitor.watchlist.levels import LEVEL_HELP, parse_level
 from monitor.watchlist.normalize import normalize
@@ -89,6 +91,11 @@ def make_spec(
 ) -> TermSpec:
     """Validate and normalise a term; `where` prefixes error messages (file:line)."""
     prefix = f"{where}：" if where else ""
+    # lengths first: the errors below quote the term, and a stored term is matched in
+    # every news item and message
+    term = check_text(term, "term", f"{prefix}关注词")
+    exclude = [check_text(raw, "phrase", f"{prefix}排除短语") for raw in exclude]
+    category = check_text(category, "category", f"{prefix}分类")
     key = normalize(term.strip())
     if not key:
         raise MonitorError(f"{prefix}关注词为空")
@@ -378,8 +385,7 @@ def set_enabled(
     existing = {s.term: s for s in list_terms(session)}.get(normalize(term.strip()))
     if existing is None:
         raise NotFound(
-            f"watch term {term.strip()!r} is not on the watchlist "
-            "(see `opinion-monitor watchlist list`)"
+            f"关注词表中没有 {term.strip()[:50]!r}（用 {command('watchlist list')} 查看）"
         )
     wanted = TermSpec(
         existing.term, existing.level, existing.category, list(existing.exclude), enabled
@@ -394,7 +400,9 @@ def remove_term(session: Session, term: str, now: datetime, actor: str) -> TermS
     key = normalize(term.strip())
     row = session.scalars(select(WatchTerm).where(WatchTerm.term == key)).first()
     if row is None:
-        raise NotFound(f"关注词表中没有 {term.strip()!r}（用 opinion-monitor watchlist list 查看）")
+        raise NotFound(
+            f"关注词表中没有 {term.strip()[:50]!r}（用 {command('watchlist list')} 查看）"
+        )
     before = _spec_of(row)
     session.delete(row)
     _history(session, key, "remove", before, None, actor, now)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.db.models import WebUser
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import iso
 
 if TYPE_CHECKING:
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 ROLES = ("viewer", "editor", "admin")
 ROLE_ZH = {"viewer": "只读", "editor": "编辑", "admin": "管理员"}
 MIN_PASSWORD = 8
-_NAME = re.compile(r"^[^\s/\\:]{1,100}$")
+MAX_NAME = 100  # characters of an account name
+_NAME = re.compile(rf"^[^\s/\\:]{{1,{MAX_NAME}}}$")
 _hasher: Any = None
 
 
@@ -42,7 +44,9 @@ def hash_password(password: str) -> str:
 def check_name(name: str) -> str:
     name = name.strip()
     if not _NAME.match(name):
-        raise MonitorError(f"用户名 {name!r} 无效：1 到 100 个字符，不含空格、'/'、'\\' 或 ':'")
+        raise MonitorError(
+            f"用户名 {name[:MAX_NAME]!r} 无效：1 到 {MAX_NAME} 个字符，不含空格、'/'、'\\' 或 ':'"
+        )
     return name
 
 
@@ -61,7 +65,7 @@ def get_user(session: Session, name: str) -> WebUser | None:
 def add_user(session: Session, name: str, role: str, password: str, now: datetime) -> WebUser:
     name, role = check_name(name), check_role(role)
     if get_user(session, name) is not None:
-        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `opinion-monitor user passwd`）")
+        raise MonitorError(f"账号 {name!r} 已存在（修改密码请用 `{command('user passwd')}`）")
     user = WebUser(
         name=name, role=role, password_hash=hash_password(password), created_at=now, updated_at=now
     )
@@ -73,7 +77,7 @@ def add_user(session: Session, name: str, role: str, password: str, now: datetim
 def _existing(session: Session, name: str) -> WebUser:
     user = get_user(session, name)
     if user is None:
-        raise NotFound(f"没有名为 {name!r} 的账号（见 `opinion-monitor user list`）")
+        raise NotFound(f"没有名为 {name!r} 的账号（见 `{command('user list')}`）")
     return user
 
 

@@ -10,7 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from monitor.app import App
 from monitor.errors import MonitorError
-from monitor.web import filters, security
+from monitor.web import filters, flashes, security
+from monitor.web.converters import IdConverter
 from monitor.web.views import register
 
 
@@ -32,6 +33,9 @@ def create_app(app: App, secret: bytes, throttle: security.LoginThrottle | None 
     )
     web.extensions["om"] = app
     web.extensions["om.throttle"] = throttle or security.LoginThrottle()
+    notes = web.extensions["om.notes"] = flashes.NoteStore()
+    web.jinja_env.globals["notes"] = lambda: flashes.take(notes)
+    web.url_map.converters["id"] = IdConverter  # before the routes that use <id:…>
     filters.install(web)
     security.install(web)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from monitor.config import Config
 from monitor.errors import ConfigError
+from monitor.hints import command
 
 SECRET_FILE = "web-secret"
 
@@ -40,10 +41,10 @@ def read_secret(config: Config) -> bytes:
         value = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}：看板的会话密钥文件不存在（请运行 `opinion-monitor init`）"
+            f"{path}：看板的会话密钥文件不存在（请运行 `{command('init')}`）"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}：无法读取会话密钥：{exc}") from None
     if len(value) < 32:
-        raise ConfigError(f"{path}：会话密钥太短；删除该文件后运行 `opinion-monitor init`")
+        raise ConfigError(f"{path}：会话密钥太短；删除该文件后运行 `{command('init')}`")
     return value.encode("ascii")

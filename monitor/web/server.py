@@ -3,7 +3,9 @@ unless told otherwise; TLS and the public name belong to the office's reverse pr
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from typing import Any
 
 from monitor.app import App, fixed_clock
@@ -19,6 +21,28 @@ log = logging.getLogger(__name__)
 def build(app: App) -> Any:
     ensure_secret(app.config)
     return create_app(app, read_secret(app.config))
+
+
+def check_port(host: str, port: int) -> None:
+    """MonitorError now if `host:port` cannot be listened on (taken, not ours): `demo --web`
+    asks before its minute-long run, not after it. Bound and let go at once, as waitress
+    binds (SO_REUSEADDR), so a port in TIME_WAIT is not taken for a busy one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise MonitorError(
+            f"无法监听 {host}:{port}：{_reason(exc)}（用 --port 换一个端口）"
+        ) from None
+
+
+def _reason(exc: OSError) -> str:
+    return {
+        errno.EADDRINUSE: "端口已被占用",
+        errno.EACCES: "没有权限使用该端口",
+        errno.EADDRNOTAVAIL: "本机没有这个地址",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
 
 
 def make_server(app: App, host: str, port: int) -> Any:
@@ -41,7 +65,7 @@ def make_server(app: App, host: str, port: int) -> Any:
             clear_untrusted_proxy_headers=True,
         )
     except OSError as exc:
-        raise MonitorError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from None
+        raise MonitorError(f"无法监听 {host}:{port}：{_reason(exc)}") from None
 
 
 def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, str]:

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from alerts.actions import acknowledge
 from alerts.labels import kind_label, stage_label, subject_labels
 from monitor.db.models import Alert
-from monitor.web.views.common import actor, ok, om
+from monitor.web.views.common import actor, ok, om, page_number
 
 bp = Blueprint("alerts", __name__)
 PER_PAGE = 100
@@ -22,7 +22,7 @@ def index() -> Any:
 
     status = request.args.get("status") or None
     kind = request.args.get("kind") or None
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     with om().session() as db:
         query = select(Alert)
         if status:
@@ -70,7 +70,7 @@ def index() -> Any:
     )
 
 
-@bp.route("/alerts/<int:alert_id>/ack", methods=["POST"])
+@bp.route("/alerts/<id:alert_id>/ack", methods=["POST"])
 def ack(alert_id: int) -> Any:
     done = acknowledge(om(), alert_id, actor())
     more = f"，同一对象另有 {done.others} 条待发提醒一并确认" if done.others else ""

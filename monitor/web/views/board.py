@@ -15,7 +15,7 @@ from monitor.report.deadline import milestone
 from monitor.status import source_health
 from monitor.timeutil import local_date
 from monitor.web.viewmodels import channel_health, event_view
-from monitor.web.views.common import now, om
+from monitor.web.views.common import now, om, page_number
 
 bp = Blueprint("board", __name__)
 PER_SECTION = 50  # rows per state on the board (the rest: 更多 → that state's pages)
@@ -88,7 +88,7 @@ def annual_report(db: Any, moment: Any) -> Any:
 def index() -> Any:
     app, moment = om(), now()
     flt = _filter()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     states = [flt.state] if flt.state else list(core.BOARD_STATES)
     limit = PER_PAGE if flt.state else PER_SECTION
     days = core.WorkingDays(app.calendar)

@@ -12,7 +12,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from monitor.calendar_import import plan_import, summary_lines, write_import
 from monitor.calendar_notice import NoticeError, parse_notice
-from monitor.errors import ConfigError
+from monitor.errors import MonitorError
+from monitor.inputs import parse_year
 from monitor.web.views.calendar import calendar_context
 from monitor.web.views.common import actor, error, ok, om
 
@@ -21,11 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def _plan() -> Any:
-    """The plan for the pasted text (raises NoticeError/ConfigError)."""
-
+    """The plan for the pasted text (raises NoticeError/MonitorError)."""
     text = request.form.get("text", "")
     year_text = request.form.get("year", "").strip()
-    year = int(year_text) if year_text.isdigit() else None
+    year = parse_year(year_text, "年份") if year_text else None
     return plan_import(parse_notice(text, year), om().config.holidays_path)
 
 
@@ -38,7 +38,7 @@ def _problem(exc: Exception) -> str:
 def preview() -> Any:
     try:
         plan = _plan()
-    except (NoticeError, ConfigError) as exc:
+    except (NoticeError, MonitorError) as exc:
         return render_template(
             "calendar.html",
             **calendar_context(),
@@ -63,7 +63,7 @@ def apply() -> Any:
         if plan.digest != request.form.get("digest"):
             raise NoticeError(f"{plan.path} 在预览之后被修改过：请重新预览后再写入")
         write_import(plan)
-    except (NoticeError, ConfigError) as exc:
+    except (NoticeError, MonitorError) as exc:
         error(f"未写入：{_problem(exc)}")
         return redirect(url_for("calendar.index"), code=303)
     log.info("holidays %s imported from a notice by %s", plan.year, actor())

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import current_app, flash
+from flask import current_app, request
 
 from monitor.app import App
-from monitor.errors import MonitorError
-from monitor.timeutil import parse_iso
+from monitor.inputs import parse_count, parse_when
+from monitor.web.flashes import note
 from monitor.web.security import current_user
 
 
@@ -29,19 +29,23 @@ def actor() -> str:
 
 
 def ok(message: str) -> None:
-    flash(message, "ok")
+    note(current_app.extensions["om.notes"], "ok", message)
 
 
 def error(message: Any) -> None:
-    flash(str(message), "error")
+    note(current_app.extensions["om.notes"], "error", str(message))
+
+
+def page_number() -> int:
+    """`?page=N` (1 when absent): monitor.inputs.parse_count, so 20 digits are a 400 page,
+    not an OFFSET the database cannot hold."""
+    text = request.args.get("page", "")
+    return parse_count(text, "页码") if text.strip() else 1
 
 
 def parse_local(text: str | None, field: str) -> datetime | None:
-    """A form's datetime-local value (Asia/Shanghai) → aware UTC; blank → None."""
-
+    """A form's datetime-local value (Asia/Shanghai) → aware UTC; blank → None. The same
+    check as the CLI's times (monitor.inputs.parse_when: format and years)."""
     if not text or not text.strip():
         return None
-    try:
-        return parse_iso(text.strip())
-    except ValueError:
-        raise MonitorError(f"{field}：{text!r} 不是有效的时间（例如 2026-11-26T09:30）") from None
+    return parse_when(text, field)

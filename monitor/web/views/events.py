@@ -50,7 +50,7 @@ def declare() -> Any:
     return redirect(url_for("events.index") + f"#e{event_id}", code=303)
 
 
-@bp.route("/events/<int:event_id>/done", methods=["POST"])
+@bp.route("/events/<id:event_id>/done", methods=["POST"])
 def done(event_id: int) -> Any:
     name = request.form.get("milestone", "")
     try:

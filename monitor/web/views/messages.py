@@ -16,7 +16,7 @@ from monitor.web.views.common import now, om
 bp = Blueprint("messages", __name__)
 
 
-@bp.route("/messages/<int:message_id>")
+@bp.route("/messages/<id:message_id>")
 def show(message_id: int) -> Any:
     app, moment = om(), now()
     with app.session() as db:

@@ -26,13 +26,13 @@ from monitor.disclosure.register import (
 )
 from monitor.disclosure.reviews import review_request
 from monitor.errors import MonitorError
+from monitor.inputs import check_fields, parse_period
 from monitor.report.figures import build_report
 from monitor.report.gov_annual import build_gov_annual, store_snapshot
 from monitor.report.gov_html import GOV_CSS, render_gov_body, render_gov_html
 from monitor.report.gov_table2 import BLOCKS, field_name, mark_published, save_table2
 from monitor.report.gov_xlsx import write_gov_xlsx
 from monitor.report.html import REPORT_CSS, render_body, render_html
-from monitor.report.period import parse_period
 from monitor.report.rawcsv import write_csv
 from monitor.report.xlsx import write_xlsx
 from monitor.timeutil import to_local
@@ -87,7 +87,7 @@ def disclosures() -> Any:
     )
 
 
-@bp.route("/disclosures/<int:request_id>")
+@bp.route("/disclosures/<id:request_id>")
 def disclosure(request_id: int) -> Any:
     app, moment = om(), now()
     with app.session() as db:
@@ -116,7 +116,14 @@ def disclosure(request_id: int) -> Any:
 
 @bp.route("/disclosures", methods=["POST"])
 def add() -> Any:
+    form = request.form
     try:
+        check_fields(
+            title=form.get("title"),
+            applicant=form.get("applicant"),
+            contact=form.get("contact"),
+            department=form.get("department"),
+        )
         received = parse_local(request.form.get("received"), "收到时间") or now()
         with om().session() as db:
             row = add_request(
@@ -138,7 +145,7 @@ def add() -> Any:
     return redirect(url_for("register.disclosure", request_id=rid), code=303)
 
 
-@bp.route("/disclosures/<int:request_id>/<action>", methods=["POST"])
+@bp.route("/disclosures/<id:request_id>/<action>", methods=["POST"])
 def act(request_id: int, action: str) -> Any:
     """补正 / 逾期未补正 / 暂停 / 恢复 / 延期 / 办结 / 分类 / 复议诉讼: one core operation each."""
     form = request.form
@@ -174,6 +181,7 @@ def act(request_id: int, action: str) -> Any:
             elif action == "resume":
                 core.resume_request(db, ctx, request_id, at or ctx.now)
             elif action == "extend":
+                check_fields(reason=form.get("reason"))
                 core.extend_request(db, ctx, request_id, form.get("reason") or None)
             elif action == "done":
                 core.done_request(
@@ -197,6 +205,7 @@ def act(request_id: int, action: str) -> Any:
 
 
 def _period(text: str | None) -> Any:
+    # the CLI's check (monitor.inputs): format and years
     return parse_period(text or "")
 
 
