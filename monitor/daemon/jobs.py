@@ -39,7 +39,9 @@ log = logging.getLogger("monitor.daemon")
 
 HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)  # local time of the daily calendar-coverage check
-CRAWL_WORKERS = 4  # crawl children at once (each is a separate process)
+# crawls the scheduler runs side by side: each thread only waits for its source's job in the
+# shared worker pool (monitor.crawl_workers), which bounds the processes and the fetching
+CRAWL_WORKERS = 4
 STAGE_LOOKAHEAD = 50  # upcoming stage instants the sweep trigger is told about
 
 _NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
@@ -65,11 +67,28 @@ class DaemonJobs:
     sweep_trigger: SweepTrigger | None = None  # told the upcoming stages after each sweep
     _sweep_lock: threading.Lock = field(default_factory=threading.Lock)
     _dispatch_lock: threading.Lock = field(default_factory=threading.Lock)
+    _pool: Any = None  # the crawl workers, started at the first crawl, kept until close_pool
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def crawl_pool(self) -> Any:
+        """The long-lived crawl worker pool every crawl of this daemon shares."""
+        from monitor.crawl import make_pool
+
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = make_pool(self.app.config)
+            return self._pool
+
+    def close_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     # -- crawl ----------------------------------------------------------------------------
     def crawl(self, name: str) -> None:
         begun = time.monotonic()
-        results = run_crawl(self.app, [name], now=self.app.now())
+        results = run_crawl(self.app, [name], now=self.app.now(), pool=self.crawl_pool())
         elapsed = time.monotonic() - begun
         changed = 0
         for result in results:
