@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ MIN_TIMEOUT = 30.0  # seconds: a job always gets at least this long
 INTERVAL_SHARE = 0.8  # default limit: this share of the source's interval
 BATCH_ROWS = 500  # rows of one source ingested together while its crawl runs
 MAX_AUTO_WORKERS = 4
+CRAWLED_BY = f"{socket.gethostname()}:{os.getpid()}"  # in each CrawlRun: which machine ingested
 
 # ingests of one process take turns: on SQLite there is one writer anyway, and the daemon's
 # crawl threads would otherwise queue on its lock (and time out) instead of here
@@ -235,6 +237,7 @@ class SourceIngest:
             replied = self.replied + outcome.replied
             withdrawn = self.withdrawn + outcome.withdrawn
             kept.update(
+                crawled_by=CRAWLED_BY,
                 replied=replied,
                 withdrawn=withdrawn,
                 rows_received=self.received,

@@ -87,6 +87,9 @@ class DaemonJobs:
 
     # -- crawl ----------------------------------------------------------------------------
     def crawl(self, name: str) -> None:
+        if self.app.config.settings.crawl.queue == "postgres":
+            self.enqueue_crawl(name)
+            return
         begun = time.monotonic()
         results = run_crawl(self.app, [name], now=self.app.now(), pool=self.crawl_pool())
         elapsed = time.monotonic() - begun
@@ -122,6 +125,20 @@ class DaemonJobs:
         # dispatch now instead of waiting for the next minute
         if changed:
             self.sweep()
+
+    def enqueue_crawl(self, name: str) -> None:
+        """`[crawl] queue = "postgres"`: the crawl-workers (on any machine) take it from the
+        queue and ingest it; the next sweep sees what they found."""
+        from monitor.crawl_queue import enqueue_crawls
+
+        if not enqueue_crawls(self.app, [name])[name]:
+            log.warning(
+                "crawl %s: still waiting in the queue since the last interval "
+                "(is an `opinion-monitor crawl-worker` running?)",
+                name,
+            )
+        else:
+            log.info("crawl %s: queued for the crawl workers", name)
 
     # -- sweep and dispatch ---------------------------------------------------------------
     def sweep(self) -> None:
