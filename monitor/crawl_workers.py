@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 KILL_GRACE = 10.0  # seconds a cancelled job gets to close before its worker is killed
 TICK = 0.2  # seconds between checks of time limits
-SPREAD = 8  # jobs per live worker before the pool starts another (up to `workers`)
+SPREAD = 32  # jobs per live worker before the pool starts another (up to `workers`)
 STDERR_TAIL = 2000  # characters of a dead worker's stderr quoted in its jobs' errors
 
 

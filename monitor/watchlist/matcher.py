@@ -62,7 +62,9 @@ _user_words: dict[str, int | None] = {}  # word we added → its frequency befor
 
 
 def tokenizer() -> Any:
-    """The process's private jieba.Tokenizer (the global one is left alone)."""
+    """The process's private jieba.Tokenizer (the global one is left alone), loaded on first
+    use (about 1.5 s): a sweep whose hits need no cut, or a watchlist with no terms, never
+    loads it. The user words asked for meanwhile are added then."""
     global _tokenizer
     if _tokenizer is None:
         with _lock:
@@ -72,25 +74,34 @@ def tokenizer() -> Any:
                 jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict…" chatter
                 tk = jieba.Tokenizer()
                 tk.initialize()
+                _apply_user_words(tk, _wanted)
                 _tokenizer = tk
     return _tokenizer
+
+
+_wanted: set[str] = set()  # the terms jieba must know as words (applied when it is loaded)
 
 
 def sync_user_words(terms: Iterable[str]) -> None:
     """Make exactly `terms` the tokenizer's added words (removed terms get their old
     frequency back, so a removed term stops shaping the segmentation)."""
-    tk = tokenizer()
-    wanted = set(terms)
+    global _wanted
     with _lock:
-        for word in list(_user_words):
-            if word not in wanted:
-                old = _user_words.pop(word)
-                tk.add_word(word, old if old else 0)
-        for word in wanted:
-            if word not in _user_words:
-                _user_words[word] = tk.FREQ.get(word) or None
-                if not tk.FREQ.get(word):
-                    tk.add_word(word)
+        _wanted = set(terms)
+        if _tokenizer is not None:
+            _apply_user_words(_tokenizer, _wanted)
+
+
+def _apply_user_words(tk: Any, wanted: set[str]) -> None:
+    for word in list(_user_words):
+        if word not in wanted:
+            old = _user_words.pop(word)
+            tk.add_word(word, old if old else 0)
+    for word in wanted:
+        if word not in _user_words:
+            _user_words[word] = tk.FREQ.get(word) or None
+            if not tk.FREQ.get(word):
+                tk.add_word(word)
 
 
 def _in_dictionary(word: str) -> bool:
