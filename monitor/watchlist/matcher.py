@@ -132,9 +132,9 @@ def confidence(text: str, start: int, end: int) -> float:
     lo, hi = max(0, start - WINDOW), min(len(text), end + WINDOW)
     window = text[lo:hi]
     s, e = start - lo, end - lo
-    split = _split_points(window, e)
-    if split[s] and split[e]:
+    if _uncrossed(window, s) and _uncrossed(window, e):
         return 1.0
+    split = _split_points(window, e)
     q = next(p for p in range(s, -1, -1) if split[p])
     r = next(p for p in range(e, len(window) + 1) if split[p])
     spans: list[tuple[int, int]] = []
@@ -144,6 +144,26 @@ def confidence(text: str, start: int, end: int) -> float:
         pos += length
     score = (_boundary_score(start, spans, text) + _boundary_score(end, spans, text)) / 2
     return round(score, 2)
+
+
+def _uncrossed(window: str, position: int) -> bool:
+    """`_split_points(window, …)[position]`, for one position: no dictionary word crosses it
+    (a word from `a` across it needs window[a:position] in jieba's prefix dictionary) and it
+    does not fall between two letters or digits."""
+    if position <= 0 or position >= len(window):
+        return True
+    if _eng(window[position - 1]) and _eng(window[position]):
+        return False
+    freq = tokenizer().FREQ
+    for a in range(position - 1, -1, -1):
+        if window[a:position] in freq:
+            for b in range(position + 1, len(window) + 1):
+                fragment = window[a:b]
+                if fragment not in freq:
+                    break
+                if freq[fragment]:
+                    return False
+    return True
 
 
 def _split_points(window: str, upto: int) -> list[bool]:
