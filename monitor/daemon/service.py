@@ -184,6 +184,10 @@ def run_daemon(
         if not lock.acquire(standby=standby, stop=stop):
             return 0
         check_profiles(config)
+        if config.settings.crawl.queue == "postgres":
+            from monitor.crawl_queue import queue_app
+
+            queue_app(config)  # PostgreSQL and procrastinate, or a ConfigError now
 
         check_channel_secrets(config)  # a broken channel is logged; exit 2 only when none is usable
         config.calendar  # so is a broken holidays.toml
