@@ -236,7 +236,8 @@ def no_change(count: int, sites: int) -> None:
             with Watch() as warm_watch:
                 again = run_crawl(app, now=now + timedelta(minutes=30), pool=pool)
             warm_wall = time.perf_counter() - began
-            warm_cpu = own_cpu() - cpu0 + workers_cpu(pool) - w0
+            warm_workers = workers_cpu(pool) - w0
+            warm_cpu = own_cpu() - cpu0 + warm_workers
             assert all(r.ok for r in again)
         finally:
             pool.close()
@@ -252,7 +253,9 @@ def no_change(count: int, sites: int) -> None:
     print(
         f"no-change cycle, {count} sources on {sites} sites ({requests} requests): "
         f"`crawl` {cold_wall:.1f} s, {cold_cpu:.2f} CPU-s ({cold_cpu * per:.0f} ms/source); "
-        f"daemon cycle {warm_wall:.1f} s, {warm_cpu:.2f} CPU-s ({warm_cpu * per:.0f} ms/source); "
+        f"daemon cycle {warm_wall:.1f} s, {warm_cpu:.2f} CPU-s ({warm_cpu * per:.0f} ms/source, "
+        f"of which the crawl workers {warm_workers * per:.0f} and the ingest "
+        f"{(warm_cpu - warm_workers) * per:.0f}); "
         f"bare Scrapy {bare_wall:.1f} s, {bare_cpu:.2f} CPU-s ({bare_cpu * per:.0f} ms/source); "
         f"peak {max(watch.processes, warm_watch.processes)} processes, "
         f"{max(watch.rss, warm_watch.rss) / 2**20:.0f} MB summed RSS",
