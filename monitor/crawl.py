@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -32,13 +32,12 @@ from sqlalchemy.orm import Session
 
 from monitor.app import App
 from monitor.config import Config, SourceConfig
-from monitor.db.models import WatchTerm
+from monitor.crawl_workers import CrawlPool, PoolJob
+from monitor.db.models import CrawlRun, WatchTerm
 from monitor.errors import ConfigError
+from monitor.ingest import ingest_messages, ingest_news, job_inputs, record_health
 from monitor.timeutil import iso, parse_duration
-
-if TYPE_CHECKING:  # Scrapy-side types: this process never imports Scrapy itself
-    from monitor.crawl_workers import CrawlPool
-    from spiders.profile import Profile, SectionSpec
+from spiders.profile import Profile, SectionSpec, load_profile  # no Scrapy in this process
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +87,6 @@ def pool_size(config: Config) -> int:
 
 
 def make_pool(config: Config) -> CrawlPool:
-    from monitor.crawl_workers import CrawlPool
-
     crawl = config.settings.crawl
     return CrawlPool(
         workers=pool_size(config),
@@ -177,8 +174,6 @@ class SourceIngest:
         self.ingested, self.checks = [], []
 
     def _ingest(self, session: Session, rows: list[dict[str, Any]], stats: dict[str, Any]) -> Any:
-        from monitor.ingest import ingest_messages, ingest_news
-
         if self.kind == "messages":
             return ingest_messages(
                 session, self.app, self.source, self.section, rows, stats, self.now
@@ -205,8 +200,6 @@ class SourceIngest:
                 log.warning("ingesting %s collided with another writer; retrying", self.source.name)
                 self.result = self._finish(stats, log_text)
         except Exception as exc:  # noqa: BLE001 - reported on the source, logged with traceback
-            from monitor.ingest import record_health
-
             log.exception("ingesting %s failed", self.source.name)
             error = f"入库失败：{type(exc).__name__}: {exc}"
             with INGEST_LOCK, self.app.session() as session:
@@ -217,9 +210,6 @@ class SourceIngest:
         return self.result
 
     def _finish(self, stats: dict[str, Any], log_text: str) -> CrawlResult:
-        from monitor.db.models import CrawlRun
-        from monitor.ingest import record_health
-
         began = time.perf_counter()
         rows = [*self.ingested, *self.pending, *self.checks]
         with INGEST_LOCK, self.app.session() as session:
@@ -302,9 +292,6 @@ def run_crawl(
     `delay` overrides every profile's per-request delay (benchmarks, the demo); `progress`
     receives a Chinese progress line about once a second; `pool` is a running worker pool
     (the daemon's), else one is started for this crawl and stopped after it."""
-    from monitor.ingest import job_inputs
-    from spiders.profile import load_profile
-
     now = now or app.now()
     app.calendar  # a broken holidays.toml is a configuration error now, not a failed ingest
     sources = _selected(app, names)
@@ -319,8 +306,6 @@ def run_crawl(
         section = profiles[path].section(source.section, path)
         site = site_key(profiles[path], delay, n)
         ingests.append(SourceIngest(app, source, path, section, site, child_timeout(source), now))
-    from monitor.crawl_workers import PoolJob
-
     events: queue.Queue[tuple[Any, ...]] = queue.Queue()
     jobs: list[PoolJob] = []
     with app.session() as session:

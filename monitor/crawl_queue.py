@@ -30,12 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from monitor.crawl import make_pool, run_crawl, site_key
+from monitor.crawl_workers import CrawlPool
 from monitor.errors import ConfigError
+from spiders.profile import load_profile
 
 if TYPE_CHECKING:
     from monitor.app import App
     from monitor.config import Config
-    from monitor.crawl_workers import CrawlPool
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +96,6 @@ def _register(app: Any) -> None:
     @app.task(name="crawl_source", queue=QUEUE)
     def crawl_source(source: str) -> dict[str, Any]:
         """Crawl one source here and ingest it (the worker's clock says when)."""
-        from monitor.crawl import run_crawl
-
         context = _context
         if context is None:
             raise RuntimeError("crawl_source runs only inside `opinion-monitor crawl-worker`")
@@ -143,9 +143,6 @@ def enqueue_crawls(app: App, names: Sequence[str]) -> dict[str, bool]:
     queue from an earlier tick (then nothing is added)."""
     from procrastinate import exceptions
 
-    from monitor.crawl import site_key
-    from spiders.profile import load_profile
-
     ensure_schema(app.config)
     queue = queue_app(app.config)
     outcome: dict[str, bool] = {}
@@ -170,8 +167,6 @@ def run_worker(app: App, concurrency: int | None = None, once: bool = False) -> 
     """`opinion-monitor crawl-worker`: take sources from the queue until SIGTERM (or, with
     `once`, until the queue is empty), crawling them with a local worker pool."""
     global _context
-    from monitor.crawl import make_pool
-
     config = app.config
     ensure_schema(config)
     queue = queue_app(config)

@@ -19,17 +19,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from spiders.profile import Profile, load_profile, parse_profile
+from spiders.settings import crawl_settings
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
-
-    from spiders.profile import Profile
 
 
 def load_job_profile(job: dict[str, Any]) -> Profile:
     """The job's site profile (its text when the parent sent it, else the file), with the
     section checked: a bad profile is the job's error, raised here."""
-    from spiders.profile import load_profile, parse_profile
-
     profile = (
         parse_profile(job["profile_text"], job["profile"])
         if job.get("profile_text")
@@ -44,8 +43,6 @@ def job_settings(
 ) -> dict[str, Any]:
     """One job's Scrapy settings: the site's politeness, and a clean close (keeping what was
     found) a little before the parent's hard limit."""
-    from spiders.settings import crawl_settings
-
     settings = crawl_settings(
         profile.site, log_file=log_file, delay=job.get("delay"), backoff=job.get("backoff")
     )

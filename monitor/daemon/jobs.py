@@ -22,7 +22,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.dispatch import dispatch
 from alerts.summary import enqueue_summary
 from monitor.calendar_coverage import missing_year
-from monitor.crawl import run_crawl
+from monitor.crawl import make_pool, run_crawl
+from monitor.crawl_queue import enqueue_crawls
 from monitor.db.models import Alert, DeadlineStage, Meta
 from monitor.status import HEARTBEAT_KEY  # written here, read by `status`
 from monitor.sweep import sweep
@@ -72,8 +73,6 @@ class DaemonJobs:
 
     def crawl_pool(self) -> Any:
         """The long-lived crawl worker pool every crawl of this daemon shares."""
-        from monitor.crawl import make_pool
-
         with self._pool_lock:
             if self._pool is None:
                 self._pool = make_pool(self.app.config)
@@ -129,8 +128,6 @@ class DaemonJobs:
     def enqueue_crawl(self, name: str) -> None:
         """`[crawl] queue = "postgres"`: the crawl-workers (on any machine) take it from the
         queue and ingest it; the next sweep sees what they found."""
-        from monitor.crawl_queue import enqueue_crawls
-
         if not enqueue_crawls(self.app, [name])[name]:
             log.warning(
                 "crawl %s: still waiting in the queue since the last interval "
