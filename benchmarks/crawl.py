@@ -104,9 +104,9 @@ def main() -> None:
     )
     ingest = float(first.stats.get("ingest_seconds") or 0)
     print(
-        f"  crawl child {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest "
-        f"(read JSON lines, insert, deadlines, commit) {ingest:.1f} s → "
-        f"{first.new / max(ingest, 1e-9):.0f} messages/s; child start-up and the rest "
+        f"  crawl worker job {child:.1f} s ({first.requests / child:.0f} requests/s); parent ingest "
+        f"(rows streamed from the worker, insert, deadlines, commits) {ingest:.1f} s → "
+        f"{first.new / max(ingest, 1e-9):.0f} messages/s; worker start-up and the rest "
         f"{total - child - ingest:.1f} s"
     )
     print(
@@ -115,7 +115,7 @@ def main() -> None:
         f"{details} detail requests, {again.new} new, {again.updated} updated, {recrawl:.1f} s"
     )
     print(
-        f"peak memory: crawl child {child_rss / 1024:.0f} MiB max RSS (its own getrusage; "
+        f"peak memory: crawl worker {child_rss / 1024:.0f} MiB max RSS (its own getrusage; "
         f"RUSAGE_CHILDREN says {children_rss / 1024:.0f} MiB), parent with the portal "
         f"{parent_rss / 1024:.0f} MiB"
     )

@@ -224,6 +224,18 @@ class DaemonConfig(_Strict):
         return value
 
 
+class CrawlConfig(_Strict):
+    """`[crawl]`: how sources are crawled (docs/deployment.md). Long-lived worker processes
+    each run many sources at once; `queue = "postgres"` shares the sources among the crawl
+    workers of several machines through the database (procrastinate)."""
+
+    workers: int = Field(0, ge=0, le=64)  # processes; 0: one per core, at most 4
+    concurrency: int = Field(64, ge=1, le=2000)  # sources crawled at once over all workers
+    worker_max_jobs: int = Field(5000, ge=1)  # a worker retires after this many sources…
+    worker_max_memory_mb: int = Field(400, ge=100)  # …or past this resident memory
+    queue: Literal["local", "postgres"] = "local"
+
+
 class WebSettings(_Strict):
     # the dashboard's address as the office opens it (behind the reverse proxy): alerts link
     # to {public_url}/messages/<id> when set
@@ -251,6 +263,7 @@ class Settings(_Strict):
     office_hours: OfficeHours = OfficeHours()
     watch: WatchConfig = WatchConfig()
     daemon: DaemonConfig = DaemonConfig()
+    crawl: CrawlConfig = CrawlConfig()
     web: WebSettings = WebSettings()
 
 

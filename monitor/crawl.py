@@ -1,44 +1,56 @@
-"""One crawl of the configured sources: children crawl, the parent ingests (DESIGN §8).
+"""One crawl of the configured sources: crawl workers fetch, this process ingests (DESIGN §8).
 
-Twisted's reactor cannot restart inside a process, so every source is crawled by a child
-(`python -m spiders.run --job JOB.json`), each under a time limit below the source's interval;
-different sites in parallel, the sections of one polite site one after another. The child writes JSON lines and its stats; the parent then ingests each
-source in one transaction, updates the source's health and records a CrawlRun row. A long crawl
-reports progress (rows found so far, sources done) through the `progress` callback.
+Twisted's reactor cannot restart inside a process, and importing Scrapy costs half a
+CPU-second, so sources are crawled by long-lived worker processes, each running many sources'
+spiders on one reactor (`spiders.worker`, managed by `monitor.crawl_workers.CrawlPool`). Only
+this process writes the database. Rows stream back while the crawl runs and are ingested in
+batches (`SourceIngest`); a source is finished (health, withdrawals, its CrawlRun row) as soon as
+its own job ends, so one slow site delays only itself. A long crawl reports progress (sources
+done, rows ingested) through the `progress` callback.
+
+Each job runs under a time limit below the source's interval (`child_timeout`); each polite
+site has one job at a time (its sections queue), and the pool bounds the jobs at once.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import subprocess
-import sys
-import tempfile
+import queue
+import socket
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.app import App
-from monitor.config import SourceConfig
-from monitor.db.models import WatchTerm
+from monitor.config import Config, SourceConfig
+from monitor.crawl_workers import CrawlPool, PoolJob
+from monitor.db.models import CrawlRun, WatchTerm
 from monitor.errors import ConfigError
+from monitor.ingest import ingest_messages, ingest_news, job_inputs, record_health
 from monitor.orders.sources import crawled
 from monitor.timeutil import iso, parse_duration
-
-if TYPE_CHECKING:  # Scrapy-side types: the parent never imports Scrapy itself
-    from spiders.profile import Profile, SectionSpec
+from spiders.profile import Profile, SectionSpec, load_profile  # no Scrapy in this process
 
 log = logging.getLogger(__name__)
 
-MIN_TIMEOUT = 30.0  # seconds: a child always gets at least this long
+MIN_TIMEOUT = 30.0  # seconds: a job always gets at least this long
 INTERVAL_SHARE = 0.8  # default limit: this share of the source's interval
+BATCH_ROWS = 500  # rows of one source ingested together while its crawl runs
+MAX_AUTO_WORKERS = 4
+CRAWLED_BY = f"{socket.gethostname()}:{os.getpid()}"  # in each CrawlRun: which machine ingested
+
+# ingests of one process take turns: on SQLite there is one writer anyway, and the daemon's
+# crawl threads would otherwise queue on its lock (and time out) instead of here
+INGEST_LOCK = threading.Lock()
 
 
 @dataclass
@@ -60,24 +72,29 @@ class CrawlResult:
         return document
 
 
-@dataclass
-class _Job:
-    source: SourceConfig
-    profile_path: Path
-    section: SectionSpec
-    folder: Path
-    timeout: float
-    process: subprocess.Popen[bytes] | None = None
-    started: float = 0.0
-    killed: bool = False
-
-
 def child_timeout(source: SourceConfig) -> float:
-    """The child's limit: the source's `timeout`, else 80 % of its interval (≥ 30 s)."""
+    """A job's limit: the source's `timeout`, else 80 % of its interval (≥ 30 s)."""
     if source.timeout:
         return parse_duration(source.timeout).as_timedelta().total_seconds()
     every = parse_duration(source.every).as_timedelta().total_seconds()
     return max(MIN_TIMEOUT, every * INTERVAL_SHARE)
+
+
+def pool_size(config: Config) -> int:
+    """`[crawl] workers`, or one per core (at most 4): a worker holds many sources at once,
+    more processes only buy CPU."""
+    configured = config.settings.crawl.workers
+    return configured or max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
+
+
+def make_pool(config: Config) -> CrawlPool:
+    crawl = config.settings.crawl
+    return CrawlPool(
+        workers=pool_size(config),
+        concurrency=crawl.concurrency,
+        max_jobs=crawl.worker_max_jobs,
+        max_rss_mb=crawl.worker_max_memory_mb,
+    )
 
 
 def _selected(app: App, names: Sequence[str] | None) -> list[SourceConfig]:
@@ -95,15 +112,172 @@ def _keywords(session: Session) -> list[str]:
     )
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("PYTHONIOENCODING", "utf-8")
-    return env
-
-
 Progress = Callable[[str], None]
+
+
+@dataclass
+class SourceIngest:
+    """One source's crawl as it reaches the database: rows in batches while it runs (nothing
+    concluded from them), then the final ingest with the whole pass (withdrawal evidence,
+    health, the CrawlRun row). Rows already ingested go into the final call unchanged-marked,
+    so they count as seen and cost no second update."""
+
+    app: App
+    source: SourceConfig
+    profile_path: Path
+    section: SectionSpec
+    site: str | None
+    timeout: float
+    now: datetime
+    received: int = 0
+    ingested: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    new: int = 0
+    updated: int = 0
+    replied: int = 0
+    withdrawn: int = 0
+    ingest_seconds: float = 0.0
+    result: CrawlResult | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.section.kind
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            (self.checks if row.get("check") else self.pending).append(row)
+        self.received += len(rows)
+        if len(self.pending) >= BATCH_ROWS:
+            self.ingest_batch()
+
+    def ingest_batch(self) -> None:
+        """The rows so far, as an incomplete pass: new and changed messages now."""
+        if not self.pending:
+            return
+        began = time.perf_counter()
+        try:
+            with INGEST_LOCK, self.app.session() as session:
+                outcome = self._ingest(session, self.pending, {"complete": False, "ok": True})
+        except Exception:  # noqa: BLE001 - kept for the final ingest, which reports it
+            log.exception("ingesting a batch of %s failed; kept for its end", self.source.name)
+            return
+        self._count(outcome)
+        if self.kind == "messages":  # news has no absences: its rows are not needed again
+            self.ingested.extend({**row, "changed": False} for row in self.pending)
+        self.pending = []
+        self.ingest_seconds += time.perf_counter() - began
+
+    def restart(self) -> None:
+        """The worker died mid-job and the job runs again: what arrived is kept (ingested as
+        far as it goes), and the new attempt's pass is judged on its own."""
+        self.ingest_batch()
+        self.ingested, self.checks = [], []
+
+    def _ingest(self, session: Session, rows: list[dict[str, Any]], stats: dict[str, Any]) -> Any:
+        if self.kind == "messages":
+            return ingest_messages(
+                session, self.app, self.source, self.section, rows, stats, self.now
+            )
+        return ingest_news(session, self.app, self.source, rows, self.now)
+
+    def _count(self, outcome: Any) -> None:
+        self.new += outcome.new
+        self.updated += outcome.updated
+        self.replied += outcome.replied
+        self.withdrawn += outcome.withdrawn
+
+    def finish(self, stats: dict[str, Any], log_text: str) -> CrawlResult:
+        """The end of the job: the final ingest, the source's health and its CrawlRun; a
+        failure here is this source's failed crawl, not everyone's."""
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        try:
+            try:
+                self.result = self._finish(stats, log_text)
+            except (IntegrityError, OperationalError):
+                # another crawl of the same source (the daemon and a manual `crawl`) committed
+                # the same new rows first, or held the lock: once more, now that those exist
+                log.warning("ingesting %s collided with another writer; retrying", self.source.name)
+                self.result = self._finish(stats, log_text)
+        except Exception as exc:  # noqa: BLE001 - reported on the source, logged with traceback
+            log.exception("ingesting %s failed", self.source.name)
+            error = f"入库失败：{type(exc).__name__}: {exc}"
+            with INGEST_LOCK, self.app.session() as session:
+                record_health(
+                    session, self.source, self.kind, {"ok": False, "error": error}, self.now
+                )
+            self.result = CrawlResult(source=self.source.name, ok=False, error=error)
+        return self.result
+
+    def _finish(self, stats: dict[str, Any], log_text: str) -> CrawlResult:
+        began = time.perf_counter()
+        rows = [*self.ingested, *self.pending, *self.checks]
+        with INGEST_LOCK, self.app.session() as session:
+            outcome = self._ingest(
+                session, rows if self.kind == "messages" else self.pending, stats
+            )
+            record_health(session, self.source, self.kind, stats, self.now)
+            kept = dict(stats)
+            if not stats.get("ok"):
+                kept["log_tail"] = log_text[-3000:]
+            if outcome.notes:
+                kept["notes"] = outcome.notes
+            new = self.new + outcome.new
+            updated = self.updated + outcome.updated
+            replied = self.replied + outcome.replied
+            withdrawn = self.withdrawn + outcome.withdrawn
+            kept.update(
+                crawled_by=CRAWLED_BY,
+                replied=replied,
+                withdrawn=withdrawn,
+                rows_received=self.received,
+                ingest_seconds=round(self.ingest_seconds + time.perf_counter() - began, 3),
+            )
+            session.add(
+                CrawlRun(
+                    source=self.source.name,
+                    started_at=self.now,
+                    finished_at=self.app.now(),
+                    ok=bool(stats.get("ok")),
+                    new=new,
+                    updated=updated,
+                    requests=int(stats.get("requests") or 0),
+                    error=stats.get("error"),
+                    stats=kept,
+                )
+            )
+        self.pending = []
+        return CrawlResult(
+            source=self.source.name,
+            ok=bool(stats.get("ok")),
+            complete=bool(stats.get("complete")),
+            new=new,
+            updated=updated,
+            requests=int(stats.get("requests") or 0),
+            error=stats.get("error"),
+            replied=replied,
+            withdrawn=withdrawn,
+            stats=kept,
+        )
+
+
+def site_key(profile: Profile, delay: float | None, n: int) -> str | None:
+    """The politeness key of a section: its site's host when the crawl is polite (delay > 0),
+    so the site's sections queue one after another; None (no queueing) at delay 0."""
+    polite = (profile.site.delay if delay is None else delay) > 0
+    return urlsplit(profile.site.base_url).netloc.lower() if polite else None
+
+
+def _progress_line(ingests: list[SourceIngest]) -> str:
+    done = sum(1 for i in ingests if i.result is not None)
+    rows = sum(i.received for i in ingests)
+    line = f"抓取中：{done}/{len(ingests)} 个来源完成，已收到 {rows} 条"
+    busy = [i for i in ingests if i.result is None and i.received]
+    if busy:
+        shown = "，".join(f"{i.source.name} 已得 {i.received} 条" for i in busy[:3])
+        line += f"；{shown}" + (f" 等 {len(busy)} 个" if len(busy) > 3 else "")
+    return line
 
 
 def run_crawl(
@@ -112,242 +286,100 @@ def run_crawl(
     now: datetime | None = None,
     delay: float | None = None,
     progress: Progress | None = None,
+    pool: CrawlPool | None = None,
 ) -> list[CrawlResult]:
     """Crawl the named (default: all enabled) sources once and ingest what they yield.
 
     `delay` overrides every profile's per-request delay (benchmarks, the demo); `progress`
-    receives a Chinese progress line about once a second while children run."""
-    from monitor.ingest import job_inputs
-    from spiders.profile import load_profile
-
+    receives a Chinese progress line about once a second; `pool` is a running worker pool
+    (the daemon's), else one is started for this crawl and stopped after it."""
     now = now or app.now()
     app.calendar  # a broken holidays.toml is a configuration error now, not a failed ingest
     sources = _selected(app, names)
+    if not sources:
+        return []
     profiles: dict[Path, Profile] = {}
-    jobs: list[_Job] = []
-    with tempfile.TemporaryDirectory(prefix="om-crawl-") as work:
-        for n, source in enumerate(sources):
-            path = app.config.resolve(source.profile)
-            if path not in profiles:
-                profiles[path] = load_profile(path)
-            section = profiles[path].section(source.section, path)
-            jobs.append(_Job(source, path, section, Path(work) / f"{n:02d}", child_timeout(source)))
-        with app.session() as session:
-            keywords = _keywords(session)
-            for job in jobs:
-                job.folder.mkdir(parents=True)
-                document = {
-                    "source": job.source.name,
-                    "profile": str(job.profile_path),
-                    "section": job.source.section,
-                    "now": iso(now),
-                    "keywords": keywords,
-                    "out": str(job.folder),
-                    "delay": delay,
-                    "timeout": job.timeout,
-                    **job_inputs(session, job.source, job.section.kind),
-                }
-                (job.folder / "job.json").write_text(
-                    json.dumps(document, ensure_ascii=False), encoding="utf-8"
-                )
-        _run_children(_queues(jobs, profiles, delay), progress)
-        return [_finish_safely(app, job, now) for job in jobs]
-
-
-def _queues(
-    jobs: list[_Job], profiles: dict[Path, Profile], delay: float | None
-) -> list[list[_Job]]:
-    """Children that may run side by side. Sections of one polite site (delay > 0) queue one
-    after another, so the site sees one request per `delay`, not one per section; other sites
-    (and sites crawled with delay 0) run in parallel."""
-    from urllib.parse import urlsplit
-
-    queues: dict[str, list[_Job]] = {}
-    for n, job in enumerate(jobs):
-        site = profiles[job.profile_path].site
-        polite = (site.delay if delay is None else delay) > 0
-        key = urlsplit(site.base_url).netloc.lower() if polite else f"#{n}"
-        queues.setdefault(key, []).append(job)
-    return list(queues.values())
-
-
-def _start(job: _Job) -> None:
-    job.started = time.monotonic()
-    with open(job.folder / "child.err", "wb") as err:
-        job.process = subprocess.Popen(
-            [sys.executable, "-m", "spiders.run", "--job", str(job.folder / "job.json")],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=_child_env(),
-        )
-
-
-def _rows_so_far(job: _Job) -> int:
-    try:
-        with open(job.folder / "items.jsonl", "rb") as handle:
-            return handle.read().count(b"\n")
-    except OSError:
-        return 0
-
-
-def _report(
-    progress: Progress, running: list[tuple[_Job, list[_Job]]], done: int, total: int
-) -> None:
-    busy = "，".join(f"{job.source.name} 已得 {_rows_so_far(job)} 条" for job, _ in running)
-    progress(f"抓取中：{done}/{total} 个来源完成" + (f"；{busy}" if busy else ""))
-
-
-def _run_children(queues: list[list[_Job]], progress: Progress | None = None) -> None:
-    """Run every queue's jobs in order, the queues side by side, each job under its limit."""
-    waiting = [list(queue) for queue in queues if queue]
-    total = sum(len(queue) for queue in waiting)
-    done = 0
-    reported = time.monotonic()
-    running: list[tuple[_Job, list[_Job]]] = []
-    for queue in waiting:
-        job = queue.pop(0)
-        _start(job)
-        running.append((job, queue))
-    while running:
-        for job, queue in list(running):
-            assert job.process is not None
-            if job.process.poll() is None:
-                if time.monotonic() - job.started <= job.timeout:
-                    continue
-                # the child already tried to close itself (CLOSESPIDER_TIMEOUT) and what it
-                # wrote is discarded, so there is nothing to be graceful about
-                job.killed = True
-                job.process.kill()
-                job.process.wait()
-            running.remove((job, queue))
-            done += 1
-            log.info("crawl of %s finished (%d/%d sources)", job.source.name, done, total)
-            if queue:
-                nxt = queue.pop(0)
-                _start(nxt)
-                running.append((nxt, queue))
-        if progress is not None and running and time.monotonic() - reported >= 1.0:
-            reported = time.monotonic()
-            _report(progress, running, done, total)
-        if running:
-            time.sleep(0.05)
-
-
-def _finish_safely(app: App, job: _Job, now: datetime) -> CrawlResult:
-    """Ingest one source; a failure there is that source's failed crawl, not everyone's."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
-
-    try:
-        try:
-            return _finish(app, job, now)
-        except (IntegrityError, OperationalError):
-            # another crawl of the same source (the daemon and a manual `crawl`) committed the
-            # same new rows first, or held the lock: once more, now that those rows exist
-            log.warning("ingesting %s collided with another writer; retrying", job.source.name)
-            return _finish(app, job, now)
-    except Exception as exc:  # noqa: BLE001 - reported on the source, logged with traceback
-        from monitor.ingest import record_health
-
-        log.exception("ingesting %s failed", job.source.name)
-        error = f"入库失败：{type(exc).__name__}: {exc}"
-        with app.session() as session:
-            record_health(session, job.source, job.section.kind, {"ok": False, "error": error}, now)
-        return CrawlResult(source=job.source.name, ok=False, error=error)
-
-
-def _read_stats(job: _Job) -> dict[str, Any]:
-    if job.killed:
-        return {"ok": False, "error": f"抓取超时（超过 {job.timeout:g} 秒，已终止）", "requests": 0}
-    try:
-        return json.loads((job.folder / "stats.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        err = job.folder / "child.err"
-        tail = (
-            err.read_text(encoding="utf-8", errors="replace")[-500:].strip() if err.exists() else ""
-        )
-        code = job.process.returncode if job.process else None
-        return {"ok": False, "error": f"抓取进程异常退出（代码 {code}）{tail}", "requests": 0}
-
-
-def _read_rows(job: _Job, stats: dict[str, Any]) -> list[dict[str, Any]]:
-    path = job.folder / "items.jsonl"
-    rows: list[dict[str, Any]] = []
-    if job.killed or not path.exists():
-        return rows
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if line:
-                try:
-                    rows.append(json.loads(line))
-                except ValueError:
-                    stats["ok"] = False  # a torn line: the child died mid-write
-                    stats["error"] = stats.get("error") or "抓取结果不完整"
-    return rows
-
-
-def _log_tail(job: _Job, limit: int = 3000) -> str:
-    parts = []
-    for name in ("crawl.log", "child.err"):
-        path = job.folder / name
-        if path.exists():
-            text = path.read_text(encoding="utf-8", errors="replace").strip()
-            if text:
-                parts.append(f"--- {name}\n{text[-limit:]}")
-    return "\n".join(parts)
-
-
-def _finish(app: App, job: _Job, now: datetime) -> CrawlResult:
-    from monitor.db.models import CrawlRun
-    from monitor.ingest import ingest_messages, ingest_news, record_health
-
-    began = time.perf_counter()
-    stats = _read_stats(job)
-    rows = _read_rows(job, stats)
-    source = job.source
-    kind = job.section.kind
+    ingests: list[SourceIngest] = []
+    for n, source in enumerate(sources):
+        path = app.config.resolve(source.profile)
+        if path not in profiles:
+            profiles[path] = load_profile(path)
+        section = profiles[path].section(source.section, path)
+        site = site_key(profiles[path], delay, n)
+        ingests.append(SourceIngest(app, source, path, section, site, child_timeout(source), now))
+    events: queue.Queue[tuple[Any, ...]] = queue.Queue()
+    jobs: list[PoolJob] = []
     with app.session() as session:
-        if kind == "messages":
-            ingested = ingest_messages(session, app, source, job.section, rows, stats, now)
-        else:
-            ingested = ingest_news(session, app, source, rows, now)
-        record_health(session, source, kind, stats, now)
-        kept = {k: v for k, v in stats.items() if k != "scrapy"}
-        if not stats.get("ok"):
-            kept["log_tail"] = _log_tail(job)  # the child's folder is gone after this call
-        if ingested.notes:
-            kept["notes"] = ingested.notes
-        kept.update(
-            replied=ingested.replied,
-            withdrawn=ingested.withdrawn,
-            ingest_seconds=round(time.perf_counter() - began, 3),
-        )
-        session.add(
-            CrawlRun(
-                source=source.name,
-                started_at=now,
-                finished_at=app.now(),
-                ok=bool(stats.get("ok")),
-                new=ingested.new,
-                updated=ingested.updated,
-                requests=int(stats.get("requests") or 0),
-                error=stats.get("error"),
-                stats=kept,
-            )
-        )
-    return CrawlResult(
-        source=source.name,
-        ok=bool(stats.get("ok")),
-        complete=bool(stats.get("complete")),
-        new=ingested.new,
-        updated=ingested.updated,
-        requests=int(stats.get("requests") or 0),
-        error=stats.get("error"),
-        replied=ingested.replied,
-        withdrawn=ingested.withdrawn,
-        stats=kept,
-    )
+        keywords = _keywords(session)
+        for n, ingest in enumerate(ingests):
+            document = {
+                "source": ingest.source.name,
+                "profile": str(ingest.profile_path),
+                "section": ingest.source.section,
+                "now": iso(now),
+                "keywords": keywords,
+                "delay": delay,
+                "timeout": ingest.timeout,
+                **job_inputs(session, ingest.source, ingest.kind),
+            }
+            job_id = f"{os.getpid()}-{id(events)}-{n}"
+            jobs.append(PoolJob(job_id, document, ingest.site, ingest.timeout, events))
+    by_id = {job.id: ingest for job, ingest in zip(jobs, ingests, strict=True)}
+    own = pool is None
+    active = make_pool(app.config) if pool is None else pool
+    try:
+        for job in jobs:
+            active.submit(job)
+        _collect(events, by_id, progress)
+    finally:
+        if own:
+            active.close()
+    return [i.result or CrawlResult(i.source.name, ok=False, error="未完成") for i in ingests]
 
 
-__all__ = ["CrawlResult", "run_crawl", "child_timeout", "ConfigError"]
+def _collect(
+    events: queue.Queue[tuple[Any, ...]],
+    by_id: dict[str, SourceIngest],
+    progress: Progress | None,
+) -> None:
+    """Ingest what the workers send until every job is done."""
+    ingests = list(by_id.values())
+    left = len(ingests)
+    reported = time.monotonic()
+    while left:
+        try:
+            job_id, event = _next(events)
+        except queue.Empty:
+            event = None
+        if event is not None:
+            ingest = by_id[job_id]
+            kind = event[0]
+            if kind == "rows":
+                ingest.add(event[1])
+            elif kind == "restart":
+                log.warning("crawl of %s starts again: %s", ingest.source.name, event[1])
+                ingest.restart()
+            elif kind == "done":
+                stats, log_text = event[1], event[2]
+                result = ingest.finish(stats, log_text)
+                left -= 1
+                log.info(
+                    "crawl of %s finished (%d/%d sources): %s, %d new, %d updated",
+                    ingest.source.name,
+                    len(ingests) - left,
+                    len(ingests),
+                    "ok" if result.ok else f"failed: {result.error}",
+                    result.new,
+                    result.updated,
+                )
+        if progress is not None and left and time.monotonic() - reported >= 1.0:
+            reported = time.monotonic()
+            progress(_progress_line(ingests))
+
+
+def _next(events: queue.Queue[tuple[Any, ...]]) -> tuple[str, tuple[Any, ...]]:
+    item = events.get(timeout=0.5)
+    return item[0], item[1:]
+
+
+__all__ = ["CrawlResult", "run_crawl", "child_timeout", "make_pool", "ConfigError"]

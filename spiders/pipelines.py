@@ -1,7 +1,7 @@
-"""Where the child's items go (JSON lines for the parent), the retry backoff, and redirects
-that would leave the portal.
+"""Where a crawl's items go (streamed to the parent by a worker, or JSON lines when one job
+is run by hand), the retry backoff, and redirects that would leave the portal.
 
-The child never touches the database: the parent ingests `items.jsonl` in one transaction."""
+Crawl processes never touch the database: the parent ingests what they send."""
 
 from __future__ import annotations
 
@@ -76,3 +76,19 @@ class SameSiteRedirectMiddleware:
                 handled = list(request.meta.get("handle_httpstatus_list", ()))
                 request.meta["handle_httpstatus_list"] = [*handled, response.status]
         return response
+
+
+class StreamPipeline:
+    """Rows handed to the crawler's `row_sink` (set by `spiders.worker`), which streams them to
+    the parent in batches while the crawl runs."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink = sink
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> StreamPipeline:
+        return cls(crawler.row_sink)
+
+    def process_item(self, item: dict[str, Any], spider: Spider | None = None) -> dict[str, Any]:
+        self.sink(item)
+        return item

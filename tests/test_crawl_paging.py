@@ -82,21 +82,22 @@ def test_other_decoding() -> None:
     assert other_decoding(b"\xff\xfe\xff", "utf-8") is None
 
 
-def test_progress_line_counts_rows_so_far(tmp_path) -> None:
+def test_progress_line_counts_sources_and_rows(tmp_path) -> None:
     from monitor.config import SourceConfig
-    from monitor.crawl import _Job, _report
+    from monitor.crawl import CrawlResult, SourceIngest, _progress_line
     from monitor.demo.sampleportal import luan_profile_text
     from spiders.profile import parse_profile
 
     section = parse_profile(luan_profile_text("http://127.0.0.1:1")).sections["bxcy"]
-    job = _Job(
-        SourceConfig(name="luan-bxcy", profile="sites/x.toml", section="bxcy"),
-        tmp_path / "x.toml",
-        section,
-        tmp_path,
-        30.0,
+
+    def ingest(name: str) -> SourceIngest:
+        source = SourceConfig(name=name, profile="sites/x.toml", section="bxcy")
+        return SourceIngest(None, source, tmp_path / "x.toml", section, None, 30.0, None)  # type: ignore[arg-type]
+
+    done, busy, idle = ingest("luan-bmxx"), ingest("luan-bxcy"), ingest("luan-json")
+    done.add([{"external_id": "a"}] * 3)
+    done.result = CrawlResult("luan-bmxx", ok=True)
+    busy.add([{"external_id": "b"}, {"external_id": "c"}])
+    assert _progress_line([done, busy, idle]) == (
+        "抓取中：1/3 个来源完成，已收到 5 条；luan-bxcy 已得 2 条"
     )
-    (tmp_path / "items.jsonl").write_text('{"a": 1}\n{"a": 2}\n', encoding="utf-8")
-    lines: list[str] = []
-    _report(lines.append, [(job, [])], 1, 3)
-    assert lines == ["抓取中：1/3 个来源完成；luan-bxcy 已得 2 条"]

@@ -47,6 +47,8 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (
             "spiders",
             "monitor.crawl",
+            "monitor.crawl_workers",
+            "monitor.crawl_queue",
             "monitor.ingest",
             "monitor.orders",
             "monitor.tracking",

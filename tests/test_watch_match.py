@@ -177,3 +177,67 @@ def test_credit_lines_do_not_count_for_clustering() -> None:
     )
     assert "安徽日报" not in words and "王五" not in words
     assert {"审计局", "通报", "整改"} <= set(words)
+
+
+def test_fast_normalisation_is_the_definition() -> None:
+    """normalize's fast path (width table, NFKC only when needed, zhconv only where it would
+    change something) gives exactly NFKC → zhconv zh-cn → casefold."""
+    import random
+
+    from monitor.watchlist.normalize import normalize, normalize_slow
+
+    samples = [
+        "ＡＢＣ１２３，審計　局",  # full-width forms and a traditional character
+        "市民回覆：答覆意見",  # phrases zhconv converts though each character is kept
+        "什么问题都没有，老么在家",  # 么 inside 什么 stays; 老么 becomes 老幺
+        "沈默的大多数",
+        "Straße ﬁle ① ㍿",  # casefold and NFKC compatibility forms
+        "关于市审计局拖欠薪资问题的回复。",
+        "",
+        "plain ASCII Text",
+        "ｔｅｓｔ\u3000全角",
+    ]
+    rng = random.Random(7)
+    alphabet = "审计局回覆答覆沈默老么什么著作著力審計關開，。：（）ＡＢａｂ１２ \u3000Ab"
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(500)
+    ]
+    for text in samples:
+        assert normalize(text) == normalize_slow(text), text
+
+
+def test_confidence_shortcut_is_the_cut() -> None:
+    """A hit scored without cutting (no dictionary word crosses its ends) scores what jieba's
+    cut of the window gives, on hits of real words inside real text."""
+    import random
+
+    from monitor.watchlist.matcher import build_matcher, confidence, confidence_by_cut
+    from monitor.watchlist.terms import TermSpec
+
+    text = (
+        "市审计局对拖欠薪资问题开展专项审计，评审计划已公布。审计工作报告指出，部分单位"
+        "欠薪严重；GDP增长ab12，审计署2026年审计结果公告。人民群众反映的问题都得到了回复。"
+    )
+    build_matcher([TermSpec(t, "warning", None, []) for t in ("审计", "欠薪", "审计局", "回复")])
+    rng = random.Random(3)
+    spans = [(i, j) for i in range(len(text)) for j in range(i + 1, min(len(text), i + 5))]
+    for start, end in rng.sample(spans, 300) + [(1, 3), (0, 2), (len(text) - 2, len(text))]:
+        assert confidence(text, start, end) == confidence_by_cut(text, start, end), (start, end)
+
+
+def test_token_lengths_are_jiebas_cut() -> None:
+    """The matcher's cut of a window is jieba's cut (HMM off), token for token."""
+    import random
+
+    from monitor.watchlist.matcher import _token_lengths, tokenizer
+
+    text = (
+        "市审计局对拖欠薪资问题开展专项审计，评审计划已公布。审计工作报告指出，部分单位"
+        "欠薪严重；GDP增长ab12.5%，T恤 a-b c+d\r\n审计署2026年审计结果公告。人民群众反映的"
+        "问题都得到了回复。Hello World 中华人民共和国国务院办公厅"
+    )
+    rng = random.Random(5)
+    for _ in range(400):
+        start = rng.randrange(len(text))
+        window = text[start : start + rng.randint(1, 30)]
+        assert _token_lengths(window) == [len(t) for t in tokenizer().cut(window, HMM=False)]

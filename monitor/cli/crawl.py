@@ -13,6 +13,7 @@ from monitor.hints import command
 
 def register(main: click.Group) -> None:
     main.add_command(crawl)
+    main.add_command(crawl_worker)
 
 
 @click.command()
@@ -24,7 +25,7 @@ def register(main: click.Group) -> None:
 def crawl(
     state, sources: tuple[str, ...], delay: float | None, now: datetime | None, as_json: bool
 ) -> None:
-    """抓取一次数据源并入库（每个来源一个子进程）。"""
+    """抓取一次数据源并入库（由常驻抓取进程并发抓取，边抓边入库）。"""
     from monitor.crawl import run_crawl
 
     app = state.app(now)
@@ -69,3 +70,31 @@ def crawl(
         # the results are printed in full above; the exit code tells scripts something failed
         click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 {command('status')}）", err=True)
         raise SystemExit(1)
+
+
+@click.command("crawl-worker")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 2000),
+    default=None,
+    help="同时抓取的来源数（默认取 [crawl] concurrency）。",
+)
+@click.option("--once", is_flag=True, help="队列取空后即退出（默认一直等待新任务，直到 SIGTERM）。")
+@click.option(
+    "--log-file", type=click.Path(dir_okay=False), default=None, help="另写一份日志文件。"
+)
+@pass_state
+def crawl_worker(state, concurrency: int | None, once: bool, log_file: str | None) -> None:
+    """从 PostgreSQL 抓取队列领取来源并抓取入库（[crawl] queue = "postgres"；多台机器各运行一个即可分担抓取）。"""
+    from monitor.crawl_queue import run_worker
+    from monitor.daemon import setup_logging
+    from monitor.errors import ConfigError
+
+    app = state.app(None)
+    if app.config.settings.crawl.queue != "postgres":
+        raise ConfigError(
+            f'{app.config.path}：[crawl] queue 不是 "postgres"，抓取由 opinion-monitor run 在本机完成，'
+            "无需 crawl-worker（见 docs/deployment.md）"
+        )
+    setup_logging(log_file)
+    run_worker(app, concurrency=concurrency, once=once)

@@ -2,7 +2,8 @@
 
 Jobs (all triggers carry the office's time zone):
 - one crawl per enabled source, every `every` with a little jitter (the crawl itself runs in
-  a child process, see monitor.crawl.run_crawl, with a time-out below the interval);
+  the daemon's long-lived crawl worker processes, see monitor.crawl.run_crawl and
+  monitor.crawl_workers, with a time-out below the interval);
 - a deadline sweep every `[daemon] sweep_every`, followed by a dispatch;
 - a dispatch every `[daemon] dispatch_every` while alerts are due (a cheap check otherwise);
 - the daily summary at `[summary] at` on working days (monitor.triggers.WorkdayTrigger);

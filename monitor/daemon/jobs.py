@@ -22,7 +22,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts.dispatch import dispatch
 from alerts.summary import enqueue_summary
 from monitor.calendar_coverage import missing_year
-from monitor.crawl import run_crawl
+from monitor.crawl import make_pool, run_crawl
+from monitor.crawl_queue import enqueue_crawls
 from monitor.db.models import Alert, DeadlineStage, Meta
 from monitor.hints import command
 from monitor.orders.sources import crawled
@@ -41,7 +42,9 @@ log = logging.getLogger("monitor.daemon")
 
 HEARTBEAT_EVERY = timedelta(seconds=30)
 CALENDAR_CHECK_AT = (8, 0)  # local time of the daily calendar-coverage check
-CRAWL_WORKERS = 4  # crawl children at once (each is a separate process)
+# crawls the scheduler runs side by side: each thread only waits for its source's job in the
+# shared worker pool (monitor.crawl_workers), which bounds the processes and the fetching
+CRAWL_WORKERS = 4
 STAGE_LOOKAHEAD = 50  # upcoming stage instants the sweep trigger is told about
 
 _NOTABLE = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback|Error:")
@@ -67,11 +70,29 @@ class DaemonJobs:
     sweep_trigger: SweepTrigger | None = None  # told the upcoming stages after each sweep
     _sweep_lock: threading.Lock = field(default_factory=threading.Lock)
     _dispatch_lock: threading.Lock = field(default_factory=threading.Lock)
+    _pool: Any = None  # the crawl workers, started at the first crawl, kept until close_pool
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def crawl_pool(self) -> Any:
+        """The long-lived crawl worker pool every crawl of this daemon shares."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = make_pool(self.app.config)
+            return self._pool
+
+    def close_pool(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
 
     # -- crawl ----------------------------------------------------------------------------
     def crawl(self, name: str) -> None:
+        if self.app.config.settings.crawl.queue == "postgres":
+            self.enqueue_crawl(name)
+            return
         begun = time.monotonic()
-        results = run_crawl(self.app, [name], now=self.app.now())
+        results = run_crawl(self.app, [name], now=self.app.now(), pool=self.crawl_pool())
         elapsed = time.monotonic() - begun
         changed = 0
         for result in results:
@@ -105,6 +126,18 @@ class DaemonJobs:
         # dispatch now instead of waiting for the next minute
         if changed:
             self.sweep()
+
+    def enqueue_crawl(self, name: str) -> None:
+        """`[crawl] queue = "postgres"`: the crawl-workers (on any machine) take it from the
+        queue and ingest it; the next sweep sees what they found."""
+        if not enqueue_crawls(self.app, [name])[name]:
+            log.warning(
+                "crawl %s: still waiting in the queue since the last interval "
+                "(is an `opinion-monitor crawl-worker` running?)",
+                name,
+            )
+        else:
+            log.info("crawl %s: queued for the crawl workers", name)
 
     # -- sweep and dispatch ---------------------------------------------------------------
     def sweep(self) -> None:

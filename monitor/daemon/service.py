@@ -140,7 +140,7 @@ def assemble_scheduler(config: Config, specs: list[JobSpec], scheduler_class: An
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     daemon = config.settings.daemon
-    crawl_workers = max(1, min(CRAWL_WORKERS, len(config.settings.sources)))
+    crawl_workers = crawl_threads(config)
     scheduler = (scheduler_class or BlockingScheduler)(
         timezone=config.zone,
         executors={"default": ThreadPoolExecutor(3), "crawl": ThreadPoolExecutor(crawl_workers)},
@@ -206,6 +206,10 @@ def run_daemon(
         if not lock.acquire(standby=standby, stop=stop):
             return 0
         check_profiles(config)
+        if config.settings.crawl.queue == "postgres":
+            from monitor.crawl_queue import queue_app
+
+            queue_app(config)  # PostgreSQL and procrastinate, or a ConfigError now
 
         check_channel_secrets(config)  # a broken channel is logged; exit 2 only when none is usable
         config.calendar  # so is a broken holidays.toml
@@ -298,8 +302,17 @@ def run_daemon(
             os._exit(outcome["code"])
 
 
+def crawl_threads(config: Config) -> int:
+    """Crawl jobs at once: enough threads to keep the worker pool's `[crawl] concurrency`
+    busy (they only wait), at least CRAWL_WORKERS, at most one per source."""
+    wanted = max(CRAWL_WORKERS, config.settings.crawl.concurrency)
+    return max(1, min(wanted, len(config.settings.sources)))
+
+
 def jobs_cleanup(jobs: DaemonJobs, guard: DatabaseGuard) -> None:
-    """On a clean stop `status` should say at once that no daemon runs."""
+    """On a clean stop `status` should say at once that no daemon runs; the crawl workers
+    stop with the daemon."""
+    jobs.close_pool()
     try:
         jobs.clear_heartbeat()
     except Exception as exc:  # noqa: BLE001 - stopping must not fail on a lost database

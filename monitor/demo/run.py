@@ -849,7 +849,10 @@ def run_demo(
             on_time=demo.on_time,
             on_failure=demo.on_failure,
         )
-        simulation.run(start, end, demo)
+        try:
+            simulation.run(start, end, demo)
+        finally:
+            jobs.close_pool()
         demo.report(time.monotonic() - begun, simulation.runs, start, end)
     finally:
         demo.stop()
