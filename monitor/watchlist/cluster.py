@@ -20,10 +20,11 @@ so a suffix on the title does not move it either.
 SimHash over title and body also misses a story reprinted under new headlines with a byline in
 front (本报讯（记者 王敏）…): the changed title words and the byline move a 400-character story's
 hash by more than 3 bits. So the *body alone* is compared too (`body_sketch`): its character
-4-shingles (bylines and credit lines stripped, letters and digits only), summarised as the
-SKETCH smallest shingle hashes (a bottom-k MinHash). Two bodies whose estimated Jaccard
-similarity is at least BODY_SIMILAR are one story, whatever their titles; instalments of one
-series share a series name and an opening line but few shingles, and stay apart."""
+4-shingles (bylines and credit lines stripped, letters and digits only), summarised as a
+MinHash sketch and looked up in a MinHash LSH index (`monitor.neardup`, on datasketch: the one
+near-duplicate mechanism, shared with the reply checker's template detection). Two bodies whose
+estimated Jaccard similarity is at least BODY_SIMILAR are one story, whatever their titles;
+instalments of one series share a series name and an opening line but few shingles, and stay apart."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.neardup import NearDuplicates, Sketch, text_sketch
 from monitor.watchlist.matcher import tokenizer
 from monitor.watchlist.normalize import normalize
 
@@ -217,67 +219,32 @@ def body_key(normalized_body: str) -> str | None:
 # --- the body's shingle sketch ---------------------------------------------------------------
 
 SHINGLE = 4  # characters: long enough that two unrelated Chinese texts share few
-SKETCH = 64  # hashes kept per body (bottom-k): the Jaccard estimate's error is ~1/sqrt(k)
 MIN_SHINGLES = 40  # a body under ~40 characters is left to the exact short-body key
 BODY_SIMILAR = 0.5  # estimated Jaccard from which two bodies are one story (benchmarks/match.py)
-# candidates must share this many sketch values before the estimate is computed: a reprint
-# at BODY_SIMILAR shares about a third of them, unrelated bodies none or one
-MIN_SHARED = 8
 
 
-def body_sketch(normalized_body: str) -> tuple[int, ...] | None:
-    """The SKETCH smallest 64-bit hashes of the body's SHINGLE-character shingles (bylines,
-    credit lines, punctuation and whitespace dropped), ascending; None for a short body."""
-    text = _NOT_WORD.sub("", strip_credits(normalized_body))
-    if len(text) - SHINGLE + 1 < MIN_SHINGLES:
-        return None
-    hashes = {_shingle_hash(text[i : i + SHINGLE]) for i in range(len(text) - SHINGLE + 1)}
-    return tuple(sorted(hashes)[:SKETCH])
-
-
-def _shingle_hash(shingle: str) -> int:
-    return int.from_bytes(
-        hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "little"
-    )
-
-
-def sketch_similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Estimated Jaccard similarity of two bodies from their bottom-k sketches: the share of
-    the k smallest hashes of the union that both sets hold."""
-    k = min(len(a), len(b))
-    union = sorted(set(a) | set(b))[:k]
-    both = set(a) & set(b)
-    return sum(1 for h in union if h in both) / k if k else 0.0
+def body_sketch(normalized_body: str) -> Sketch | None:
+    """The MinHash sketch (monitor.neardup) of the body's SHINGLE-character shingles
+    (bylines, credit lines, punctuation and whitespace dropped); None for a short body."""
+    return text_sketch(strip_credits(normalized_body), SHINGLE, MIN_SHINGLES)
 
 
 class SketchIndex:
-    """Body sketches by hash value; `find` returns the cluster of the most similar indexed
-    body at BODY_SIMILAR or above, or None."""
+    """Body sketches in the shared near-duplicate index (MinHash LSH); `find` returns the
+    cluster of the most similar indexed body at BODY_SIMILAR or above (the earliest on a
+    tie), or None."""
 
     def __init__(self) -> None:
-        self._by_hash: dict[int, list[int]] = {}
-        self._items: list[tuple[tuple[int, ...], int]] = []  # (sketch, cluster)
+        self._index: NearDuplicates[int] = NearDuplicates(BODY_SIMILAR)
+        self._clusters: list[int] = []
 
-    def add(self, sketch: tuple[int, ...], cluster: int) -> None:
-        position = len(self._items)
-        self._items.append((sketch, cluster))
-        for value in sketch:
-            self._by_hash.setdefault(value, []).append(position)
+    def add(self, sketch: Sketch, cluster: int) -> None:
+        self._index.add(len(self._clusters), sketch)
+        self._clusters.append(cluster)
 
-    def find(self, sketch: tuple[int, ...]) -> int | None:
-        shared: dict[int, int] = {}
-        for value in sketch:
-            for position in self._by_hash.get(value, ()):
-                shared[position] = shared.get(position, 0) + 1
-        best: tuple[float, int] | None = None  # (-similarity, cluster): earliest on a tie
-        for position, count in shared.items():
-            if count < MIN_SHARED:
-                continue
-            other, cluster = self._items[position]
-            similarity = sketch_similarity(sketch, other)
-            if similarity >= BODY_SIMILAR and (best is None or (-similarity, cluster) < best):
-                best = (-similarity, cluster)
-        return None if best is None else best[1]
+    def find(self, sketch: Sketch) -> int | None:
+        found = self._index.similar(sketch)
+        return self._clusters[found[0][0]] if found else None
 
 
 @dataclass(frozen=True)
@@ -285,7 +252,7 @@ class StoryKeys:
     title: str | None  # normalised title, None when too short
     body: str | None  # hash of a short body; None for a long, short or missing one
     long_body: bool  # both long: the title alone does not decide
-    sketch: tuple[int, ...] | None = None  # the body's shingle sketch; None for a short body
+    sketch: Sketch | None = None  # the body's shingle sketch; None for a short body
 
     def title_may_decide(self, other: StoryKeys) -> bool:
         return not (self.long_body and other.long_body)
