@@ -1,0 +1,33 @@
+"""Replies that answer (回复不敷衍, DESIGN §14): is the office's reply to a citizen perfunctory?
+
+Pure functions over text plus a corpus index (no database here):
+- `signals`: what a reply says, by regular expressions (fixed phrases, acknowledgement,
+  referral, deflection, concrete facts);
+- `terms`: the question's key terms (jieba with part-of-speech tags, the watchlist's normal
+  form) and whether the reply touches them;
+- `reading`: one pair read on its own;
+- `corpus`: many replies judged together: the office's opening/closing phrases learned, the same
+  reply under different questions found (the shared near-duplicate index, `monitor.neardup`);
+- `verdict`: reasons, evidence and score.
+`check(entries)` judges a list of pairs as one corpus; `monitor.replyquality.store` (the
+database: verdicts, editors' marks, the sweep step) and `alerting` (the `reply_perfunctory`
+alert) use it in the product."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.replyquality.corpus import Corpus
+from monitor.replyquality.reading import Entry, Phrases, read
+from monitor.replyquality.verdict import REASON_ZH, Reason, Verdict, judge
+
+__all__ = ["REASON_ZH", "Corpus", "Entry", "Phrases", "Reason", "Verdict", "check", "read"]
+
+
+def check(entries: Iterable[Entry], phrases: Phrases = Phrases()) -> list[Verdict]:
+    """Verdicts for `entries`, in their order, judged as one corpus (templates across them
+    are seen; ids must be distinct)."""
+    corpus = Corpus(phrases)
+    ordered = list(entries)
+    corpus.add_entries(ordered)
+    return [judge(corpus.readings[e.id], corpus) for e in ordered]

@@ -1,0 +1,174 @@
+"""The verdict on one reply: the reasons that hold (DESIGN §14), the evidence a clerk can
+check, and a score in 0..1 (higher = more perfunctory; 0.5 and above exactly when a reason
+holds).
+
+- `template`: the same reply (core) answers other questions that differ (corpus.same_reply);
+- `referral_only`: says the matter was passed on, and gives no result (an action taken, an
+  amount, a legal basis, an explanation of the facts), no time, and not a named office together
+  with a way to reach it;
+- `deflect`: sends the citizen elsewhere without saying where (a named office, a hotline) and
+  how (a phone number, an address, a link, what to bring), and without answering otherwise;
+- `too_short`: acknowledgement or a promise (已收悉, 高度重视, 正在研究, 将认真研究) with no
+  concrete fact, action, date, amount or basis, and almost nothing else said;
+- `off_topic`: the reply says something, but touches none of the question's key terms
+  (evidence: those terms).
+A short reply that states a concrete fact, action, date or basis is not perfunctory."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from monitor.neardup import letters
+from monitor.replyquality.corpus import Corpus, Match
+from monitor.replyquality.reading import Reading
+
+
+class Reason(StrEnum):
+    """Why a reply is perfunctory: the code (JSON) and its Chinese label (people)."""
+
+    label: str
+
+    def __new__(cls, code: str, label: str) -> Reason:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.label = label
+        return member
+
+    TEMPLATE = ("template", "套话模板")
+    REFERRAL_ONLY = ("referral_only", "仅转办")
+    OFF_TOPIC = ("off_topic", "答非所问")
+    TOO_SHORT = ("too_short", "过于简短")
+    DEFLECT = ("deflect", "推诿")
+
+
+REASON_ZH = {r.value: r.label for r in Reason}
+# each reason's weight in the score (a reason alone scores at least 0.5 + weight / 2)
+_WEIGHT = {
+    Reason.TEMPLATE: 0.9,
+    Reason.REFERRAL_ONLY: 0.85,
+    Reason.DEFLECT: 0.8,
+    Reason.TOO_SHORT: 0.8,
+    Reason.OFF_TOPIC: 0.7,
+}
+MIN_CONTENT = 15  # letters a reply says beyond fixed phrases and acknowledgement, to be more
+# than an acknowledgement
+OFF_TOPIC_MIN_TERMS = 2  # a question with fewer key terms cannot be judged off topic
+_HOW = re.compile(
+    r"携带|提交|材料|申请表|预约|登录|进入|点击|下载|扫码|流程|起诉|仲裁|复议|窗口|受理|填写|网上办理|在线办理"
+)
+
+
+@dataclass
+class Verdict:
+    id: Hashable
+    perfunctory: bool
+    reasons: list[Reason]
+    score: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "perfunctory": self.perfunctory,
+            "reasons": [r.value for r in self.reasons],
+            "score": self.score,
+            "evidence": self.evidence,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What `items --json` carries: perfunctory, reasons, score."""
+        return {
+            "perfunctory": self.perfunctory,
+            "reasons": [r.value for r in self.reasons],
+            "score": self.score,
+        }
+
+
+def judge(reading: Reading, corpus: Corpus) -> Verdict:
+    s = reading.signals
+    content = reading.content_length
+    substance = s.result or (bool(s.explanations) and content >= MIN_CONTENT)
+    reasons: list[Reason] = []
+    evidence: dict[str, Any] = {}
+
+    matches: list[Match] = corpus.same_reply(reading)
+    if matches:
+        reasons.append(Reason.TEMPLATE)
+        evidence["template"] = {
+            "same_reply_as": [m.id for m in matches],
+            "similarity": max(m.similarity for m in matches),
+        }
+
+    named_and_reachable = bool(s.offices) and s.contact
+    if reading.referral and not substance and not s.dates and not named_and_reachable:
+        reasons.append(Reason.REFERRAL_ONLY)
+        evidence["referral_only"] = {"phrase": reading.referral, "offices": s.offices}
+
+    how = s.contact or bool(_HOW.search(reading.reply))
+    if (
+        reading.deflect
+        and Reason.REFERRAL_ONLY not in reasons
+        and not (s.offices and how)
+        and not (s.phones or s.legal or s.actions or s.amounts)
+        and not (bool(s.explanations) and content >= 2 * MIN_CONTENT)
+    ):
+        reasons.append(Reason.DEFLECT)
+        evidence["deflect"] = {"phrase": reading.deflect, "offices": s.offices}
+
+    if (
+        not ({Reason.REFERRAL_ONLY, Reason.DEFLECT} & set(reasons))
+        and not s.concrete
+        and not reading.referral
+        and content < MIN_CONTENT
+        and not (s.explanations and content >= MIN_CONTENT // 2)
+    ):
+        reasons.append(Reason.TOO_SHORT)
+        evidence["too_short"] = {"body": reading.body, "content_letters": content}
+
+    enough_terms = len(reading.terms) >= OFF_TOPIC_MIN_TERMS
+    says_something = content >= MIN_CONTENT or s.concrete
+    if (
+        enough_terms
+        and says_something
+        and reading.coverage == 0
+        and not ({Reason.REFERRAL_ONLY, Reason.TOO_SHORT, Reason.DEFLECT} & set(reasons))
+    ):
+        reasons.append(Reason.OFF_TOPIC)
+        evidence["off_topic"] = {
+            "missing_terms": reading.missed[:8],
+            "question_terms": [t for t, _ in reading.terms],
+        }
+
+    score = _score(reasons, reading, content)
+    return Verdict(reading.entry.id, bool(reasons), reasons, score, evidence)
+
+
+def _score(reasons: list[Reason], reading: Reading, content: int) -> float:
+    if reasons:
+        keep = 1.0
+        for r in reasons:
+            keep *= 1 - _WEIGHT[r]
+        return round(0.5 + 0.5 * (1 - keep), 3)
+    # no reason: how close it came (a referral with an office but no contact, little said,
+    # few of the question's terms touched), below 0.5
+    s = reading.signals
+    concern = 0.0
+    if reading.referral:
+        concern += 0.3
+    if reading.deflect:
+        concern += 0.2
+    if not s.concrete:
+        concern += 0.25
+    if content < 2 * MIN_CONTENT:
+        concern += 0.15
+    concern += 0.3 * (1 - reading.coverage)
+    return round(min(0.49, 0.49 * concern), 3)
+
+
+def short_text(reading: Reading, limit: int = 60) -> str:
+    text = letters(reading.body) and reading.body
+    return text if len(text) <= limit else text[: limit - 1] + "…"
