@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.replyquality.corpus import Corpus
-from monitor.replyquality.reading import Entry, Phrases, read
+from monitor.replyquality.reading import NO_PHRASES, Entry, Phrases, read
 from monitor.replyquality.verdict import REASON_ZH, Reason, Verdict, judge
 
 __all__ = ["REASON_ZH", "Corpus", "Entry", "Phrases", "Reason", "Verdict", "check", "read"]
 
 
-def check(entries: Iterable[Entry], phrases: Phrases = Phrases()) -> list[Verdict]:
+def check(entries: Iterable[Entry], phrases: Phrases = NO_PHRASES) -> list[Verdict]:
     """Verdicts for `entries`, in their order, judged as one corpus (templates across them
     are seen; ids must be distinct)."""
     corpus = Corpus(phrases)

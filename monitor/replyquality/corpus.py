@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from monitor.neardup import NearDuplicates, letters, shingles, sketch_of
 from monitor.replyquality.reading import (
     CLOSING,
+    NO_PHRASES,
     OPENING,
     SIGNATURE,
     Entry,
@@ -54,7 +55,7 @@ class Corpus:
     """Readings of many pairs, the boilerplate learned from them, and the template index.
     `add` more pairs later (the product adds each new reply to the recent ones)."""
 
-    def __init__(self, phrases: Phrases = Phrases()) -> None:
+    def __init__(self, phrases: Phrases = NO_PHRASES) -> None:
         self.phrases = phrases
         self.readings: dict[Hashable, Reading] = {}
         self._edge_counts: Counter[str] = Counter()

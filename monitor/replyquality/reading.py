@@ -46,6 +46,9 @@ class Phrases:
     deflect: tuple[str, ...] = ()
 
 
+NO_PHRASES = Phrases()
+
+
 @dataclass
 class Reading:
     entry: Entry
@@ -95,7 +98,7 @@ def _kind(
     return CONTENT
 
 
-def read(entry: Entry, phrases: Phrases = Phrases()) -> Reading:
+def read(entry: Entry, phrases: Phrases = NO_PHRASES) -> Reading:
     import re
 
     reply = sig.SIGNATURE_TAG_TEXT.sub("", normalize(entry.reply or ""))
