@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import Counter
 from typing import Any
 
 _NOUNISH = {
@@ -93,7 +92,7 @@ def key_terms(question: str, limit: int = 12, title: str = "") -> list[tuple[str
     """(term, weight) of a normalised question, heaviest first: nouns, names and domain verbs,
     weighted by kind and by how often the question uses them; a term inside a longer kept term
     (路灯 in 路灯杆) counts for the longer one."""
-    weights: Counter[str] = Counter()
+    weights: dict[str, float] = {}
     for pair in _tagger().cut(question, HMM=True):
         word, flag = pair.word, pair.flag
         if len(word) < 2 or word in STOP or not re.search(r"[\u4e00-\u9fff]", word):
@@ -102,11 +101,11 @@ def key_terms(question: str, limit: int = 12, title: str = "") -> list[tuple[str
         if re.fullmatch(r"[\d.]+", word):
             continue
         if flag in _NOUNISH or (flag in _VERBS and _KEEP_VERB.match(word)):
-            weights[word] += _WEIGHT.get(flag, 1.0)
+            weights[word] = weights.get(word, 0.0) + _WEIGHT.get(flag, 1.0)
     # a title is the citizen's own summary: its one-character nouns (狗咬人, 树倒了) count
     for pair in _tagger().cut(title, HMM=True) if title else ():
         if len(pair.word) == 1 and pair.flag == "n" and pair.word not in _SINGLE_STOP:
-            weights[pair.word] += 0.5
+            weights[pair.word] = weights.get(pair.word, 0.0) + 0.5
     terms = sorted(weights.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     kept: list[tuple[str, float]] = []
     for term, weight in terms:
