@@ -38,7 +38,7 @@ LEARN_SHARE = 0.03  # of the replies a phrase opens or closes, to be learned as 
 LEARN_MIN = 3  # and at least this many replies
 TEMPLATE_SIMILAR = 0.7  # estimated Jaccard of two cores' 3-shingles: the same reply
 CORE_SHINGLE = 3
-MIN_CORE = 8  # letters: a shorter core (已修复) is no evidence of pasting
+MIN_CORE = 6  # letters: a shorter core (已修复完毕) is no evidence of pasting
 SAME_QUESTION_TERMS = 0.6  # shared key terms over the smaller question's: the same question
 SAME_QUESTION_TEXT = 0.5  # Jaccard of the questions' 3-shingles: the same question
 
@@ -159,9 +159,9 @@ def same_question(a: Reading, b: Reading) -> bool:
     the one reply names a subject (a key term of some weight) that both questions name."""
     terms_a = {t for t, _ in a.terms}
     terms_b = {t for t, _ in b.terms}
-    touched_a = {t for t, w in a.terms if t not in a.missed and w >= 1 and len(t) >= 2}
-    touched_b = {t for t, w in b.terms if t not in b.missed and w >= 1 and len(t) >= 2}
-    if touched_a & touched_b:
+    # what the reply shares with each question (its subject words, generic ones aside)
+    touched_a, touched_b = a.shared, b.shared
+    if any(x in y or y in x for x in touched_a for y in touched_b):
         return True
     if terms_a and terms_b:
         shared = len(terms_a & terms_b) / min(len(terms_a), len(terms_b))

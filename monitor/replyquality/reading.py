@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from monitor.neardup import letters
 from monitor.replyquality import signals as sig
-from monitor.replyquality.terms import coverage, key_terms
+from monitor.replyquality.terms import GENERIC, coverage, key_terms, shared_pairs, words
 from monitor.watchlist.normalize import normalize
 
 # clause kinds
@@ -63,6 +63,12 @@ class Reading:
     referral: str | None
     deflect: str | None
     numbers: frozenset[str] = field(default_factory=frozenset)
+    shared: frozenset[str] = field(default_factory=frozenset)  # question words in the reply
+    pairs: frozenset[str] = field(default_factory=frozenset)  # question's pairs in the reply
+    own_terms: tuple[str, ...] = ()
+    quoted: frozenset[str] = field(
+        default_factory=frozenset
+    )  # the question's numbers, repeated  # the reply's own key terms (it talks about something)
 
     def clauses_of(self, *kinds: str) -> list[str]:
         return [c for c, k in zip(self.clauses, self.kinds, strict=True) if k in kinds]
@@ -129,4 +135,9 @@ def read(entry: Entry, phrases: Phrases = NO_PHRASES) -> Reading:
         referral=sig.referral_phrase(unsigned, phrases.referral),
         deflect=sig.deflect_phrase(unsigned, phrases.deflect),
         numbers=frozenset(re.findall(r"\d+", unsigned)),
+        shared=frozenset(w for w in words(question) if w in reply)
+        | frozenset(t for t, _ in terms if t not in missed and t not in GENERIC),
+        pairs=frozenset(shared_pairs(question, unsigned)),
+        own_terms=tuple(t for t, _ in key_terms(unsigned, limit=6, hmm=False)),
+        quoted=frozenset(n for n in re.findall(r"\d{2,}", question) if n in unsigned),
     )

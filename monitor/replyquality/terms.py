@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from typing import Any
 
 _NOUNISH = {
@@ -61,10 +62,18 @@ STOP = set(
 未果 无果 生活 出行 安全 方便 不便 困难 麻烦 谢谢您 回应 核实 调查 检查 落实 重视 督促 关心 社会 国家 人民 老人 居民 业主 住户
 """.split()
 )
-# two-character parts that match too much to count as touching a longer term
-_COMMON_PARTS = STOP | set(
-    "小区 街道 社区 公司 中心 学校 医院 道路 工程 项目 建设 管理 服务 部门 单位".split()
+# nouns that name a kind of place or thing rather than this message's subject: they count
+# for a little (道路 in 农村道路硬化; a reply about 道路路灯 has not answered it)
+GENERIC = set(
+    """
+小区 街道 社区 公司 中心 学校 医院 道路 工程 项目 建设 管理 服务 市区 城区 农村 城市 地区 区域 家庭 单位 企业 工作人员
+设施 环境 标准 费用 部分 质量 现场 路段 马路 路上 马路上 群体 系统 资金 条件 规划 安排 发展 维修 处理 监管 执法 检查
+整改 施工 改造
+""".split()
 )
+GENERIC_WEIGHT = 0.3
+# two-character parts that match too much to count as touching a longer term
+_COMMON_PARTS = STOP | GENERIC | set("部门 单位 问题 情况".split())
 
 _lock = threading.Lock()
 _pos: Any = None
@@ -88,24 +97,34 @@ def _tagger() -> Any:
 _SINGLE_STOP = set("人事家钱地天年月日时里门路水电房车话号")
 
 
-def key_terms(question: str, limit: int = 12, title: str = "") -> list[tuple[str, float]]:
+@lru_cache(maxsize=4096)
+def _cut(text: str, hmm: bool = False) -> tuple[tuple[str, str], ...]:
+    """(word, part of speech) of a text, cached: a question is read once per corpus. jieba's
+    HMM finds words its dictionary lacks (泥巴路, 龙河) and costs most of the time: questions
+    get it, replies (only asked whether they name anything) do not."""
+    return tuple((p.word, p.flag) for p in _tagger().cut(text, HMM=hmm))
+
+
+def key_terms(
+    question: str, limit: int = 12, title: str = "", hmm: bool = False
+) -> list[tuple[str, float]]:
     """(term, weight) of a normalised question, heaviest first: nouns, names and domain verbs,
     weighted by kind and by how often the question uses them; a term inside a longer kept term
     (路灯 in 路灯杆) counts for the longer one."""
     weights: dict[str, float] = {}
-    for pair in _tagger().cut(question, HMM=True):
-        word, flag = pair.word, pair.flag
+    for word, flag in _cut(question, hmm):
         if len(word) < 2 or word in STOP or not re.search(r"[\u4e00-\u9fff]", word):
             if not (flag == "eng" and len(word) >= 3):
                 continue
         if re.fullmatch(r"[\d.]+", word):
             continue
         if flag in _NOUNISH or (flag in _VERBS and _KEEP_VERB.match(word)):
-            weights[word] = weights.get(word, 0.0) + _WEIGHT.get(flag, 1.0)
+            weight = _WEIGHT.get(flag, 1.0) * (GENERIC_WEIGHT if word in GENERIC else 1.0)
+            weights[word] = weights.get(word, 0.0) + weight
     # a title is the citizen's own summary: its one-character nouns (狗咬人, 树倒了) count
-    for pair in _tagger().cut(title, HMM=True) if title else ():
-        if len(pair.word) == 1 and pair.flag == "n" and pair.word not in _SINGLE_STOP:
-            weights[pair.word] = weights.get(pair.word, 0.0) + 0.5
+    for word, flag in _cut(title, False) if title else ():
+        if len(word) == 1 and flag == "n" and word not in _SINGLE_STOP:
+            weights[word] = weights.get(word, 0.0) + 0.5
     terms = sorted(weights.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     kept: list[tuple[str, float]] = []
     for term, weight in terms:
@@ -116,8 +135,11 @@ def key_terms(question: str, limit: int = 12, title: str = "") -> list[tuple[str
 
 
 def touches(term: str, reply: str) -> bool:
-    """Whether the normalised reply names the term, whole or by a telling part of it."""
+    """Whether the normalised reply names the term, whole, by a telling part of it, or with a
+    character between (菜场 in 菜市场)."""
     if term in reply:
+        return True
+    if len(term) == 2 and re.search(re.escape(term[0]) + r"\w" + re.escape(term[1]), reply):
         return True
     if len(term) >= 3:
         for i in range(len(term) - 1):
@@ -127,8 +149,67 @@ def touches(term: str, reply: str) -> bool:
     return False
 
 
+def words(text: str) -> set[str]:
+    """Every word of two or more characters in the text (any part of speech) that is not a
+    stop word or a generic one: what a reply shares with its question when it is on topic
+    (卸货, 供暖), even where the key terms are phrased differently."""
+    out = set()
+    for word, flag in _cut(text, False):
+        if len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word):
+            if word not in STOP and word not in _COMMON_PARTS and flag not in _FUNCTION:
+                out.add(word)
+    return out
+
+
+_FUNCTION = {
+    "d",
+    "p",
+    "c",
+    "u",
+    "uj",
+    "ul",
+    "uz",
+    "ud",
+    "ug",
+    "uv",
+    "r",
+    "m",
+    "q",
+    "t",
+    "f",
+    "y",
+    "e",
+    "o",
+    "x",
+    "zg",
+}
+
+
+# character pairs every text has: not evidence that a reply speaks of the question's matter
+_STOP_PAIRS = set(
+    """
+您好 问题 反映 部门 相关 有关 情况 我们 工作 处理 已经 进行 希望 请问 小区 没有 现在 一个 时间 这个 什么 可以 如何 谢谢
+感谢 支持 关注 回复 答复 核查 核实 经核 落实 解决 需要 要求 目前 今年 明年 去年 每天 一直 非常 领导 政府 市民 群众 居民
+单位 人员 工作人员 办理 咨询 建议 意见 规定 按照 根据 有限 公司 不是 就是 还是 但是 因为 所以 如果 已于 日前 月底 年底
+""".split()
+)
+
+
+def shared_pairs(question: str, reply: str) -> set[str]:
+    """Two-character pieces of the question's words that the reply also has (牵绳 of 不牵绳),
+    common pairs aside."""
+    out = set()
+    for word in re.findall(r"[\u4e00-\u9fff]{2,}", question):
+        for i in range(len(word) - 1):
+            pair = word[i : i + 2]
+            if pair not in _STOP_PAIRS and pair not in _COMMON_PARTS and pair in reply:
+                out.add(pair)
+    return out
+
+
 def coverage(terms: list[tuple[str, float]], reply: str) -> tuple[float, list[str]]:
-    """The weighted share of the terms the reply touches, and the terms it never touches."""
+    """The weighted share of the terms the reply touches, and the terms it never touches
+    (generic terms weigh little: see GENERIC)."""
     total = sum(w for _, w in terms)
     if not total:
         return 1.0, []

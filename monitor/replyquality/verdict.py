@@ -57,6 +57,8 @@ _WEIGHT = {
 MIN_CONTENT = 15  # letters a reply says beyond fixed phrases and acknowledgement, to be more
 # than an acknowledgement
 OFF_TOPIC_MIN_TERMS = 2  # a question with fewer key terms cannot be judged off topic
+OFF_TOPIC_COVERAGE = 0.2  # below this weighted share of the question's terms touched
+OFF_TOPIC_PAIRS = 1  # and fewer of the question's character pairs than this in the reply
 _HOW = re.compile(
     r"携带|提交|材料|申请表|预约|登录|进入|点击|下载|扫码|流程|起诉|仲裁|复议|窗口|受理|填写|网上办理|在线办理"
 )
@@ -134,7 +136,11 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
     if (
         enough_terms
         and says_something
-        and reading.coverage == 0
+        and reading.coverage < OFF_TOPIC_COVERAGE
+        and not reading.shared
+        and len(reading.pairs) < OFF_TOPIC_PAIRS
+        and not reading.quoted
+        and reading.own_terms
         and not ({Reason.REFERRAL_ONLY, Reason.TOO_SHORT, Reason.DEFLECT} & set(reasons))
     ):
         reasons.append(Reason.OFF_TOPIC)
