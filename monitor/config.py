@@ -199,6 +199,21 @@ class WatchConfig(_Strict):
     scan_per_sweep: int = Field(2000, ge=1)
 
 
+class ReplyQualityConfig(_Strict):
+    """`[reply_quality]` (DESIGN §14): the office's own wording for the reply checker."""
+
+    enabled: bool = True  # judge every reply the product sees
+    # the office's opening and closing phrases, set aside before replies are compared
+    boilerplate: list[str] = []
+    # the office's own words for "passed on" (已按程序交办) and "ask elsewhere"
+    referral_phrases: list[str] = []
+    deflect_phrases: list[str] = []
+    # replies judged together with a new one (templates are looked for among them)
+    corpus_days: int = Field(180, ge=1)
+    # a flagged reply older than this is listed, not alerted (a first crawl brings history)
+    alert_max_age_hours: float = Field(72, gt=0)
+
+
 class DaemonConfig(_Strict):
     sweep_every: str = "1m"
     dispatch_every: str = "10s"
@@ -262,6 +277,7 @@ class Settings(_Strict):
     summary: SummaryConfig = SummaryConfig()
     office_hours: OfficeHours = OfficeHours()
     watch: WatchConfig = WatchConfig()
+    reply_quality: ReplyQualityConfig = ReplyQualityConfig()
     daemon: DaemonConfig = DaemonConfig()
     crawl: CrawlConfig = CrawlConfig()
     web: WebSettings = WebSettings()

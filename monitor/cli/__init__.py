@@ -117,6 +117,7 @@ COMMAND_MODULES = (
     "daemon",
     "disclosure",
     "report",
+    "reply",
     "web",
 )
 

@@ -15,13 +15,40 @@ alert) use it in the product."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 from monitor.replyquality.corpus import Corpus
 from monitor.replyquality.reading import NO_PHRASES, Entry, Phrases, read
-from monitor.replyquality.verdict import REASON_ZH, Reason, Verdict, judge
+from monitor.replyquality.verdict import REASON_ZH, Reason, Verdict, describe_evidence, judge
 
-__all__ = ["REASON_ZH", "Corpus", "Entry", "Phrases", "Reason", "Verdict", "check", "read"]
+__all__ = [
+    "REASON_ZH",
+    "Corpus",
+    "Entry",
+    "Phrases",
+    "Reason",
+    "Verdict",
+    "check",
+    "describe_evidence",
+    "judge_all",
+    "phrases_of",
+    "read",
+]
+
+
+def phrases_of(settings: Any) -> Phrases:
+    """The office's wording from `[reply_quality]` (a ReplyQualityConfig)."""
+    return Phrases(
+        tuple(settings.boilerplate),
+        tuple(settings.referral_phrases),
+        tuple(settings.deflect_phrases),
+    )
+
+
+def judge_all(corpus: Corpus, ids: Iterable[Hashable]) -> list[Verdict]:
+    """Verdicts for the corpus's pairs with these ids, in that order."""
+    return [judge(corpus.readings[i], corpus) for i in ids]
 
 
 def check(entries: Iterable[Entry], phrases: Phrases = NO_PHRASES) -> list[Verdict]:
@@ -30,4 +57,4 @@ def check(entries: Iterable[Entry], phrases: Phrases = NO_PHRASES) -> list[Verdi
     corpus = Corpus(phrases)
     ordered = list(entries)
     corpus.add_entries(ordered)
-    return [judge(corpus.readings[e.id], corpus) for e in ordered]
+    return judge_all(corpus, [e.id for e in ordered])

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from monitor.neardup import letters
 from monitor.replyquality.corpus import Corpus, Match
 from monitor.replyquality.reading import Reading
 
@@ -142,6 +141,8 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
         and not reading.quoted
         and reading.own_terms
         and not ({Reason.REFERRAL_ONLY, Reason.TOO_SHORT, Reason.DEFLECT} & set(reasons))
+        # a reply that passes the matter on or points elsewhere answers no other matter
+        and not (reading.referral or reading.deflect)
     ):
         reasons.append(Reason.OFF_TOPIC)
         evidence["off_topic"] = {
@@ -175,6 +176,27 @@ def _score(reasons: list[Reason], reading: Reading, content: int) -> float:
     return round(min(0.49, 0.49 * concern), 3)
 
 
-def short_text(reading: Reading, limit: int = 60) -> str:
-    text = letters(reading.body) and reading.body
+def describe_evidence(verdict: Verdict, names: dict[Any, str] | None = None) -> list[str]:
+    """The evidence as Chinese lines a clerk can check, one per reason. `names` gives how
+    to call another message (its title); by default its id."""
+    out = []
+    ev = verdict.evidence
+    for reason in verdict.reasons:
+        data = ev.get(reason.value) or {}
+        if reason is Reason.TEMPLATE:
+            others = [(names or {}).get(i) or str(i) for i in data.get("same_reply_as", [])]
+            out.append(f"与 {'、'.join(others)} 的回复相同，而问题不同")
+        elif reason is Reason.OFF_TOPIC:
+            out.append(f"未涉及来信的关键词：{'、'.join(data.get('missing_terms', []))}")
+        elif reason is Reason.REFERRAL_ONLY:
+            out.append(f"只说“{data.get('phrase', '')}”，没有办理结果、承办单位联系方式或时限")
+        elif reason is Reason.DEFLECT:
+            out.append(f"只说“{data.get('phrase', '')}”，没有说明具体到哪里、怎么办")
+        elif reason is Reason.TOO_SHORT:
+            body = data.get("body") or "（只有客套话）"
+            out.append(f"只有表态，没有具体事实、措施、时间或依据：{_cut(body)}")
+    return out
+
+
+def _cut(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
