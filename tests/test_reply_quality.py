@@ -18,8 +18,8 @@ OPEN = "您好！您的来信已收悉，现答复如下："
 CLOSE = "感谢您对我市城市管理工作的关心和支持！"
 
 
-def verdict(title: str, question: str, reply: str, phrases: Phrases = Phrases()):
-    return check([Entry("x", question, reply, title)], phrases)[0]
+def verdict(title: str, question: str, reply: str, phrases: Phrases | None = None):
+    return check([Entry("x", question, reply, title)], phrases or Phrases())[0]
 
 
 def reasons(v) -> set[str]:
