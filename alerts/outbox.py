@@ -133,6 +133,20 @@ class SummaryPayload(Payload):
     as_of: str | None = None  # `summary --send --date D` fixes the moment described
 
 
+class ReplyQualityPayload(Payload):
+    """A reply the checker flagged as perfunctory (DESIGN §14), subject message:ID."""
+
+    title: str | None = None
+    url: str | None = None
+    board_url: str | None = None  # its page on the dashboard, when [web] public_url is set
+    department: str | None = None  # the message's (the alert itself goes to the office)
+    reasons: list[str] = []  # codes
+    labels: list[str] = []  # their Chinese labels
+    evidence: list[str] = []  # one Chinese line per reason
+    score: float | None = None
+    replied_at: str | None = None  # local time for people
+
+
 class NoPayload(Payload):
     """Kinds described by their subject's row (message, milestone)."""
 
@@ -305,6 +319,16 @@ class AlertKind(StrEnum):
         urgency=Urgency.NORMAL,
         route=RouteClass.DEPARTMENT,
         payload_type=AnnualReportPayload,
+    )
+    # a reply that does not answer (DESIGN §14): to the office's route (department None),
+    # once per message, in office hours
+    REPLY_PERFUNCTORY = KindSpec(
+        code="reply_perfunctory",
+        label="回复敷衍",
+        heading="【疑似敷衍回复】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        payload_type=ReplyQualityPayload,
     )
     # new kinds go here
 

@@ -18,6 +18,7 @@ from alerts.outbox import (
     AnnualReportPayload,
     CalendarKnownPayload,
     CalendarPayload,
+    ReplyQualityPayload,
     SourcePayload,
     Subject,
     WatchPayload,
@@ -227,6 +228,8 @@ def data_item(alert: Any, now: datetime) -> Item:
         return _calendar_known_item(alert, payload(alert, CalendarKnownPayload))
     if kind is AlertKind.ANNUAL_REPORT_DUE:
         return _annual_report_item(alert, payload(alert, AnnualReportPayload))
+    if kind is AlertKind.REPLY_PERFUNCTORY:
+        return _reply_quality_item(alert, payload(alert, ReplyQualityPayload))
     return Item(
         alert.id,
         alert.kind,
@@ -274,6 +277,27 @@ def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
         data.url,
         "、".join(terms[:3]),
     )
+
+
+def _reply_quality_item(alert: Any, data: ReplyQualityPayload) -> Item:
+    fields = [("部门", data.department or NO_DEPARTMENT)]
+    if data.replied_at:
+        fields.append(("回复时间", data.replied_at))
+    fields.append(("原因", "、".join(data.labels) or "—"))
+    fields += [("依据", line) for line in data.evidence]
+    fields.append(("处理", "请在看板的留言页核实，标记“误报”或“属实”"))
+    item = Item(
+        alert.id,
+        alert.kind,
+        False,
+        data.department or NO_DEPARTMENT,
+        cut_title(data.title or "（无标题）"),
+        fields,
+        data.url,
+        "、".join(data.labels),
+    )
+    item.board_url = data.board_url
+    return item
 
 
 def _source_item(alert: Any, data: SourcePayload) -> Item:

@@ -89,6 +89,7 @@ class Summary:
     crises: list[dict[str, Any]] = field(default_factory=list)
     watch: list[dict[str, Any]] = field(default_factory=list)
     unhealthy: list[dict[str, Any]] = field(default_factory=list)
+    reply_flags: list[dict[str, Any]] = field(default_factory=list)  # DESIGN §14
     calendar_warning: str | None = None
 
     @property
@@ -172,6 +173,11 @@ class Summary:
             f"  {s['name']}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）"
             for s in self.unhealthy
         ] or ["  无"]
+        out += ["", f"八、疑似敷衍回复（{len(self.reply_flags)} 条）"]
+        out += [
+            f"  {clean(f['department'])}：{clean(f['title'])}（{'、'.join(f['labels'])}）"
+            for f in self.reply_flags
+        ] or ["  无"]
         if self.calendar_warning:
             out += ["", f"注意：{self.calendar_warning}"]
         return "\n".join(out)
@@ -222,6 +228,12 @@ class Summary:
         if self.unhealthy:
             out.append(f"### 异常数据源（{len(self.unhealthy)} 个）")
             out += [f"- {md(s['name'])}：{md(s['reason'])}" for s in self.unhealthy]
+        if self.reply_flags:
+            out.append(f"### 疑似敷衍回复（{len(self.reply_flags)} 条）")
+            out += [
+                f"- {md(f['department'])}：{md(f['title'])}（{md('、'.join(f['labels']))}）"
+                for f in self.reply_flags
+            ]
         if self.calendar_warning:
             out.append(f"> 注意：{md(self.calendar_warning)}")
         return "\n".join(out)
@@ -307,6 +319,20 @@ class Summary:
                 ],
             ),
         ]
+        parts += [
+            f"<h3>疑似敷衍回复（{len(self.reply_flags)} 条）</h3>",
+            rows_table(
+                ["部门", "留言", "原因"],
+                [
+                    [
+                        html_text(f["department"]),
+                        html_text(f["title"]),
+                        html_text("、".join(f["labels"])),
+                    ]
+                    for f in self.reply_flags
+                ],
+            ),
+        ]
         if self.calendar_warning:
             parts.append(f"<p><b>注意：</b>{html_text(self.calendar_warning)}</p>")
         return "\n".join(parts)
@@ -345,6 +371,10 @@ class Summary:
             "unhealthy": [
                 {"name": u["name"], "reason": u["reason"], "last_success": iso(u["last_success"])}
                 for u in self.unhealthy
+            ],
+            "reply_flags": [
+                {"message_id": f["message_id"], "title": f["title"], "reasons": f["reasons"]}
+                for f in self.reply_flags
             ],
             "calendar_warning": self.calendar_warning,
             "text": self.text(),
@@ -413,6 +443,7 @@ def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
         _crises(session, summary)
         _watch(session, summary)
         _unhealthy(session, summary)
+        _reply_flags(session, summary)
     summary.calendar_warning = _calendar_warning(app, day)
     return summary
 
@@ -580,6 +611,24 @@ def _watch(session: Session, summary: Summary) -> None:
         ),
         key=lambda w: -w["count"],
     )
+
+
+def _reply_flags(session: Session, summary: Summary) -> None:
+    """Replies flagged as perfunctory since the previous working day (on a Monday: Friday to
+    Sunday, so a weekend's flags are not lost), not marked 误报."""
+    from monitor.replyquality.store import flagged_between, reason_labels
+
+    end = min(start_of_day(summary.day), summary.now)
+    for message, verdict in flagged_between(session, start_of_day(summary.since), end):
+        summary.reply_flags.append(
+            {
+                "message_id": message.id,
+                "department": message.department or NO_DEPARTMENT,
+                "title": cut_title(message.title or "（无标题）"),
+                "reasons": list(verdict.reasons),
+                "labels": reason_labels(list(verdict.reasons)),
+            }
+        )
 
 
 def _unhealthy(session: Session, summary: Summary) -> None:

@@ -18,7 +18,9 @@ def register(main: click.Group) -> None:
     main.add_command(items)
 
 
-def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
+def item_document(
+    m: Any, now: datetime | None = None, quality: dict[str, Any] | None = None
+) -> dict[str, Any]:
     from monitor.deadlines import state_at
     from monitor.timeutil import iso
 
@@ -37,6 +39,8 @@ def item_document(m: Any, now: datetime | None = None) -> dict[str, Any]:
         "replied_at": iso(m.replied_at),
         "replied_at_approx": m.replied_at_approx,
         "provisional": m.provisional,
+        # the reply checker's verdict (DESIGN §14): null until a reply was seen and judged
+        "reply_quality": quality,
     }
 
 
@@ -67,6 +71,7 @@ def items(
 
     from monitor.db.models import Message
     from monitor.deadlines import ACTIVE_STATES
+    from monitor.replyquality.store import summary_of, verdicts_for
     from monitor.timeutil import format_local
 
     app = state.app(now)
@@ -85,7 +90,9 @@ def items(
     # (and a demo database keeps the states of its simulated weeks)
     moment = now
     with app.session() as session:
-        docs = [item_document(m, moment) for m in session.scalars(query)]
+        found = list(session.scalars(query))
+        verdicts = verdicts_for(session, [m.id for m in found if m.reply])
+        docs = [item_document(m, moment, summary_of(verdicts.get(m.id))) for m in found]
     if state_filter not in (None, "all"):
         docs = [d for d in docs if d["state"] == state_filter]
     docs = docs[:limit] if limit else docs

@@ -462,3 +462,24 @@ class WebUser(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReplyVerdict(Base):
+    """The reply checker's verdict on a message's reply (DESIGN §14), one per message: made
+    when the reply is first seen (and again if its text changes: `reply_hash`), plus the
+    editor's mark (误报 `false_positive` / 属实 `confirmed`) with who made it and when."""
+
+    __tablename__ = "reply_verdicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), unique=True
+    )
+    reply_hash: Mapped[str] = mapped_column(String(64))
+    perfunctory: Mapped[bool] = mapped_column(Boolean, default=False)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    mark: Mapped[str | None] = mapped_column(String(20))  # false_positive | confirmed
+    marked_by: Mapped[str | None] = mapped_column(String(100))
+    marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,8 +10,8 @@ Pure functions over text plus a corpus index (no database here):
   reply under different questions found (the shared near-duplicate index, `monitor.neardup`);
 - `verdict`: reasons, evidence and score.
 `check(entries)` judges a list of pairs as one corpus; `monitor.replyquality.store` (the
-database: verdicts, editors' marks, the sweep step) and `alerting` (the `reply_perfunctory`
-alert) use it in the product."""
+database: verdicts, editors' marks, the sweep step that judges) uses it in the product, and
+`monitor.sweep.reply_quality` makes the `reply_perfunctory` alert from the stored verdicts."""
 
 from __future__ import annotations
 

@@ -45,6 +45,14 @@ class Reason(StrEnum):
 
 
 REASON_ZH = {r.value: r.label for r in Reason}
+
+
+def reasons_of(codes: list[str]) -> list[Reason]:
+    """The reasons of stored codes (a code this version does not know is left out)."""
+    known = {r.value: r for r in Reason}
+    return [known[c] for c in codes if c in known]
+
+
 # each reason's weight in the score (a reason alone scores at least 0.5 + weight / 2)
 _WEIGHT = {
     Reason.TEMPLATE: 0.9,

@@ -42,10 +42,12 @@ from monitor.db.models import (
     CrisisEvent,
     DisclosureRequest,
     Message,
+    ReplyVerdict,
     WatchHit,
     WatchTerm,
 )
 from monitor.disclosure.deadlines import OUTCOMES
+from monitor.replyquality.store import not_false_positive
 from monitor.report.period import Period, months_back
 from monitor.timeutil import start_of_day
 
@@ -141,6 +143,28 @@ class DisclosureTable:
 
 
 @dataclass
+class QualityRow:
+    """Reply quality of one department (DESIGN §14): replies judged, flagged as perfunctory
+    (a flag an editor marked 误报 does not count), and the share flagged."""
+
+    name: str
+    replies: int = 0
+    flagged: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.flagged / self.replies if self.replies else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "replies": self.replies,
+            "flagged": self.flagged,
+            "rate": self.rate,
+        }
+
+
+@dataclass
 class Report:
     period: Period
     as_of: datetime
@@ -152,6 +176,7 @@ class Report:
     watch: list[WatchRow]
     crises: list[CrisisRow]
     disclosure: DisclosureTable
+    reply_quality: list[QualityRow] = field(default_factory=list)  # per department, then 合计
 
     def as_dict(self) -> dict[str, Any]:
         from monitor.timeutil import iso
@@ -185,6 +210,7 @@ class Report:
                 for c in self.crises
             ],
             "disclosure": self.disclosure.as_dict(),
+            "reply_quality": [q.as_dict() for q in self.reply_quality],
         }
 
 
@@ -463,6 +489,34 @@ def _crises(session: Session, period: Period, config: Config) -> list[CrisisRow]
 
 
 # ---------------------------------------------------------------------------------------
+# reply quality
+
+
+def _reply_quality(session: Session, period: Period, as_of: datetime) -> list[QualityRow]:
+    """Per department: the replies to messages received in the period that the checker had
+    judged by `as_of`, and those flagged (not marked 误报); the total last."""
+    department = func.coalesce(Message.department, NO_DEPARTMENT)
+    flagged = func.sum(
+        case((and_(ReplyVerdict.perfunctory.is_(True), not_false_positive()), 1), else_=0)
+    )
+    query = (
+        select(department, func.count(), flagged)
+        .select_from(Message)
+        .join(ReplyVerdict, ReplyVerdict.message_id == Message.id)
+        .where(
+            Message.posted_at >= period.start_utc,
+            Message.posted_at < period.end_utc,
+            ReplyVerdict.checked_at <= as_of,
+        )
+        .group_by(department)
+    )
+    rows = [QualityRow(str(name), int(n), int(f or 0)) for name, n, f in session.execute(query)]
+    rows.sort(key=lambda r: (-r.replies, r.name))
+    total = QualityRow("合计", sum(r.replies for r in rows), sum(r.flagged for r in rows))
+    return [*rows, total] if rows else []
+
+
+# ---------------------------------------------------------------------------------------
 # the whole report
 
 
@@ -513,6 +567,7 @@ def build_report(
         watch=_watch(session, period),
         crises=_crises(session, period, config),
         disclosure=disclosure,
+        reply_quality=_reply_quality(session, period, as_of),
     )
 
 

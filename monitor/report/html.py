@@ -167,6 +167,13 @@ def crisis_rows(report: Report, unmasked: bool = False) -> list[list[Any]]:
     return rows
 
 
+QUALITY_HEAD = ["部门", "回复数", "疑似敷衍", "占比"]
+
+
+def quality_cells(q: Any) -> list[Any]:
+    return [q.name, q.replies, q.flagged, pct(q.rate)]
+
+
 CRISIS_HEAD = ["事件", "级别", "发生/发现时间", "节点", "时限", "完成时间", "用时", "结果"]
 WATCH_HEAD = ["类别", "级别", "命中次数", "涉及条目"]
 
@@ -233,11 +240,18 @@ def render_body(report: Report, unmasked: bool = False) -> str:
             [[r.name, *disclosure_cells(r)] for r in report.disclosure.by_department],
             ["合计", *disclosure_cells(report.disclosure.timeliness)],
         ),
+        "<h2>八、回复质量（疑似敷衍）</h2>",
+        _table(
+            QUALITY_HEAD,
+            [quality_cells(q) for q in report.reply_quality[:-1]],
+            quality_cells(report.reply_quality[-1]) if report.reply_quality else None,
+        ),
         (
             '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。'
             "收件 = 按时回复 + 逾期回复 + 已撤回 + 尚未回复（其中超期计入尚未回复）。"
             "按时率 = 按时回复 ÷（按时回复 + 逾期回复 + 超期未回复）。"
-            "回复用时按工作日计，收到当日不计。</p>"
+            "回复用时按工作日计，收到当日不计。"
+            "疑似敷衍 = 回复检查标记为敷衍且未被编辑标为误报。</p>"
         ),
     ]
     return "\n".join(parts)

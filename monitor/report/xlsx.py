@@ -10,6 +10,7 @@ from monitor.report.figures import Report, Timeliness
 from monitor.report.html import (
     CRISIS_HEAD,
     DISCLOSURE_HEAD,
+    QUALITY_HEAD,
     TIMELINESS_HEAD,
     WATCH_HEAD,
     WATCH_LEVEL_ZH,
@@ -110,5 +111,11 @@ def write_xlsx(report: Report, target: str | IO[bytes], unmasked: bool = False) 
         [[r.name, *_disclosure_cells(r)] for r in d.by_department]
         + [["合计", *_disclosure_cells(d.timeliness)]],
         rate_col - 1,
+    )
+    sheet(
+        "回复质量",
+        QUALITY_HEAD,
+        [[q.name, q.replies, q.flagged, q.rate] for q in report.reply_quality],
+        4,
     )
     book.save(target)

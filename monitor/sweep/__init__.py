@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session
 
+from monitor.replyquality.store import judge_replies
 from monitor.sweep import (
     annual_report,
     calendar,
@@ -22,6 +23,7 @@ from monitor.sweep import (
     disclosure,
     health,
     messages,
+    reply_quality,
     stages,
     watch,
 )
@@ -39,7 +41,8 @@ class Step(Protocol):
 
 
 # Order matters: states first, then the alerts that read them; watch hits are scanned before
-# they are alerted; stages are marked fired after every deadline step has read them.
+# they are alerted, replies judged before the flagged ones are; stages are marked fired after
+# every deadline step has read them.
 STEPS: list[tuple[str, Step]] = [
     ("provisional", messages.recheck_provisional),
     ("states", messages.message_states),
@@ -56,6 +59,8 @@ STEPS: list[tuple[str, Step]] = [
     ("alerts.sources", health.source_alerts),
     ("alerts.calendar", calendar.missing_alerts),
     ("alerts.calendar_known", calendar.known_alerts),
+    ("reply_quality.judge", judge_replies),
+    ("alerts.reply_quality", reply_quality.perfunctory_alerts),
 ]
 
 
