@@ -216,8 +216,9 @@ def flagged_between(
     session: Session, start: datetime, end: datetime
 ) -> list[tuple[Message, ReplyVerdict]]:
     """Replies flagged (checked) in [start, end), not marked 误报, oldest first."""
-    return list(
-        session.execute(
+    return [
+        (message, verdict)
+        for message, verdict in session.execute(
             select(Message, ReplyVerdict)
             .join(ReplyVerdict, ReplyVerdict.message_id == Message.id)
             .where(
@@ -227,8 +228,8 @@ def flagged_between(
                 not_false_positive(),
             )
             .order_by(ReplyVerdict.checked_at, Message.id)
-        ).tuples()
-    )
+        )
+    ]
 
 
 def reason_labels(codes: list[str]) -> list[str]:

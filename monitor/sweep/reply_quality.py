@@ -47,10 +47,10 @@ def perfunctory_alerts(session: Session, app: App, now: datetime) -> int:
             ~exists().where(Alert.subject == subject, Alert.stage == STAGE),
         )
         .order_by(Message.id)
-    ).tuples()
+    )
     public = app.config.settings.web.public_url
     new = []
-    rows = list(found)
+    rows = [(message, verdict) for message, verdict in found]
     titles = _titles(session, rows)
     for message, verdict in rows:
         reasons = reasons_of(list(verdict.reasons))

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+
+from sqlalchemy import select
 
 from monitor import board as core
-from monitor.db.models import Message
+from monitor.db.models import Message, ReplyVerdict
 from monitor.deadlines import state_at
+from monitor.errors import MonitorError
+from monitor.replyquality import Verdict, describe_evidence
+from monitor.replyquality.store import MARK_ZH, mark_verdict
+from monitor.replyquality.verdict import reasons_of
 from monitor.web.timeline import message_timeline, portal_link
-from monitor.web.views.common import now, om
+from monitor.web.views.common import actor, error, now, ok, om
 
 bp = Blueprint("messages", __name__)
 
@@ -34,8 +40,47 @@ def show(message_id: int) -> Any:
                 else None
             ),
             "timeline": message_timeline(db, message, moment),
+            "quality": _quality(db, message),
         }
     return render_template("message.html", **context)
+
+
+def _quality(db: Any, message: Any) -> dict[str, Any] | None:
+    """The reply checker's verdict as the page shows it: flag, reasons, evidence lines, the
+    other messages a template repeats (linked), the editor's mark."""
+    row = db.scalar(select(ReplyVerdict).where(ReplyVerdict.message_id == message.id))
+    if row is None:
+        return None
+    reasons = reasons_of(list(row.reasons or []))
+    others = [int(i) for i in ((row.evidence or {}).get("template") or {}).get("same_reply_as", [])]
+    titles = (
+        dict(db.execute(select(Message.id, Message.title).where(Message.id.in_(others))))
+        if others
+        else {}
+    )
+    verdict = Verdict(message.id, row.perfunctory, reasons, row.score, row.evidence or {})
+    return {
+        "row": row,
+        "labels": [r.label for r in reasons],
+        "lines": describe_evidence(verdict, {i: f"#{i}" for i in others}),
+        "others": [(i, titles.get(i) or "") for i in others],
+        "mark_zh": MARK_ZH.get(row.mark or "", ""),
+    }
+
+
+@bp.route("/messages/<int:message_id>/reply-quality", methods=["POST"])
+def mark(message_id: int) -> Any:
+    """An editor's 误报 / 属实 on the flag, recorded with the user (the same core function a
+    script would call)."""
+    choice = request.form.get("mark", "")
+    try:
+        with om().session() as db:
+            mark_verdict(db, message_id, choice, actor(), now())
+    except MonitorError as exc:
+        error(f"未标记：{exc}")
+    else:
+        ok(f"已将回复检查结果标记为“{MARK_ZH[choice]}”")
+    return redirect(url_for("messages.show", message_id=message_id) + "#reply-quality", code=303)
 
 
 def _state_at(message: Any, moment: Any) -> str:
