@@ -53,11 +53,9 @@ def _quality(db: Any, message: Any) -> dict[str, Any] | None:
         return None
     reasons = reasons_of(list(row.reasons or []))
     others = [int(i) for i in ((row.evidence or {}).get("template") or {}).get("same_reply_as", [])]
-    titles = (
-        dict(db.execute(select(Message.id, Message.title).where(Message.id.in_(others))))
-        if others
-        else {}
-    )
+    titles = {
+        i: t for i, t in db.execute(select(Message.id, Message.title).where(Message.id.in_(others)))
+    }
     verdict = Verdict(message.id, row.perfunctory, reasons, row.score, row.evidence or {})
     return {
         "row": row,
