@@ -50,6 +50,7 @@ class Lapse(Enum):
     NEVER = "never"
     SUBJECT_SETTLED = "subject_settled"  # the message was replied / the milestone done meanwhile
     NO_WARNING_SENT = "no_warning_sent"  # a "resolved" note about a warning nobody received
+    FLAG_WITHDRAWN = "flag_withdrawn"  # an editor marked the flagged reply 误报 meanwhile
 
 
 # ---------------------------------------------------------------------------------------
@@ -321,13 +322,14 @@ class AlertKind(StrEnum):
         payload_type=AnnualReportPayload,
     )
     # a reply that does not answer (DESIGN §14): to the office's route (department None),
-    # once per message, in office hours
+    # once per message, in office hours; not sent once an editor marked the flag 误报
     REPLY_PERFUNCTORY = KindSpec(
         code="reply_perfunctory",
         label="回复敷衍",
         heading="【疑似敷衍回复】",
         urgency=Urgency.NORMAL,
         route=RouteClass.DEPARTMENT,
+        lapse=Lapse.FLAG_WITHDRAWN,
         payload_type=ReplyQualityPayload,
     )
     # new kinds go here

@@ -37,11 +37,13 @@ from monitor.db.models import (
     Message,
     Milestone,
     NewsItem,
+    ReplyVerdict,
     Source,
     WatchHit,
 )
 from monitor.deadlines import ACTIVE_STATE_VALUES, EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+from monitor.replyquality.reasons import reason_labels
 from monitor.texttable import table
 from monitor.timeutil import format_local, iso, parse_clock, parse_iso, start_of_day, to_utc
 
@@ -615,11 +617,20 @@ def _watch(session: Session, summary: Summary) -> None:
 
 def _reply_flags(session: Session, summary: Summary) -> None:
     """Replies flagged as perfunctory since the previous working day (on a Monday: Friday to
-    Sunday, so a weekend's flags are not lost), not marked 误报."""
-    from monitor.replyquality.store import flagged_between, reason_labels
-
+    Sunday, so a weekend's flags are not lost, by when they were checked), not marked 误报;
+    oldest first."""
     end = min(start_of_day(summary.day), summary.now)
-    for message, verdict in flagged_between(session, start_of_day(summary.since), end):
+    query = (
+        select(Message, ReplyVerdict)
+        .join(ReplyVerdict, ReplyVerdict.message_id == Message.id)
+        .where(
+            ReplyVerdict.flag_stands(),
+            ReplyVerdict.checked_at >= start_of_day(summary.since),
+            ReplyVerdict.checked_at < end,
+        )
+        .order_by(ReplyVerdict.checked_at, Message.id)
+    )
+    for message, verdict in session.execute(query):
         summary.reply_flags.append(
             {
                 "message_id": message.id,

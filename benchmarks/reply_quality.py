@@ -24,7 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.replyquality import Entry, Reason, check  # noqa: E402
+from monitor.replyquality.checker import check  # noqa: E402
+from monitor.replyquality.reading import Entry  # noqa: E402
+from monitor.replyquality.reasons import Reason  # noqa: E402
 
 LABELLED = (
     Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "replies" / "labelled.jsonl"

@@ -11,7 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.replyquality import Entry, Phrases, check, describe_evidence
+from monitor.replyquality.checker import check
+from monitor.replyquality.reading import Entry, Phrases
+from monitor.replyquality.verdict import describe_evidence
 
 LABELLED = Path(__file__).parent / "fixtures" / "replies" / "labelled.jsonl"
 OPEN = "您好！您的来信已收悉，现答复如下："

@@ -2,8 +2,8 @@
 reply once (whatever path stored it), a pasted reply found later makes the earlier one a
 template too, `reply_perfunctory` goes to the office's route once per message in office hours,
 `items --json` carries `reply_quality`, an editor's 误报/属实 is recorded with the user (a 误报
-leaves the figures and cancels a waiting alert), the daily summary lists the flags, the report
-gives replies, flagged and rate per department."""
+leaves the figures, and the dispatcher skips its waiting alert), the daily summary lists the
+flags, the report gives replies, flagged and rate per department."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from datetime import date
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from alerts.dispatch import dispatch
 from monitor.cli import main
 from monitor.db.models import Alert, Message, ReplyVerdict
 from monitor.sweep import sweep
 from monitor.timeutil import parse_iso
-from tests.conftest import add_message, at
+from tests.conftest import add_message, at, channels_toml
 from tests.web_helpers import client_as, post, web_for
 
 PASTED = "您好！您反映的问题我们已经收到，已安排工作人员进行核查，核查后会及时处理，感谢您对我们工作的支持！"
@@ -94,6 +95,18 @@ def test_sweep_judges_alerts_once_and_spreads_templates(make_app) -> None:
     assert again.counts["reply_quality.judge"] == 0 and again.counts["alerts.reply_quality"] == 0
 
 
+def test_the_flag_reaches_the_office_robot_with_its_reasons(make_app, wecom, timing) -> None:
+    app = make_app(channels_toml(wecom), now="2026-11-26T10:00")  # a Thursday, office hours
+    ids = _seed(app)
+    sweep(app)
+    dispatch(app, timing=timing)
+    [content] = wecom.contents("office")  # with the other alerts due, in one message
+    assert "【疑似敷衍回复】" in content and "下水道堵塞" in content
+    assert "部门：审计一科" in content and "原因：过于简短" in content
+    assert "只有表态" in content and "标记“误报”或“属实”" in content
+    assert [(a.subject, a.status) for a in _alerts(app)] == [(f"message:{ids['wait']}", "sent")]
+
+
 def test_items_json_carries_reply_quality(make_app) -> None:
     app = make_app(now="2026-11-26T10:00")
     ids = _seed(app)
@@ -111,12 +124,14 @@ def test_items_json_carries_reply_quality(make_app) -> None:
     assert ids  # (ids used by the seed)
 
 
-def test_editor_marks_false_positive_recorded_out_of_figures_and_alert_cancelled(make_app) -> None:
+def test_editor_marks_false_positive_recorded_out_of_figures_and_alert_not_sent(
+    make_app, wecom, timing
+) -> None:
     from monitor.db import engine  # noqa: F401  (the app's engine is used below)
     from monitor.report.figures import build_report
     from monitor.report.period import parse_period
 
-    app = make_app(now="2026-11-26T10:00")
+    app = make_app(channels_toml(wecom), now="2026-11-26T10:00")
     ids = _seed(app)
     sweep(app)
     web = web_for(app)
@@ -146,7 +161,11 @@ def test_editor_marks_false_positive_recorded_out_of_figures_and_alert_cancelled
     assert response.status_code == 303
     row = _verdicts(app)[ids["wait"]]
     assert (row.mark, row.marked_by) == ("false_positive", "web:editor")
-    assert [a.status for a in _alerts(app)] == ["skipped"]  # still waiting: not sent
+    assert [a.status for a in _alerts(app)] == ["pending"]  # made, not dispatched yet
+    result = dispatch(app, timing=timing)
+    assert result.skipped == 1 and not any("疑似敷衍" in c for c in wecom.contents())
+    [alert] = _alerts(app)
+    assert alert.status == "skipped" and "false positive" in (alert.last_error or "")
     page = editor.get(f"/messages/{ids['wait']}").get_data(as_text=True)
     assert "编辑核实：<strong>误报</strong>（web:editor" in page
     with app.session() as db:

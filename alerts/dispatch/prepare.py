@@ -1,6 +1,6 @@
 """The claimed alerts made ready: held when they wait for office hours, skipped when they
 lapsed while waiting (the message was replied meanwhile, a "resolved" note about a warning
-nobody received), else given their rendered item, their targets and what was delivered
+nobody received, a reply flag an editor marked 误报), else given their rendered item, their targets and what was delivered
 already."""
 
 from __future__ import annotations
@@ -16,10 +16,26 @@ from alerts.dispatch.hours import hold_limit, next_opening
 from alerts.dispatch.result import DispatchResult
 from alerts.dispatch.routing import one_per_channel, targets, waits_for_office
 from alerts.dispatch.work import Work
-from alerts.outbox import DELIVERED, AlertKind, AlertStatus, Lapse, NoPayload, Subject, SubjectKind
+from alerts.outbox import (
+    DELIVERED,
+    AlertKind,
+    AlertStatus,
+    Lapse,
+    NoPayload,
+    Subject,
+    SubjectKind,
+    ids_of,
+)
 from alerts.render import Item, data_item, message_item, milestone_item
 from alerts.subjects import SubjectRows, load_subjects
-from monitor.db.models import Alert, AlertDelivery, DisclosureRequest, Message, Milestone
+from monitor.db.models import (
+    Alert,
+    AlertDelivery,
+    DisclosureRequest,
+    Message,
+    Milestone,
+    ReplyVerdict,
+)
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 
@@ -42,6 +58,7 @@ def prepare(
     settings = app.config.settings
     rows = load_subjects(session, [a.subject for a in alerts])
     sent_warnings = _sent_warnings(session, alerts)
+    withdrawn = _withdrawn_flags(session, alerts)
     done: dict[int, dict[str, str]] = {}
     for alert_id, target, channel in session.execute(
         select(AlertDelivery.alert_id, AlertDelivery.target, AlertDelivery.channel).where(
@@ -65,7 +82,7 @@ def prepare(
             if one_per_channel(alert)
             else _item(alert, rows, moment, settings.web.public_url)
         )
-        why = _lapsed(alert, subject_obj, sent_warnings)
+        why = _lapsed(alert, subject_obj, sent_warnings, withdrawn)
         if why:
             alert.status, alert.last_error, alert.next_attempt_at = (
                 AlertStatus.SKIPPED.value,
@@ -119,12 +136,31 @@ def _sent_warnings(session: Session, alerts: list[Alert]) -> set[str]:
     return set(session.scalars(query))
 
 
+def _withdrawn_flags(session: Session, alerts: list[Alert]) -> set[str]:
+    """Subjects of the reply-flag alerts among `alerts` whose flag no longer stands (an editor
+    marked it 误报 after the sweep made the alert)."""
+    flags = [
+        a.subject
+        for a in alerts
+        if getattr(AlertKind.of(a.kind), "lapse", None) is Lapse.FLAG_WITHDRAWN
+    ]
+    ids = ids_of(flags, SubjectKind.MESSAGE)
+    if not ids:
+        return set()
+    query = select(ReplyVerdict.message_id).where(
+        ReplyVerdict.message_id.in_(ids), ~ReplyVerdict.flag_stands()
+    )
+    return {str(Subject.message(i)) for i in session.scalars(query)}
+
+
 def _warning_codes() -> list[str]:
     """Kinds that warn about a deadline (a later "resolved" note refers to them)."""
     return sorted(k.value for k in AlertKind if k.lapse is Lapse.SUBJECT_SETTLED)
 
 
-def _lapsed(alert: Alert, subject_obj: Subjected, sent_warnings: set[str]) -> str | None:
+def _lapsed(
+    alert: Alert, subject_obj: Subjected, sent_warnings: set[str], withdrawn: set[str]
+) -> str | None:
     """Why the alert no longer needs sending (it waited, and meanwhile things moved on)."""
     kind = AlertKind.of(alert.kind)
     lapse = kind.lapse if kind is not None else Lapse.NEVER
@@ -140,4 +176,6 @@ def _lapsed(alert: Alert, subject_obj: Subjected, sent_warnings: set[str]) -> st
             return f"disclosure request already {subject_obj.state} before delivery"
     if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
+    if lapse is Lapse.FLAG_WITHDRAWN and alert.subject in withdrawn:
+        return "the reply flag was marked a false positive before delivery"
     return None

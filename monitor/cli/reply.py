@@ -30,7 +30,8 @@ def check_command(state: Any, file: str, as_json: bool) -> None:
     """检查 FILE 中的回复是否敷衍（FILE 为 JSON Lines，每行 {"id", "question", "reply"}，
     可选 "question_title"、"department"；用 - 读标准输入）。各行作为一个整体判断，
     因此能发现同一回复套用到不同问题的情况。"""
-    from monitor.replyquality import Corpus, judge_all, phrases_of
+    from monitor.replyquality.checker import judge_all, phrases_of
+    from monitor.replyquality.corpus import Corpus
 
     entries = read_entries(file)
     phrases = phrases_of(state.config(required=False).settings.reply_quality)
@@ -51,7 +52,7 @@ def read_entries(file: str) -> list[Any]:
     """The file's JSON lines as entries; a bad line stops everything (exit 2, naming it)."""
     from pathlib import Path
 
-    from monitor.replyquality import Entry
+    from monitor.replyquality.reading import Entry
 
     name = "标准输入" if file == "-" else file
     try:
@@ -124,7 +125,7 @@ _JSON_ZH = {
 
 
 def _print(verdicts: list[Any]) -> None:
-    from monitor.replyquality import describe_evidence
+    from monitor.replyquality.verdict import describe_evidence
 
     if not verdicts:
         click.echo("（文件中没有回复）")

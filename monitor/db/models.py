@@ -20,9 +20,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import ColumnElement, false
+
+from monitor.replyquality.reasons import FALSE_POSITIVE
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -483,3 +487,9 @@ class ReplyVerdict(Base):
     mark: Mapped[str | None] = mapped_column(String(20))  # false_positive | confirmed
     marked_by: Mapped[str | None] = mapped_column(String(100))
     marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @classmethod
+    def flag_stands(cls) -> ColumnElement[bool]:
+        """SQL: the reply is flagged and no editor marked the flag 误报: it is alerted (and
+        an alert still waiting is sent), and it counts in the summary and the report."""
+        return and_(cls.perfunctory.is_(True), or_(cls.mark.is_(None), cls.mark != FALSE_POSITIVE))

@@ -4,6 +4,7 @@ Nothing here depends on the other replies, so a reading can be cached per text."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -105,8 +106,6 @@ def _kind(
 
 
 def read(entry: Entry, phrases: Phrases = NO_PHRASES) -> Reading:
-    import re
-
     reply = sig.SIGNATURE_TAG_TEXT.sub("", normalize(entry.reply or ""))
     question = normalize(f"{entry.question_title or ''}\n{entry.question or ''}")
     terms = key_terms(question, title=normalize(entry.question_title or ""))

@@ -1,7 +1,8 @@
 """Verdicts in the database (`reply_verdicts`): every reply the product sees is judged once,
 whichever path brought it (a portal crawl, a work-order import), by a sweep step over the
-replies not judged yet; an editor marks a flag 误报 or 属实; the summary, the report, `items`
-and the dashboard read the verdicts here.
+replies not judged yet; an editor marks a flag 误报 or 属实; `items` and the dashboard read the
+verdicts here (the summary, the report and the sweep's alert query the table themselves: a
+flag that stands is `ReplyVerdict.flag_stands()`).
 
 The corpus a new reply is judged in is the office's replies of the last `[reply_quality]
 corpus_days` (at most CORPUS_LIMIT, the newest): its shared phrases are learned from them and
@@ -23,8 +24,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, or_, select
 
 from monitor.db.models import Message, ReplyVerdict
-from monitor.replyquality import Corpus, Entry, Reason, Verdict, judge_all, phrases_of
-from monitor.replyquality.reading import Phrases, Reading, read
+from monitor.errors import MonitorError
+from monitor.replyquality.checker import judge_all, phrases_of
+from monitor.replyquality.corpus import Corpus
+from monitor.replyquality.reading import Entry, Phrases, Reading, read
+from monitor.replyquality.reasons import FALSE_POSITIVE, MARK_ZH, Reason
+from monitor.replyquality.verdict import Verdict
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -33,8 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FALSE_POSITIVE, CONFIRMED = "false_positive", "confirmed"
-MARK_ZH = {FALSE_POSITIVE: "误报", CONFIRMED: "属实"}
 CORPUS_LIMIT = 5000  # recent replies a new one is judged among
 BATCH = 500  # new replies judged per sweep (a first crawl's history takes a few sweeps)
 
@@ -161,26 +164,14 @@ class Marked:
 
 def mark_verdict(session: Session, message_id: int, mark: str, actor: str, now: datetime) -> Marked:
     """An editor's call on a flag: 误报 (`false_positive`: it leaves the figures, and an alert
-    still waiting is not sent) or 属实 (`confirmed`). Recorded with the actor and time."""
-    from alerts.outbox import AlertKind, AlertStatus, Subject
-    from monitor.db.models import Alert
-    from monitor.errors import MonitorError
-
+    still waiting is not sent: the dispatcher skips it, as the flag no longer stands) or 属实
+    (`confirmed`). Recorded with the actor and time."""
     if mark not in MARK_ZH:
         raise MonitorError(f"标记应为 误报 或 属实，而不是 {mark!r}")
     row = session.scalar(select(ReplyVerdict).where(ReplyVerdict.message_id == message_id))
     if row is None:
         raise MonitorError(f"留言 {message_id} 的回复尚未检查，无法标记")
     row.mark, row.marked_by, row.marked_at = mark, actor, now
-    if mark == FALSE_POSITIVE:
-        for alert in session.scalars(
-            select(Alert).where(
-                Alert.subject == str(Subject.message(message_id)),
-                Alert.kind == AlertKind.REPLY_PERFUNCTORY.value,
-                Alert.status == AlertStatus.PENDING.value,
-            )
-        ):
-            alert.status = AlertStatus.SKIPPED.value
     log.info("reply quality of message %s marked %s by %s", message_id, mark, actor)
     return Marked(message_id, mark, actor, now)
 
@@ -205,34 +196,3 @@ def summary_of(row: ReplyVerdict | None) -> dict[str, Any] | None:
         "score": row.score,
         "mark": row.mark,
     }
-
-
-def not_false_positive() -> Any:
-    """SQL: the verdict was not marked 误报 (it counts in the figures)."""
-    return or_(ReplyVerdict.mark.is_(None), ReplyVerdict.mark != FALSE_POSITIVE)
-
-
-def flagged_between(
-    session: Session, start: datetime, end: datetime
-) -> list[tuple[Message, ReplyVerdict]]:
-    """Replies flagged (checked) in [start, end), not marked 误报, oldest first."""
-    return [
-        (message, verdict)
-        for message, verdict in session.execute(
-            select(Message, ReplyVerdict)
-            .join(ReplyVerdict, ReplyVerdict.message_id == Message.id)
-            .where(
-                ReplyVerdict.perfunctory.is_(True),
-                ReplyVerdict.checked_at >= start,
-                ReplyVerdict.checked_at < end,
-                not_false_positive(),
-            )
-            .order_by(ReplyVerdict.checked_at, Message.id)
-        )
-    ]
-
-
-def reason_labels(codes: list[str]) -> list[str]:
-    from monitor.replyquality import REASON_ZH
-
-    return [REASON_ZH.get(c, c) for c in codes]

@@ -19,39 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from monitor.replyquality.corpus import Corpus, Match
 from monitor.replyquality.reading import Reading
-
-
-class Reason(StrEnum):
-    """Why a reply is perfunctory: the code (JSON) and its Chinese label (people)."""
-
-    label: str
-
-    def __new__(cls, code: str, label: str) -> Reason:
-        member = str.__new__(cls, code)
-        member._value_ = code
-        member.label = label
-        return member
-
-    TEMPLATE = ("template", "套话模板")
-    REFERRAL_ONLY = ("referral_only", "仅转办")
-    OFF_TOPIC = ("off_topic", "答非所问")
-    TOO_SHORT = ("too_short", "过于简短")
-    DEFLECT = ("deflect", "推诿")
-
-
-REASON_ZH = {r.value: r.label for r in Reason}
-
-
-def reasons_of(codes: list[str]) -> list[Reason]:
-    """The reasons of stored codes (a code this version does not know is left out)."""
-    known = {r.value: r for r in Reason}
-    return [known[c] for c in codes if c in known]
-
+from monitor.replyquality.reasons import Reason
 
 # each reason's weight in the score (a reason alone scores at least 0.5 + weight / 2)
 _WEIGHT = {

@@ -47,7 +47,6 @@ from monitor.db.models import (
     WatchTerm,
 )
 from monitor.disclosure.deadlines import OUTCOMES
-from monitor.replyquality.store import not_false_positive
 from monitor.report.period import Period, months_back
 from monitor.timeutil import start_of_day
 
@@ -496,9 +495,7 @@ def _reply_quality(session: Session, period: Period, as_of: datetime) -> list[Qu
     """Per department: the replies to messages received in the period that the checker had
     judged by `as_of`, and those flagged (not marked 误报); the total last."""
     department = func.coalesce(Message.department, NO_DEPARTMENT)
-    flagged = func.sum(
-        case((and_(ReplyVerdict.perfunctory.is_(True), not_false_positive()), 1), else_=0)
-    )
+    flagged = func.sum(case((ReplyVerdict.flag_stands(), 1), else_=0))
     query = (
         select(department, func.count(), flagged)
         .select_from(Message)

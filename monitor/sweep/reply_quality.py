@@ -17,7 +17,8 @@ from sqlalchemy import exists, func, select
 
 from alerts.outbox import AlertKind, NewAlert, ReplyQualityPayload, Subject, SubjectKind, enqueue
 from monitor.db.models import Alert, Message, ReplyVerdict
-from monitor.replyquality.store import not_false_positive, reason_labels
+from monitor.replyquality.reasons import reason_labels, reasons_of
+from monitor.replyquality.verdict import Verdict, describe_evidence
 from monitor.timeutil import format_local
 
 if TYPE_CHECKING:
@@ -29,9 +30,6 @@ STAGE = "perfunctory"
 
 
 def perfunctory_alerts(session: Session, app: App, now: datetime) -> int:
-    from monitor.replyquality import Verdict, describe_evidence
-    from monitor.replyquality.verdict import reasons_of
-
     settings = app.config.settings.reply_quality
     if not settings.enabled:
         return 0
@@ -41,8 +39,7 @@ def perfunctory_alerts(session: Session, app: App, now: datetime) -> int:
         select(Message, ReplyVerdict)
         .join(ReplyVerdict, ReplyVerdict.message_id == Message.id)
         .where(
-            ReplyVerdict.perfunctory.is_(True),
-            not_false_positive(),
+            ReplyVerdict.flag_stands(),
             func.coalesce(Message.replied_at, ReplyVerdict.checked_at) >= oldest,
             ~exists().where(Alert.subject == subject, Alert.stage == STAGE),
         )

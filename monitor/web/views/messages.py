@@ -6,16 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-
 from sqlalchemy import select
 
 from monitor import board as core
 from monitor.db.models import Message, ReplyVerdict
 from monitor.deadlines import state_at
 from monitor.errors import MonitorError
-from monitor.replyquality import Verdict, describe_evidence
-from monitor.replyquality.store import MARK_ZH, mark_verdict
-from monitor.replyquality.verdict import reasons_of
+from monitor.replyquality.reasons import MARK_ZH, reasons_of
+from monitor.replyquality.store import mark_verdict
+from monitor.replyquality.verdict import Verdict, describe_evidence
 from monitor.web.timeline import message_timeline, portal_link
 from monitor.web.views.common import actor, error, now, ok, om
 
