@@ -1,7 +1,7 @@
 """reply quality: the checker's verdict per message reply and the editor's mark (DESIGN §14)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from monitor.db.models import UTCDateTime
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
