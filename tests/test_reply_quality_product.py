@@ -178,6 +178,8 @@ def test_editor_marks_false_positive_recorded_out_of_figures_and_alert_not_sent(
         f"/messages/{ids['lamp']}",
     )
     assert bad.status_code == 303 and _verdicts(app)[ids["lamp"]].mark is None
+    huge = post(editor, "/messages/99999999999999999999/reply-quality", {"mark": "confirmed"})
+    assert huge.status_code == 404  # an id no row can have: the same rule as every page
 
 
 def test_daily_summary_lists_the_previous_days_flags(make_app) -> None:

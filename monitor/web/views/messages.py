@@ -65,7 +65,7 @@ def _quality(db: Any, message: Any) -> dict[str, Any] | None:
     }
 
 
-@bp.route("/messages/<int:message_id>/reply-quality", methods=["POST"])
+@bp.route("/messages/<id:message_id>/reply-quality", methods=["POST"])
 def mark(message_id: int) -> Any:
     """An editor's 误报 / 属实 on the flag, recorded with the user (the same core function a
     script would call)."""
