@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from alerts.outbox import AlertKind, Subject, SubjectKind, WatchPayload, kind_label, payload
-from alerts.render import clean
 from alerts.subjects import SubjectRows, load_subjects
 from monitor.deadlines import MILESTONE_ZH
+from monitor.masking import mask_and_cut
+from monitor.texttable import display_width
 from monitor.timeutil import format_local
 
 if TYPE_CHECKING:
@@ -20,7 +21,9 @@ __all__ = ["kind_label", "stage_label", "subject_labels"]
 CRISIS_CLOCK_KINDS = (AlertKind.CRISIS_AT_RISK, AlertKind.CRISIS_OVERDUE)  # 超时, not 超期
 _UNIT_ZH = {"wd": "个工作日", "d": "天", "h": "小时", "m": "分钟", "s": "秒"}
 _THRESHOLD = re.compile(r"^(\d+)(wd|d|h|m|s)$")
-SUBJECT_WIDTH = 24  # characters of a title shown in the table
+# terminal columns of a subject in the table (CJK count two): the table's cell width, so
+# the one cut is mask_and_cut's and never falls inside a masked number
+SUBJECT_COLUMNS = 40
 
 
 def stage_label(kind: str, stage: str) -> str:
@@ -61,9 +64,10 @@ def stage_label(kind: str, stage: str) -> str:
     return stage
 
 
-def _clip(text: str, width: int = SUBJECT_WIDTH) -> str:
-    text = clean(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _clip(text: str, before: str = "", after: str = "") -> str:
+    """`text` masked and cut so that `before` + it + `after` fits SUBJECT_COLUMNS."""
+    room = SUBJECT_COLUMNS - display_width(before + after)
+    return before + mask_and_cut(text, room, width=display_width) + after
 
 
 def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
@@ -84,7 +88,7 @@ def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
         return _clip(title) if title else f"留言 #{key}"
     if subject.kind is SubjectKind.MILESTONE and number is not None and number in rows.milestones:
         ms = rows.milestones[number]
-        return f"{_clip(ms.event.title, SUBJECT_WIDTH - 8)}·{MILESTONE_ZH.get(ms.name, ms.name)}"
+        return _clip(ms.event.title, after=f"·{MILESTONE_ZH.get(ms.name, ms.name)}")
     if subject.kind is SubjectKind.NEWS_CLUSTER:
         title = _payload_title(alert)
         return _clip(title) if title else f"新闻组 #{key}"
@@ -99,7 +103,7 @@ def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
     if subject.kind is SubjectKind.DISCLOSURE:
         request = rows.requests.get(number or 0)
         title = request.title if request is not None else None
-        return f"依申请公开·{_clip(title, SUBJECT_WIDTH - 6)}" if title else f"依申请公开 #{key}"
+        return _clip(title, before="依申请公开·") if title else f"依申请公开 #{key}"
     return None
 
 

@@ -1,14 +1,15 @@
 """Alerts as Chinese messages: WeCom markdown, plain text and HTML (email), grouped by
-department. Text that came from citizens or news is masked (monitor.masking) and escaped, so
-no link, mention, heading or formatting can be injected into an alert; only this module's own
-templates produce markup."""
+department. Text that came from citizens or news is masked and, where it is long, cut
+(`monitor.masking.mask_and_cut`: masking first, the cut never inside a masked run), then
+escaped, so no link, mention, heading or formatting can be injected into an alert; only this
+module's own templates produce markup. Items carry their texts whole: the formats cut them,
+each to its limit, where they mask them."""
 
 from __future__ import annotations
 
 import html as _html
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -26,7 +27,7 @@ from alerts.outbox import (
     payload,
 )
 from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_ZH
-from monitor.masking import mask, mask_name
+from monitor.masking import mask_and_cut, mask_name
 from monitor.timeutil import format_local
 from monitor.watchlist.levels import (
     LEVEL_ZH as WATCH_LEVEL_ZH,  # one wording for watch levels everywhere
@@ -34,6 +35,7 @@ from monitor.watchlist.levels import (
 
 NO_DEPARTMENT = "未分配部门"
 TITLE_LIMIT = 100  # characters of a title in an alert, a digest or the summary
+COMPACT_LIMIT = 40  # characters of a title on a compact line (one line per alert)
 FIELD_LIMIT = 200  # characters of any other text one alert shows (a department, a reason)
 SUBJECT_LIMIT = 60  # characters of an e-mail subject (the message title)
 # sections that are not departments, and where they sit in a grouped message
@@ -60,28 +62,27 @@ _MD_TABLE = str.maketrans(
         "!": "！",
     }
 )
-_SPACES = re.compile(r"\s+")
 
 
-def clean(text: Any) -> str:
-    """Masked, one line: personal data hidden, newlines and runs of space collapsed."""
-    return _SPACES.sub(" ", mask("" if text is None else str(text))).strip()
+def clean(text: Any, limit: int | None = None) -> str:
+    """One line, personal data masked, cut to `limit` characters (monitor.masking)."""
+    return mask_and_cut(text, limit)
 
 
-def md(text: Any) -> str:
-    """Untrusted text for WeCom markdown: masked, no markup, no links, no mentions."""
-    out = clean(text).translate(_MD_TABLE)
+def md(text: Any, limit: int | None = None) -> str:
+    """Untrusted text for WeCom markdown: masked, cut, no markup, no links, no mentions."""
+    out = clean(text, limit).translate(_MD_TABLE)
     # bare URLs are turned into links by the client; break the scheme separator
     return out.replace("://", "：//")
 
 
-def plain(text: Any) -> str:
-    """Untrusted text for a text message: masked; @ cannot mention anyone."""
-    return clean(text).replace("@", "＠").replace("://", "：//")
+def plain(text: Any, limit: int | None = None) -> str:
+    """Untrusted text for a text message: masked, cut; @ cannot mention anyone."""
+    return clean(text, limit).replace("@", "＠").replace("://", "：//")
 
 
-def html_text(text: Any) -> str:
-    return _html.escape(clean(text))
+def html_text(text: Any, limit: int | None = None) -> str:
+    return _html.escape(clean(text, limit))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -97,7 +98,8 @@ def safe_url(url: str | None) -> str | None:
 
 @dataclass
 class Item:
-    """One alert ready to render. `fields` values are untrusted and escaped per format."""
+    """One alert ready to render. Its texts are whole and untrusted: each format masks, cuts
+    (title TITLE_LIMIT or COMPACT_LIMIT, the rest FIELD_LIMIT) and escapes them."""
 
     alert_id: int
     kind: str
@@ -183,7 +185,7 @@ def message_item(alert: Any, message: Any, now: datetime, public_url: str | None
         alert.kind,
         bool(alert.crisis),
         message.department or NO_DEPARTMENT,
-        cut_title(message.title or "（无标题）"),
+        message.title or "（无标题）",
         fields,
         message.url,
         short,
@@ -208,7 +210,7 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
         alert.kind,
         True,
         CRISIS_SECTION,
-        cut_title(event.title),
+        event.title,
         fields,
         None,
         f"{name} 截止 {format_local(milestone.deadline)[5:]}",
@@ -272,7 +274,7 @@ def _watch_item(alert: Any, data: WatchPayload, possible_crisis: bool) -> Item:
         alert.kind,
         bool(alert.crisis) or possible_crisis,
         alert.department or WATCH_SECTION,
-        cut_title(data.title or "（无标题）"),
+        data.title or "（无标题）",
         fields,
         data.url,
         "、".join(terms[:3]),
@@ -291,7 +293,7 @@ def _reply_quality_item(alert: Any, data: ReplyQualityPayload) -> Item:
         alert.kind,
         False,
         data.department or NO_DEPARTMENT,
-        cut_title(data.title or "（无标题）"),
+        data.title or "（无标题）",
         fields,
         data.url,
         "、".join(data.labels),
@@ -439,11 +441,11 @@ class _Markdown(_Format):
 
     def section(self, name: str, count: int, grouped: bool) -> None:
         if grouped:
-            self.lines.append(f"### {md(name)}（{count} 条）")
+            self.lines.append(f"### {md(name, FIELD_LIMIT)}（{count} 条）")
 
     def detailed(self, item: Item, url: str | None) -> None:
-        self.lines.append(f"**{item.heading}**{md(item.title)}")
-        self.lines += [f"> {label}：{md(value)}" for label, value in item.fields]
+        self.lines.append(f"**{item.heading}**{md(item.title, TITLE_LIMIT)}")
+        self.lines += [f"> {label}：{md(value, FIELD_LIMIT)}" for label, value in item.fields]
         if url:
             self.lines.append(f"> [查看原文]({url})")
         if board := safe_url(item.board_url):
@@ -451,9 +453,9 @@ class _Markdown(_Format):
         self.lines.append("")
 
     def compact(self, item: Item, url: str | None) -> None:
-        tail = f"（{md(item.short)}）" if item.short else ""
+        tail = f"（{md(item.short, FIELD_LIMIT)}）" if item.short else ""
         link = f" [原文]({url})" if url else ""
-        self.lines.append(f"- {item.heading}{md(_cut(item.title))}{tail}{link}")
+        self.lines.append(f"- {item.heading}{md(item.title, COMPACT_LIMIT)}{tail}{link}")
 
     def hidden(self, note: str) -> None:
         self.lines.append(f"- {md(note)}")
@@ -469,11 +471,11 @@ class _Text(_Format):
 
     def section(self, name: str, count: int, grouped: bool) -> None:
         if grouped:
-            self.lines.append(f"—— {plain(name)}（{count} 条）——")
+            self.lines.append(f"—— {plain(name, FIELD_LIMIT)}（{count} 条）——")
 
     def detailed(self, item: Item, url: str | None) -> None:
-        self.lines.append(f"{item.heading}{plain(item.title)}")
-        self.lines += [f"{label}：{plain(value)}" for label, value in item.fields]
+        self.lines.append(f"{item.heading}{plain(item.title, TITLE_LIMIT)}")
+        self.lines += [f"{label}：{plain(value, FIELD_LIMIT)}" for label, value in item.fields]
         if url:
             self.lines.append(f"链接：{url}")
         if board := safe_url(item.board_url):
@@ -481,8 +483,8 @@ class _Text(_Format):
         self.lines.append("")
 
     def compact(self, item: Item, url: str | None) -> None:
-        tail = f"（{plain(item.short)}）" if item.short else ""
-        self.lines.append(f"- {item.heading}{plain(_cut(item.title))}{tail}")
+        tail = f"（{plain(item.short, FIELD_LIMIT)}）" if item.short else ""
+        self.lines.append(f"- {item.heading}{plain(item.title, COMPACT_LIMIT)}{tail}")
 
     def hidden(self, note: str) -> None:
         self.lines.append(f"- {plain(note)}")
@@ -497,22 +499,25 @@ class _Html(_Format):
 
     def section(self, name: str, count: int, grouped: bool) -> None:
         if grouped:
-            self.lines.append(f"<h3>{html_text(name)}（{count} 条）</h3>")
+            self.lines.append(f"<h3>{html_text(name, FIELD_LIMIT)}（{count} 条）</h3>")
         self.lines.append("<ul>")
 
     def detailed(self, item: Item, url: str | None) -> None:
         fields = "".join(
-            f"<br>{_html.escape(label)}：{html_text(value)}" for label, value in item.fields
+            f"<br>{_html.escape(label)}：{html_text(value, FIELD_LIMIT)}"
+            for label, value in item.fields
         )
         link = f'<br><a href="{_html.escape(url)}">查看原文</a>' if url else ""
         if board := safe_url(item.board_url):
             link += f'<br><a href="{_html.escape(board)}">在看板中查看</a>'
-        self.lines.append(f"<li><b>{item.heading}</b>{html_text(item.title)}{fields}{link}</li>")
+        title = html_text(item.title, TITLE_LIMIT)
+        self.lines.append(f"<li><b>{item.heading}</b>{title}{fields}{link}</li>")
 
     def compact(self, item: Item, url: str | None) -> None:
-        tail = f"（{html_text(item.short)}）" if item.short else ""
+        tail = f"（{html_text(item.short, FIELD_LIMIT)}）" if item.short else ""
         link = f' <a href="{_html.escape(url)}">原文</a>' if url else ""
-        self.lines.append(f"<li>{item.heading}{html_text(item.title)}{tail}{link}</li>")
+        title = html_text(item.title, TITLE_LIMIT)
+        self.lines.append(f"<li>{item.heading}{title}{tail}{link}</li>")
 
     def hidden(self, note: str) -> None:
         self.lines.append(f"<li>{html_text(note)}</li>")
@@ -529,7 +534,7 @@ class _Html(_Format):
 
 def _message_title(items: list[Item]) -> str:
     if len(items) == 1:
-        return cut_title(f"{items[0].heading}{clean(items[0].title)}", SUBJECT_LIMIT)
+        return clean(f"{items[0].heading}{items[0].title}", SUBJECT_LIMIT)
     kinds = {i.kind for i in items}
     urgent = any(i.crisis for i in items)
     head = (
@@ -544,21 +549,12 @@ def compose(
     items: list[Item], detailed_up_to: int | None = None, compact_lines: int | None = None
 ) -> Outgoing:
     """One grouped message: a section per department; big groups become one line per alert
-    and, past `compact_lines`, a count per department (every alert is still accounted for)."""
+    and, past `compact_lines`, a count per department (every alert is still accounted for).
+    Whatever an item carries, one alert renders bounded text: the formats cut its title and
+    fields (TITLE_LIMIT, FIELD_LIMIT) where they mask them, so a 40,000-character request
+    title cannot make thirty WeCom messages."""
     detailed_up_to = DETAILED_UP_TO if detailed_up_to is None else detailed_up_to
     compact_lines = COMPACT_LINES if compact_lines is None else compact_lines
-    # whatever an item builder passed on, one alert renders at most a title and a few
-    # short fields (a 40,000-character request title must not make thirty WeCom messages)
-    items = [
-        replace(
-            i,
-            title=cut_title(i.title),
-            department=i.department and cut_title(i.department, FIELD_LIMIT),
-            fields=[(label, cut_title(str(value), FIELD_LIMIT)) for label, value in i.fields],
-            short=cut_title(i.short, FIELD_LIMIT),
-        )
-        for i in items
-    ]
     detailed = len(items) <= detailed_up_to
     grouped = len(items) > 1
     title = _message_title(items)
@@ -600,13 +596,3 @@ def compose(
         urgent=any(i.crisis for i in items),
         alert_ids=[i.alert_id for i in items],
     )
-
-
-def _cut(text: str, limit: int = 40) -> str:
-    return cut_title(clean(text), limit)
-
-
-def cut_title(text: str, limit: int = TITLE_LIMIT) -> str:
-    """A title cut to `limit` characters, ending in … when cut (a 10,000-character title must
-    not turn one alert into eight messages or an e-mail subject into a page)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -20,12 +20,13 @@ from sqlalchemy.orm import selectinload
 
 from alerts.outbox import AlertKind, NewAlert, Subject, SummaryPayload, enqueue, payload
 from alerts.render import (
+    FIELD_LIMIT,
     NO_DEPARTMENT,
+    TITLE_LIMIT,
     Attachment,
     Outgoing,
     clean,
     clock,
-    cut_title,
     html_text,
     md,
     plain,
@@ -43,8 +44,9 @@ from monitor.db.models import (
 )
 from monitor.deadlines import ACTIVE_STATE_VALUES, EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+from monitor.masking import mask_and_cut
 from monitor.replyquality.reasons import reason_labels
-from monitor.texttable import table
+from monitor.texttable import display_width, table
 from monitor.timeutil import format_local, iso, parse_clock, parse_iso, start_of_day, to_utc
 
 if TYPE_CHECKING:
@@ -54,10 +56,19 @@ if TYPE_CHECKING:
     from monitor.db.models import Alert
 
 
+CELL_COLUMNS = 40  # a cell of the text form's tables, in terminal columns (CJK count two)
+
+
+def _cell_text(text: Any) -> str:
+    """A table cell of the text form: masked and cut to CELL_COLUMNS here (the table would
+    otherwise clip it, maybe inside a masked run)."""
+    return mask_and_cut(text, CELL_COLUMNS, width=display_width)
+
+
 @dataclass
 class Row:
     department: str
-    title: str
+    title: str  # whole: every form masks and cuts it (TITLE_LIMIT) where it renders it
     posted_at: datetime
     due_date: date
     url: str | None
@@ -114,14 +125,15 @@ class Summary:
                     ["部门", "超期天数", "截止", "标题"],
                     [
                         [
-                            clean(r.department),
+                            _cell_text(r.department),
                             r.days_overdue,
                             r.due_date.isoformat(),
-                            clean(r.title),
+                            _cell_text(r.title),
                         ]
                         for _, rows in self.by_department(self.overdue)
                         for r in rows
                     ],
+                    max_width=CELL_COLUMNS,
                 )
             )
         else:
@@ -135,9 +147,10 @@ class Summary:
                 table(
                     ["部门", "来信时间", "标题"],
                     [
-                        [clean(r.department), format_local(r.posted_at), clean(r.title)]
+                        [_cell_text(r.department), format_local(r.posted_at), _cell_text(r.title)]
                         for r in rows
                     ],
+                    max_width=CELL_COLUMNS,
                 )
                 if rows
                 else "  无"
@@ -149,7 +162,7 @@ class Summary:
                     ["部门", "按时", "逾期", "按时率", "近30天按时率"],
                     [
                         [
-                            clean(d),
+                            _cell_text(d),
                             p.on_time,
                             p.late,
                             p.rate(p.on_time, p.late),
@@ -157,18 +170,20 @@ class Summary:
                         ]
                         for d, p in sorted(self.replied.items())
                     ],
+                    max_width=CELL_COLUMNS,
                 )
             )
         else:
             out.append("  无")
         out += ["", f"五、未完成的舆情事件（{len(self.crises)} 项）"]
         out += [
-            f"  {clean(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
+            f"  {clean(c['title'], TITLE_LIMIT)}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，{c['clock']}"
             for c in self.crises
         ] or ["  无"]
         out += ["", f"六、新增舆情关注（{len(self.watch)} 组）"]
         out += [
-            f"  {clean(w['title'])}（{w['count']} 篇；{'、'.join(w['terms'])}）" for w in self.watch
+            f"  {clean(w['title'], TITLE_LIMIT)}（{w['count']} 篇；{'、'.join(w['terms'])}）"
+            for w in self.watch
         ] or ["  无"]
         out += ["", f"七、异常数据源（{len(self.unhealthy)} 个）"]
         out += [
@@ -177,7 +192,8 @@ class Summary:
         ] or ["  无"]
         out += ["", f"八、疑似敷衍回复（{len(self.reply_flags)} 条）"]
         out += [
-            f"  {clean(f['department'])}：{clean(f['title'])}（{'、'.join(f['labels'])}）"
+            f"  {clean(f['department'], FIELD_LIMIT)}：{clean(f['title'], TITLE_LIMIT)}"
+            f"（{'、'.join(f['labels'])}）"
             for f in self.reply_flags
         ] or ["  无"]
         if self.calendar_warning:
@@ -189,12 +205,12 @@ class Summary:
         out = [f"## {md(self.title)}", f"统计时间：{format_local(self.now)}"]
         out.append(f"### 超期未回复（{len(self.overdue)} 条）")
         for department, rows in self.by_department(self.overdue):
-            out.append(f"**{md(department)}**（{len(rows)} 条）")
+            out.append(f"**{md(department, FIELD_LIMIT)}**（{len(rows)} 条）")
             for r in rows:
                 url = safe_url(r.url)
                 link = f" [原文]({url})" if url else ""
                 out.append(
-                    f'- {md(r.title)}（超期 <font color="warning">{r.days_overdue}</font> 天，'
+                    f'- {md(r.title, TITLE_LIMIT)}（超期 <font color="warning">{r.days_overdue}</font> 天，'
                     f"截止 {r.due_date.strftime('%m-%d')}）{link}"
                 )
         if not self.overdue:
@@ -207,24 +223,26 @@ class Summary:
             ),
         ):
             out.append(f"### {label}")
-            out += [f"- {md(r.department)}：{md(r.title)}" for r in rows] or ["无"]
+            out += [
+                f"- {md(r.department, FIELD_LIMIT)}：{md(r.title, TITLE_LIMIT)}" for r in rows
+            ] or ["无"]
         out.append(f"### {self.since.strftime('%m-%d')} 以来回复")
         out += [
-            f"- {md(d)}：按时 {p.on_time}，逾期 {p.late}，按时率 {p.rate(p.on_time, p.late)}"
+            f"- {md(d, FIELD_LIMIT)}：按时 {p.on_time}，逾期 {p.late}，按时率 {p.rate(p.on_time, p.late)}"
             f"（近30天 {p.rate(p.on_time_30, p.late_30)}）"
             for d, p in sorted(self.replied.items())
         ] or ["无"]
         if self.crises:
             out.append(f"### 未完成的舆情事件（{len(self.crises)} 项）")
             out += [
-                f"- {md(c['title'])}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，"
+                f"- {md(c['title'], TITLE_LIMIT)}（{c['level']}）{c['milestone']} 截止 {c['deadline']}，"
                 f'<font color="warning">{c["clock"]}</font>'
                 for c in self.crises
             ]
         if self.watch:
             out.append(f"### 新增舆情关注（{len(self.watch)} 组）")
             out += [
-                f"- {md(w['title'])}（{w['count']} 篇；{md('、'.join(w['terms']))}）"
+                f"- {md(w['title'], TITLE_LIMIT)}（{w['count']} 篇；{md('、'.join(w['terms']))}）"
                 for w in self.watch
             ]
         if self.unhealthy:
@@ -233,7 +251,8 @@ class Summary:
         if self.reply_flags:
             out.append(f"### 疑似敷衍回复（{len(self.reply_flags)} 条）")
             out += [
-                f"- {md(f['department'])}：{md(f['title'])}（{md('、'.join(f['labels']))}）"
+                f"- {md(f['department'], FIELD_LIMIT)}：{md(f['title'], TITLE_LIMIT)}"
+                f"（{md('、'.join(f['labels']))}）"
                 for f in self.reply_flags
             ]
         if self.calendar_warning:
@@ -256,11 +275,8 @@ class Summary:
 
         def link(r: Row) -> str:
             url = safe_url(r.url)
-            return (
-                f'<a href="{_html.escape(url)}">{html_text(r.title)}</a>'
-                if url
-                else html_text(r.title)
-            )
+            title = html_text(r.title, TITLE_LIMIT)
+            return f'<a href="{_html.escape(url)}">{title}</a>' if url else title
 
         parts = [
             f"<h2>{html_text(self.title)}</h2>",
@@ -269,25 +285,32 @@ class Summary:
             rows_table(
                 ["部门", "超期天数", "截止", "标题"],
                 [
-                    [html_text(r.department), r.days_overdue, r.due_date.isoformat(), link(r)]
+                    [
+                        html_text(r.department, FIELD_LIMIT),
+                        r.days_overdue,
+                        r.due_date.isoformat(),
+                        link(r),
+                    ]
                     for _, rows in self.by_department(self.overdue)
                     for r in rows
                 ],
             ),
             f"<h3>今日到期（{len(self.due_today)} 条）</h3>",
             rows_table(
-                ["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_today]
+                ["部门", "标题"],
+                [[html_text(r.department, FIELD_LIMIT), link(r)] for r in self.due_today],
             ),
             f"<h3>下一工作日 {self.next_day.isoformat()} 到期（{len(self.due_next)} 条）</h3>",
             rows_table(
-                ["部门", "标题"], [[html_text(r.department), link(r)] for r in self.due_next]
+                ["部门", "标题"],
+                [[html_text(r.department, FIELD_LIMIT), link(r)] for r in self.due_next],
             ),
             f"<h3>{self.since.isoformat()} 以来回复</h3>",
             rows_table(
                 ["部门", "按时", "逾期", "按时率", "近30天按时率"],
                 [
                     [
-                        html_text(d),
+                        html_text(d, FIELD_LIMIT),
                         p.on_time,
                         p.late,
                         p.rate(p.on_time, p.late),
@@ -300,7 +323,13 @@ class Summary:
             rows_table(
                 ["事件", "级别", "节点", "截止", "时限"],
                 [
-                    [html_text(c["title"]), c["level"], c["milestone"], c["deadline"], c["clock"]]
+                    [
+                        html_text(c["title"], TITLE_LIMIT),
+                        c["level"],
+                        c["milestone"],
+                        c["deadline"],
+                        c["clock"],
+                    ]
                     for c in self.crises
                 ],
             ),
@@ -308,7 +337,11 @@ class Summary:
             rows_table(
                 ["报道", "篇数", "关注词"],
                 [
-                    [html_text(w["title"]), w["count"], html_text("、".join(w["terms"]))]
+                    [
+                        html_text(w["title"], TITLE_LIMIT),
+                        w["count"],
+                        html_text("、".join(w["terms"])),
+                    ]
                     for w in self.watch
                 ],
             ),
@@ -327,8 +360,8 @@ class Summary:
                 ["部门", "留言", "原因"],
                 [
                     [
-                        html_text(f["department"]),
-                        html_text(f["title"]),
+                        html_text(f["department"], FIELD_LIMIT),
+                        html_text(f["title"], TITLE_LIMIT),
                         html_text("、".join(f["labels"])),
                     ]
                     for f in self.reply_flags
@@ -353,7 +386,7 @@ class Summary:
             "crises": [
                 {
                     "id": c["id"],
-                    "title": c["title"],
+                    "title": clean(c["title"], TITLE_LIMIT),
                     "level": c["level_code"],
                     "milestone": c["milestone_code"],
                     "deadline": iso(c["deadline_at"]),
@@ -364,7 +397,7 @@ class Summary:
             "watch": [
                 {
                     "cluster": w["cluster"],
-                    "title": w["title"],
+                    "title": clean(w["title"], TITLE_LIMIT),
                     "count": w["count"],
                     "terms": w["terms"],
                 }
@@ -375,7 +408,11 @@ class Summary:
                 for u in self.unhealthy
             ],
             "reply_flags": [
-                {"message_id": f["message_id"], "title": f["title"], "reasons": f["reasons"]}
+                {
+                    "message_id": f["message_id"],
+                    "title": clean(f["title"], TITLE_LIMIT),
+                    "reasons": f["reasons"],
+                }
                 for f in self.reply_flags
             ],
             "calendar_warning": self.calendar_warning,
@@ -391,8 +428,8 @@ class Summary:
             for r in rows:
                 writer.writerow(
                     [
-                        _cell(r.department),
-                        _cell(clean(r.title)),
+                        _cell(clean(r.department, FIELD_LIMIT)),
+                        _cell(clean(r.title, TITLE_LIMIT)),
                         format_local(r.posted_at),
                         r.due_date.isoformat(),
                         r.days_overdue,
@@ -470,7 +507,7 @@ def _deadlines(session: Session, summary: Summary) -> None:
     for m in active:
         row = Row(
             m.department or NO_DEPARTMENT,
-            cut_title(m.title or "（无标题）"),
+            m.title or "（无标题）",
             m.posted_at,
             m.due_date,
             m.url,
@@ -504,7 +541,7 @@ def _disclosures(session: Session, summary: Summary) -> None:
     ):
         request_row = Row(
             r.department or NO_DEPARTMENT,
-            cut_title(f"【依申请公开】{r.title}"),
+            f"【依申请公开】{r.title}",
             r.first_received_at,
             r.due_date,
             None,
@@ -563,7 +600,7 @@ def _crises(session: Session, summary: Summary) -> None:
                 summary.crises.append(
                     {
                         "id": event.id,
-                        "title": cut_title(event.title),
+                        "title": event.title,
                         "level": EVENT_LEVEL_ZH.get(event.level, event.level),
                         "milestone": MILESTONE_ZH.get(ms.name, ms.name),
                         "deadline": format_local(ms.deadline),
@@ -600,9 +637,7 @@ def _watch(session: Session, summary: Summary) -> None:
         if item is None:
             continue
         key = item.cluster if item.cluster is not None else f"n{item.id}"
-        entry = clusters.setdefault(
-            key, {"title": cut_title(item.title), "items": set(), "terms": []}
-        )
+        entry = clusters.setdefault(key, {"title": item.title, "items": set(), "terms": []})
         entry["items"].add(item.id)
         if term not in entry["terms"]:
             entry["terms"].append(term)
@@ -635,7 +670,7 @@ def _reply_flags(session: Session, summary: Summary) -> None:
             {
                 "message_id": message.id,
                 "department": message.department or NO_DEPARTMENT,
-                "title": cut_title(message.title or "（无标题）"),
+                "title": message.title or "（无标题）",
                 "reasons": list(verdict.reasons),
                 "labels": reason_labels(list(verdict.reasons)),
             }

@@ -8,6 +8,8 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from monitor.masking import mask_and_cut
+
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 BLUE, RED, GREY, INK = "#2f6db5", "#c0392b", "#d0d4da", "#222"
 
@@ -53,7 +55,7 @@ def punctuality_bars(
         parts.append(_text(x, height - 8, f"{pct}%", 11, "middle"))
     for i, (label, rate, due) in enumerate(rows):
         y = top + i * (bar_h + gap)
-        parts.append(_text(left - 8, y + bar_h * 0.72, label[:10], 12, "end"))
+        parts.append(_text(left - 8, y + bar_h * 0.72, mask_and_cut(label, 10), 12, "end"))
         if rate is None:
             parts.append(_text(left + 4, y + bar_h * 0.72, "无到期事项", 11, fill="#777"))
             continue
