@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from alerts.health import channel_health
 from monitor.config import Config
+from monitor.db.liveness import daemon_lock_held, named_process_alive
 from monitor.db.models import Alert, DisclosureRequest, Message, Meta, PendingRow, Source
 from monitor.deadlines import ALL_STATES
 from monitor.disclosure.register import STATES as DISCLOSURE_STATES
@@ -22,9 +23,19 @@ HEARTBEAT_FRESH = timedelta(minutes=3)
 
 
 def daemon_running(session: Session, now: datetime) -> bool:
-    """The daemon writes a heartbeat every minute; a fresh one means it is alive."""
+    """A daemon runs when its heartbeat (every 30 s) is fresh *and* it is alive: someone holds
+    the daemon lock (the OS drops it when its holder dies) and, on this host, the heartbeat's
+    pid is a live process. A daemon killed with -9 leaves a fresh heartbeat behind; without
+    these checks it looked "running" for three minutes."""
     row = session.get(Meta, HEARTBEAT_KEY)
-    return bool(row and row.updated_at and now - row.updated_at <= HEARTBEAT_FRESH)
+    if not (row and row.updated_at and now - row.updated_at <= HEARTBEAT_FRESH):
+        return False
+    if daemon_lock_held(session) is False:
+        return False
+    info = daemon_info(session) or {}
+    if info.get("pid") and info.get("host"):
+        return named_process_alive(f"{info['pid']}@{info['host']}") is not False
+    return True
 
 
 def daemon_info(session: Session) -> dict[str, Any] | None:

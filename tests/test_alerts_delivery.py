@@ -17,6 +17,7 @@ from alerts.channels import SimulatedTiming, build_channels
 from alerts.dispatch import dispatch
 from alerts.dispatch.claims import release_dead_claims
 from monitor.cli import main
+from monitor.daemon import DaemonLock
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.sweep import sweep
 from tests.conftest import add_message, at, channels_toml, outbox_rows
@@ -67,10 +68,16 @@ def test_killed_between_pieces_the_next_daemon_resumes_at_the_next_piece(
     with pytest.raises(Killed):
         dispatch(app, timing=timing, after_piece=die_after_first, claimant="daemon:1@old")
     assert len(_pieces(wecom)) == 1
-    # the lease would hold the claims for ten minutes; the next daemon releases them at start
-    assert dispatch(app, timing=timing).sent == 0
-    assert release_dead_claims(app, me="daemon:2@new") == 60
-    result = dispatch(app, timing=timing, claimant="daemon:2@new")
+    # the next daemon holds the lock: a CLI cannot tell whether host "old"'s daemon is gone,
+    # so the lease holds the claims; the next daemon releases them at start
+    lock = DaemonLock(app.config.database_url)
+    assert lock.acquire()
+    try:
+        assert dispatch(app, timing=timing).sent == 0
+        assert release_dead_claims(app, me="daemon:2@new") == 60
+        result = dispatch(app, timing=timing, claimant="daemon:2@new")
+    finally:
+        lock.release()
     assert result.sent == 60 and result.messages_sent == 2
     pieces = _pieces(wecom)
     assert len(pieces) == 3 and len(set(pieces)) == 3

@@ -136,6 +136,8 @@ def test_postgres_advisory_lock(make_pg_app: Callable[..., App]) -> None:
 def test_heartbeat_makes_status_say_running_and_a_clean_stop_clears_it(make_app) -> None:
     app = make_app(now="2026-11-26T10:00")
     jobs = DaemonJobs(app, started_at=app.now())
+    lock = DaemonLock(app.config.database_url)  # what `run` holds (tests/test_dead_daemon.py)
+    assert lock.acquire()
     jobs.heartbeat()
     with app.session() as session:
         doc = status_document(session, app.config, app.now())
@@ -146,6 +148,7 @@ def test_heartbeat_makes_status_say_running_and_a_clean_stop_clears_it(make_app)
         later = app.now() + timedelta(minutes=4)
         assert status_document(session, app.config, later)["daemon"] is False
     jobs.clear_heartbeat()
+    lock.release()
     with app.session() as session:
         assert session.get(Meta, "daemon.heartbeat") is None
         assert status_document(session, app.config, app.now())["daemon"] is False

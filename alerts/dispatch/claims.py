@@ -1,13 +1,13 @@
 """Claims: who is delivering an alert right now. A dispatch takes the due alerts with a lease
-in one UPDATE, so a second dispatcher (the CLI beside the daemon) skips them, and one that
-dies mid-way leaves them to be retried when the lease ends (or when the next daemon starts:
-release_dead_claims)."""
+in one UPDATE, so a second dispatcher (the CLI beside the daemon) skips them. The claims of
+one that died mid-way (`kill -9`, a crash) are released as soon as anyone can tell it is
+gone, not when the lease ends: by every dispatch before it claims (the claimant `role:
+pid@host` is a dead pid on this host, or a daemon whose lock nobody holds any more:
+monitor/db/liveness.py), and by the next daemon as it starts (release_dead_claims)."""
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,6 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from alerts.outbox import AlertStatus
+from monitor.db.liveness import daemon_lock_held, named_process_alive, process_name
 from monitor.db.models import Alert, OutgoingMessage
 
 if TYPE_CHECKING:
@@ -22,14 +23,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("alerts.dispatch")
 
-LEASE = timedelta(minutes=10)  # a claimed alert is someone's for this long
+# a claimed alert is someone's for this long, unless its claimant is seen to be gone: only
+# a claimant on another host that is not the daemon (a CLI there) waits it out
+LEASE = timedelta(minutes=10)
 BATCH = 5000  # alerts per dispatch; the rest go on the next one
 
 _ROLE = ["cli"]  # "daemon" once the daemon took its lock (see release_dead_claims)
 
 
 def owner() -> str:
-    return f"{_ROLE[0]}:{os.getpid()}@{socket.gethostname()}"[:100]
+    return f"{_ROLE[0]}:{process_name()}"[:100]
 
 
 def release_dead_claims(app: App, me: str | None = None) -> int:
@@ -57,6 +60,43 @@ def release_dead_claims(app: App, me: str | None = None) -> int:
     return int(released)
 
 
+def claimant_alive(session: Session, claimant: str) -> bool:
+    """Whether the process that claimed alerts as `claimant` may still be delivering them:
+    not when it is a dead pid on this host, nor a daemon when no daemon holds the lock. A
+    claimant nothing can be told about keeps its lease."""
+    if named_process_alive(claimant) is False:
+        return False
+    return not (claimant.startswith("daemon:") and daemon_lock_held(session) is False)
+
+
+def release_claims_of_the_dead(session: Session, now: datetime, me: str) -> int:
+    """Leased alerts whose claimant is gone are due again now (before this dispatch claims):
+    a daemon killed with -9 does not hold a manual `dispatch` up for the lease."""
+    claimants = session.scalars(
+        select(Alert.claimed_by)
+        .where(
+            Alert.status == AlertStatus.PENDING.value,
+            Alert.claimed_by.is_not(None),
+            Alert.claimed_by != me,
+            Alert.next_attempt_at > now,
+        )
+        .distinct()
+    ).all()
+    dead = [c for c in claimants if c is not None and not claimant_alive(session, c)]
+    if not dead:
+        return 0
+    released = len(
+        session.scalars(
+            update(Alert)
+            .where(Alert.status == AlertStatus.PENDING.value, Alert.claimed_by.in_(dead))
+            .values(next_attempt_at=None, claimed_by=None)
+            .returning(Alert.id)
+        ).all()
+    )
+    log.info("released %d alerts claimed by %s, no longer running", released, ", ".join(dead))
+    return released
+
+
 def claim(
     session: Session, now: datetime, only: list[int] | None = None, claimant: str | None = None
 ) -> list[Alert]:
@@ -65,6 +105,8 @@ def claim(
     mid-way leaves them to be retried when the lease ends (or when the next daemon starts).
     Every claimed alert leaves with its own next state: sent, held until the office opens,
     backed off, or skipped."""
+    claimant = claimant or owner()
+    release_claims_of_the_dead(session, now, claimant)
     due = (
         select(Alert.id)
         .where(
@@ -80,12 +122,12 @@ def claim(
         session.scalars(
             update(Alert)
             .where(Alert.id.in_(due))
-            .values(next_attempt_at=now + LEASE, claimed_by=claimant or owner())
+            .values(next_attempt_at=now + LEASE, claimed_by=claimant)
             .returning(Alert.id)
         )
     )
     if ids and only is None:
-        ids += _partners(session, now, set(ids), claimant or owner())
+        ids += _partners(session, now, set(ids), claimant)
     session.commit()
     if not ids:
         return []

@@ -122,4 +122,13 @@ def status(state, now: datetime | None, as_json: bool) -> None:
     pending = doc["alerts"].get("pending", 0)
     failed = doc["alerts"].get("failed", 0)
     click.echo(f"提醒：待发送 {pending} 条，发送失败 {failed} 条")
-    click.echo(f"守护进程：{'运行中' if doc['daemon'] else '未运行'}")
+    info = doc["daemon_info"]
+    if doc["daemon"]:
+        click.echo("守护进程：运行中")
+    elif info:  # a heartbeat left behind: it did not stop cleanly (killed, crashed, hung)
+        beat = (info["heartbeat"] or "")[:16].replace("T", " ")
+        click.echo(
+            f"守护进程：未运行（未正常停止：进程 {info['pid']}（{info['host']}），最后心跳 {beat}）"
+        )
+    else:
+        click.echo("守护进程：未运行")

@@ -2,7 +2,8 @@
 
 The SQLite lock file sits beside the database's *resolved* path, so two daemons that reach
 one file through different names (a symlink, a symlinked folder) still meet on one lock. It
-is created 0600. A lock that cannot be taken because the disk is full, read-only or the
+is created 0600. Where it is, the advisory lock's key and whether someone holds either are
+monitor/db/liveness.py's (`status` and the dispatcher ask there). A lock that cannot be taken because the disk is full, read-only or the
 PostgreSQL server is unreachable is a DatabaseError (one line, exit 5), not a traceback."""
 
 from __future__ import annotations
@@ -11,16 +12,19 @@ import logging
 import os
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import IO, Any
 
-from monitor.db.engine import DatabaseError, explain, make_engine, sqlite_path
+from monitor.db.engine import DatabaseError, explain, make_engine
+from monitor.db.liveness import ADVISORY_KEY, lock_path
 from monitor.errors import MonitorError
 
 log = logging.getLogger("monitor.daemon")
 
 STANDBY_POLL = 5.0  # seconds between lock attempts of a standby daemon
+# `status` probes the lock file with a shared flock for an instant: a start that meets one
+# tries again for this long before it says another daemon runs
+PROBE_GRACE = 1.0
 
 
 LOCK_MODE = 0o600
@@ -47,11 +51,7 @@ class DaemonLock:
 
     @property
     def lock_path(self) -> Path | None:
-        path = sqlite_path(self.url)
-        if path is None:
-            return None
-        # the file itself, not the name it was reached by
-        return Path(str(path.resolve()) + ".lock")
+        return lock_path(self.url)
 
     def acquire(self, standby: bool = False, stop: threading.Event | None = None) -> bool:
         """Take the lock. Raises DaemonAlreadyRunning when another daemon holds it (or, with
@@ -61,8 +61,6 @@ class DaemonLock:
         path = self.lock_path
         if path is None:
             return True
-        import fcntl
-
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = os.fdopen(
@@ -73,7 +71,7 @@ class DaemonLock:
                 f"无法创建守护进程锁文件 {path}：{explain(self.url, exc)}"
             ) from None
         try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _flock_exclusive(handle.fileno())
         except OSError:
             handle.seek(0)
             holder = handle.read().strip() or "未知"
@@ -98,7 +96,7 @@ class DaemonLock:
         from sqlalchemy import text
         from sqlalchemy.exc import OperationalError
 
-        key = zlib.crc32(b"opinion-monitor daemon")
+        key = ADVISORY_KEY
         self._engine = make_engine(self.url)
         announced = False
         while True:
@@ -149,7 +147,7 @@ class DaemonLock:
             return True
         from sqlalchemy import text
 
-        key = zlib.crc32(b"opinion-monitor daemon")
+        key = ADVISORY_KEY
         try:
             if self._connection is not None:
                 self._connection.execute(text("SELECT 1")).scalar()
@@ -199,3 +197,19 @@ class DaemonLock:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+def _flock_exclusive(fd: int) -> None:
+    """An exclusive, non-blocking flock; a conflict that lasts PROBE_GRACE is another daemon
+    (a liveness probe holds its shared lock for microseconds). Raises OSError."""
+    import fcntl
+
+    deadline = time.monotonic() + PROBE_GRACE
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
