@@ -15,10 +15,16 @@ Each part is one function printing its figures; `--only NAME` runs one part.
   request (a request whose sender died meanwhile never arrives), then accepts and answers at
   once. Counted from what the robot received: alerts delivered, alerts and pieces delivered
   twice, alerts not delivered, and the recovery time from the restart (process spawn) to the
-  round's last alert delivered.
+  round's last alert delivered. The evidence comes with it: each piece delivered twice is
+  traced (when the robot first took it against the kill: in flight at the kill, or accepted
+  and not yet recorded; the daemon's last log lines), with the pieces twice beyond the one in
+  flight at each kill (goal 0), the robot's 45009 answers, the answer → record window the
+  daemon logs per piece, what held up any round slower than 20 s, and the load average.
+  `--keep-log FILE` keeps the daemons' log, their stderr (FILE.stderr) and the robot's
+  received log (FILE.robot: accept time, key, which alerts).
 
     python benchmarks/faults.py [--only crawl] [--messages 200]
-    python benchmarks/faults.py --only kill9 [--kills 20] [--alerts 60] [--seed 1]
+    python benchmarks/faults.py --only kill9 [--kills 20] [--alerts 60] [--seed 1] [--keep-log F]
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import select as select_io
 import signal
 import socket
@@ -134,15 +141,28 @@ def wait_until(condition: Callable[[], bool], limit: float, step: float = 0.1) -
 
 
 def start_daemon(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`opinion-monitor run`; what it prints to stderr before its log is open (a refused
+    start) is appended to `<log>.stderr`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPINION_MONITOR")}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.Popen(
-        [sys.executable, "-m", "monitor", "--config", str(config), "run", "--log-file", str(log)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    env["PYTHONFAULTHANDLER"] = "1"  # SIGABRT prints every thread's stack (a stuck daemon)
+    with open(f"{log}.stderr", "ab") as errors:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "monitor",
+                "--config",
+                str(config),
+                "run",
+                "--log-file",
+                str(log),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
 
 
 class TransitWecom(FakeWecom):
@@ -154,6 +174,8 @@ class TransitWecom(FakeWecom):
         super().__init__()
         self.transit = transit
         self.dropped = 0
+        # (wall time the robot accepted, key, content) of every accepted piece, for the trace
+        self.accepted: list[tuple[float, str, str]] = []
 
     def start(self) -> TransitWecom:
         import json
@@ -172,6 +194,10 @@ class TransitWecom(FakeWecom):
                     return
                 key = parse_qs(urlsplit(self.path).query).get("key", [""])[0]
                 status, answer = fake._answer(urlsplit(self.path).path, key, raw)
+                if answer.get("errcode") == 0:
+                    body = json.loads(raw)
+                    content = body.get(body.get("msgtype", ""), {}).get("content", "")
+                    fake.accepted.append((time.time(), key, content))
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -217,6 +243,14 @@ class Kill9Figures:
     kill_points: Counter[str] = field(default_factory=Counter)
     recovery: list[float] = field(default_factory=list)
     not_recovered: int = 0
+    rate_limited: int = 0  # requests the robot answered 45009 (its 20 a minute)
+    refused_starts: list[str] = field(default_factory=list)  # restarts that exited at once
+    stuck: list[int] = field(default_factory=list)  # rounds whose daemon hung (stacks dumped)
+    beyond_in_flight: int = 0  # pieces twice beyond the one in flight at each kill (goal 0)
+    load: list[tuple[float, float, float]] = field(default_factory=list)  # at start and end
+    windows_ms: list[float] = field(default_factory=list)  # answer → recorded, per piece
+    trace: list[str] = field(default_factory=list)  # why each duplicate happened
+    slow: list[str] = field(default_factory=list)  # what held up each round slower than 20 s
 
 
 def _kill9_config(folder: Path, wecom: FakeWecom) -> Path:
@@ -294,10 +328,16 @@ def _all_sent(app: App, markers: list[str]) -> bool:
 
 
 def kill9(
-    kills: int = 20, alerts: int = 60, seed: int = 1, transit: float = 0.4, limit: float = 120.0
+    kills: int = 20,
+    alerts: int = 60,
+    seed: int = 1,
+    transit: float = 0.4,
+    limit: float = 120.0,
+    keep_log: Path | None = None,
 ) -> Kill9Figures:
     rng = random.Random(seed)
     figures = Kill9Figures(kills=kills)
+    figures.load.append(os.getloadavg())
     wecom = TransitWecom(transit).start()
     with tempfile.TemporaryDirectory(prefix="om-faults-") as tmp:
         folder = Path(tmp)
@@ -307,6 +347,8 @@ def kill9(
         log = folder / "run.log"
         daemon = start_daemon(config, log)
         rounds: list[list[str]] = []
+        kills_at: list[float] = []
+        slow_rounds: list[tuple[int, float, float]] = []
         try:
             if (
                 wait_until(
@@ -326,6 +368,7 @@ def kill9(
                 markers = _enqueue_round(app, round_no, alerts)
                 rounds.append(markers)
                 time.sleep(rng.uniform(0, figures.undisturbed))
+                kills_at.append(time.time())
                 daemon.send_signal(signal.SIGKILL)
                 daemon.wait()
                 received = "\n".join(wecom.contents("office"))
@@ -337,13 +380,29 @@ def kill9(
                     if seen == len(markers)
                     else "between pieces"
                 ] += 1
-                restarted = time.monotonic()
+                restarted, restarted_wall = time.monotonic(), time.time()
                 daemon = start_daemon(config, log)
                 took = wait_until(lambda m=markers: _all_sent(app, m), limit, step=0.2)
                 if took is None:
                     figures.not_recovered += 1
                 else:
                     figures.recovery.append(time.monotonic() - restarted)
+                if took is None or took > 20:
+                    slow_rounds.append((round_no, restarted_wall, time.time()))
+                if took is None and daemon.poll() is None:
+                    # alive but not delivering: its threads' stacks say where it is stuck
+                    daemon.send_signal(signal.SIGABRT)
+                    daemon.wait()
+                    figures.stuck.append(round_no)
+                    daemon = start_daemon(config, log)
+                    wait_until(lambda m=markers: _all_sent(app, m), limit, step=0.2)
+                if daemon.poll() is not None:  # it exited by itself: say why, start another
+                    said = Path(f"{log}.stderr").read_text("utf-8", errors="replace").strip()
+                    figures.refused_starts.append(
+                        f"round {round_no}: exit {daemon.returncode}: "
+                        + (said.splitlines()[-1] if said else "")
+                    )
+                    daemon = start_daemon(config, log)
                 print(f"\r  kill {round_no}/{kills}", end="", file=sys.stderr, flush=True)
             print(file=sys.stderr)
             # a last wait for anything still pending, then a clean stop
@@ -356,6 +415,36 @@ def kill9(
                 daemon.wait()
             wecom.stop()
         pieces = wecom.contents("office")
+        figures.rate_limited = sum(1 for _key, _body, code in wecom.requests if code == 45009)
+        lines = _log_lines(log)
+        figures.windows_ms = [
+            float(m.group(1)) for _t, text in lines if (m := _RECORDED.search(text))
+        ]
+        figures.trace, figures.beyond_in_flight = _trace(wecom.accepted, kills_at, lines)
+        figures.load.append(os.getloadavg())
+        for round_no, begun, ended in slow_rounds:
+            # what held it up: rate limits, retries, failures (not the scheduler's "skipped")
+            told = Counter(
+                re.sub(r"\d+", "N", text)
+                for t, text in lines
+                if begun <= t <= ended
+                and any(w in text for w in ("rate limited", "retry", "failed", "ERROR"))
+            )
+            figures.slow.append(
+                f"round {round_no} took {ended - begun:.0f} s: "
+                + ("; ".join(f"{n}× {text}" for text, n in told.most_common(4)) or "no warning")
+            )
+        if keep_log is not None:
+            keep_log.write_bytes(log.read_bytes())
+            errors = Path(f"{log}.stderr")
+            if errors.exists():
+                Path(f"{keep_log}.stderr").write_bytes(errors.read_bytes())
+            robot = [
+                f"{datetime.fromtimestamp(at, UTC).isoformat(timespec='milliseconds')} {key} "
+                f"{len(content)} chars, markers {_markers(content)}"
+                for at, key, content in wecom.accepted
+            ]
+            Path(f"{keep_log}.robot").write_text("\n".join(robot) + "\n", encoding="utf-8")
         figures.rounds = len(rounds)
         figures.pieces = len(pieces)
         figures.pieces_twice = sum(n - 1 for n in Counter(pieces).values() if n > 1)
@@ -374,10 +463,72 @@ def kill9(
     return figures
 
 
+_LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})([+-]\d{4}) (.*)$")
+_RECORDED = re.compile(r"recorded (\d+) ms after the answer")
+
+
+def _log_lines(log: Path) -> list[tuple[float, str]]:
+    """The daemon's log as (wall time, text) per line."""
+    out = []
+    for line in log.read_text("utf-8", errors="replace").splitlines():
+        m = _LOG_LINE.match(line)
+        if m:
+            moment = datetime.strptime(f"{m.group(1)}{m.group(3)}", "%Y-%m-%d %H:%M:%S%z")
+            out.append((moment.timestamp() + int(m.group(2)) / 1000, m.group(4)))
+    return out
+
+
+def _trace(
+    accepted: list[tuple[float, str, str]], kills_at: list[float], lines: list[tuple[float, str]]
+) -> tuple[list[str], int]:
+    """For each piece the robot accepted twice, when the robot first took it against the kill
+    just before the second copy: after the kill signal (the piece was in flight: its sender
+    was being killed when the robot took it) or before it (the daemon died between the answer
+    and its record). A piece resent with no kill before it would be a bug, and so would a
+    second piece sent twice for one kill: their count is the second value returned."""
+    first: dict[str, float] = {}
+    out = []
+    per_kill: Counter[float] = Counter()
+    beyond = 0
+    for at, key, content in accepted:
+        if key != "office":
+            continue
+        if content not in first:
+            first[content] = at
+            continue
+        took = first[content]
+        alerts = sum(1 for line in content.splitlines() if "故障R" in line)
+        kill = max((k for k in kills_at if k <= at), default=None)
+        if kill is None or kill < took - 60:
+            out.append(f"piece of {alerts} alerts resent with no kill before it (a bug)")
+            beyond += 1
+            continue
+        per_kill[kill] += 1
+        if per_kill[kill] > 1:
+            beyond += 1
+        before = [text for t, text in lines if t <= took][-2:]
+        if took >= kill:
+            why = f"in flight at the kill: the robot took it {(took - kill) * 1000:.0f} ms after"
+        else:
+            why = f"accepted {(kill - took) * 1000:.0f} ms before the kill, not yet recorded"
+        out.append(
+            f"piece of {alerts} alerts, {why} the SIGKILL; sent again {at - kill:.1f} s "
+            f"after it. The daemon's last lines before the robot took it: " + " | ".join(before)
+        )
+    return out, beyond
+
+
+def _markers(content: str) -> str:
+    found = re.findall(r"故障R\d+E\d+", content)
+    return f"{found[0]}…{found[-1]} ({len(found)})" if found else "none"
+
+
 def print_kill9(f: Kill9Figures) -> None:
+    load = " → ".join("/".join(f"{x:.2f}" for x in avg) for avg in f.load)
     print(
         f"kill -9 during dispatch: {f.kills} kills, {f.rounds} rounds of alerts "
-        f"(an undisturbed dispatch took {f.undisturbed:.1f} s)"
+        f"(an undisturbed dispatch took {f.undisturbed:.1f} s); load average (1/5/15 min) "
+        f"at start → end: {load}"
     )
     print("  kill points: " + ", ".join(f"{k} {v}" for k, v in sorted(f.kill_points.items())))
     print(
@@ -389,6 +540,22 @@ def print_kill9(f: Kill9Figures) -> None:
         f"  pieces received: {f.pieces}; pieces duplicated: {f.pieces_twice}; "
         f"requests cut off in transit by a kill: {f.in_flight_dropped}"
     )
+    print(f"  pieces twice beyond the one in flight at each kill: {f.beyond_in_flight} (goal 0)")
+    print(f"  robot's 45009 answers (20 a minute exceeded): {f.rate_limited}")
+    if f.windows_ms:
+        print(
+            f"  answer → recorded per piece (the at-least-once window): median "
+            f"{statistics.median(f.windows_ms):.0f} ms, max {max(f.windows_ms):.0f} ms "
+            f"({len(f.windows_ms)} pieces)"
+        )
+    for line in f.trace:
+        print(f"  duplicate: {line}")
+    for line in f.slow:
+        print(f"  slow: {line}")
+    for line in f.refused_starts:
+        print(f"  a restarted daemon exited by itself: {line}")
+    if f.stuck:
+        print(f"  stuck daemons (stacks in the kept log's .stderr): rounds {f.stuck}")
     if f.recovery:
         print(
             f"  recovery after restart (spawn → the round's last alert delivered): median "
@@ -400,7 +567,7 @@ def print_kill9(f: Kill9Figures) -> None:
 
 
 def kill9_part(args: argparse.Namespace) -> None:
-    print_kill9(kill9(args.kills, args.alerts, args.seed, args.transit, args.limit))
+    print_kill9(kill9(args.kills, args.alerts, args.seed, args.transit, args.limit, args.keep_log))
 
 
 # ---- the parts -----------------------------------------------------------------------------
@@ -430,6 +597,9 @@ def main() -> None:
         type=float,
         default=120.0,
         help="kill9: seconds to wait for a round's delivery after a restart",
+    )
+    parser.add_argument(
+        "--keep-log", type=Path, help="kill9: copy the daemons' log there (the trace's source)"
     )
     args = parser.parse_args()
     for name, part in PARTS.items():
