@@ -63,6 +63,13 @@ class Timing(ABC):
     def monotonic(self) -> float:
         """Seconds on a clock that never goes back."""
 
+    def wall(self) -> float:
+        """Seconds on a clock other processes share (the epoch): what a send's time is kept
+        in for the next process's rate limiter (alerts/dispatch/window.py)."""
+        import time
+
+        return time.time()
+
     @abstractmethod
     def sleep(self, seconds: float) -> None:
         """Wait (really, or by advancing a simulated clock)."""
@@ -91,6 +98,9 @@ class SimulatedTiming(Timing):
 
     def monotonic(self) -> float:
         return self.now
+
+    def wall(self) -> float:
+        return self.now  # a simulation's own epoch: real sends look ancient to it, or future
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
@@ -141,6 +151,7 @@ class RateLimiter:
     timing: Timing
     window: float = 60.0
     sent: deque[float] = field(default_factory=deque)
+    seeded: bool = False  # sends made by earlier processes were added (seed)
 
     def wait_time(self) -> float:
         now = self.timing.monotonic()
@@ -160,9 +171,32 @@ class RateLimiter:
         return waited
 
     def full(self) -> None:
-        """The far end says the window is full: treat every token as just spent."""
+        """The far end refused the send just attempted: its window is full. The sends this
+        limiter knows of stay where they are; the rest of the far end's `per_window` were
+        made by senders it does not know of (the process before it, whose last piece was
+        in flight at a kill; another program) and count as made just now. A slot frees when
+        the oldest known send leaves the window, so that is the wait: a whole window only
+        when no send is known (it used to be a whole window always)."""
         now = self.timing.monotonic()
-        self.sent = deque([now] * self.per_window)
+        if self.sent:
+            self.sent.pop()  # the refused attempt's token: it was not a send
+        self.wait_time()  # drops what left the window
+        unknown = max(self.per_window - len(self.sent), 0)
+        self.sent.extend([now] * unknown)
+
+    def history(self) -> list[float]:
+        """The sends of the current window, in `timing.wall()` seconds."""
+        offset = self.timing.wall() - self.timing.monotonic()
+        self.wait_time()  # drops what left the window
+        return [t + offset for t in self.sent]
+
+    def seed(self, sends: list[float]) -> None:
+        """Count sends made elsewhere (`timing.wall()` seconds, e.g. by the process this one
+        replaced) that are still in the window; ones in the future are another clock's."""
+        wall, mono = self.timing.wall(), self.timing.monotonic()
+        recent = [mono - (wall - t) for t in sends if 0 <= wall - t < self.window]
+        self.sent = deque(sorted([*self.sent, *recent])[-self.per_window :])
+        self.seeded = True
 
 
 def split_lines(text: str, limit: int) -> list[str]:
@@ -304,7 +338,7 @@ class Notifier(ABC):
                 last = exc
                 log.info("%s rate limited; waiting for the window", self.describe())
                 if self.limiter:
-                    self.limiter.full()  # acquire() then waits the window out
+                    self.limiter.full()  # acquire() then waits until a slot frees
                 else:
                     self.timing.sleep(60.0)
             except Transient as exc:

@@ -5,7 +5,8 @@
 - prepare.py: hold them outside office hours (hours.py), skip the lapsed ones, give the rest
   their rendered item and their targets (routing.py);
 - delivery.py: per channel, one message per bucket, recorded piece by piece (exactly once per
-  piece), a failing channel's targets moved to its fallback (fallback.py);
+  piece), a failing channel's targets moved to its fallback (fallback.py); each channel's
+  rate window is kept across processes (window.py);
 - settle.py: each alert's status afterwards, and what waits for office hours.
 
 `dispatch(..., timing=, channels=, after_piece=)` takes injected time, channels (their
@@ -25,6 +26,7 @@ from alerts.dispatch.hours import in_office_hours
 from alerts.dispatch.prepare import prepare
 from alerts.dispatch.result import DispatchResult
 from alerts.dispatch.settle import count_held, settle
+from alerts.dispatch.window import seed_windows
 from alerts.health import ChannelHealth
 
 if TYPE_CHECKING:
@@ -71,6 +73,7 @@ def dispatch(
                 health.broken(name, notifier.broken, moment)
         alerts = claim(session, moment, only, claimant)
         if alerts:
+            seed_windows(session, notifiers)  # a new process learns the sends of the last one
             work = prepare(app, session, alerts, moment, office, result)
             Delivery(app, session, work, notifiers, moment, result, health, after_piece).run()
             settle(session, work, moment, result)

@@ -3,12 +3,14 @@ summary; in sections per department otherwise), each rendered and split once and
 (outgoing_messages) with its pieces. After each piece the channel accepted, the count of
 pieces sent is committed, so a retry or a restart (even after kill -9) sends only the pieces
 not yet accepted; a message begun earlier goes on from its next piece. A target is recorded
-(alert_deliveries) when its message's last piece was accepted. The one case that stays
-at-least-once: a piece the channel accepted whose answer never arrived is sent again."""
+(alert_deliveries) when its message's last piece was accepted, in the commit after the count.
+The one case that stays at-least-once: a piece the channel accepted whose answer never
+arrived, or arrived in a process that died before it committed the count, is sent again."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,7 @@ from alerts.channels.base import ChannelBroken, ChannelError, MessageRejected
 from alerts.dispatch.fallback import Channels
 from alerts.dispatch.result import DispatchResult
 from alerts.dispatch.routing import is_urgent, one_per_channel
+from alerts.dispatch.window import record_window
 from alerts.dispatch.work import Entry, Work
 from alerts.health import ChannelHealth
 from alerts.outbox import AlertStatus
@@ -223,14 +226,31 @@ class Delivery:
         total = len(row.pieces)
         for index in range(row.pieces_sent, total):
             notifier.send_piece(notifier.decode_piece(row.pieces[index]))
+            answered = time.monotonic()
+            # The one at-least-once window is the channel's answer → this commit (a death in
+            # it sends the piece again), so it carries the count alone: the last piece's
+            # deliveries and the channel's send window follow in the next commit.
             row.pieces_sent = index + 1
+            self.session.commit()
+            recorded = time.monotonic()
+            record_window(self.session, row.channel, notifier, self.moment)
             if row.pieces_sent == total:
                 self._finish(row, bucket)
-            self.session.commit()  # recorded right away: a crash now cannot resend this piece
+            self.session.commit()
+            log.info(
+                "message %d piece %d/%d accepted by %s; recorded %.0f ms after the answer",
+                row.id,
+                index + 1,
+                total,
+                row.channel,
+                (recorded - answered) * 1000,
+            )
             self.result.messages_sent += 1
             if self.after_piece is not None:
                 self.after_piece(row.channel, index, total)
-        if total == 0:
+        if row.finished_at is None:
+            # no pieces at all, or every piece was counted by a process that died before it
+            # recorded the deliveries: they are delivered, nothing is sent again
             self._finish(row, bucket)
             self.session.commit()
         self.health.ok(bucket.channel, self.moment)
