@@ -23,15 +23,16 @@ HEARTBEAT_FRESH = timedelta(minutes=3)
 
 
 def daemon_running(session: Session, now: datetime) -> bool:
-    """A daemon runs when its heartbeat (every 30 s) is fresh *and* it is alive: someone holds
-    the daemon lock (the OS drops it when its holder dies) and, on this host, the heartbeat's
-    pid is a live process. A daemon killed with -9 leaves a fresh heartbeat behind; without
-    these checks it looked "running" for three minutes."""
+    """A daemon runs when its heartbeat (every 30 s) is fresh *and* a process holds the daemon
+    lock (the OS drops it when its holder dies). A daemon killed with -9 leaves a fresh
+    heartbeat behind: it looked "running" for three minutes. Where the lock cannot be read
+    (a lock file this user may not open), the heartbeat's pid on this host decides."""
     row = session.get(Meta, HEARTBEAT_KEY)
     if not (row and row.updated_at and now - row.updated_at <= HEARTBEAT_FRESH):
         return False
-    if daemon_lock_held(session) is False:
-        return False
+    held = daemon_lock_held(session)
+    if held is not None:
+        return held
     info = daemon_info(session) or {}
     if info.get("pid") and info.get("host"):
         return named_process_alive(f"{info['pid']}@{info['host']}") is not False

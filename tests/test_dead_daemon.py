@@ -179,9 +179,12 @@ def _claimed_by(app: App, claimant: str, wecom: FakeWecom, timing: SimulatedTimi
     ("claimant", "lock_held", "released"),
     [
         ("cli:{dead}@{here}", False, True),  # a dead pid on this host
-        ("daemon:{dead}@{here}", True, True),  # a dead daemon here, a new one holds the lock
-        ("daemon:1@elsewhere", False, True),  # a daemon, and nobody holds the lock
-        ("daemon:1@elsewhere", True, False),  # another host's daemon may be the lock holder
+        ("daemon:{dead}@{here}", False, True),  # a daemon, and nobody holds the lock
+        ("daemon:1@elsewhere", False, True),  # the same from another host
+        ("daemon:1@elsewhere", True, False),  # the lock's holder may be that daemon
+        # a daemon holds the lock: the lock decides for daemons (a pid seen from here may be
+        # another pid space's); the holder released a dead predecessor's claims at its start
+        ("daemon:{dead}@{here}", True, False),
         ("cli:1@elsewhere", False, False),  # another host's CLI: nothing tells, the lease holds
         ("cli:{alive}@{here}", False, False),  # alive here: its claims are its own
     ],

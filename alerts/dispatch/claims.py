@@ -2,8 +2,8 @@
 in one UPDATE, so a second dispatcher (the CLI beside the daemon) skips them. The claims of
 one that died mid-way (`kill -9`, a crash) are released as soon as anyone can tell it is
 gone, not when the lease ends: by every dispatch before it claims (the claimant `role:
-pid@host` is a dead pid on this host, or a daemon whose lock nobody holds any more:
-monitor/db/liveness.py), and by the next daemon as it starts (release_dead_claims)."""
+pid@host` is a daemon whose lock nobody holds any more, or a CLI whose pid on this host is
+gone: monitor/db/liveness.py), and by the next daemon as it starts (release_dead_claims)."""
 
 from __future__ import annotations
 
@@ -61,12 +61,15 @@ def release_dead_claims(app: App, me: str | None = None) -> int:
 
 
 def claimant_alive(session: Session, claimant: str) -> bool:
-    """Whether the process that claimed alerts as `claimant` may still be delivering them:
-    not when it is a dead pid on this host, nor a daemon when no daemon holds the lock. A
-    claimant nothing can be told about keeps its lease."""
-    if named_process_alive(claimant) is False:
-        return False
-    return not (claimant.startswith("daemon:") and daemon_lock_held(session) is False)
+    """Whether the process that claimed alerts as `claimant` may still be delivering them. A
+    daemon's claims live as long as a daemon holds the lock (the next daemon releases the
+    previous one's claims when it starts); a CLI's as long as its pid on this host does. A
+    claimant nothing can be told about (a CLI on another host) keeps its lease."""
+    if claimant.startswith("daemon:"):
+        held = daemon_lock_held(session)
+        if held is not None:
+            return held
+    return named_process_alive(claimant) is not False
 
 
 def release_claims_of_the_dead(session: Session, now: datetime, me: str) -> int:
