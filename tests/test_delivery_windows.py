@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -90,27 +92,49 @@ def test_killed_between_the_count_and_the_deliveries_nothing_is_sent_again(
     app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
     _sixty_overdue(app)
     counted: list[int] = []
+    finish = delivery.Delivery._finish
 
-    def die_after_the_count(session, name, notifier, moment) -> None:  # noqa: ANN001
+    def die_before_the_deliveries(self, row, bucket) -> None:  # noqa: ANN001
         with app.session() as other:  # what another process sees now
-            row = other.scalars(select(OutgoingMessage)).one()
-            counted.append(row.pieces_sent)
-            if row.pieces_sent == len(row.pieces):  # the last piece: die before its record
-                raise Killed
+            counted.append(other.get(OutgoingMessage, row.id).pieces_sent)
+        raise Killed
 
-    monkeypatch.setattr(delivery, "record_window", die_after_the_count)
+    monkeypatch.setattr(delivery.Delivery, "_finish", die_before_the_deliveries)
     with pytest.raises(Killed):
         dispatch(app, timing=timing, claimant="daemon:1@old")
-    assert counted == [1, 2, 3]  # each count committed on its own, right after the answer
+    # the last piece's count (3 of 3) was committed on its own, before its deliveries
+    assert counted == [3]
     with app.session() as session:
         assert session.scalar(select(func.count()).select_from(AlertDelivery)) == 0
-    monkeypatch.undo()
+    monkeypatch.setattr(delivery.Delivery, "_finish", finish)
     assert len(wecom.contents("office")) == 3
     assert release_dead_claims(app, me="daemon:2@new") == 60
     result = dispatch(app, timing=timing, claimant="daemon:2@new")
     assert (result.sent, result.messages_sent) == (60, 0)  # recorded, not sent again
     assert len(wecom.contents("office")) == 3
     assert {r["status"] for r in outbox_rows(app)} == {"sent"}
+
+
+def test_the_window_is_kept_before_each_request_leaves(
+    make_app, wecom: FakeWecom, timing: SimulatedTiming
+) -> None:
+    """A piece in flight at a kill may be taken by the robot: the next process must count
+    it, so the window is kept before the request, not after the answer."""
+    app = make_app(channels_toml(wecom), now="2026-11-16T10:00")
+    _sixty_overdue(app)
+    kept: list[int] = []
+
+    def look(channel: str, index: int, total: int) -> None:
+        with app.session() as other:
+            row = other.get(Meta, "rate-window.office")
+            kept.append(len(json.loads(row.value)) if row else 0)
+
+    wecom.script([0, 0, 500, 500, 500, 500, 500])  # the third piece never gets through
+    dispatch(app, timing=timing, after_piece=look)
+    assert kept == [1, 2]
+    with app.session() as session:
+        # the five tries of the third piece are in the window too: the robot may have taken one
+        assert len(json.loads(session.get(Meta, "rate-window.office").value)) == 2 + 5
 
 
 def test_a_45009_despite_the_kept_window_waits_for_a_slot_not_a_minute(

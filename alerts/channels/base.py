@@ -275,6 +275,9 @@ class Notifier(ABC):
         self.broken_at = 0.0  # timing.monotonic() of that error
         self.permanent = False  # broken by its configuration: no retry can help
         self.requests = 0  # pieces actually posted (for figures)
+        # called once a send is allowed and right before its request leaves: the dispatcher
+        # keeps the rate window there, so the next process counts even a piece in flight
+        self.before_send: Callable[[], None] | None = None
 
     def describe(self) -> str:
         return f"渠道 {self.name!r}（{self.kind}）"
@@ -322,8 +325,17 @@ class Notifier(ABC):
         last: ChannelError | None = None
         for attempt in range(self.max_attempts):
             if self.limiter:
-                self.limiter.acquire()
+                waited = self.limiter.acquire()
+                if waited >= 1:
+                    log.info(
+                        "%s waited %.0f s for its rate window (%d sends a minute)",
+                        self.describe(),
+                        waited,
+                        self.limiter.per_window,
+                    )
             try:
+                if self.before_send is not None:
+                    self.before_send()
                 self.requests += 1
                 self._send_piece(piece)
                 return

@@ -224,19 +224,40 @@ class Delivery:
 
     def _pieces(self, row: OutgoingMessage, bucket: _Bucket, notifier: Notifier) -> None:
         total = len(row.pieces)
+
+        def keep_window() -> None:
+            # before the request leaves: a process that dies with this piece in flight (the
+            # robot may take it) has it counted in the window the next process starts from
+            record_window(self.session, row.channel, notifier, self.moment)
+            self.session.commit()
+
+        notifier.before_send = keep_window
+        try:
+            self._send_pieces(row, bucket, notifier, total)
+        finally:
+            notifier.before_send = None
+        if row.finished_at is None:
+            # no pieces at all, or every piece was counted by a process that died before it
+            # recorded the deliveries: they are delivered, nothing is sent again
+            self._finish(row, bucket)
+            self.session.commit()
+        self.health.ok(bucket.channel, self.moment)
+
+    def _send_pieces(
+        self, row: OutgoingMessage, bucket: _Bucket, notifier: Notifier, total: int
+    ) -> None:
         for index in range(row.pieces_sent, total):
             notifier.send_piece(notifier.decode_piece(row.pieces[index]))
             answered = time.monotonic()
             # The one at-least-once window is the channel's answer → this commit (a death in
             # it sends the piece again), so it carries the count alone: the last piece's
-            # deliveries and the channel's send window follow in the next commit.
+            # deliveries follow in the next commit.
             row.pieces_sent = index + 1
             self.session.commit()
             recorded = time.monotonic()
-            record_window(self.session, row.channel, notifier, self.moment)
             if row.pieces_sent == total:
                 self._finish(row, bucket)
-            self.session.commit()
+                self.session.commit()
             log.info(
                 "message %d piece %d/%d accepted by %s; recorded %.0f ms after the answer",
                 row.id,
@@ -248,12 +269,6 @@ class Delivery:
             self.result.messages_sent += 1
             if self.after_piece is not None:
                 self.after_piece(row.channel, index, total)
-        if row.finished_at is None:
-            # no pieces at all, or every piece was counted by a process that died before it
-            # recorded the deliveries: they are delivered, nothing is sent again
-            self._finish(row, bucket)
-            self.session.commit()
-        self.health.ok(bucket.channel, self.moment)
 
     def _finish(self, row: OutgoingMessage, bucket: _Bucket) -> None:
         row.finished_at, row.outcome = self.moment, "sent"
