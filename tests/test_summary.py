@@ -349,7 +349,14 @@ def test_summary_send_while_another_dispatcher_holds_it_says_so_in_chinese(
         return dispatch(app, moment, **kw)
 
     monkeypatch.setattr(alerts.actions, "dispatch", daemon_first)
-    sent = send_summary(app, DAY, app.now())
+    from monitor.daemon import DaemonLock
+
+    lock = DaemonLock(app.config.database_url)  # that daemon is alive: it holds the lock
+    assert lock.acquire()
+    try:
+        sent = send_summary(app, DAY, app.now())
+    finally:
+        lock.release()
     assert not sent.ok and wecom.messages == []
     assert sent.error is not None and sent.error.startswith("另一个发送进程正在发送这份汇总")
     assert "alerts list" in sent.error
