@@ -104,10 +104,10 @@ def claim(
     session: Session, now: datetime, only: list[int] | None = None, claimant: str | None = None
 ) -> list[Alert]:
     """Take the due alerts with a lease (next_attempt_at = now + LEASE) in one UPDATE, so a
-    second dispatcher (the CLI beside the daemon) skips them, and a dispatcher that dies
-    mid-way leaves them to be retried when the lease ends (or when the next daemon starts).
-    Every claimed alert leaves with its own next state: sent, held until the office opens,
-    backed off, or skipped."""
+    second dispatcher (the CLI beside the daemon) skips them; the claims of one that died
+    mid-way are released first (release_claims_of_the_dead), else they wait for the lease's
+    end or the next daemon's start. Every claimed alert leaves with its own next state: sent,
+    held until the office opens, backed off, or skipped."""
     claimant = claimant or owner()
     release_claims_of_the_dead(session, now, claimant)
     due = (

@@ -8,7 +8,8 @@ advisory lock. Asking does not take it: SQLite is probed with a shared, non-bloc
 released at once (the daemon's own exclusive attempt retries for a moment, so a probe
 that coincides with a start never refuses it), PostgreSQL is read from pg_locks. A process
 is named `pid@host` (claims: `role:pid@host`; the heartbeat: pid and host); on this host its
-pid says directly whether it is gone."""
+pid says whether it is gone — asked for a CLI's claims, and for a daemon only where the lock
+cannot be read (a pid seen from here may belong to another pid space, the lock cannot)."""
 
 from __future__ import annotations
 
