@@ -19,7 +19,7 @@ from typing import Any
 from monitor.errors import MonitorError
 from monitor.report.period import Period
 from monitor.report.period import parse_period as build_period
-from monitor.timeutil import SHANGHAI, to_local, to_utc
+from monitor.timeutil import SHANGHAI, read_iso, to_local, to_utc
 
 # ids are INTEGER columns, and PostgreSQL's integer is 32 bits
 MAX_ID = 2**31 - 1
@@ -121,7 +121,8 @@ def parse_date(text: Any, what: str = "日期") -> date:
 
 
 def parse_when(text: Any, what: str = "时间") -> datetime:
-    """An ISO-8601 date or date-time (naive means Beijing time; `Z` or an offset allowed) →
+    """An ISO-8601 date or date-time (naive means Beijing time; `Z` or an offset allowed;
+    `24:00` is the end of that day, monitor.timeutil.read_iso) →
     aware UTC, its Beijing date within MIN_YEAR … MAX_YEAR."""
     if isinstance(text, datetime):
         return check_when(text, what)
@@ -130,9 +131,8 @@ def parse_when(text: Any, what: str = "时间") -> datetime:
     if not raw.isascii() or not re.match(r"[0-9]{4}-", raw):
         raise InputError(what, raw, f"不是有效的时间{example}")
     _year_ok(int(raw[:4]), what, raw)
-    parsed = raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw
     try:
-        moment = datetime.fromisoformat(parsed)
+        moment = read_iso(raw)  # 24:00 too: the end of a day, as a limit is written
     except ValueError:
         raise InputError(what, raw, f"不是有效的时间{example}") from None
     return check_when(moment, what, raw)

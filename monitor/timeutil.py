@@ -46,13 +46,28 @@ def end_of_day(day: date, zone: ZoneInfo = SHANGHAI) -> datetime:
     return start_of_day(day + timedelta(days=1), zone)
 
 
-def parse_iso(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
-    """Parse ISO-8601 (date or date-time, `Z` allowed); naive means the office's zone."""
+_MIDNIGHT_24 = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]24:00(?::00(?:\.0+)?)?(?=$|[+\-])")
+
+
+def read_iso(text: str) -> datetime:
+    """ISO-8601 as written (naive or with its offset; `Z` allowed), not yet in any zone.
+    `24:00` (ISO 8601's end of a day, how a limit is written: 2026-10-30T24:00) is 00:00 of
+    the next day. Raises ValueError (Python's) when it is not ISO-8601."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
+    next_day = _MIDNIGHT_24.match(raw)
+    if next_day:
+        raw = next_day.group(1) + "T00:00" + raw[next_day.end() :]
+    moment = datetime.fromisoformat(raw)
+    return moment + timedelta(days=1) if next_day else moment
+
+
+def parse_iso(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
+    """Parse ISO-8601 (date or date-time, `Z` allowed, `24:00` read as by read_iso); naive
+    means the office's zone."""
     try:
-        moment = datetime.fromisoformat(raw)
+        moment = read_iso(text)
     except ValueError as exc:
         raise ValueError(f"不是 ISO-8601 时间：{text!r}") from exc
     return to_utc(moment, zone)

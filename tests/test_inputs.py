@@ -66,6 +66,14 @@ def test_times_are_read_as_beijing_time_and_returned_in_utc():
         parse_when("2099-12-31T20:00:00Z")
 
 
+def test_24_00_is_the_end_of_its_day_as_a_limit_is_written():
+    # 2026-11-10T24:00 Beijing = 2026-11-11T00:00 Beijing; 24:30 is no time at all
+    assert parse_when("2026-11-10T24:00").isoformat() == "2026-11-10T16:00:00+00:00"
+    assert parse_when("2026-12-31T24:00:00+08:00").isoformat() == "2026-12-31T16:00:00+00:00"
+    with pytest.raises(InputError, match="不是有效的时间"):
+        parse_when("2026-11-10T24:30")
+
+
 def test_dates():
     assert parse_date("2026-11-26") == date(2026, 11, 26)
     for text in ("2026-02-30", "0001-01-01", "26-11-26", "2026-1-5", "²⁰²⁶-01-01"):
