@@ -34,6 +34,8 @@ def stage_label(kind: str, stage: str) -> str:
         stage = stage.split("@", 1)[0]
     if stage == "correction":
         return "补正告知今日截止"
+    if stage == "short":
+        return "征集期过短"
     if stage == "overdue":
         return "已超时" if kind in CRISIS_CLOCK_KINDS else "已超期"
     if stage == "resolved":
@@ -72,7 +74,8 @@ def _clip(text: str, before: str = "", after: str = "") -> str:
 
 def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
-    the source, the calendar year, the summary's day (titles masked and clipped)."""
+    the source, the calendar year, the summary's day, the request or draft (titles masked and
+    clipped)."""
     rows = load_subjects(session, [a.subject for a in alerts])
     return {alert.id: _subject_label(alert, rows) or alert.subject for alert in alerts}
 
@@ -104,7 +107,15 @@ def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
         request = rows.requests.get(number or 0)
         title = request.title if request is not None else None
         return _clip(title, before="依申请公开·") if title else f"依申请公开 #{key}"
+    if subject.kind is SubjectKind.CONSULTATION:
+        return _consultation_label(rows.consultations.get(number or 0), key)
     return None
+
+
+def _consultation_label(row: Any, key: str) -> str:
+    """意见征集·<draft title>."""
+    title = row.title if row is not None else None
+    return _clip(title, before="意见征集·") if title else f"意见征集 #{key}"
 
 
 def _payload_title(alert: Any) -> str | None:

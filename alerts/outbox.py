@@ -332,6 +332,33 @@ class AlertKind(StrEnum):
         lapse=Lapse.FLAG_WITHDRAWN,
         payload_type=ReplyQualityPayload,
     )
+    # 意见征集 (DESIGN §16): a window below [rules.consultation] min_days, told once to the
+    # office (department None → [routing] default) while it can still be changed; the 采纳情况
+    # clock's stages as for replies, routed by department
+    CONSULTATION_SHORT = KindSpec(
+        code="consultation_short",
+        label="征集期过短",
+        heading="【意见征集期过短】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+    )
+    CONSULTATION_FEEDBACK_AT_RISK = KindSpec(
+        code="consultation_feedback_at_risk",
+        label="采纳情况临期",
+        heading="【意见采纳情况临期】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
+    )
+    CONSULTATION_FEEDBACK_OVERDUE = KindSpec(
+        code="consultation_feedback_overdue",
+        label="采纳情况超期",
+        heading="【意见采纳情况超期】",
+        urgency=Urgency.NORMAL,
+        route=RouteClass.DEPARTMENT,
+        lapse=Lapse.SUBJECT_SETTLED,
+        leadership=True,
+    )
     # new kinds go here
 
     @property
@@ -386,6 +413,7 @@ class SubjectKind(StrEnum):
     SUMMARY = "summary"
     DISCLOSURE = "disclosure"
     ANNUAL_REPORT = "annual-report"
+    CONSULTATION = "consultation"
     # new subject kinds go here
 
 
@@ -444,6 +472,10 @@ class Subject:
     @classmethod
     def annual_report(cls, year: int) -> Subject:
         return cls(SubjectKind.ANNUAL_REPORT, str(year))
+
+    @classmethod
+    def consultation(cls, consultation_id: int) -> Subject:
+        return cls(SubjectKind.CONSULTATION, str(consultation_id))
 
     @classmethod
     def summary(cls, day: Any) -> Subject:

@@ -1,5 +1,5 @@
 """The rows a batch of alerts is about, loaded once for the batch: messages, crisis milestones
-(with their events) and 依申请公开 requests, by the ids in the alerts' subjects. The
+(with their events), 依申请公开 requests and 意见征集, by the ids in the alerts' subjects. The
 dispatcher renders from them and `alerts list` / the dashboard label with them."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from alerts.outbox import SubjectKind, ids_of
-from monitor.db.models import DisclosureRequest, Message, Milestone
+from monitor.db.models import Consultation, DisclosureRequest, Message, Milestone
 
 
 @dataclass
@@ -21,6 +21,7 @@ class SubjectRows:
     messages: dict[int, Message] = field(default_factory=dict)
     milestones: dict[int, Milestone] = field(default_factory=dict)
     requests: dict[int, DisclosureRequest] = field(default_factory=dict)
+    consultations: dict[int, Consultation] = field(default_factory=dict)
 
 
 def load_subjects(session: Session, subjects: Iterable[str]) -> SubjectRows:
@@ -38,4 +39,7 @@ def load_subjects(session: Session, subjects: Iterable[str]) -> SubjectRows:
     if ids := ids_of(texts, SubjectKind.DISCLOSURE):
         requests = session.scalars(select(DisclosureRequest).where(DisclosureRequest.id.in_(ids)))
         rows.requests = {r.id: r for r in requests}
+    if ids := ids_of(texts, SubjectKind.CONSULTATION):
+        consultations = session.scalars(select(Consultation).where(Consultation.id.in_(ids)))
+        rows.consultations = {c.id: c for c in consultations}
     return rows

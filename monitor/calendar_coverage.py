@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.calendar import WorkCalendar
-from monitor.db.models import DisclosureRequest, Message
+from monitor.consultation.deadlines import OPEN_VALUES as CONSULTATION_OPEN
+from monitor.db.models import Consultation, DisclosureRequest, Message
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.disclosure.deadlines import OPEN_VALUES
 
@@ -34,11 +35,24 @@ def provisional_requests(session: Session) -> int:
     return session.scalar(query) or 0
 
 
+def provisional_consultations(session: Session) -> int:
+    """意见征集 still owing their 采纳情况 whose due date counts through an unknown year."""
+    query = select(func.count()).select_from(Consultation)
+    query = query.where(
+        Consultation.state.in_(CONSULTATION_OPEN), Consultation.provisional.is_(True)
+    )
+    return session.scalar(query) or 0
+
+
 def missing_year(session: Session, calendar: WorkCalendar, today: date) -> tuple[int, int] | None:
     """(year to add, provisional deadlines) when the office must be told, else None: a
     provisional deadline needs the first unknown year; from December 1 on, next year must be
     known; this year always."""
-    provisional = provisional_messages(session) + provisional_requests(session)
+    provisional = (
+        provisional_messages(session)
+        + provisional_requests(session)
+        + provisional_consultations(session)
+    )
     if provisional:
         return calendar.next_unknown(today.year), provisional
     if today >= date(today.year, 12, 1) and not calendar.knows_year(today.year + 1):

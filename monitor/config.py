@@ -92,6 +92,22 @@ class DisclosureRule(ReplyRule):
     extension_days: int = Field(20, ge=0, le=60)
 
 
+class ConsultationRule(_Strict):
+    """意见征集 (DESIGN §16). `min_days`: 重大行政决策程序暂行条例 art. 14 (as a rule not less
+    than 30 days). `feedback_working_days`: the office's own limit for publishing 采纳情况 after
+    the window closes (no statute fixes one), counted like a reply limit from the closing date."""
+
+    min_days: int = Field(30, ge=1, le=366)
+    feedback_working_days: int = Field(15, ge=1, le=120)
+    warn_before: list[str] = ["2wd", "1wd"]
+    closing_on_rest_day: Literal["as-is", "next-workday"] = "as-is"
+    _check = field_validator("warn_before", mode="before")(_durations)
+
+    @property
+    def thresholds(self) -> list[Duration]:
+        return [parse_duration(v) for v in self.warn_before]
+
+
 class CrisisRule(_Strict):
     publish_hours: float = Field(5, gt=0)
     press_conference_hours: float = Field(24, gt=0)
@@ -122,6 +138,7 @@ class Rules(_Strict):
     reply: ReplyRule = ReplyRule()
     crisis: CrisisRule = CrisisRule()
     disclosure: DisclosureRule = DisclosureRule()
+    consultation: ConsultationRule = ConsultationRule()
 
     def named(self) -> dict[str, ReplyRule]:
         """Every reply rule a source may name: `reply` and the named ones, each complete."""

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.consultation import consultation_item
+from alerts.consultation import settled as consultation_settled
 from alerts.disclosure import disclosure_item
 from alerts.dispatch.hours import hold_limit, next_opening
 from alerts.dispatch.result import DispatchResult
@@ -31,6 +33,7 @@ from alerts.subjects import SubjectRows, load_subjects
 from monitor.db.models import (
     Alert,
     AlertDelivery,
+    Consultation,
     DisclosureRequest,
     Message,
     Milestone,
@@ -42,7 +45,7 @@ from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 if TYPE_CHECKING:
     from monitor.app import App
 
-Subjected = Message | Milestone | DisclosureRequest | None  # the row an alert is about
+Subjected = Message | Milestone | DisclosureRequest | Consultation | None  # what it is about
 
 
 def prepare(
@@ -103,8 +106,8 @@ def _item(
     alert: Alert, rows: SubjectRows, now: datetime, public_url: str | None = None
 ) -> tuple[Item, Subjected]:
     """The alert ready to render, and its subject's row. Kinds without a payload are
-    described by that row (the message, the milestone, the request); the others by their
-    payload."""
+    described by that row (the message, the milestone, the request, the consultation); the
+    others by their payload."""
     kind = AlertKind.of(alert.kind)
     subject = Subject.parse(alert.subject)
     row_kind = kind is not None and kind.payload_type is NoPayload
@@ -118,6 +121,9 @@ def _item(
         if subject.kind is SubjectKind.DISCLOSURE and subject.id in rows.requests:
             request = rows.requests[subject.id]
             return disclosure_item(alert, request, now), request
+        if subject.kind is SubjectKind.CONSULTATION and subject.id in rows.consultations:
+            consultation = rows.consultations[subject.id]
+            return consultation_item(alert, consultation, now), consultation
     return data_item(alert, now), None
 
 
@@ -174,6 +180,8 @@ def _lapsed(
             and subject_obj.state not in DISCLOSURE_RUNNING
         ):
             return f"disclosure request already {subject_obj.state} before delivery"
+        if isinstance(subject_obj, Consultation):
+            return consultation_settled(subject_obj)
     if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
     if lapse is Lapse.FLAG_WITHDRAWN and alert.subject in withdrawn:

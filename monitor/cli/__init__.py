@@ -116,6 +116,7 @@ COMMAND_MODULES = (
     "alerts",
     "daemon",
     "disclosure",
+    "consult",
     "report",
     "reply",
     "web",

@@ -493,3 +493,76 @@ class ReplyVerdict(Base):
         """SQL: the reply is flagged and no editor marked the flag 误报: it is alerted (and
         an alert still waiting is sent), and it counts in the summary and the report."""
         return and_(cls.perfunctory.is_(True), or_(cls.mark.is_(None), cls.mark != FALSE_POSITIVE))
+
+
+class Consultation(Base):
+    """A draft open for public comment (意见征集, DESIGN §16) and the 采纳情况 it owes.
+
+    `opens_on`/`closes_on` are the Asia/Shanghai dates the window is counted on; `closes_at`
+    is when comments stop (24:00 of the closing date unless a time was given). The feedback
+    clock (`due_date`, `deadline`, stages) is the reply clock counted from the closing date.
+    `source`/`external_id` are set for a consultation read from a portal column."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_consultations_source_external_id"),
+        Index("ix_consultations_state_deadline", "state", "deadline"),
+        Index("ix_consultations_state_first_warning", "state", "first_warning_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    department: Mapped[str | None] = mapped_column(String(200), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # the list row's fingerprint
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opens_on: Mapped[date] = mapped_column(Date, index=True)  # the report counts by it
+    closes_on: Mapped[date] = mapped_column(Date)
+    window_days: Mapped[int] = mapped_column(Integer)
+    min_days: Mapped[int] = mapped_column(Integer)  # the rule the window was judged against
+    short: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(20), default="collecting")
+    due_date: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_warning_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    feedback_url: Mapped[str | None] = mapped_column(Text)
+    # the feedback's time is when a crawl first saw the link (the portal gave none)
+    feedback_approx: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsultationStage(Base):
+    """One alert stage of a consultation's feedback clock ("2wd@20261110", "overdue@…")."""
+
+    __tablename__ = "consultation_stages"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "stage", name="uq_consultation_stage"),
+        Index("ix_consultation_stages_fired_at", "fired", "at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ConsultationHistory(Base):
+    """Who did what to a consultation, and when (a person, or the crawl of its column)."""
+
+    __tablename__ = "consultation_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(20))  # add | feedback | update
+    at: Mapped[datetime] = mapped_column(UTCDateTime)  # when it happened (as given)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -19,6 +19,7 @@ from monitor.replyquality.store import judge_replies
 from monitor.sweep import (
     annual_report,
     calendar,
+    consultation,
     crisis,
     disclosure,
     health,
@@ -51,6 +52,10 @@ STEPS: list[tuple[str, Step]] = [
     ("disclosure.provisional", disclosure.recheck_provisional),
     ("disclosure.states", disclosure.request_states),
     ("alerts.disclosure", disclosure.stage_alerts),
+    ("consultation.provisional", consultation.recheck_provisional),
+    ("consultation.states", consultation.consultation_states),
+    ("alerts.consultation_short", consultation.consultation_short_alerts),
+    ("alerts.consultation", consultation.consultation_feedback_alerts),
     ("alerts.annual_report", annual_report.reminder_alerts),
     ("watch.scan", scan_watch),
     ("alerts.watch", watch.hit_alerts),
