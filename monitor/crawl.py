@@ -35,7 +35,13 @@ from monitor.config import Config, SourceConfig
 from monitor.crawl_workers import CrawlPool, PoolJob
 from monitor.db.models import CrawlRun, WatchTerm
 from monitor.errors import ConfigError
-from monitor.ingest import ingest_messages, ingest_news, job_inputs, record_health
+from monitor.ingest import (
+    ingest_consultations,
+    ingest_messages,
+    ingest_news,
+    job_inputs,
+    record_health,
+)
 from monitor.orders.sources import crawled
 from monitor.timeutil import iso, parse_duration
 from spiders.profile import Profile, SectionSpec, load_profile  # no Scrapy in this process
@@ -179,6 +185,8 @@ class SourceIngest:
             return ingest_messages(
                 session, self.app, self.source, self.section, rows, stats, self.now
             )
+        if self.kind == "consultations":
+            return ingest_consultations(session, self.app, self.source, rows, self.now)
         return ingest_news(session, self.app, self.source, rows, self.now)
 
     def _count(self, outcome: Any) -> None:

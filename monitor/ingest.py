@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from monitor.app import App
 from monitor.config import SourceConfig
+from monitor.consultation.ingest import job_inputs as consultation_inputs
+from monitor.consultation.ingest import write_consultations
 from monitor.db.models import Message, PendingRow, Source
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.news import ingest_news as store_news
@@ -112,6 +114,8 @@ def job_inputs(session: Session, source: SourceConfig, kind: str) -> dict[str, A
             if state in _ACTIVE:
                 candidates[external_id] = {"url": url, "posted_at": iso(posted_at)}
         inputs.update(known=known, open=list(candidates), candidates=candidates)
+    elif kind == "consultations":
+        inputs.update(consultation_inputs(session, source))
     else:
         from monitor.db.models import NewsItem
 
@@ -457,6 +461,14 @@ def ingest_news(
     new, updated = store_news(session, app, source.name, clean, now)
     result.new, result.updated = int(new), int(updated)
     return result
+
+
+def ingest_consultations(
+    session: Session, app: App, source: SourceConfig, rows: list[dict[str, Any]], now: datetime
+) -> IngestResult:
+    """Hand 意见征集 rows to the register (`monitor.consultation.ingest`)."""
+    written = write_consultations(session, app, source, rows, now)
+    return IngestResult(written.new, written.updated, written.replied, notes=written.notes)
 
 
 def record_health(

@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 REQUIRED_MESSAGE_FIELDS = ("external_id", "title", "posted_at")
 REQUIRED_NEWS_FIELDS = ("url", "title")
+# 意见征集 (DESIGN §16): a row is known by its id on the portal (in the list); its title and the
+# window's dates come from the list or the detail page; `feedback_url` (a link appearing = the
+# 采纳情况 published) and `feedback_at` (when, where the portal says) are optional
+REQUIRED_CONSULTATION_FIELDS = ("title", "opens_at", "closes_at")
 FORMATS = ("html", "json", "js", "xml", "feed")
 DEFAULT_BACKFILL_DAYS = 60
 
@@ -134,7 +138,7 @@ class StatusSpec(_Strict):
 
 class SectionSpec(_Strict):
     title: str = ""
-    kind: Literal["messages", "news"] = "messages"
+    kind: Literal["messages", "news", "consultations"] = "messages"
     format: Literal["html", "json", "js", "xml", "feed"] = "html"
     list: ListSpec
     detail: DetailSpec | None = None
@@ -154,10 +158,16 @@ class SectionSpec(_Strict):
                 raise ValueError("list.fields 缺少 external_id（或 url）")
             if self.kind == "news" and "url" not in self.list.fields:
                 raise ValueError("list.fields 缺少 url")
+            if self.kind == "consultations" and "external_id" not in self.list.fields:
+                raise ValueError("list.fields 缺少 external_id")
             missing = [f for f in self.required_fields() if f not in self.field_names()]
             if missing:
                 where = "list.fields" if self.detail is None else "list.fields 或 detail.fields"
                 raise ValueError(f"{where} 缺少 {'、'.join(missing)}")
+        if self.kind == "consultations" and self.format == "feed":
+            raise ValueError(
+                "意见征集栏目（consultations）不能用 feed 格式：订阅源没有征集起止日期"
+            )
         for key in ("error_field", "backfill_days"):
             if getattr(self, key) is not None and getattr(self.list, key) is not None:
                 raise ValueError(f"{key} 只能写在栏目或 list 中的一处")
@@ -167,6 +177,8 @@ class SectionSpec(_Strict):
         """Fields a row must have before it is tracked (from the list or the detail page)."""
         if self.kind == "news":
             return REQUIRED_NEWS_FIELDS
+        if self.kind == "consultations":
+            return REQUIRED_CONSULTATION_FIELDS
         return tuple(f for f in REQUIRED_MESSAGE_FIELDS if f != "external_id")
 
     def field_names(self) -> set[str]:

@@ -10,6 +10,7 @@ The spider (spiders/spider.py) emits each row as `Row.to_dict()` (a JSON line); 
   Fields the profile names beyond the known ones (an id used only in a detail template) ride
   along in `extra`, so a pending row can be retried from what the list said.
 * `NewsRow` — one item of a `news` section.
+* `ConsultationRow` — one draft of a `consultations` (意见征集) section.
 * `CheckRow` — the answer of an unseen open message's own page (evidence for withdrawal).
 """
 
@@ -107,6 +108,34 @@ class NewsRow:
 
 
 @dataclass
+class ConsultationRow:
+    """One draft open (or once open) for comment (DESIGN §16): its window, and once the portal
+    shows it the feedback link (a link appearing = the 采纳情况 published) and its time. A new
+    row without its window's dates is not registered (ingest names it in the crawl's notes and
+    the next pass reads its detail page again), so it needs no pending state."""
+
+    external_id: str
+    url: str | None = None
+    title: str | None = None
+    department: str | None = None
+    body: str | None = None
+    opens_at: str | None = None  # ISO-8601 with offset
+    closes_at: str | None = None  # ISO-8601 with offset
+    feedback_url: str | None = None
+    feedback_at: str | None = None  # ISO-8601 with offset
+    fingerprint: str | None = None
+    page: int | None = None
+    keyword: str | None = None
+    list_url: str | None = None
+    changed: bool = True
+    detail: bool = False
+    kind: Literal["consultation"] = "consultation"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
 class CheckRow:
     check: str  # the external_id whose page was checked
     gone: bool  # 404/410 or the portal's not-found page
@@ -117,11 +146,12 @@ class CheckRow:
         return asdict(self)
 
 
-Row = MessageRow | NewsRow | CheckRow
+Row = MessageRow | NewsRow | ConsultationRow | CheckRow
 _CRAWL_KEYS = {f.name for f in fields(MessageRow)} - set(MESSAGE_FIELDS)
-_KINDS: dict[str, type[MessageRow] | type[NewsRow] | type[CheckRow]] = {
+_KINDS: dict[str, type[MessageRow] | type[NewsRow] | type[ConsultationRow] | type[CheckRow]] = {
     "message": MessageRow,
     "news": NewsRow,
+    "consultation": ConsultationRow,
     "check": CheckRow,
 }
 
@@ -144,6 +174,8 @@ def parse_row(data: dict[str, Any]) -> Row:
         known["external_id"] = str(known["external_id"]).strip()
     elif cls is NewsRow and not known.get("url"):
         raise RowError("新闻行缺少 url")
+    elif cls is ConsultationRow and not str(known.get("external_id") or "").strip():
+        raise RowError("意见征集行缺少 external_id")
     try:
         return cls(**known)
     except TypeError as exc:

@@ -15,6 +15,11 @@ It serves the shapes the real Lu'an portal uses, from an in-memory, thread-safe,
   name, DEPTNAME, time (epoch seconds as a string), process_status ("0" open / "1" replied)}]}}``;
   ``/index.php?c=DetailJson&id=ID`` → ``{"ret": 1, "data": {id, title, post_time, post_text,
   source, reply_time, reply_text, reply_unit}}``.
+* a 意见征集 column (section ``yjzj``, DESIGN §16) at ``/interact/yjzj/?page=N``:
+  ``table.zj-table`` rows (标题 link, 征集单位, 开始时间, 结束时间, 意见反馈: a 查看反馈 link once
+  the 采纳情况 is published, else 暂无反馈), 20 a page, newest opening first; detail pages
+  ``/interact/yjzj/detail/<id>.html`` (``div.zj-content``; ``div.zj-feedback`` with the link and
+  发布时间 once published) and the feedback page ``/interact/yjzj/feedback/<id>.html``.
 * an RSS 2.0 news feed ``/news/rss.xml`` (``?q=WORD`` filters by title/body), each item's page
   at its own ``url_path``.
 * ``/robots.txt`` allowing everything.
@@ -28,6 +33,8 @@ API::
     portal.reply(external_id, replied_at, department="综合科", text="…")
     portal.remove(external_id)
     portal.add_news(url_path, title, published_at, body, outlet)
+    portal.add_consultation(external_id, title, opens, closes, department="办公室", body="…")
+    portal.publish_feedback(external_id, published_at)  # the 采纳情况 link appears
     portal.set_mode("ok" | "403" | "412" | "521" | "500" | "challenge" | "tiny" | "empty"
                     | "hang" | "nodate")
     portal.break_page(section, page, "404" | "empty" | "captcha" | "login" | "offsite" | None)
@@ -35,7 +42,7 @@ API::
     portal.request_count                            # total requests served
     portal.paths                                    # every request path served, in order
     portal.stop()
-    luan_profile_text(base_url) -> str              # a site profile TOML: bxcy, bmxx, json, news
+    luan_profile_text(base_url) -> str              # a site profile TOML: bxcy, bmxx, json, yjzj, news
 
 Naive datetimes are Asia/Shanghai. Modes apply to every section and page except robots.txt:
 ``challenge`` answers a tiny JavaScript challenge page (``$_ts``, 请开启JavaScript), ``tiny`` a
@@ -54,7 +61,7 @@ import html
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -119,11 +126,31 @@ class PortalNews:
 
 
 @dataclass
+class PortalConsultation:
+    """A draft open for comment; `opens`/`closes` are dates (or times) as the portal shows them."""
+
+    external_id: str
+    title: str
+    opens: date | datetime
+    closes: date | datetime
+    department: str = "办公室"
+    body: str = ""
+    feedback_at: datetime | None = None
+
+
+def _day(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return _stamp(value)
+    return value.isoformat()
+
+
+@dataclass
 class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     messages: dict[str, PortalMessage] = field(default_factory=dict)
     order: dict[str, list[str]] = field(default_factory=dict)  # section -> ids newest first
     news: list[PortalNews] = field(default_factory=list)
+    consultations: dict[str, PortalConsultation] = field(default_factory=dict)
     mode: str = "ok"
     paths: list[str] = field(default_factory=list)
     page_faults: dict[tuple[str, int], str] = field(default_factory=dict)
@@ -276,6 +303,26 @@ class SamplePortal:
             self._state.news.append(PortalNews(url_path, title, _local(published_at), body, outlet))
             self._state.news.sort(key=lambda n: n.published_at, reverse=True)
 
+    def add_consultation(
+        self,
+        external_id: str,
+        title: str,
+        opens: date | datetime,
+        closes: date | datetime,
+        department: str = "办公室",
+        body: str = "",
+    ) -> None:
+        """A draft in the 意见征集 column (replacing one with the same id)."""
+        with self._state.lock:
+            self._state.consultations[str(external_id)] = PortalConsultation(
+                str(external_id), title, opens, closes, department, body or f"{title}全文。"
+            )
+
+    def publish_feedback(self, external_id: str, published_at: datetime) -> None:
+        """The 采纳情况 is published: the list row and the detail page get the feedback link."""
+        with self._state.lock:
+            self._state.consultations[str(external_id)].feedback_at = _local(published_at)
+
     def set_mode(self, mode: str) -> None:
         if mode not in MODES:
             raise ValueError(f"mode {mode!r}: expected one of {', '.join(MODES)}")
@@ -336,6 +383,19 @@ class SamplePortal:
     def _message(self, external_id: str) -> PortalMessage | None:
         with self._state.lock:
             return self._state.messages.get(external_id)
+
+    def _consultation_page(self, page: int) -> list[PortalConsultation]:
+        with self._state.lock:
+            rows = sorted(
+                self._state.consultations.values(),
+                key=lambda c: (_day(c.opens), c.external_id),
+                reverse=True,
+            )
+        return rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+
+    def _consultation(self, external_id: str) -> PortalConsultation | None:
+        with self._state.lock:
+            return self._state.consultations.get(external_id)
 
 
 # real portal pages carry kilobytes of navigation around the list; so does ours, so that an
@@ -456,6 +516,15 @@ class _Handler(BaseHTTPRequestHandler):
             if parts.path.startswith("/nocache/supervision/detail/"):
                 external_id = parts.path.rsplit("/", 1)[1].removesuffix(".html")
                 return self._detail_html(external_id)
+            if parts.path == "/interact/yjzj/":
+                page = int(query.get("page") or 1)
+                if self._page_fault("yjzj", page):
+                    return None
+                return self._consultation_list(page, mode)
+            if parts.path.startswith("/interact/yjzj/"):
+                kind, _, name = parts.path.removeprefix("/interact/yjzj/").partition("/")
+                if kind in ("detail", "feedback"):
+                    return self._consultation_html(kind, name.removesuffix(".html"))
             if parts.path == "/index.php" and query.get("c") == "ListJson":
                 page = int(query.get("page") or 1)
                 if self._page_fault("json", page):
@@ -518,6 +587,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", "text/html", target)
         elif section == "json":
             self._list_json(page, "empty")
+        elif section == "yjzj":
+            self._consultation_list(page, "empty")
         else:
             self._list_html(section, page, "empty")
         return True
@@ -573,6 +644,55 @@ class _Handler(BaseHTTPRequestHandler):
             f'<div class="is-mailwen"><p>{html.escape(m.body)}</p></div>{reply}</div>'
         )
         self._send(200, _html_page(m.title, body, self.portal.encoding), self._html_type())
+
+    def _consultation_list(self, page: int, mode: str) -> None:
+        rows = [] if mode == "empty" else self.portal._consultation_page(page)
+        cells = []
+        for c in rows:
+            title = html.escape(c.title)
+            feedback = (
+                f'<a href="/interact/yjzj/feedback/{c.external_id}.html">查看反馈</a>'
+                if c.feedback_at is not None
+                else "暂无反馈"
+            )
+            cells.append(
+                f'<tr><td class="bt"><a href="/interact/yjzj/detail/{c.external_id}.html" '
+                f'title="{title}">{title}</a></td><td>{html.escape(c.department)}</td>'
+                f"<td>{_day(c.opens)}</td><td>{_day(c.closes)}</td><td>{feedback}</td></tr>"
+            )
+        body = (
+            '<div class="zj-list"><table class="zj-table" width="100%"><tr><th>标题</th>'
+            "<th>征集单位</th><th>开始时间</th><th>结束时间</th><th>意见反馈</th></tr>"
+            + "".join(cells)
+            + f'</table><div class="pagination">第{page}页</div></div>'
+        )
+        self._send(200, _html_page("意见征集", body, self.portal.encoding), self._html_type())
+
+    def _consultation_html(self, kind: str, external_id: str) -> None:
+        c = self.portal._consultation(external_id)
+        published = c.feedback_at if c is not None else None
+        if c is None or (kind == "feedback" and published is None):
+            return self._send(404, b"<html><body>404 Not Found</body></html>", "text/html")
+        title = html.escape(c.title)
+        feedback = ""
+        if published is not None:
+            link = f"/interact/yjzj/feedback/{c.external_id}.html"
+            feedback = (
+                f'<div class="zj-feedback"><a href="{link}">意见采纳情况</a> '
+                f"<span>发布时间：{_stamp(published)}</span></div>"
+            )
+        if kind == "feedback":
+            body = (
+                f'<div class="zj-detail"><h1>关于《{title}》意见采纳情况的说明</h1>{feedback}'
+                '<div class="zj-content">共收到意见建议若干条，采纳情况如下。</div></div>'
+            )
+        else:
+            body = (
+                f'<div class="zj-detail"><h1>{title}</h1><div class="zj-info">征集单位：'
+                f"{html.escape(c.department)} 征集时间：{_day(c.opens)} 至 {_day(c.closes)}</div>"
+                f'<div class="zj-content">{html.escape(c.body)}</div>{feedback}</div>'
+            )
+        self._send(200, _html_page(c.title, body, self.portal.encoding), self._html_type())
 
     def _list_json(self, page: int, mode: str) -> None:
         rows = [] if mode == "empty" else self.portal._page("json", page)
@@ -654,7 +774,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 def luan_profile_text(base_url: str, delay: float = 0.0, obey_robots: bool = True) -> str:
     """A site profile (DESIGN §5) for the sample portal at `base_url`: sections bxcy, bmxx
-    (HTML CMS), json (mobile API), news (RSS feed) and news_search (RSS with {keyword})."""
+    (HTML CMS), json (mobile API), yjzj (意见征集, kind consultations), news (RSS feed) and
+    news_search (RSS with {keyword})."""
     cms = """
 [sections.{name}]
 title = "{title}"
@@ -731,6 +852,31 @@ fields.reply_department = { json = "data.reply_unit" }
 [sections.json.status]
 replied = ["1"]
 pending = ["0"]
+
+[sections.yjzj]
+title = "意见征集"
+kind = "consultations"
+format = "html"
+
+[sections.yjzj.list]
+url = "/interact/yjzj/?page={page}"
+first_page = 1
+page_size = 20
+max_pages = 1000
+items = "//table[@class='zj-table']//tr[td]"
+
+[sections.yjzj.list.fields]
+external_id  = { xpath = "./td[1]/a/@href", regex = "detail/([^/.?]+)" }
+title        = { xpath = "normalize-space(./td[1]/a)" }
+url          = { xpath = "./td[1]/a/@href" }
+department   = { xpath = "normalize-space(./td[2])" }
+opens_at     = { xpath = "normalize-space(./td[3])" }
+closes_at    = { xpath = "normalize-space(./td[4])" }
+feedback_url = { xpath = "./td[5]/a/@href" }
+
+[sections.yjzj.detail]
+fields.body        = { css = "div.zj-content" }
+fields.feedback_at = { xpath = "//div[@class='zj-feedback']/span", label = "发布时间" }
 
 [sections.news]
 title = "本地新闻"
