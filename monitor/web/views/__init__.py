@@ -18,6 +18,7 @@ PAGES = (
     "calendar",
     "calendar_notice",
     "register_pages",
+    "consultations",
 )
 
 

@@ -84,6 +84,25 @@ def annual_report(db: Any, moment: Any) -> Any:
     return found if found.on_board else None
 
 
+def consultation_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[str, Any]]:
+    """意见征集 not done yet (collecting, or owing their 采纳情况), soonest deadline first."""
+    from monitor.consultation.register import consultation_document, list_consultations
+
+    if flt.kind:
+        return []
+    docs = [
+        consultation_document(r, moment, om().calendar)
+        for r in list_consultations(db, moment)
+        if (flt.source is None or r.source == flt.source)
+        and (flt.department is None or (r.department or core.NO_DEPARTMENT) == flt.department)
+    ][:PER_SECTION]
+    if flt.state:
+        # the board's 办理中 is a consultation's collecting or awaiting its 采纳情况
+        wanted = {"open": {"collecting", "awaiting_feedback"}}.get(flt.state, {flt.state})
+        docs = [d for d in docs if d["state"] in wanted]
+    return docs
+
+
 @bp.route("/")
 def index() -> Any:
     app, moment = om(), now()
@@ -142,6 +161,7 @@ def index() -> Any:
             "crises": crisis_clocks(db, moment),
             "disclosures": disclosure_rows(db, moment, flt),
             "annual_report": annual_report(db, moment),
+            "consultations": consultation_rows(db, moment, flt),
             "totals": {s: sum(c[s] for c in counts) for s in core.BOARD_STATES},
         }
     return render_template("board.html", **context)

@@ -36,6 +36,11 @@ def error(message: Any) -> None:
     note(current_app.extensions["om.notes"], "error", str(message))
 
 
+def warn(message: str) -> None:
+    """Done, but something needs the user's attention (a short 意见征集 window)."""
+    note(current_app.extensions["om.notes"], "warn", message)
+
+
 def page_number() -> int:
     """`?page=N` (1 when absent): monitor.inputs.parse_count, so 20 digits are a 400 page,
     not an OFFSET the database cannot hold."""
