@@ -33,6 +33,7 @@ from alerts.render import (
     safe_url,
 )
 from monitor.db.models import (
+    Consultation,
     CrisisEvent,
     DisclosureRequest,
     Message,
@@ -104,6 +105,7 @@ class Summary:
     unhealthy: list[dict[str, Any]] = field(default_factory=list)
     reply_flags: list[dict[str, Any]] = field(default_factory=list)  # DESIGN §14
     calendar_warning: str | None = None
+    consultations: list[dict[str, Any]] = field(default_factory=list)  # 意见征集, DESIGN §16
 
     @property
     def title(self) -> str:
@@ -196,6 +198,23 @@ class Summary:
             f"（{'、'.join(f['labels'])}）"
             for f in self.reply_flags
         ] or ["  无"]
+        out += ["", f"九、意见征集（{len(self.consultations)} 项）"]
+        out.append(
+            table(
+                ["情况", "部门", "期限", "草案"],
+                [
+                    [
+                        c["label"],
+                        clean(c["department"], FIELD_LIMIT),
+                        c["when"],
+                        clean(c["title"], TITLE_LIMIT),
+                    ]
+                    for c in self.consultations
+                ],
+            )
+            if self.consultations
+            else "  无"
+        )
         if self.calendar_warning:
             out += ["", f"注意：{self.calendar_warning}"]
         return "\n".join(out)
@@ -254,6 +273,13 @@ class Summary:
                 f"- {md(f['department'], FIELD_LIMIT)}：{md(f['title'], TITLE_LIMIT)}"
                 f"（{md('、'.join(f['labels']))}）"
                 for f in self.reply_flags
+            ]
+        if self.consultations:
+            out.append(f"### 意见征集（{len(self.consultations)} 项）")
+            out += [
+                f"- {c['label']}：{md(c['department'], FIELD_LIMIT)}"
+                f"「{md(c['title'], TITLE_LIMIT)}」（{c['when']}）"
+                for c in self.consultations
             ]
         if self.calendar_warning:
             out.append(f"> 注意：{md(self.calendar_warning)}")
@@ -368,6 +394,21 @@ class Summary:
                 ],
             ),
         ]
+        parts += [
+            f"<h3>意见征集（{len(self.consultations)} 项）</h3>",
+            rows_table(
+                ["情况", "部门", "期限", "草案"],
+                [
+                    [
+                        c["label"],
+                        html_text(c["department"], FIELD_LIMIT),
+                        c["when"],
+                        html_text(c["title"], TITLE_LIMIT),
+                    ]
+                    for c in self.consultations
+                ],
+            ),
+        ]
         if self.calendar_warning:
             parts.append(f"<p><b>注意：</b>{html_text(self.calendar_warning)}</p>")
         return "\n".join(parts)
@@ -416,6 +457,13 @@ class Summary:
                 for f in self.reply_flags
             ],
             "calendar_warning": self.calendar_warning,
+            "consultations": [
+                {
+                    **{k: c[k] for k in ("id", "department", "situation", "feedback_due")},
+                    "title": clean(c["title"], TITLE_LIMIT),
+                }
+                for c in self.consultations
+            ],
             "text": self.text(),
         }
 
@@ -483,6 +531,7 @@ def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
         _watch(session, summary)
         _unhealthy(session, summary)
         _reply_flags(session, summary)
+        _consultations(session, summary)
     summary.calendar_warning = _calendar_warning(app, day)
     return summary
 
@@ -555,6 +604,52 @@ def _disclosures(session: Session, summary: Summary) -> None:
             summary.due_today.append(request_row)
         elif r.due_date == summary.next_day:
             summary.due_next.append(request_row)
+
+
+# what a consultation line says, in the order the section lists them
+CONSULTATION_SITUATIONS = {
+    "feedback_overdue": "采纳情况超期",
+    "feedback_due_today": "采纳情况今日到期",
+    "feedback_due_next": "采纳情况下一工作日到期",
+    "short": "征集期过短",
+}
+
+
+def _consultations(session: Session, summary: Summary) -> None:
+    """意见征集 as of the summary's moment: 采纳情况 overdue, due today or on the next working
+    day, and windows still taking comments that are shorter than the rule."""
+    moment, day = summary.now, summary.day
+    c = Consultation
+    owing = or_(c.feedback_at.is_(None), c.feedback_at > moment)
+    found = []
+    for row in session.scalars(
+        select(c).where(owing, c.created_at <= moment).order_by(c.due_date, c.id)
+    ):
+        if row.closes_at > moment:
+            situation = "short" if row.short else None
+            when = f"{row.closes_on.isoformat()} 截止征集，仅 {row.window_days} 天"
+        elif row.deadline <= moment:
+            situation, when = "feedback_overdue", f"{row.due_date.isoformat()} 已过"
+        elif row.due_date == day:
+            situation, when = "feedback_due_today", f"{row.due_date.isoformat()} 24:00"
+        elif row.due_date == summary.next_day:
+            situation, when = "feedback_due_next", f"{row.due_date.isoformat()} 24:00"
+        else:
+            situation = None
+        if situation is not None:
+            found.append(
+                {
+                    "id": row.id,
+                    "title": row.title,  # whole: each form masks and cuts it
+                    "department": row.department or NO_DEPARTMENT,
+                    "situation": situation,
+                    "label": CONSULTATION_SITUATIONS[situation],
+                    "feedback_due": row.due_date.isoformat(),
+                    "when": when,
+                }
+            )
+    order = list(CONSULTATION_SITUATIONS)
+    summary.consultations = sorted(found, key=lambda x: order.index(x["situation"]))
 
 
 def _replies(session: Session, summary: Summary) -> None:

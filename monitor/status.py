@@ -11,8 +11,17 @@ from sqlalchemy.orm import Session
 
 from alerts.health import channel_health
 from monitor.config import Config
+from monitor.consultation.deadlines import STATES as CONSULTATION_STATES
 from monitor.db.liveness import daemon_lock_held, named_process_alive
-from monitor.db.models import Alert, DisclosureRequest, Message, Meta, PendingRow, Source
+from monitor.db.models import (
+    Alert,
+    Consultation,
+    DisclosureRequest,
+    Message,
+    Meta,
+    PendingRow,
+    Source,
+)
 from monitor.deadlines import ALL_STATES
 from monitor.disclosure.register import STATES as DISCLOSURE_STATES
 from monitor.timeutil import format_local, iso, local_date
@@ -154,12 +163,18 @@ def status_document(session: Session, config: Config, now: datetime) -> dict[str
         select(DisclosureRequest.state, func.count()).group_by(DisclosureRequest.state)
     ):
         disclosures[state] = n
+    consultations = dict.fromkeys(CONSULTATION_STATES, 0)
+    for state, n in session.execute(
+        select(Consultation.state, func.count()).group_by(Consultation.state)
+    ):
+        consultations[state] = n
     year = local_date(now).year
     calendar = config.calendar
     return {
         "sources": source_health(session, config),
         "states": states,
         "disclosures": disclosures,
+        "consultations": consultations,
         "alerts": alerts,
         "calendar": {
             "known_until": calendar.known_until(year),

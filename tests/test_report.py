@@ -240,6 +240,7 @@ def test_xlsx_one_sheet_per_table(history: App, tmp_path: Path) -> None:
         "依申请公开",
         "依申请公开按部门",
         "回复质量",
+        "意见征集",
     ]
     ws = book["按部门"]
     assert ws["A3"].value == "部门" and ws["E3"].value == "已撤回" and ws["H3"].value == "按时率"

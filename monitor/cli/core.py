@@ -113,6 +113,14 @@ def status(state, now: datetime | None, as_json: bool) -> None:
 
     counts = [f"{DISCLOSURE_STATE_ZH.get(k, k)} {v} 件" for k, v in doc["disclosures"].items() if v]
     click.echo("\n依申请公开：" + ("，".join(counts) or "无"))
+    from monitor.consultation.deadlines import STATE_ZH as CONSULTATION_STATE_ZH
+
+    counts = [
+        f"{CONSULTATION_STATE_ZH.get(k, k)} {v} 项"
+        for k, v in doc.get("consultations", {}).items()
+        if v
+    ]
+    click.echo("意见征集：" + ("，".join(counts) or "无"))
     cal = doc["calendar"]
     click.echo(
         f"\n工作日日历：已知至 {cal['known_until']} 年；{cal['next_unknown']} 年未知"

@@ -38,7 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, selectinload
 
+from monitor.consultation.figures import ConsultationTable, consultation_figures
 from monitor.db.models import (
+    Consultation,
     CrisisEvent,
     DisclosureRequest,
     Message,
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 NO_DEPARTMENT = "未分配部门"
 NO_CATEGORY = "未分类"
 DISCLOSURE_SOURCE = "依申请公开"
+CONSULTATION_SOURCE = "意见征集"
 # Asia/Shanghai has kept UTC+8 without daylight saving since 1991: a stored UTC instant's
 # local day is its date 8 hours later, which SQL can compute
 _OFFSET_HOURS = 8
@@ -176,6 +179,7 @@ class Report:
     crises: list[CrisisRow]
     disclosure: DisclosureTable
     reply_quality: list[QualityRow] = field(default_factory=list)  # per department, then 合计
+    consultation: ConsultationTable = field(default_factory=ConsultationTable)  # 意见征集
 
     def as_dict(self) -> dict[str, Any]:
         from monitor.timeutil import iso
@@ -210,6 +214,7 @@ class Report:
             ],
             "disclosure": self.disclosure.as_dict(),
             "reply_quality": [q.as_dict() for q in self.reply_quality],
+            "consultation": self.consultation.as_dict(),
         }
 
 
@@ -565,7 +570,48 @@ def build_report(
         crises=_crises(session, period, config),
         disclosure=disclosure,
         reply_quality=_reply_quality(session, period, as_of),
+        consultation=consultation_figures(session, period, as_of),
     )
+
+
+def consultation_raw_rows(
+    session: Session, period: Period, as_of: datetime, verdict: Any
+) -> Iterator[dict[str, Any]]:
+    """意见征集 opened in the period, as raw rows: opened = 收到, the 采纳情况 = the answer."""
+    from monitor.timeutil import format_local
+
+    c = Consultation
+    query = (
+        select(
+            c.id,
+            c.source,
+            c.title,
+            c.department,
+            c.opens_at,
+            c.due_date,
+            c.deadline,
+            c.feedback_at,
+            c.window_days,
+            c.short,
+        )
+        .where(c.opens_on >= period.start, c.opens_on < period.end)
+        .order_by(c.opens_on, c.id)
+    )
+    for cid, source, title, department, opens, due, deadline, done, days, short in session.execute(
+        query
+    ):
+        yield {
+            "类型": CONSULTATION_SOURCE,
+            "来源": source or "",
+            "编号": str(cid),
+            "标题": title,
+            "部门": department or NO_DEPARTMENT,
+            "收到时间": format_local(opens),
+            "答复期限": due.isoformat(),
+            "答复时间": format_local(done),
+            "状态": verdict(done, deadline),
+            "办理结果": f"征集 {days} 天" + ("（过短）" if short else ""),
+        }
 
 
 def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict[str, Any]]:
@@ -651,3 +697,4 @@ def raw_rows(session: Session, period: Period, as_of: datetime) -> Iterator[dict
             "状态": verdict(done, deadline),
             "办理结果": outcome or "",
         }
+    yield from consultation_raw_rows(session, period, as_of, verdict)

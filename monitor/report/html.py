@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from monitor.consultation.figures import ConsultationRow
+
 # one wording for levels and milestones everywhere
 from monitor.deadlines import EVENT_LEVEL_ZH as LEVEL_ZH
 from monitor.deadlines import MILESTONE_ZH
@@ -174,6 +176,45 @@ def quality_cells(q: Any) -> list[Any]:
     return [q.name, q.replies, q.flagged, pct(q.rate)]
 
 
+CONSULTATION_HEAD = [
+    "起草部门",
+    "征集项数",
+    "征集期过短",
+    "按时公布采纳情况",
+    "逾期公布",
+    "超期未公布",
+    "未到期",
+    "按时率",
+]
+
+
+def consultation_cells(r: ConsultationRow) -> list[Any]:
+    return [r.name, r.held, r.short, r.on_time, r.late, r.overdue, r.pending, pct(r.rate)]
+
+
+def consultation_section(report: Report) -> list[str]:
+    """八、意见征集: consultations held, windows short, 采纳情况 on time (DESIGN §16)."""
+    c = report.consultation
+    t = c.total
+    return [
+        "<h2>九、意见征集</h2>",
+        (
+            f"<p>本期开始征集意见 {t.held} 项，其中征集期过短 {t.short} 项；意见采纳情况按时公布 "
+            f"{t.on_time} 项，逾期公布 {t.late} 项，超期未公布 {t.overdue} 项，按时率 {pct(t.rate)}。</p>"
+        ),
+        _table(
+            CONSULTATION_HEAD,
+            [consultation_cells(r) for r in c.by_department],
+            consultation_cells(t),
+        ),
+        (
+            '<p class="note">意见征集按开始征集日期归入统计期；征集期按日历日计（开始当日不计），'
+            "少于规定天数为过短；采纳情况期限为征集截止次日起的工作日，按时率 = 按时公布 ÷"
+            "（按时公布 + 逾期公布 + 超期未公布）。</p>"
+        ),
+    ]
+
+
 CRISIS_HEAD = ["事件", "级别", "发生/发现时间", "节点", "时限", "完成时间", "用时", "结果"]
 WATCH_HEAD = ["类别", "级别", "命中次数", "涉及条目"]
 
@@ -246,6 +287,7 @@ def render_body(report: Report, unmasked: bool = False) -> str:
             [quality_cells(q) for q in report.reply_quality[:-1]],
             quality_cells(report.reply_quality[-1]) if report.reply_quality else None,
         ),
+        *consultation_section(report),
         (
             '<p class="note">口径：按收到时间归入统计期；办理结果截至上述时间。'
             "收件 = 按时回复 + 逾期回复 + 已撤回 + 尚未回复（其中超期计入尚未回复）。"

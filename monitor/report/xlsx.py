@@ -8,6 +8,7 @@ from typing import IO, Any
 
 from monitor.report.figures import Report, Timeliness
 from monitor.report.html import (
+    CONSULTATION_HEAD,
     CRISIS_HEAD,
     DISCLOSURE_HEAD,
     QUALITY_HEAD,
@@ -118,4 +119,15 @@ def write_xlsx(report: Report, target: str | IO[bytes], unmasked: bool = False) 
         [[q.name, q.replies, q.flagged, q.rate] for q in report.reply_quality],
         4,
     )
+    c = report.consultation
+    sheet(
+        "意见征集",
+        CONSULTATION_HEAD,
+        [_consultation_cells(r) for r in [*c.by_department, c.total]],
+        len(CONSULTATION_HEAD),
+    )
     book.save(target)
+
+
+def _consultation_cells(r: Any) -> list[Any]:
+    return [r.name, r.held, r.short, r.on_time, r.late, r.overdue, r.pending, r.rate]
