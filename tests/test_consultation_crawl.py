@@ -132,3 +132,34 @@ def test_a_row_that_cannot_be_registered_is_named_and_the_others_go_in(crawl_app
     assert any(
         "截止早于开始的征求意见稿" in n and "不晚于开始日期" in n for n in result.stats["notes"]
     )
+
+
+def test_the_shipped_luan_profile_reads_the_sample_column(make_app, portal, tmp_path) -> None:
+    """config/sites/luan.toml's yjzj section, pointed at the loopback portal."""
+    import re
+
+    from spiders.profile import load_profile
+
+    shipped = Path(__file__).parent.parent / "config" / "sites" / "luan.toml"
+    section = load_profile(shipped).sections["yjzj"]
+    assert section.kind == "consultations"
+    text = re.sub(r'base_url = "[^"]+"', f'base_url = "{portal.base_url}"', shipped.read_text())
+    text = text.replace("delay = 1.0", "delay = 0").replace(
+        "obey_robots = true", "obey_robots = false"
+    )
+    folder = tmp_path / "cfg" / "sites"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "luan.toml").write_text(text, "utf-8")
+    portal.add_consultation(
+        "zj9", "城市供水条例（修订草案）", date(2026, 9, 20), date(2026, 10, 20)
+    )
+    portal.publish_feedback("zj9", datetime(2026, 11, 2, 15, 0))
+    app = make_app(
+        '[[sources]]\nname = "luan-yjzj"\nprofile = "sites/luan.toml"\nsection = "yjzj"\n',
+        now="2026-11-03T10:00",
+    )
+    [result] = run_crawl(app)
+    assert result.ok and result.new == 1 and result.replied == 1, result
+    doc = docs(app)["zj9"]
+    assert doc["window_days"] == 30 and doc["state"] == "done_on_time"
+    assert doc["feedback_at"] == "2026-11-02T15:00:00+08:00"
