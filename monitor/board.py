@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from monitor.calendar import WorkCalendar
+from monitor.calendar import WorkCalendar, WorkingDays
 from monitor.db.models import Message
 from monitor.deadlines import ACTIVE_STATE_VALUES, MessageState
 from monitor.timeutil import local_date
@@ -140,29 +140,6 @@ def filter_choices(counts: list[dict[str, Any]], sources: list[str]) -> dict[str
     """The sources (configured) and the departments with active messages (from the counts
     already made: no second pass over the messages), for the filters."""
     return {"sources": sources, "departments": sorted(c["department"] for c in counts)}
-
-
-class WorkingDays:
-    """Counts working days, asking the calendar once per date (a board of hundreds of rows
-    asks about the same few weeks over and over)."""
-
-    def __init__(self, calendar: WorkCalendar) -> None:
-        self.calendar = calendar
-        self._known: dict[date, bool] = {}
-
-    def is_workday(self, day: date) -> bool:
-        known = self._known.get(day)
-        if known is None:
-            known = self._known[day] = self.calendar.is_workday(day, provisional=True)
-        return known
-
-    def between(self, first: date, last: date) -> int:
-        """Working days d with first <= d <= last (unknown years: weekends only)."""
-        count, day = 0, first
-        while day <= last:
-            count += self.is_workday(day)
-            day += timedelta(days=1)
-        return count
 
 
 def working_days_between(calendar: WorkCalendar, first: date, last: date) -> int:

@@ -163,6 +163,29 @@ def _package_workday(day: date) -> bool:
     return bool(chinese_calendar.is_workday(day))
 
 
+class WorkingDays:
+    """Counts working days, asking the calendar once per date (a board or a list of hundreds
+    of rows asks about the same few weeks over and over): share one across a list."""
+
+    def __init__(self, calendar: WorkCalendar) -> None:
+        self.calendar = calendar
+        self._known: dict[date, bool] = {}
+
+    def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self.calendar.is_workday(day, provisional=True)
+        return known
+
+    def between(self, first: date, last: date) -> int:
+        """Working days d with first <= d <= last (unknown years: weekends only)."""
+        count, day = 0, first
+        while day <= last:
+            count += self.is_workday(day)
+            day += timedelta(days=1)
+        return count
+
+
 def _parse_day(value: object, where: str) -> date:
     if isinstance(value, date):
         return value

@@ -90,9 +90,10 @@ def add(
     app, ctx = _context(state, now)
     with app.session() as session:
         row = add_consultation(session, ctx, title, opens, closes, department=department, url=url)
-        # the sweep's consultation_short step for this one, now: the office hears of a short
-        # window at once, not at the daemon's next sweep
-        short_alerts(session, ctx.now, [row.id])
+        if row.short:
+            # the sweep's consultation_short step for this one, now: the office hears of a
+            # short window at once, not at the daemon's next sweep
+            short_alerts(session, ctx.now, [row.id])
         doc = consultation_document(row, ctx.now, ctx.calendar)
     if as_json:
         emit_json(doc)
@@ -159,13 +160,15 @@ def list_cmd(
     state: Any, state_filter: str, department: str | None, now: datetime | None, as_json: bool
 ) -> None:
     """意见征集，采纳情况公布期限最近的在前。"""
+    from monitor.calendar import WorkingDays
     from monitor.consultation.deadlines import STATE_ZH
     from monitor.consultation.register import consultation_document, list_consultations
 
     app, ctx = _context(state, now)
     with app.session() as session:
+        days = WorkingDays(ctx.calendar)
         docs = [
-            consultation_document(r, ctx.now, ctx.calendar)
+            consultation_document(r, ctx.now, days)
             for r in list_consultations(session, ctx.now, state_filter, department)
         ]
     if as_json:

@@ -12,12 +12,13 @@ recorded in `consultation_history` with its actor. The rules are
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.calendar import WorkCalendar, WorkingDays
 from monitor.consultation.deadlines import (
     DONE_VALUES,
     OPEN_VALUES,
@@ -37,9 +38,6 @@ from monitor.deadlines import reply_stages
 from monitor.disclosure.register import Context
 from monitor.errors import MonitorError, NotFound
 from monitor.timeutil import format_local, iso, local_date
-
-if TYPE_CHECKING:
-    from monitor.calendar import WorkCalendar
 
 ACTION_ZH = {"add": "登记", "feedback": "公布采纳情况", "update": "征集信息变更"}
 LIST_STATES = ["open", "all", *STATES]
@@ -249,29 +247,26 @@ def state_at(row: Consultation, now: datetime) -> str:
     ).value
 
 
-def working_days_left(row: Consultation, calendar: WorkCalendar, now: datetime) -> int | None:
+def working_days_left(
+    row: Consultation, calendar: WorkCalendar | WorkingDays, now: datetime
+) -> int | None:
     """Working days from today to the feedback due date (1 = due today, ≤ 0 = overdue), for
-    a closed consultation still owing its 采纳情况; None otherwise."""
+    a closed consultation still owing its 采纳情况; None otherwise. Pass one `WorkingDays`
+    for a whole list: it asks the calendar once per date."""
     if state_at(row, now) not in WAITING_VALUES:
         return None
+    days = calendar if isinstance(calendar, WorkingDays) else WorkingDays(calendar)
     today, due = local_date(now), row.due_date
     if today > due:
-        return -_count(calendar, due, today)
-    return _count(calendar, today - timedelta(days=1), due)
-
-
-def _count(calendar: WorkCalendar, after: date, upto: date) -> int:
-    n, day = 0, after
-    while day < upto:
-        day += timedelta(days=1)
-        n += calendar.is_workday(day, provisional=True)
-    return n
+        return -days.between(due + timedelta(days=1), today)
+    return days.between(today, due)
 
 
 def consultation_document(
-    row: Consultation, now: datetime, calendar: WorkCalendar | None = None
+    row: Consultation, now: datetime, calendar: WorkCalendar | WorkingDays | None = None
 ) -> dict[str, Any]:
-    """The JSON shape of one consultation (`consult add|list --json`, the dashboard)."""
+    """The JSON shape of one consultation (`consult add|list --json`, the dashboard); with a
+    calendar, also the working days left (share one `WorkingDays` across a list)."""
     doc: dict[str, Any] = {
         "id": row.id,
         "title": row.title,

@@ -8,7 +8,9 @@ from typing import Any
 from flask import Blueprint, render_template, request
 
 from monitor import board as core
+from monitor.calendar import WorkingDays
 from monitor.calendar_coverage import missing_year
+from monitor.consultation.register import consultation_document, list_consultations
 from monitor.db.models import CrisisEvent
 from monitor.disclosure.register import board_requests, request_document
 from monitor.report.deadline import milestone
@@ -86,16 +88,16 @@ def annual_report(db: Any, moment: Any) -> Any:
 
 def consultation_rows(db: Any, moment: Any, flt: core.BoardFilter) -> list[dict[str, Any]]:
     """意见征集 not done yet (collecting, or owing their 采纳情况), soonest deadline first."""
-    from monitor.consultation.register import consultation_document, list_consultations
-
     if flt.kind:
         return []
-    docs = [
-        consultation_document(r, moment, om().calendar)
+    rows = [
+        r
         for r in list_consultations(db, moment)
         if (flt.source is None or r.source == flt.source)
         and (flt.department is None or (r.department or core.NO_DEPARTMENT) == flt.department)
-    ][:PER_SECTION]
+    ]
+    days = WorkingDays(om().calendar)
+    docs = [consultation_document(r, moment, days) for r in rows[:PER_SECTION]]
     if flt.state:
         # the board's 办理中 is a consultation's collecting or awaiting its 采纳情况
         wanted = {"open": {"collecting", "awaiting_feedback"}}.get(flt.state, {flt.state})
@@ -110,7 +112,7 @@ def index() -> Any:
     page = page_number()
     states = [flt.state] if flt.state else list(core.BOARD_STATES)
     limit = PER_PAGE if flt.state else PER_SECTION
-    days = core.WorkingDays(app.calendar)
+    days = WorkingDays(app.calendar)
     with app.session() as db:
         counts = core.department_counts(db, moment, flt)
         # the department filter offers every department, whichever one is selected

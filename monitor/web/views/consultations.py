@@ -8,6 +8,16 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from monitor.calendar import WorkingDays
+from monitor.consultation.deadlines import MIN_DAYS_BASIS, STATE_ZH, STATES
+from monitor.consultation.register import (
+    LIST_STATES,
+    add_consultation,
+    consultation_document,
+    list_consultations,
+    record_feedback,
+)
+from monitor.disclosure.register import Context
 from monitor.errors import MonitorError
 from monitor.web.views.common import actor, error, now, ok, om, parse_local, warn
 
@@ -15,30 +25,19 @@ bp = Blueprint("consultations", __name__)
 
 
 def _ctx() -> Any:
-    from monitor.consultation.register import Context
-
     app = om()
     return Context(app.config, app.calendar, now(), actor())
 
 
 @bp.route("/consultations")
 def index() -> Any:
-    from monitor.consultation.deadlines import MIN_DAYS_BASIS
-    from monitor.consultation.register import (
-        LIST_STATES,
-        STATE_ZH,
-        STATES,
-        consultation_document,
-        list_consultations,
-    )
-
     app, moment = om(), now()
     state = request.args.get("state") or "open"
     state = state if state in LIST_STATES else "open"
     with app.session() as db:
+        days = WorkingDays(app.calendar)
         docs = [
-            consultation_document(r, moment, app.calendar)
-            for r in list_consultations(db, moment, state)
+            consultation_document(r, moment, days) for r in list_consultations(db, moment, state)
         ]
     rule = app.config.settings.rules.consultation
     return render_template(
@@ -54,8 +53,6 @@ def index() -> Any:
 
 @bp.route("/consultations", methods=["POST"])
 def add() -> Any:
-    from monitor.consultation.register import add_consultation
-
     form = request.form
     try:
         opens = parse_local(form.get("opens"), "征集开始日期")
@@ -86,8 +83,6 @@ def add() -> Any:
 
 @bp.route("/consultations/<id:consultation_id>/feedback", methods=["POST"])
 def feedback(consultation_id: int) -> Any:
-    from monitor.consultation.register import record_feedback
-
     try:
         at = parse_local(request.form.get("at"), "采纳情况公布时间") or now()
         with om().session() as db:
