@@ -1,7 +1,8 @@
 """The daily overdue-reply summary (每日超期汇总): overdue messages by department with days
 overdue, due today and on the next working day, replies since the previous working day (on
 time / late, punctuality per department), open crisis events with their clocks, new watch hits
-by story, unhealthy sources, and a warning when the calendar lacks next year.
+by story, unhealthy sources, 意见征集 (采纳情况 overdue or due, short windows still open), and a
+warning when the calendar lacks next year.
 
 build_summary(app, day) → Summary (.text() for the terminal, .markdown() for WeCom, .html()
 and .csv() for e-mail); enqueue_summary(app, day) puts it in the outbox once per day."""
