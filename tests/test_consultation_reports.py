@@ -140,3 +140,37 @@ def test_status_counts_consultations(make_app) -> None:
     assert doc["done_on_time"] == 1 and doc["done_late"] == 1 and doc["overdue"] == 3
     assert doc["collecting"] == 2
     assert "意见征集：" in cli(app, "status")
+
+
+def test_sweep_and_report_on_postgresql(make_pg_app) -> None:
+    """The set-based steps and the report's GROUP BY on a real PostgreSQL server."""
+    from sqlalchemy import select
+
+    from monitor.consultation.figures import consultation_figures
+    from monitor.db.models import Alert
+    from monitor.report.period import parse_period
+    from monitor.sweep import sweep
+
+    app = make_pg_app(now="2026-08-20T10:00")
+    ids = seed(app)
+    sweep(at(app, "2026-11-10T09:00"))
+    sweep(at(app, "2026-11-10T09:05"))
+    with app.session() as session:
+        got = sorted(
+            (a.subject, a.kind, a.stage)
+            for a in session.scalars(select(Alert).where(Alert.subject.like("consultation:%")))
+        )
+        table = consultation_figures(session, parse_period("2026"), app.now())
+    assert (f"consultation:{ids['short_open']}", "consultation_short", "short") in got
+    assert (
+        f"consultation:{ids['overdue']}",
+        "consultation_feedback_overdue",
+        "overdue@20261027",
+    ) in got
+    assert (
+        f"consultation:{ids['due_today']}",
+        "consultation_feedback_at_risk",
+        "1wd@20261110",
+    ) in got
+    t = table.total
+    assert (t.held, t.short, t.on_time, t.late, t.overdue) == (7, 3, 1, 1, 1)

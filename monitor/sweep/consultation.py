@@ -47,26 +47,24 @@ def recheck_provisional(session: Session, app: App, now: datetime) -> int:
 def consultation_states(session: Session, app: App, now: datetime) -> int:
     """collecting → awaiting_feedback → at_risk → overdue by the stored instants (the same
     rules as `deadlines.consultation_state`)."""
-    s = ConsultationState
+    collecting = ConsultationState.COLLECTING.value
+    waiting = ConsultationState.AWAITING_FEEDBACK.value
+    at_risk, overdue = ConsultationState.AT_RISK.value, ConsultationState.OVERDUE.value
     moves = [
+        (_C.state.in_([collecting, waiting, at_risk]), _C.deadline <= now, overdue),
         (
-            _C.state.in_([s.COLLECTING, s.AWAITING_FEEDBACK, s.AT_RISK]),
-            _C.deadline <= now,
-            s.OVERDUE,
-        ),
-        (
-            _C.state.in_([s.COLLECTING, s.AWAITING_FEEDBACK]),
+            _C.state.in_([collecting, waiting]),
             and_(_C.first_warning_at <= now, _C.closes_at <= now),
-            s.AT_RISK,
+            at_risk,
         ),
-        (_C.state == s.COLLECTING, _C.closes_at <= now, s.AWAITING_FEEDBACK),
+        (_C.state == collecting, _C.closes_at <= now, waiting),
     ]
     moved = 0
     for current, reached, new in moves:
         moved += (
             rowcount(
                 session.execute(
-                    update(_C).where(current, reached).values(state=new.value, updated_at=now)
+                    update(_C).where(current, reached).values(state=new, updated_at=now)
                 )
             )
             or 0
