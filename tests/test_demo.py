@@ -88,3 +88,31 @@ def test_a_crisis_day_of_the_demo(tmp_path: Path) -> None:
     items = json.loads(result.output)
     assert {i["state"] for i in items} >= {"at_risk"}
     assert any(i["due_date"] == "2026-09-28" for i in items)
+
+
+def test_a_short_comment_window_is_told_before_it_opens(tmp_path: Path) -> None:
+    """09-24 afternoon: the office registers a draft with a 20-day window (09-28 to 10-18);
+    the next dispatch tells the office, four days before comments open."""
+    out = io.StringIO()
+    folder = tmp_path / "demo-data"
+    demo = run_demo(folder, out=out, start=local("2026-09-24T15:00"), end=local("2026-09-24T15:45"))
+    text = out.getvalue()
+    assert "[09-24 15:10] 意见征集 登记「六安市政府投资审计实施办法（征求意见稿）」" in text
+    assert "征集期 2026-09-28 至 2026-10-18，20 天，少于 30 天" in text
+    assert "[09-24 15:30] 征集期过短" in text and "（2026-09-28 开始）" in text
+    assert any("【意见征集期过短】" in m for m in demo.wecom.contents())
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(folder / "monitor.toml"),
+            "consult",
+            "list",
+            "--json",
+            "--now",
+            "2026-09-24T16:00",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [doc] = json.loads(result.output)
+    assert (doc["short"], doc["state"], doc["feedback_due"]) == (True, "collecting", "2026-11-06")

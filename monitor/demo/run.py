@@ -34,13 +34,23 @@ from alerts.outbox import AlertKind, kind_label
 from monitor import seeding
 from monitor.app import App
 from monitor.config import load_config
+from monitor.consultation.deadlines import MIN_DAYS_BASIS
+from monitor.consultation.register import add_consultation
 from monitor.daemon import CRAWL_WORKERS, DaemonJobs, build_jobs, setup_logging
-from monitor.db.models import Alert, DisclosureRequest, Message, Milestone, NewsItem
+from monitor.db.models import (
+    Alert,
+    Consultation,
+    DisclosureRequest,
+    Message,
+    Milestone,
+    NewsItem,
+)
 from monitor.deadlines import EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.disclosure.register import Context, add_request
 from monitor.errors import MonitorError
+from monitor.sweep.consultation import short_alerts
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
 from monitor.tracking import declare_event, mark_milestone_done
 
@@ -200,7 +210,9 @@ def scenario() -> list[Step]:
     Due dates (5 working days, 次日起算, on the real 2026 schedule): A 09-20 (a make-up
     Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
     G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13. The 依申请公开 request
-    of 09-23 is due after 20 working days, 10-28; 补正 may be asked until Sat 10-10."""
+    of 09-23 is due after 20 working days, 10-28; 补正 may be asked until Sat 10-10. The draft
+    announced on 09-24 takes comments 09-28 to 10-18, 20 days: short of 30, so the office is
+    told that afternoon, before the window opens; its 采纳情况 is due 11-06, after the story."""
 
     def post(
         ext: str,
@@ -284,6 +296,18 @@ def scenario() -> list[Step]:
             at("2026-09-23T10:20"),
             lambda d: d.register_disclosure(
                 "申请公开某项目审计报告", at("2026-09-23T10:20"), "法规科", "吴先生"
+            ),
+        ),
+        # a draft for public comment announced with a 20-day window (the rule is at least 30):
+        # the office hears of it the same afternoon, before the window opens, while the dates
+        # can still be changed
+        Step(
+            at("2026-09-24T15:10"),
+            lambda d: d.register_consultation(
+                "六安市政府投资审计实施办法（征求意见稿）",
+                at("2026-09-28T00:00"),
+                at("2026-10-18T00:00"),
+                "法规科",
             ),
         ),
         post(
@@ -646,6 +670,13 @@ class Demo:
                     f"{label}　 「{request.title}」{request.department or ''}："
                     f"{stage_label(alert.kind, alert.stage)}，期限 {request.due_date.isoformat()} 24:00"
                 )
+        if kind_of == "consultation" and ident.isdigit():
+            row = session.get(Consultation, int(ident))
+            if row is not None and alert.kind == AlertKind.CONSULTATION_SHORT:
+                return (
+                    f"{label}　 「{row.title}」{row.department or ''}：征集 {row.window_days} 天，"
+                    f"不足 {row.min_days} 天（{row.opens_on.isoformat()} 开始），请延长或说明理由"
+                )
         if kind_of == "milestone" and ident.isdigit():
             ms = session.get(Milestone, int(ident))
             if ms is not None:
@@ -715,6 +746,25 @@ class Demo:
             f"{due.isoformat()} 24:00；如需补正，最迟 {correction.isoformat()} 告知申请人"
         )
 
+    def register_consultation(
+        self, title: str, opens: datetime, closes: datetime, department: str
+    ) -> None:
+        """What `consult add` does: register the window, and queue the short-window alert
+        at once (the sweep's consultation_short step for this row)."""
+        assert self.app is not None
+        with self.app.session() as session:
+            ctx = Context(self.app.config, self.app.calendar, self.clock(), actor="demo")
+            row = add_consultation(session, ctx, title, opens, closes, department=department)
+            if row.short:
+                short_alerts(session, ctx.now, [row.id])
+            days, least, short, due = row.window_days, row.min_days, row.short, row.due_date
+            window = f"{row.opens_on.isoformat()} 至 {row.closes_on.isoformat()}"
+        note = f"，少于 {least} 天（{MIN_DAYS_BASIS}）" if short else ""
+        self.say(
+            f"意见征集 登记「{title}」（{department}）：征集期 {window}，{days} 天{note}；"
+            f"采纳情况公布期限 {due.isoformat()} 24:00"
+        )
+
     def milestone_done(self, name: str, done_at: datetime) -> None:
         assert self.app is not None and self.event_id is not None
         with self.app.session() as session:
@@ -767,6 +817,7 @@ class Demo:
             f"  opinion-monitor --config {config} alerts list",
             f"  opinion-monitor --config {config} event list",
             f"  opinion-monitor --config {config} disclosure list",
+            f"  opinion-monitor --config {config} consult list --state all",
             f"  opinion-monitor --config {config} report --period 2026 --out 报告.html",
         ]
         print("\n".join(lines), file=self.out, flush=True)
