@@ -1,7 +1,7 @@
 """portals as they are: a source's backfill, rows pending their detail page (DESIGN §13)
 
-Revision ID: 0011
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 from monitor.db.models import UTCDateTime
 
-revision = "0011"
+revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None

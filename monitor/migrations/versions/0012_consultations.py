@@ -1,7 +1,7 @@
 """consultations: 意见征集 windows, their 采纳情况 clock's alert stages and history (DESIGN §16)
 
-Revision ID: 0014
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from monitor.db.models import UTCDateTime
 
-revision = "0014"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

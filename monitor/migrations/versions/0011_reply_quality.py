@@ -1,7 +1,7 @@
 """reply quality: the checker's verdict per message reply and the editor's mark (DESIGN §14)
 
-Revision ID: 0010
-Revises: 0011
+Revision ID: 0011
+Revises: 0010
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from monitor.db.models import UTCDateTime
 
-revision = "0010"
-down_revision = "0011"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
