@@ -13,15 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from alerts.channels import ChannelError, build_channel, check_channel_secret
+from alerts.channels import ChannelBroken, ChannelError, build_channel
 from alerts.dispatch import DispatchResult, dispatch
 from alerts.dispatch.routing import targets
-from alerts.outbox import DELIVERED, AlertStatus
+from alerts.health import ChannelHealth
+from alerts.outbox import DELIVERED, AlertKind, AlertStatus, Lapse, Subject, SubjectKind
 from alerts.render import Outgoing
+from alerts.subjects import SubjectRows, settled
 from alerts.summary import enqueue_summary, summary_subject
 from monitor.db import rowcount
+from monitor.db.engine import DatabaseError
 from monitor.db.models import Alert, AlertDelivery
-from monitor.errors import MonitorError, NotFound
+from monitor.errors import ConfigError, MonitorError, NotFound
 from monitor.hints import command
 from monitor.timeutil import format_local, iso
 
@@ -63,6 +66,34 @@ def acknowledge(app: App, alert_id: int, actor: str | None = None) -> Acknowledg
             or 0
         )
         return Acknowledged(alert_id, alert.subject, max(others, 0))
+
+
+def needs_action(alert: Any, rows: SubjectRows) -> bool:
+    """Whether an alert still asks someone for something, so that 确认 (acknowledge: no more
+    reminders) means anything: not one already acknowledged or cancelled, not a notice (已回复,
+    the daily summary, 日历已更新), not a warning whose message was answered, whose milestone
+    is done or whose request is closed (`rows`: alerts.subjects.load_subjects)."""
+    if alert.status in (AlertStatus.ACKED.value, AlertStatus.SKIPPED.value):
+        return False
+    kind = AlertKind.of(alert.kind)
+    if kind is None or kind.notice:
+        return False
+    if kind.lapse is Lapse.SUBJECT_SETTLED:
+        subject = Subject.parse(alert.subject)
+        if subject is not None and settled(_row(subject, rows)) is not None:
+            return False
+    return True
+
+
+def _row(subject: Subject, rows: SubjectRows) -> object:
+    """The row a subject names, among those loaded (None: another kind, or gone)."""
+    table: dict[SubjectKind, dict[int, Any]] = {
+        SubjectKind.MESSAGE: rows.messages,
+        SubjectKind.MILESTONE: rows.milestones,
+        SubjectKind.DISCLOSURE: rows.requests,
+    }
+    found = table.get(subject.kind)
+    return found.get(subject.id) if found is not None and subject.id is not None else None
 
 
 @dataclass
@@ -144,18 +175,22 @@ def send_summary(app: App, day: date, moment: datetime) -> SummarySent:
 
 
 def send_test(app: App, channel: str) -> None:
-    """Send a test message on `channel` now (`alerts test`, the dashboard's 发送测试消息).
-    An unset env: secret is a ConfigError; a refused message is a MonitorError naming the
-    channel and WeCom's errcode."""
+    """Send a test message on `channel` now (`alerts test`, the dashboard's 发送测试消息), and
+    keep what it showed as the channel's health (alerts/health.py), so `status` and /sources
+    never say 正常 about a channel whose test just failed — nor 不可用 after one that worked.
+    A channel that cannot work as configured (an unset env: secret) is a ConfigError; a
+    refused or undelivered message a MonitorError naming the channel and why, in Chinese."""
 
-    check_channel_secret(channel, app.config)
-    notifier = build_channel(channel, app.config)
+    notifier = build_channel(channel, app.config)  # an unknown name: ConfigError naming them
+    if notifier.broken:
+        _record(app, channel, "broken", notifier.broken)
+        raise ConfigError(f"{app.config.path}: {notifier.describe()}不可用：{notifier.broken}")
     notifier.max_attempts, notifier.backoff = 2, (2.0,)  # a test answers in seconds, not minutes
     stamp = format_local(app.now())
-    text = f"【测试消息】opinion-monitor 提醒渠道 {channel} 工作正常（{stamp}）"
+    text = f"【测试消息】opinion-monitor 提醒渠道“{notifier.label}”工作正常（{stamp}）"
     message = Outgoing(
         title=text,
-        markdown=f"**【测试消息】**opinion-monitor 提醒渠道 `{channel}` 工作正常（{stamp}）",
+        markdown=f"**【测试消息】**opinion-monitor 提醒渠道“{notifier.label}”工作正常（{stamp}）",
         text=text,
         html=f"<p>{text}</p>",
     )
@@ -166,8 +201,28 @@ def send_test(app: App, channel: str) -> None:
         detail = str(exc)
         if exc.errcode is not None:
             detail = detail.replace(f"errcode {exc.errcode}", "").strip(" :：,，") or detail
+        state = "broken" if isinstance(exc, ChannelBroken) else "failing"
+        _record(app, channel, state, f"测试消息发送失败{code}：{detail}")
         raise MonitorError(f"{notifier.describe()}：测试消息发送失败{code}：{detail}") from None
     except Exception as exc:  # one line, never a traceback
+        _record(app, channel, "failing", f"测试消息发送失败：{type(exc).__name__}: {exc}")
         raise MonitorError(
             f"{notifier.describe()}：测试消息发送失败：{type(exc).__name__}: {exc}"
         ) from None
+    _record(app, channel, "ok", None)
+
+
+def _record(app: App, channel: str, state: str, reason: str | None) -> None:
+    """The channel's health after a test, in the dispatcher's own record (alerts/health.py).
+    Before `init` there is no record to keep: the test still says what happened."""
+    try:
+        with app.session() as session:
+            health = ChannelHealth(session)
+            if state == "ok":
+                health.ok(channel, app.now())
+            elif state == "broken":
+                health.broken(channel, reason or "", app.now())
+            else:
+                health.failing(channel, reason or "", app.now())
+    except DatabaseError:
+        return

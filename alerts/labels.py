@@ -4,6 +4,7 @@ stay in the database and in `--json` (DESIGN §3); these are for the office's ey
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -72,15 +73,23 @@ def _clip(text: str, before: str = "", after: str = "") -> str:
     return before + mask_and_cut(text, room, width=display_width) + after
 
 
-def subject_labels(session: Session, alerts: list[Any]) -> dict[int, str]:
+def subject_labels(
+    session: Session,
+    alerts: list[Any],
+    sources: Mapping[str, str] | None = None,
+    rows: SubjectRows | None = None,
+) -> dict[int, str]:
     """alert id → readable subject: the message or news title, the event and its milestone,
-    the source, the calendar year, the summary's day, the request or draft (titles masked and
-    clipped)."""
-    rows = load_subjects(session, [a.subject for a in alerts])
-    return {alert.id: _subject_label(alert, rows) or alert.subject for alert in alerts}
+    the source (by its display name from `sources`, monitor.names.source_titles), the
+    calendar year, the summary's day, the request or draft (titles masked and clipped).
+    `rows`: the subjects' rows when the caller loaded them already."""
+    if rows is None:
+        rows = load_subjects(session, [a.subject for a in alerts])
+    names = sources or {}
+    return {alert.id: _subject_label(alert, rows, names) or alert.subject for alert in alerts}
 
 
-def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
+def _subject_label(alert: Any, rows: SubjectRows, sources: Mapping[str, str]) -> str | None:
     subject = Subject.parse(alert.subject)
     if subject is None:
         return None
@@ -96,7 +105,7 @@ def _subject_label(alert: Any, rows: SubjectRows) -> str | None:
         title = _payload_title(alert)
         return _clip(title) if title else f"新闻组 #{key}"
     if subject.kind is SubjectKind.SOURCE:
-        return f"数据源 {key}"
+        return f"数据源 {sources.get(key, key)}"
     if subject.kind is SubjectKind.CALENDAR:
         return f"{key} 年节假日安排"
     if subject.kind is SubjectKind.SUMMARY:

@@ -171,6 +171,7 @@ class KindSpec:
     lapse: Lapse = Lapse.NEVER
     leadership: bool = False  # also copied to [routing] leadership
     payload_type: type[Payload] = NoPayload  # the data it carries (NoPayload: its subject's row)
+    notice: bool = False  # it tells, asks nothing: no 确认 for it (alerts.actions.needs_action)
 
 
 class AlertKind(StrEnum):
@@ -186,6 +187,7 @@ class AlertKind(StrEnum):
     lapse: Lapse
     leadership: bool
     payload_type: type[Payload]
+    notice: bool
 
     def __new__(cls, spec: KindSpec) -> Self:
         member = str.__new__(cls, spec.code)
@@ -193,6 +195,7 @@ class AlertKind(StrEnum):
         member.label, member.heading = spec.label, spec.heading
         member.urgency, member.route, member.lapse = spec.urgency, spec.route, spec.lapse
         member.leadership, member.payload_type = spec.leadership, spec.payload_type
+        member.notice = spec.notice
         return member
 
     REPLY_AT_RISK = KindSpec(
@@ -219,6 +222,7 @@ class AlertKind(StrEnum):
         urgency=Urgency.NORMAL,
         route=RouteClass.DEPARTMENT,
         lapse=Lapse.NO_WARNING_SENT,
+        notice=True,
     )
     CRISIS_AT_RISK = KindSpec(
         code="crisis_at_risk",
@@ -275,6 +279,7 @@ class AlertKind(StrEnum):
         urgency=Urgency.NORMAL,
         route=RouteClass.DEPARTMENT,
         payload_type=CalendarKnownPayload,
+        notice=True,
     )
     DAILY_SUMMARY = KindSpec(
         code="daily_summary",
@@ -283,6 +288,7 @@ class AlertKind(StrEnum):
         urgency=Urgency.ALWAYS,
         route=RouteClass.SUMMARY,
         payload_type=SummaryPayload,
+        notice=True,
     )
     # 依申请公开 (DESIGN §12)
     DISCLOSURE_AT_RISK = KindSpec(

@@ -8,7 +8,7 @@ each to its limit, where they mask them."""
 from __future__ import annotations
 
 import html as _html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -164,8 +164,17 @@ def clock(deadline: datetime, now: datetime, late_word: str = "已超期") -> st
 # alerts → items
 
 
-def message_item(alert: Any, message: Any, now: datetime, public_url: str | None = None) -> Item:
+def message_item(
+    alert: Any,
+    message: Any,
+    now: datetime,
+    public_url: str | None = None,
+    source_title: str | None = None,
+) -> Item:
+    """`source_title`: the source as the office knows it (monitor.names.source_titles)."""
     fields = [("部门", message.department or NO_DEPARTMENT)]
+    if source_title:
+        fields.append(("来源", source_title))
     if message.author:
         fields.append(("来信人", mask_name(message.author)))
     fields.append(("来信时间", format_local(message.posted_at)))
@@ -217,13 +226,14 @@ def milestone_item(alert: Any, milestone: Any, now: datetime) -> Item:
     )
 
 
-def data_item(alert: Any, now: datetime) -> Item:
-    """Kinds described by their payload (watch hits, sources, calendar)."""
+def data_item(alert: Any, now: datetime, sources: Mapping[str, str] | None = None) -> Item:
+    """Kinds described by their payload (watch hits, sources, calendar). `sources`: the
+    sources' display names by key (monitor.names.source_titles)."""
     kind = AlertKind.of(alert.kind)
     if kind in (AlertKind.WATCH_HIT, AlertKind.POSSIBLE_CRISIS):
         return _watch_item(alert, payload(alert, WatchPayload), kind is AlertKind.POSSIBLE_CRISIS)
     if kind is AlertKind.SOURCE_UNHEALTHY:
-        return _source_item(alert, payload(alert, SourcePayload))
+        return _source_item(alert, payload(alert, SourcePayload), sources or {})
     if kind is AlertKind.CALENDAR_MISSING:
         return _calendar_item(alert, payload(alert, CalendarPayload))
     if kind is AlertKind.CALENDAR_KNOWN:
@@ -302,9 +312,10 @@ def _reply_quality_item(alert: Any, data: ReplyQualityPayload) -> Item:
     return item
 
 
-def _source_item(alert: Any, data: SourcePayload) -> Item:
+def _source_item(alert: Any, data: SourcePayload, sources: Mapping[str, str]) -> Item:
     subject = Subject.parse(alert.subject)
-    name = subject.key if subject else alert.subject
+    key = subject.key if subject else alert.subject
+    name = sources.get(key, key)
     fields = [("原因", data.reason or "未知")]
     if data.since:
         fields.append(("最近成功", data.since))

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from alerts.consultation import settled as consultation_settled
 from alerts.outbox import SubjectKind, ids_of
 from monitor.db.models import Consultation, DisclosureRequest, Message, Milestone
+from monitor.deadlines import ACTIVE_STATE_VALUES
+from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 
 
 @dataclass
@@ -43,3 +46,19 @@ def load_subjects(session: Session, subjects: Iterable[str]) -> SubjectRows:
         consultations = session.scalars(select(Consultation).where(Consultation.id.in_(ids)))
         rows.consultations = {c.id: c for c in consultations}
     return rows
+
+
+def settled(row: object) -> str | None:
+    """Why the row an alert is about needs nothing more (the message was answered or
+    withdrawn, the milestone done, the request closed, the draft's 采纳情况 published), or None
+    while it still runs. The dispatcher lapses waiting warnings by it; the dashboard offers
+    确认 by it."""
+    if isinstance(row, Message) and row.state not in ACTIVE_STATE_VALUES:
+        return f"message already {row.state}"
+    if isinstance(row, Milestone) and row.done_at is not None:
+        return "milestone already done"
+    if isinstance(row, DisclosureRequest) and row.state not in DISCLOSURE_RUNNING:
+        return f"disclosure request already {row.state}"
+    if isinstance(row, Consultation) and (why := consultation_settled(row)):
+        return why.removesuffix(" before delivery")  # its own words are the dispatcher's
+    return None

@@ -47,6 +47,7 @@ from monitor.db.models import (
 from monitor.deadlines import ACTIVE_STATE_VALUES, EVENT_LEVEL_ZH, MILESTONE_ZH
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.masking import mask_and_cut
+from monitor.names import source_titles
 from monitor.replyquality.reasons import reason_labels
 from monitor.texttable import display_width, table
 from monitor.timeutil import format_local, iso, parse_clock, parse_iso, start_of_day, to_utc
@@ -107,6 +108,10 @@ class Summary:
     reply_flags: list[dict[str, Any]] = field(default_factory=list)  # DESIGN §14
     calendar_warning: str | None = None
     consultations: list[dict[str, Any]] = field(default_factory=list)  # 意见征集, DESIGN §16
+    sources: dict[str, str] = field(default_factory=dict)  # key → display name (names.py)
+
+    def source_title(self, key: str) -> str:
+        return self.sources.get(key, key)
 
     @property
     def title(self) -> str:
@@ -190,7 +195,7 @@ class Summary:
         ] or ["  无"]
         out += ["", f"七、异常数据源（{len(self.unhealthy)} 个）"]
         out += [
-            f"  {s['name']}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）"
+            f"  {self.source_title(s['name'])}：{clean(s['reason'])}（最近成功 {s['since'] or '无'}）"
             for s in self.unhealthy
         ] or ["  无"]
         out += ["", f"八、疑似敷衍回复（{len(self.reply_flags)} 条）"]
@@ -267,7 +272,9 @@ class Summary:
             ]
         if self.unhealthy:
             out.append(f"### 异常数据源（{len(self.unhealthy)} 个）")
-            out += [f"- {md(s['name'])}：{md(s['reason'])}" for s in self.unhealthy]
+            out += [
+                f"- {md(self.source_title(s['name']))}：{md(s['reason'])}" for s in self.unhealthy
+            ]
         if self.reply_flags:
             out.append(f"### 疑似敷衍回复（{len(self.reply_flags)} 条）")
             out += [
@@ -376,7 +383,11 @@ class Summary:
             rows_table(
                 ["数据源", "原因", "最近成功"],
                 [
-                    [html_text(s["name"]), html_text(s["reason"]), s["since"] or "无"]
+                    [
+                        html_text(self.source_title(s["name"])),
+                        html_text(s["reason"]),
+                        s["since"] or "无",
+                    ]
                     for s in self.unhealthy
                 ],
             ),
@@ -446,7 +457,12 @@ class Summary:
                 for w in self.watch
             ],
             "unhealthy": [
-                {"name": u["name"], "reason": u["reason"], "last_success": iso(u["last_success"])}
+                {
+                    "name": u["name"],
+                    "source_title": self.source_title(u["name"]),
+                    "reason": u["reason"],
+                    "last_success": iso(u["last_success"]),
+                }
                 for u in self.unhealthy
             ],
             "reply_flags": [
@@ -482,7 +498,7 @@ class Summary:
                         format_local(r.posted_at),
                         r.due_date.isoformat(),
                         r.days_overdue,
-                        _cell(r.source),
+                        _cell(self.source_title(r.source)),
                         safe_url(r.url) or "",
                     ]
                 )
@@ -523,7 +539,11 @@ def build_summary(app: App, day: date, now: datetime | None = None) -> Summary:
     """The summary for `day` (Asia/Shanghai) as of `now` (default: the app's clock)."""
     moment = now or app.now()
     summary = Summary(
-        day=day, now=moment, next_day=_next_workday(app, day), since=_previous_workday(app, day)
+        day=day,
+        now=moment,
+        next_day=_next_workday(app, day),
+        since=_previous_workday(app, day),
+        sources=source_titles(app.config),
     )
     with app.session() as session:
         _deadlines(session, summary)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from monitor.calendar import WorkCalendar, load_calendar
 from monitor.errors import ConfigError
 from monitor.hints import command
+from monitor.names import source_titles
 from monitor.quickconfig import CONFIG_ENV
 from monitor.timeutil import OFFICE_ZONE_NAME, SHANGHAI, Duration, parse_clock, parse_duration
 from monitor.tomlzh import toml_problem
@@ -175,6 +176,9 @@ class ChannelSettings(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
     kind: str
     fallback: str | None = None
+    # what people read for this channel (企业微信群 / 办公室邮箱); default: the type's own
+    # Chinese name (alerts.channels.registry.channel_labels). The key stays in JSON.
+    label: str | None = Field(None, min_length=1, max_length=40)
 
 
 class Routing(_Strict):
@@ -363,8 +367,11 @@ class Config:
         for source in self.settings.sources:
             if source.name == name:
                 return source
-        known = "、".join(s.name for s in self.settings.sources) or "无"
-        raise ConfigError(f"{self.path}: 没有名为 {name!r} 的数据源（已配置：{known}）")
+        titles = source_titles(self)
+        known = "、".join(
+            f"{key}（{title}）" if title != key else key for key, title in titles.items()
+        )
+        raise ConfigError(f"{self.path}: 没有名为 {name!r} 的数据源（已配置：{known or '无'}）")
 
 
 def _allowed_keys(loc: list[str], root: Any = None) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.channels import channel_labels, kind_label
 from alerts.health import channel_health
 from monitor.config import Config
 from monitor.consultation.deadlines import STATES as CONSULTATION_STATES
@@ -24,6 +25,7 @@ from monitor.db.models import (
 )
 from monitor.deadlines import ALL_STATES
 from monitor.disclosure.register import STATES as DISCLOSURE_STATES
+from monitor.names import source_titles
 from monitor.timeutil import format_local, iso, local_date
 from spiders.profile import check_profile
 
@@ -94,6 +96,7 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
         else ()
     ):
         per_state.setdefault(name, {})[state] = n
+    titles = source_titles(config)
     out = []
     for source in config.settings.sources:
         row = rows.get(source.name)
@@ -103,6 +106,7 @@ def source_health(session: Session, config: Config, counts: bool = True) -> list
         out.append(
             {
                 "name": source.name,
+                "source_title": titles[source.name],  # what people read; `name` is the key
                 "section": source.section,
                 "enabled": source.enabled,
                 "healthy": (bool(row.healthy) if row else True)
@@ -144,9 +148,19 @@ def _reason(row: Source | None, problem: str | None, backfilling: bool, waiting:
 
 
 def channel_status(session: Session, config: Config) -> list[dict[str, Any]]:
-    """Each channel: ok / failing since … / broken: reason (alerts/health.py)."""
+    """Each channel: ok / failing since … / broken: reason (alerts/health.py), with its
+    display name (`label`: 企业微信群; `name` is the key) and its state in words."""
 
-    return [h.as_dict() | {"label": h.label()} for h in channel_health(session, config)]
+    labels = channel_labels(config)
+    return [
+        h.as_dict()
+        | {
+            "label": labels.get(h.name, h.name),
+            "kind_label": kind_label(h.kind),
+            "state_text": h.label(),
+        }
+        for h in channel_health(session, config)
+    ]
 
 
 def status_document(session: Session, config: Config, now: datetime) -> dict[str, Any]:

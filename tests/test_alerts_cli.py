@@ -162,9 +162,10 @@ def test_alerts_test_sends_and_reports_errcode(make_app, wecom: FakeWecom) -> No
     assert ok.exit_code == 0 and "【测试消息】" in wecom.contents("office")[0]
     bad = run(app, "alerts", "test", "broken")
     assert bad.exit_code == 1
-    assert "渠道 'broken'（wecom）" in bad.output and "errcode 93000" in bad.output
+    assert "提醒渠道“企业微信群”（channels.broken）" in bad.output and "errcode 93000" in bad.output
     [line] = bad.stderr.strip().splitlines()
-    assert line.count("'broken'") == 1 and line.count("93000") == 1  # said once, not repeated
+    assert line.count("broken") == 1 and line.count("93000") == 1  # said once, not repeated
+    assert "invalid webhook" not in line  # WeCom's English errmsg: the code has Chinese words
     assert "Traceback" not in bad.output
     unknown = run(app, "alerts", "test", "nope")
     assert unknown.exit_code == 2 and "没有名为 'nope' 的渠道" in unknown.output

@@ -112,7 +112,7 @@ def test_invalid_key_falls_back_to_email(
     sweep(at(app, "2026-11-24T10:00"))
     result = dispatch(app, timing=timing)
     assert result.sent == 1 and result.failed == 0
-    assert "93000" in result.errors[0] and "'office'" in result.errors[0]
+    assert "93000" in result.errors[0] and "channels.office" in result.errors[0]
     assert wecom.messages == []
     assert len(smtp.messages) == 1 and smtp.messages[0]["Subject"] == "【超期提醒】噪音扰民"
     assert outbox_rows(app)[0]["channel"] == "office-mail"

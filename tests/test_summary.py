@@ -213,6 +213,7 @@ def test_summary_json_has_iso_times_and_level_codes(make_app) -> None:
     assert doc["unhealthy"] == [
         {
             "name": "luan-bxcy",
+            "source_title": "luan-bxcy",  # not configured here: shown by its key
             "reason": "HTTP 521 挑战页",
             "last_success": "2026-11-25T20:00:00+08:00",
         }
@@ -227,7 +228,7 @@ def test_summary_send_retries_now_and_reports_this_attempt(make_app, wecom: Fake
     send = ["--config", cfg, "summary", "--send", "--date", "2026-11-26"]
     wecom.fail_with(93000)  # the robot's key is invalid
     failed = CliRunner().invoke(main, [*send, "--now", "2026-11-26T08:30"])
-    assert failed.exit_code == 1 and "'office'" in failed.output and "93000" in failed.output
+    assert failed.exit_code == 1 and "channels.office" in failed.output and "93000" in failed.output
     wecom.fail_with(None)  # fixed; still inside the failed attempt's backoff
     fixed = CliRunner().invoke(main, [*send, "--now", "2026-11-26T08:30:20", "--json"])
     assert fixed.exit_code == 0, fixed.output

@@ -61,7 +61,7 @@ def test_message_page_shows_deadline_reply_and_timeline(app, web):
     assert "&lt;b&gt;正文&lt;/b&gt;" in page
     assert 'href="javascript:' not in page and "不公开留言或链接无效" in page
     assert "超期" in page and "2026-11-23" in page
-    assert "首次抓取到" in page and "超期提醒：已超期" in page and "已发送到 office" in page
+    assert "首次抓取到" in page and "超期提醒：已超期" in page and "已发送到：office" in page
     at(app, "2026-11-27T09:00")
     with app.session() as db:
         from monitor.tracking import mark_replied
@@ -209,9 +209,10 @@ def test_sources_page_lists_sources_and_channels(make_app):
         webhook = "env:OM_TEST_UNSET_WEBHOOK"
         """)
     page = client_as(web_for(app), "editor").get("/sources").get_data(as_text=True)
-    assert "office" in page and "密钥缺失" in page and "发送测试消息" in page
-    board = client_as(web_for_existing(app), "viewer")
-    assert "提醒渠道 office 不可用" in board.get("/").get_data(as_text=True)
+    assert "代号 office" in page and "企业微信群" in page and "发送测试消息" in page
+    assert "不可用" in page and "OM_TEST_UNSET_WEBHOOK 未设置" in page
+    board = client_as(web_for_existing(app), "viewer").get("/").get_data(as_text=True)
+    assert '提醒渠道 <a href="/sources#channel-office">企业微信群</a> 异常' in board
 
 
 def web_for_existing(app):

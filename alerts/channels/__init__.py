@@ -16,7 +16,13 @@ from alerts.channels.base import (
     SystemTiming,
     Timing,
 )
-from alerts.channels.registry import channel_types, read_section
+from alerts.channels.registry import (
+    channel_label,
+    channel_labels,
+    channel_types,
+    kind_label,
+    read_section,
+)
 from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -33,9 +39,12 @@ __all__ = [
     "Timing",
     "build_channel",
     "build_channels",
+    "channel_label",
+    "channel_labels",
     "channel_problems",
     "check_channel_secret",
     "check_channel_secrets",
+    "kind_label",
     "usable_channels",
 ]
 
@@ -46,19 +55,25 @@ def build_channel(name: str, config: Config, timing: Timing | None = None) -> No
     never raises: its alerts go to its fallback and the rest of the monitor goes on."""
     section = _settings(name, config)
     timing = timing or SystemTiming()
+    label = channel_labels(config)[name]
     # the type reads its own keys here (the CLI checked them at start-up already)
     settings, problems = read_section(name, section.model_dump())
     if settings is None:
-        return BrokenChannel(
+        broken = BrokenChannel(
             name, section.kind, f"channels.{name} 配置错误：{'；'.join(problems)}", timing
         )
+        broken.label = label
+        return broken
     try:
         # every channel type is built as (name, its settings, timing, source=the file)
         notifier: Notifier = cast(Any, channel_types()[settings.kind])(
             name, settings, timing, source=str(config.path)
         )
     except ConfigError as exc:
-        return BrokenChannel(name, settings.kind, _chinese(exc, name), timing)
+        broken = BrokenChannel(name, settings.kind, _chinese(exc, name), timing)
+        broken.label = label
+        return broken
+    notifier.label = label
     problem = notifier.check()
     if problem:
         notifier.mark_broken(problem, permanent=True)
@@ -97,13 +112,18 @@ def usable_channels(config: Config) -> list[str]:
     for name, reason in problems.items():
         fallback = config.settings.channels[name].fallback
         where = f"its alerts go to {fallback!r}" if fallback else "it has no fallback"
-        where_zh = f"其提醒改由 {fallback} 发送" if fallback else "且没有备用渠道（fallback）"
+        labels = channel_labels(config)
+        where_zh = (
+            f"其提醒改由“{labels[fallback]}”发送" if fallback else "且没有备用渠道（fallback）"
+        )
         log.error(
             "channel %r is broken: %s; %s",
             name,
             reason,
             where,
-            extra={"zh": f"提醒渠道 {name} 不可用：{reason}；{where_zh}"},
+            extra={
+                "zh": f"提醒渠道“{labels[name]}”（channels.{name}）不可用：{reason}；{where_zh}"
+            },
         )
     usable = [name for name in config.settings.channels if name not in problems]
     if config.settings.channels and not usable:
@@ -115,10 +135,7 @@ def check_channel_secret(name: str, config: Config) -> None:
     """`alerts test NAME` on a channel that cannot work: one Chinese line (exit 2)."""
     notifier = build_channel(name, config)
     if notifier.broken:
-        raise ConfigError(
-            f"{config.path}: 渠道 {name}（{config.settings.channels[name].kind}）不可用："
-            f"{notifier.broken}"
-        )
+        raise ConfigError(f"{config.path}: {notifier.describe()}不可用：{notifier.broken}")
 
 
 def check_channel_secrets(config: Config) -> None:

@@ -257,6 +257,7 @@ class Notifier(ABC):
     registers it."""
 
     kind: ClassVar[str] = "base"
+    kind_label: ClassVar[str] = "提醒渠道"  # what people call this type (企业微信群, 邮箱)
     settings_model: ClassVar[type[ChannelConfig]] = ChannelConfig
     secret_keys: ClassVar[tuple[str, ...]] = ()
     max_attempts = 5
@@ -269,6 +270,7 @@ class Notifier(ABC):
 
     def __init__(self, name: str, timing: Timing, per_minute: int | None = None) -> None:
         self.name = name
+        self.label = name  # its display name; build_channel sets the configured one
         self.timing = timing
         self.limiter = RateLimiter(per_minute, timing) if per_minute else None
         self.broken: str | None = None  # why, once a permanent error was seen
@@ -280,7 +282,10 @@ class Notifier(ABC):
         self.before_send: Callable[[], None] | None = None
 
     def describe(self) -> str:
-        return f"渠道 {self.name!r}（{self.kind}）"
+        """For people: the name they know, and the key to look for in monitor.toml (once:
+        a label that carries the key to tell two channels apart loses it here)."""
+        label = self.label.removesuffix(f"（{self.name}）") or self.name
+        return f"提醒渠道“{label}”（channels.{self.name}）"
 
     def check(self) -> str | None:
         """Why this channel cannot work as configured (a missing or malformed secret), in
@@ -385,9 +390,6 @@ class BrokenChannel(Notifier):
         super().__init__(name, timing)
         self.broken_kind = kind
         self.mark_broken(reason, permanent=True)
-
-    def describe(self) -> str:
-        return f"渠道 {self.name!r}（{self.broken_kind}）"
 
     def pieces(self, message: Outgoing) -> list[object]:
         return [message]

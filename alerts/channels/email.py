@@ -46,6 +46,7 @@ class EmailChannel(ChannelConfig):
 
 class EmailNotifier(Notifier):
     kind = "email"
+    kind_label = "邮箱"
     settings_model = EmailChannel
     secret_keys = ("password",)
 

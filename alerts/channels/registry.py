@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from alerts.channels.base import CHANNEL_TYPES, ChannelConfig, Notifier
 from monitor.config import describe_error
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 _NOT_CHANNELS = {"base", "registry"}
 
@@ -60,3 +64,32 @@ def config_problems(raw: Mapping[str, Any]) -> list[str]:
         if isinstance(body, dict)
         for problem in read_section(name, body)[1]
     ]
+
+
+def kind_label(kind: str) -> str:
+    """A channel type as people call it (企业微信群, 邮箱); an unknown type as written."""
+    found = channel_types().get(kind)
+    return found.kind_label if found is not None else kind
+
+
+def channel_labels(config: Config) -> dict[str, str]:
+    """Every configured channel's display name, by key: its `label`, else its type's Chinese
+    name (企业微信群, 邮箱). The one place the office's names for channels come from (pages,
+    tables, alerts' delivery notes, errors); keys stay in JSON. Two channels that would read
+    alike get their key in brackets (a `label` each is the better fix)."""
+    types = channel_types()
+    out = {}
+    for name, section in config.settings.channels.items():
+        kind = types.get(section.kind)
+        out[name] = section.label or (kind.kind_label if kind is not None else section.kind)
+    shown = Counter(out.values())
+    return {name: (f"{text}（{name}）" if shown[text] > 1 else text) for name, text in out.items()}
+
+
+def channel_label(labels: Mapping[str, str], name: str | None) -> str:
+    """A channel as people read it, given `channel_labels(config)`: a name no longer
+    configured (an old delivery) as it is, and a delivery to several (`office,office-mail`, as
+    the outbox keeps it) as 企业微信群、邮箱."""
+    if not name:
+        return ""
+    return "、".join(labels.get(part, part) for part in name.split(",") if part)

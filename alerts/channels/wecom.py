@@ -75,6 +75,7 @@ class WecomChannel(ChannelConfig):
 
 class WecomNotifier(Notifier):
     kind = "wecom"
+    kind_label = "企业微信群"
     settings_model = WecomChannel
     secret_keys = ("webhook",)
 
@@ -166,9 +167,15 @@ class WecomNotifier(Notifier):
             raise Transient(f"企业微信返回了无法识别的内容：{raw[:200]!r}") from None
         if errcode == 0:
             return
-        # the robot appends ", hint: [...], from ip: ..., more info at ...": noise for people
+        # the robot appends ", hint: [...], from ip: ..., more info at ...": noise for people;
+        # its English errmsg is shown only for a code we cannot say in Chinese
         errmsg = str(answer.get("errmsg", "")).split(", hint:")[0][:200]
-        text = f"errcode {errcode} {ERRCODE_ZH.get(errcode, '')} ({errmsg})".replace("  ", " ")
+        meaning = ERRCODE_ZH.get(errcode)
+        text = (
+            f"errcode {errcode} {meaning}"
+            if meaning
+            else f"errcode {errcode}（企业微信说：{errmsg}）"
+        )
         if errcode == RATE_LIMITED:
             raise RateLimited(text, errcode)
         if errcode in PER_MESSAGE:

@@ -171,12 +171,12 @@ class Delivery:
                 return
             self._pieces(row, bucket, notifier)
         except MessageRejected as exc:  # this message only: the channel stays usable, healthy
-            why = f"{notifier.describe()}: {exc}"
+            why = f"{notifier.describe()}：{exc}"
             log.warning("message refused: %s", why)
             self.result.errors.append(why)
             self._failed(bucket, why)  # its fallback, if any; else retried later
         except ChannelError as exc:
-            why = f"{notifier.describe()}: {exc}"
+            why = f"{notifier.describe()}：{exc}"
             log.warning("delivery failed: %s", why)
             self.result.errors.append(why)
             if isinstance(exc, ChannelBroken):
@@ -187,7 +187,7 @@ class Delivery:
             self._failed(bucket, why)
         except Exception as exc:  # a bug or surprise in one channel must not stop the others
             log.exception("channel %r failed unexpectedly", name)
-            why = f"{notifier.describe()}: {type(exc).__name__}: {exc}"
+            why = f"{notifier.describe()}：意外错误 {type(exc).__name__}: {exc}"
             self.result.errors.append(why)
             self.health.failing(name, f"{type(exc).__name__}: {exc}", self.moment)
             self.channels.refuse(name, why)

@@ -9,6 +9,7 @@ from alerts.channels import Notifier
 from alerts.dispatch.work import Work
 
 BROKEN_RETRY_SECONDS = 600.0  # a broken channel is tried again after ten minutes
+NO_FALLBACK = "；该渠道没有备用渠道（fallback），提醒等待重试"
 
 
 def revive(notifiers: dict[str, Notifier]) -> None:
@@ -37,11 +38,7 @@ class Channels:
         """Why the channel cannot take a message now; None when it can."""
         notifier = self.notifiers.get(name)
         if name in self.unusable or notifier is None or notifier.broken:
-            return self.unusable.get(name) or (
-                f"{notifier.describe()}: {notifier.broken}"
-                if notifier
-                else f"没有名为 {name!r} 的渠道"
-            )
+            return self.unusable.get(name) or _broken(name, notifier)
         return None
 
     def next_channel(self, w: Work, target: str) -> str | None:
@@ -59,10 +56,18 @@ class Channels:
             notifier = self.notifiers.get(name)
             if notifier is not None and name not in self.unusable and not notifier.broken:
                 return name
-            w.error = self.unusable.get(name) or (
-                f"channel {name!r} broken: {notifier.broken}"
-                if notifier
-                else f"没有名为 {name!r} 的渠道"
-            )
+            w.error = self.unusable.get(name) or _broken(name, notifier)
             w.position[target] += 1
+        if w.error and len(route) == 1 and NO_FALLBACK not in w.error:
+            # said where it is read (dispatch, alerts list, the dashboard): nothing else
+            # will carry this alert until the channel is fixed
+            w.error += NO_FALLBACK
         return None
+
+
+def _broken(name: str, notifier: Notifier | None) -> str:
+    """Why a channel takes nothing now, for people: which channel (its display name and its
+    key in monitor.toml) and the reason it was marked broken (never the secret)."""
+    if notifier is None:
+        return f"没有名为 {name!r} 的渠道"
+    return f"{notifier.describe()}不可用：{notifier.broken}"

@@ -29,7 +29,7 @@ from alerts.outbox import (
     ids_of,
 )
 from alerts.render import Item, data_item, message_item, milestone_item
-from alerts.subjects import SubjectRows, load_subjects
+from alerts.subjects import SubjectRows, load_subjects, settled
 from monitor.db.models import (
     Alert,
     AlertDelivery,
@@ -41,6 +41,7 @@ from monitor.db.models import (
 )
 from monitor.deadlines import ACTIVE_STATE_VALUES
 from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
+from monitor.names import source_titles
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -71,6 +72,7 @@ def prepare(
         done.setdefault(alert_id, {})[target] = channel
 
     work: list[Work] = []
+    titles = source_titles(app.config)
     opening = None if office else next_opening(app, moment)
     for alert in alerts:
         if opening is not None and waits_for_office(alert):
@@ -83,7 +85,7 @@ def prepare(
         item, subject_obj = (
             (None, None)
             if one_per_channel(alert)
-            else _item(alert, rows, moment, settings.web.public_url)
+            else _item(alert, rows, moment, settings.web.public_url, titles)
         )
         why = _lapsed(alert, subject_obj, sent_warnings, withdrawn)
         if why:
@@ -103,7 +105,11 @@ def prepare(
 
 
 def _item(
-    alert: Alert, rows: SubjectRows, now: datetime, public_url: str | None = None
+    alert: Alert,
+    rows: SubjectRows,
+    now: datetime,
+    public_url: str | None = None,
+    titles: dict[str, str] | None = None,
 ) -> tuple[Item, Subjected]:
     """The alert ready to render, and its subject's row. Kinds without a payload are
     described by that row (the message, the milestone, the request, the consultation); the
@@ -114,7 +120,8 @@ def _item(
     if row_kind and subject is not None and subject.id is not None:
         if subject.kind is SubjectKind.MESSAGE and subject.id in rows.messages:
             message = rows.messages[subject.id]
-            return message_item(alert, message, now, public_url), message
+            title = (titles or {}).get(message.source)  # a source since removed: no line
+            return message_item(alert, message, now, public_url, title), message
         if subject.kind is SubjectKind.MILESTONE and subject.id in rows.milestones:
             milestone = rows.milestones[subject.id]
             return milestone_item(alert, milestone, now), milestone
@@ -124,7 +131,7 @@ def _item(
         if subject.kind is SubjectKind.CONSULTATION and subject.id in rows.consultations:
             consultation = rows.consultations[subject.id]
             return consultation_item(alert, consultation, now), consultation
-    return data_item(alert, now), None
+    return data_item(alert, now, titles), None
 
 
 def _sent_warnings(session: Session, alerts: list[Alert]) -> set[str]:
@@ -170,18 +177,8 @@ def _lapsed(
     """Why the alert no longer needs sending (it waited, and meanwhile things moved on)."""
     kind = AlertKind.of(alert.kind)
     lapse = kind.lapse if kind is not None else Lapse.NEVER
-    if lapse is Lapse.SUBJECT_SETTLED:
-        if isinstance(subject_obj, Message) and subject_obj.state not in ACTIVE_STATE_VALUES:
-            return f"message already {subject_obj.state} before delivery"
-        if isinstance(subject_obj, Milestone) and subject_obj.done_at is not None:
-            return "milestone already done before delivery"
-        if (
-            isinstance(subject_obj, DisclosureRequest)
-            and subject_obj.state not in DISCLOSURE_RUNNING
-        ):
-            return f"disclosure request already {subject_obj.state} before delivery"
-        if isinstance(subject_obj, Consultation):
-            return consultation_settled(subject_obj)
+    if lapse is Lapse.SUBJECT_SETTLED and (why := settled(subject_obj)):
+        return f"{why} before delivery"
     if lapse is Lapse.NO_WARNING_SENT and alert.subject not in sent_warnings:
         return "no warning about this message was delivered"
     if lapse is Lapse.FLAG_WITHDRAWN and alert.subject in withdrawn:

@@ -39,12 +39,17 @@ def dispatch(state, now: datetime | None, as_json: bool) -> None:
 
     app = state.app(now)
     result = run_dispatch(app, app.now())
+    waiting = (Alert.status == "pending", Alert.attempts > 0, Alert.last_error.is_not(None))
     with app.session() as session:  # alerts that failed before and wait out their backoff
         retrying, next_try = session.execute(
-            select(func.count(), func.min(Alert.next_attempt_at)).where(
-                Alert.status == "pending", Alert.attempts > 0, Alert.last_error.is_not(None)
-            )
+            select(func.count(), func.min(Alert.next_attempt_at)).where(*waiting)
         ).one()
+        # why they wait, said here rather than pointed at: the distinct reasons, fewest words
+        reasons = list(
+            session.scalars(
+                select(Alert.last_error).where(*waiting).group_by(Alert.last_error).limit(5)
+            )
+        )
     if as_json:
         emit_json({**result.as_dict(), "retrying": retrying})
     else:
@@ -52,13 +57,16 @@ def dispatch(state, now: datetime | None, as_json: bool) -> None:
             f"发送完成：已发送 {result.sent} 条提醒（{result.messages_sent} 条消息），"
             f"失败 {result.failed} 条，非工作时间暂缓 {result.held} 条，取消 {result.skipped} 条"
         )
-        if retrying:
-            click.echo(
-                f"另有 {retrying} 条提醒此前发送失败，等待重试（最早 {format_local(next_try)}；"
-                "原因见 alerts list --json 的 last_error）"
-            )
         for error in result.errors:
             click.echo(f"  失败原因：{error}", err=True)
+        earlier = [r for r in reasons if r not in result.errors]
+        if retrying:
+            click.echo(
+                f"共 {retrying} 条提醒发送失败，等待重试（最早 {format_local(next_try)}）"
+                + ("；此前的失败原因：" if earlier else "")
+            )
+            for reason in earlier:
+                click.echo(f"  {reason}")
     if result.failed:
         raise SystemExit(1)  # like crawl: a delivery that failed is not a success
 
@@ -137,8 +145,10 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
     """提醒列表，最新的在前。"""
     from sqlalchemy import select
 
+    from alerts.channels import channel_label, channel_labels
     from alerts.labels import kind_label, stage_label, subject_labels
     from monitor.db.models import Alert
+    from monitor.names import source_titles
     from monitor.timeutil import format_local, iso
 
     app = state.app()
@@ -165,7 +175,8 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
             for a in rows
         ]
         # people read labels; --json keeps the codes
-        subjects = {} if as_json else subject_labels(session, rows)
+        subjects = {} if as_json else subject_labels(session, rows, source_titles(app.config))
+        channels = channel_labels(app.config)
         lines = [
             [
                 a.id,
@@ -173,7 +184,7 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
                 subjects.get(a.id, a.subject),
                 stage_label(a.kind, a.stage),
                 ALERT_STATUS_ZH.get(a.status, a.status),
-                a.channel or "",
+                channel_label(channels, a.channel),
                 format_local(a.created_at),
                 format_local(a.sent_at),
             ]

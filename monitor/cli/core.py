@@ -89,8 +89,10 @@ def status(state, now: datetime | None, as_json: bool) -> None:
         emit_json(doc)
         return
     click.echo("数据源：")
+    # 名称 is what the office reads; 代号 is the key that --source and monitor.toml use
     rows = [
         [
+            s["source_title"],
             s["name"],
             "正常" if s["healthy"] else "异常",
             s["reason"] or "",
@@ -100,13 +102,13 @@ def status(state, now: datetime | None, as_json: bool) -> None:
         for s in doc["sources"]
     ]
     click.echo(
-        table(["名称", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[2])
+        table(["名称", "代号", "状态", "原因", "最近成功", "最近失败"], rows, wrap=[3])
         if rows
         else "  （未配置）"
     )  # the reason in full, wrapped
     click.echo("\n提醒渠道：")
-    rows = [[c["name"], c["kind"], c["label"]] for c in doc["channels"]]
-    click.echo(table(["名称", "类型", "状态"], rows, wrap=[2]) if rows else "  （未配置）")
+    rows = [[c["label"], c["name"], c["state_text"]] for c in doc["channels"]]
+    click.echo(table(["名称", "代号", "状态"], rows, wrap=[2]) if rows else "  （未配置）")
     click.echo("\n留言状态：")
     click.echo(table(["状态", "数量"], [[STATE_ZH.get(k, k), v] for k, v in doc["states"].items()]))
     from monitor.disclosure.deadlines import STATE_ZH as DISCLOSURE_STATE_ZH

@@ -43,9 +43,12 @@ def crawl(
     elif not results:
         click.echo("没有启用的来源（config 中 [[sources]] 为空或全部 enabled = false）")
     else:
+        from monitor.names import source_titles
+
+        titles = source_titles(app.config)
         rows = [
             (
-                r.source,
+                titles.get(r.source, r.source),
                 "成功" if r.ok else "失败",
                 "是" if r.complete else "否",
                 r.new,
@@ -67,6 +70,10 @@ def crawl(
         )  # the error in full, wrapped
     failed = [r.source for r in results if not r.ok]
     if failed:
+        from monitor.names import source_titles, titled_key
+
+        titles = source_titles(app.config)
+        failed = [titled_key(titles, name) for name in failed]
         # the results are printed in full above; the exit code tells scripts something failed
         click.echo(f"error: 抓取失败：{'、'.join(failed)}（详见 {command('status')}）", err=True)
         raise SystemExit(1)

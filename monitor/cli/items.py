@@ -19,7 +19,10 @@ def register(main: click.Group) -> None:
 
 
 def item_document(
-    m: Any, now: datetime | None = None, quality: dict[str, Any] | None = None
+    m: Any,
+    now: datetime | None = None,
+    quality: dict[str, Any] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     from monitor.deadlines import state_at
     from monitor.timeutil import iso
@@ -27,6 +30,7 @@ def item_document(
     return {
         "id": m.id,
         "source": m.source,
+        "source_title": (titles or {}).get(m.source, m.source),  # what people read
         "external_id": m.external_id,
         "url": m.url,
         "title": m.title,
@@ -45,7 +49,11 @@ def item_document(
 
 
 @click.command()
-@click.option("--source", default=None, help="只看这个数据源。")
+@click.option(
+    "--source",
+    default=None,
+    help="只看这个数据源（代号，如 luan-bxcy；status 列出各数据源的代号）。",
+)
 @click.option(
     "--state",
     "state_filter",
@@ -89,10 +97,15 @@ def items(
     # without --now the stored state is shown: the daemon's last sweep, at most a minute old
     # (and a demo database keeps the states of its simulated weeks)
     moment = now
+    from monitor.names import source_titles
+
+    titles = source_titles(app.config)
     with app.session() as session:
         found = list(session.scalars(query))
         verdicts = verdicts_for(session, [m.id for m in found if m.reply])
-        docs = [item_document(m, moment, summary_of(verdicts.get(m.id))) for m in found]
+        docs = [
+            item_document(m, moment, summary_of(verdicts.get(m.id)), titles) for m in found
+        ]
     if state_filter not in (None, "all"):
         docs = [d for d in docs if d["state"] == state_filter]
     docs = docs[:limit] if limit else docs
@@ -106,7 +119,7 @@ def items(
 
     table_rows = [
         [
-            d["source"],
+            d["source_title"],
             d["external_id"],
             d["title"],
             format_local(parse_iso(d["posted_at"])),

@@ -52,7 +52,9 @@ def import_orders(
     if as_json:
         emit_json(result.as_dict())
     else:
-        for line in _summary(result):
+        from monitor.names import source_title
+
+        for line in _summary(result, source_title(app.config, result.source)):
             click.echo(line)
     if result.errors:
         # the rows are listed above; the exit code tells scripts that some were not imported
@@ -73,10 +75,11 @@ def _progress_line() -> Callable[[str], None]:
     return show
 
 
-def _summary(result: ImportResult) -> list[str]:
-    rule = "答复规则 reply" if result.rule == "reply" else f"答复规则 {result.rule}"
+def _summary(result: ImportResult, title: str) -> list[str]:
+    # the rule by the table that sets it, for whoever edits monitor.toml
+    rule = "答复期限" if result.rule == "reply" else f"答复期限（[rules.{result.rule}]）"
     lines = [
-        f"{result.file} → 来源 {result.source}（{rule}：{result.working_days} 个工作日；"
+        f"{result.file} → 来源“{title}”（{rule}：{result.working_days} 个工作日；"
         f"表头在第 {result.header_row} 行）",
         f"共读取 {result.rows} 行：新增 {result.new} 条，更新 {result.updated} 条，"
         f"未变 {result.unchanged} 条，记录办结 {result.replied} 条"

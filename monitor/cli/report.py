@@ -79,14 +79,16 @@ def report(
     _check_folder(target)
     with app.session() as session:
         if fmt == "csv":
+            from monitor.names import source_titles
             from monitor.report.rawcsv import write_csv
 
             as_of = min(moment, parsed.end_utc)
+            titles = source_titles(app.config)
             if target == "-":
-                count = write_csv(session, parsed, as_of, sys.stdout, unmasked)
+                count = write_csv(session, parsed, as_of, sys.stdout, unmasked, titles)
                 return
             with open_private(target, encoding="utf-8-sig", newline="") as handle:
-                count = write_csv(session, parsed, as_of, handle, unmasked)
+                count = write_csv(session, parsed, as_of, handle, unmasked, titles)
             click.echo(f"已写入 {target}（{count} 行明细{_masking(unmasked)}）")
             return
         built = build_report(session, app.config, app.calendar, parsed, moment)

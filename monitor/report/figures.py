@@ -49,6 +49,7 @@ from monitor.db.models import (
     WatchTerm,
 )
 from monitor.disclosure.deadlines import OUTCOMES
+from monitor.names import source_titles
 from monitor.report.period import Period, months_back
 from monitor.timeutil import start_of_day
 
@@ -78,6 +79,7 @@ class Timeliness:
     withdrawn: int = 0
     median_wd: float | None = None
     p90_wd: float | None = None
+    title: str | None = None  # a source's display name (monitor.names); `name` is its key
 
     @property
     def rate(self) -> float | None:
@@ -85,9 +87,15 @@ class Timeliness:
         due = self.on_time + self.late + self.overdue
         return self.on_time / due if due else None
 
+    @property
+    def shown(self) -> str:
+        """What a table shows: the source's display name, else the name."""
+        return self.title or self.name
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            **({"source_title": self.title} if self.title is not None else {}),
             "received": self.received,
             "on_time": self.on_time,
             "late": self.late,
@@ -558,6 +566,9 @@ def build_report(
         disclosure = _disclosure(session, days, period, as_of)
     finally:
         days.drop()
+    titles = source_titles(config)
+    for row in by_source:
+        row.title = titles.get(row.name, row.name)
     return Report(
         period=period,
         as_of=as_of,

@@ -251,7 +251,7 @@ def render_body(report: Report, unmasked: bool = False) -> str:
         "<h2>三、各来源留言办理情况</h2>",
         _table(
             ["来源", *TIMELINESS_HEAD],
-            [[r.name, *timeliness_cells(r)] for r in report.by_source],
+            [[r.shown, *timeliness_cells(r)] for r in report.by_source],
             ["合计", *timeliness_cells(t)],
         ),
         "<h2>四、月度趋势</h2>",

@@ -5,6 +5,7 @@ wrote: their phone, ID and e-mail numbers are masked unless `unmasked` (monitor.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from datetime import datetime
 from typing import IO
 
@@ -37,15 +38,25 @@ PERSONAL = ("标题",)  # the columns people wrote
 
 
 def write_csv(
-    session: Session, period: Period, as_of: datetime, out: IO[str], unmasked: bool = False
+    session: Session,
+    period: Period,
+    as_of: datetime,
+    out: IO[str],
+    unmasked: bool = False,
+    sources: Mapping[str, str] | None = None,
 ) -> int:
+    """`sources`: the sources' display names by key (monitor.names.source_titles): 来源 reads
+    百姓畅言, not the config's key."""
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     text = personal_text(unmasked)
+    names = sources or {}
     count = 0
     for row in raw_rows(session, period, as_of):
         for column in PERSONAL:
             row[column] = text(row[column])
+        if row["类型"] == "留言":
+            row["来源"] = names.get(row["来源"], row["来源"])
         writer.writerow([_cell(str(row[c] or "")) for c in COLUMNS])
         count += 1
     return count

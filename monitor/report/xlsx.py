@@ -86,7 +86,7 @@ def write_xlsx(report: Report, target: str | IO[bytes], unmasked: bool = False) 
     sheet(
         "按来源",
         ["来源", *TIMELINESS_HEAD],
-        [[r.name, *_cells(r)] for r in report.by_source] + [total],
+        [[r.shown, *_cells(r)] for r in report.by_source] + [total],
         rate_col,
     )
     sheet(

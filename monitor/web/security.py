@@ -123,6 +123,13 @@ def can_edit() -> bool:
     return user is not None and user.role in ("editor", "admin")
 
 
+def sees_personal_data() -> bool:
+    """Whether the pages show citizens' phone, ID and e-mail numbers whole: editors and
+    admins answer the citizen and need them; a viewer (and anyone not logged in) sees them
+    masked (monitor.web.filters.for_viewer, the report downloads)."""
+    return can_edit()
+
+
 def install(flask_app: Flask) -> None:
     """Register the checks and headers on the app."""
 

@@ -3,6 +3,7 @@ core wrote (the message, its deadline stages, its alerts and their deliveries, w
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.channels import channel_label
 from alerts.labels import kind_label, stage_label
 from alerts.outbox import AlertKind, AlertStatus, Subject
 from monitor.db.models import Alert, AlertDelivery, DeadlineStage, WatchHit
@@ -31,14 +33,35 @@ def portal_link(url: str | None) -> str | None:
     return None
 
 
-def message_timeline(session: Session, message: Any, now: datetime) -> list[Entry]:
+def clock_stopped_at(message: Any) -> datetime | None:
+    """When the message's reply clock stopped: its reply, or its withdrawal from the portal.
+    Nothing after it is due any more (no 今天到期, no 已超期, no 计划提醒)."""
+    if message.replied_at is not None:
+        return message.replied_at
+    if message.state == "withdrawn" and message.state_changed_at is not None:
+        return message.state_changed_at
+    return None
+
+
+def message_timeline(
+    session: Session,
+    message: Any,
+    now: datetime,
+    sources: Mapping[str, str] | None = None,
+    channels: Mapping[str, str] | None = None,
+) -> list[Entry]:
+    """The message's story up to `now`; its deadline stages only until the reply (or the
+    withdrawal) stopped the clock. `sources`, `channels`: display names by key
+    (monitor.names.source_titles, alerts.channels.channel_labels)."""
+    source = (sources or {}).get(message.source, message.source)
     entries = [
         Entry(message.posted_at, "seen", "群众来信（门户显示的时间）"),
-        Entry(message.first_seen, "seen", f"首次抓取到（来源 {message.source}）"),
+        Entry(message.first_seen, "seen", f"首次抓取到（来源：{source}）"),
     ]
     subject = str(Subject.message(message.id))
     alerts = session.scalars(select(Alert).where(Alert.subject == subject).order_by(Alert.id)).all()
     alerted_stages = {a.stage for a in alerts}
+    stopped = clock_stopped_at(message)
     for stage in session.scalars(
         select(DeadlineStage)
         .where(DeadlineStage.message_id == message.id)
@@ -46,6 +69,8 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
     ):
         if stage.stage in alerted_stages:
             continue  # its alert tells the story
+        if stopped is not None and stage.at >= stopped:
+            continue  # answered (or withdrawn) before this stage: it never came
         kind = AlertKind.REPLY_OVERDUE if stage.stage == "overdue" else AlertKind.REPLY_AT_RISK
         label = stage_label(kind, stage.stage)
         if stage.at > now:
@@ -65,11 +90,11 @@ def message_timeline(session: Session, message: Any, now: datetime) -> list[Entr
         entries.append(Entry(alert.created_at, "alert", f"生成提醒 #{alert.id} {label}"))
         sent = deliveries.get(alert.id, [])
         for d in sent:
-            entries.append(Entry(d.sent_at, "sent", f"提醒 #{alert.id} 已发送到 {d.channel}"))
+            where = channel_label(channels or {}, d.channel)
+            entries.append(Entry(d.sent_at, "sent", f"提醒 #{alert.id} 已发送到：{where}"))
         if not sent and alert.sent_at is not None:
-            entries.append(
-                Entry(alert.sent_at, "sent", f"提醒 #{alert.id} 已发送到 {alert.channel or '渠道'}")
-            )
+            where = channel_label(channels or {}, alert.channel) or "提醒渠道"
+            entries.append(Entry(alert.sent_at, "sent", f"提醒 #{alert.id} 已发送到：{where}"))
         if alert.status == AlertStatus.FAILED:
             entries.append(
                 Entry(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from alerts.channels import check_channel_secret
+from alerts.outbox import Subject, SubjectKind
+from alerts.subjects import SubjectRows
 from monitor.db.models import Alert
 from monitor.deadlines import first_warning, milestone_state
-from monitor.errors import ConfigError
+from monitor.status import channel_status
 from monitor.web.views.common import om
 
 
@@ -38,10 +40,12 @@ def event_view(event: Any, now: datetime) -> dict[str, Any]:
 
 
 def channel_health(db: Any, app: Any) -> list[dict[str, Any]]:
-    """Each configured channel: broken when its secret cannot be resolved, failing while
-    alerts wait after failed attempts (the dispatcher's view, read from the outbox)."""
+    """Each configured channel as `status` reports it (alerts/health.py: what the dispatcher
+    and the last 发送测试消息 saw, broken at once by a missing secret), and a row for the
+    outbox while alerts wait after failed attempts."""
     from sqlalchemy import func, select
 
+    out = channel_status(db, app.config)
     failing = (
         db.scalar(
             select(func.count())
@@ -50,23 +54,38 @@ def channel_health(db: Any, app: Any) -> list[dict[str, Any]]:
         )
         or 0
     )
-    out = []
-    for name, settings in app.config.settings.channels.items():
-        reason = None
-        try:
-            check_channel_secret(name, app.config)
-        except ConfigError as exc:
-            reason = f"密钥缺失：{exc}"
-        out.append(
-            {"name": name, "kind": settings.kind, "healthy": reason is None, "reason": reason}
-        )
     if failing:
         out.append(
             {
-                "name": "（发送队列）",
+                "name": "",
+                "label": "发送队列",
                 "kind": "outbox",
                 "healthy": False,
                 "reason": f"{failing} 条提醒发送失败，等待重试（见“提醒”页）",
+                "state_text": "",
             }
         )
     return out
+
+
+def subject_page(subject_text: str, rows: SubjectRows) -> str | None:
+    """The dashboard page an alert's subject has (a message, a crisis event, a 依申请公开
+    request, a year's annual report, the sources, the calendar), or None (a news story, a
+    summary). New subject kinds with a page of their own add a line here."""
+    subject = Subject.parse(subject_text)
+    if subject is None:
+        return None
+    number = subject.id
+    if subject.kind is SubjectKind.MESSAGE and number is not None:
+        return f"/messages/{number}"
+    if subject.kind is SubjectKind.MILESTONE and number in rows.milestones:
+        return f"/events#e{rows.milestones[number].event_id}"
+    if subject.kind is SubjectKind.DISCLOSURE and number is not None:
+        return f"/disclosures/{number}"
+    if subject.kind is SubjectKind.ANNUAL_REPORT and subject.key.isdigit():
+        return f"/reports?{urlencode({'period': subject.key, 'view': 'gov-annual'})}"
+    if subject.kind is SubjectKind.SOURCE:
+        return "/sources"
+    if subject.kind is SubjectKind.CALENDAR:
+        return "/calendar"
+    return None

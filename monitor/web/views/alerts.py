@@ -7,9 +7,12 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from alerts.actions import acknowledge
+from alerts.actions import acknowledge, needs_action
 from alerts.labels import kind_label, stage_label, subject_labels
+from alerts.subjects import load_subjects
 from monitor.db.models import Alert
+from monitor.web.filters import display_names
+from monitor.web.viewmodels import subject_page
 from monitor.web.views.common import actor, ok, om, page_number
 
 bp = Blueprint("alerts", __name__)
@@ -35,7 +38,8 @@ def index() -> Any:
                 query.order_by(Alert.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
             )
         )
-        subjects = subject_labels(db, rows)
+        loaded = load_subjects(db, [a.subject for a in rows])
+        subjects = subject_labels(db, rows, display_names()[0], loaded)
         kinds = sorted(db.scalars(select(Alert.kind).distinct()))
         alerts = [
             {
@@ -51,9 +55,8 @@ def index() -> Any:
                 "last_error": a.last_error,
                 "crisis": a.crisis,
                 "acked_by": a.acked_by,
-                "message_id": int(a.subject.split(":", 1)[1])
-                if a.subject.startswith("message:") and a.subject.split(":", 1)[1].isdigit()
-                else None,
+                "page": subject_page(a.subject, loaded),
+                "needs_action": needs_action(a, loaded),
             }
             for a in rows
         ]

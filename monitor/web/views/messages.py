@@ -15,6 +15,7 @@ from monitor.errors import MonitorError
 from monitor.replyquality.reasons import MARK_ZH, reasons_of
 from monitor.replyquality.store import mark_verdict
 from monitor.replyquality.verdict import Verdict, describe_evidence
+from monitor.web.filters import display_names
 from monitor.web.timeline import message_timeline, portal_link
 from monitor.web.views.common import actor, error, now, ok, om
 
@@ -38,7 +39,7 @@ def show(message_id: int) -> Any:
                 if state in core.BOARD_STATES
                 else None
             ),
-            "timeline": message_timeline(db, message, moment),
+            "timeline": message_timeline(db, message, moment, *display_names()),
             "quality": _quality(db, message),
         }
     return render_template("message.html", **context)

@@ -27,6 +27,7 @@ from monitor.disclosure.register import (
 from monitor.disclosure.reviews import review_request
 from monitor.errors import MonitorError
 from monitor.inputs import check_fields, parse_period
+from monitor.names import source_titles
 from monitor.report.figures import build_report
 from monitor.report.gov_annual import build_gov_annual, store_snapshot
 from monitor.report.gov_html import GOV_CSS, render_gov_body, render_gov_html
@@ -327,7 +328,9 @@ def download() -> Response:
     with app.session() as db:
         if fmt == "csv":
             text = io.StringIO()
-            write_csv(db, period, min(moment, period.end_utc), text, unmasked)
+            write_csv(
+                db, period, min(moment, period.end_utc), text, unmasked, source_titles(app.config)
+            )
             return Response(
                 text.getvalue().encode("utf-8-sig"), mimetype="text/csv", headers=headers
             )

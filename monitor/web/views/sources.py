@@ -9,8 +9,9 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from alerts.actions import send_test
 from monitor.db.models import CrawlRun
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 from monitor.status import source_health
+from monitor.web.filters import channel_name
 from monitor.web.viewmodels import channel_health
 from monitor.web.views.common import error, ok, om
 
@@ -41,8 +42,10 @@ def test_channel() -> Any:
     name = request.form.get("channel", "")
     try:
         send_test(om(), name)
-    except MonitorError as exc:
-        error(f"渠道 {name} 测试失败：{exc}")
+    except MonitorError as exc:  # the reason names the channel; its health now says it too
+        # a configuration problem starts with monitor.toml's path: the office needs the why
+        text = str(exc).split(": ", 1)[-1] if isinstance(exc, ConfigError) else str(exc)
+        error(f"测试失败：{text}")
     else:
-        ok(f"测试消息已通过渠道 {name} 发送，请在企业微信群或邮箱中查看")
+        ok(f"测试消息已通过“{channel_name(name)}”发送，请在企业微信群或邮箱中查看")
     return redirect(url_for("sources.index"), code=303)
