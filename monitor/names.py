@@ -1,7 +1,7 @@
 """The name a person reads for a source: monitor.toml names sources with keys (`demo-bxcy`,
 `portal`) that only the person who wrote the file knows; the office knows the portal's own
 column, 百姓畅言. So a source is shown by its site profile's section `title`, with the site's
-`name` before it where two sources share a title (两个网站的 百姓畅言), and by its key only
+`name` before it where two sites share a title (两个网站的 百姓畅言), and by its key only
 when the profile gives no title or cannot be read.
 
 Keys stay where programs read them (`--json`, options, the database, URLs); every page, table,
@@ -66,12 +66,15 @@ def source_titles(config: Config) -> dict[str, str]:
     for source in config.settings.sources:
         site, titles = _profile_names(config.resolve(source.profile))
         found[source.name] = (site, titles.get(source.section, ""))
-    plain = Counter(title for _, title in found.values() if title)
+    sites_of: dict[str, set[str]] = {}
+    for site, title in found.values():
+        if title:
+            sites_of.setdefault(title, set()).add(site)
     out: dict[str, str] = {}
     for name, (site, title) in found.items():
         if not title:
             out[name] = name
-        elif plain[title] > 1 and site:
+        elif len(sites_of[title]) > 1 and site:  # two sites' 百姓畅言: the site says which
             out[name] = f"{site} {title}"
         else:
             out[name] = title

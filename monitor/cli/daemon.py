@@ -59,8 +59,11 @@ def demo(folder: str, quiet: bool, web: bool, port: int) -> None:
         from monitor.web.server import check_port
 
         check_port("127.0.0.1", port)  # a busy port is said now, not after the run
-    run_demo(Path(folder), quiet=quiet)
+    ran = run_demo(Path(folder), quiet=quiet, keep_portal=web)
     if web:
         from monitor.web.server import serve_demo
 
-        serve_demo(Path(folder), END, "127.0.0.1", port, sys.stdout)
+        try:  # the sample portal serves while the dashboard does: its links open
+            serve_demo(Path(folder), END, "127.0.0.1", port, sys.stdout, ran.portal.base_url)
+        finally:
+            ran.stop_portal()

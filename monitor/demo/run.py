@@ -50,6 +50,7 @@ from monitor.demo.sampleportal import SamplePortal, luan_profile_text
 from monitor.demo.sinks import FakeWecom, SmtpSink
 from monitor.disclosure.register import Context, add_request
 from monitor.errors import MonitorError
+from monitor.names import source_title
 from monitor.sweep.consultation import short_alerts
 from monitor.timeutil import SHANGHAI, format_local, local_date, to_utc
 from monitor.tracking import declare_event, mark_milestone_done
@@ -117,11 +118,13 @@ every = "{news_every}"
 
 [channels.office]
 kind = "wecom"
+label = "办公室企业微信群"                 # what the office reads (default: 企业微信群)
 webhook = "{wecom_url}"
 fallback = "office-mail"                 # used while the robot is broken or keeps failing
 
 [channels.office-mail]
 kind = "email"
+label = "办公室邮箱"
 smtp = "{smtp_url}"
 to = ["office@example.gov.cn"]
 starttls = false
@@ -208,11 +211,14 @@ def scenario() -> list[Step]:
     before START are the portal's backlog when monitoring begins.
 
     Due dates (5 working days, 次日起算, on the real 2026 schedule): A 09-20 (a make-up
-    Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C 09-24 → 10-09 (over both holidays);
-    G 09-28 → 10-10 (a make-up Saturday); E 10-03 (a holiday) → 10-13. The 依申请公开 request
-    of 09-23 is due after 20 working days, 10-28; 补正 may be asked until Sat 10-10. The draft
-    announced on 09-24 takes comments 09-28 to 10-18, 20 days: short of 30, so the office is
-    told that afternoon, before the window opens; its 采纳情况 is due 11-06, after the story."""
+    Sunday) → 09-28; B 09-21 → 09-29; D 09-22 → 09-30; C and F 09-24 → 10-09 (over both
+    holidays); G 09-28 → 10-10 (a make-up Saturday); K 09-29 → 10-12; E 10-03 (a holiday) →
+    10-13. F is never answered and K not yet, so the fortnight ends as an office's board does:
+    one overdue (F, since 10-10 00:00), one 临期 (K, 还剩2个工作日 from 10-10), one open (E).
+    The 依申请公开 request of 09-23 is due after 20 working days, 10-28; 补正 may be asked
+    until Sat 10-10. The draft announced on 09-24 takes comments 09-28 to 10-18, 20 days:
+    short of 30, so the office is told that afternoon, before the window opens; its 采纳情况
+    is due 11-06, after the story."""
 
     def post(
         ext: str,
@@ -287,6 +293,14 @@ def scenario() -> list[Step]:
             department="人事科",
             author="赵先生",
         ),
+        post(
+            "f1006",
+            "反映某街道老旧小区改造工程质量问题",
+            "2026-09-24T15:20",
+            section="bmxx",
+            department="经济责任审计科",
+            author="钱女士",
+        ),
         reply("a1001", "2026-09-24T11:30", "综合科", "感谢来信，整改落实情况已在门户网站公开。"),
         reply("d1004", "2026-09-25T10:00", "财政审计科", "您反映的问题已转有关科室核查。"),
         # a 依申请公开 request by letter, registered by the office: its own 20-working-day
@@ -334,6 +348,13 @@ def scenario() -> list[Step]:
         Step(
             at("2026-09-30T07:45"),
             lambda d: d.milestone_done("press_conference", at("2026-09-30T07:45")),
+        ),
+        post(
+            "k1009",
+            "反映某农村公路项目验收后不久路面开裂",
+            "2026-09-29T16:40",
+            department="固定资产投资审计科",
+            author="冯先生",
         ),
         reply("c2003", "2026-09-30T10:15", "人事科", "退休人员待遇按省有关规定执行，详见附件。"),
         post(
@@ -444,8 +465,6 @@ class Simulation:
 # The demo
 # ---------------------------------------------------------------------------------------
 
-SECTION_ZH = {"demo-bxcy": "百姓畅言", "demo-bmxx": "部门信箱", "demo-news": "新闻"}
-
 
 def prepare_folder(folder: Path) -> None:
     """A fresh demo folder: refuse to wipe a folder the demo did not create."""
@@ -512,8 +531,12 @@ class Demo:
         setup_logging(log_file, stream=_NullStream())
         separate_logs(self.folder, self.clock)
 
-    def stop(self) -> None:
-        for part in (self.portal, self.wecom, self.smtp):
+    def stop(self, keep_portal: bool = False) -> None:
+        """Stop the stand-ins and let go of the log files; with `keep_portal` the sample
+        portal goes on serving (`demo --web`: the dashboard's 门户页面 links must open), until
+        `stop_portal`."""
+        parts = (self.wecom, self.smtp) if keep_portal else (self.portal, self.wecom, self.smtp)
+        for part in parts:
             if part is not None:
                 try:
                     part.stop()
@@ -529,6 +552,13 @@ class Demo:
                 logger.removeHandler(handler)
                 handler.close()
             logger.propagate = True
+
+    def stop_portal(self) -> None:
+        if self.portal is not None:
+            try:
+                self.portal.stop()
+            except Exception:  # noqa: BLE001 - the dashboard has ended already
+                pass
 
     # -- printing -------------------------------------------------------------------------
     def say(self, text: str, moment: datetime | None = None) -> None:
@@ -568,7 +598,7 @@ class Demo:
         assert self.app is not None
         now = self.clock()
         if not result.ok:
-            self.say(f"抓取 {result.source} 失败：{result.error}")
+            self.say(f"抓取 {source_title(self.app.config, result.source)} 失败：{result.error}")
             return
         with self.app.session() as session:
             if result.source == "demo-news":
@@ -583,7 +613,7 @@ class Demo:
             ):
                 flag = "（不公开，仅列表可见）" if not m.url else ""
                 self.say(
-                    f"新留言　 [{SECTION_ZH.get(m.source, m.source)}]「{m.title}」{flag}"
+                    f"新留言　 [{source_title(self.app.config, m.source)}]「{m.title}」{flag}"
                     f"{m.department or ''}，来信 {format_local(m.posted_at)[5:]}，"
                     f"答复期限 {m.due_date.isoformat()}（5 个工作日）"
                 )
@@ -778,7 +808,12 @@ class Demo:
 
     # -- the end --------------------------------------------------------------------------
     def report(
-        self, elapsed: float, runs: dict[str, int], start: datetime = START, end: datetime = END
+        self,
+        elapsed: float,
+        runs: dict[str, int],
+        start: datetime = START,
+        end: datetime = END,
+        keep_portal: bool = False,
     ) -> None:
         assert self.app is not None
         with self.app.session() as session:
@@ -788,10 +823,10 @@ class Demo:
             alerts = dict(
                 session.execute(select(Alert.status, func.count()).group_by(Alert.status)).all()
             )
-        zh = {
-            "open": "办理中",
-            "at_risk": "临期",
+        zh = {  # the board's order: what needs doing first
             "overdue": "超期",
+            "at_risk": "临期",
+            "open": "办理中",
             "replied": "按时回复",
             "replied_late": "逾期回复",
             "withdrawn": "已撤回",
@@ -805,11 +840,15 @@ class Demo:
             f"用时 {elapsed:.0f} 秒。",
             f"守护进程任务：抓取 {runs.get('crawl', 0)} 次，巡检 {runs.get('sweep', 0)} 次，"
             f"每日汇总 {runs.get('summary', 0)} 次（仅工作日），日历检查 {runs.get('calendar', 0)} 次。",
-            "留言：" + "，".join(f"{zh.get(k, k)} {v} 条" for k, v in sorted(states.items())),
+            "留言："
+            + "，".join(f"{zh[k]} {states[k]} 条" for k in zh if states.get(k))
+            + "".join(f"，{k} {v} 条" for k, v in sorted(states.items()) if k not in zh),
             "提醒："
             + "，".join(f"{k} {v} 条" for k, v in self.sent.items())
             + f"（发送 {alerts.get('sent', 0)}，待发 {alerts.get('pending', 0)}，失败 {alerts.get('failed', 0)}）",
             f"企业微信收到 {len(self.wecom.messages)} 条消息，邮箱收到 {len(self.smtp.messages)} 封邮件。",
+            f"看板上待办：超期 {states.get('overdue', 0)} 条，临期 {states.get('at_risk', 0)} 条，"
+            f"办理中 {states.get('open', 0)} 条。",
             "",
             f"数据保存在 {self.folder}/（数据库 monitor.db，守护进程日志 daemon.log）。继续查看：",
             f"  opinion-monitor --config {config} items --state all",
@@ -820,6 +859,13 @@ class Demo:
             f"  opinion-monitor --config {config} consult list --state all",
             f"  opinion-monitor --config {config} report --period 2026 --out 报告.html",
         ]
+        if not keep_portal:
+            # the links in the database point at the sample portal, which lives with the demo
+            lines += [
+                "",
+                f"注意：留言的门户链接指向演示自带的样例门户 {self.portal.base_url}，它已随演示"
+                "结束关闭；用 opinion-monitor demo --web 查看看板时，样例门户会一直开着。",
+            ]
         print("\n".join(lines), file=self.out, flush=True)
 
 
@@ -858,8 +904,11 @@ def run_demo(
     quiet: bool = False,
     start: datetime = START,
     end: datetime = END,
+    keep_portal: bool = False,
 ) -> Demo:
-    """Run the whole demo; returns the Demo (its sinks hold what was sent)."""
+    """Run the whole demo; returns the Demo (its sinks hold what was sent). With
+    `keep_portal` the sample portal still serves when it returns (the caller stops it with
+    `Demo.stop_portal`): `demo --web` shows pages whose portal links must open."""
     begun = time.monotonic()
     # everything talks to 127.0.0.1: never through a proxy the user's environment names
     # (the crawl children inherit this)
@@ -904,7 +953,9 @@ def run_demo(
             simulation.run(start, end, demo)
         finally:
             jobs.close_pool()
-        demo.report(time.monotonic() - begun, simulation.runs, start, end)
-    finally:
+        demo.report(time.monotonic() - begun, simulation.runs, start, end, keep_portal)
+    except BaseException:
         demo.stop()
+        raise
+    demo.stop(keep_portal=keep_portal)
     return demo

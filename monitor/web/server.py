@@ -85,12 +85,16 @@ def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, st
     return make_server(app, host, port), password
 
 
-def serve_demo(folder: Any, moment: Any, host: str, port: int, out: Any) -> None:
-    """`demo --web`: serve until Ctrl+C, after saying where and how to log in."""
+def serve_demo(
+    folder: Any, moment: Any, host: str, port: int, out: Any, portal_url: str | None = None
+) -> None:
+    """`demo --web`: serve until Ctrl+C, after saying where and how to log in (and that the
+    sample portal, `portal_url`, serves as long: the pages' portal links open)."""
     server, password = demo_server(folder, moment, host, port)
+    portal = f"；样例门户 {portal_url} 同时运行，留言的门户链接可以打开" if portal_url else ""
     print(
         f"\n看板：http://{host}:{server.effective_port}/ 用户名 demo，密码 {password}"
-        f"（页面时间停在演示结束时 {moment:%Y-%m-%d %H:%M}；Ctrl+C 停止）",
+        f"（页面时间停在演示结束时 {moment:%Y-%m-%d %H:%M}{portal}；Ctrl+C 停止）",
         file=out,
         flush=True,
     )

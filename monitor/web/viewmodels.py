@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from alerts.outbox import Subject, SubjectKind
+from alerts.outbox import AlertKind, Subject, SubjectKind
 from alerts.subjects import SubjectRows
 from monitor.db.models import Alert
 from monitor.deadlines import first_warning, milestone_state
@@ -68,13 +68,16 @@ def channel_health(db: Any, app: Any) -> list[dict[str, Any]]:
     return out
 
 
-def subject_page(subject_text: str, rows: SubjectRows) -> str | None:
+def subject_page(subject_text: str, rows: SubjectRows, kind: str = "") -> str | None:
     """The dashboard page an alert's subject has (a message, a crisis event, a 依申请公开
-    request, a year's annual report, the sources, the calendar), or None (a news story, a
-    summary). New subject kinds with a page of their own add a line here."""
+    request, a year's annual report, the sources, the calendar; a possible crisis: the page
+    where one is declared), or None (a news story, a summary). New subject kinds with a page
+    of their own add a line here."""
     subject = Subject.parse(subject_text)
     if subject is None:
         return None
+    if kind == AlertKind.POSSIBLE_CRISIS.value:
+        return "/events#declare"
     number = subject.id
     if subject.kind is SubjectKind.MESSAGE and number is not None:
         return f"/messages/{number}"

@@ -55,7 +55,7 @@ def index() -> Any:
                 "last_error": a.last_error,
                 "crisis": a.crisis,
                 "acked_by": a.acked_by,
-                "page": subject_page(a.subject, loaded),
+                "page": subject_page(a.subject, loaded, a.kind),
                 "needs_action": needs_action(a, loaded),
             }
             for a in rows
