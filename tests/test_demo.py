@@ -116,3 +116,64 @@ def test_a_short_comment_window_is_told_before_it_opens(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     [doc] = json.loads(result.output)
     assert (doc["short"], doc["state"], doc["feedback_due"]) == (True, "collecting", "2026-11-06")
+
+
+def test_the_demo_ends_with_an_overdue_and_a_due_message_on_the_board(tmp_path: Path) -> None:
+    """The last day (Sat 10-10, a make-up working day): the board the demo leaves shows what
+    the product is for, one message overdue and one 临期; and the story says that the portal
+    links are to a sample portal that stopped with it."""
+    import urllib.error
+    import urllib.request
+
+    out = io.StringIO()
+    folder = tmp_path / "demo-data"
+    run_demo(folder, out=out, start=local("2026-10-10T07:00"))
+    text = out.getvalue()
+    (tmp_path / "out.txt").write_text(text, encoding="utf-8")
+    assert "看板上待办：超期 1 条，临期 1 条，办理中 1 条。" in text
+    assert "[10-10 08:30] 超期提醒" in text and "反映某街道老旧小区改造工程质量问题" in text
+    assert "新留言　 [部门信箱]" in text  # the source by its section's title, not demo-bmxx
+    assert "demo-bxcy" not in text and "demo-bmxx" not in text
+    assert re.search(r"样例门户 http://127\.0\.0\.1:\d+，它已随演示结束关闭", text)
+    items = json.loads(
+        CliRunner()
+        .invoke(main, ["--config", str(folder / "monitor.toml"), "items", "--json"])
+        .output
+    )
+    states = {i["title"]: i["state"] for i in items}
+    assert states["反映某街道老旧小区改造工程质量问题"] == "overdue"
+    assert states["反映某农村公路项目验收后不久路面开裂"] == "at_risk"
+    link = next(i["url"] for i in items if i["state"] == "overdue")
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(link, timeout=5)  # gone, as the story says
+
+
+def test_demo_keeps_its_portal_for_the_dashboard(tmp_path: Path) -> None:
+    """`demo --web`: the sample portal goes on serving after the story, so the dashboard's
+    门户页面 links open, until the dashboard stops."""
+    import urllib.error
+    import urllib.request
+
+    out = io.StringIO()
+    folder = tmp_path / "demo-data"
+    demo = run_demo(
+        folder,
+        out=out,
+        start=local("2026-10-10T07:00"),
+        end=local("2026-10-10T09:00"),
+        keep_portal=True,
+    )
+    try:
+        assert "已随演示结束关闭" not in out.getvalue()
+        items = json.loads(
+            CliRunner()
+            .invoke(main, ["--config", str(folder / "monitor.toml"), "items", "--json"])
+            .output
+        )
+        link = next(i["url"] for i in items if i["url"])
+        with urllib.request.urlopen(link, timeout=10) as page:
+            assert page.status == 200 and "请予答复" in page.read().decode("utf-8")
+    finally:
+        demo.stop_portal()
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(link, timeout=5)

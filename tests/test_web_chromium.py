@@ -3,8 +3,10 @@ against the dashboard served by waitress on 127.0.0.1, as `opinion-monitor web` 
 log in, read the board, add a watch term (then `watchlist list --json` has it), declare a
 crisis and mark a milestone, acknowledge an alert.
 
-Screenshots go to $OM_SCREENSHOTS when set (the README's docs/screenshots/ come from
-`OM_SCREENSHOTS=docs/screenshots pytest tests/test_web_chromium.py`), else to tmp_path."""
+Screenshots go to $OM_SCREENSHOTS when set (docs/screenshots/ come from
+`OM_SCREENSHOTS=docs/screenshots pytest tests/test_web_chromium.py tests/test_web_demo_chromium.py`),
+else to tmp_path: the watchlist, events and phone views from here; the board, a message, the
+report and the alerts page from the demo's data (tests/test_web_demo_chromium.py)."""
 
 from __future__ import annotations
 
@@ -163,13 +165,11 @@ def test_office_work_in_chromium(served, browser, tmp_path):
     page.wait_for_function(
         "document.querySelector('.clock[data-deadline]').textContent.includes('还剩')"
     )
-    page.screenshot(path=str(out / "board.png"), full_page=True)
 
     # a message and its timeline
     page.click(f"a[href='/messages/{ids['1002']}']")
     page.wait_for_url(f"{base}/messages/{ids['1002']}")
     assert "时间线" in page.inner_text("main") and "工资已拖欠三个月" in page.inner_text("main")
-    page.screenshot(path=str(out / "message.png"), full_page=True)
 
     # a watch term added in the browser is the CLI's watch term
     page.goto(base + "/watchlist")
@@ -218,7 +218,6 @@ def test_office_work_in_chromium(served, browser, tmp_path):
     page.wait_for_selector(f"text=已确认提醒 #{alert_id}")
     status = {a["id"]: a["status"] for a in json.loads(cli(app, "alerts", "list", "--json"))}
     assert status[alert_id] == "acked"
-    page.screenshot(path=str(out / "alerts.png"), full_page=True)
 
     # on a phone-sized screen the board still reads
     phone = browser.new_page()
