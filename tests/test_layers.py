@@ -38,6 +38,7 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "monitor.report.period",
             "monitor.redact",
             "monitor.masking",
+            "monitor.names",
             "monitor.texttable",
             "monitor.tomlzh",
             "monitor.neardup",
