@@ -134,10 +134,13 @@ def test_the_first_look_after_the_demo(demo_web, browser, tmp_path) -> None:
     assert portal.status == 200 and "感谢建议" in portal.text()
     page.screenshot(path=str(out / "message.png"), full_page=True)
 
-    # the report of the month the demo ends in, by source title
+    # the report opens on the month the demo ends in; the year's shows the whole story
     page.goto(base + "/reports")
+    assert "2026年10月" in page.inner_text("main")
+    page.goto(base + "/reports?period=2026")
     report = page.inner_text("main")
-    assert "各来源留言办理情况" in report and "百姓畅言" in report and "demo-bxcy" not in report
+    assert "各来源留言办理情况" in report and "部门信箱" in report and "百姓畅言" in report
+    assert "demo-bxcy" not in report and "demo-bmxx" not in report
     page.screenshot(path=str(out / "report.png"), full_page=True)
 
     # the alerts page: 确认 only where something is asked; rows link to their pages
