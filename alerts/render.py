@@ -233,7 +233,7 @@ def data_item(alert: Any, now: datetime, sources: Mapping[str, str] | None = Non
     if kind in (AlertKind.WATCH_HIT, AlertKind.POSSIBLE_CRISIS):
         return _watch_item(alert, payload(alert, WatchPayload), kind is AlertKind.POSSIBLE_CRISIS)
     if kind is AlertKind.SOURCE_UNHEALTHY:
-        return _source_item(alert, payload(alert, SourcePayload), sources or {})
+        return _source_item(alert, payload(alert, SourcePayload), sources)
     if kind is AlertKind.CALENDAR_MISSING:
         return _calendar_item(alert, payload(alert, CalendarPayload))
     if kind is AlertKind.CALENDAR_KNOWN:
@@ -312,10 +312,12 @@ def _reply_quality_item(alert: Any, data: ReplyQualityPayload) -> Item:
     return item
 
 
-def _source_item(alert: Any, data: SourcePayload, sources: Mapping[str, str]) -> Item:
+def _source_item(
+    alert: Any, data: SourcePayload, sources: Mapping[str, str] | None = None
+) -> Item:
     subject = Subject.parse(alert.subject)
     key = subject.key if subject else alert.subject
-    name = sources.get(key, key)
+    name = (sources or {}).get(key, key)
     fields = [("原因", data.reason or "未知")]
     if data.since:
         fields.append(("最近成功", data.since))

@@ -162,7 +162,8 @@ def test_daemon_start_up_warnings_are_chinese_on_the_terminal(tmp_path: Path) ->
         child.send_signal(signal.SIGTERM)
         _, err = child.communicate(timeout=60)
     assert "警告：" in err and "没有启用的数据源（[[sources]]）" in err, err
-    assert "错误：提醒渠道 office 不可用" in err and "OM_TEST_UNSET_WEBHOOK 未设置" in err
+    assert "错误：提醒渠道“企业微信群”（channels.office）不可用" in err
+    assert "OM_TEST_UNSET_WEBHOOK 未设置" in err
     assert "no enabled [[sources]]" not in err and "is broken" not in err
     text = log.read_text("utf-8")
     assert "no enabled [[sources]]" in text and "channel 'office' is broken" in text

@@ -110,16 +110,19 @@ def summary(state, day: date | None, send: bool, now: datetime | None, as_json: 
 
 def _send_summary(app, day: date, moment: datetime, as_json: bool) -> None:
     from alerts.actions import send_summary
+    from alerts.channels import channel_labels
     from monitor.errors import MonitorError
 
     sent = send_summary(app, day, moment)
+    labels = channel_labels(app.config)  # people read 企业微信群; --json keeps the keys
     if as_json:
         emit_json(sent.as_dict())
     elif sent.ok:
         how = "此前已发送，未重复发送" if sent.already_sent else "已发送"
-        click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{'、'.join(sent.channels) or '无'}）")
+        shown = "、".join(labels.get(c, c) for c in sent.channels) or "无"
+        click.echo(f"{day.isoformat()} 汇总：{how}（渠道：{shown}）")
     if not sent.ok:
-        channels = "、".join(sent.failed_channels) or "无"
+        channels = "、".join(labels.get(c, c) for c in sent.failed_channels) or "无"
         raise MonitorError(
             f"{day.isoformat()} 汇总未能通过渠道 {channels} 发送：{sent.error or sent.status}"
         )
@@ -221,6 +224,8 @@ def ack(state, alert_id: int, now: datetime | None) -> None:
 def test_channel(state, channel: str) -> None:
     """通过通道 CHANNEL 发送一条测试消息。"""
     from alerts.actions import send_test
+    from alerts.channels import channel_labels
 
-    send_test(state.app(), channel)
-    click.echo(f"测试消息已通过渠道 {channel} 发送")
+    app = state.app()
+    send_test(app, channel)
+    click.echo(f"测试消息已通过“{channel_labels(app.config)[channel]}”（{channel}）发送")
