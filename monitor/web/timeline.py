@@ -86,8 +86,8 @@ def message_timeline(
         ):
             deliveries.setdefault(d.alert_id, []).append(d)
     for alert in alerts:
-        kind, stage = kind_label(alert.kind), stage_label(alert.kind, alert.stage)
-        label = kind if stage == kind else f"{kind}：{stage}"  # 已回复, not 已回复：已回复
+        what, when = kind_label(alert.kind), stage_label(alert.kind, alert.stage)
+        label = what if when == what else f"{what}：{when}"  # 已回复, not 已回复：已回复
         entries.append(Entry(alert.created_at, "alert", f"生成提醒 #{alert.id} {label}"))
         sent = deliveries.get(alert.id, [])
         for d in sent:
