@@ -312,9 +312,7 @@ def _reply_quality_item(alert: Any, data: ReplyQualityPayload) -> Item:
     return item
 
 
-def _source_item(
-    alert: Any, data: SourcePayload, sources: Mapping[str, str] | None = None
-) -> Item:
+def _source_item(alert: Any, data: SourcePayload, sources: Mapping[str, str] | None = None) -> Item:
     subject = Subject.parse(alert.subject)
     key = subject.key if subject else alert.subject
     name = (sources or {}).get(key, key)

@@ -308,7 +308,7 @@ def test_bmxx_section_and_cli_json(crawl_app, portal: SamplePortal) -> None:
     assert messages(app, "luan-bmxx")["b1"].department == "人事科"
     assert messages(app, "luan-bxcy") == {}
     table = runner.invoke(main, ["--config", str(app.config.path), "crawl", "--now", NOW])
-    assert table.exit_code == 0 and "来源" in table.output and "luan-bxcy" in table.output
+    assert table.exit_code == 0 and "来源" in table.output and "百姓畅言" in table.output
     assert "成功" in table.output
     bad = runner.invoke(main, ["--config", str(app.config.path), "crawl", "nosuch"])
     assert bad.exit_code == 2 and "nosuch" in bad.output

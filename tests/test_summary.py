@@ -274,7 +274,8 @@ def test_summary_send_failure_names_the_channel(make_app, wecom: FakeWecom) -> N
         and doc["failed_channels"] == ["office"]
         and "93000" in doc["error"]
     )
-    assert "汇总未能通过渠道 office 发送" in result.stderr
+    assert "汇总未能通过渠道 企业微信群（office） 发送" in result.stderr
+    assert result.stderr.count("errcode 93000") == 1  # the reason once, not once per phase
 
 
 def test_a_past_summary_is_as_of_its_date(make_app) -> None:

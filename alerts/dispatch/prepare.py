@@ -39,8 +39,6 @@ from monitor.db.models import (
     Milestone,
     ReplyVerdict,
 )
-from monitor.deadlines import ACTIVE_STATE_VALUES
-from monitor.disclosure.deadlines import ACTIVE_VALUES as DISCLOSURE_RUNNING
 from monitor.names import source_titles
 
 if TYPE_CHECKING:

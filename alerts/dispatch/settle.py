@@ -43,9 +43,13 @@ def settle(session: Session, work: list[Work], moment: datetime, result: Dispatc
             if not w.targets
             else f"未送达：{'、'.join(missing)}"
         )
-        if alert.last_error not in result.errors:
-            # which channel and why, on the spot (a channel broken before this dispatch
-            # began was never tried, so no delivery error named it)
+        # which channel and why, on the spot (a channel broken before this dispatch began
+        # was never tried, so no delivery error named it); a delivery error this reason
+        # only adds to (no fallback) is replaced, not said twice
+        said = [i for i, e in enumerate(result.errors) if alert.last_error.startswith(e)]
+        if said:
+            result.errors[said[0]] = alert.last_error
+        else:
             result.errors.append(alert.last_error)
         alert.next_attempt_at = moment + timedelta(minutes=min(2 ** (alert.attempts - 1), 60))
         if alert.attempts >= MAX_ATTEMPTS:

@@ -103,9 +103,7 @@ def items(
     with app.session() as session:
         found = list(session.scalars(query))
         verdicts = verdicts_for(session, [m.id for m in found if m.reply])
-        docs = [
-            item_document(m, moment, summary_of(verdicts.get(m.id)), titles) for m in found
-        ]
+        docs = [item_document(m, moment, summary_of(verdicts.get(m.id)), titles) for m in found]
     if state_filter not in (None, "all"):
         docs = [d for d in docs if d["state"] == state_filter]
     docs = docs[:limit] if limit else docs
