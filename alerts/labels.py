@@ -45,6 +45,8 @@ def stage_label(kind: str, stage: str) -> str:
         return "命中关注词"
     if stage == "possible_crisis":
         return "待研判"
+    if stage == "perfunctory":  # monitor/sweep/reply_quality.py: an editor marks 误报 / 属实
+        return "待核实"
     if stage == "daily":
         return "当日汇总"
     found = _THRESHOLD.match(stage)

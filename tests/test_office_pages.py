@@ -330,3 +330,16 @@ def test_a_viewer_sees_numbers_masked_an_editor_whole(make_app) -> None:
     assert viewer.get("/reports/download?period=2026-11&format=csv&unmasked=1").status_code == 403
     whole = editor.get("/reports/download?period=2026-11&format=csv&unmasked=1")
     assert PHONE in whole.get_data(as_text=True)
+
+
+def test_every_stage_an_alert_can_have_reads_in_chinese() -> None:
+    """The stages the sweep writes (the reply checker's too) never reach a page as codes."""
+    from alerts.labels import stage_label
+
+    for kind, stage, words in (
+        ("reply_perfunctory", "perfunctory", "待核实"),
+        ("possible_crisis", "possible_crisis", "待研判"),
+        ("reply_at_risk", "1wd", "今天到期"),
+        ("disclosure_at_risk", "2wd@20261130", "还剩2个工作日"),
+    ):
+        assert stage_label(kind, stage) == words

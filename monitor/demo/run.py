@@ -686,6 +686,10 @@ class Demo:
                     "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
                 )
                 return f"{label}　 留言「{m.title}」命中：{terms}"
+            if alert.kind == AlertKind.REPLY_PERFUNCTORY:
+                labels = data.get("labels")
+                why = "、".join(labels) if isinstance(labels, list) and labels else "回复疑似敷衍"
+                return f"{label}　 「{m.title}」的回复：{why}，请核实"
         if kind_of == "disclosure" and ident.isdigit():
             request = session.get(DisclosureRequest, int(ident))
             if request is not None:
