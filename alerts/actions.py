@@ -72,7 +72,8 @@ def needs_action(alert: Any, rows: SubjectRows) -> bool:
     """Whether an alert still asks someone for something, so that 确认 (acknowledge: no more
     reminders) means anything: not one already acknowledged or cancelled, not a notice (已回复,
     the daily summary, 日历已更新), not a warning whose message was answered, whose milestone
-    is done or whose request is closed (`rows`: alerts.subjects.load_subjects)."""
+    is done, whose request is closed or whose draft's 采纳情况 is out (`rows`:
+    alerts.subjects.load_subjects)."""
     if alert.status in (AlertStatus.ACKED.value, AlertStatus.SKIPPED.value):
         return False
     kind = AlertKind.of(alert.kind)
@@ -91,6 +92,7 @@ def _row(subject: Subject, rows: SubjectRows) -> object:
         SubjectKind.MESSAGE: rows.messages,
         SubjectKind.MILESTONE: rows.milestones,
         SubjectKind.DISCLOSURE: rows.requests,
+        SubjectKind.CONSULTATION: rows.consultations,
     }
     found = table.get(subject.kind)
     return found.get(subject.id) if found is not None and subject.id is not None else None

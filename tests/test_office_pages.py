@@ -343,3 +343,33 @@ def test_every_stage_an_alert_can_have_reads_in_chinese() -> None:
         ("disclosure_at_risk", "2wd@20261130", "还剩2个工作日"),
     ):
         assert stage_label(kind, stage) == words
+
+
+def test_a_consultation_alert_links_to_its_draft(make_app) -> None:
+    """意见征集: a window too short is told, asks for 确认 and opens the draft's row."""
+    from sqlalchemy import select
+
+    from monitor.consultation.register import add_consultation
+    from monitor.db.models import Alert
+    from monitor.disclosure.register import Context
+    from monitor.sweep import sweep
+    from monitor.timeutil import parse_iso
+
+    app = make_app(now="2026-09-24T15:00")
+    with app.session() as session:
+        ctx = Context(app.config, app.calendar, app.now(), actor="test")
+        draft_id = add_consultation(
+            session,
+            ctx,
+            "某办法（征求意见稿）",
+            parse_iso("2026-09-28T00:00"),
+            parse_iso("2026-10-18T24:00"),
+        ).id
+    sweep(app)
+    with app.session() as session:
+        [alert] = session.scalars(select(Alert).where(Alert.subject == f"consultation:{draft_id}"))
+        alert_id = alert.id
+    editor = client_as(web_for(app), "editor")
+    page = editor.get("/alerts").get_data(as_text=True)
+    row = page.split(f'id="alert-{alert_id}"')[1].split("</tr>")[0]
+    assert f'<a href="/consultations#c{draft_id}">' in row and "确认</button>" in row

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.consultation import consultation_item
-from alerts.consultation import settled as consultation_settled
 from alerts.disclosure import disclosure_item
 from alerts.dispatch.hours import hold_limit, next_opening
 from alerts.dispatch.result import DispatchResult

@@ -70,9 +70,9 @@ def channel_health(db: Any, app: Any) -> list[dict[str, Any]]:
 
 def subject_page(subject_text: str, rows: SubjectRows, kind: str = "") -> str | None:
     """The dashboard page an alert's subject has (a message, a crisis event, a 依申请公开
-    request, a year's annual report, the sources, the calendar; a possible crisis: the page
-    where one is declared), or None (a news story, a summary). New subject kinds with a page
-    of their own add a line here."""
+    request, a 意见征集 draft, a year's annual report, the sources, the calendar; a possible
+    crisis: the page where one is declared), or None (a news story, a summary). New subject
+    kinds with a page of their own add a line here."""
     subject = Subject.parse(subject_text)
     if subject is None:
         return None
@@ -85,6 +85,8 @@ def subject_page(subject_text: str, rows: SubjectRows, kind: str = "") -> str | 
         return f"/events#e{rows.milestones[number].event_id}"
     if subject.kind is SubjectKind.DISCLOSURE and number is not None:
         return f"/disclosures/{number}"
+    if subject.kind is SubjectKind.CONSULTATION and number is not None:
+        return f"/consultations#c{number}"
     if subject.kind is SubjectKind.ANNUAL_REPORT and subject.key.isdigit():
         return f"/reports?{urlencode({'period': subject.key, 'view': 'gov-annual'})}"
     if subject.kind is SubjectKind.SOURCE:
