@@ -744,7 +744,9 @@ class ProfileSpider(scrapy.Spider):
                 url=str(row["url"]),
                 title=row.get("title"),
                 body=row.get("body"),
-                published_at=row.get("published_at"),
+                # a profile may name a news item's date as a message's (`posted_at`): one word
+                # for "when it appeared" across kinds is what people write
+                published_at=row.get("published_at") or row.get("posted_at"),
                 outlet=row.get("outlet"),
                 keyword=row.get("keyword"),
                 fingerprint=row.get("fingerprint"),
