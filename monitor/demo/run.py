@@ -68,6 +68,11 @@ END = datetime(2026, 10, 10, 18, 0, tzinfo=SHANGHAI)
 WEEKDAYS = "一二三四五六日"
 
 
+def column(label: str) -> str:
+    """A narration line's label padded to four full-width characters, so stories line up."""
+    return label.ljust(4, "　") + " "
+
+
 def at(text: str) -> datetime:
     """A scenario time, Asia/Shanghai."""
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
@@ -604,7 +609,7 @@ class Demo:
             if result.source == "demo-news":
                 items = session.scalars(select(NewsItem).where(NewsItem.first_seen == now)).all()
                 for item in items:
-                    self.say(f"新闻　　 {item.outlet or ''}《{item.title}》")
+                    self.say(f"{column('新闻')}{item.outlet or ''}《{item.title}》")
                 return
             for m in session.scalars(
                 select(Message)
@@ -613,7 +618,7 @@ class Demo:
             ):
                 flag = "（不公开，仅列表可见）" if not m.url else ""
                 self.say(
-                    f"新留言　 [{source_title(self.app.config, m.source)}]「{m.title}」{flag}"
+                    f"{column('新留言')}[{source_title(self.app.config, m.source)}]「{m.title}」{flag}"
                     f"{m.department or ''}，来信 {format_local(m.posted_at)[5:]}，"
                     f"答复期限 {m.due_date.isoformat()}（5 个工作日）"
                 )
@@ -629,11 +634,11 @@ class Demo:
                     when = format_local(m.replied_at)[5:]
                     when = f"{when} 前，列表状态变为已回复" if m.replied_at_approx else when
                     self.say(
-                        f"已回复　 「{m.title}」{m.reply_department or m.department or ''}"
+                        f"{column('已回复')}「{m.title}」{m.reply_department or m.department or ''}"
                         f"{how}（{when}；期限 {m.due_date.isoformat()}）"
                     )
                 elif m.state == "withdrawn":
-                    self.say(f"已撤回　 「{m.title}」从门户消失")
+                    self.say(f"{column('已撤回')}「{m.title}」从门户消失")
 
     def on_dispatch(self, _result: Any) -> None:
         assert self.app is not None
@@ -660,55 +665,57 @@ class Demo:
         for line in lines:
             self.say(line)
         if wecom or mail:
-            self.say(f"　　　　 → 已发送：企业微信 {wecom} 条，邮件 {mail} 封")
+            self.say(f"{column('')}→ 已发送：企业微信 {wecom} 条，邮件 {mail} 封")
 
     def describe(self, session: Any, alert: Any) -> str:
-        label = kind_label(alert.kind)
+        label = column(kind_label(alert.kind))
         kind_of, _, ident = alert.subject.partition(":")
         data = alert.data or {}
         if kind_of == "message" and ident.isdigit():
             m = session.get(Message, int(ident))
             if m is None:
-                return f"{label}　 {alert.subject}"
+                return f"{label}{alert.subject}"
             if alert.kind == AlertKind.REPLY_AT_RISK:
                 left = stage_label(alert.kind, alert.stage)  # 今天到期 / 还剩2个工作日
                 return (
-                    f"{label} 「{m.title}」{m.department or ''}：{left}，"
+                    f"{label}「{m.title}」{m.department or ''}：{left}，"
                     f"期限 {m.due_date.isoformat()} 24:00"
                 )
             if alert.kind == AlertKind.REPLY_OVERDUE:
-                return f"{label}　　 「{m.title}」{m.department or ''}：已超过答复期限 {m.due_date.isoformat()}"
+                return f"{label}「{m.title}」{m.department or ''}：已超过答复期限 {m.due_date.isoformat()}"
             if alert.kind == AlertKind.REPLY_RESOLVED:
                 how = "按时" if m.state == "replied" else "逾期"
-                return f"{label}　 「{m.title}」已{how}回复，提醒解除"
+                return f"{label}「{m.title}」已{how}回复，提醒解除"
             if alert.kind in WATCH_KINDS:
                 terms = (
                     "、".join(data.get("terms", [])) if isinstance(data.get("terms"), list) else ""
                 )
-                return f"{label}　 留言「{m.title}」命中：{terms}"
+                return f"{label}留言「{m.title}」命中：{terms}"
             if alert.kind == AlertKind.REPLY_PERFUNCTORY:
                 labels = data.get("labels")
                 why = "、".join(labels) if isinstance(labels, list) and labels else "回复疑似敷衍"
-                return f"{label}　 「{m.title}」的回复：{why}，请核实"
+                return f"{label}「{m.title}」的回复：{why}，请核实"
         if kind_of == "disclosure" and ident.isdigit():
             request = session.get(DisclosureRequest, int(ident))
             if request is not None:
                 if alert.kind == AlertKind.DISCLOSURE_CORRECTION:
                     return (
-                        f"{label}　 「{request.title}」{request.department or ''}：今天是补正告知的"
+                        f"{label}「{request.title}」{request.department or ''}：今天是补正告知的"
                         f"最后一天（收到后第7个工作日），答复期限 {request.due_date.isoformat()}"
                     )
                 if alert.kind == AlertKind.DISCLOSURE_OVERDUE:
-                    return f"{label}　 「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
+                    return (
+                        f"{label}「{request.title}」：已超过答复期限 {request.due_date.isoformat()}"
+                    )
                 return (
-                    f"{label}　 「{request.title}」{request.department or ''}："
+                    f"{label}「{request.title}」{request.department or ''}："
                     f"{stage_label(alert.kind, alert.stage)}，期限 {request.due_date.isoformat()} 24:00"
                 )
         if kind_of == "consultation" and ident.isdigit():
             row = session.get(Consultation, int(ident))
             if row is not None and alert.kind == AlertKind.CONSULTATION_SHORT:
                 return (
-                    f"{label}　 「{row.title}」{row.department or ''}：征集 {row.window_days} 天，"
+                    f"{label}「{row.title}」{row.department or ''}：征集 {row.window_days} 天，"
                     f"不足 {row.min_days} 天（{row.opens_on.isoformat()} 开始），请延长或说明理由"
                 )
         if kind_of == "milestone" and ident.isdigit():
@@ -717,11 +724,11 @@ class Demo:
                 what = MILESTONE_ZH.get(ms.name, ms.name)
                 if alert.kind == AlertKind.CRISIS_OVERDUE:
                     return (
-                        f"{label}　 「{ms.event.title}」{what}已超时"
+                        f"{label}「{ms.event.title}」{what}已超时"
                         f"（时限 {format_local(ms.deadline)[5:]}）"
                     )
                 return (
-                    f"{label}　 「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
+                    f"{label}「{ms.event.title}」{what}{stage_label(alert.kind, alert.stage)}"
                     f"（时限 {format_local(ms.deadline)[5:]}）"
                 )
         if alert.kind == AlertKind.DAILY_SUMMARY:
@@ -731,13 +738,13 @@ class Demo:
                 )
                 or 0
             )
-            return f"{label}　 {ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
+            return f"{label}{ident}：超期未回复 {overdue} 条，已发往企业微信和邮件"
         if alert.kind in WATCH_KINDS:
             listed = data.get("terms")
             terms_text = "、".join(listed) if isinstance(listed, list) else ""
             extra = f"，{data.get('spread')} 家媒体转载" if data.get("spread") else ""
-            return f"{label}　 《{data.get('title', alert.subject)}》命中：{terms_text}{extra}"
-        return f"{label}　 {alert.subject} {alert.stage}"
+            return f"{label}《{data.get('title', alert.subject)}》命中：{terms_text}{extra}"
+        return f"{label}{alert.subject} {stage_label(alert.kind, alert.stage)}"
 
     def on_failure(self, spec: Any, error: BaseException) -> None:
         self.say(f"任务失败 {spec.id}：{type(error).__name__}: {error}（详见 daemon.log）")
