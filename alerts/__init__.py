@@ -1,2 +1,2 @@
-"""Alerts (DESIGN §7): the outbox dispatcher, WeCom and email channels, rendering, the daily
+"""Alerts (docs/alerts.md): the outbox dispatcher, WeCom and email channels, rendering, the daily
 summary. Rows in `alerts` are written by the sweep; `dispatch` turns them into messages."""

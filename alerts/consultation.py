@@ -1,4 +1,4 @@
-"""意见征集 alerts as render items (DESIGN §16): a window too short (consultation_short) and
+"""意见征集 alerts as render items (docs/consultations.md): a window too short (consultation_short) and
 the 采纳情况 clock (consultation_feedback_at_risk / _overdue). The draft's title goes through
 the same masking and escaping as every other text (alerts.render)."""
 

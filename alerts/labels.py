@@ -1,5 +1,5 @@
 """Readable Chinese for the outbox table (`alerts list`): kind, subject and stage. The codes
-stay in the database and in `--json` (DESIGN §3); these are for the office's eyes only."""
+stay in the database and in `--json` (docs/commands.md); these are for the office's eyes only."""
 
 from __future__ import annotations
 

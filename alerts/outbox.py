@@ -135,7 +135,7 @@ class SummaryPayload(Payload):
 
 
 class ReplyQualityPayload(Payload):
-    """A reply the checker flagged as perfunctory (DESIGN §14), subject message:ID."""
+    """A reply the checker flagged as perfunctory (docs/reply-quality.md), subject message:ID."""
 
     title: str | None = None
     url: str | None = None
@@ -175,7 +175,7 @@ class KindSpec:
 
 
 class AlertKind(StrEnum):
-    """Every kind of alert (DESIGN §7), each member a `KindSpec`; the member's value is its
+    """Every kind of alert (docs/alerts.md), each member a `KindSpec`; the member's value is its
     code (`AlertKind("reply_overdue")`, `.value`), its fields are read as `AlertKind.X.label`
     and so on. Add a kind by adding a member here."""
 
@@ -290,7 +290,7 @@ class AlertKind(StrEnum):
         payload_type=SummaryPayload,
         notice=True,
     )
-    # 依申请公开 (DESIGN §12)
+    # 依申请公开 (docs/disclosure-and-reports.md)
     DISCLOSURE_AT_RISK = KindSpec(
         code="disclosure_at_risk",
         label="依申请公开临期",
@@ -317,7 +317,7 @@ class AlertKind(StrEnum):
         route=RouteClass.DEPARTMENT,
         lapse=Lapse.SUBJECT_SETTLED,
     )
-    # the annual report's own deadline (DESIGN §15): 31 March, reminders 15 and 5 working
+    # the annual report's own deadline (docs/disclosure-and-reports.md): 31 March, reminders 15 and 5 working
     # days before, to the office (default) route; made by monitor/sweep/annual_report.py
     ANNUAL_REPORT_DUE = KindSpec(
         code="annual_report_due",
@@ -327,7 +327,7 @@ class AlertKind(StrEnum):
         route=RouteClass.DEPARTMENT,
         payload_type=AnnualReportPayload,
     )
-    # a reply that does not answer (DESIGN §14): to the office's route (department None),
+    # a reply that does not answer (docs/reply-quality.md): to the office's route (department None),
     # once per message, in office hours; not sent once an editor marked the flag 误报
     REPLY_PERFUNCTORY = KindSpec(
         code="reply_perfunctory",
@@ -338,7 +338,7 @@ class AlertKind(StrEnum):
         lapse=Lapse.FLAG_WITHDRAWN,
         payload_type=ReplyQualityPayload,
     )
-    # 意见征集 (DESIGN §16): a window below [rules.consultation] min_days, told once to the
+    # 意见征集 (docs/consultations.md): a window below [rules.consultation] min_days, told once to the
     # office (department None → [routing] default) while it can still be changed; the 采纳情况
     # clock's stages as for replies, routed by department
     CONSULTATION_SHORT = KindSpec(

@@ -105,9 +105,9 @@ class Summary:
     crises: list[dict[str, Any]] = field(default_factory=list)
     watch: list[dict[str, Any]] = field(default_factory=list)
     unhealthy: list[dict[str, Any]] = field(default_factory=list)
-    reply_flags: list[dict[str, Any]] = field(default_factory=list)  # DESIGN §14
+    reply_flags: list[dict[str, Any]] = field(default_factory=list)  # docs/reply-quality.md
     calendar_warning: str | None = None
-    consultations: list[dict[str, Any]] = field(default_factory=list)  # 意见征集, DESIGN §16
+    consultations: list[dict[str, Any]] = field(default_factory=list)  # 意见征集, docs/consultations.md
     sources: dict[str, str] = field(default_factory=dict)  # key → display name (names.py)
 
     def source_title(self, key: str) -> str:
@@ -426,7 +426,7 @@ class Summary:
         return "\n".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
-        """For `summary --json`: times ISO-8601, levels and milestones as codes (DESIGN §3);
+        """For `summary --json`: times ISO-8601, levels and milestones as codes (docs/commands.md);
         the Chinese wording is in `text` only."""
         return {
             "date": self.day.isoformat(),
@@ -595,7 +595,7 @@ def _deadlines(session: Session, summary: Summary) -> None:
 
 
 def _disclosures(session: Session, summary: Summary) -> None:
-    """依申请公开 requests whose clock runs share the lists (DESIGN §12), marked as such."""
+    """依申请公开 requests whose clock runs share the lists (docs/disclosure-and-reports.md), marked as such."""
 
     day, moment = summary.day, summary.now
     # as for messages: the requests running at the summary's moment (one answered since

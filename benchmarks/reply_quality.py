@@ -1,4 +1,4 @@
-"""Reply quality (回复不敷衍, DESIGN §14): precision, recall and speed of the reply checker.
+"""Reply quality (回复不敷衍, docs/reply-quality.md): precision, recall and speed of the reply checker.
 
     python benchmarks/reply_quality.py [--file tests/fixtures/replies/labelled.jsonl]
                                        [--repeat 3] [--scale 2000] [--show]

@@ -84,7 +84,7 @@ class ImportPlan:
         return bool(self.added or self.removed)
 
     def to_json(self, written: bool) -> dict[str, Any]:
-        """DESIGN §11's document (more keys are fine)."""
+        """`import-notice --json`'s document, as docs/time-rules.md gives it (more keys are fine)."""
         return {
             "year": self.year,
             "holidays": [d.isoformat() for d in sorted(self.holidays)],

@@ -66,7 +66,7 @@ class MonitorSection(_Strict):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        # The limits are Beijing time by rule (DESIGN §2: the State Council calendar, 24:00 of
+        # The limits are Beijing time by rule (docs/time-rules.md: the State Council calendar, 24:00 of
         # the due date, office hours), so the key states that and nothing else: another zone
         # would shift some times and not others. Kept so existing files stay valid.
         if value != OFFICE_ZONE_NAME:
@@ -94,7 +94,7 @@ class DisclosureRule(ReplyRule):
 
 
 class ConsultationRule(_Strict):
-    """意见征集 (DESIGN §16). `min_days`: 重大行政决策程序暂行条例 art. 14 (as a rule not less
+    """意见征集 (docs/consultations.md). `min_days`: 重大行政决策程序暂行条例 art. 14 (as a rule not less
     than 30 days). `feedback_working_days`: the office's own limit for publishing 采纳情况 after
     the window closes (no statute fixes one), counted like a reply limit from the closing date."""
 
@@ -221,7 +221,7 @@ class WatchConfig(_Strict):
 
 
 class ReplyQualityConfig(_Strict):
-    """`[reply_quality]` (DESIGN §14): the office's own wording for the reply checker."""
+    """`[reply_quality]` (docs/reply-quality.md): the office's own wording for the reply checker."""
 
     enabled: bool = True  # judge every reply the product sees
     # the office's opening and closing phrases, set aside before replies are compared

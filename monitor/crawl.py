@@ -1,4 +1,4 @@
-"""One crawl of the configured sources: crawl workers fetch, this process ingests (DESIGN §8).
+"""One crawl of the configured sources: crawl workers fetch, this process ingests (docs/deployment.md).
 
 Twisted's reactor cannot restart inside a process, and importing Scrapy costs half a
 CPU-second, so sources are crawled by long-lived worker processes, each running many sources'

@@ -1,5 +1,5 @@
 """The crawl worker pool: a few long-lived Scrapy processes (`python -m spiders.worker`), each
-running many sources at once, fed by this process, which alone writes the database (DESIGN §8).
+running many sources at once, fed by this process, which alone writes the database (docs/deployment.md).
 
 The pool decides what runs when:
 

@@ -1,6 +1,6 @@
 """Deadlines as pure functions of (time, rule, calendar, now). No clock, no database.
 
-DESIGN §2: the receipt day is not counted (次日起算); the due date is the N-th working day
+docs/time-rules.md: the receipt day is not counted (次日起算); the due date is the N-th working day
 after the Asia/Shanghai date of receipt and the limit ends at 24:00 of it. Crisis limits are
 wall-clock hours from `started_at`.
 """
@@ -41,7 +41,7 @@ STATE_ZH = {
     "withdrawn": "已撤回",
 }
 
-# crisis events (DESIGN §2): their levels and the two milestones each one is clocked on
+# crisis events (docs/time-rules.md): their levels and the two milestones each one is clocked on
 EVENT_LEVELS = ("major", "especially_major")
 EVENT_LEVEL_ZH = {"major": "重大", "especially_major": "特别重大"}
 MILESTONES = ("publish", "press_conference")

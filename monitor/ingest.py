@@ -1,4 +1,4 @@
-"""What a crawl child found, written to the database by the parent (DESIGN §5, §8).
+"""What a crawl child found, written to the database by the parent (docs/site-profiles.md, docs/deployment.md).
 
 * New messages are tracked (`tracking.schedule_message`). A field is a field wherever the
   profile reads it: a list value counts (a JSON API's DEPTNAME, a list column), a detail value
@@ -18,7 +18,7 @@
 * A row the child marks *pending* (a new message whose time or title is only on its detail
   page, which could not be read) is kept in `pending_rows` and handed back to the child each
   pass until its detail page is read; it is never dropped and never tracked on a guessed time.
-* Backfill (DESIGN §13): a source's first pass, and any pass that ends incomplete, leaves it
+* Backfill (docs/site-profiles.md): a source's first pass, and any pass that ends incomplete, leaves it
   backfilling (`sources.backfill_*`) until one complete pass reaches the end of the list or
   `backfill_days` back; `status` reports it and the source is not healthy until then.
 """

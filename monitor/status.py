@@ -68,7 +68,7 @@ def daemon_info(session: Session) -> dict[str, Any] | None:
 
 
 def backfill_text(row: Source) -> str:
-    """What a backfilling source has read so far, for people (DESIGN §13)."""
+    """What a backfilling source has read so far, for people (docs/site-profiles.md)."""
     reached = f"，已回溯至 {format_local(row.backfill_reached)}" if row.backfill_reached else ""
     return (
         f"正在补抓历史留言：已读 {row.backfill_pages or 0} 页{reached}；"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-# The office's zone, fixed: the limits are Beijing time by rule (DESIGN §2), so
+# The office's zone, fixed: the limits are Beijing time by rule (docs/time-rules.md), so
 # `[monitor] timezone` accepts only this name and every helper below defaults to it.
 OFFICE_ZONE_NAME = "Asia/Shanghai"
 SHANGHAI = ZoneInfo(OFFICE_ZONE_NAME)

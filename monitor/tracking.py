@@ -153,7 +153,7 @@ def reactivate(
 def declare_event(
     session: Session, title: str, level: str, started_at: datetime, config: Config, now: datetime
 ) -> CrisisEvent:
-    """Start a crisis's 5 h / 24 h clocks (DESIGN §2). A person declares; nothing automatic."""
+    """Start a crisis's 5 h / 24 h clocks (docs/time-rules.md). A person declares; nothing automatic."""
     if level not in EVENT_LEVELS:
         raise MonitorError(f"事件级别 {level!r} 无效，应为 {'、'.join(EVENT_LEVELS)} 之一")
     if not check_text(title, "title", "事件标题"):

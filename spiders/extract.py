@@ -1,6 +1,6 @@
 """Field extraction from list rows, detail pages, JSON documents and feeds (pure functions).
 
-A field (DESIGN §5) takes its raw values from one of xpath / css / json / const, then:
+A field (docs/site-profiles.md) takes its raw values from one of xpath / css / json / const, then:
 `join` (all values joined, else the first non-empty one), `label` (the value after
 ``标签：`` up to the next label or the end), `regex` (the first group), `map` (the portal's code
 in words), `default`. Fields whose name ends in ``url`` are made absolute against the page they
@@ -8,7 +8,7 @@ were found on. Elements give their text (text nodes joined, one line each); attr
 XPath strings are used as is. Strings read from JSON or JavaScript were unescaped once by the
 JSON reader; their HTML entities (``&quot;``, ``&#8220;``) are decoded here.
 
-Documents (DESIGN §13): ``html`` and ``xml`` pages are parsel selectors, ``json`` and ``js``
+Documents (docs/site-profiles.md): ``html`` and ``xml`` pages are parsel selectors, ``json`` and ``js``
 answers JSON values (spiders/scripts.py reads the script). Items that are HTML fragments
 (``item_format = "html"``; an ``xml`` record holding only text that is markup, such as
 ``<record><![CDATA[<li>…</li>]]></record>``) become a selector on the fragment's element.
@@ -287,7 +287,7 @@ def read_rows(
     return rows, container, document
 
 
-# where a JSON answer usually carries the server's own message (DESIGN §13), in this order
+# where a JSON answer usually carries the server's own message (docs/site-profiles.md), in this order
 MESSAGE_KEYS = ("message", "msg", "errmsg", "error", "resultDesc", "desc")
 MESSAGE_LIMIT = 200
 

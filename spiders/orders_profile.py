@@ -1,4 +1,4 @@
-"""Work-order sections of a site profile (DESIGN §13): `kind = "orders"`.
+"""Work-order sections of a site profile (docs/site-profiles.md): `kind = "orders"`.
 
 A 12345 hotline platform's export (CSV or XLSX) is not crawled but imported
 (`opinion-monitor import-orders FILE --source NAME`); its section says which of the file's

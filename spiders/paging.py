@@ -1,4 +1,4 @@
-"""Where a list ends, and what a pass may conclude (DESIGN §5) — pure rules, no Scrapy.
+"""Where a list ends, and what a pass may conclude (docs/site-profiles.md) — pure rules, no Scrapy.
 
 A *chain* is one walk through a list's pages (one per keyword for news searches). It ends on
 evidence of the last page: a proper list page with fewer rows than `page_size`, the last page
@@ -9,7 +9,7 @@ covers only the rows newer than the oldest row it saw. Or a bad page breaks it (
 page where the list had rows, a captcha, a redirect to a login page, anything not a list page):
 the pass is incomplete and nothing may be concluded from what it did not see.
 
-Backfill (DESIGN §13): a source's first pass, and any pass that ends incomplete, leaves the
+Backfill (docs/site-profiles.md): a source's first pass, and any pass that ends incomplete, leaves the
 source *backfilling*. A backfilling pass reads on past the incremental stop, and each pass may
 go `max_pages` deeper than the last one got, until one complete pass has reached the end of the
 list or a message older than `backfill_days` (the *horizon*). Until then the source is not

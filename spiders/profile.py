@@ -1,19 +1,22 @@
-"""Site profiles (DESIGN §5, §13): a portal is described in TOML, not programmed.
+"""Site profiles (docs/site-profiles.md, its key reference): a portal is described in TOML,
+not programmed.
 
 `load_profile(path)` validates the file with pydantic and reports problems naming the file and
 the key (``sites/luan.toml: sections.bxcy.list.fields.title: give exactly one of xpath, css,
-json, const``). Keys beyond DESIGN §5 (all optional): ``[site] obey_robots, timeout, retries,
-concurrency``; a list's ``cursor`` (the row field whose last value fills ``{cursor}`` on the next
-page, e.g. the 领导留言板's ``lastItem``); a list's ``last_page`` or ``total`` (a field read from the
-list page: the portal's own last page number, or its total row count, e.g. ``total = { json =
-"data.total" }`` or ``last_page = { xpath = "//a[text()='尾页']/@href", regex = "page=(\\d+)" }``);
-a list's and a detail's ``headers``; a detail's ``url`` template (``{external_id}`` or any list
-field), ``format``, ``method``, ``form`` and ``json``; a section's ``date_format``.
-
-DESIGN §13 adds: ``format = "js" | "xml"`` and a list's ``item_format = "html"``; a field's
-``map``; a section's ``signer`` / ``signer_options`` (spiders/signers.py), ``error_field`` and
-``backfill_days`` (the last two also accepted in ``[sections.X.list]``). Only ``external_id``
-(or ``url``) must be in the list; ``posted_at`` and ``title`` may come from the detail page.
+json, const``). Besides the basic keys (``[site] name, base_url, encoding, delay, headers``; a
+section's ``title, kind, format``, its list's ``url, first_url, method, form, json, first_page,
+page_size, max_pages, items, fields``, its ``detail`` and ``status``), all optional: ``[site]
+obey_robots, timeout, retries, concurrency``; a list's ``cursor`` (the row field whose last value
+fills ``{cursor}`` on the next page, e.g. the 领导留言板's ``lastItem``); a list's ``last_page`` or
+``total`` (a field read from the list page: the portal's own last page number, or its total row
+count, e.g. ``total = { json = "data.total" }`` or ``last_page = { xpath =
+"//a[text()='尾页']/@href", regex = "page=(\\d+)" }``); a list's and a detail's ``headers``; a
+detail's ``url`` template (``{external_id}`` or any list field), ``format``, ``method``, ``form``
+and ``json``; a section's ``date_format``; ``format = "js" | "xml"`` and a list's ``item_format =
+"html"``; a field's ``map``; a section's ``signer`` / ``signer_options`` (spiders/signers.py),
+``error_field`` and ``backfill_days`` (the last two also accepted in ``[sections.X.list]``). Only
+``external_id`` (or ``url``) must be in the list; ``posted_at`` and ``title`` may come from the
+detail page.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 
 REQUIRED_MESSAGE_FIELDS = ("external_id", "title", "posted_at")
 REQUIRED_NEWS_FIELDS = ("url", "title")
-# 意见征集 (DESIGN §16): a row is known by its id on the portal (in the list); its title and the
+# 意见征集 (docs/consultations.md): a row is known by its id on the portal (in the list); its title and the
 # window's dates come from the list or the detail page; `feedback_url` (a link appearing = the
 # 采纳情况 published) and `feedback_at` (when, where the portal says) are optional
 REQUIRED_CONSULTATION_FIELDS = ("title", "opens_at", "closes_at")

@@ -1,4 +1,4 @@
-"""What a list or detail request sends, before Scrapy sees it (DESIGN §5, §13) — pure.
+"""What a list or detail request sends, before Scrapy sees it (docs/site-profiles.md) — pure.
 
 A request is built from the profile's templates (`url`, `method`, `form`, `json`, `headers`)
 and the values of the moment: the paging arithmetic (`{page}`, `{page_size}`, `{offset}` =

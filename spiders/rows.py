@@ -109,7 +109,7 @@ class NewsRow:
 
 @dataclass
 class ConsultationRow:
-    """One draft open (or once open) for comment (DESIGN §16): its window, and once the portal
+    """One draft open (or once open) for comment (docs/consultations.md): its window, and once the portal
     shows it the feedback link (a link appearing = the 采纳情况 published) and its time. A new
     row without its window's dates is not registered (ingest names it in the crawl's notes and
     the next pass reads its detail page again), so it needs no pending state."""

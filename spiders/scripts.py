@@ -1,4 +1,4 @@
-"""Answers that are JavaScript (DESIGN §13, `format = "js"`): the JSON values inside script text.
+"""Answers that are JavaScript (docs/site-profiles.md, `format = "js"`): the JSON values inside script text.
 
 Portals built on 大汉 jact answer a list request with script text such as
 ``var totalRecord = 63; var dataStore = ["<tr>…</tr>", …];``; others answer JSONP

@@ -1,4 +1,4 @@
-"""Signed requests (DESIGN §13): `signer = "NAME"` and `signer_options = {…}` on a section.
+"""Signed requests (docs/site-profiles.md): `signer = "NAME"` and `signer_options = {…}` on a section.
 
 A signer is a callable registered under the entry-point group ``opinion_monitor.signers``. It
 receives each request of the section, list and detail alike, as `RequestParts` (method, URL,

@@ -1,4 +1,4 @@
-"""The one generic spider: a site profile section in, rows out (DESIGN §5, §8).
+"""The one generic spider: a site profile section in, rows out (docs/site-profiles.md, docs/deployment.md).
 
 Incremental and polite. The parent passes the known rows (external_id → list-row fingerprint),
 the open messages and the last page of the previous complete pass. A known row whose
@@ -16,7 +16,7 @@ a page that is gone is the only evidence of a withdrawal (the parent wants it tw
 A block (403/412/521/429, a JavaScript challenge, a captcha) or a failed list request halts
 the crawl: digging deeper only makes the block last longer.
 
-Rows need only an id (or a link) in the list (DESIGN §13): a field the list lacks and the
+Rows need only an id (or a link) in the list (docs/site-profiles.md): a field the list lacks and the
 detail page declares waits for that page. A new row whose detail page cannot be read (an error,
 a 404, a page that is not a detail page) is emitted anyway: trackable from the list alone, or
 *pending* (ingest keeps it and this spider retries its detail page next pass, even when the
@@ -382,7 +382,7 @@ class ProfileSpider(scrapy.Spider):
         return None
 
     def _said(self, response: Response, document: Node = None) -> str:
-        """ "，服务器说“…”" when the answer carries the server's own message (DESIGN §13)."""
+        """ "，服务器说“…”" when the answer carries the server's own message (docs/site-profiles.md)."""
         if document is None:
             text, _ = self._decode(response, html=False)
             if text.lstrip()[:1] not in ("{", "[") and self.spec.format != "js":

@@ -1,5 +1,5 @@
 """A crawl worker: one long-lived Scrapy process running many sources' spiders at once on one
-reactor (DESIGN §8). The parent (`monitor.crawl_workers`) decides what runs when (each site's
+reactor (docs/deployment.md). The parent (`monitor.crawl_workers`) decides what runs when (each site's
 politeness, the global bound); the worker runs what it is given and streams the rows back.
 
     python -m spiders.worker [--max-jobs N] [--max-rss-mb M]

@@ -1,4 +1,4 @@
-"""`dispatch --json`, `alerts list --json`, `alerts test CHANNEL` (DESIGN §3)."""
+"""`dispatch --json`, `alerts list --json`, `alerts test CHANNEL` (docs/commands.md)."""
 
 from __future__ import annotations
 

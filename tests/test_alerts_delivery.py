@@ -1,4 +1,4 @@
-"""Issue 9, "every alert delivered exactly once where the channel allows it" (DESIGN §7): per-piece
+"""Issue 9, "every alert delivered exactly once where the channel allows it" (docs/alerts.md): per-piece
 delivery records, a dead daemon's claims released, a broken channel that is not a broken
 monitor, routes that deliver to every channel, per-channel fallback, channel health in
 `status`, long titles cut. Loopback only: the fake WeCom robot answers with its real errcodes,

@@ -1,4 +1,4 @@
-"""意见征集 end to end on a real SQLite file (DESIGN §16): the CLI's commands and JSON, windows
+"""意见征集 end to end on a real SQLite file (docs/consultations.md): the CLI's commands and JSON, windows
 across 国庆 and 春节, the 采纳情况 clock on the working-day calendar, a short window told to the
 office before it opens, feedback on time and late, and bad input refused with one Chinese
 line and nothing changed."""

@@ -1,4 +1,4 @@
-"""The core commands end to end on a real SQLite file: exact JSON shapes (DESIGN §3), exit
+"""The core commands end to end on a real SQLite file: exact JSON shapes (docs/commands.md), exit
 codes, config errors without tracebacks."""
 
 from __future__ import annotations

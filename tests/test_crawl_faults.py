@@ -1,4 +1,4 @@
-"""A misbehaving portal must not cost a deadline (issue 9, DESIGN §5): every reproduction runs a
+"""A misbehaving portal must not cost a deadline (issue 9, docs/site-profiles.md): every reproduction runs a
 real crawl child against the sample portal on loopback and a real SQLite file.
 
 A bad list page after the first (404, an empty table, a captcha, a 302 to a login page) is not

@@ -499,7 +499,7 @@ def test_user_agent_and_people_daily_cursor_api(make_app, httpserver, tmp_path) 
     )
     result = one(run_crawl(app))
     assert result.ok and result.new == 3, result.error
-    # a full page of 2 rows, then a short page of 1: the last page (DESIGN §5)
+    # a full page of 2 rows, then a short page of 1: the last page (docs/site-profiles.md)
     assert result.complete
     assert [s["lastItem"] for s in seen] == ["", "18000100"]
     assert seen[0]["fid"] == "1074"

@@ -1,5 +1,5 @@
 """Deadlines as pure functions: reply limits on the working-day calendar, crisis clocks,
-warning stages and state transitions (DESIGN §2)."""
+warning stages and state transitions (docs/time-rules.md)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def due(received: str, n: int = 5, mode: str = "as-is") -> date:
 @pytest.mark.parametrize(
     "received, mode, expected",
     [
-        # DESIGN's examples
+        # the examples of docs/time-rules.md
         ("2024-09-27T10:00", "as-is", "2024-10-10"),  # Sun 09-29 is a make-up workday
         ("2025-12-20T10:00", "as-is", "2025-12-26"),  # Saturday receipt, as-is
         ("2025-12-20T10:00", "next-workday", "2025-12-29"),  # deemed received Mon 12-22

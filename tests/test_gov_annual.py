@@ -1,4 +1,4 @@
-"""The 政府信息公开工作年度报告 in the national format (DESIGN §15), replayed over a realistic
+"""The 政府信息公开工作年度报告 in the national format (docs/disclosure-and-reports.md), replayed over a realistic
 year through the CLI on a real SQLite file: requests carried in from 2025 (whose report was
 produced) and out to 2027, every row and every column of table 三 touched, 行政复议 and 行政诉讼
 filed across the year boundary. Every cell is compared with the figures worked out by hand

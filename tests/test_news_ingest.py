@@ -1,5 +1,5 @@
 """ingest_news: once per (url, content), updates keep their story, reprints cluster; the `news`
-command's JSON shape (DESIGN §3) and Chinese table."""
+command's JSON shape (docs/commands.md) and Chinese table."""
 
 from __future__ import annotations
 

@@ -189,8 +189,8 @@ def bad_rows_workbook(path: Path) -> Path:
     return path
 
 
-# DESIGN §13's own example of the columns
-DESIGN_PROFILE = """[site]
+# the columns of docs/site-profiles.md's example
+DOCS_PROFILE = """[site]
 name = "12345 热线"
 base_url = "http://12345.example.gov.cn"
 
@@ -201,7 +201,7 @@ columns = { external_id = "工单编号", title = "标题", posted_at = "派单�
 
 
 def test_bad_rows_are_named_and_the_others_go_in(orders_app, tmp_path: Path) -> None:
-    app = orders_app(profile=DESIGN_PROFILE)
+    app = orders_app(profile=DOCS_PROFILE)
     export = bad_rows_workbook(tmp_path / "bad.xlsx")
     result = run(
         app, "import-orders", str(export), "--source", "hotline12345", "--now", NOW, "--json"
@@ -421,7 +421,7 @@ def test_a_two_row_header_and_a_department_merged_down(
         ws.merge_cells("F4:F6")
     export = tmp_path / "two.xlsx"
     book.save(export)
-    app = orders_app(profile=DESIGN_PROFILE)
+    app = orders_app(profile=DOCS_PROFILE)
     result = import_orders(app, "hotline12345", export)
     assert result.header_row == 3 and result.errors == [] and result.new == 4
     found = messages(app)

@@ -1,4 +1,4 @@
-"""Nothing missed, nothing healed silently (DESIGN §13, issue 18): a first crawl that failed on
+"""Nothing missed, nothing healed silently (docs/site-profiles.md, issue 18): a first crawl that failed on
 page 2 must not be papered over by later passes that stop at the incremental mark. Real crawl
 children against the sample portal on loopback, a real SQLite file, `status --json` through
 the CLI."""

@@ -1,4 +1,4 @@
-"""The pure pieces behind DESIGN §13: script answers, request templates, the md5 signer, the row
+"""The pure pieces behind docs/site-profiles.md: script answers, request templates, the md5 signer, the row
 schema shared by the crawl child and ingest, value maps, the server's own words, and the
 profile keys' validation."""
 

@@ -1,5 +1,5 @@
 """The shipped presets (config/sites/presets/) against loopback servers that answer as the real
-platforms do (DESIGN §13): field names, escaping, paging and encodings taken from public
+platforms do (docs/site-profiles.md): field names, escaping, paging and encodings taken from public
 scrapers of 大汉 jact 信箱 lists, JEECMS `xjlb_N.jspx` lists, 12345 JSON list APIs and the
 人民网 领导留言板 signed API. Every crawl is a real crawl child writing a real SQLite file."""
 

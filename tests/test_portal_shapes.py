@@ -1,4 +1,4 @@
-"""Portal shapes no preset describes, written only from DESIGN §13's words (issue 18: "checked
+"""Portal shapes no preset describes, written only from docs/site-profiles.md's words (issue 18: "checked
 also on portal shapes you have not seen"): a JSONP list paged by offset with a JavaScript
 detail answer, a GBK 大汉 jpage XML list of CDATA records, a list of structured XML records whose
 detail is a form POST naming list fields, and a row that only links (no id). Loopback servers,

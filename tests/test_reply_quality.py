@@ -1,4 +1,4 @@
-"""The reply checker (DESIGN §14) on realistic replies: each reason on examples shaped like
+"""The reply checker (docs/reply-quality.md) on realistic replies: each reason on examples shaped like
 the portals' own, each hard negative passing, the labelled set's figures, the office's own
 wording from `[reply_quality]`, and `reply check FILE [--json]` (order, evidence, bad lines)."""
 

@@ -1,4 +1,4 @@
-"""Reply quality in the product (DESIGN §14) on a real SQLite file: the sweep judges each
+"""Reply quality in the product (docs/reply-quality.md) on a real SQLite file: the sweep judges each
 reply once (whatever path stored it), a pasted reply found later makes the earlier one a
 template too, `reply_perfunctory` goes to the office's route once per message in office hours,
 `items --json` carries `reply_quality`, an editor's 误报/属实 is recorded with the user (a 误报

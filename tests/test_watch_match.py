@@ -1,4 +1,4 @@
-"""Matching rules (DESIGN §6): substring recall, exclusions by span, normal forms, jieba
+"""Matching rules (docs/watchlist.md): substring recall, exclusions by span, normal forms, jieba
 confidence; SimHash clustering of reprints; jieba kept off the `calendar due` path."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DESIGN §10 rules: login, sessions, CSRF, roles, throttling, headers, /healthz."""
+"""docs/dashboard.md rules: login, sessions, CSRF, roles, throttling, headers, /healthz."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every page of DESIGN §10 through Flask's test client: what it shows, that an editor's edit
+"""Every page of docs/dashboard.md through Flask's test client: what it shows, that an editor's edit
 is the CLI's operation (same history, actor web:NAME), that a viewer's POST is 403, and that
 text from citizens and files is escaped."""
 

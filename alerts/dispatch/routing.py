@@ -1,6 +1,6 @@
 """Routing: where an alert goes. Per alert, its *targets*: every channel of its route (the
 crisis route, its department's route or the default route), of the leadership copy, or of
-the summary channels (DESIGN §7: a route delivers to every channel it lists); each target
+the summary channels (docs/alerts.md: a route delivers to every channel it lists); each target
 with its channel and that channel's fallback. What the kind says (AlertKind: urgency, route
 class, leadership copy) decides; a stored code this version does not know is routed as an
 ordinary department alert."""

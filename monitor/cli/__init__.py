@@ -1,4 +1,4 @@
-"""The `opinion-monitor` command (DESIGN §3). One module per command group; each registers
+"""The `opinion-monitor` command (docs/commands.md). One module per command group; each registers
 itself on `main` here. Errors that users can act on print one line, never a traceback."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def _config_after_command(ctx: click.Context, _param: click.Parameter, value: An
 
 def _accept_config_after(command: click.Command) -> None:
     """`opinion-monitor status --config X` works like `opinion-monitor --config X status`
-    (DESIGN §3 puts it first; people type it last): every command and group takes it too,
+    (docs/commands.md puts it first; people type it last): every command and group takes it too,
     handing it to the State the main group made before the command's own options are read."""
     command.params.append(
         click.Option(

@@ -1,4 +1,4 @@
-"""`dispatch`, `summary` and `alerts list|ack|test` (DESIGN §3, §7)."""
+"""`dispatch`, `summary` and `alerts list|ack|test` (docs/commands.md, docs/alerts.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`consult add|feedback|list`: 意见征集 windows and the 采纳情况 they owe (DESIGN §16).
+"""`consult add|feedback|list`: 意见征集 windows and the 采纳情况 they owe (docs/consultations.md).
 The rules live in monitor.consultation; this module parses and prints."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """`disclosure add|correct|pause|resume|extend|done|amend|review|list`: 依申请公开 requests
-(DESIGN §12, §15). The rules live in monitor.disclosure.register (and .reviews); this module
+(docs/disclosure-and-reports.md). The rules live in monitor.disclosure.register (and .reviews); this module
 parses and prints."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def item_document(
         "replied_at": iso(m.replied_at),
         "replied_at_approx": m.replied_at_approx,
         "provisional": m.provisional,
-        # the reply checker's verdict (DESIGN §14): null until a reply was seen and judged
+        # the reply checker's verdict (docs/reply-quality.md): null until a reply was seen and judged
         "reply_quality": quality,
     }
 

@@ -1,5 +1,5 @@
 """`import-orders FILE --source NAME [--dry-run] [--json]`: a 12345 work-order export (XLSX or
-CSV) onto the reply clock (DESIGN §13; monitor/orders/)."""
+CSV) onto the reply clock (docs/site-profiles.md; monitor/orders/)."""
 
 from __future__ import annotations
 

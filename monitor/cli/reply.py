@@ -1,4 +1,4 @@
-"""`reply check FILE [--json]`: judge replies (DESIGN §14), all lines as one corpus."""
+"""`reply check FILE [--json]`: judge replies (docs/reply-quality.md), all lines as one corpus."""
 
 from __future__ import annotations
 

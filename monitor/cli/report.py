@@ -1,5 +1,5 @@
 """`report --period 2026-11|2026-Q4|2026 [--format html|xlsx|csv|gov-annual] [--out FILE]
-[--unmasked] [--json]` (DESIGN §12, §15). The figures and the formats live in monitor.report;
+[--unmasked] [--json]` (docs/disclosure-and-reports.md). The figures and the formats live in monitor.report;
 this module parses and writes. Report files are written 0600 with personal numbers masked
 unless `--unmasked` (monitor.report.files)."""
 

@@ -1,4 +1,4 @@
-"""`web` (the office dashboard, DESIGN §10) and `user add|list|passwd|remove` (its accounts)."""
+"""`web` (the office dashboard, docs/dashboard.md) and `user add|list|passwd|remove` (its accounts)."""
 
 from __future__ import annotations
 

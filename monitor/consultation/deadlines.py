@@ -1,4 +1,4 @@
-"""The 意见征集 rules as pure functions (DESIGN §16). No clock, no database: the register
+"""The 意见征集 rules as pure functions (docs/consultations.md). No clock, no database: the register
 stores what happened, these functions say what it means.
 
 - The comment window is counted in calendar days on Asia/Shanghai dates, from the opening

@@ -1,4 +1,4 @@
-"""意见征集 in the report (DESIGN §16): consultations held, windows short, 采纳情况 on time,
+"""意见征集 in the report (docs/consultations.md): consultations held, windows short, 采纳情况 on time,
 per drafting department, in one GROUP BY (never one row at a time).
 
 Counting rules (口径), as docs/consultations.md states them: a consultation belongs to the

@@ -1,4 +1,4 @@
-"""A portal's 意见征集 column (a section of `kind = "consultations"`, DESIGN §16), written by
+"""A portal's 意见征集 column (a section of `kind = "consultations"`, docs/consultations.md), written by
 the crawl's parent into the register: a new row is registered like `consult add` (actor
 `crawl:<source>`), a changed window is rescheduled, and a feedback link appearing counts as
 the 采纳情况 published — at the portal's `feedback_at` when the profile reads one, else when

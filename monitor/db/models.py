@@ -70,7 +70,7 @@ class Source(Base):
     # what the last crawl could not read right (a page in an unknown encoding), for `status`
     warning: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
-    # backfilling since (DESIGN §13: the first pass or an incomplete one; None once a complete
+    # backfilling since (docs/site-profiles.md: the first pass or an incomplete one; None once a complete
     # pass reached the end of the list or backfill_days back), how deep its passes got and the
     # oldest message time they reached
     backfill_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -81,7 +81,7 @@ class Source(Base):
 class PendingRow(Base):
     """A new list row that cannot be tracked yet: a field it needs (its time, its title) is
     only on its detail page, which could not be read. Kept and retried every pass, never
-    dropped, never tracked on a guessed time (DESIGN §13)."""
+    dropped, never tracked on a guessed time (docs/site-profiles.md)."""
 
     __tablename__ = "pending_rows"
     __table_args__ = (
@@ -137,7 +137,7 @@ class Message(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     missed_passes: Mapped[int] = mapped_column(Integer, default=0)
     # the first evidence that it left the portal (its page gone, or missing from a complete
-    # pass); cleared when it is seen again (DESIGN §5 withdrawal)
+    # pass); cleared when it is seen again (docs/site-profiles.md withdrawal)
     absent_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # an at-risk/overdue alert went out, so a later reply earns a reply_resolved alert
@@ -326,7 +326,7 @@ class Meta(Base):
 
 
 class DisclosureRequest(Base):
-    """A 依申请公开 request on its legal clock (DESIGN §12). `received_at` is the receipt the
+    """A 依申请公开 request on its legal clock (docs/disclosure-and-reports.md). `received_at` is the receipt the
     clock counts from (the corrected request's arrival after 补正); `first_received_at` the
     original receipt (the annual report counts requests by it)."""
 
@@ -469,7 +469,7 @@ class WebUser(Base):
 
 
 class ReplyVerdict(Base):
-    """The reply checker's verdict on a message's reply (DESIGN §14), one per message: made
+    """The reply checker's verdict on a message's reply (docs/reply-quality.md), one per message: made
     when the reply is first seen (and again if its text changes: `reply_hash`), plus the
     editor's mark (误报 `false_positive` / 属实 `confirmed`) with who made it and when."""
 
@@ -496,7 +496,7 @@ class ReplyVerdict(Base):
 
 
 class Consultation(Base):
-    """A draft open for public comment (意见征集, DESIGN §16) and the 采纳情况 it owes.
+    """A draft open for public comment (意见征集, docs/consultations.md) and the 采纳情况 it owes.
 
     `opens_on`/`closes_on` are the Asia/Shanghai dates the window is counted on; `closes_at`
     is when comments stop (24:00 of the closing date unless a time was given). The feedback

@@ -1,4 +1,4 @@
-"""The offline demo and its stand-ins; not product code (DESIGN §1).
+"""The offline demo and its stand-ins; not product code (ARCHITECTURE.md).
 
 - `run`: `opinion-monitor demo`, the daemon's own jobs on a simulated clock;
 - `sampleportal`: a loopback portal serving the Lu'an CMS shapes and a news feed;

@@ -15,7 +15,7 @@ It serves the shapes the real Lu'an portal uses, from an in-memory, thread-safe,
   name, DEPTNAME, time (epoch seconds as a string), process_status ("0" open / "1" replied)}]}}``;
   ``/index.php?c=DetailJson&id=ID`` → ``{"ret": 1, "data": {id, title, post_time, post_text,
   source, reply_time, reply_text, reply_unit}}``.
-* a 意见征集 column (section ``yjzj``, DESIGN §16) at ``/interact/yjzj/?page=N``:
+* a 意见征集 column (section ``yjzj``, docs/consultations.md) at ``/interact/yjzj/?page=N``:
   ``table.zj-table`` rows (标题 link, 征集单位, 开始时间, 结束时间, 意见反馈: a 查看反馈 link once
   the 采纳情况 is published, else 暂无反馈), 20 a page, newest opening first; detail pages
   ``/interact/yjzj/detail/<id>.html`` (``div.zj-content``; ``div.zj-feedback`` with the link and
@@ -773,7 +773,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def luan_profile_text(base_url: str, delay: float = 0.0, obey_robots: bool = True) -> str:
-    """A site profile (DESIGN §5) for the sample portal at `base_url`: sections bxcy, bmxx
+    """A site profile (docs/site-profiles.md) for the sample portal at `base_url`: sections bxcy, bmxx
     (HTML CMS), json (mobile API), yjzj (意见征集, kind consultations), news (RSS feed) and
     news_search (RSS with {keyword})."""
     cms = """

@@ -280,7 +280,7 @@ def _applicant_type(value: str | None) -> str:
 
 
 def _reason(outcome: str, reason: str | None) -> str | None:
-    """The reason checked against the outcome's numbered list (DESIGN §15)."""
+    """The reason checked against the outcome's numbered list (docs/disclosure-and-reports.md)."""
     reason = (reason or "").strip() or None
     allowed = reasons_for(outcome)
     if reason is None:

@@ -1,4 +1,4 @@
-"""行政复议 and 行政诉讼 about a request (`disclosure review`, DESIGN §15): what table 四 of
+"""行政复议 and 行政诉讼 about a request (`disclosure review`, docs/disclosure-and-reports.md): what table 四 of
 the annual report counts. One case per kind and request; calling again with the same kind
 updates its result (a case 未审结 when filed is later 维持 or 纠正). `filed_at` is when the
 case was filed and decides the year it counts in."""

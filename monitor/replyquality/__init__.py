@@ -1,4 +1,4 @@
-"""Replies that answer (回复不敷衍, DESIGN §14): is the office's reply to a citizen perfunctory?
+"""Replies that answer (回复不敷衍, docs/reply-quality.md): is the office's reply to a citizen perfunctory?
 
 Pure functions over text plus a corpus index (no database in these):
 - `reasons`: the vocabulary (reason codes and labels, an editor's marks), in the core;

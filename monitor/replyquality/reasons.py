@@ -1,4 +1,4 @@
-"""The reply checker's vocabulary (DESIGN §14), pure and in the core: why a reply is
+"""The reply checker's vocabulary (docs/reply-quality.md), pure and in the core: why a reply is
 perfunctory (`Reason`: the code stored and shown in JSON, the Chinese label people read) and
 an editor's mark on a flag. Defined once here for the checker, the dashboard, the report and
 the daily summary (alerts), which may not import the checker itself (tracking)."""

@@ -1,4 +1,4 @@
-"""The verdict on one reply: the reasons that hold (DESIGN §14), the evidence a clerk can
+"""The verdict on one reply: the reasons that hold (docs/reply-quality.md), the evidence a clerk can
 check, and a score in 0..1 (higher = more perfunctory; 0.5 and above exactly when a reason
 holds).
 

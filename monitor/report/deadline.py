@@ -1,4 +1,4 @@
-"""The annual report's own deadline (DESIGN §15): the 政府信息公开工作年度报告 of a year is
+"""The annual report's own deadline (docs/disclosure-and-reports.md): the 政府信息公开工作年度报告 of a year is
 published by 31 March of the next (条例 art. 49). It is a milestone on the board from 1 January
 until the office records the publication (/reports), and the office route is reminded 15 and 5
 working days before.

@@ -154,7 +154,7 @@ class DisclosureTable:
 
 @dataclass
 class QualityRow:
-    """Reply quality of one department (DESIGN §14): replies judged, flagged as perfunctory
+    """Reply quality of one department (docs/reply-quality.md): replies judged, flagged as perfunctory
     (a flag an editor marked 误报 does not count), and the share flagged."""
 
     name: str

@@ -1,5 +1,5 @@
 """The 政府信息公开工作年度报告's statistical part in the national format (国办公开办函〔2021〕
-30号, DESIGN §15): table 二 (entered by the office), table 三 (requests by outcome and numbered
+30号, docs/disclosure-and-reports.md): table 二 (entered by the office), table 三 (requests by outcome and numbered
 reason against six kinds of applicant) and table 四 (行政复议 / 行政诉讼 by result), with the
 format's cross-checks computed and every breach named.
 

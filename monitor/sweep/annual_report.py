@@ -1,4 +1,4 @@
-"""The 政府信息公开工作年度报告's reminders in the sweep (DESIGN §15): last year's report is due
+"""The 政府信息公开工作年度报告's reminders in the sweep (docs/disclosure-and-reports.md): last year's report is due
 31 March; the office route is reminded 15 and 5 working days before (subject
 `annual-report:YEAR`, stages `15wd`, `5wd`), until the office records the publication or
 acknowledges a reminder. When they fall and which one is due is monitor.report.deadline's

@@ -1,4 +1,4 @@
-"""意见征集 (DESIGN §16) in the sweep, right after the disclosure steps and set-based like
+"""意见征集 (docs/consultations.md) in the sweep, right after the disclosure steps and set-based like
 them: a few UPDATE and INSERT … SELECT statements whatever the number of consultations.
 
 Alert subject `consultation:<id>`. Stages: `short` (consultation_short, once, while comments

@@ -1,4 +1,4 @@
-"""Replies in the sweep: the `reply_perfunctory` alert (DESIGN §14), one per flagged reply
+"""Replies in the sweep: the `reply_perfunctory` alert (docs/reply-quality.md), one per flagged reply
 (subject message:ID, stage "perfunctory", so the outbox's key makes it fire once), to the
 office's route (the alert's department is None: [routing] default), held outside office hours
 like every ordinary alert. A reply older than `[reply_quality] alert_max_age_hours` (a first

@@ -1,4 +1,4 @@
-"""The rules every request passes (DESIGN §10): login required (303 to /login), a CSRF
+"""The rules every request passes (docs/dashboard.md): login required (303 to /login), a CSRF
 token on every POST (403), viewers read only (403), login throttling (429), and the
 security headers on every response."""
 

@@ -1,4 +1,4 @@
-"""disclosure: 依申请公开 requests, their 征求意见 pauses, alert stages and history (DESIGN §12)
+"""disclosure: 依申请公开 requests, their 征求意见 pauses, alert stages and history (docs/disclosure-and-reports.md)
 
 Revision ID: 0006
 Revises: 0005

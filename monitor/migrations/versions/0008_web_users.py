@@ -1,4 +1,4 @@
-"""web: dashboard accounts (DESIGN §10), who acknowledged an alert, the board's indexes
+"""web: dashboard accounts (docs/dashboard.md), who acknowledged an alert, the board's indexes
 
 Revision ID: 0008
 Revises: 0007

@@ -1,4 +1,4 @@
-"""gov-annual: what the national annual report needs (DESIGN §15): the applicant's type and the
+"""gov-annual: what the national annual report needs (docs/disclosure-and-reports.md): the applicant's type and the
 outcome's numbered reason on each request, the 补正 period given to the applicant, 行政复议 /
 行政诉讼 cases, and one row per year for table 二, the 结转 snapshot and publication.
 

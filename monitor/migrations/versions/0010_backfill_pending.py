@@ -1,4 +1,4 @@
-"""portals as they are: a source's backfill, rows pending their detail page (DESIGN §13)
+"""portals as they are: a source's backfill, rows pending their detail page (docs/site-profiles.md)
 
 Revision ID: 0010
 Revises: 0009

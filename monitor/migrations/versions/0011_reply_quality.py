@@ -1,4 +1,4 @@
-"""reply quality: the checker's verdict per message reply and the editor's mark (DESIGN §14)
+"""reply quality: the checker's verdict per message reply and the editor's mark (docs/reply-quality.md)
 
 Revision ID: 0011
 Revises: 0010

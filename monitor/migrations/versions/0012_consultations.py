@@ -1,4 +1,4 @@
-"""consultations: 意见征集 windows, their 采纳情况 clock's alert stages and history (DESIGN §16)
+"""consultations: 意见征集 windows, their 采纳情况 clock's alert stages and history (docs/consultations.md)
 
 Revision ID: 0012
 Revises: 0011

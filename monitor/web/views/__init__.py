@@ -1,4 +1,4 @@
-"""One blueprint per page family; `register` mounts them at the paths DESIGN §10 fixes."""
+"""One blueprint per page family; `register` mounts them at the paths docs/dashboard.md lists."""
 
 from __future__ import annotations
 

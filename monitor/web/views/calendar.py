@@ -1,4 +1,4 @@
-"""/calendar: which years the working-day calendar knows, and (DESIGN §11) next year's
+"""/calendar: which years the working-day calendar knows, and (docs/time-rules.md) next year's
 schedule from the State Council notice: paste, preview, apply."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/calendar's notice import (DESIGN §11): paste the State Council notice, preview the days
+"""/calendar's notice import (docs/time-rules.md): paste the State Council notice, preview the days
 found and the difference from holidays.toml, apply. The same core functions as
 `calendar import-notice` (monitor.calendar_import); the apply refuses when holidays.toml
 changed since the preview."""

@@ -1,4 +1,4 @@
-"""/consultations (意见征集, DESIGN §16): list the comment windows and their 采纳情况 clocks,
+"""/consultations (意见征集, docs/consultations.md): list the comment windows and their 采纳情况 clocks,
 register one, record its 采纳情况 — the same core functions as `consult add|feedback|list`
 (monitor.consultation.register), the dashboard user as the actor."""
 

@@ -1,4 +1,4 @@
-"""/disclosures (依申请公开 requests on their legal clock) and /reports (DESIGN §12): the same
+"""/disclosures (依申请公开 requests on their legal clock) and /reports (docs/disclosure-and-reports.md): the same
 core functions as `disclosure …` and `report …` (monitor.disclosure.register, monitor.report)."""
 
 from __future__ import annotations
