@@ -5,6 +5,7 @@ what it really added on SQLite (PostgreSQL: test_alerts_postgres, test_watch_pos
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -27,7 +28,8 @@ from alerts.outbox import (
 from alerts.render import compose, data_item
 from monitor.db.models import Alert
 
-DESIGN_KINDS = {
+# the kinds scripts rely on (`alerts list --json` → kind); docs/alerts.md lists every kind
+CONTRACT_KINDS = {
     "reply_at_risk",
     "reply_overdue",
     "reply_resolved",
@@ -43,8 +45,8 @@ DESIGN_KINDS = {
 }
 
 
-def test_every_design_kind_has_its_wording_and_behaviour() -> None:
-    assert DESIGN_KINDS <= {k.value for k in AlertKind}
+def test_every_kind_has_its_wording_and_behaviour() -> None:
+    assert CONTRACT_KINDS <= {k.value for k in AlertKind}
     for kind in AlertKind:
         assert kind.label and kind.heading.startswith("【") and kind.heading.endswith("】")
         assert isinstance(kind.urgency, Urgency) and isinstance(kind.route, RouteClass)
@@ -57,6 +59,13 @@ def test_every_design_kind_has_its_wording_and_behaviour() -> None:
     )
     assert AlertKind.of("from_the_future") is None
     assert AlertStatus("acked").label == "已确认"
+
+
+def test_every_kind_is_documented() -> None:
+    """docs/alerts.md's table names every kind the outbox can hold, with its Chinese label."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "alerts.md").read_text("utf-8")
+    missing = [k.value for k in AlertKind if f"`{k.value}`" not in text or k.label not in text]
+    assert not missing, f"docs/alerts.md does not describe {missing}"
 
 
 @pytest.mark.parametrize(
