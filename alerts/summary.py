@@ -107,7 +107,7 @@ class Summary:
     unhealthy: list[dict[str, Any]] = field(default_factory=list)
     reply_flags: list[dict[str, Any]] = field(default_factory=list)  # docs/reply-quality.md
     calendar_warning: str | None = None
-    consultations: list[dict[str, Any]] = field(default_factory=list)  # 意见征集, docs/consultations.md
+    consultations: list[dict[str, Any]] = field(default_factory=list)  # docs/consultations.md
     sources: dict[str, str] = field(default_factory=dict)  # key → display name (names.py)
 
     def source_title(self, key: str) -> str:

@@ -53,7 +53,10 @@ def _targets(page: Path) -> list[str]:
 
 def test_slug_follows_github() -> None:
     assert slug("Next year's holidays") == "next-years-holidays"
-    assert slug("The annual report (政府信息公开工作年度报告)") == "the-annual-report-政府信息公开工作年度报告"
+    assert (
+        slug("The annual report (政府信息公开工作年度报告)")
+        == "the-annual-report-政府信息公开工作年度报告"
+    )
     assert slug("`reply check` — 回复质量") == "reply-check--回复质量"
 
 
