@@ -106,7 +106,13 @@ def test_unknown_year_names_the_holidays_file_in_use(tmp_path: Path) -> None:
     assert result.exit_code == 3
     [line] = result.stderr.strip().splitlines()
     assert str(tmp_path / "office" / "holidays.toml") in line and "config/holidays.toml" not in line
-    assert "2027" in line and "calendar import-notice" in line
+    assert "2027" in line and "calendar import-notice 通知.txt 导入国务院通知" in line
+    result = CliRunner().invoke(
+        main, ["--config", str(path), "calendar", "is-workday", "2027-01-04"]
+    )
+    assert result.exit_code == 3  # the same words for is-workday: the file argument included
+    [line] = result.stderr.strip().splitlines()
+    assert "calendar import-notice 通知.txt 导入国务院通知" in line and "  " not in line
 
 
 def test_calendar_due_explains_the_rest_day_rule_in_chinese() -> None:

@@ -5,7 +5,7 @@ Kept light (no database, no SQLAlchemy import) so it answers in well under half 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import click
 
@@ -23,6 +23,17 @@ def register(main: click.Group) -> None:
 @click.group()
 def calendar() -> None:
     """工作日日历：办理期限与工作日查询。"""
+
+
+def unknown_year(exc: Exception, holidays_path: object, extra: str = "") -> NoReturn:
+    """A year holidays.toml does not know: say which file (the one beside the monitor.toml in
+    use, not the template's) and the command that fills it, then exit 3."""
+    click.echo(
+        f"error: {exc}（{holidays_path}），或用 {command('calendar import-notice 通知.txt')} "
+        f"导入国务院通知{extra}",
+        err=True,
+    )
+    raise SystemExit(3)
 
 
 @calendar.command("due")
@@ -61,12 +72,7 @@ def due(
         )
     except UnknownYear as exc:
         # the file in use (beside the monitor.toml in use), not the template's path
-        click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
-            " 导入国务院通知；也可加 --allow-provisional 暂按周末推算",
-            err=True,
-        )
-        raise SystemExit(3) from None
+        unknown_year(exc, config.holidays_path, "；也可加 --allow-provisional 暂按周末推算")
     if as_json:
         emit_json(
             {
@@ -106,12 +112,7 @@ def is_workday(state, day: date, as_json: bool) -> None:
     try:
         workday = work_calendar.is_workday(parsed)
     except UnknownYear as exc:
-        click.echo(
-            f"error: {exc}（{config.holidays_path}），或运行 {command('calendar import-notice')} "
-            " 导入国务院通知",
-            err=True,
-        )
-        raise SystemExit(3) from None
+        unknown_year(exc, config.holidays_path)
     name = work_calendar.holiday_name(parsed)
     if as_json:
         emit_json({"date": parsed.isoformat(), "workday": workday, "holiday_name": name})
