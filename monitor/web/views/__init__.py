@@ -19,6 +19,7 @@ PAGES = (
     "calendar_notice",
     "register_pages",
     "consultations",
+    "help",
 )
 
 
