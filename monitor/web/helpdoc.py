@@ -61,6 +61,10 @@ def render(text: str) -> Manual:
                     child.attrSet("src", IMAGE_ROUTE + name)
                     child.attrSet("loading", "lazy")
                     images.append(name)
+                else:  # every asset local: an image from elsewhere is shown as its words
+                    child.type, child.tag, child.attrs = "text", "", {}
+                    child.content = f"[图片：{child.content}]"
+                    child.children = None
     html = md.renderer.render(tokens, md.options, {})
     return Manual(html=html, chapters=tuple(chapters), images=tuple(images))
 
