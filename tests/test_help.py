@@ -8,7 +8,6 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 

@@ -59,7 +59,6 @@ def render(text: str) -> Manual:
                 name = local_image(str(child.attrGet("src") or ""))
                 if name is not None:
                     child.attrSet("src", IMAGE_ROUTE + name)
-                    child.attrSet("loading", "lazy")
                     images.append(name)
                 else:  # every asset local: an image from elsewhere is shown as its words
                     child.type, child.tag, child.attrs = "text", "", {}
