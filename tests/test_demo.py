@@ -135,7 +135,7 @@ def test_the_demo_ends_with_an_overdue_and_a_due_message_on_the_board(tmp_path: 
     assert "新留言　 [部门信箱]" in text  # the source by its section's title, not demo-bmxx
     assert "demo-bxcy" not in text and "demo-bmxx" not in text
     assert "message:" not in text and "perfunctory" not in text  # every alert told in words
-    assert "回复敷衍　 「建议优化政府投资项目审计流程」的回复：" in text
+    assert "回复敷衍 「建议优化政府投资项目审计流程」的回复：" in text
     assert re.search(r"样例门户 http://127\.0\.0\.1:\d+，它已随演示结束关闭", text)
     items = json.loads(
         CliRunner()
