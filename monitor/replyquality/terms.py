@@ -216,3 +216,31 @@ def coverage(terms: list[tuple[str, float]], reply: str) -> tuple[float, list[st
     missed = [t for t, _ in terms if not touches(t, reply)]
     touched = sum(w for t, w in terms if t not in missed)
     return touched / total, missed
+
+
+_SUBJECT = {"n", "ns", "nt", "nz", "nl", "ng", "nw"}
+# heads too common to relate two nouns (管理/处理, 工作/动作 are not one kind of thing)
+_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况")
+
+
+def subject_nouns(text: str) -> list[str]:
+    """The nouns a normalised reply names things by (站牌, 水质, 绿化带), stop and generic words
+    aside: an elliptical reply (已于3月5日修复，请您复查) has none."""
+    return [
+        w
+        for w, flag in _cut(text, False)
+        if flag in _SUBJECT
+        and len(w) >= 2
+        and re.search(r"[\u4e00-\u9fff]", w)
+        and w not in STOP
+        and w not in GENERIC
+    ]
+
+
+def related(terms: list[tuple[str, float]], nouns: list[str]) -> bool:
+    """Whether a noun has the same head as one of the question's terms: the last character of
+    a Chinese compound names the kind of thing (供水 and 停水 are both about 水, 站牌 and 路牌
+    both 牌), so a short reply naming the question's matter in its own words is seen, while
+    sharing any other character (驾校 / 驾驶证, 补课 / 课后服务) is not enough."""
+    heads = {t[-1] for t, _ in terms if len(t) >= 2 and t[-1] not in _COMMON_HEADS}
+    return any(len(n) >= 2 and n[-1] in heads for n in nouns)
