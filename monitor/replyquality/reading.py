@@ -75,6 +75,7 @@ class Reading:
     pairs: frozenset[str] = field(default_factory=frozenset)  # question's pairs in the reply
     own_terms: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()  # the reply's own nouns (terms.subject_nouns)
+    vocabulary: frozenset[str] = field(default_factory=frozenset)  # the reply's words (terms.words)
     quoted: frozenset[str] = field(
         default_factory=frozenset
     )  # the question's numbers, repeated  # the reply's own key terms (it talks about something)
@@ -147,5 +148,6 @@ def read(entry: Entry, phrases: Phrases = NO_PHRASES) -> Reading:
         pairs=frozenset(shared_pairs(question, unsigned)),
         own_terms=tuple(t for t, _ in key_terms(unsigned, limit=6, hmm=False)),
         subjects=tuple(subject_nouns(unsigned)),
+        vocabulary=frozenset(words(unsigned)),
         quoted=frozenset(n for n in re.findall(r"\d{2,}", question) if n in unsigned),
     )

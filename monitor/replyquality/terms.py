@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -219,8 +220,8 @@ def coverage(terms: list[tuple[str, float]], reply: str) -> tuple[float, list[st
 
 
 _SUBJECT = {"n", "ns", "nt", "nz", "nl", "ng", "nw"}
-# heads too common to relate two nouns (管理/处理, 工作/动作 are not one kind of thing)
-_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况")
+# heads too common to relate two words (管理/处理, 停车/公交车, 梅山路/道路 are not one matter)
+_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况车路")
 
 
 def subject_nouns(text: str) -> list[str]:
@@ -237,10 +238,11 @@ def subject_nouns(text: str) -> list[str]:
     ]
 
 
-def related(terms: list[tuple[str, float]], nouns: list[str]) -> bool:
-    """Whether a noun has the same head as one of the question's terms: the last character of
-    a Chinese compound names the kind of thing (供水 and 停水 are both about 水, 站牌 and 路牌
-    both 牌), so a short reply naming the question's matter in its own words is seen, while
-    sharing any other character (驾校 / 驾驶证, 补课 / 课后服务) is not enough."""
+def related(terms: list[tuple[str, float]], words: Iterable[str]) -> bool:
+    """Whether a word of the reply has the same head as one of the question's terms: the last
+    character of a Chinese compound names the kind of thing (供水 and 停水 are both about 水,
+    供电 and 停电 about 电, 站牌 and 路牌 both 牌), so a short reply naming the question's matter
+    in its own words is seen, while sharing another character (驾校 / 驾驶证, 补课 / 课后服务)
+    is not enough."""
     heads = {t[-1] for t, _ in terms if len(t) >= 2 and t[-1] not in _COMMON_HEADS}
-    return any(len(n) >= 2 and n[-1] in heads for n in nouns)
+    return any(len(w) >= 2 and w[-1] in heads for w in words)

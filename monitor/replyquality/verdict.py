@@ -120,10 +120,10 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
     says_something = content >= MIN_CONTENT or s.concrete
     # a short reply stating a fact, action, date or basis is not perfunctory (DESIGN §14): it
     # answers the question it is under unless it names another matter of its own (已于3月5日
-    # 修复 names nothing; 已恢复供水 names 供水, which is the question's 停水; 已完成绿化带
-    # 修剪 under a question on 路灯 names another matter)
+    # 修复 names nothing; 已恢复供水 says 供水, of the question's 停水; 已完成绿化带修剪 under
+    # a question on 路灯 names another matter)
     short_and_concrete = s.concrete and content <= SHORT_CONTENT
-    own_matter = bool(reading.subjects) and not related(reading.terms, list(reading.subjects))
+    own_matter = bool(reading.subjects) and not related(reading.terms, reading.vocabulary)
     if (
         enough_terms
         and says_something
