@@ -218,6 +218,8 @@ ADDRESS = re.compile(
     r"(地址|网址|网站|http|www\.|\.cn|\.com|app|小程序|公众号|窗口|服务大厅|政务服务中心|大厅|"
     r"[\w]{1,12}(路|街|大道|巷)\d+号|\d+号|\d+(楼|层|室)|办公室\d+)"
 )
+# a channel named in quotes (通过“皖事通”缴纳, 登录“交管12123”申请): where to go and how, at once
+CHANNEL = re.compile(r"(通过|登录|使用|关注|搜索|下载|打开|进入)“[^”]{2,16}”")
 _GENERIC_PREFIX = (
     "相关",
     "有关",

@@ -96,10 +96,13 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
         evidence["referral_only"] = {"phrase": reading.referral, "offices": s.offices}
 
     how = s.contact or bool(_HOW.search(reading.reply))
+    # 请通过“皖事通”缴纳 names where and how at once: an instruction, not sending elsewhere
+    channel = bool(sig.CHANNEL.search(reading.reply))
     if (
         reading.deflect
         and Reason.REFERRAL_ONLY not in reasons
         and not (s.offices and how)
+        and not channel
         and not (s.phones or s.legal or s.actions or s.amounts)
         and not (bool(s.explanations) and content >= 2 * MIN_CONTENT)
     ):
@@ -135,7 +138,7 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
         and not (short_and_concrete and not own_matter)
         and not ({Reason.REFERRAL_ONLY, Reason.TOO_SHORT, Reason.DEFLECT} & set(reasons))
         # a reply that passes the matter on or points elsewhere answers no other matter
-        and not (reading.referral or reading.deflect)
+        and not (reading.referral or (reading.deflect and not channel))
     ):
         reasons.append(Reason.OFF_TOPIC)
         evidence["off_topic"] = {
