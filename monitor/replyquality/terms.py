@@ -219,9 +219,10 @@ def coverage(terms: list[tuple[str, float]], reply: str) -> tuple[float, list[st
     return touched / total, missed
 
 
-_SUBJECT = {"n", "ns", "nt", "nz", "nl", "ng", "nw"}
-# heads too common to relate two words (管理/处理, 停车/公交车, 梅山路/道路 are not one matter)
-_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况车路")
+_SUBJECT = {"n", "ns", "nt", "nz", "nl", "ng", "nw", "j"}  # j: abbreviations (医保, 城管)
+# heads too common to relate two words (管理/处理, 停车/公交车, 梅山路/道路, 缴费/药费 are not
+# one matter)
+_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况车路费")
 
 
 def subject_nouns(text: str) -> list[str]:
