@@ -10,7 +10,14 @@ from dataclasses import dataclass, field
 
 from monitor.neardup import letters
 from monitor.replyquality import signals as sig
-from monitor.replyquality.terms import GENERIC, coverage, key_terms, shared_pairs, words
+from monitor.replyquality.terms import (
+    GENERIC,
+    coverage,
+    key_terms,
+    shared_pairs,
+    subject_nouns,
+    words,
+)
 from monitor.watchlist.normalize import normalize
 
 # clause kinds
@@ -67,6 +74,8 @@ class Reading:
     shared: frozenset[str] = field(default_factory=frozenset)  # question words in the reply
     pairs: frozenset[str] = field(default_factory=frozenset)  # question's pairs in the reply
     own_terms: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()  # the reply's own nouns (terms.subject_nouns)
+    vocabulary: frozenset[str] = field(default_factory=frozenset)  # the reply's words (terms.words)
     quoted: frozenset[str] = field(
         default_factory=frozenset
     )  # the question's numbers, repeated  # the reply's own key terms (it talks about something)
@@ -100,7 +109,7 @@ def _kind(
         return OPENING
     if sig.is_closing(clause, phrases.boilerplate):
         return CLOSING
-    if sig.is_ack(clause, subject):
+    if sig.is_ack(clause, subject) or sig.is_slogan(clause):
         return ACK
     return CONTENT
 
@@ -138,5 +147,7 @@ def read(entry: Entry, phrases: Phrases = NO_PHRASES) -> Reading:
         | frozenset(t for t, _ in terms if t not in missed and t not in GENERIC),
         pairs=frozenset(shared_pairs(question, unsigned)),
         own_terms=tuple(t for t, _ in key_terms(unsigned, limit=6, hmm=False)),
+        subjects=tuple(subject_nouns(unsigned)),
+        vocabulary=frozenset(words(unsigned)),
         quoted=frozenset(n for n in re.findall(r"\d{2,}", question) if n in unsigned),
     )

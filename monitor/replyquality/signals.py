@@ -125,6 +125,26 @@ _FILLER = re.compile(
 )
 
 
+# 套话: a stance or a slogan (始终坚持以人民为中心, 切实维护群众权益, 持续推进…改革, 推动政策
+# 落地见效) says what the office always means to do, not what it did about this matter; a
+# long reply made of these is as empty as 已收悉 (DESIGN §14 too_short: no substance)
+_SLOGAN = re.compile(
+    r"始终(坚持|把|高度|秉持|坚守)|坚持(以|把|不懈|不断)|以人民为中心|牢固树立|深入贯彻|认真贯彻|全面贯彻|"
+    r"坚决(打好|打赢|打击|维护|落实|杜绝|遏制)|攻坚战|事关[\w]{0,10}(利益|福祉|大局|民生)|切身利益|"
+    r"切实(维护|减轻|保障|加强|提高|提升|做好|解决|增强|履行|改善)|"
+    r"(持续|不断|进一步|积极|大力)(推进|推动|加强|深化|优化|提升|提高|完善|加大|改善|强化|规范)|"
+    r"加大[\w]{0,8}力度|严厉打击|"
+    r"(促进|推动|确保|助力)[\w]{0,12}(发展|成长|落地见效|见效|落实|提升|稳定|和谐)|"
+    r"维护[\w]{0,10}(权益|利益|秩序|稳定|和谐)|根本任务|高质量发展|全面发展|健康成长|满意度|获得感|幸福感|安全感"
+)
+
+
+def is_slogan(clause: str) -> bool:
+    """A clause of 套话: a stance or slogan, with no concrete fact (a date, an amount, an action
+    taken, a basis) and no office named in it."""
+    return bool(_SLOGAN.search(clause)) and not has_concrete(clause) and not named_offices(clause)
+
+
 def is_ack(clause: str, subject: tuple[str, ...] = ()) -> bool:
     """A clause that acknowledges or promises, without a fact: nothing left of it once its
     ack words, fillers and the question's own subject words (restating the question adds
@@ -198,6 +218,8 @@ ADDRESS = re.compile(
     r"(地址|网址|网站|http|www\.|\.cn|\.com|app|小程序|公众号|窗口|服务大厅|政务服务中心|大厅|"
     r"[\w]{1,12}(路|街|大道|巷)\d+号|\d+号|\d+(楼|层|室)|办公室\d+)"
 )
+# a channel named in quotes (通过“皖事通”缴纳, 登录“交管12123”申请): where to go and how, at once
+CHANNEL = re.compile(r"(通过|登录|使用|关注|搜索|下载|打开|进入)“[^”]{2,16}”")
 _GENERIC_PREFIX = (
     "相关",
     "有关",
@@ -223,9 +245,14 @@ _NAME_BREAK = re.compile(
 _OFFICE_SUFFIX = re.compile(
     r"(委员会|办公室|开发区|高新区|新区|街道办事处|办事处|管委会|居委会|村委会|派出所|法院|检察院|支队|大队|中队|营业厅|管理处|"
     r"服务中心|中心|公司|集团|银行|医院|学校|街道|社区|政府|局(?![面部势限])|委(?![托屈婉])|办(?![理法事结件好公])|"
-    r"科(?![学技研])|所(?![以有在述说提属需得])|站(?![在起出])|队(?![伍])|院(?![子内])|厅|处(?![理于置罚分在])|"
-    r"镇(?![压定])|乡(?![村下亲])|村(?![民里])|部(?![门分署位])|室(?![内外])|组(?![织成合建])|所(?=$))"
+    r"科(?![学技研])|所(?![以有在述说提属需得致])|站(?![在起出])|队(?![伍])|院(?![子内])|厅|处(?![理于置罚分在])|"
+    r"镇(?![压定])|(?<!城)乡(?![村下亲])|村(?![民里])|部(?![门分署位])|室(?![内外])|组(?![织成合建])|所(?=$))"
 )
+
+
+# a general hotline (12345, 市长热线) named as where to ask: a channel, not the office a matter
+# was passed to (a referral to 有关部门 with "请拨打12345" names no office)
+HOTLINE = "热线"
 
 
 def named_offices(text: str) -> list[str]:
@@ -246,7 +273,7 @@ def named_offices(text: str) -> list[str]:
                 found.append(name)
                 break
     if re.search(r"123\d{2}|市长热线|政务服务(网|热线|平台|中心)|服务热线", text):
-        found.append("热线")
+        found.append(HOTLINE)
     return list(dict.fromkeys(found))
 
 

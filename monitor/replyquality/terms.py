@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -216,3 +217,33 @@ def coverage(terms: list[tuple[str, float]], reply: str) -> tuple[float, list[st
     missed = [t for t, _ in terms if not touches(t, reply)]
     touched = sum(w for t, w in terms if t not in missed)
     return touched / total, missed
+
+
+_SUBJECT = {"n", "ns", "nt", "nz", "nl", "ng", "nw", "j"}  # j: abbreviations (医保, 城管)
+# heads too common to relate two words (管理/处理, 停车/公交车, 梅山路/道路, 缴费/药费 are not
+# one matter)
+_COMMON_HEADS = set("人事家地天年月日时里门上下中大小市区县局部处所员工作理管化性业务位题况车路费")
+
+
+def subject_nouns(text: str) -> list[str]:
+    """The nouns a normalised reply names things by (站牌, 水质, 绿化带), stop and generic words
+    aside: an elliptical reply (已于3月5日修复，请您复查) has none."""
+    return [
+        w
+        for w, flag in _cut(text, False)
+        if flag in _SUBJECT
+        and len(w) >= 2
+        and re.search(r"[\u4e00-\u9fff]", w)
+        and w not in STOP
+        and w not in GENERIC
+    ]
+
+
+def related(terms: list[tuple[str, float]], words: Iterable[str]) -> bool:
+    """Whether a word of the reply has the same head as one of the question's terms: the last
+    character of a Chinese compound names the kind of thing (供水 and 停水 are both about 水,
+    供电 and 停电 about 电, 站牌 and 路牌 both 牌), so a short reply naming the question's matter
+    in its own words is seen, while sharing another character (驾校 / 驾驶证, 补课 / 课后服务)
+    is not enough."""
+    heads = {t[-1] for t, _ in terms if len(t) >= 2 and t[-1] not in _COMMON_HEADS}
+    return any(len(w) >= 2 and w[-1] in heads for w in words)

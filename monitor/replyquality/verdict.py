@@ -21,9 +21,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from monitor.replyquality import signals as sig
 from monitor.replyquality.corpus import Corpus, Match
 from monitor.replyquality.reading import Reading
 from monitor.replyquality.reasons import Reason
+from monitor.replyquality.terms import related
 
 # each reason's weight in the score (a reason alone scores at least 0.5 + weight / 2)
 _WEIGHT = {
@@ -35,6 +37,7 @@ _WEIGHT = {
 }
 MIN_CONTENT = 15  # letters a reply says beyond fixed phrases and acknowledgement, to be more
 # than an acknowledgement
+SHORT_CONTENT = 3 * MIN_CONTENT  # letters of content up to which a concrete reply is short
 OFF_TOPIC_MIN_TERMS = 2  # a question with fewer key terms cannot be judged off topic
 OFF_TOPIC_COVERAGE = 0.2  # below this weighted share of the question's terms touched
 OFF_TOPIC_PAIRS = 1  # and fewer of the question's character pairs than this in the reply
@@ -84,16 +87,22 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
             "similarity": max(m.similarity for m in matches),
         }
 
-    named_and_reachable = bool(s.offices) and s.contact
+    # the office the matter went to, named, and a way to reach it: a general hotline is
+    # neither (已转交有关部门，如有疑问请拨打12345 still says only "passed on")
+    receivers = [o for o in s.offices if o != sig.HOTLINE]
+    named_and_reachable = bool(receivers) and s.contact
     if reading.referral and not substance and not s.dates and not named_and_reachable:
         reasons.append(Reason.REFERRAL_ONLY)
         evidence["referral_only"] = {"phrase": reading.referral, "offices": s.offices}
 
     how = s.contact or bool(_HOW.search(reading.reply))
+    # 请通过“皖事通”缴纳 names where and how at once: an instruction, not sending elsewhere
+    channel = bool(sig.CHANNEL.search(reading.reply))
     if (
         reading.deflect
         and Reason.REFERRAL_ONLY not in reasons
         and not (s.offices and how)
+        and not channel
         and not (s.phones or s.legal or s.actions or s.amounts)
         and not (bool(s.explanations) and content >= 2 * MIN_CONTENT)
     ):
@@ -112,6 +121,12 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
 
     enough_terms = len(reading.terms) >= OFF_TOPIC_MIN_TERMS
     says_something = content >= MIN_CONTENT or s.concrete
+    # a short reply stating a fact, action, date or basis is not perfunctory (DESIGN §14): it
+    # answers the question it is under unless it names another matter of its own (已于3月5日
+    # 修复 names nothing; 已恢复供水 says 供水, of the question's 停水; 已完成绿化带修剪 under
+    # a question on 路灯 names another matter)
+    short_and_concrete = s.concrete and content <= SHORT_CONTENT
+    own_matter = bool(reading.subjects) and not related(reading.terms, reading.vocabulary)
     if (
         enough_terms
         and says_something
@@ -120,9 +135,10 @@ def judge(reading: Reading, corpus: Corpus) -> Verdict:
         and len(reading.pairs) < OFF_TOPIC_PAIRS
         and not reading.quoted
         and reading.own_terms
+        and not (short_and_concrete and not own_matter)
         and not ({Reason.REFERRAL_ONLY, Reason.TOO_SHORT, Reason.DEFLECT} & set(reasons))
         # a reply that passes the matter on or points elsewhere answers no other matter
-        and not (reading.referral or reading.deflect)
+        and not (reading.referral or (reading.deflect and not channel))
     ):
         reasons.append(Reason.OFF_TOPIC)
         evidence["off_topic"] = {
