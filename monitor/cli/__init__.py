@@ -53,6 +53,11 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # `opinion-monitor` or `opinion-monitor calendar` alone: the help itself, as click
+            # shows it (readable, on stderr, exit 2), not squeezed into one error line
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "opinion-monitor"
             click.echo(
