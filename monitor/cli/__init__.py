@@ -86,6 +86,7 @@ def _one_line(text: str) -> str:
     line = " ".join(part.strip() for part in text.splitlines() if part.strip())
     # click joins its sentences with ". " (缺少选项 '--role'. 可选：…): Chinese punctuation
     line = re.sub(r"\.\s+(?=[^\x00-\x7f])", "。", line)
+    line = re.sub(r"。\s+", "。", line)  # "没有选项 '--x'。 是否想用…": no gap after 。
     return line[:-1] + "。" if line.endswith(".") else line
 
 
