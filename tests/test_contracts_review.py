@@ -147,9 +147,7 @@ def test_design_section_4_example_is_accepted_as_written(tmp_path: Path) -> None
     [
         ('[rules.reply]\nworking_days = "5"\n', "'rules.reply.working_days' = '5'", "应为整数"),
         ("[rules.reply]\nworking_days = true\n", "'rules.reply.working_days' = true", "应为整数"),
-        ("[rules.reply]\nworking_days = 5.0\n", "'rules.reply.working_days' = 5.0", "应为整数"),
         ('[rules.crisis]\npublish_hours = "5"\n', "'rules.crisis.publish_hours'", "应为数字"),
-        ('[rules.disclosure]\nextension_days = "20"\n', "extension_days", "应为整数"),
         ('[rules.consultation]\nmin_days = "30"\n', "'rules.consultation.min_days'", "应为整数"),
         ('[rules.hotline]\nworking_days = "3"\n', "'rules.hotline.working_days'", "应为整数"),
         ('[daemon]\ncrawl_on_rest_days = "no"\n', "crawl_on_rest_days", "应为 true 或 false"),
@@ -514,3 +512,61 @@ def test_times_in_json_carry_their_offset(fresh: Path) -> None:
     assert datetime.fromisoformat(draft["opens_at"]).utcoffset() is not None
     for value in (draft["opens_at"], draft["closes_at"], draft["deadline"]):
         assert value.endswith("+08:00"), value
+
+
+ORDERS_PROFILE = """
+[site]
+name = "12345热线"
+base_url = "http://12345.example.gov.cn"
+
+[sections.orders]
+title = "12345 工单"
+kind = "orders"
+[sections.orders.columns]
+external_id = "工单编号"
+title = "标题"
+posted_at = "派单时间"
+department = "承办单位"
+replied_at = "办结时间"
+body = "诉求内容"
+"""
+
+
+def test_import_orders_names_a_bad_row_and_imports_the_others(tmp_path: Path, fresh: Path) -> None:
+    """DESIGN §13: a bad row is named (row number, column, value) and the others are imported;
+    the same file again changes nothing; `rule = "hotline"` counts by [rules.hotline]."""
+    (fresh.parent / "sites").mkdir()
+    (fresh.parent / "sites" / "h.toml").write_text(ORDERS_PROFILE, encoding="utf-8")
+    with fresh.open("a", encoding="utf-8") as out:
+        out.write('\n[rules.hotline]\nworking_days = 3\n\n[[sources]]\nname = "hotline"\n'
+                  'profile = "sites/h.toml"\nsection = "orders"\nrule = "hotline"\n')  # fmt: skip
+    export = tmp_path / "工单.csv"
+    export.write_text(
+        "工单编号,标题,派单时间,承办单位,办结时间,诉求内容\n"
+        "GD001,路灯不亮,2026-11-02 09:00,办公室,,路灯坏了\n"
+        "GD002,噪音扰民,2026/11/3 10:00,综合科,2026-11-04 15:00,工地噪音\n"
+        "GD003,日期有误,2026-02-30 10:00,综合科,,x\n",
+        encoding="utf-8",
+    )
+    args = ("--config", str(fresh), "import-orders", str(export), "--source", "hotline",
+            "--json", "--now", "2026-11-05T10:00")  # fmt: skip
+    first = om(*args)
+    assert first.returncode == 1 and "Traceback" not in first.stderr
+    assert "其余行已导入" in first.stderr, first.stderr
+    result = json.loads(first.stdout)
+    assert result["new"] == 2
+    assert result["errors"] == [
+        {
+            "row": 4,
+            "column": "派单时间",
+            "value": "2026-02-30 10:00",
+            "reason": result["errors"][0]["reason"],
+        }
+    ]
+    items = {i["external_id"]: i for i in ok_json(fresh, "items", "--state", "all", "--json",
+                                                   "--now", "2026-11-05T10:00")}  # fmt: skip
+    assert set(items) == {"GD001", "GD002"}
+    assert items["GD001"]["due_date"] == "2026-11-05"  # 3 working days, not 5
+    assert items["GD002"]["state"] == "replied"
+    again = json.loads(om(*args).stdout)
+    assert (again["new"], again["updated"], again["unchanged"]) == (0, 0, 2)
