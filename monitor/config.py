@@ -25,7 +25,9 @@ from monitor.tomlzh import toml_problem
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a value of the wrong TOML type is reported (DESIGN §4), never converted —
+    # `working_days = "5"` or `= true` is a mistake in the file, not 5 or 1
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _durations(value: Any) -> list[str]:
@@ -133,7 +135,7 @@ class Rules(_Strict):
     rules (`[rules.hotline] working_days = 3`) that a source picks with `rule = "hotline"`;
     a named rule takes the keys it does not give from `[rules.reply]`."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
     __pydantic_extra__: dict[str, ReplyRule] = Field(init=False)
 
     reply: ReplyRule = ReplyRule()
@@ -173,7 +175,7 @@ class ChannelSettings(BaseModel):
     as written, and checked by the type itself when the channel is built (alerts/channels/) or
     when a caller passes the types' check to `load_config` (the CLI does)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, strict=True)
     kind: str
     fallback: str | None = None
     # what people read for this channel (企业微信群 / 办公室邮箱); default: the type's own
@@ -283,9 +285,7 @@ class WebSettings(_Strict):
         if value is None:
             return value
         if not value.startswith(("http://", "https://")):
-            raise ValueError(
-                'expected an http:// or https:// address, e.g. "https://om.example.gov.cn"'
-            )
+            raise ValueError('应为 http:// 或 https:// 开头的地址，如 "https://om.example.gov.cn"')
         return value.rstrip("/")
 
 
@@ -419,7 +419,14 @@ def describe_error(error: Mapping[str, Any], prefix: tuple[str, ...] = (), root:
     message = _message_zh(kind, error.get("ctx") or {}, error["msg"].removeprefix("Value error, "))
     if isinstance(value, dict):  # a whole table was judged (e.g. office_hours start/end)
         return f"[{key}]：{message}"
-    return f"键 {key!r} = {value!r}：{message}"
+    return f"键 {key!r} = {_as_written(value)}：{message}"
+
+
+def _as_written(value: Any) -> str:
+    """A value as the file spells it where Python's repr would not (`true`, not `True`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)
 
 
 # pydantic's English messages for the usual mistakes, in the office's language
@@ -443,7 +450,9 @@ def _message_zh(kind: str, ctx: dict[str, Any], message: str) -> str:
     if kind in _TYPE_ZH:
         return _TYPE_ZH[kind]
     if kind == "literal_error":
-        return f"应为以下之一：{ctx.get('expected', '')}"
+        # pydantic writes "'a', 'b' or 'c'": the list in the office's punctuation
+        expected = str(ctx.get("expected", "")).replace(" or ", "、").replace(", ", "、")
+        return f"应为以下之一：{expected}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         words = {
             "greater_than_equal": "不能小于",

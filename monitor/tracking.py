@@ -160,7 +160,7 @@ def declare_event(
         raise MonitorError("事件需要标题")
     if started_at > now + CLOCK_SKEW:
         raise MonitorError(
-            f"--started-at {started_at.isoformat()} 在未来（应为事件发生或被发现的时间）"
+            f"--started-at {format_local(started_at)} 在未来（应为事件发生或被发现的时间）"
         )
     rule = config.settings.rules.crisis
     event = CrisisEvent(title=title.strip(), level=level, started_at=started_at, declared_at=now)

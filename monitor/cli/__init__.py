@@ -53,6 +53,11 @@ class _Group(click.Group):
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            # `opinion-monitor` or `opinion-monitor calendar` alone: the help itself, as click
+            # shows it (readable, on stderr, exit 2), not squeezed into one error line
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "opinion-monitor"
             click.echo(
@@ -81,6 +86,7 @@ def _one_line(text: str) -> str:
     line = " ".join(part.strip() for part in text.splitlines() if part.strip())
     # click joins its sentences with ". " (缺少选项 '--role'. 可选：…): Chinese punctuation
     line = re.sub(r"\.\s+(?=[^\x00-\x7f])", "。", line)
+    line = re.sub(r"。\s+", "。", line)  # "没有选项 '--x'。 是否想用…": no gap after 。
     return line[:-1] + "。" if line.endswith(".") else line
 
 

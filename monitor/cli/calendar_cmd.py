@@ -38,7 +38,12 @@ def unknown_year(exc: Exception, holidays_path: object, extra: str = "") -> NoRe
 
 @calendar.command("due")
 @click.option("--from", "received", type=ISO, required=True, help="收到时间（ISO-8601）。")
-@click.option("--working-days", type=click.IntRange(1, 366), required=True)
+@click.option(
+    "--working-days",
+    type=click.IntRange(1, 366),
+    required=True,
+    help="办理时限：收到后第几个工作日到期（如答复 5、依申请公开 20）。",
+)
 @click.option(
     "--receipt-on-rest-day",
     type=click.Choice(["as-is", "next-workday"]),

@@ -58,7 +58,9 @@ def import_orders(
             click.echo(line)
     if result.errors:
         # the rows are listed above; the exit code tells scripts that some were not imported
-        click.echo(f"error: {len(result.errors)} 行有问题，未导入（见上）", err=True)
+        # and that the others were: "未导入" alone read as if the whole file had been refused
+        done = "未写入（试运行）" if result.dry_run else "已导入"
+        click.echo(f"error: {len(result.errors)} 行有问题，未导入（见上）；其余行{done}", err=True)
         raise SystemExit(1)
 
 

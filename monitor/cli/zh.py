@@ -70,8 +70,22 @@ CATALOG = {
 }
 
 
+# click fills {number_type} with the type's English name (`self.name`, not looked up), so
+# "'abc' is not a valid integer range" needs the name translated when the message is formatted
+_NUMBER_TYPES = {"integer": "整数", "integer range": "整数", "float": "数字", "float range": "数字"}
+
+
+class _NumberMessage(str):
+    def format(self, *args: Any, **kwargs: Any) -> str:
+        kind = kwargs.get("number_type")
+        if isinstance(kind, str):
+            kwargs["number_type"] = _NUMBER_TYPES.get(kind, kind)
+        return super().format(*args, **kwargs)
+
+
 def gettext(message: str) -> str:
-    return CATALOG.get(message, message)
+    found = CATALOG.get(message, message)
+    return _NumberMessage(found) if "{number_type}" in found else found
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -37,6 +37,7 @@ from monitor.db.models import Consultation, ConsultationHistory, ConsultationSta
 from monitor.deadlines import reply_stages
 from monitor.disclosure.register import Context
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import format_local, iso, local_date
 
 ACTION_ZH = {"add": "登记", "feedback": "公布采纳情况", "update": "征集信息变更"}
@@ -129,7 +130,7 @@ def get_consultation(session: Session, consultation_id: int) -> Consultation:
     row = session.get(Consultation, consultation_id)
     if row is None:
         raise NotFound(
-            f"没有编号为 {consultation_id} 的意见征集（用 consult list --state all 查看）"
+            f"没有编号为 {consultation_id} 的意见征集（用 {command('consult list --state all')} 查看）"
         )
     return row
 

@@ -46,6 +46,7 @@ from monitor.disclosure.deadlines import (
     paused_working_days,
 )
 from monitor.errors import MonitorError, NotFound
+from monitor.hints import command
 from monitor.timeutil import format_local, iso, local_date, start_of_day
 
 if TYPE_CHECKING:
@@ -208,7 +209,9 @@ def get_request(session: Session, request_id: int) -> DisclosureRequest:
         ],
     )
     if request is None:
-        raise NotFound(f"没有编号为 {request_id} 的依申请公开申请（用 disclosure list 查看）")
+        raise NotFound(
+            f"没有编号为 {request_id} 的依申请公开申请（用 {command('disclosure list --state all')} 查看）"
+        )
     return request
 
 
@@ -305,8 +308,9 @@ def correct_request(
     """补正. `asked`: the office sent the request back for correction (must be within 7
     working days of receipt; the clock stands still meanwhile), giving the applicant until
     `until` (default: CORRECTION_PERIOD_DAYS working days). `received`: the corrected request
-    arrived; the clock restarts from it — only for a 补正 that was asked (before, or in the same
-    call), so a receipt cannot reset the clock of a request nobody sent back. Either or both;
+    arrived; the clock restarts from it — for a 补正 that was asked (before, or in the same
+    call), or a receipt inside the 7-working-day window (it was asked in time, unrecorded), so
+    a late receipt cannot reset the clock of a request nobody sent back. Either or both;
     补正 happens once."""
     if received is None and asked is None:
         raise MonitorError(
@@ -331,12 +335,16 @@ def correct_request(
             "告知补正，补正只能一次性告知"
         )
     asked_at = asked or request.correction_asked_at
-    if received is not None and asked_at is None:
+    # DESIGN §12's `correct ID --received ISO` alone: a corrected request that arrived within
+    # the 7-working-day window was necessarily asked for within it, so the clock restarts;
+    # one that arrived later needs the 补正 asked in time on record (--asked)
+    if received is not None and asked_at is None and local_date(received) > request.correction_due:
         # the bypass of issue 23: a "补正 receipt" on a request never sent back would restart
         # an overdue clock; 补正 must have been asked within the 7-working-day window
         raise MonitorError(
             f"申请 #{request.id} 没有登记告知补正（须在 {request.correction_due.isoformat()} "
-            "前告知），不能登记补正材料、重新计时；如确已按时告知，请同时给出 --asked"
+            f"前告知），补正材料 {format_local(received)} 晚于该日收到，不能据此重新计时；"
+            "如确已按时告知，请同时给出 --asked"
         )
     if asked is not None:
         _not_before(asked, request.first_received_at, "告知补正时间", "收到申请时间")
