@@ -63,6 +63,11 @@ def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def crisis_messages(wecom: FakeWecom) -> list[str]:
+    """What the robot got, less the day's summary (which names open crises too)."""
+    return [c for c in wecom.contents("office") if "每日超期汇总" not in c]
+
+
 def claims(app: App) -> list[tuple[str | None, datetime | None, str]]:
     with app.session() as session:
         return [
@@ -112,8 +117,10 @@ def test_killed_daemon_sqlite_status_healthz_and_manual_dispatch(tmp_path: Path)
         # a manual dispatch delivers at once: the dead daemon's claims are released
         wecom.fail_with(None)
         result = cli(config, "dispatch", "--json")
-        assert json.loads(result.stdout)["sent"] == 1, result.stderr
-        assert sum("甲事件" in c for c in wecom.contents("office")) == 1
+        # >= 1: the daemon ran on the real clock, so it may also have queued the day's summary
+        # (after 08:30) or a calendar reminder (in December); the crisis alert is checked below
+        assert json.loads(result.stdout)["sent"] >= 1, result.stderr
+        assert sum("甲事件" in c for c in crisis_messages(wecom)) == 1
         assert [(c, s) for c, _, s in claims(app)] == [(None, "sent")]
     finally:
         wecom.stop()
@@ -149,8 +156,9 @@ def test_killed_daemon_postgresql_advisory_lock_and_claims(make_pg_app, tmp_path
         wait_for(lock_gone, "the advisory lock to go with its session")
         assert json.loads(cli(config, "status", "--json").stdout)["daemon"] is False
         wecom.fail_with(None)
-        assert json.loads(cli(config, "dispatch", "--json").stdout)["sent"] == 1
-        assert sum("乙事件" in c for c in wecom.contents("office")) == 1
+        assert json.loads(cli(config, "dispatch", "--json").stdout)["sent"] >= 1  # as above
+        assert sum("乙事件" in c for c in crisis_messages(wecom)) == 1
+        assert [(c, s) for c, _, s in claims(app)] == [(None, "sent")]
     finally:
         wecom.stop()
 
