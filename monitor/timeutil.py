@@ -63,6 +63,12 @@ def read_iso(text: str) -> datetime:
     return moment + timedelta(days=1) if next_day else moment
 
 
+def written_as_24(text: str) -> bool:
+    """Whether `text` names a time as `24:00` (the end of its date), which read_iso turns into
+    00:00 of the next day: a reader of dates needs to know which day it ends."""
+    return bool(_MIDNIGHT_24.match(text.strip()))
+
+
 def parse_iso(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
     """Parse ISO-8601 (date or date-time, `Z` allowed, `24:00` read as by read_iso); naive
     means the office's zone."""

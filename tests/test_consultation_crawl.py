@@ -163,3 +163,21 @@ def test_the_shipped_luan_profile_reads_the_sample_column(make_app, portal, tmp_
     doc = docs(app)["zj9"]
     assert doc["window_days"] == 30 and doc["state"] == "done_on_time"
     assert doc["feedback_at"] == "2026-11-02T15:00:00+08:00"
+
+
+def test_a_portal_feedback_time_ahead_of_the_clock_is_dated_when_seen(crawl_app, portal) -> None:
+    # the link appears on the second pass, the portal dating it a day after the crawl: the
+    # crawl goes on and records the 采纳情况 when it saw the link, approximate, with a note
+    portal.add_consultation(
+        "zj301", "城市供水条例（征求意见稿）", date(2026, 9, 1), date(2026, 10, 1)
+    )
+    app = crawl_app("2026-10-09T10:00")
+    [first] = run_crawl(app)
+    assert first.ok and first.new == 1
+    portal.publish_feedback("zj301", datetime(2026, 10, 21, 9, 0))
+    [second] = run_crawl(at(app, "2026-10-20T10:00"))
+    assert second.ok and second.replied == 1, second
+    assert any("晚于当前时间" in note for note in second.stats["notes"]), second.stats
+    doc = docs(app)["zj301"]
+    assert doc["feedback_at"] == "2026-10-20T10:00:00+08:00" and doc["feedback_approx"] is True
+    assert doc["state"] == "done_on_time"  # due 10-27: 10-08 is day 1

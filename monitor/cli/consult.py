@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import ISO, emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import ISO, IsoTime, emit_json, json_option, now_option, pass_state, table
 
 STATE_CHOICES = [
     "open",
@@ -51,6 +51,17 @@ def _due_line(doc: dict[str, Any]) -> str:
     return line
 
 
+class ClosingTime(IsoTime):
+    """`--closes`: an ISO time as IsoTime reads it, except that `24:00` ends its own date
+    (monitor.consultation.deadlines.closing_as_written)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> datetime:
+        from monitor.consultation.deadlines import closing_as_written
+
+        moment = super().convert(value, param, ctx)
+        return closing_as_written(value, moment) if isinstance(value, str) else moment
+
+
 @click.group()
 def consult() -> None:
     """意见征集：征集期不少于30天，征集结束后按时公布意见采纳情况。"""
@@ -63,7 +74,7 @@ def consult() -> None:
 )
 @click.option(
     "--closes",
-    type=ISO,
+    type=ClosingTime(),
     required=True,
     help="征集截止日期（当日 24:00 截止）或时间（ISO-8601）。",
 )

@@ -18,13 +18,21 @@ stores what happened, these functions say what it means.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from monitor.calendar import WorkCalendar
 from monitor.deadlines import Deadline, ReceiptMode, working_day_deadline
-from monitor.timeutil import end_of_day, format_local, local_date, start_of_day, to_local, to_utc
+from monitor.timeutil import (
+    end_of_day,
+    format_local,
+    local_date,
+    start_of_day,
+    to_local,
+    to_utc,
+    written_as_24,
+)
 
 # the law the 30-day minimum comes from, as people read it
 MIN_DAYS_BASIS = "重大行政决策程序暂行条例第十四条"
@@ -85,6 +93,17 @@ def comment_window(opens: datetime, closes: datetime) -> Window:
         )
     ends = end_of_day(closes_on) if closes_local.time() == time(0) else to_utc(closes)
     return Window(to_utc(opens), ends, opens_on, closes_on)
+
+
+def closing_as_written(text: str, moment: datetime) -> datetime:
+    """The closing time `moment` parsed from `text`, as comment_window should read it. A
+    closing written as `24:00` (`2026-10-20T24:00`) ends its own date, 10-20: parsing made it
+    00:00 of 10-21, which comment_window would read as the plain date 10-21 (a day too long),
+    so it becomes the plain date it ends."""
+    local = to_local(to_utc(moment))
+    if written_as_24(text) and local.time() == time(0):
+        return start_of_day(local.date() - timedelta(days=1))
+    return moment
 
 
 class Closing(Protocol):

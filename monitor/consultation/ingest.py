@@ -26,7 +26,7 @@ from monitor.consultation.register import (
     schedule,
 )
 from monitor.db.models import Consultation
-from monitor.disclosure.register import Context
+from monitor.disclosure.register import CLOCK_SKEW, Context
 from monitor.errors import MonitorError
 from monitor.timeutil import iso, parse_iso
 from spiders.rows import ConsultationRow, RowError, parse_row
@@ -212,6 +212,12 @@ def _feedback(
         _note(
             result,
             f"意见征集 #{row.id} 的采纳情况时间 {iso(at)} 早于征集截止，按发现时间登记",
+        )
+        at, approximate = None, True
+    if at is not None and at > ctx.now + CLOCK_SKEW:
+        _note(
+            result,
+            f"意见征集 #{row.id} 的采纳情况时间 {iso(at)} 晚于当前时间，按发现时间登记",
         )
         at, approximate = None, True
     if at is None:

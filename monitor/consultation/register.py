@@ -35,7 +35,7 @@ from monitor.consultation.deadlines import (
 )
 from monitor.db.models import Consultation, ConsultationHistory, ConsultationStage
 from monitor.deadlines import reply_stages
-from monitor.disclosure.register import Context
+from monitor.disclosure.register import CLOCK_SKEW, Context
 from monitor.errors import MonitorError, NotFound
 from monitor.hints import command
 from monitor.timeutil import format_local, iso, local_date
@@ -215,6 +215,13 @@ def record_feedback(
         raise MonitorError(
             f"采纳情况公布时间 {format_local(at)} 早于征集截止 {closing_text(row)}："
             "征集结束后才能公布采纳情况"
+        )
+    if at > ctx.now + CLOCK_SKEW:
+        # a 采纳情况 "published" later than now would count as done and silence the reminders
+        # before anything is published (as a disclosure's times, none may be in the future)
+        raise MonitorError(
+            f"采纳情况公布时间 {format_local(at)} 晚于当前时间 {format_local(ctx.now)}，"
+            "不能登记将来的时间"
         )
     row.feedback_at = at
     row.feedback_approx = approximate

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from monitor.calendar import WorkingDays
-from monitor.consultation.deadlines import MIN_DAYS_BASIS, STATE_ZH, STATES
+from monitor.consultation.deadlines import MIN_DAYS_BASIS, STATE_ZH, STATES, closing_as_written
 from monitor.consultation.register import (
     LIST_STATES,
     add_consultation,
@@ -57,6 +57,8 @@ def add() -> Any:
     try:
         opens = parse_local(form.get("opens"), "征集开始日期")
         closes = parse_local(form.get("closes"), "征集截止日期")
+        if closes is not None:  # `24:00` ends its own date, as on the command line
+            closes = closing_as_written(form.get("closes", ""), closes)
         if opens is None or closes is None:
             raise MonitorError("请填写征集开始日期和截止日期")
         with om().session() as db:
