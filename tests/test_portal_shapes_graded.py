@@ -89,7 +89,13 @@ def test_jeecms_list_last_page_from_the_end_link(tmp_path: Path, httpserver: Any
 # ---- 2. a GBK 网络问政 table with a 状态 column; the detail's 回复时间：… 回复单位：… ------------
 def test_gbk_wenzheng_table_reply_by_labels(tmp_path: Path, httpserver: Any) -> None:
     rows = [
-        ("WZ01", "关于老旧小区加装电梯的建议", "2026-11-10 08:30", "已回复"),
+        # a search highlight inside the link, as 网络问政 lists do: <font color="red">…</font>
+        (
+            "WZ01",
+            '关于老旧小区<font color="red">加装电梯</font>的建议',
+            "2026-11-10 08:30",
+            "已回复",
+        ),
         ("WZ02", "学校门口交通拥堵", "2026-11-18 19:05", "未回复"),
         ("WZ03", "农贸市场卫生差", "2026-11-20 07:45", "未回复"),
     ]
@@ -97,7 +103,7 @@ def test_gbk_wenzheng_table_reply_by_labels(tmp_path: Path, httpserver: Any) -> 
     def listing(request: Request) -> Response:
         trs = "".join(
             f'<tr><td>{no}</td><td class="bt"><a href="show.asp?id={no}">{t}</a></td>'
-            f"<td>{d}</td><td>{s}</td></tr>"
+            f"<td>{d}</td><td><span>{s[:1]}</span><span>{s[1:]}</span></td></tr>"
             for no, t, d, s in rows
         )
         html = (
