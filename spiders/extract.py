@@ -93,6 +93,33 @@ def after_label(text: str, label: str) -> str | None:
     return match.group(1).strip() or None
 
 
+# Fields people read as one line (a body or a reply keeps its paragraphs, other fields as they are).
+ONE_LINE_FIELDS = frozenset(
+    {
+        "external_id",
+        "title",
+        "department",
+        "status_text",
+        "category",
+        "author",
+        "reply_department",
+        "outlet",
+    }
+)
+_CJK = "\u2018-\u201f\u2026\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef"
+_BREAK_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s*\n\s*(?=[{_CJK}])")
+_BREAK = re.compile(r"\s*\n\s*")
+
+
+def one_line(value: str) -> str:
+    """An element's text nodes come one a line (`_text_of`); a one-line field such as a title whose
+    link holds `<span>反映</span><span>路灯不亮</span>` reads as the page shows it: the break between
+    two Chinese characters goes, any other becomes one space."""
+    if "\n" not in value:
+        return value
+    return _BREAK.sub(" ", _BREAK_IN_CJK.sub("", value))
+
+
 Unmapped = MutableSet[tuple[str, str]]  # (field, value) met that the field's map lacks
 
 
@@ -117,6 +144,8 @@ def refine(
             )
         if value is not None:
             value = value.strip()
+            if name in ONE_LINE_FIELDS:
+                value = one_line(value)
         if value:
             return apply_map(value, spec, name, unmapped)
     return spec.default

@@ -93,6 +93,27 @@ def test_label_runs_to_the_next_label_or_the_end() -> None:
     assert after_label("没有标签", "来信人") is None
 
 
+def test_one_line_fields_read_as_the_page_shows_them() -> None:
+    """An element's text nodes come one a line; a title or a department made of several inline
+    elements (a search highlight, two spans) is one line, a body keeps its lines."""
+    row = html_selector(
+        '<table><tr><td><a href="/x/1">关于老旧小区<font color="red">加装电梯</font>的建议</a></td>'
+        "<td><span>[投诉]</span>\n  <span>市住建局</span></td>"
+        "<td><p>第一段。</p><p>第二段。</p></td><td><b>已</b><b>办结</b></td></tr></table>"
+    ).xpath("//tr")[0]
+    fields = {
+        "title": FieldSpec(xpath="./td[1]/a"),
+        "department": FieldSpec(xpath="./td[2]"),
+        "body": FieldSpec(xpath="./td[3]"),
+        "status_text": FieldSpec(xpath="./td[4]", map={"已办结": "办结"}),
+    }
+    values = extract_fields(row, fields, "http://x.example/list")
+    assert values["title"] == "关于老旧小区加装电梯的建议"
+    assert values["department"] == "[投诉] 市住建局"
+    assert values["body"] == "第一段。\n第二段。"
+    assert values["status_text"] == "办结"  # the map sees the one-line value
+
+
 def test_field_options_on_a_detail_page() -> None:
     page = html_selector((PORTAL / "luan_detail.html").read_text(encoding="utf-8"))
     url = "http://www.luan.gov.cn/nocache/supervision/detail/5f3a9c.html"
