@@ -412,7 +412,10 @@ def test_pages_state_the_configured_limits_not_the_defaults(make_app):
     assert "4.5 小时内发布权威信息，12 小时内召开新闻发布会" in events
     assert "5 小时内" not in events.replace("4.5 小时内", "")
     register = client.get("/disclosures").get_data(as_text=True)
-    assert "收到申请次日起 15 个工作日；可延期一次，最长 10 个工作日；需补正的 7 个工作日内" in register
+    assert (
+        "收到申请次日起 15 个工作日；可延期一次，最长 10 个工作日；需补正的 7 个工作日内"
+        in register
+    )
 
 
 def test_pages_state_the_default_limits(app, web):
