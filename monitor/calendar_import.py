@@ -363,10 +363,13 @@ def import_notice(
     calendar: WorkCalendar | None = None,
     via: str | None = None,
 ) -> tuple[ImportPlan, bool]:
-    """Read, plan and (unless dry_run) write. Returns (plan, written)."""
+    """Read, plan and (unless dry_run, or the file already says exactly this) write. Returns
+    (plan, written)."""
 
     plan = plan_import(parse_notice(text, year), path, calendar)
-    if dry_run:
+    if dry_run or not plan.changed:
+        # nothing to write: the dashboard offers no 写入 then either, and the CLI must not
+        # say 已写入 under its own 没有变化 line
         return plan, False
     write_import(plan, via=via)
     return plan, True
@@ -393,8 +396,9 @@ def runs(days: list[date] | tuple[date, ...]) -> list[str]:
     return out
 
 
-def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
-    """What the import found and changed, in Chinese, one line each."""
+def summary_lines(plan: ImportPlan, written: bool, dry_run: bool = True) -> list[str]:
+    """What the import found and changed, in Chinese, one line each (`dry_run`: only a
+    preview was asked for, as on the dashboard before 写入)."""
     notice = plan.notice
     lines = [
         f"《{notice.title}》：{plan.year} 年"
@@ -469,6 +473,8 @@ def summary_lines(plan: ImportPlan, written: bool) -> list[str]:
             f"已写入 {plan.path} 的 [years.{plan.year}]；守护进程会自动读取，"
             "临时截止日将在下一次巡检时按新日历确定。"
         )
-    else:
+    elif dry_run:
         lines.append("试运行：未写入任何文件。")
+    else:
+        lines.append(f"无需写入：{plan.path.name} 中已是这样。")
     return lines

@@ -159,7 +159,7 @@ class SourceConfig(_Strict):
     every: str = "10m"
     department_default: str | None = None
     enabled: bool = True
-    timeout: str | None = None  # the crawl child's time limit; default: below `every`
+    timeout: str | None = None  # one crawl's limit; default: 80 % of `every`, ≥ 30 s
     rule: str = "reply"  # the reply rule of its messages: `reply` or a `[rules.NAME]`
     _every = field_validator("every")(_duration)
 

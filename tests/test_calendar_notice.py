@@ -549,3 +549,28 @@ def test_a_copy_that_lost_items_is_refused() -> None:
         NoticeError, match="通知开头列出了春节、清明节、劳动节、端午节、中秋节、国庆节"
     ):
         parse_notice(text)
+
+
+def test_importing_the_same_notice_again_writes_nothing_and_says_so(tmp_path: Path) -> None:
+    """A second import of a notice already in holidays.toml used to print 没有变化 and then
+    已写入 (and `"written": true`); like the dashboard, it now writes nothing and says so."""
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "monitor.toml").write_text(
+        '[monitor]\ndatabase = "sqlite:///monitor.db"\n', encoding="utf-8"
+    )
+    path = holidays_file(folder)
+    notice = str(NOTICES / "2025.txt")
+    first = run_cli(folder, "calendar", "import-notice", notice)
+    assert first.returncode == 0, first.stderr
+    assert "已写入" in first.stdout
+    written = path.read_bytes()
+    again = run_cli(folder, "calendar", "import-notice", notice)
+    assert again.returncode == 0, again.stderr
+    assert "没有变化" in again.stdout and "已写入" not in again.stdout
+    assert "无需写入：holidays.toml 中已是这样。" in again.stdout
+    assert path.read_bytes() == written
+    doc = json.loads(run_cli(folder, "calendar", "import-notice", notice, "--json").stdout)
+    assert doc["written"] is False and doc["added"] == [] and doc["removed"] == []
+    dry = run_cli(folder, "calendar", "import-notice", notice, "--dry-run")
+    assert "试运行：未写入任何文件。" in dry.stdout

@@ -11,6 +11,7 @@ import tomllib
 
 import pytest
 
+from alerts.labels import stage_label
 from alerts.outbox import AlertKind
 from monitor.config import (
     ConsultationRule,
@@ -89,7 +90,10 @@ def test_time_limits_are_the_code_defaults() -> None:
     assert f"**{consultation.feedback_working_days} 个工作日**内公布" in TEXT
     assert f"**{crisis.publish_hours:g} 小时**内发布权威信息" in TEXT
     assert f"**{crisis.press_conference_hours:g} 小时**内召开新闻发布会" in TEXT
-    assert reply.warn_before == ["2wd", "1wd"] and "还剩 2 个工作日、1 个工作日" in TEXT
+    # the 临期 rows quote the stages as the alerts word them (2wd: 还剩2个工作日, 1wd: 今天到期)
+    assert reply.warn_before == ["2wd", "1wd"]
+    labels = [stage_label("reply_at_risk", stage) for stage in reply.warn_before]
+    assert f"还剩 2 个工作日时（“{labels[0]}”），和到期当天（“{labels[1]}”" in TEXT
     assert crisis.warn_before == ["2h", "1h", "30m"] and "2 小时、1 小时、30 分钟" in TEXT
     assert f"早上 {SummaryConfig().at.lstrip('0')}" in TEXT
     hours = OfficeHours()

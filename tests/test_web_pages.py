@@ -389,3 +389,40 @@ def test_alerts_link_to_the_dashboard_when_public_url_is_set(make_app):
         wecom.stop()
     assert f"[在看板中查看](https://om.example.gov.cn/messages/{mid})" in content
     assert "(http://portal.example/detail/a1)" in content  # the portal link stays
+
+
+# --- the limits a page states are the configured ones ----------------------------------------
+
+
+def test_pages_state_the_configured_limits_not_the_defaults(make_app):
+    """The manual promises that what the dashboard shows is what the product counts: an office
+    that sets its own crisis hours or 依申请公开 limits reads those on /events and /disclosures."""
+    app = make_app(
+        """
+        [rules.crisis]
+        publish_hours = 4.5
+        press_conference_hours = 12
+        [rules.disclosure]
+        working_days = 15
+        extension_days = 10
+        """
+    )
+    client = client_as(web_for(app), "viewer")
+    events = client.get("/events").get_data(as_text=True)
+    assert "4.5 小时内发布权威信息，12 小时内召开新闻发布会" in events
+    assert "5 小时内" not in events.replace("4.5 小时内", "")
+    register = client.get("/disclosures").get_data(as_text=True)
+    assert (
+        "收到申请次日起 15 个工作日；可延期一次，最长 10 个工作日；需补正的 7 个工作日内"
+        in register
+    )
+
+
+def test_pages_state_the_default_limits(app, web):
+    client = client_as(web, "viewer")
+    assert "5 小时内发布权威信息，24 小时内召开新闻发布会" in client.get("/events").get_data(
+        as_text=True
+    )
+    assert "收到申请次日起 20 个工作日；可延期一次，最长 20 个工作日" in client.get(
+        "/disclosures"
+    ).get_data(as_text=True)

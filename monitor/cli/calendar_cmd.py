@@ -185,5 +185,5 @@ def import_notice(state, source: str, year: int | None, dry_run: bool, as_json: 
     if as_json:
         emit_json(plan.to_json(written))
         return
-    for line in summary_lines(plan, written):
+    for line in summary_lines(plan, written, dry_run):
         click.echo(line)

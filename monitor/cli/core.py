@@ -59,7 +59,7 @@ def init(state) -> None:
 @json_option
 @pass_state
 def sweep(state, now: datetime | None, as_json: bool) -> None:
-    """立即检查期限与关注词命中，生成提醒。"""
+    """立即检查期限、关注词命中和回复质量，生成提醒。"""
     from monitor.sweep import sweep as run_sweep
     from monitor.timeutil import format_local, iso
 
@@ -79,7 +79,7 @@ def sweep(state, now: datetime | None, as_json: bool) -> None:
 @json_option
 @pass_state
 def status(state, now: datetime | None, as_json: bool) -> None:
-    """数据源状态、最近抓取、各状态数量、日历覆盖范围。"""
+    """数据源状态、最近抓取、各状态数量、日历覆盖范围、提醒渠道、守护进程。"""
     from monitor.status import status_document
 
     app = state.app(now)

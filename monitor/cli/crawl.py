@@ -88,7 +88,11 @@ def crawl(
 )
 @click.option("--once", is_flag=True, help="队列取空后即退出（默认一直等待新任务，直到 SIGTERM）。")
 @click.option(
-    "--log-file", type=click.Path(dir_okay=False), default=None, help="另写一份日志文件。"
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",  # as `run --log-file` shows it
+    default=None,
+    help="另写一份日志文件。",
 )
 @pass_state
 def crawl_worker(state, concurrency: int | None, once: bool, log_file: str | None) -> None:

@@ -142,6 +142,7 @@ def add(
 @click.option(
     "--until",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",  # click would show the strptime format
     default=None,
     help="告知申请人的补正期限 YYYY-MM-DD（默认：告知次日起15个工作日）。",
 )

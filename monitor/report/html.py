@@ -193,7 +193,7 @@ def consultation_cells(r: ConsultationRow) -> list[Any]:
 
 
 def consultation_section(report: Report) -> list[str]:
-    """八、意见征集: consultations held, windows short, 采纳情况 on time (docs/consultations.md)."""
+    """九、意见征集: consultations held, windows short, 采纳情况 on time (docs/consultations.md)."""
     c = report.consultation
     t = c.total
     return [

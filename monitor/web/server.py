@@ -70,7 +70,7 @@ def make_server(app: App, host: str, port: int) -> Any:
 
 def demo_server(folder: Any, moment: Any, host: str, port: int) -> tuple[Any, str]:
     """The dashboard on the demo's database, its clock held at the end of the simulated
-    fortnight (so 还剩/已超期 read as they did then), with a one-off admin account `demo`
+    17 days (so 还剩/已超期 read as they did then), with a one-off admin account `demo`
     whose fresh password is returned."""
     import secrets
     from pathlib import Path

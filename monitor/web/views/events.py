@@ -22,7 +22,10 @@ log = logging.getLogger(__name__)
 def index() -> Any:
     with om().session() as db:
         events = crisis_clocks(db, now(), active_only=False)
-    return render_template("events.html", events=events, refresh=300)
+    # the page states the configured limits ([rules.crisis]), not the defaults: the manual
+    # promises that what the dashboard shows is what the product counts
+    rule = om().config.settings.rules.crisis
+    return render_template("events.html", events=events, rule=rule, refresh=300)
 
 
 @bp.route("/events", methods=["POST"])

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from monitor.db.models import GovAnnualReport
 from monitor.disclosure import categories
 from monitor.disclosure import register as core
-from monitor.disclosure.deadlines import CHANNELS, OUTCOMES, STATE_ZH
+from monitor.disclosure.deadlines import CHANNELS, CORRECTION_DAYS, OUTCOMES, STATE_ZH
 from monitor.disclosure.register import (
     ACTION_ZH,
     STATES,
@@ -84,6 +84,8 @@ def disclosures() -> Any:
         DSTATE_ZH=STATE_ZH,
         OUTCOMES=OUTCOMES,
         CHANNELS=CHANNELS,
+        rule=app.config.settings.rules.disclosure,  # the hint states the configured limits
+        correction_days=CORRECTION_DAYS,
         **_vocabulary(),
     )
 
