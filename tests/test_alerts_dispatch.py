@@ -368,6 +368,7 @@ def test_acked_subject_gets_no_more_reminders(make_app, wecom: FakeWecom, timing
         main, ["--config", str(app.config.path), "alerts", "ack", str(row["id"])]
     )
     assert result.exit_code == 0, result.output
+    assert "（留言a1）" in result.output and "message:" not in result.output  # named, not keyed
     assert outbox_rows(app)[0]["status"] == "acked"
     sweep(at(app, "2026-11-30T09:00"))
     sweep(at(app, "2026-12-01T09:00"))

@@ -211,11 +211,19 @@ def list_alerts(state, status_filter: str | None, limit: int, as_json: bool) -> 
 def ack(state, alert_id: int, now: datetime | None) -> None:
     """确认一条提醒：同一事项不再提醒。"""
     from alerts.actions import acknowledge
+    from alerts.labels import subject_labels
+    from monitor.db.models import Alert
+    from monitor.names import source_titles
     from monitor.watchlist.terms import actor_name
 
-    done = acknowledge(state.app(now), alert_id, actor_name())
+    app = state.app(now)
+    done = acknowledge(app, alert_id, actor_name())
+    with app.session() as session:  # the subject as people know it, not its key (message:6)
+        row = session.get(Alert, alert_id)
+        named = subject_labels(session, [row], source_titles(app.config)) if row else {}
     more = f"，同一对象另有 {done.others} 条待发提醒一并确认" if done.others else ""
-    click.echo(f"已确认提醒 {alert_id}（{done.subject}）：不再就此发送提醒{more}")
+    subject = named.get(alert_id, done.subject)
+    click.echo(f"已确认提醒 {alert_id}（{subject}）：不再就此发送提醒{more}")
 
 
 @alerts.command("test")
