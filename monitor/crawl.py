@@ -44,7 +44,7 @@ from monitor.ingest import (
 )
 from monitor.orders.sources import crawled
 from monitor.timeutil import iso, parse_duration
-from spiders.profile import Profile, SectionSpec, load_profile  # no Scrapy in this process
+from spiders.profile import Profile, SectionSpec, cached_profile  # no Scrapy in this process
 
 log = logging.getLogger(__name__)
 
@@ -306,14 +306,12 @@ def run_crawl(
     sources = _selected(app, names)
     if not sources:
         return []
-    profiles: dict[Path, Profile] = {}
     ingests: list[SourceIngest] = []
     for n, source in enumerate(sources):
         path = app.config.resolve(source.profile)
-        if path not in profiles:
-            profiles[path] = load_profile(path)
-        section = profiles[path].section(source.section, path)
-        site = site_key(profiles[path], delay, n)
+        profile = cached_profile(path)
+        section = profile.section(source.section, path)
+        site = site_key(profile, delay, n)
         ingests.append(SourceIngest(app, source, path, section, site, child_timeout(source), now))
     events: queue.Queue[tuple[Any, ...]] = queue.Queue()
     jobs: list[PoolJob] = []

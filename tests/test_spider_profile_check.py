@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import ConfigError
-from spiders.profile import load_profile, parse_profile
+from spiders.profile import cached_profile, load_profile, parse_profile
 from tests.conftest import write_config
 
 HTML = """[site]
@@ -111,6 +111,25 @@ def test_bad_selector_is_a_config_error_naming_file_key_and_value(
         load_profile(path)
     message = str(info.value)
     assert message.startswith(f"{path}: ") and key in message and value in message, message
+
+
+def test_a_cached_profile_is_parsed_once_per_version_of_its_file(tmp_path: Path) -> None:
+    """A crawl reads each profile through the cache: the same object while the file is
+    unchanged, the edit as soon as it is saved, and a broken file's own error each time."""
+    path = tmp_path / "p.toml"
+    path.write_text(html(), encoding="utf-8")
+    first = cached_profile(path)
+    assert cached_profile(path) is first
+    path.write_text(html(items="table.is-xjnr tr"), encoding="utf-8")  # another size
+    assert cached_profile(path).sections["bxcy"].list.items == "table.is-xjnr tr"
+    path.write_text(html(items="//table[@@@"), encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(ConfigError) as info:
+            cached_profile(path)
+        assert str(info.value).startswith(f"{path}: ") and "//table[@@@" in str(info.value)
+    path.unlink()
+    with pytest.raises(ConfigError, match="找不到站点配置文件"):
+        cached_profile(path)
 
 
 def source(name: str, profile: str = "sites/p.toml", section: str = "bxcy") -> str:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from monitor.config import Config, SourceConfig
 from monitor.errors import ConfigError
 from spiders.orders_profile import OrdersSection
-from spiders.profile import load_profile
+from spiders.profile import cached_profile
 
 
 def orders_section(config: Config, source: SourceConfig) -> OrdersSection | None:
     """The source's work-order section, or None when its section is a crawled one (or its
     profile cannot be read: the crawl and `status` report that)."""
     try:
-        profile = load_profile(config.resolve(source.profile))
+        profile = cached_profile(config.resolve(source.profile))
     except ConfigError:
         return None
     return profile.orders.get(source.section)
