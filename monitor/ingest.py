@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.app import App
@@ -196,16 +196,15 @@ def _load_existing(session: Session, source: str, external_ids: list[str]) -> di
     """The rows this crawl saw plus every active message (candidates for withdrawal) — not the
     source's whole history, which a no-change recrawl would otherwise load every cycle."""
     found: dict[str, Message] = {}
-    for start in range(0, len(external_ids), 500):
-        chunk = external_ids[start : start + 500]
-        for m in session.scalars(
-            select(Message).where(Message.source == source, Message.external_id.in_(chunk))
-        ):
+    chunks = [external_ids[start : start + 500] for start in range(0, len(external_ids), 500)]
+    for n, chunk in enumerate(chunks or [[]]):
+        wanted: ColumnElement[bool] = Message.external_id.in_(chunk)
+        if n == max(len(chunks) - 1, 0):
+            # the active ones in the same statement: a no-change pass of a source is then one
+            # query here, not two (the source's index is read for the active ones either way)
+            wanted = or_(wanted, Message.state.in_(_ACTIVE))
+        for m in session.scalars(select(Message).where(Message.source == source, wanted)):
             found[m.external_id] = m
-    for m in session.scalars(
-        select(Message).where(Message.source == source, Message.state.in_(_ACTIVE))
-    ):
-        found.setdefault(m.external_id, m)
     return found
 
 
