@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.crawl import make_pool, run_crawl, site_key
 from monitor.crawl_workers import CrawlPool
 from monitor.errors import ConfigError
-from spiders.profile import load_profile
+from spiders.profile import cached_profile
 
 if TYPE_CHECKING:
     from monitor.app import App
@@ -151,7 +151,7 @@ def enqueue_crawls(app: App, names: Sequence[str]) -> dict[str, bool]:
         for n, name in enumerate(names):
             source = app.config.source(name)
             path = app.config.resolve(source.profile)
-            site = site_key(load_profile(path), None, n)
+            site = site_key(cached_profile(path), None, n)
             options: dict[str, Any] = {"queueing_lock": f"source:{name}"}
             if site is not None:
                 options["lock"] = f"site:{site}"
