@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from monitor.errors import MonitorError
+
 log = logging.getLogger(__name__)
 
 KILL_GRACE = 10.0  # seconds a cancelled job gets to close before its worker is killed
@@ -113,7 +115,8 @@ class CrawlPool:
     def submit(self, job: PoolJob) -> None:
         with self._lock:
             if self._closed:
-                raise RuntimeError("crawl pool closed")
+                # a crawl asked for while the daemon is stopping: said as such, in words
+                raise MonitorError("抓取进程池已关闭（守护进程正在停止），本次抓取未开始")
             self._waiting.append(job)
             self._dispatch()
 

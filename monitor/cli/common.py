@@ -148,3 +148,22 @@ def fail(message: str, code: int = 1) -> None:
 
 def resolve_path(text: str) -> Path:
     return Path(text).expanduser()
+
+
+def cli_actor() -> str:
+    """Who acts from the command line, as the registers and the report record it: cli:<login>."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry in a container: still record something
+        return "cli"
+
+
+def register_context(state: Any, now: datetime | None) -> Any:
+    """The app and a register Context (config, calendar, now, actor) for the 依申请公开 and
+    意见征集 commands."""
+    from monitor.disclosure.register import Context
+
+    app = state.app(now)
+    return app, Context(app.config, app.calendar, app.now(), actor=cli_actor())

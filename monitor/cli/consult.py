@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import ISO, IsoTime, emit_json, json_option, now_option, pass_state, table
+from monitor.cli.common import (
+    ISO,
+    IsoTime,
+    emit_json,
+    json_option,
+    now_option,
+    pass_state,
+    register_context,
+    table,
+)
 
 STATE_CHOICES = [
     "open",
@@ -24,19 +33,6 @@ STATE_CHOICES = [
 
 def register(main: click.Group) -> None:
     main.add_command(consult)
-
-
-def _context(state: Any, now: datetime | None) -> Any:
-    import getpass
-
-    from monitor.disclosure.register import Context
-
-    app = state.app(now)
-    try:
-        actor = getpass.getuser()
-    except (KeyError, OSError):
-        actor = "cli"
-    return app, Context(app.config, app.calendar, app.now(), actor=f"cli:{actor}")
 
 
 def _due_line(doc: dict[str, Any]) -> str:
@@ -98,7 +94,7 @@ def add(
     from monitor.consultation.register import add_consultation, consultation_document
     from monitor.sweep.consultation import short_alerts
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         row = add_consultation(session, ctx, title, opens, closes, department=department, url=url)
         if row.short:
@@ -140,7 +136,7 @@ def feedback(
     from monitor.consultation.register import consultation_document, record_feedback
     from monitor.timeutil import format_local
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         row = record_feedback(session, ctx, consultation_id, at, url)
         doc = consultation_document(row, ctx.now, ctx.calendar)
@@ -175,7 +171,7 @@ def list_cmd(
     from monitor.consultation.deadlines import STATE_ZH
     from monitor.consultation.register import consultation_document, list_consultations
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         days = WorkingDays(ctx.calendar)
         docs = [

@@ -16,6 +16,7 @@ from monitor.cli.common import (
     json_option,
     now_option,
     pass_state,
+    register_context,
     table,
 )
 
@@ -40,19 +41,6 @@ STATE_CHOICES = [
 
 def register(main: click.Group) -> None:
     main.add_command(disclosure)
-
-
-def _context(state: Any, now: datetime | None) -> Any:
-    import getpass
-
-    from monitor.disclosure.register import Context
-
-    app = state.app(now)
-    try:
-        actor = getpass.getuser()
-    except (KeyError, OSError):
-        actor = "cli"
-    return app, Context(app.config, app.calendar, app.now(), actor=f"cli:{actor}")
 
 
 def _report(request: Any, ctx: Any, as_json: bool, headline: str) -> None:
@@ -113,7 +101,7 @@ def add(
 
     check_fields(title=title, applicant=applicant, contact=contact, department=department)
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = add_request(
             session,
@@ -171,7 +159,7 @@ def correct(
     from monitor.disclosure.register import correct_request, lapse_correction
     from monitor.errors import MonitorError
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     if lapsed and (received or asked or until):
         raise MonitorError("--lapsed 不能与 --received、--asked、--until 同时使用")
     if at is not None and not lapsed:
@@ -213,7 +201,7 @@ def pause(state: Any, request_id: int, at: datetime, now: datetime | None, as_js
     """征求第三方或其他机关意见：暂停计时。"""
     from monitor.disclosure.register import pause_request
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = pause_request(session, ctx, request_id, at)
         _report(request, ctx, as_json, "已暂停计时（征求意见）")
@@ -229,7 +217,7 @@ def resume(state: Any, request_id: int, at: datetime, now: datetime | None, as_j
     """征求意见结束：恢复计时，暂停日之后至恢复日（含）的工作日顺延。"""
     from monitor.disclosure.register import resume_request
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = resume_request(session, ctx, request_id, at)
         days = request.pauses[-1].working_days
@@ -251,7 +239,7 @@ def extend(
 
     check_fields(reason=reason)
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = extend_request(session, ctx, request_id, reason)
         _report(request, ctx, as_json, f"已延期 {request.extension_days} 个工作日")
@@ -284,7 +272,7 @@ def done(
     from monitor.disclosure.register import done_request
     from monitor.timeutil import format_local
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = done_request(session, ctx, request_id, outcome, at, reason=reason)
         verdict = "按时" if request.state == "replied" else "逾期"
@@ -323,7 +311,7 @@ def amend(
     """补登年度报告需要的分类：申请人类型、办结理由（不改变办理结果和时间）。"""
     from monitor.disclosure.register import amend_request
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request = amend_request(
             session, ctx, request_id, applicant_type=applicant_type, reason=reason
@@ -366,7 +354,7 @@ def review(
     from monitor.disclosure.reviews import review_request
     from monitor.timeutil import format_local
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         request, case, created = review_request(session, ctx, request_id, kind, result, at)
         verb = "已登记" if created else "已更新"
@@ -402,7 +390,7 @@ def list_cmd(
     from monitor.disclosure.register import list_requests, request_document
     from monitor.timeutil import format_local, parse_iso
 
-    app, ctx = _context(state, now)
+    app, ctx = register_context(state, now)
     with app.session() as session:
         docs = [
             request_document(r, ctx.now, ctx.calendar)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from monitor.cli.common import emit_json, json_option, now_option, pass_state
+from monitor.cli.common import cli_actor, emit_json, json_option, now_option, pass_state
 
 FORMATS = ["html", "xlsx", "csv", "gov-annual"]
 
@@ -125,15 +125,6 @@ def _check_folder(target: str) -> None:
         raise MonitorError(f"--out {target}：目录 {Path(target).parent} 不存在")
 
 
-def _actor() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
-
-
 def _gov_annual(app: Any, period: Any, out: str | None, moment: datetime, as_json: bool) -> None:
     """The national-format tables of a year; producing them for a year that is over stores the
     结转下年度 snapshot next year's report is checked against."""
@@ -155,7 +146,7 @@ def _gov_annual(app: Any, period: Any, out: str | None, moment: datetime, as_jso
         _check_folder(target)
     with app.session() as session:
         built = build_gov_annual(session, period.start.year, moment)
-        stored = store_snapshot(session, built, _actor(), moment)
+        stored = store_snapshot(session, built, cli_actor(), moment)
     if as_json:
         emit_json(built.as_dict())
         return
